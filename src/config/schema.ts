@@ -1,0 +1,336 @@
+/**
+ * The configuration keys, their defaults and documentation, and how a set of properties
+ * becomes a validated, compiled audit configuration (whole or not at all).
+ */
+import { isAbsolute, resolve } from "node:path";
+import { Level, LEVEL_IDS, parseLevel } from "../facade/level.js";
+import {
+  compileJavaDatePattern,
+  createIsoSecondsFormatter,
+  parseJavaLocale,
+  parseJavaTimeZone,
+  type JavaTimeZone,
+} from "../layout/java-date.js";
+import { compilePatternLayout, type LayoutEvent } from "../layout/pattern.js";
+import { UNSAFE_CHARACTER } from "../sanitize/escape.js";
+import type { ConfigProblem } from "./errors.js";
+
+/** The prefix of every key this library reads. */
+export const KEY_PREFIX = "com.openexchange.log.audit.slf4j.";
+
+/** One configuration key: its name after the prefix, default, and documentation. */
+export interface KeySpec {
+  /** The key without {@link KEY_PREFIX}. */
+  readonly name: string;
+  /** The default, as it would be written in the file. */
+  readonly defaultValue: string;
+  /** What the key does (shown in etc/slf4j-auditlog.properties and the README). */
+  readonly doc: string;
+}
+
+/**
+ * Every key the library knows, in the order of the shipped properties file.
+ *
+ * @example
+ * ```ts
+ * CONFIG_KEYS.map((k) => KEY_PREFIX + k.name);
+ * ```
+ */
+export const CONFIG_KEYS: readonly KeySpec[] = [
+  { name: "enabled", defaultValue: "false", doc: "Turns audit logging on (true) or off (false)." },
+  { name: "level", defaultValue: "info", doc: "The level of every audit record: trace, debug, info, warn or error." },
+  {
+    name: "delimiter",
+    defaultValue: '", "',
+    doc: 'The text between the event id and each attribute. Surrounding quotes are removed, so "|" or ", " keep their spaces. Must not be empty or contain \\, = or control characters.',
+  },
+  { name: "includeAttributeNames", defaultValue: "true", doc: "Write attributes as name=value (true) or the value alone (false)." },
+  {
+    name: "date.pattern",
+    defaultValue: "",
+    doc: "A Java SimpleDateFormat pattern for Date values, e.g. yyyy-MM-dd HH:mm:ss.SSS z. Empty: ISO-8601 in UTC without milliseconds (2016-06-10T10:31:10Z).",
+  },
+  { name: "date.locale", defaultValue: "en_US", doc: "The locale of month, weekday and zone names in date.pattern: en_US, de_DE, de-DE, fr, ..." },
+  {
+    name: "date.timezone",
+    defaultValue: "GMT",
+    doc: "The time zone of date.pattern: an IANA id (Europe/Berlin), UTC, GMT, or GMT+hh:mm / GMT-hhmm.",
+  },
+  {
+    name: "file.location",
+    defaultValue: "",
+    doc: "Empty: standard mode (records go through the host's logging under com.openexchange.log.audit.AuditLogService). A path: dedicated mode, records go to this file and its archives .1 to .N. A relative path is resolved against the folder of this properties file.",
+  },
+  { name: "file.size", defaultValue: "2097152", doc: "The size at which the file is rotated: bytes, or a number with KB, MB or GB (1KB = 1024 bytes)." },
+  { name: "file.count", defaultValue: "99", doc: "How many archives (.1 newest to .N oldest) are kept, from 1 to 10000." },
+  {
+    name: "file.pattern",
+    defaultValue: "%sanitisedMessage%n",
+    doc: "The logback pattern of each line in dedicated mode. Surrounding quotes are removed.",
+  },
+];
+
+const KNOWN = new Map(CONFIG_KEYS.map((k) => [k.name, k]));
+
+/** Where a property came from. */
+export interface PropertySource {
+  readonly key: string;
+  readonly value: string;
+  readonly line: number | undefined;
+}
+
+/** The settings of dedicated mode. */
+export interface FileSettings {
+  /** Absolute path of the active file. */
+  readonly location: string;
+  /** Rotation size in bytes. */
+  readonly maxSize: number;
+  /** Number of archives kept. */
+  readonly maxArchives: number;
+  /** The layout pattern as configured. */
+  readonly pattern: string;
+  /** The compiled layout. */
+  readonly layout: (event: LayoutEvent) => string;
+}
+
+/** A validated, compiled configuration. */
+export interface AuditConfig {
+  readonly enabled: boolean;
+  readonly level: Level;
+  readonly delimiter: string;
+  readonly includeAttributeNames: boolean;
+  /** The date pattern ("" for ISO-8601 UTC). */
+  readonly datePattern: string;
+  /** The BCP-47 locale used for date.pattern. */
+  readonly dateLocale: string;
+  /** The time zone used for date.pattern. */
+  readonly dateTimeZone: JavaTimeZone;
+  /** Formats Date attribute values. */
+  readonly formatDate: (epochMillis: number) => string;
+  /** Dedicated-mode settings, or `undefined` in standard mode. */
+  readonly file: FileSettings | undefined;
+  /** A canonical text of the settings, to tell whether a reload changed anything. */
+  readonly fingerprint: string;
+}
+
+/** The outcome of {@link resolveConfig}. */
+export type ResolveResult =
+  | { readonly ok: true; readonly config: AuditConfig; readonly warnings: readonly ConfigProblem[] }
+  | { readonly ok: false; readonly problems: readonly ConfigProblem[]; readonly warnings: readonly ConfigProblem[] };
+
+function unquote(text: string): string {
+  if (text.length >= 2) {
+    const first = text.charAt(0);
+    if ((first === '"' || first === "'") && text.charAt(text.length - 1) === first) {
+      return text.slice(1, -1);
+    }
+  }
+  return text;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] as number;
+      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] as number;
+}
+
+function suggestion(name: string): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const spec of CONFIG_KEYS) {
+    const d = editDistance(name.toLowerCase(), spec.name.toLowerCase());
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = spec.name;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean ${KEY_PREFIX}${best}?)` : "";
+}
+
+const SIZE = /^([0-9]+)\s*(|b|kb|mb|gb)$/i;
+const UNITS: Record<string, number> = { "": 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** Parses `2097152`, `512KB`, `10MB`, `1GB` (case-insensitive, 1KB = 1024). */
+export function parseFileSize(text: string): number | undefined {
+  const match = SIZE.exec(text.trim());
+  if (match === null) return undefined;
+  const value = Number(match[1]) * (UNITS[(match[2] ?? "").toLowerCase()] ?? NaN);
+  return Number.isSafeInteger(value) && value > 0 ? value : undefined;
+}
+
+function parseBoolean(text: string): boolean | undefined {
+  const t = text.trim().toLowerCase();
+  return t === "true" ? true : t === "false" ? false : undefined;
+}
+
+/** The time zone of this process, for `%d` without a zone option (logback uses the JVM's). */
+function localZone(): JavaTimeZone {
+  try {
+    return parseJavaTimeZone(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  } catch {
+    return parseJavaTimeZone("UTC");
+  }
+}
+
+/** Builds the `%d` formatter factory the layout needs. */
+function layoutDateFormatter(pattern: string, timeZone: string | undefined, locale: string | undefined): (ms: number) => string {
+  const zone = timeZone === undefined ? localZone() : parseJavaTimeZone(timeZone);
+  return compileJavaDatePattern(pattern, { locale: locale === undefined ? "en-US" : parseJavaLocale(locale), zone });
+}
+
+/**
+ * Validates and compiles a configuration from properties (file order; for a repeated key the
+ * last one wins, as in Java, with a warning). Every problem is collected; nothing is applied by
+ * this function.
+ *
+ * @param baseDir - the folder a relative `file.location` is resolved against.
+ * @example
+ * ```ts
+ * const result = resolveConfig([{ key: KEY_PREFIX + "enabled", value: "true", line: 1 }], process.cwd());
+ * if (result.ok) console.log(result.config.level);
+ * ```
+ */
+export function resolveConfig(properties: readonly PropertySource[], baseDir: string): ResolveResult {
+  const problems: ConfigProblem[] = [];
+  const warnings: ConfigProblem[] = [];
+  const given = new Map<string, PropertySource>();
+  for (const property of properties) {
+    if (!property.key.startsWith(KEY_PREFIX)) {
+      warnings.push({ key: property.key, value: undefined, line: property.line, expected: `ignored: not a key of the audit logger (they start with ${KEY_PREFIX})` });
+      continue;
+    }
+    const name = property.key.slice(KEY_PREFIX.length);
+    if (!KNOWN.has(name)) {
+      problems.push({
+        key: property.key,
+        value: property.value,
+        line: property.line,
+        expected: `unknown key${suggestion(name)}; expected one of ${CONFIG_KEYS.map((k) => k.name).join(", ")} after the prefix`,
+      });
+      continue;
+    }
+    const earlier = given.get(name);
+    if (earlier !== undefined) {
+      warnings.push({ key: property.key, value: property.value, line: property.line, expected: `repeats the key of line ${earlier.line ?? "?"}; this later value wins` });
+    }
+    given.set(name, property);
+  }
+
+  // Each getter returns the trimmed-or-not raw value, or the default when absent or empty.
+  const raw = (name: string): { value: string; source: PropertySource | undefined } => {
+    const source = given.get(name);
+    const spec = KNOWN.get(name) as KeySpec;
+    if (source === undefined || source.value.trim() === "") {
+      return { value: spec.defaultValue, source: undefined };
+    }
+    return { value: source.value, source };
+  };
+  const fail = (name: string, expected: string): void => {
+    const source = given.get(name);
+    problems.push({ key: KEY_PREFIX + name, value: source?.value, line: source?.line, expected });
+  };
+
+  const enabledRaw = raw("enabled");
+  const enabled = parseBoolean(enabledRaw.value);
+  if (enabled === undefined) fail("enabled", "expected true or false");
+
+  const levelRaw = raw("level");
+  const level = parseLevel(levelRaw.value);
+  if (level === undefined) fail("level", `expected one of ${LEVEL_IDS.join(", ")}`);
+
+  const delimiter = unquote(raw("delimiter").value.trim());
+  if (delimiter === "" || delimiter.includes("\\") || delimiter.includes("=") || UNSAFE_CHARACTER.test(delimiter)) {
+    fail("delimiter", "expected a non-empty delimiter without \\, = or control characters (quotes keep spaces: \", \")");
+  }
+
+  const names = parseBoolean(raw("includeAttributeNames").value);
+  if (names === undefined) fail("includeAttributeNames", "expected true or false");
+
+  let dateLocale = "en-US";
+  try {
+    dateLocale = parseJavaLocale(raw("date.locale").value.trim());
+  } catch (error) {
+    fail("date.locale", (error as Error).message);
+  }
+  let dateTimeZone: JavaTimeZone | undefined;
+  try {
+    dateTimeZone = parseJavaTimeZone(raw("date.timezone").value.trim());
+  } catch (error) {
+    fail("date.timezone", (error as Error).message);
+  }
+  const datePatternRaw = raw("date.pattern").value;
+  const datePattern = datePatternRaw.trim() === "" ? "" : datePatternRaw;
+  let formatDate: ((ms: number) => string) | undefined;
+  if (datePattern === "") {
+    formatDate = createIsoSecondsFormatter();
+  } else if (dateTimeZone !== undefined) {
+    try {
+      formatDate = compileJavaDatePattern(datePattern, { locale: dateLocale, zone: dateTimeZone });
+    } catch (error) {
+      fail("date.pattern", `expected a Java SimpleDateFormat pattern: ${(error as Error).message}`);
+    }
+  }
+
+  let file: FileSettings | undefined;
+  const location = raw("file.location").value.trim();
+  const maxSize = parseFileSize(raw("file.size").value);
+  if (maxSize === undefined) fail("file.size", "expected a size in bytes greater than 0, optionally with KB, MB or GB (e.g. 2097152, 512KB, 10MB)");
+  const countText = raw("file.count").value.trim();
+  const maxArchives = /^[0-9]{1,5}$/.test(countText) ? Number(countText) : NaN;
+  if (!(maxArchives >= 1 && maxArchives <= 10000)) fail("file.count", "expected a whole number of archives from 1 to 10000");
+  const pattern = unquote(raw("file.pattern").value.trim());
+  let layout: ((event: LayoutEvent) => string) | undefined;
+  try {
+    layout = compilePatternLayout(pattern, { createDateFormatter: layoutDateFormatter });
+  } catch (error) {
+    fail("file.pattern", `expected a logback pattern: ${(error as Error).message}`);
+  }
+  if (location !== "" && maxSize !== undefined && layout !== undefined && problems.length === 0) {
+    file = {
+      location: isAbsolute(location) ? location : resolve(baseDir, location),
+      maxSize,
+      maxArchives,
+      pattern,
+      layout,
+    };
+  }
+
+  if (problems.length > 0) {
+    problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    return { ok: false, problems, warnings };
+  }
+  const config: AuditConfig = {
+    enabled: enabled as boolean,
+    level: level as Level,
+    delimiter,
+    includeAttributeNames: names as boolean,
+    datePattern,
+    dateLocale,
+    dateTimeZone: dateTimeZone as JavaTimeZone,
+    formatDate: formatDate as (ms: number) => string,
+    file,
+    fingerprint: "",
+  };
+  const fingerprint = JSON.stringify([
+    config.enabled,
+    config.level,
+    config.delimiter,
+    config.includeAttributeNames,
+    config.datePattern,
+    config.dateLocale,
+    config.dateTimeZone.id,
+    file?.location,
+    file?.maxSize,
+    file?.maxArchives,
+    file?.pattern,
+  ]);
+  return { ok: true, config: { ...config, fingerprint }, warnings };
+}

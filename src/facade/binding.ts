@@ -1,0 +1,59 @@
+/**
+ * The small interface between the facade and a logging backend. A binding is all a user
+ * writes to send facade output to another logger (pino, winston, …).
+ */
+import type { Level } from "./level.js";
+
+/** One log call that passed the level check, as the facade hands it to a backend. */
+export interface LogRecord {
+  /** The level of the call. */
+  readonly level: Level;
+  /** The facade logger's name (log4js uses it as the category). */
+  readonly loggerName: string;
+  /** The message with every `{}` filled in. */
+  readonly message: string;
+  /** The throwable: a trailing `Error` argument of the call, if there was one. */
+  readonly error: Error | undefined;
+  /** The MDC of the calling context, live: read it during `log()`, do not keep it. */
+  readonly mdc: ReadonlyMap<string, string>;
+  /** When the call was made, in epoch milliseconds. */
+  readonly timestamp: number;
+}
+
+/** A backend's logger for one name. */
+export interface BackendLogger {
+  /** Whether a call at `level` would be logged; the facade formats nothing when it is not. */
+  isEnabled(level: Level): boolean;
+  /** Delivers one record. Must not throw; the facade guards it anyway. */
+  log(record: LogRecord): void;
+}
+
+/**
+ * A backend. `getLogger` is called once per facade logger name and again when the binding is
+ * replaced, so it may create and keep per-name state.
+ *
+ * @example
+ * ```ts
+ * import pino from "pino";
+ * import { LoggerFactory, Level, type LoggerBinding } from "slf4ts";
+ * const root = pino();
+ * const names = ["trace", "debug", "info", "warn", "error"] as const;
+ * const pinoBinding: LoggerBinding = {
+ *   name: "pino",
+ *   getLogger(name) {
+ *     const child = root.child({ logger: name });
+ *     return {
+ *       isEnabled: (level) => child.isLevelEnabled(names[level]),
+ *       log: (r) => child[names[r.level]]({ ...Object.fromEntries(r.mdc), err: r.error }, r.message),
+ *     };
+ *   },
+ * };
+ * LoggerFactory.setBinding(pinoBinding);
+ * ```
+ */
+export interface LoggerBinding {
+  /** A short name for diagnostics ("log4js", "console", "nop", …). */
+  readonly name: string;
+  /** Returns the backend logger for a facade logger name. */
+  getLogger(name: string): BackendLogger;
+}

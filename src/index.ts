@@ -1,0 +1,46 @@
+/**
+ * slf4ts: an SLF4J-style logging facade for Node.js and an audit logger re-created from
+ * Open-Xchange's `AuditLogService`. This file is the whole public surface.
+ *
+ * @example
+ * ```ts
+ * import { AuditLogService, LoggerFactory, MDC } from "slf4ts";
+ * const log = LoggerFactory.getLogger("com.example.Login");
+ * await AuditLogService.configure({ propertiesFile: "etc/slf4j-auditlog.properties" });
+ * MDC.run({ requestId: "r-1" }, () => {
+ *   log.info("login of {}", "thorben");
+ *   AuditLogService.log("ox.login", { login: "thorben", ip: "::1", timestamp: new Date() });
+ * });
+ * ```
+ * @packageDocumentation
+ */
+export { Level, LEVEL_IDS, levelName, parseLevel, type LevelId } from "./facade/level.js";
+export { Logger, LoggerFactory } from "./facade/logger.js";
+export { MDC, type MdcEntries } from "./facade/mdc.js";
+export { formatMessage, renderArgument, type FormattedMessage } from "./facade/format.js";
+export type { BackendLogger, LoggerBinding, LogRecord } from "./facade/binding.js";
+export { createConsoleBinding, type ConsoleBindingOptions } from "./facade/bindings/console.js";
+export { nopBinding } from "./facade/bindings/nop.js";
+export { createLog4jsBinding, loadLog4js, type Log4jsModule } from "./facade/bindings/log4js.js";
+export {
+  AuditLogService,
+  AuditLogServiceImpl,
+  createAuditLogService,
+  AUDIT_LOGGER_NAME,
+  PROPERTIES_ENV,
+  type AuditLogFilter,
+  type AuditLogServiceOptions,
+  type AuditStats,
+} from "./audit/service.js";
+export {
+  parseAuditLine,
+  AuditLineSyntaxError,
+  NULL_MARKER,
+  type AuditAttributes,
+  type ParsedAuditLine,
+  type RecordFormat,
+} from "./audit/record.js";
+export { ConfigError, type ConfigProblem } from "./config/errors.js";
+export { CONFIG_KEYS, KEY_PREFIX, type KeySpec } from "./config/schema.js";
+export { StatusChannel, STATUS_LOGGER_NAME, type StatusCode, type StatusEvent, type StatusListener } from "./status/status.js";
+export { sanitizeText } from "./sanitize/escape.js";

@@ -1,0 +1,238 @@
+/**
+ * A size-rotated file written synchronously: when `write()` returns, the bytes are in the
+ * operating system (a SIGKILL right after loses nothing). Rotation renames `file` to `file.1`,
+ * `file.1` to `file.2` … and deletes what would pass `file.N`; it happens before a record that
+ * would push the active file past the size limit, so a record is never split and every file
+ * stays at or under the limit unless one record alone is larger.
+ */
+import * as nodeFs from "node:fs";
+import { dirname } from "node:path";
+
+/** The file-system calls the writer makes; tests inject failures through it. */
+export interface WriterFileSystem {
+  openSync: typeof nodeFs.openSync;
+  writeSync: (fd: number, buffer: string | Uint8Array, position?: null) => number;
+  closeSync: typeof nodeFs.closeSync;
+  fstatSync: (fd: number) => { size: number };
+  renameSync: typeof nodeFs.renameSync;
+  unlinkSync: typeof nodeFs.unlinkSync;
+  mkdirSync: typeof nodeFs.mkdirSync;
+  readdirSync: (path: string) => string[];
+}
+
+/** The real file system. */
+export const NODE_FILE_SYSTEM: WriterFileSystem = {
+  openSync: nodeFs.openSync,
+  writeSync: (fd, buffer) => (typeof buffer === "string" ? nodeFs.writeSync(fd, buffer) : nodeFs.writeSync(fd, buffer)),
+  closeSync: nodeFs.closeSync,
+  fstatSync: (fd) => nodeFs.fstatSync(fd),
+  renameSync: nodeFs.renameSync,
+  unlinkSync: nodeFs.unlinkSync,
+  mkdirSync: nodeFs.mkdirSync,
+  readdirSync: (path) => nodeFs.readdirSync(path),
+};
+
+/** When and how far to rotate. */
+export interface RotationPolicy {
+  /** Rotate before a record would take the active file past this many bytes. */
+  readonly maxSize: number;
+  /** How many archives to keep (`.1` newest … `.maxArchives` oldest). */
+  readonly maxArchives: number;
+}
+
+/** What went wrong, for the caller to report. */
+export interface WriterFailure {
+  readonly operation: "open" | "write" | "rotate";
+  readonly path: string;
+  readonly error: NodeJS.ErrnoException;
+}
+
+/** Counters of a writer. */
+export interface WriterStats {
+  /** Records fully written. */
+  written: number;
+  /** Bytes written. */
+  bytes: number;
+  /** Rotations done. */
+  rotations: number;
+  /** Records that could not be written. */
+  failed: number;
+}
+
+/** Mode of new files: read and write for the owner, read for the group, nothing for others. */
+export const FILE_MODE = 0o640;
+/** Mode of folders the writer creates. */
+export const DIRECTORY_MODE = 0o750;
+
+const OPEN_FLAGS = nodeFs.constants.O_WRONLY | nodeFs.constants.O_APPEND | nodeFs.constants.O_CREAT | (nodeFs.constants.O_NOFOLLOW ?? 0);
+
+/**
+ * The writer of one active file and its archives.
+ *
+ * @example
+ * ```ts
+ * const writer = new RollingFileWriter("/var/log/audit.log", { maxSize: 2097152, maxArchives: 99 });
+ * writer.write("ox.login, login=thorben\n");
+ * writer.close();
+ * ```
+ */
+export class RollingFileWriter {
+  /** Counters since the writer was created. */
+  readonly stats: WriterStats = { written: 0, bytes: 0, rotations: 0, failed: 0 };
+  private fd = -1;
+  private size = 0;
+  private policy: RotationPolicy;
+
+  /**
+   * @param path - the active file.
+   * @param onFailure - called for every failed operation (the caller rate-limits reports).
+   */
+  constructor(
+    readonly path: string,
+    policy: RotationPolicy,
+    private readonly onFailure: (failure: WriterFailure) => void = () => undefined,
+    private readonly fs: WriterFileSystem = NODE_FILE_SYSTEM,
+  ) {
+    this.policy = policy;
+  }
+
+  /** Whether the active file is open. */
+  get isOpen(): boolean {
+    return this.fd >= 0;
+  }
+
+  /** Changes size and count without reopening; takes effect from the next record. */
+  setPolicy(policy: RotationPolicy): void {
+    this.policy = policy;
+  }
+
+  /** Opens the active file now (creating folders); returns false and reports on failure. */
+  open(): boolean {
+    if (this.fd >= 0) return true;
+    try {
+      this.fs.mkdirSync(dirname(this.path), { recursive: true, mode: DIRECTORY_MODE });
+      this.fd = this.fs.openSync(this.path, OPEN_FLAGS, FILE_MODE);
+      this.size = this.fs.fstatSync(this.fd).size;
+      return true;
+    } catch (error) {
+      this.fd = -1;
+      this.onFailure({ operation: "open", path: this.path, error: error as NodeJS.ErrnoException });
+      return false;
+    }
+  }
+
+  /**
+   * Writes one record (a whole line) with one system call, rotating first when it would not
+   * fit. Returns true when every byte reached the operating system. Never throws.
+   */
+  write(line: string): boolean {
+    if (this.fd < 0 && !this.open()) {
+      this.stats.failed++;
+      return false;
+    }
+    const bytes = Buffer.byteLength(line);
+    if (this.size > 0 && this.size + bytes > this.policy.maxSize) {
+      this.rotate();
+      if (this.fd < 0 && !this.open()) {
+        this.stats.failed++;
+        return false;
+      }
+    }
+    try {
+      const written = this.fs.writeSync(this.fd, line, null);
+      if (written < bytes) {
+        this.writeRest(Buffer.from(line).subarray(written));
+      }
+      this.size += bytes;
+      this.stats.written++;
+      this.stats.bytes += bytes;
+      return true;
+    } catch (error) {
+      this.stats.failed++;
+      this.onFailure({ operation: "write", path: this.path, error: error as NodeJS.ErrnoException });
+      // Reopen on the next record: the file may have been removed or the descriptor broken.
+      this.closeQuietly();
+      return false;
+    }
+  }
+
+  private writeRest(rest: Buffer): void {
+    let remaining = rest;
+    while (remaining.length > 0) {
+      const n = this.fs.writeSync(this.fd, remaining, null);
+      if (n <= 0) {
+        throw Object.assign(new Error("write made no progress"), { code: "EIO" });
+      }
+      remaining = remaining.subarray(n);
+    }
+  }
+
+  /** Rotates now (also used by tests and by a size decrease on reload). */
+  rotate(): void {
+    this.closeQuietly();
+    const { maxArchives } = this.policy;
+    try {
+      this.removeArchivesFrom(maxArchives);
+      for (let i = maxArchives - 1; i >= 1; i--) {
+        this.renameIfPresent(`${this.path}.${i}`, `${this.path}.${i + 1}`);
+      }
+      this.renameIfPresent(this.path, `${this.path}.1`);
+      this.stats.rotations++;
+    } catch (error) {
+      // Logback's answer to a failed rename: keep appending to the active file.
+      this.onFailure({ operation: "rotate", path: this.path, error: error as NodeJS.ErrnoException });
+    }
+    this.open();
+  }
+
+  /** Deletes `.N` and every higher-numbered archive (a smaller file.count after a reload). */
+  private removeArchivesFrom(first: number): void {
+    const base = this.path.slice(dirname(this.path).length + 1);
+    let names: string[];
+    try {
+      names = this.fs.readdirSync(dirname(this.path));
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (name.startsWith(`${base}.`)) {
+        const suffix = name.slice(base.length + 1);
+        if (/^[1-9][0-9]*$/.test(suffix) && Number(suffix) >= first) {
+          this.unlinkIfPresent(`${this.path}.${suffix}`);
+        }
+      }
+    }
+  }
+
+  private renameIfPresent(from: string, to: string): void {
+    try {
+      this.fs.renameSync(from, to);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
+
+  private unlinkIfPresent(path: string): void {
+    try {
+      this.fs.unlinkSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
+
+  private closeQuietly(): void {
+    if (this.fd >= 0) {
+      try {
+        this.fs.closeSync(this.fd);
+      } catch {
+        // The descriptor is gone either way.
+      }
+      this.fd = -1;
+    }
+  }
+
+  /** Closes the active file. A later `write()` opens it again. */
+  close(): void {
+    this.closeQuietly();
+  }
+}
