@@ -31,7 +31,7 @@ export interface RecordFormat {
 }
 
 /** Builds the message of one record; compiled once per configuration. */
-export type RecordBuilder = (eventId: string, attributes: AuditAttributes | undefined) => string;
+export type RecordBuilder = (eventId: string, attributes?: AuditAttributes) => string;
 
 function firstCodePoint(text: string): string {
   const code = text.codePointAt(0);

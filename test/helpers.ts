@@ -1,0 +1,40 @@
+/** Shared test helpers: temporary folders, reading files, waiting for conditions. */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ExecutionContext } from "ava";
+
+/** A fresh temporary folder, removed when the test ends. */
+export function tempDir(t: ExecutionContext, prefix = "slf4ts-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The lines of a file (without the final empty one). */
+export function readLines(path: string): string[] {
+  const text = readFileSync(path, "utf8");
+  return text === "" ? [] : text.replace(/\n$/, "").split("\n");
+}
+
+/** Sorted names in a folder. */
+export function listDir(dir: string): string[] {
+  return readdirSync(dir).sort();
+}
+
+/** Polls `condition` every 25 ms until it holds or `timeoutMs` passes; returns whether it held. */
+export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (condition()) return true;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The key prefix, shortened for tests. */
+export const P = "com.openexchange.log.audit.slf4j.";

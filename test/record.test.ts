@@ -1,0 +1,132 @@
+import test from "ava";
+import fc from "fast-check";
+import { compileRecordBuilder, createEscaper, parseAuditLine, AuditLineSyntaxError, type RecordFormat } from "../src/audit/record.js";
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+const at = new Date(Date.UTC(2016, 5, 10, 10, 31, 10));
+const pipe: RecordFormat = { delimiter: "|", includeAttributeNames: true };
+const pipeNoNames: RecordFormat = { delimiter: "|", includeAttributeNames: false };
+
+test("the documented Open-Xchange examples", (t) => {
+  const build = compileRecordBuilder(pipe, iso);
+  t.is(build("ox.login", { login: "thorben", ip: "::1", timestamp: at }), "ox.login|login=thorben|ip=::1|timestamp=2016-06-10T10:31:10Z");
+  const bare = compileRecordBuilder(pipeNoNames, iso);
+  t.is(bare("ox.login", { login: "thorben", ip: "::1", timestamp: at }), "ox.login|thorben|::1|2016-06-10T10:31:10Z");
+  const shipped = compileRecordBuilder({ delimiter: ", ", includeAttributeNames: true }, iso);
+  t.is(
+    shipped("smtp.primary.sent", [
+      ["login", "thorben"],
+      ["ip", "::1"],
+      ["timestamp", at],
+      ["smtp.port", 587],
+      ["smtp.sent", "bob@example.org"],
+    ]),
+    "smtp.primary.sent, login=thorben, ip=::1, timestamp=2016-06-10T10:31:10Z, smtp.port=587, smtp.sent=bob@example.org",
+  );
+  t.is(build("ox.logout"), "ox.logout");
+});
+
+test("values of every kind are rendered, null and undefined as \\N, and never drop the event", (t) => {
+  const build = compileRecordBuilder(pipe, iso);
+  const cyclic: Record<string, unknown> = { a: 1 };
+  cyclic["self"] = cyclic;
+  const line = build("ev", {
+    s: "text",
+    n: 42.5,
+    b: false,
+    big: 12345678901234567890n,
+    nul: null,
+    und: undefined,
+    obj: { x: [1, 2] },
+    cyc: cyclic,
+    err: new RangeError("out"),
+    sym: Symbol("tag"),
+    bad: new Date(NaN),
+  });
+  t.is(
+    line,
+    'ev|s=text|n=42.5|b=false|big=12345678901234567890|nul=\\N|und=\\N|obj={"x":[1,2]}|cyc={"a":1,"self":"[Circular]"}|err=RangeError: out|sym=Symbol(tag)|bad=Invalid Date',
+  );
+  const parsed = parseAuditLine(line, pipe);
+  t.deepEqual(parsed.attributes[4], ["nul", null]);
+  t.deepEqual(parsed.attributes[0], ["s", "text"]);
+});
+
+test("a value that contains the delimiter cannot forge another attribute", (t) => {
+  const build = compileRecordBuilder(pipe, iso);
+  const line = build("ox.login", { login: "eve|admin=true", ip: "::1" });
+  t.is(line, "ox.login|login=eve\\|admin=true|ip=::1");
+  t.deepEqual(parseAuditLine(line, pipe), { eventId: "ox.login", attributes: [["login", "eve|admin=true"], ["ip", "::1"]] });
+});
+
+test("line breaks, ESC sequences, NEL, U+2028 and bidi overrides are escaped, so one log() is one line", (t) => {
+  const build = compileRecordBuilder(pipe, iso);
+  const value = "a\r\nb\u001b[31mred\u0085c\u2028d\u202Eevil\u0000\u007f\u009b";
+  const line = build("ev\nforged", { v: value });
+  t.is(line, "ev\\nforged|v=a\\r\\nb\\u001B[31mred\\u0085c\\u2028d\\u202Eevil\\u0000\\u007F\\u009B");
+  t.deepEqual(parseAuditLine(line, pipe), { eventId: "ev\nforged", attributes: [["v", value]] });
+});
+
+test("names escape '=' and backslashes round-trip", (t) => {
+  const build = compileRecordBuilder(pipe, iso);
+  const line = build("ev", [["a=b", "c=d"], ["back\\slash", "\\N"]]);
+  t.is(line, "ev|a\\=b=c=d|back\\\\slash=\\\\N");
+  t.deepEqual(parseAuditLine(line, pipe).attributes, [
+    ["a=b", "c=d"],
+    ["back\\slash", "\\N"],
+  ]);
+});
+
+test("a delimiter that starts with a letter is escaped as \\uXXXX and cannot collide with \\N", (t) => {
+  const format: RecordFormat = { delimiter: "N;", includeAttributeNames: false };
+  const build = compileRecordBuilder(format, iso);
+  const line = build("EVENT", [["a", "N"], ["b", null], ["c", "N;N"]]);
+  t.is(line, "EVE\\u004ETN;\\u004EN;\\NN;\\u004E;\\u004E");
+  t.deepEqual(parseAuditLine(line, format), { eventId: "EVENT", attributes: [[undefined, "N"], [undefined, null], [undefined, "N;N"]] });
+});
+
+test("parseAuditLine rejects lines that were not written this way", (t) => {
+  t.throws(() => parseAuditLine("ev|noequals", pipe), { instanceOf: AuditLineSyntaxError, message: 'attribute 1 has no "=" at position 3' });
+  t.throws(() => parseAuditLine("ev|a=\\u12", pipe), { instanceOf: AuditLineSyntaxError });
+  t.throws(() => parseAuditLine("ev|a=x\\", pipe), { instanceOf: AuditLineSyntaxError });
+  t.throws(() => parseAuditLine("ev|a=x\\Ny", pipe), { instanceOf: AuditLineSyntaxError });
+});
+
+test("parseAuditLine ignores one trailing line break", (t) => {
+  t.deepEqual(parseAuditLine("ev|a=1\r\n", pipe), { eventId: "ev", attributes: [["a", "1"]] });
+  t.deepEqual(parseAuditLine("ev|a=1\n", pipe), { eventId: "ev", attributes: [["a", "1"]] });
+});
+
+test("createEscaper leaves safe text untouched (same string)", (t) => {
+  const { escapeValue, escapeName } = createEscaper(", ");
+  const text = "plain text with = and | inside";
+  t.is(escapeValue(text), text);
+  t.is(escapeName("plain"), "plain");
+});
+
+// Characters that attack one-line records, mixed into arbitrary Unicode.
+const hostileChar = fc.constantFrom("\n", "\r", "\u0085", "\u2028", "\u2029", "\u001b", "\u001b[2J", "\u009b", "\u202e", "\u2066", "\u061c", "\ud800", "\udfff", "\\", "=", "|", ", ", ",", "\\N", "N", "\u0000", "\t");
+const hostileString = fc.array(fc.oneof(fc.string({ unit: "binary" }), hostileChar), { maxLength: 8 }).map((parts) => parts.join(""));
+const delimiters = fc.constantFrom("|", ", ", ",", ";", " :: ", "N", "ab", "aa", "\u00a7", "\u{1F600}", "||", "0x");
+
+test("property: every record is one line with no unsafe character and parses back exactly", (t) => {
+  fc.assert(
+    fc.property(
+      delimiters,
+      fc.boolean(),
+      hostileString,
+      fc.array(fc.tuple(hostileString, fc.oneof(hostileString, fc.constant(null))), { maxLength: 6 }),
+      (delimiter, includeAttributeNames, eventId, attributes) => {
+        const format = { delimiter, includeAttributeNames };
+        const line = compileRecordBuilder(format, iso)(eventId, attributes);
+        if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(line)) return false;
+        if (/[\ud800-\udfff]/u.test(line)) return false;
+        const parsed = parseAuditLine(line, format);
+        const expected = attributes.map(([name, value]) => [includeAttributeNames ? name : undefined, value] as const);
+        t.deepEqual(parsed, { eventId, attributes: expected });
+        return true;
+      },
+    ),
+    { numRuns: 3000 },
+  );
+});
