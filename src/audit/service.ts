@@ -430,7 +430,11 @@ export class AuditLogServiceImpl {
     this.pipeline = { config, build, writer };
     if (old.writer !== undefined && old.writer !== writer) this.retire(old);
     this.counters.reloads++;
-    const mode = !config.enabled ? "disabled" : writer === undefined ? "standard mode" : `dedicated mode, writing ${writer.path}`;
+    const mode = !config.enabled
+      ? "disabled"
+      : config.file === undefined
+        ? "standard mode"
+        : `dedicated mode, writing ${config.file.location} (rotated at ${config.file.maxSize} bytes, ${config.file.maxArchives} archives kept)`;
     StatusChannel.report("CONFIG_APPLIED", Level.INFO, `audit configuration applied from ${this.propertiesFile ?? "code"}: ${mode}`);
   }
 

@@ -166,6 +166,12 @@ export function parseFileSize(text: string): number | undefined {
   return Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
 
+/** The part of a parser's message after its `Invalid thing "value": ` prefix (the problem shows the value already). */
+function reason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^[^"]*"(?:[^"\\]|\\.)*": /, "");
+}
+
 function parseBoolean(text: string): boolean | undefined {
   const t = text.trim().toLowerCase();
   return t === "true" ? true : t === "false" ? false : undefined;
@@ -258,22 +264,23 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
   try {
     dateLocale = parseJavaLocale(raw("date.locale").value.trim());
   } catch (error) {
-    fail("date.locale", (error as Error).message);
+    fail("date.locale", reason(error));
   }
   let dateTimeZone: JavaTimeZone | undefined;
   try {
     dateTimeZone = parseJavaTimeZone(raw("date.timezone").value.trim());
   } catch (error) {
-    fail("date.timezone", (error as Error).message);
+    fail("date.timezone", reason(error));
   }
   const datePatternRaw = raw("date.pattern").value;
   const datePattern = datePatternRaw.trim() === "" ? "" : datePatternRaw;
   let formatDate: ((ms: number) => string) | undefined;
   if (datePattern === "") {
     formatDate = createIsoSecondsFormatter();
-  } else if (dateTimeZone !== undefined) {
+  } else {
     try {
-      formatDate = compileJavaDatePattern(datePattern, { locale: dateLocale, zone: dateTimeZone });
+      // With a bad zone, still check the pattern (against UTC) so every problem is reported at once.
+      formatDate = compileJavaDatePattern(datePattern, { locale: dateLocale, zone: dateTimeZone ?? parseJavaTimeZone("UTC") });
     } catch (error) {
       fail("date.pattern", `expected a Java SimpleDateFormat pattern: ${(error as Error).message}`);
     }

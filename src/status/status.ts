@@ -51,7 +51,9 @@ function deliverToFacadeOrStderr(event: StatusEvent): void {
   } else if (event.level >= Level.WARN) {
     // Nothing would show it (log4js's default configuration is OFF), so say it on stderr,
     // as SLF4J's own reporter does: an operator must see a bad edit without setting anything up.
-    process.stderr.write(`SLF4TS ${event.level === Level.ERROR ? "ERROR" : "WARN"} [${event.code}] ${sanitizeText(text)}\n`);
+    // Each line is sanitised on its own: the message may span lines, a value in it may not.
+    const safe = text.split("\n").map(sanitizeText).join("\n");
+    process.stderr.write(`SLF4TS ${event.level === Level.ERROR ? "ERROR" : "WARN"} [${event.code}] ${safe}\n`);
   }
 }
 

@@ -1,0 +1,34 @@
+import test from "ava";
+import { spawnSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { parseAuditLine } from "../src/index.js";
+import { P, readLines, tempDir } from "./helpers.js";
+
+const child = fileURLToPath(new URL("./fixtures/crash-child.js", import.meta.url));
+const COUNT = 20_000;
+
+for (const how of ["sigkill", "exit", "throw", "sigterm", "return"] as const) {
+  test(`every record logged before ${how} is on disk, whole and in order, across rotations`, (t) => {
+    const dir = tempDir(t);
+    const props = join(dir, "audit.properties");
+    writeFileSync(props, `${P}enabled=true\n${P}delimiter="|"\n${P}file.location=logs/audit.log\n${P}file.size=256KB\n${P}file.count=50\n`);
+    const result = spawnSync(process.execPath, [child, props, String(COUNT), how], { encoding: "utf8", timeout: 60_000 });
+    if (how === "sigkill") t.is(result.signal, "SIGKILL");
+    if (how === "sigterm") t.is(result.signal, "SIGTERM");
+    if (how === "throw") t.is(result.status, 1);
+    if (how === "exit" || how === "return") t.is(result.status, 0, result.stderr);
+    const logs = join(dir, "logs");
+    const names = readdirSync(logs)
+      .filter((n) => n.startsWith("audit.log"))
+      .sort((a, b) => Number(b.split(".")[2] ?? 0) - Number(a.split(".")[2] ?? 0));
+    t.true(names.length > 3, `rotated into ${names.length} files`);
+    const seqs = names.flatMap((n) => readLines(join(logs, n))).map((line) => {
+      const parsed = parseAuditLine(line, { delimiter: "|", includeAttributeNames: true });
+      return Number(parsed.attributes[0]?.[1]);
+    });
+    t.is(seqs.length, COUNT);
+    t.deepEqual(seqs, Array.from({ length: COUNT }, (_, i) => i));
+  });
+}

@@ -1,0 +1,144 @@
+import test from "ava";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createAuditLogService, parseAuditLine, MDC, StatusChannel, type StatusEvent } from "../src/index.js";
+import { listDir, P, readLines, tempDir } from "./helpers.js";
+
+const at = new Date(Date.UTC(2016, 5, 10, 10, 31, 10, 5));
+
+async function service(t: import("ava").ExecutionContext, props: Record<string, string>) {
+  const dir = tempDir(t);
+  const file = join(dir, "slf4j-auditlog.properties");
+  writeFileSync(
+    file,
+    Object.entries({ enabled: "true", "file.location": "logs/audit.log", ...props })
+      .map(([k, v]) => `${P}${k}=${v}`)
+      .join("\n") + "\n",
+  );
+  const audit = createAuditLogService();
+  await audit.configure({ propertiesFile: file, watch: false });
+  t.teardown(() => audit.shutdown());
+  return { audit, dir, log: join(dir, "logs", "audit.log") };
+}
+
+test("default pattern: the sanitised message and a newline, in a file relative to the properties file", async (t) => {
+  const { audit, log } = await service(t, { delimiter: '"|"' });
+  audit.log("ox.login", { login: "thorben", ip: "::1", timestamp: at });
+  audit.log("ox.logout", [["login", "thorben"], ["ip", "::1"], ["timestamp", at]]);
+  t.deepEqual(readLines(log), ["ox.login|login=thorben|ip=::1|timestamp=2016-06-10T10:31:10Z", "ox.logout|login=thorben|ip=::1|timestamp=2016-06-10T10:31:10Z"]);
+  const mode = statSync(log).mode & 0o777;
+  t.is(mode & 0o600, 0o600, "owner reads and writes");
+  t.is(mode & 0o037, 0, "group may only read; others nothing");
+  const stats = audit.stats();
+  t.is(stats.mode, "dedicated");
+  t.is(stats.file, log);
+  t.is(stats.written, 2);
+});
+
+test("names off and the documented German date example", async (t) => {
+  const { audit, log } = await service(t, {
+    delimiter: '"|"',
+    includeAttributeNames: "false",
+    "date.pattern": "EEEE, d. MMMM yyyy HH:mm z",
+    "date.locale": "de_DE",
+    "date.timezone": "Europe/Berlin",
+  });
+  audit.log("ox.login", { login: "thorben", ip: "::1", timestamp: at });
+  t.deepEqual(readLines(log), ["ox.login|thorben|::1|Freitag, 10. Juni 2016 12:31 MESZ"]);
+});
+
+test("with the shipped delimiter a comma inside a value is escaped, so the line still reads back", async (t) => {
+  const { audit, log } = await service(t, { "date.pattern": "EEEE, d. MMMM yyyy", "date.locale": "de_DE" });
+  audit.log("ox.login", { login: "thorben", timestamp: at });
+  const lines = readLines(log);
+  t.deepEqual(lines, ["ox.login, login=thorben, timestamp=Freitag\\, 10. Juni 2016"]);
+  t.deepEqual(parseAuditLine(lines[0] as string, { delimiter: ", ", includeAttributeNames: true }).attributes, [
+    ["login", "thorben"],
+    ["timestamp", "Freitag, 10. Juni 2016"],
+  ]);
+});
+
+test("a hostile value stays on one line and reads back exactly", async (t) => {
+  const { audit, log } = await service(t, { delimiter: '"|"' });
+  const evil = "me@gmx.de\nox.login|login=admin\u001b[2J\u2028\u202E";
+  audit.log("pop3.external.login", { "pop3.login": evil, "pop3.port": 995 });
+  const lines = readLines(log);
+  t.is(lines.length, 1);
+  t.deepEqual(parseAuditLine(lines[0] as string, { delimiter: "|", includeAttributeNames: true }), {
+    eventId: "pop3.external.login",
+    attributes: [
+      ["pop3.login", evil],
+      ["pop3.port", "995"],
+    ],
+  });
+});
+
+test("a full logback pattern with level, logger, MDC and replace", async (t) => {
+  const { audit, log } = await service(t, {
+    level: "warn",
+    "file.pattern": '"%d{yyyy, UTC} %-5level [%logger{20}] %X{requestId:-none} %replace(%msg){\'\\\\d\', \'#\'}%n"',
+  });
+  MDC.run({ requestId: "r-7" }, () => audit.log("ox.login", { port: 993 }));
+  audit.log("ox.logout");
+  const year = String(new Date().getUTCFullYear());
+  t.deepEqual(readLines(log), [`${year} WARN  [c.o.l.a.AuditLogService] r-7 ox.login, port=###`, `${year} WARN  [c.o.l.a.AuditLogService] none ox.logout`]);
+});
+
+test("rotation by size and count in dedicated mode", async (t) => {
+  const { audit, dir } = await service(t, { "file.size": "100", "file.count": "3", delimiter: '"|"' });
+  for (let i = 0; i < 40; i++) audit.log("ev", { i: String(i).padStart(3, "0") }); // "ev|i=000\n": 9 bytes, 11 fit in 100
+  const logs = join(dir, "logs");
+  t.deepEqual(listDir(logs), ["audit.log", "audit.log.1", "audit.log.2", "audit.log.3"]);
+  for (const name of listDir(logs)) t.true(statSync(join(logs, name)).size <= 100);
+  const kept = ["audit.log.3", "audit.log.2", "audit.log.1", "audit.log"].flatMap((n) => readLines(join(logs, n)));
+  const numbers = kept.map((l) => Number(l.slice("ev|i=".length)));
+  t.deepEqual(numbers, Array.from({ length: numbers.length }, (_, k) => 40 - numbers.length + k));
+  t.is(audit.stats().rotations, Math.ceil(40 / 11) - 1);
+});
+
+test("filters veto events; a throwing filter is reported and the event kept", async (t) => {
+  const { audit, log } = await service(t, { delimiter: '"|"' });
+  const events: StatusEvent[] = [];
+  const stop = StatusChannel.subscribe((e) => events.push(e));
+  t.teardown(stop);
+  const remove = audit.addFilter((eventId, attributes) => !(eventId === "ox.login" && attributes.some(([n, v]) => n === "login" && v === "robot")));
+  audit.addFilter(() => {
+    throw new Error("filter bug");
+  });
+  audit.log("ox.login", { login: "robot" });
+  audit.log("ox.login", { login: "human" });
+  remove();
+  audit.log("ox.login", { login: "robot" });
+  t.deepEqual(readLines(log), ["ox.login|login=human", "ox.login|login=robot"]);
+  t.is(audit.stats().filtered, 1);
+  t.true(events.some((e) => e.code === "FILTER_FAILED" && e.message.includes("filter bug")));
+});
+
+test("a non-string event id is a TypeError; odd attributes never throw", async (t) => {
+  const { audit, log } = await service(t, { delimiter: '"|"' });
+  t.throws(() => audit.log(42 as unknown as string), { instanceOf: TypeError });
+  const hostile = {
+    get boom(): string {
+      throw new Error("getter");
+    },
+    __proto__key: "p",
+  };
+  Object.defineProperty(hostile, "__proto__", { value: "own", enumerable: true });
+  function* broken(): Generator<[string, string]> {
+    yield ["a", "1"];
+    throw new Error("iterator");
+  }
+  t.notThrows(() => audit.log("ev1", hostile));
+  t.notThrows(() => audit.log("ev2", broken()));
+  t.deepEqual(readLines(log), [
+    "ev1|boom=[getter threw: Error: getter]|__proto__key=p|__proto__=own",
+    "ev2|a=1|slf4ts.error=attributes iterator threw: Error: iterator",
+  ]);
+});
+
+test("disabled service writes nothing and costs only a check", async (t) => {
+  const { audit, log } = await service(t, { enabled: "false" });
+  audit.log("ox.login", { login: "x" });
+  t.throws(() => readFileSync(log));
+  t.is(audit.stats().mode, "disabled");
+});
