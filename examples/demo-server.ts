@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, openSync, readSync, closeSync, sta
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import log4js from "log4js";
-import { AuditLogService, LoggerFactory, MDC, StatusChannel } from "../src/index.js";
+import { AuditLogService, LoggerFactory, MDC } from "../src/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const demoDir = resolve(process.env["DEMO_DIR"] ?? "demo-run");
@@ -29,9 +29,6 @@ mkdirSync(demoDir, { recursive: true });
 if (!existsSync(propertiesFile)) {
   copyFileSync(template, propertiesFile);
 }
-StatusChannel.subscribe((event) => {
-  if (event.code === "CONFIG_APPLIED") console.log(`\n*** ${event.message}\n`);
-});
 
 try {
   await AuditLogService.configure({ propertiesFile });

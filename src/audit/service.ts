@@ -76,7 +76,7 @@ interface Pipeline {
 
 const DISABLED: Pipeline = { config: undefined, build: undefined, writer: undefined };
 
-function errorCode(error: NodeJS.ErrnoException): string {
+function errorCode(error: Error & { readonly code?: string | undefined }): string {
   return error.code ?? error.name;
 }
 

@@ -8,27 +8,33 @@
 import * as nodeFs from "node:fs";
 import { dirname } from "node:path";
 
-/** The file-system calls the writer makes; tests inject failures through it. */
+/** An error from a file-system call, with its errno code (`ENOSPC`, `EACCES`, …). */
+export type FileSystemError = Error & { readonly code?: string | undefined };
+
+/**
+ * The file-system calls the writer makes; tests inject failures through it. The shapes are
+ * those of `node:fs`'s synchronous functions (kept free of Node's types for consumers).
+ */
 export interface WriterFileSystem {
-  openSync: typeof nodeFs.openSync;
-  writeSync: (fd: number, buffer: string | Uint8Array, position?: null) => number;
-  closeSync: typeof nodeFs.closeSync;
-  fstatSync: (fd: number) => { size: number };
-  renameSync: typeof nodeFs.renameSync;
-  unlinkSync: typeof nodeFs.unlinkSync;
-  mkdirSync: typeof nodeFs.mkdirSync;
-  readdirSync: (path: string) => string[];
+  openSync(path: string, flags: number, mode: number): number;
+  writeSync(fd: number, data: string | Uint8Array, position?: null): number;
+  closeSync(fd: number): void;
+  fstatSync(fd: number): { readonly size: number };
+  renameSync(from: string, to: string): void;
+  unlinkSync(path: string): void;
+  mkdirSync(path: string, options: { recursive: true; mode: number }): unknown;
+  readdirSync(path: string): string[];
 }
 
 /** The real file system. */
 export const NODE_FILE_SYSTEM: WriterFileSystem = {
-  openSync: nodeFs.openSync,
-  writeSync: (fd, buffer) => (typeof buffer === "string" ? nodeFs.writeSync(fd, buffer) : nodeFs.writeSync(fd, buffer)),
-  closeSync: nodeFs.closeSync,
+  openSync: (path, flags, mode) => nodeFs.openSync(path, flags, mode),
+  writeSync: (fd, data) => (typeof data === "string" ? nodeFs.writeSync(fd, data) : nodeFs.writeSync(fd, data)),
+  closeSync: (fd) => nodeFs.closeSync(fd),
   fstatSync: (fd) => nodeFs.fstatSync(fd),
-  renameSync: nodeFs.renameSync,
-  unlinkSync: nodeFs.unlinkSync,
-  mkdirSync: nodeFs.mkdirSync,
+  renameSync: (from, to) => nodeFs.renameSync(from, to),
+  unlinkSync: (path) => nodeFs.unlinkSync(path),
+  mkdirSync: (path, options) => nodeFs.mkdirSync(path, options),
   readdirSync: (path) => nodeFs.readdirSync(path),
 };
 
@@ -44,7 +50,7 @@ export interface RotationPolicy {
 export interface WriterFailure {
   readonly operation: "open" | "write" | "rotate";
   readonly path: string;
-  readonly error: NodeJS.ErrnoException;
+  readonly error: FileSystemError;
 }
 
 /** Counters of a writer. */
@@ -116,7 +122,7 @@ export class RollingFileWriter {
       return true;
     } catch (error) {
       this.fd = -1;
-      this.onFailure({ operation: "open", path: this.path, error: error as NodeJS.ErrnoException });
+      this.onFailure({ operation: "open", path: this.path, error: error as FileSystemError });
       return false;
     }
   }
@@ -149,7 +155,7 @@ export class RollingFileWriter {
       return true;
     } catch (error) {
       this.stats.failed++;
-      this.onFailure({ operation: "write", path: this.path, error: error as NodeJS.ErrnoException });
+      this.onFailure({ operation: "write", path: this.path, error: error as FileSystemError });
       // Reopen on the next record: the file may have been removed or the descriptor broken.
       this.closeQuietly();
       return false;
@@ -180,7 +186,7 @@ export class RollingFileWriter {
       this.stats.rotations++;
     } catch (error) {
       // Logback's answer to a failed rename: keep appending to the active file.
-      this.onFailure({ operation: "rotate", path: this.path, error: error as NodeJS.ErrnoException });
+      this.onFailure({ operation: "rotate", path: this.path, error: error as FileSystemError });
     }
     this.open();
   }
@@ -208,7 +214,7 @@ export class RollingFileWriter {
     try {
       this.fs.renameSync(from, to);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      if ((error as FileSystemError).code !== "ENOENT") throw error;
     }
   }
 
@@ -216,7 +222,7 @@ export class RollingFileWriter {
     try {
       this.fs.unlinkSync(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+      if ((error as FileSystemError).code !== "ENOENT") throw error;
     }
   }
 

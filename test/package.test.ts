@@ -1,0 +1,75 @@
+import test from "ava";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readLines, tempDir } from "./helpers.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+
+test("the packed tarball installs into a project and works: ESM import, types, log4js shared with the host", (t) => {
+  const dir = tempDir(t, "slf4ts-pack-");
+  // --ignore-scripts: dist/ is already built by the test build; rebuilding while other test files run would race.
+  const packed = JSON.parse(execFileSync(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], { cwd: root, encoding: "utf8" })) as Array<{
+    filename: string;
+    files: Array<{ path: string }>;
+  }>;
+  const entry = packed[0];
+  if (entry === undefined) return t.fail("npm pack printed nothing");
+  const shipped = entry.files.map((f) => f.path);
+  t.true(shipped.includes("dist/src/index.js"));
+  t.true(shipped.includes("dist/src/index.d.ts"));
+  t.true(shipped.includes("etc/slf4j-auditlog.properties"));
+  t.false(shipped.some((p) => p.startsWith("test/") || p.startsWith("dist/test/") || p.startsWith("dist/examples/")), "no tests or demo in the package");
+
+  const project = join(dir, "host");
+  execFileSync("mkdir", ["-p", project]);
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "host", private: true, type: "module" }));
+  execFileSync(npm, ["install", "--no-audit", "--no-fund", "--loglevel=error", join(dir, entry.filename), "log4js@^6.9.1"], { cwd: project, encoding: "utf8" });
+
+  writeFileSync(
+    join(project, "main.mjs"),
+    `import log4js from "log4js";
+import { AuditLogService, LoggerFactory, MDC } from "slf4ts";
+log4js.configure({
+  appenders: { f: { type: "fileSync", filename: "host.log", layout: { type: "pattern", pattern: "%p %c %X{req} %m" } } },
+  categories: { default: { appenders: ["f"], level: "info" } },
+});
+await AuditLogService.configure({ properties: {
+  "com.openexchange.log.audit.slf4j.enabled": "true",
+  "com.openexchange.log.audit.slf4j.delimiter": '"|"',
+}, watch: false });
+MDC.run({ req: "r1" }, () => {
+  LoggerFactory.getLogger("host.app").info("hello {}", "world");
+  AuditLogService.log("ox.login", { login: "thorben", ip: "::1" });
+});
+log4js.shutdown(() => {});
+`,
+  );
+  execFileSync(process.execPath, ["main.mjs"], { cwd: project, encoding: "utf8" });
+  const lines = readLines(join(project, "host.log")).filter((l) => !l.includes(" slf4ts "));
+  t.deepEqual(lines, ["INFO host.app r1 hello world", "INFO com.openexchange.log.audit.AuditLogService r1 ox.login|login=thorben|ip=::1"]);
+
+  // The declarations type-check a consumer under NodeNext resolution.
+  writeFileSync(
+    join(project, "typed.ts"),
+    `import { AuditLogService, LoggerFactory, MDC, ConfigError, parseAuditLine, type AuditStats, type LoggerBinding } from "slf4ts";
+const stats: AuditStats = AuditLogService.stats();
+const mode: "disabled" | "standard" | "dedicated" = stats.mode;
+const binding: LoggerBinding = { name: "x", getLogger: () => ({ isEnabled: () => true, log: () => undefined }) };
+LoggerFactory.setBinding(binding);
+MDC.put("k", "v");
+const parsed = parseAuditLine("a|b=c", { delimiter: "|", includeAttributeNames: true });
+const first: string | null | undefined = parsed.attributes[0]?.[1];
+void [mode, first, ConfigError];
+`,
+  );
+  writeFileSync(
+    join(project, "tsconfig.json"),
+    JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: false, types: [] }, files: ["typed.ts"] }),
+  );
+  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+  t.notThrows(() => execFileSync(process.execPath, [tsc, "-p", project], { cwd: project, encoding: "utf8" }));
+  t.is(JSON.parse(readFileSync(join(project, "node_modules", "slf4ts", "package.json"), "utf8")).name, "slf4ts");
+});
