@@ -1,0 +1,37 @@
+import test from "ava";
+import { Level, StatusChannel, type StatusEvent } from "../src/index.js";
+
+test("status events are rate-limited per code and the next delivered one counts the suppressed", (t) => {
+  StatusChannel.resetRateLimits();
+  const events: StatusEvent[] = [];
+  const stop = StatusChannel.subscribe((e) => events.push(e));
+  t.teardown(stop);
+  const originalWrite = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (() => true) as typeof process.stderr.write; // keep the test output clean
+  try {
+    for (let i = 0; i < 25; i++) StatusChannel.report("WRITE_FAILED", Level.ERROR, `failure ${i}`);
+    StatusChannel.report("ROTATE_FAILED", Level.ERROR, "other code");
+  } finally {
+    process.stderr.write = originalWrite;
+  }
+  const writes = events.filter((e) => e.code === "WRITE_FAILED");
+  t.is(writes.length, 10);
+  t.deepEqual(writes.map((e) => e.message), Array.from({ length: 10 }, (_, i) => `failure ${i}`));
+  t.is(events.filter((e) => e.code === "ROTATE_FAILED").length, 1);
+  t.true(writes.every((e) => e.suppressed === 0));
+});
+
+test("a listener that throws does not stop the others", (t) => {
+  StatusChannel.resetRateLimits();
+  const seen: string[] = [];
+  const a = StatusChannel.subscribe(() => {
+    throw new Error("listener bug");
+  });
+  const b = StatusChannel.subscribe((e) => seen.push(e.code));
+  t.teardown(() => {
+    a();
+    b();
+  });
+  t.notThrows(() => StatusChannel.report("CONFIG_APPLIED", Level.INFO, "x"));
+  t.deepEqual(seen, ["CONFIG_APPLIED"]);
+});
