@@ -113,7 +113,7 @@ const stop = async (): Promise<void> => {
   follow();
   await AuditLogService.shutdown();
   const stats = AuditLogService.stats();
-  console.log(`\nStopped. ${stats.written} audit records written, ${stats.rotations} rotations, ${stats.failed} failed.`);
+  console.log(`\nStopped. ${stats.written} audit records written, ${stats.rotations} rotations, ${stats.dropped} dropped, ${stats.errors} write errors.`);
   await new Promise<void>((done) => log4js.shutdown(() => done()));
   process.exit(0);
 };

@@ -76,7 +76,8 @@ export function createEscaper(delimiter: string): { escapeValue(text: string): s
 }
 
 /**
- * Compiles the record builder for a format and a date formatter (used for `Date` values).
+ * Compiles the record builder for a format and a date formatter (used for `Date` values);
+ * `dateResolutionMs` is 1000 when the formatter's output depends only on the second.
  * The builder never throws for any value; a non-string event id is a programmer error and
  * throws a `TypeError`.
  *
@@ -86,10 +87,29 @@ export function createEscaper(delimiter: string): { escapeValue(text: string): s
  * build("ox.login", { login: "thorben", ip: "::1" }); // "ox.login|login=thorben|ip=::1"
  * ```
  */
-export function compileRecordBuilder(format: RecordFormat, formatDate: (epochMillis: number) => string): RecordBuilder {
+export function compileRecordBuilder(
+  format: RecordFormat,
+  formatDate: (epochMillis: number) => string,
+  dateResolutionMs: 1 | 1000 = 1,
+): RecordBuilder {
   const { escapeValue, escapeName } = createEscaper(format.delimiter);
   const delimiter = format.delimiter;
   const names = format.includeAttributeNames;
+
+  // A four-slot cache of rendered dates, keyed by the instant at the formatter's resolution, so
+  // a record with several timestamps (login time, last login, …) does not thrash the
+  // formatter's one-second cache.
+  const dateKeys = [NaN, NaN, NaN, NaN];
+  const dateTexts = ["", "", "", ""];
+  const renderDate = (time: number): string => {
+    const key = Math.floor(time / dateResolutionMs);
+    const slot = key & 3;
+    if (dateKeys[slot] === key) return dateTexts[slot] as string;
+    const text = escapeValue(formatDate(time));
+    dateKeys[slot] = key;
+    dateTexts[slot] = text;
+    return text;
+  };
 
   const renderValue = (value: unknown): string => {
     switch (typeof value) {
@@ -105,7 +125,7 @@ export function compileRecordBuilder(format: RecordFormat, formatDate: (epochMil
         if (value === null) return NULL_MARKER;
         if (value instanceof Date) {
           const time = value.getTime();
-          return Number.isNaN(time) ? "Invalid Date" : escapeValue(formatDate(time));
+          return Number.isNaN(time) ? "Invalid Date" : renderDate(time);
         }
         return escapeValue(renderOther(value));
     }
@@ -185,18 +205,26 @@ export class AuditLineSyntaxError extends Error {
   }
 }
 
+/** The index of the first backslash in [from, end), or -1 (bounded, so parsing stays linear). */
+function backslashIn(line: string, from: number, end: number): number {
+  for (let i = from; i < end; i++) {
+    if (line.charCodeAt(i) === 0x5c) return i;
+  }
+  return -1;
+}
+
 function unescapeField(line: string, start: number, end: number): string {
-  let from = line.indexOf("\\", start);
-  if (from < 0 || from >= end) {
+  const first = backslashIn(line, start, end);
+  if (first < 0) {
     return line.slice(start, end);
   }
-  let out = line.slice(start, from);
-  let i = from;
+  let out = line.slice(start, first);
+  let i = first;
   while (i < end) {
     const c = line.charCodeAt(i);
     if (c !== 0x5c) {
-      const next = line.indexOf("\\", i);
-      const stop = next < 0 || next > end ? end : next;
+      const next = backslashIn(line, i, end);
+      const stop = next < 0 ? end : next;
       out += line.slice(i, stop);
       i = stop;
       continue;

@@ -4,14 +4,15 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { Level } from "../facade/level.js";
-import { LoggerFactory } from "../facade/logger.js";
+import { Level, levelName } from "../facade/level.js";
+import { LoggerFactory, type Logger } from "../facade/logger.js";
 import { currentMdc } from "../facade/mdc.js";
 import { decodePropertiesFile, parseProperties } from "../config/properties.js";
 import { ConfigError, formatProblem, type ConfigProblem } from "../config/errors.js";
-import { resolveConfig, type AuditConfig, type PropertySource } from "../config/schema.js";
+import { KEY_PREFIX, resolveConfig, type AuditConfig, type PropertySource } from "../config/schema.js";
 import { watchPath } from "../config/watcher.js";
-import { RollingFileWriter, type WriterFailure, type WriterFileSystem } from "../output/rolling-file.js";
+import { RollingFileWriter, type FileSystemError, type WriterFailure, type WriterFileSystem } from "../output/rolling-file.js";
+import { RetryBuffer, type DropReport } from "../output/retry-buffer.js";
 import { StatusChannel } from "../status/status.js";
 import { compileRecordBuilder, type AuditAttributes, type RecordBuilder } from "./record.js";
 import { renderOther } from "./values.js";
@@ -48,16 +49,20 @@ export interface AuditStats {
   readonly mode: "disabled" | "standard" | "dedicated";
   /** The active file in dedicated mode. */
   readonly file: string | undefined;
-  /** Events accepted by `log()` while enabled (after filters). */
+  /** Events accepted by `log()` while enabled (after filters and, in standard mode, the level). */
   readonly logged: number;
   /** Records handed to the operating system (dedicated) or to the binding (standard). */
   readonly written: number;
+  /** Records waiting in memory now, because the file cannot be written. */
+  readonly buffered: number;
+  /** Records dropped because the buffer was full (each drop is also stated in the file). */
+  readonly dropped: number;
+  /** Failed attempts to open, write or rotate (a buffered record may fail several times). */
+  readonly errors: number;
   /** Events vetoed by a filter. */
   readonly filtered: number;
   /** Standard-mode events not passed on because the host's logging has the level disabled. */
   readonly levelDisabled: number;
-  /** Records that could not be written (disk full, permission denied, …). */
-  readonly failed: number;
   /** Rotations done. */
   readonly rotations: number;
   /** Configurations applied (the first one included). */
@@ -72,12 +77,51 @@ interface Pipeline {
   readonly config: AuditConfig | undefined;
   readonly build: RecordBuilder | undefined;
   readonly writer: RollingFileWriter | undefined;
+  readonly buffer: RetryBuffer | undefined;
+  /** The facade logger of standard mode. */
+  readonly logger: Logger | undefined;
 }
 
-const DISABLED: Pipeline = { config: undefined, build: undefined, writer: undefined };
+const DISABLED: Pipeline = { config: undefined, build: undefined, writer: undefined, buffer: undefined, logger: undefined };
+
+/** The event id of the record that states how many records were dropped. */
+export const DROPPED_EVENT_ID = "slf4ts.audit.dropped";
+
+// Errors that may clear by themselves: a configuration is not rejected for them.
+const TRANSIENT = new Set(["ENOSPC", "EIO", "EMFILE", "ENFILE", "EAGAIN", "EBUSY", "EDQUOT"]);
 
 function errorCode(error: Error & { readonly code?: string | undefined }): string {
   return error.code ?? error.name;
+}
+
+function describeOpenError(error: FileSystemError): string {
+  switch (error.code) {
+    case "EISDIR":
+      return "it is a folder (EISDIR)";
+    case "ELOOP":
+      return "it is a symbolic link, and the audit file is never opened through one (ELOOP)";
+    case "EACCES":
+    case "EPERM":
+      return `permission denied (${error.code})`;
+    case "ENOTDIR":
+      return "a part of the path is not a folder (ENOTDIR)";
+    case "EROFS":
+      return "the file system is read-only (EROFS)";
+    default:
+      return `${errorCode(error)}: ${error.message}`;
+  }
+}
+
+const liveServices = new Set<AuditLogServiceImpl>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Records waiting for a failing file get a last synchronous chance when the process exits.
+  process.once("exit", () => {
+    for (const service of liveServices) service.drainForExit();
+  });
 }
 
 /**
@@ -102,19 +146,19 @@ export class AuditLogServiceImpl {
   private pendingEnvironment: boolean;
   private shutDown = false;
   private failing = false;
-  private failedSinceReport = 0;
+  private levelDisabledReported = false;
+  private stabilityTimer: NodeJS.Timeout | undefined;
   private counters = {
     logged: 0,
     written: 0,
+    errors: 0,
     filtered: 0,
     levelDisabled: 0,
-    failed: 0,
-    rotations: 0,
     reloads: 0,
     rejectedConfigurations: 0,
     afterShutdown: 0,
   };
-  private retiredRotations = 0;
+  private retired = { rotations: 0, dropped: 0 };
   private readonly fileSystem: WriterFileSystem | undefined;
   private watchOptions: { watch: boolean; pollIntervalMs: number } = { watch: true, pollIntervalMs: 500 };
 
@@ -158,25 +202,31 @@ export class AuditLogServiceImpl {
   }
 
   /**
-   * Resolves when every record accepted so far has reached the operating system. Records are
-   * written synchronously by `log()`, so there is never anything pending.
+   * Resolves when every record accepted so far has reached the operating system, or, while the
+   * file cannot be written, after one more attempt to write the records waiting in memory.
    */
   async flush(): Promise<void> {
-    return;
+    this.pipeline.buffer?.drain();
   }
 
-  /** Stops watching, closes the files and disables the service until `configure()` is called again. */
+  /**
+   * Stops watching, tries once more to write records waiting in memory, closes the files and
+   * disables the service until `configure()` is called again.
+   */
   async shutdown(): Promise<void> {
     this.stopWatching?.();
     this.stopWatching = undefined;
+    if (this.stabilityTimer !== undefined) clearTimeout(this.stabilityTimer);
     this.retire(this.pipeline);
     this.pipeline = DISABLED;
     this.pendingEnvironment = false;
     this.shutDown = true;
+    liveServices.delete(this);
   }
 
   /**
-   * Adds a filter; every filter must accept an event for it to be logged.
+   * Adds a filter; every filter must accept an event for it to be logged. Filters see a frozen
+   * copy of the attributes.
    * @returns a function that removes the filter.
    */
   addFilter(filter: AuditLogFilter): () => void {
@@ -193,11 +243,14 @@ export class AuditLogServiceImpl {
   /** Counters and the current mode. */
   stats(): AuditStats {
     if (this.pendingEnvironment) this.configureFromEnvironment();
-    const { config, writer } = this.pipeline;
+    const { config, writer, buffer } = this.pipeline;
     const mode = config === undefined || !config.enabled ? "disabled" : config.file === undefined ? "standard" : "dedicated";
+    const bufferStats = buffer?.stats();
     return {
       ...this.counters,
-      rotations: this.retiredRotations + (writer?.stats.rotations ?? 0),
+      buffered: bufferStats?.buffered ?? 0,
+      dropped: this.retired.dropped + (bufferStats?.dropped ?? 0),
+      rotations: this.retired.rotations + (writer?.stats.rotations ?? 0),
       mode,
       file: mode === "dedicated" ? writer?.path : undefined,
     };
@@ -205,15 +258,20 @@ export class AuditLogServiceImpl {
 
   /**
    * Logs one audit event. Synchronous: in dedicated mode the record is in the operating
-   * system when this returns. Never throws for I/O or configuration reasons; a non-string
-   * event id (a programmer error) throws a `TypeError`.
+   * system when this returns (or, while the file cannot be written, kept in memory in order).
+   * Never throws for I/O or configuration reasons; a non-string event id or attributes that are
+   * neither an object nor an iterable (programmer errors) throw a `TypeError`, whatever the
+   * configuration.
    */
   log(eventId: string, attributes?: AuditAttributes): void {
     if (typeof eventId !== "string") {
       throw new TypeError(`audit event id must be a string, got ${eventId === null ? "null" : typeof eventId}`);
     }
+    if (attributes !== undefined && attributes !== null && typeof attributes !== "object") {
+      throw new TypeError(`audit attributes must be an object or an iterable of [name, value] pairs, got ${typeof attributes}`);
+    }
     if (this.pendingEnvironment) this.configureFromEnvironment();
-    const { config, build, writer } = this.pipeline;
+    const { config, build, buffer, logger } = this.pipeline;
     if (config === undefined || !config.enabled || build === undefined) {
       if (this.shutDown) this.noteAfterShutdown();
       return;
@@ -227,68 +285,58 @@ export class AuditLogServiceImpl {
       }
       input = pairs;
     }
-    const now = Date.now();
-    if (writer === undefined) {
-      this.logStandard(config, build, eventId, input, now);
+    if (buffer === undefined) {
+      if (logger !== undefined) this.logStandard(config, logger, build, eventId, input);
       return;
     }
     this.counters.logged++;
-    const message = build(eventId, input);
-    const file = config.file;
-    if (file === undefined) return;
-    let line: string;
+    buffer.offer(this.render(config, build(eventId, input), Date.now()));
+  }
+
+  /** The line of one record in dedicated mode. */
+  private render(config: AuditConfig, message: string, now: number): string {
+    const file = config.file as NonNullable<AuditConfig["file"]>;
     try {
-      line = file.layout({ timestamp: now, level: config.level, loggerName: AUDIT_LOGGER_NAME, message, mdc: currentMdc() });
+      return file.layout({ timestamp: now, level: config.level, loggerName: AUDIT_LOGGER_NAME, message, mdc: currentMdc() });
     } catch (error) {
       // A layout converter that throws (it should not) must not lose the record.
       StatusChannel.report("RECORD_UNRENDERABLE", Level.ERROR, `layout failed (${renderOther(error)}); writing the bare message`);
-      line = message + "\n";
-    }
-    if (writer.write(line)) {
-      this.counters.written++;
-      if (this.failing) {
-        this.failing = false;
-        StatusChannel.report(
-          "WRITE_RECOVERED",
-          Level.WARN,
-          `audit file ${writer.path} is writable again; ${this.failedSinceReport} record(s) could not be written meanwhile`,
-        );
-        this.failedSinceReport = 0;
-      }
-    } else {
-      this.counters.failed++;
-      this.failedSinceReport++;
+      return message + "\n";
     }
   }
 
-  private logStandard(config: AuditConfig, build: RecordBuilder, eventId: string, input: AuditAttributes | undefined, now: number): void {
-    const logger = LoggerFactory.getLogger(AUDIT_LOGGER_NAME);
+  private logStandard(config: AuditConfig, logger: Logger, build: RecordBuilder, eventId: string, input: AuditAttributes | undefined): void {
     if (!logger.isEnabled(config.level)) {
       this.counters.levelDisabled++;
+      if (!this.levelDisabledReported) {
+        this.levelDisabledReported = true;
+        StatusChannel.report(
+          "LEVEL_DISABLED",
+          Level.WARN,
+          `audit records are not written: the host's logging (binding "${LoggerFactory.getBinding().name}") has level ${levelName(config.level)} disabled for logger ${AUDIT_LOGGER_NAME}; configure it (for log4js: a category "${AUDIT_LOGGER_NAME}" with level ${levelName(config.level).toLowerCase()} or lower) or set ${KEY_PREFIX}file.location`,
+        );
+      }
       return;
     }
     this.counters.logged++;
     const message = build(eventId, input);
     try {
       // Straight to the backend: the record is final text, not an SLF4J pattern.
-      logger.backend.log({ level: config.level, loggerName: AUDIT_LOGGER_NAME, message, error: undefined, mdc: currentMdc(), timestamp: now });
+      logger.backend.log({ level: config.level, loggerName: AUDIT_LOGGER_NAME, message, error: undefined, mdc: currentMdc(), timestamp: Date.now() });
       this.counters.written++;
     } catch (error) {
-      this.counters.failed++;
+      this.counters.errors++;
       StatusChannel.report("WRITE_FAILED", Level.ERROR, `the logging binding threw while writing an audit record: ${renderOther(error)}`);
     }
   }
 
-  private toPairs(attributes: AuditAttributes | undefined): Array<readonly [unknown, unknown]> {
+  private toPairs(attributes: AuditAttributes | null | undefined): ReadonlyArray<readonly [unknown, unknown]> {
     const pairs: Array<readonly [unknown, unknown]> = [];
-    if (attributes === undefined || attributes === null) return pairs;
-    if (typeof attributes !== "object") {
-      throw new TypeError(`audit attributes must be an object or an iterable of [name, value] pairs, got ${typeof attributes}`);
-    }
+    if (attributes === undefined || attributes === null) return Object.freeze(pairs);
     try {
       if (typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] === "function") {
         for (const pair of attributes as Iterable<unknown>) {
-          pairs.push(Array.isArray(pair) ? [pair[0], pair[1]] : ["", pair]);
+          pairs.push(Object.freeze(Array.isArray(pair) ? [pair[0], pair[1]] : ["", pair]) as readonly [unknown, unknown]);
         }
       } else {
         for (const key of Object.keys(attributes)) {
@@ -298,13 +346,13 @@ export class AuditLogServiceImpl {
           } catch (error) {
             value = `[getter threw: ${renderOther(error)}]`;
           }
-          pairs.push([key, value]);
+          pairs.push(Object.freeze([key, value]) as readonly [unknown, unknown]);
         }
       }
     } catch (error) {
-      pairs.push(["slf4ts.error", `attributes could not be read: ${renderOther(error)}`]);
+      pairs.push(Object.freeze(["slf4ts.error", `attributes could not be read: ${renderOther(error)}`]) as readonly [unknown, unknown]);
     }
-    return pairs;
+    return Object.freeze(pairs);
   }
 
   private accepts(eventId: string, pairs: ReadonlyArray<readonly [unknown, unknown]>): boolean {
@@ -345,7 +393,31 @@ export class AuditLogServiceImpl {
     }
   }
 
-  private onFileChanged(): void {
+  /**
+   * A change was seen. An editor or a tool may still be writing, so the file is applied only
+   * once two reads 100 ms apart agree (and it is not empty); otherwise it is read again.
+   */
+  private onFileChanged(attempt = 0, previous?: string): void {
+    if (this.stabilityTimer !== undefined) {
+      clearTimeout(this.stabilityTimer);
+      this.stabilityTimer = undefined;
+    }
+    let text: string | undefined;
+    try {
+      text = readFileSync(this.propertiesFile as string, "latin1");
+    } catch {
+      text = undefined;
+    }
+    const stable = text !== undefined && text === previous && text.trim() !== "";
+    if (!stable && attempt < 15) {
+      this.stabilityTimer = setTimeout(() => this.onFileChanged(attempt + 1, text), 100);
+      this.stabilityTimer.unref();
+      return;
+    }
+    if (text !== undefined && text.trim() === "") {
+      StatusChannel.report("CONFIG_WARNING", Level.WARN, `${this.propertiesFile ?? ""} is empty; not applied (the last good configuration stays in force; write enabled=false to turn audit logging off)`);
+      return;
+    }
     try {
       this.loadAndApply(false);
     } catch {
@@ -363,7 +435,7 @@ export class AuditLogServiceImpl {
     try {
       bytes = readFileSync(this.propertiesFile);
     } catch (error) {
-      return [{ key: undefined, value: undefined, line: undefined, expected: `cannot read the file (${errorCode(error as NodeJS.ErrnoException)})` }];
+      return [{ key: undefined, value: undefined, line: undefined, expected: `cannot read the file (${errorCode(error as FileSystemError)})` }];
     }
     const decoded = decodePropertiesFile(bytes);
     if ("problem" in decoded) {
@@ -377,6 +449,13 @@ export class AuditLogServiceImpl {
     return { properties, text: decoded.text, baseDir: dirname(this.propertiesFile) };
   }
 
+  private reject(problems: readonly ConfigProblem[], code: "CONFIG_INVALID" | "CONFIG_UNREADABLE", report = true): never {
+    const error = new ConfigError(problems, this.propertiesFile);
+    if (report) StatusChannel.report(code, Level.ERROR, `${error.message}\nThe last good configuration stays in force.`);
+    this.counters.rejectedConfigurations++;
+    throw error;
+  }
+
   /**
    * Reads, validates and applies the configuration. Throws a ConfigError (after reporting it)
    * when it is invalid. With `force` false an unchanged file is not applied again.
@@ -385,14 +464,10 @@ export class AuditLogServiceImpl {
     const source = this.readSource();
     if (Array.isArray(source)) {
       const unreadable = source.length === 1 && source[0]?.line === undefined;
-      const error = new ConfigError(source, this.propertiesFile);
-      if (!(unreadable && this.unreadableReported && !force)) {
-        StatusChannel.report(unreadable ? "CONFIG_UNREADABLE" : "CONFIG_INVALID", Level.ERROR, `${error.message}\nThe last good configuration stays in force.`);
-      }
+      const report = !(unreadable && this.unreadableReported && !force);
       this.unreadableReported = unreadable;
-      this.counters.rejectedConfigurations++;
       this.lastApplied = undefined;
-      throw error;
+      this.reject(source, unreadable ? "CONFIG_UNREADABLE" : "CONFIG_INVALID", report);
     }
     this.unreadableReported = false;
     if (!force && source.text === this.lastApplied) return;
@@ -400,36 +475,62 @@ export class AuditLogServiceImpl {
     for (const warning of result.warnings) {
       StatusChannel.report("CONFIG_WARNING", Level.WARN, `${this.propertiesFile ?? "audit configuration"}: ${formatProblem(warning)}`);
     }
-    if (!result.ok) {
-      const error = new ConfigError(result.problems, this.propertiesFile);
-      StatusChannel.report("CONFIG_INVALID", Level.ERROR, `${error.message}\nThe last good configuration stays in force.`);
-      this.counters.rejectedConfigurations++;
-      this.lastApplied = source.text;
-      throw error;
-    }
     this.lastApplied = source.text;
+    if (!result.ok) {
+      this.reject(result.problems, "CONFIG_INVALID");
+    }
     if (this.pipeline.config?.fingerprint === result.config.fingerprint && !force) return;
     this.apply(result.config);
   }
 
-  /** Swaps in a new configuration between two log() calls: no record sees half of each. */
+  /**
+   * Swaps in a new configuration between two log() calls: no record sees half of each. A new
+   * file that cannot be opened (a folder, a symbolic link, no permission) rejects the
+   * configuration when another one is in force; with none in force yet it is applied and its
+   * records wait in memory until the file can be written.
+   */
   private apply(config: AuditConfig): void {
     const old = this.pipeline;
     let writer: RollingFileWriter | undefined;
+    let buffer: RetryBuffer | undefined;
+    let logger: Logger | undefined;
     if (config.enabled && config.file !== undefined) {
       const policy = { maxSize: config.file.maxSize, maxArchives: config.file.maxArchives };
-      if (old.writer !== undefined && old.writer.path === config.file.location) {
+      if (old.writer !== undefined && old.buffer !== undefined && old.writer.path === config.file.location) {
         writer = old.writer;
+        buffer = old.buffer;
         writer.setPolicy(policy);
+        buffer.setCapacity(config.bufferSize);
       } else {
         writer = new RollingFileWriter(config.file.location, policy, (f) => this.onWriterFailure(f), this.fileSystem);
-        writer.open();
+        const error = writer.tryOpen();
+        if (error !== undefined) {
+          const inForce = old.config !== undefined && old.config.enabled;
+          if (inForce && !TRANSIENT.has(error.code ?? "")) {
+            this.lastApplied = undefined;
+            this.reject(
+              [{ key: KEY_PREFIX + "file.location", value: config.file.source.value, line: config.file.source.line, expected: `cannot open ${config.file.location}: ${describeOpenError(error)}` }],
+              "CONFIG_INVALID",
+            );
+          }
+          this.onWriterFailure({ operation: "open", path: config.file.location, error });
+        }
+        buffer = this.createBuffer(writer, config.bufferSize);
+        // Records still waiting for the old file go to the new one, in order.
+        for (const line of old.buffer?.close() ?? []) buffer.offer(line);
       }
+    } else if (config.enabled) {
+      logger = LoggerFactory.getLogger(AUDIT_LOGGER_NAME);
     }
-    const build = compileRecordBuilder(config, config.formatDate);
-    this.pipeline = { config, build, writer };
-    if (old.writer !== undefined && old.writer !== writer) this.retire(old);
+    const build = compileRecordBuilder(config, config.formatDate, config.datePattern.includes("S") ? 1 : 1000);
+    this.pipeline = { config, build, writer, buffer, logger };
+    if (old.writer !== undefined && old.writer !== writer) this.retire(old, buffer !== undefined);
+    this.levelDisabledReported = false;
     this.counters.reloads++;
+    if (buffer !== undefined) {
+      liveServices.add(this);
+      installExitHook();
+    }
     const mode = !config.enabled
       ? "disabled"
       : config.file === undefined
@@ -438,21 +539,80 @@ export class AuditLogServiceImpl {
     StatusChannel.report("CONFIG_APPLIED", Level.INFO, `audit configuration applied from ${this.propertiesFile ?? "code"}: ${mode}`);
   }
 
-  private retire(pipeline: Pipeline): void {
+  private createBuffer(writer: RollingFileWriter, capacity: number): RetryBuffer {
+    return new RetryBuffer({
+      capacity,
+      write: (line) => {
+        if (!writer.write(line)) return false;
+        this.counters.written++;
+        if (this.failing) {
+          this.failing = false;
+          const { buffered, dropped } = this.stats();
+          StatusChannel.report("WRITE_RECOVERED", Level.WARN, `audit file ${writer.path} is writable again; writing ${buffered} waiting record(s); ${dropped} dropped in all`);
+        }
+        return true;
+      },
+      dropRecord: (report) => this.dropLine(report),
+    });
+  }
+
+  /** The record that states, in the file, how many records were dropped and when. */
+  private dropLine(report: DropReport): string {
+    const { config, build } = this.pipeline;
+    StatusChannel.report("RECORDS_DROPPED", Level.ERROR, `${report.count} audit record(s) were dropped while the file could not be written (buffer.size was reached)`);
+    const attributes: Array<[string, unknown]> = [
+      ["dropped", report.count],
+      ["from", new Date(report.from)],
+      ["to", new Date(report.to)],
+    ];
+    if (config === undefined || build === undefined || config.file === undefined) {
+      return `${DROPPED_EVENT_ID}, dropped=${report.count}\n`;
+    }
+    return this.render(config, build(DROPPED_EVENT_ID, attributes), Date.now());
+  }
+
+  /** Closes a pipeline's file; with `moved` its waiting records were already handed on. */
+  private retire(pipeline: Pipeline, moved = false): void {
+    if (pipeline.buffer !== undefined) {
+      if (!moved) {
+        pipeline.buffer.drain();
+        const rest = pipeline.buffer.close();
+        if (rest.length > 0) this.reportUnwritten(rest.length, pipeline.writer?.path);
+      }
+      this.retired.dropped += pipeline.buffer.stats().dropped;
+    }
     if (pipeline.writer !== undefined) {
-      this.retiredRotations += pipeline.writer.stats.rotations;
+      this.retired.rotations += pipeline.writer.stats.rotations;
       pipeline.writer.close();
     }
   }
 
+  private reportUnwritten(count: number, path: string | undefined): void {
+    StatusChannel.report("RECORDS_DROPPED", Level.ERROR, `${count} audit record(s) could not be written to ${path ?? "the audit file"} and are lost`);
+  }
+
+  /** @internal The last synchronous attempt at process exit. */
+  drainForExit(): void {
+    const { buffer, writer } = this.pipeline;
+    if (buffer === undefined || buffer.size === 0) return;
+    if (!buffer.drain()) {
+      process.stderr.write(`SLF4TS ERROR [RECORDS_DROPPED] ${buffer.size} audit record(s) could not be written to ${writer?.path ?? "the audit file"} before exit\n`);
+    }
+  }
+
   private onWriterFailure(failure: WriterFailure): void {
+    this.counters.errors++;
     if (failure.operation === "rotate") {
       StatusChannel.report("ROTATE_FAILED", Level.ERROR, `could not rotate ${failure.path} (${errorCode(failure.error)}: ${failure.error.message}); appending to the active file`);
       return;
     }
     if (!this.failing) {
       this.failing = true;
-      StatusChannel.report("WRITE_FAILED", Level.ERROR, `cannot ${failure.operation} audit file ${failure.path} (${errorCode(failure.error)}: ${failure.error.message}); records are counted as failed until it works again`);
+      StatusChannel.report(
+        "WRITE_FAILED",
+        Level.ERROR,
+        `cannot ${failure.operation} audit file ${failure.path} (${errorCode(failure.error)}: ${failure.error.message}); records are kept in memory (buffer.size) and retried until it works again`,
+      );
     }
   }
 }

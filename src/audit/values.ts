@@ -18,6 +18,12 @@ function jsonReplacer(): (this: unknown, key: string, value: unknown) => unknown
     if (typeof value === "bigint") {
       return value.toString();
     }
+    if (value instanceof Map) {
+      return Object.fromEntries(Array.from(value, ([k, v]) => [typeof k === "string" ? k : renderOther(k), v]));
+    }
+    if (value instanceof Set) {
+      return Array.from(value);
+    }
     if (typeof value === "symbol" || typeof value === "function") {
       return String(value);
     }
@@ -38,8 +44,9 @@ function jsonReplacer(): (this: unknown, key: string, value: unknown) => unknown
 
 /**
  * Renders a value that is not a string, number, boolean, bigint, Date, null or undefined:
- * an Error as `Name: message`, an object with its own `toString` through it, other objects
- * as JSON (cycles shown as `"[Circular]"`, bigints as strings), and anything that throws
+ * an Error as `Name: message`, an object with its own `toString` through it, arrays, Maps,
+ * Sets and other objects as JSON (a Map as an object, a Set as an array, cycles shown as
+ * `"[Circular]"`, bigints as strings), and anything that throws
  * while being rendered as `[object Type]` or `[unrenderable]`.
  *
  * @example
@@ -60,7 +67,15 @@ export function renderOther(value: unknown): string {
       return `${value.name}: ${value.message}`;
     }
     const obj = value as { toString?: unknown };
-    if (typeof obj.toString === "function" && obj.toString !== objectToString) {
+    // Arrays, Maps and Sets are shown as JSON like plain objects (Array.prototype.toString
+    // would flatten [{a: 1}] to "[object Object]"); other objects with their own toString use it.
+    if (
+      typeof obj.toString === "function" &&
+      obj.toString !== objectToString &&
+      !Array.isArray(value) &&
+      !(value instanceof Map) &&
+      !(value instanceof Set)
+    ) {
       const text: unknown = obj.toString();
       if (typeof text === "string") {
         return text;

@@ -68,6 +68,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     defaultValue: "%sanitisedMessage%n",
     doc: "The logback pattern of each line in dedicated mode. Surrounding quotes are removed.",
   },
+  {
+    name: "buffer.size",
+    defaultValue: "100000",
+    doc: "How many records are kept in memory, in order, while the audit file cannot be written (disk full, permission denied, ...); they are retried with backoff and written once it works again. Past this, records are dropped and counted, and one record says how many. 0 keeps none.",
+  },
 ];
 
 const KNOWN = new Map(CONFIG_KEYS.map((k) => [k.name, k]));
@@ -83,6 +88,8 @@ export interface PropertySource {
 export interface FileSettings {
   /** Absolute path of the active file. */
   readonly location: string;
+  /** Where `file.location` was set: its value as written and its line. */
+  readonly source: { readonly value: string; readonly line: number | undefined };
   /** Rotation size in bytes. */
   readonly maxSize: number;
   /** Number of archives kept. */
@@ -109,6 +116,8 @@ export interface AuditConfig {
   readonly formatDate: (epochMillis: number) => string;
   /** Dedicated-mode settings, or `undefined` in standard mode. */
   readonly file: FileSettings | undefined;
+  /** How many records may wait while the file cannot be written. */
+  readonly bufferSize: number;
   /** A canonical text of the settings, to tell whether a reload changed anything. */
   readonly fingerprint: string;
 }
@@ -296,13 +305,24 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
   const pattern = unquote(raw("file.pattern").value.trim());
   let layout: ((event: LayoutEvent) => string) | undefined;
   try {
-    layout = compilePatternLayout(pattern, { createDateFormatter: layoutDateFormatter });
+    // Audit messages are escaped when they are built, so %sanitisedMessage has nothing to do.
+    layout = compilePatternLayout(pattern, { createDateFormatter: layoutDateFormatter, messageIsSanitized: true });
+    if (!/%n\s*$/.test(pattern) && !pattern.endsWith("\n")) {
+      const source = given.get("file.pattern");
+      warnings.push({ key: KEY_PREFIX + "file.pattern", value: source?.value ?? pattern, line: source?.line, expected: "does not end with %n, so records will not end with a line break" });
+    }
   } catch (error) {
     fail("file.pattern", `expected a logback pattern: ${(error as Error).message}`);
   }
+  const bufferText = raw("buffer.size").value.trim();
+  const bufferSize = /^[0-9]{1,9}$/.test(bufferText) ? Number(bufferText) : NaN;
+  if (!(bufferSize >= 0 && bufferSize <= 100_000_000)) fail("buffer.size", "expected a whole number of records from 0 to 100000000");
+
   if (location !== "" && maxSize !== undefined && layout !== undefined && problems.length === 0) {
+    const locationSource = given.get("file.location");
     file = {
       location: isAbsolute(location) ? location : resolve(baseDir, location),
+      source: { value: locationSource?.value ?? location, line: locationSource?.line },
       maxSize,
       maxArchives,
       pattern,
@@ -324,6 +344,7 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     dateTimeZone: dateTimeZone as JavaTimeZone,
     formatDate: formatDate as (ms: number) => string,
     file,
+    bufferSize,
     fingerprint: "",
   };
   const fingerprint = JSON.stringify([
@@ -338,6 +359,7 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     file?.maxSize,
     file?.maxArchives,
     file?.pattern,
+    bufferSize,
   ]);
   return { ok: true, config: { ...config, fingerprint }, warnings };
 }

@@ -5,11 +5,26 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 
 const storage = new AsyncLocalStorage<Map<string, string>>();
-// The context of code that runs outside any MDC.run(): the "main thread" of the process.
-const rootContext = new Map<string, string>();
+const EMPTY: ReadonlyMap<string, string> = new Map();
 
-function current(): Map<string, string> {
-  return storage.getStore() ?? rootContext;
+/** The current context's map for reading (an empty one when there is none yet). */
+function current(): ReadonlyMap<string, string> {
+  return storage.getStore() ?? EMPTY;
+}
+
+/**
+ * The current context's map for writing. Code outside any MDC.run() gets a context of its own
+ * on its first write (AsyncLocalStorage.enterWith), which lasts for the rest of its
+ * synchronous execution and everything it starts asynchronously, so two request handlers that
+ * each call MDC.put() do not see each other's values.
+ */
+function writable(): Map<string, string> {
+  let store = storage.getStore();
+  if (store === undefined) {
+    store = new Map();
+    storage.enterWith(store);
+  }
+  return store;
 }
 
 /** Context entries given to {@link MDC.run}: a plain object, a Map or `[key, value]` pairs. */
@@ -28,7 +43,9 @@ function entriesOf(context: MdcEntries): Iterable<readonly [string, unknown]> {
  *
  * Every {@link MDC.run} starts a new context that inherits a copy of the caller's entries, so
  * concurrent requests never see each other's values and a callee never changes its caller's
- * context. Code outside any `run` shares one process-wide context.
+ * context. Code outside any `run` gets a context of its own on its first `put` (it lasts for the
+ * rest of that synchronous code and what it starts asynchronously); wrapping each request in
+ * `MDC.run` is the strictest form.
  *
  * @example
  * ```ts
@@ -48,9 +65,9 @@ export const MDC = {
       throw new TypeError("MDC key must be a string");
     }
     if (value === null || value === undefined) {
-      current().delete(key);
+      storage.getStore()?.delete(key);
     } else {
-      current().set(key, typeof value === "string" ? value : String(value));
+      writable().set(key, typeof value === "string" ? value : String(value));
     }
   },
   /** The value of `key` in the current context, or `undefined`. */
@@ -59,11 +76,11 @@ export const MDC = {
   },
   /** Removes `key` from the current context. */
   remove(key: string): void {
-    current().delete(key);
+    storage.getStore()?.delete(key);
   },
   /** Removes every key from the current context. */
   clear(): void {
-    current().clear();
+    storage.getStore()?.clear();
   },
   /** A copy of the current context as a plain object. */
   getCopyOfContextMap(): Record<string, string> {
@@ -71,7 +88,7 @@ export const MDC = {
   },
   /** Replaces the current context's entries with `entries`. */
   setContextMap(entries: MdcEntries): void {
-    const map = current();
+    const map = writable();
     map.clear();
     for (const [key, value] of entriesOf(entries)) {
       MDC.put(key, value);

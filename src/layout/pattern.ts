@@ -88,6 +88,11 @@ export interface PatternLayoutOptions {
   readonly startTime?: number;
   /** What %t/%thread prints (default "main"). */
   readonly threadName?: string;
+  /**
+   * The messages this layout renders are already safe (the audit record builder escapes them),
+   * so `%sanitisedMessage` may skip its scan and print the message as it is.
+   */
+  readonly messageIsSanitized?: boolean;
 }
 
 /**
@@ -519,6 +524,7 @@ interface CompileContext {
   readonly createDateFormatter: PatternLayoutOptions["createDateFormatter"];
   readonly startTime: number;
   readonly threadName: string;
+  readonly messageIsSanitized: boolean;
 }
 
 /**
@@ -572,6 +578,7 @@ export function compilePatternLayout(pattern: string, options: PatternLayoutOpti
     createDateFormatter: options.createDateFormatter,
     startTime: options.startTime ?? Date.now(),
     threadName: options.threadName ?? "main",
+    messageIsSanitized: options.messageIsSanitized === true,
   };
   const part = compileSequence(nodes, context);
   return typeof part === "string" ? () => part : part;
@@ -599,7 +606,7 @@ function compileNode(node: PatternNode, context: CompileContext): Part {
     case "message":
       return applyFormat(MESSAGE, format);
     case "sanitisedMessage":
-      return applyFormat(SANITISED_MESSAGE, format);
+      return applyFormat(context.messageIsSanitized ? MESSAGE : SANITISED_MESSAGE, format);
     case "newline":
       return applyFormat("\n", format);
     case "thread":

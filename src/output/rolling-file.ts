@@ -19,7 +19,8 @@ export interface WriterFileSystem {
   openSync(path: string, flags: number, mode: number): number;
   writeSync(fd: number, data: string | Uint8Array, position?: null): number;
   closeSync(fd: number): void;
-  fstatSync(fd: number): { readonly size: number };
+  fstatSync(fd: number): { readonly size: number; readonly ino: number; readonly nlink: number };
+  statSync(path: string): { readonly ino: number };
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
   mkdirSync(path: string, options: { recursive: true; mode: number }): unknown;
@@ -32,6 +33,7 @@ export const NODE_FILE_SYSTEM: WriterFileSystem = {
   writeSync: (fd, data) => (typeof data === "string" ? nodeFs.writeSync(fd, data) : nodeFs.writeSync(fd, data)),
   closeSync: (fd) => nodeFs.closeSync(fd),
   fstatSync: (fd) => nodeFs.fstatSync(fd),
+  statSync: (path) => nodeFs.statSync(path),
   renameSync: (from, to) => nodeFs.renameSync(from, to),
   unlinkSync: (path) => nodeFs.unlinkSync(path),
   mkdirSync: (path, options) => nodeFs.mkdirSync(path, options),
@@ -70,6 +72,9 @@ export const FILE_MODE = 0o640;
 /** Mode of folders the writer creates. */
 export const DIRECTORY_MODE = 0o750;
 
+/** How often the writer checks that its path still names the file it writes. */
+export const PATH_CHECK_INTERVAL_MS = 1000;
+
 const OPEN_FLAGS = nodeFs.constants.O_WRONLY | nodeFs.constants.O_APPEND | nodeFs.constants.O_CREAT | (nodeFs.constants.O_NOFOLLOW ?? 0);
 
 /**
@@ -87,6 +92,8 @@ export class RollingFileWriter {
   readonly stats: WriterStats = { written: 0, bytes: 0, rotations: 0, failed: 0 };
   private fd = -1;
   private size = 0;
+  private ino = 0;
+  private nextPathCheck = 0;
   private policy: RotationPolicy;
 
   /**
@@ -114,16 +121,28 @@ export class RollingFileWriter {
 
   /** Opens the active file now (creating folders); returns false and reports on failure. */
   open(): boolean {
-    if (this.fd >= 0) return true;
+    const error = this.tryOpen();
+    if (error !== undefined) {
+      this.onFailure({ operation: "open", path: this.path, error });
+      return false;
+    }
+    return true;
+  }
+
+  /** Opens the active file now without reporting; returns the error, if any. */
+  tryOpen(): FileSystemError | undefined {
+    if (this.fd >= 0) return undefined;
     try {
       this.fs.mkdirSync(dirname(this.path), { recursive: true, mode: DIRECTORY_MODE });
       this.fd = this.fs.openSync(this.path, OPEN_FLAGS, FILE_MODE);
-      this.size = this.fs.fstatSync(this.fd).size;
-      return true;
+      const stat = this.fs.fstatSync(this.fd);
+      this.size = stat.size;
+      this.ino = stat.ino;
+      this.nextPathCheck = Date.now() + PATH_CHECK_INTERVAL_MS;
+      return undefined;
     } catch (error) {
-      this.fd = -1;
-      this.onFailure({ operation: "open", path: this.path, error: error as FileSystemError });
-      return false;
+      this.closeQuietly();
+      return error as FileSystemError;
     }
   }
 
@@ -137,6 +156,13 @@ export class RollingFileWriter {
       return false;
     }
     const bytes = Buffer.byteLength(line);
+    if (Date.now() >= this.nextPathCheck) {
+      this.checkPath();
+      if (this.fd < 0 && !this.open()) {
+        this.stats.failed++;
+        return false;
+      }
+    }
     if (this.size > 0 && this.size + bytes > this.policy.maxSize) {
       this.rotate();
       if (this.fd < 0 && !this.open()) {
@@ -162,6 +188,27 @@ export class RollingFileWriter {
     }
   }
 
+  /**
+   * Notices an active file that was deleted, or moved away (an external logrotate), and
+   * reopens the path, as sonic-boom's `reopen()` does. Runs at most once a second, so it adds
+   * no system call per record; records written in between went to the moved file (kept) or
+   * to the deleted one.
+   */
+  checkPath(): void {
+    this.nextPathCheck = Date.now() + PATH_CHECK_INTERVAL_MS;
+    if (this.fd < 0) return;
+    let current: number | undefined;
+    try {
+      current = this.fs.statSync(this.path).ino;
+    } catch {
+      current = undefined;
+    }
+    if (current !== this.ino) {
+      this.closeQuietly();
+      this.open();
+    }
+  }
+
   private writeRest(rest: Buffer): void {
     let remaining = rest;
     while (remaining.length > 0) {
@@ -178,9 +225,14 @@ export class RollingFileWriter {
     this.closeQuietly();
     const { maxArchives } = this.policy;
     try {
-      this.removeArchivesFrom(maxArchives);
+      // One directory listing, then only the renames and deletions that are needed.
+      const present = this.archiveIndexes();
+      for (const index of present) {
+        if (index >= maxArchives) this.unlinkIfPresent(`${this.path}.${index}`);
+      }
+      const kept = new Set(present.filter((i) => i < maxArchives));
       for (let i = maxArchives - 1; i >= 1; i--) {
-        this.renameIfPresent(`${this.path}.${i}`, `${this.path}.${i + 1}`);
+        if (kept.has(i)) this.renameIfPresent(`${this.path}.${i}`, `${this.path}.${i + 1}`);
       }
       this.renameIfPresent(this.path, `${this.path}.1`);
       this.stats.rotations++;
@@ -191,23 +243,23 @@ export class RollingFileWriter {
     this.open();
   }
 
-  /** Deletes `.N` and every higher-numbered archive (a smaller file.count after a reload). */
-  private removeArchivesFrom(first: number): void {
+  /** The numbers of the archives present now (`file.1` → 1), in no particular order. */
+  private archiveIndexes(): number[] {
     const base = this.path.slice(dirname(this.path).length + 1);
     let names: string[];
     try {
       names = this.fs.readdirSync(dirname(this.path));
     } catch {
-      return;
+      return [];
     }
+    const indexes: number[] = [];
     for (const name of names) {
-      if (name.startsWith(`${base}.`)) {
+      if (name.length > base.length + 1 && name.startsWith(base) && name.charCodeAt(base.length) === 0x2e) {
         const suffix = name.slice(base.length + 1);
-        if (/^[1-9][0-9]*$/.test(suffix) && Number(suffix) >= first) {
-          this.unlinkIfPresent(`${this.path}.${suffix}`);
-        }
+        if (/^[1-9][0-9]*$/.test(suffix)) indexes.push(Number(suffix));
       }
     }
+    return indexes;
   }
 
   private renameIfPresent(from: string, to: string): void {

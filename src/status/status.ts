@@ -16,7 +16,9 @@ export type StatusCode =
   | "WRITE_RECOVERED"
   | "ROTATE_FAILED"
   | "FILTER_FAILED"
-  | "RECORD_UNRENDERABLE";
+  | "RECORD_UNRENDERABLE"
+  | "RECORDS_DROPPED"
+  | "LEVEL_DISABLED";
 
 /** One status event. */
 export interface StatusEvent {

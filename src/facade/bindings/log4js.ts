@@ -57,7 +57,10 @@ export function createLog4jsBinding(log4js: Log4jsModule): LoggerBinding {
             if (record.error === undefined) {
               logger.log(level, record.message);
             } else {
-              logger.log(level, record.message, record.error);
+              // log4js layouts run util.format(...data): with a second argument, a "%" in the
+              // message would be read as a directive, so it is doubled.
+              const message = record.message.includes("%") ? record.message.replace(/%/g, "%%") : record.message;
+              logger.log(level, message, record.error);
             }
           } finally {
             logger.context = EMPTY_CONTEXT;

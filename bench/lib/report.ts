@@ -1,0 +1,290 @@
+/**
+ * Medians, ratios and targets of a run, and the markdown of bench/RESULTS.md.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import type { ChildResult, Scenario, Subject, Target } from "./harness.js";
+import { CALL_BATCH, SAMPLE_EVERY, YIELD_EVERY } from "./harness.js";
+import type { ProfileSummary } from "./profile.js";
+
+/** Everything measured for one subject of one scenario. */
+export interface SubjectOutcome {
+  readonly subject: Subject;
+  readonly runs: ChildResult[];
+  /** Verification or process failures, one entry per failed repetition (deduplicated). */
+  readonly failures: string[];
+  readonly warnings: string[];
+  readonly verified: string[];
+  skipped: string | undefined;
+}
+
+/** A scenario's outcome. */
+export interface ScenarioOutcome {
+  readonly scenario: Scenario;
+  readonly subjects: SubjectOutcome[];
+  readonly profiles: Array<{ subject: string; summary: ProfileSummary; file: string }>;
+  readonly seconds: number;
+}
+
+/** The median of numbers (NaN for none). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Medians of a subject's repetitions, or undefined when it failed or was skipped. */
+export function medians(o: SubjectOutcome): { perSecond: number; nsPerOp: number; p50Ns: number; p99Ns: number; peakRssMB: number; records: number; min: number; max: number } | undefined {
+  if (o.failures.length > 0 || o.skipped !== undefined || o.runs.length === 0) return undefined;
+  const rates = o.runs.map((r) => r.perSecond);
+  return {
+    perSecond: median(rates),
+    nsPerOp: median(o.runs.map((r) => r.nsPerOp)),
+    p50Ns: median(o.runs.map((r) => r.p50Ns)),
+    p99Ns: median(o.runs.map((r) => r.p99Ns)),
+    peakRssMB: median(o.runs.map((r) => r.peakRssMB)),
+    records: o.runs[0]?.records ?? 0,
+    min: Math.min(...rates),
+    max: Math.max(...rates),
+  };
+}
+
+/** How a target came out. */
+export interface TargetOutcome {
+  readonly target: Target;
+  readonly measured: string;
+  /** true met, false missed, undefined not measurable (failed or skipped subject). */
+  readonly met: boolean | undefined;
+}
+
+function find(outcome: ScenarioOutcome, id: string): SubjectOutcome | undefined {
+  return outcome.subjects.find((s) => s.subject.id === id);
+}
+
+function notMeasured(o: SubjectOutcome | undefined): string {
+  if (o === undefined) return "not run";
+  if (o.skipped !== undefined) return `skipped: ${o.skipped}`;
+  return "FAILED (see above)";
+}
+
+/** Evaluates the targets of a scenario. */
+export function evaluateTargets(outcome: ScenarioOutcome): TargetOutcome[] {
+  return outcome.scenario.targets.map((target): TargetOutcome => {
+    const subject = find(outcome, target.subject);
+    const m = subject === undefined ? undefined : medians(subject);
+    if (m === undefined) return { target, measured: notMeasured(subject), met: undefined };
+    if (target.kind === "memory") {
+      return { target, measured: `${m.peakRssMB.toFixed(0)} MB`, met: m.peakRssMB < target.belowMB };
+    }
+    const against = find(outcome, target.against);
+    const a = against === undefined ? undefined : medians(against);
+    if (a === undefined) return { target, measured: `${target.against} ${notMeasured(against)}`, met: undefined };
+    if (target.kind === "ratio") {
+      const ratio = m.perSecond / a.perSecond;
+      return { target, measured: `${ratio.toFixed(2)}× (need ≥ ${target.atLeast.toFixed(2)}×)`, met: ratio >= target.atLeast };
+    }
+    const diff = m.nsPerOp - a.nsPerOp;
+    const allowed = Math.max(target.relative * a.nsPerOp, target.absoluteNs);
+    return {
+      target,
+      measured: `${m.nsPerOp.toFixed(2)} ns vs ${a.nsPerOp.toFixed(2)} ns per call (${diff >= 0 ? "+" : ""}${diff.toFixed(2)} ns; allowed ${allowed.toFixed(2)} ns)`,
+      met: diff <= allowed,
+    };
+  });
+}
+
+function fmtRate(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  return `${(n / 1e3).toFixed(n >= 1e5 ? 0 : 1)}k`;
+}
+
+function fmtNs(ns: number): string {
+  if (!Number.isFinite(ns)) return "–";
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(1)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(1)} µs`;
+  return `${ns.toFixed(ns < 10 ? 2 : 0)} ns`;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+/** Versions of the packages measured, from node_modules/<name>/package.json. */
+export function packageVersions(root: string): Array<[string, string]> {
+  const names = ["pino", "sonic-boom", "pino-roll", "log4js", "streamroller", "winston", "winston-transport", "rotating-file-stream", "luxon"];
+  const own = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { name: string; version: string };
+  let commit = "";
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { cwd: root, encoding: "utf8" }).trim() !== "";
+    if (dirty) commit += " + uncommitted changes in src/";
+  } catch {
+    commit = "unknown commit";
+  }
+  const versions: Array<[string, string]> = [[own.name, `${own.version} (${commit})`]];
+  for (const name of names) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")) as { version: string };
+      versions.push([name, pkg.version]);
+    } catch {
+      versions.push([name, "not installed"]);
+    }
+  }
+  return versions;
+}
+
+/** The machine, for the report's header. */
+export function machine(): Array<[string, string]> {
+  const cpus = os.cpus();
+  return [
+    ["Node.js", `${process.version} (V8 ${process.versions.v8})`],
+    ["CPU", `${cpus[0]?.model ?? "unknown"}, ${cpus.length} cores`],
+    ["Memory", `${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB`],
+    ["OS", `${os.type()} ${os.release()} ${os.arch()}`],
+  ];
+}
+
+/** Settings of the run, for the header. */
+export interface RunSettings {
+  readonly records: number;
+  readonly slowRecords: number;
+  readonly reps: number;
+  readonly date: Date;
+  readonly seconds: number;
+  readonly command: string;
+  readonly root: string;
+}
+
+/** The markdown of a run. */
+export function renderMarkdown(outcomes: readonly ScenarioOutcome[], settings: RunSettings): string {
+  const out: string[] = [];
+  out.push("# Benchmark results");
+  out.push("");
+  out.push(
+    `Generated by \`${settings.command}\` on ${settings.date.toISOString()} (${Math.round(settings.seconds)} s in all). ` +
+      "Do not edit by hand: run `npm run bench` again. The machine is noisy; read the ratios, measured in the same run, " +
+      "rather than the absolute figures.",
+  );
+  out.push("");
+  out.push("| | |");
+  out.push("|---|---|");
+  for (const [k, v] of machine()) out.push(`| ${k} | ${escapeCell(v)} |`);
+  for (const [k, v] of packageVersions(settings.root)) out.push(`| ${k} | ${escapeCell(v)} |`);
+  out.push(`| records per run | ${settings.records.toLocaleString("en-US")} (slow peers: ${settings.slowRecords.toLocaleString("en-US")}) |`);
+  out.push(`| repetitions | ${settings.reps}, each subject in its own process; figures are medians |`);
+  out.push("");
+
+  // Summary of targets first.
+  out.push("## Targets of issue 3");
+  out.push("");
+  out.push("| scenario | target | measured | |");
+  out.push("|---|---|---|---|");
+  for (const o of outcomes) {
+    for (const t of evaluateTargets(o)) {
+      const mark = t.met === undefined ? "not measured" : t.met ? "met" : "**missed**";
+      out.push(`| ${o.scenario.number}. ${o.scenario.name} | ${escapeCell(t.target.text)} | ${escapeCell(t.measured)} | ${mark} |`);
+    }
+  }
+  out.push("");
+  out.push(
+    "Memory flat over 10 million records: see [SOAK.md](SOAK.md) (`npm run bench -- soak`, not part of the default run).",
+  );
+  out.push("");
+
+  out.push("## How it is measured");
+  out.push("");
+  out.push(
+    [
+      `- Every subject writes the same records: \`ox.login|login=user<n>@example.com|ip=::1|client=open-xchange-appsuite|session=<32 hex>|timestamp=<ISO>\`, a \`new Date()\` made for each record.`,
+      "  slf4ts is given the attributes with the `Date` and formats it itself; peers are given the same values with the timestamp already",
+      "  formatted by a per-second cache (the cheapest correct way), and the line built by concatenation (log4js, winston,",
+      "  rotating-file-stream, baselines) or the fields as an object (pino, which writes its own JSON with `level`, `time` and `msg`; `base: null`).",
+      "  **Formats differ**: pino's JSON lines are about 60% longer than the pipe-delimited ones.",
+      `- Each repetition of each subject runs in a separate child process (\`dist/bench/child.js\`). The loop yields to the event loop`,
+      `  every ${YIELD_EVERY} records (as a server does between requests), so asynchronous writers can make progress; the clock runs`,
+      "  from the first call until the subject's files are flushed and closed, so records/s means *on the OS*.",
+      `- Latency: every ${SAMPLE_EVERY}th \`log()\` call is timed alone with \`process.hrtime.bigint()\`; p50/p99 of those. For asynchronous`,
+      "  peers this is the time to queue the record, not to write it. Scenario 5 times batches of " +
+        `${CALL_BATCH.toLocaleString("en-US")} calls (ns/call).`,
+      "- Peak RSS: `process.resourceUsage().maxRSS` of the child at the end.",
+      "- Afterwards the runner reads every file back: each record must be present exactly once, whole and with the right content;",
+      "  where rotation deleted old files, the kept files must hold a contiguous run ending at the last record, chained file to file,",
+      "  in no more files than configured (slf4ts: no file over the size, every archive full). A subject that loses, duplicates or",
+      "  tears records is listed as FAILED with what was wrong, not with a figure.",
+      "- Ratios are of medians of records/s (for scenario 5, of calls/s), each subject against the named one of the same scenario.",
+    ].join("\n"),
+  );
+  out.push("");
+
+  for (const o of outcomes) {
+    const s = o.scenario;
+    out.push(`## ${s.number}. ${s.title}`);
+    out.push("");
+    out.push(`\`npm run bench -- ${s.name}\` (${Math.round(o.seconds)} s). ${s.description}`);
+    out.push("");
+    const calls = s.subjects.every((x) => x.kind === "calls");
+    const againstHeaders = s.ratiosAgainst.map((id) => `× ${id}`);
+    out.push(
+      `| subject | ${calls ? "calls" : "records"} | ${calls ? "calls/s" : "rec/s"} (min–max) | ${calls ? "ns/call" : "p50 log()"} | ${calls ? "p99 of batches" : "p99 log()"} | peak RSS | ${againstHeaders.join(" | ")} | check |`,
+    );
+    out.push(`|---|---:|---:|---:|---:|---:|${againstHeaders.map(() => "---:|").join("")}---|`);
+    for (const so of o.subjects) {
+      const m = medians(so);
+      const label = `${escapeCell(so.subject.label)} \`${so.subject.id}\``;
+      if (m === undefined) {
+        const why = so.skipped !== undefined ? `skipped: ${so.skipped}` : `**FAILED**: ${so.failures.join("; ")}`;
+        out.push(`| ${label} | | ${so.skipped !== undefined ? "skipped" : "**FAILED**"} | | | | ${againstHeaders.map(() => " |").join("")} ${escapeCell(why)} |`);
+        continue;
+      }
+      const ratios = s.ratiosAgainst.map((id) => {
+        const other = find(o, id);
+        const om = other === undefined ? undefined : medians(other);
+        if (om === undefined) return "–";
+        return id === so.subject.id ? "1.00" : (m.perSecond / om.perSecond).toFixed(2);
+      });
+      const check = [...so.verified.slice(0, 1), ...so.warnings.map((w) => `⚠ ${w}`)].join("; ");
+      out.push(
+        `| ${label} | ${m.records.toLocaleString("en-US")} | ${fmtRate(m.perSecond)} (${fmtRate(m.min)}–${fmtRate(m.max)}) | ${fmtNs(calls ? m.nsPerOp : m.p50Ns)} | ${fmtNs(m.p99Ns)} | ${m.peakRssMB.toFixed(0)} MB | ${ratios.join(" | ")} | ${escapeCell(check || "–")} |`,
+      );
+    }
+    out.push("");
+    const targets = evaluateTargets(o);
+    if (targets.length > 0) {
+      for (const t of targets) {
+        const mark = t.met === undefined ? "not measured" : t.met ? "met" : "**missed**";
+        out.push(`- Target: ${t.target.text}: ${t.measured}, ${mark}.`);
+      }
+      out.push("");
+    }
+    for (const p of o.profiles) {
+      out.push(
+        `CPU profile of \`${p.subject}\` (one extra run with \`node --cpu-prof\`, not counted above; ${p.summary.totalMs.toFixed(0)} ms ` +
+          "sampled inside the measured loop, start-up excluded). Self time by area:",
+      );
+      out.push(p.summary.byArea.map((a) => `${a.area} ${a.percent.toFixed(1)}%`).join(", ") + ".");
+      out.push("");
+      out.push("| self time | function | where | | self time without file-system calls | function | where |");
+      out.push("|---:|---|---|---|---:|---|---|");
+      const rows = Math.max(p.summary.top.length, p.summary.topWithoutSyscalls.length);
+      for (let i = 0; i < rows; i++) {
+        const a = p.summary.top[i];
+        const b = p.summary.topWithoutSyscalls[i];
+        const left = a === undefined ? "| | |" : `${a.percent.toFixed(1)}% | \`${escapeCell(a.name)}\` | ${escapeCell(a.where || "–")}`;
+        const right = b === undefined ? "| |" : `${b.percent.toFixed(1)}% | \`${escapeCell(b.name)}\` | ${escapeCell(b.where || "–")}`;
+        out.push(`| ${left} | | ${right} |`);
+      }
+      out.push("");
+      out.push(
+        "`--cpu-prof` charges to the native write most samples whose timer signal arrived during the system call, so the " +
+          "file-system share is overstated and the rest under-sampled; the right-hand ranking shows how the rest divides. " +
+          "`perf record -g node --perf-basic-prof dist/bench/child.js …` gives the unbiased split where perf is available.",
+      );
+      out.push("");
+    }
+  }
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,341 @@
+/**
+ * The subjects every scenario draws from: slf4ts in its configurations, the peers named in
+ * issue 3 and the bare baselines. Each one writes the records of ./records.ts into its own
+ * folder; peers get the same values (see records.ts) and their own line format.
+ */
+import { closeSync, openSync, writeSync } from "node:fs";
+import { once } from "node:events";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type pinoModule from "pino";
+import { AUDIT_LOGGER_NAME, ConfigError, createAuditLogService } from "../../src/index.js";
+import type { RecordSubject, Sink, Skip } from "./harness.js";
+import { EVENT_ID, jsonAttributes, oxAttributes, oxLine } from "./records.js";
+import { ISO_TIMESTAMP } from "./verify.js";
+
+const P = "com.openexchange.log.audit.slf4j.";
+const MiB = 1024 * 1024;
+/** The rotation of issue 3: 10 MiB per file, 5 archives. */
+export const ROTATE_BYTES = 10 * MiB;
+export const ROTATE_ARCHIVES = 5;
+/** Slow peers write at most this many records by default (BENCH_SLOW_RECORDS changes it). */
+export const SLOW_RECORDS = Number(process.env["BENCH_SLOW_RECORDS"] ?? 250_000);
+
+// pino-roll ships no type declarations; the part used here.
+type PinoRoll = (options: { file: string; size: string; limit: { count: number }; mkdir: boolean }) => Promise<pinoModule.DestinationStream & NodeJS.EventEmitter & { end(): void }>;
+const require = createRequire(import.meta.url);
+
+// Peers are loaded only in the child that measures them, so no child carries another's modules.
+const loadLog4js = async () => (await import("log4js")).default;
+const loadPino = async () => (await import("pino")).default;
+
+/** Closes a sonic-boom destination (pino's) and resolves once its descriptor is closed. */
+async function closeSonic(dest: NodeJS.EventEmitter & { end(): void }): Promise<void> {
+  const closed = once(dest, "close");
+  dest.end();
+  await closed;
+}
+
+/** Options of an slf4ts dedicated-mode subject. */
+export interface Slf4tsOptions {
+  readonly id: string;
+  readonly label: string;
+  /** file.size, e.g. "10MB". */
+  readonly size?: string;
+  readonly sizeBytes?: number;
+  /** file.count. */
+  readonly count?: number;
+  /** date.pattern, date.locale, date.timezone. */
+  readonly date?: { readonly pattern: string; readonly locale: string; readonly timezone: string; readonly looksLike: RegExp };
+  /** More properties (full keys), e.g. the batched durability of scenario 6. */
+  readonly extra?: Readonly<Record<string, string>>;
+  /** Keys of `extra` that may not exist yet: a ConfigError naming one of them skips the subject. */
+  readonly notYetImplemented?: readonly string[];
+}
+
+/** slf4ts in dedicated mode: its own rotated files. */
+export function slf4tsDedicated(o: Slf4tsOptions): RecordSubject {
+  const size = o.size ?? "10MB";
+  const sizeBytes = o.sizeBytes ?? ROTATE_BYTES;
+  const count = o.count ?? ROTATE_ARCHIVES;
+  return {
+    kind: "records",
+    id: o.id,
+    label: o.label,
+    role: "slf4ts",
+    verify: { format: "ox", timestamp: o.date?.looksLike ?? ISO_TIMESTAMP, rotation: { maxFiles: count + 1, maxBytes: sizeBytes } },
+    async start(dir: string): Promise<Sink | Skip> {
+      const svc = createAuditLogService();
+      const properties: Record<string, string> = {
+        [`${P}enabled`]: "true",
+        [`${P}delimiter`]: '"|"',
+        [`${P}file.location`]: join(dir, "audit.log"),
+        [`${P}file.size`]: size,
+        [`${P}file.count`]: String(count),
+        ...(o.date === undefined
+          ? {}
+          : { [`${P}date.pattern`]: o.date.pattern, [`${P}date.locale`]: o.date.locale, [`${P}date.timezone`]: o.date.timezone }),
+        ...o.extra,
+      };
+      try {
+        await svc.configure({ properties, watch: false });
+      } catch (error) {
+        const pending = o.notYetImplemented ?? [];
+        if (error instanceof ConfigError && error.problems.length > 0 && error.problems.every((p) => pending.includes(p.key ?? ""))) {
+          return { skipped: `not implemented yet: configure() rejects ${error.problems.map((p) => p.key).join(", ")} (${error.problems[0]?.expected.replace(/; expected one of.*/, "")})` };
+        }
+        throw error;
+      }
+      return {
+        log: (seq, date) => svc.log(EVENT_ID, oxAttributes(seq, date)),
+        finish: async () => {
+          await svc.flush();
+          await svc.shutdown();
+        },
+      };
+    },
+  };
+}
+
+/** log4js's configuration for scenario 4: a fileSync appender writing the message alone. */
+async function configureLog4jsFileSync(path: string, category: string): Promise<void> {
+  const log4js = await loadLog4js();
+  log4js.configure({
+    appenders: {
+      audit: { type: "fileSync", filename: path, maxLogSize: ROTATE_BYTES, backups: ROTATE_ARCHIVES, layout: { type: "pattern", pattern: "%m" } },
+    },
+    categories: {
+      default: { appenders: ["audit"], level: "off" },
+      [category]: { appenders: ["audit"], level: "info" },
+    },
+  });
+}
+
+const shutdownLog4js = async (): Promise<void> => {
+  const log4js = await loadLog4js();
+  await new Promise<void>((resolve) => log4js.shutdown(() => resolve()));
+};
+
+/** slf4ts in standard mode: records go through the facade's log4js binding (scenario 4). */
+export function slf4tsStandard(): RecordSubject {
+  return {
+    kind: "records",
+    id: "slf4ts-standard",
+    label: "slf4ts standard mode → log4js fileSync",
+    role: "slf4ts",
+    verify: { format: "ox", timestamp: ISO_TIMESTAMP, rotation: { maxFiles: ROTATE_ARCHIVES + 1, nominalBytes: ROTATE_BYTES } },
+    async start(dir: string): Promise<Sink> {
+      await configureLog4jsFileSync(join(dir, "audit.log"), AUDIT_LOGGER_NAME);
+      const svc = createAuditLogService();
+      await svc.configure({ properties: { [`${P}enabled`]: "true", [`${P}delimiter`]: '"|"' }, watch: false });
+      return {
+        log: (seq, date) => svc.log(EVENT_ID, oxAttributes(seq, date)),
+        finish: async () => {
+          await svc.shutdown();
+          await shutdownLog4js();
+        },
+      };
+    },
+  };
+}
+
+/** log4js used directly with the same appender and layout as {@link slf4tsStandard}. */
+export function log4jsDirect(): RecordSubject {
+  return {
+    kind: "records",
+    id: "log4js-direct",
+    label: "log4js fileSync used directly (same appender)",
+    role: "peer",
+    verify: { format: "ox", timestamp: ISO_TIMESTAMP, rotation: { maxFiles: ROTATE_ARCHIVES + 1, nominalBytes: ROTATE_BYTES } },
+    async start(dir: string): Promise<Sink> {
+      await configureLog4jsFileSync(join(dir, "audit.log"), AUDIT_LOGGER_NAME);
+      const logger = (await loadLog4js()).getLogger(AUDIT_LOGGER_NAME);
+      return {
+        log: (seq, date) => logger.info(oxLine(seq, date)),
+        finish: shutdownLog4js,
+      };
+    },
+  };
+}
+
+/** `fs.writeSync` of each line: the limit for "on the OS when log() returns". */
+export function baselineWriteSync(): RecordSubject {
+  return {
+    kind: "records",
+    id: "writesync",
+    label: "baseline: fs.writeSync per record",
+    role: "baseline",
+    verify: { format: "ox", timestamp: ISO_TIMESTAMP },
+    async start(dir: string): Promise<Sink> {
+      const fd = openSync(join(dir, "audit.log"), "a");
+      return {
+        log: (seq, date) => {
+          writeSync(fd, oxLine(seq, date) + "\n");
+        },
+        finish: async () => closeSync(fd),
+      };
+    },
+  };
+}
+
+/** Lines gathered in a string and written with one `fs.writeSync` per 1000 records. */
+export function baselineBatched(batch = 1000): RecordSubject {
+  return {
+    kind: "records",
+    id: "batched",
+    label: `baseline: batched, ${batch} records per fs.writeSync`,
+    role: "baseline",
+    verify: { format: "ox", timestamp: ISO_TIMESTAMP },
+    async start(dir: string): Promise<Sink> {
+      const fd = openSync(join(dir, "audit.log"), "a");
+      let buffer = "";
+      let n = 0;
+      return {
+        log: (seq, date) => {
+          buffer += oxLine(seq, date) + "\n";
+          if (++n === batch) {
+            writeSync(fd, buffer);
+            buffer = "";
+            n = 0;
+          }
+        },
+        finish: async () => {
+          if (buffer !== "") writeSync(fd, buffer);
+          closeSync(fd);
+        },
+      };
+    },
+  };
+}
+
+/** pino onto its sonic-boom destination, synchronous or not, no rotation. */
+export function pinoDestination(sync: boolean): RecordSubject {
+  return {
+    kind: "records",
+    id: sync ? "pino-sync" : "pino-async",
+    label: `pino, ${sync ? "sync" : "async"} destination (no rotation)`,
+    role: "peer",
+    verify: { format: "json", timestamp: ISO_TIMESTAMP },
+    async start(dir: string): Promise<Sink> {
+      const pino = await loadPino();
+      const dest = pino.destination({ dest: join(dir, "audit.log"), sync, mkdir: true });
+      if (!sync) await once(dest as unknown as NodeJS.EventEmitter, "ready");
+      const logger = pino({ base: null }, dest);
+      return {
+        log: (seq, date) => logger.info(jsonAttributes(seq, date), EVENT_ID),
+        finish: () => closeSonic(dest as unknown as NodeJS.EventEmitter & { end(): void }),
+      };
+    },
+  };
+}
+
+/** pino onto pino-roll (size 10m, 5 files besides the active one), in process. */
+export function pinoRoll(): RecordSubject {
+  return {
+    kind: "records",
+    id: "pino-roll",
+    label: "pino-roll (10m, limit.count 5)",
+    role: "peer",
+    verify: { format: "json", timestamp: ISO_TIMESTAMP, rotation: { maxFiles: ROTATE_ARCHIVES + 1, nominalBytes: ROTATE_BYTES } },
+    async start(dir: string): Promise<Sink> {
+      const pino = await loadPino();
+      const build = require("pino-roll") as PinoRoll;
+      const dest = await build({ file: join(dir, "audit"), size: "10m", limit: { count: ROTATE_ARCHIVES }, mkdir: true });
+      const logger = pino({ base: null }, dest);
+      return {
+        log: (seq, date) => logger.info(jsonAttributes(seq, date), EVENT_ID),
+        finish: () => closeSonic(dest),
+      };
+    },
+  };
+}
+
+/** log4js with its `fileSync` or `file` appender (10 MiB, 5 backups), message-only layout. */
+export function log4jsAppender(type: "fileSync" | "file", options: { maxRecords?: number; maxLogSize?: number; backups?: number; id?: string } = {}): RecordSubject {
+  const maxLogSize = options.maxLogSize ?? ROTATE_BYTES;
+  const backups = options.backups ?? ROTATE_ARCHIVES;
+  return {
+    kind: "records",
+    id: options.id ?? `log4js-${type.toLowerCase()}`,
+    label: `log4js \`${type}\` appender (${maxLogSize >= MiB ? `${maxLogSize / MiB} MiB` : `${maxLogSize / 1024} KiB`}, ${backups} backups)`,
+    role: "peer",
+    ...(options.maxRecords === undefined ? {} : { maxRecords: options.maxRecords }),
+    verify: { format: "ox", timestamp: ISO_TIMESTAMP, rotation: { maxFiles: backups + 1, nominalBytes: maxLogSize } },
+    async start(dir: string): Promise<Sink> {
+      const log4js = await loadLog4js();
+      log4js.configure({
+        appenders: { audit: { type, filename: join(dir, "audit.log"), maxLogSize, backups, layout: { type: "pattern", pattern: "%m" } } },
+        categories: { default: { appenders: ["audit"], level: "info" } },
+      });
+      const logger = log4js.getLogger("audit");
+      return {
+        log: (seq, date) => logger.info(oxLine(seq, date)),
+        finish: shutdownLog4js,
+      };
+    },
+  };
+}
+
+/** winston's File transport (maxsize 10 MiB, maxFiles 5: five files in all), message-only format. */
+export function winstonFile(maxRecords: number | undefined): RecordSubject {
+  return {
+    kind: "records",
+    id: "winston",
+    label: "winston File transport (maxsize 10 MiB, maxFiles 5)",
+    role: "peer",
+    ...(maxRecords === undefined ? {} : { maxRecords }),
+    verify: { format: "ox", timestamp: ISO_TIMESTAMP, rotation: { maxFiles: ROTATE_ARCHIVES, nominalBytes: ROTATE_BYTES } },
+    async start(dir: string): Promise<Sink> {
+      const winston = (await import("winston")).default;
+      const transport = new winston.transports.File({ filename: join(dir, "audit.log"), maxsize: ROTATE_BYTES, maxFiles: ROTATE_ARCHIVES });
+      const logger = winston.createLogger({
+        level: "info",
+        format: winston.format.printf((info) => String(info.message)),
+        transports: [transport],
+      });
+      return {
+        log: (seq, date) => {
+          logger.info(oxLine(seq, date));
+        },
+        finish: async () => {
+          // winston's logger ends its transports in _final even while records still wait in
+          // its own buffer ("write after end"), so let the pipe run dry first.
+          while (logger.readableLength > 0 || logger.writableLength > 0) {
+            await new Promise((resolve) => setTimeout(resolve, 1));
+          }
+          const finished = once(transport, "finish");
+          logger.end();
+          await finished;
+        },
+      };
+    },
+  };
+}
+
+/** rotating-file-stream (size 10M, maxFiles 5), one write() per record. */
+export function rotatingFileStream(maxRecords: number | undefined): RecordSubject {
+  return {
+    kind: "records",
+    id: "rfs",
+    label: "rotating-file-stream (size 10M, maxFiles 5)",
+    role: "peer",
+    ...(maxRecords === undefined ? {} : { maxRecords }),
+    verify: { format: "ox", timestamp: ISO_TIMESTAMP, rotation: { maxFiles: ROTATE_ARCHIVES + 1, nominalBytes: ROTATE_BYTES }, ignoreFiles: ["rfs-history.txt"] },
+    async start(dir: string): Promise<Sink> {
+      const rfs = await import("rotating-file-stream");
+      const name = (time: number | Date | null, index?: number): string => (time === null ? "audit.log" : `audit.log.${index ?? 0}`);
+      const stream = rfs.createStream(name, { path: dir, size: "10M", maxFiles: ROTATE_ARCHIVES, history: "rfs-history.txt" });
+      await once(stream, "open");
+      return {
+        log: (seq, date) => {
+          stream.write(oxLine(seq, date) + "\n");
+        },
+        finish: async () => {
+          const finished = once(stream, "finish");
+          stream.end();
+          await finished;
+        },
+      };
+    },
+  };
+}

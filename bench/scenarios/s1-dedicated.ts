@@ -1,0 +1,43 @@
+/** Scenario 1: dedicated mode, default durability (on the OS when log() returns), ISO dates. */
+import type { Scenario } from "../lib/harness.js";
+import {
+  baselineBatched,
+  baselineWriteSync,
+  log4jsAppender,
+  pinoDestination,
+  pinoRoll,
+  rotatingFileStream,
+  slf4tsDedicated,
+  SLOW_RECORDS,
+  winstonFile,
+} from "../lib/subjects.js";
+
+export const scenario: Scenario = {
+  name: "dedicated",
+  number: 1,
+  title: "Dedicated mode, default durability, ISO date, 10 MiB × 5 archives",
+  description:
+    "slf4ts writes each record with one `writeSync` before `log()` returns, rotating at 10 MiB and keeping 5 archives, " +
+    "the date formatted by slf4ts's default ISO formatter. Peers write the same values with their usual setup; " +
+    "pino's destinations do not rotate (as in the issue). Rates count from the first call until the files are closed.",
+  subjects: [
+    slf4tsDedicated({ id: "slf4ts", label: "slf4ts dedicated (10 MiB × 5)" }),
+    baselineWriteSync(),
+    baselineBatched(),
+    pinoDestination(true),
+    pinoDestination(false),
+    pinoRoll(),
+    log4jsAppender("fileSync"),
+    log4jsAppender("file", { maxRecords: SLOW_RECORDS }),
+    winstonFile(SLOW_RECORDS),
+    rotatingFileStream(SLOW_RECORDS),
+  ],
+  ratiosAgainst: ["writesync", "pino-sync", "log4js-filesync", "log4js-file"],
+  targets: [
+    { kind: "ratio", subject: "slf4ts", against: "writesync", atLeast: 0.9, text: "≥ 0.9× the bare fs.writeSync baseline" },
+    { kind: "ratio", subject: "slf4ts", against: "pino-sync", atLeast: 2, text: "≈ 2× pino's sync destination" },
+    { kind: "ratio", subject: "slf4ts", against: "log4js-filesync", atLeast: 2.5, text: "≈ 2.5× log4js fileSync" },
+    { kind: "ratio", subject: "slf4ts", against: "log4js-file", atLeast: 10, text: "≈ 10× log4js file" },
+    { kind: "memory", subject: "slf4ts", belowMB: 120, text: "peak memory under 120 MB" },
+  ],
+};

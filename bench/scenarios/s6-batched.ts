@@ -1,0 +1,31 @@
+/** Scenario 6: the opt-in batched durability against pino's async destination and the batched baseline. */
+import type { Scenario } from "../lib/harness.js";
+import { baselineBatched, pinoDestination, slf4tsDedicated } from "../lib/subjects.js";
+
+const P = "com.openexchange.log.audit.slf4j.";
+
+export const scenario: Scenario = {
+  name: "batched",
+  number: 6,
+  title: "Batched durability (records may wait a few ms) vs pino async vs batched baseline",
+  description:
+    "slf4ts with `file.durability=batched` and `file.durability.maxDelayMs=5` (10 MiB × 5 archives); the clock stops " +
+    "after `flush()` and `shutdown()`. pino's async destination (no rotation) and the baseline that writes 1000 records " +
+    "per `writeSync` run regardless of whether slf4ts has the mode yet.",
+  subjects: [
+    slf4tsDedicated({
+      id: "slf4ts-batched",
+      label: "slf4ts dedicated, durability=batched, maxDelayMs=5",
+      extra: { [`${P}file.durability`]: "batched", [`${P}file.durability.maxDelayMs`]: "5" },
+      notYetImplemented: [`${P}file.durability`, `${P}file.durability.maxDelayMs`],
+    }),
+    pinoDestination(false),
+    baselineBatched(),
+  ],
+  ratiosAgainst: ["batched", "pino-async"],
+  targets: [
+    { kind: "ratio", subject: "slf4ts-batched", against: "batched", atLeast: 0.8, text: "≥ 0.8× the batched-write baseline" },
+    { kind: "ratio", subject: "slf4ts-batched", against: "pino-async", atLeast: 4, text: "≈ 4× pino's async destination" },
+    { kind: "memory", subject: "slf4ts-batched", belowMB: 120, text: "bounded memory (peak under 120 MB)" },
+  ],
+};

@@ -1,0 +1,184 @@
+/**
+ * Keeps records in order while their destination fails: a bounded queue in front of a
+ * synchronous `write(line) => boolean`, retried with exponential backoff, drained in the
+ * original order once writing works again. Past the capacity, records are dropped and counted;
+ * the first write after recovery is told how many, and between which times.
+ */
+
+/** What was dropped while the queue was full. */
+export interface DropReport {
+  /** How many records were dropped. */
+  readonly count: number;
+  /** When the first of them was offered (epoch milliseconds). */
+  readonly from: number;
+  /** When the last of them was offered. */
+  readonly to: number;
+}
+
+/** Counters of a {@link RetryBuffer}. */
+export interface RetryBufferStats {
+  /** Records waiting in the queue now. */
+  readonly buffered: number;
+  /** Records dropped because the queue was full, since creation. */
+  readonly dropped: number;
+  /** The most records that waited at once. */
+  readonly highWater: number;
+}
+
+/** Options of a {@link RetryBuffer}. */
+export interface RetryBufferOptions {
+  /** How many records may wait (0: none; every failed record is dropped and counted). */
+  readonly capacity: number;
+  /** Writes one record; false when it could not. Must not throw. */
+  readonly write: (line: string) => boolean;
+  /** Called, once the queue has drained, with what was dropped meanwhile; returns the record to write for it. */
+  readonly dropRecord: (report: DropReport) => string;
+  /** First retry delay (default 100 ms); doubles up to `maxDelayMs`. */
+  readonly initialDelayMs?: number;
+  /** Longest retry delay (default 5000 ms). */
+  readonly maxDelayMs?: number;
+  /** The clock (tests inject one). */
+  readonly now?: () => number;
+}
+
+/**
+ * The queue. `offer()` writes at once when nothing is waiting; otherwise it queues, so records
+ * are always written in the order they were offered.
+ *
+ * @example
+ * ```ts
+ * const buffer = new RetryBuffer({ capacity: 100000, write: (l) => writer.write(l), dropRecord: (r) => `dropped ${r.count}\n` });
+ * buffer.offer("ox.login, login=thorben\n");
+ * ```
+ */
+export class RetryBuffer {
+  private readonly queue: string[] = [];
+  private head = 0;
+  private dropped = 0;
+  private droppedTotal = 0;
+  private dropFrom = 0;
+  private dropTo = 0;
+  private highWater = 0;
+  private delay: number;
+  private nextAttempt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private capacity: number;
+  private readonly clock: () => number;
+
+  constructor(private readonly options: RetryBufferOptions) {
+    this.capacity = options.capacity;
+    this.delay = options.initialDelayMs ?? 100;
+    this.clock = options.now ?? Date.now;
+  }
+
+  /** Records waiting now. */
+  get size(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** Counters. */
+  stats(): RetryBufferStats {
+    return { buffered: this.size, dropped: this.droppedTotal, highWater: this.highWater };
+  }
+
+  /** Changes the capacity (a reload); records already waiting stay. */
+  setCapacity(capacity: number): void {
+    this.capacity = capacity;
+  }
+
+  /**
+   * Writes `line` now, or queues it behind the records already waiting. Returns true when it
+   * was written now.
+   */
+  offer(line: string): boolean {
+    if (this.size === 0 && this.dropped === 0) {
+      if (this.options.write(line)) return true;
+      this.enqueue(line);
+      this.schedule();
+      return false;
+    }
+    this.enqueue(line);
+    if (this.clock() >= this.nextAttempt) this.drain();
+    return false;
+  }
+
+  private enqueue(line: string): void {
+    if (this.size >= this.capacity) {
+      const now = this.clock();
+      if (this.dropped === 0) this.dropFrom = now;
+      this.dropTo = now;
+      this.dropped++;
+      this.droppedTotal++;
+      return;
+    }
+    this.queue.push(line);
+    if (this.size > this.highWater) this.highWater = this.size;
+  }
+
+  /**
+   * Writes waiting records in order until one fails (then a retry is scheduled with a longer
+   * delay) or the queue is empty (then a drop record is written if records were dropped).
+   * Returns true when nothing is left waiting.
+   */
+  drain(): boolean {
+    while (this.head < this.queue.length) {
+      if (!this.options.write(this.queue[this.head] as string)) {
+        this.backOff();
+        return false;
+      }
+      this.queue[this.head] = "";
+      this.head++;
+      // Compact now and then so the array does not grow without bound.
+      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+        this.queue.splice(0, this.head);
+        this.head = 0;
+      }
+    }
+    this.queue.length = 0;
+    this.head = 0;
+    if (this.dropped > 0) {
+      const report: DropReport = { count: this.dropped, from: this.dropFrom, to: this.dropTo };
+      if (!this.options.write(this.options.dropRecord(report))) {
+        this.backOff();
+        return false;
+      }
+      this.dropped = 0;
+    }
+    this.delay = this.options.initialDelayMs ?? 100;
+    this.cancelTimer();
+    return true;
+  }
+
+  private backOff(): void {
+    this.nextAttempt = this.clock() + this.delay;
+    this.delay = Math.min(this.delay * 2, this.options.maxDelayMs ?? 5000);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined) return;
+    if (this.nextAttempt === 0 || this.nextAttempt < this.clock()) this.nextAttempt = this.clock() + this.delay;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.drain();
+    }, Math.max(0, this.nextAttempt - this.clock()));
+    // A retry must not keep the host alive; exit hooks try a last drain.
+    this.timer.unref();
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /** Stops retrying (shutdown); returns the records still waiting, in order. */
+  close(): string[] {
+    this.cancelTimer();
+    const rest = this.queue.slice(this.head);
+    this.queue.length = 0;
+    this.head = 0;
+    return rest;
+  }
+}
