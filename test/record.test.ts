@@ -52,6 +52,41 @@ test("values of every kind are rendered, null and undefined as \\N, and never dr
   t.deepEqual(parsed.attributes[0], ["s", "text"]);
 });
 
+test("arrays, Maps and Sets are JSON like other objects", (t) => {
+  const build = compileRecordBuilder(pipe, iso);
+  t.is(
+    // A Map becomes an object, whose integer-like keys JavaScript orders first.
+    build("ev", { arr: [1, { u: "x" }], map: new Map<unknown, unknown>([["k", 1], [2, "two"]]), set: new Set(["a", "b"]), nested: { m: new Map([["x", [1]]]) } }),
+    'ev|arr=[1,{"u":"x"}]|map={"2":"two","k":1}|set=["a","b"]|nested={"m":{"x":[1]}}',
+  );
+});
+
+test("several timestamps in one record are each rendered right (date cache)", (t) => {
+  let calls = 0;
+  const build = compileRecordBuilder(pipe, (ms) => {
+    calls++;
+    return iso(ms);
+  }, 1000);
+  const a = new Date(Date.UTC(2016, 5, 10, 10, 31, 10, 5));
+  const b = new Date(Date.UTC(2015, 0, 1, 0, 0, 0, 999));
+  for (let i = 0; i < 5; i++) {
+    t.is(build("ev", { now: a, last: b }), "ev|now=2016-06-10T10:31:10Z|last=2015-01-01T00:00:00Z");
+  }
+  t.is(calls, 2);
+  t.is(build("ev", { now: new Date(a.getTime() + 1000) }), "ev|now=2016-06-10T10:31:11Z");
+});
+
+test("parseAuditLine is linear in the number of fields", (t) => {
+  const attributes = Array.from({ length: 200_000 }, (_, i) => [`k${i}`, `v\\${i}`] as [string, string]);
+  const line = compileRecordBuilder(pipe, iso)("ev", attributes);
+  const started = process.hrtime.bigint();
+  const parsed = parseAuditLine(line, pipe);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  t.is(parsed.attributes.length, 200_000);
+  t.deepEqual(parsed.attributes[199_999], ["k199999", "v\\199999"]);
+  t.log(`parsed 200,000 attributes in ${ms.toFixed(0)} ms`);
+});
+
 test("a value that contains the delimiter cannot forge another attribute", (t) => {
   const build = compileRecordBuilder(pipe, iso);
   const line = build("ox.login", { login: "eve|admin=true", ip: "::1" });

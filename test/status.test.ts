@@ -21,6 +21,30 @@ test("status events are rate-limited per code and the next delivered one counts 
   t.true(writes.every((e) => e.suppressed === 0));
 });
 
+test("after the minute, the next event carries how many were suppressed", (t) => {
+  StatusChannel.resetRateLimits();
+  let now = 1_000_000;
+  StatusChannel.setClock(() => now);
+  const events: StatusEvent[] = [];
+  const stop = StatusChannel.subscribe((e) => events.push(e));
+  const originalWrite = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  t.teardown(() => {
+    stop();
+    StatusChannel.setClock();
+    process.stderr.write = originalWrite;
+  });
+  for (let i = 0; i < 15; i++) StatusChannel.report("WRITE_FAILED", Level.ERROR, `a${i}`);
+  now += 59_999;
+  StatusChannel.report("WRITE_FAILED", Level.ERROR, "still suppressed");
+  now += 1;
+  StatusChannel.report("WRITE_FAILED", Level.ERROR, "next window");
+  StatusChannel.report("WRITE_FAILED", Level.ERROR, "after that");
+  t.is(events.length, 12);
+  t.like(events[10], { message: "next window", suppressed: 6 });
+  t.like(events[11], { message: "after that", suppressed: 0 });
+});
+
 test("a listener that throws does not stop the others", (t) => {
   StatusChannel.resetRateLimits();
   const seen: string[] = [];

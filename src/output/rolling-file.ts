@@ -74,6 +74,8 @@ export const DIRECTORY_MODE = 0o750;
 
 /** How often the writer checks that its path still names the file it writes. */
 export const PATH_CHECK_INTERVAL_MS = 1000;
+/** …and after at most this many records, which are kept until the check to be written again if the file was deleted. */
+export const PATH_CHECK_RECORDS = 1000;
 
 const OPEN_FLAGS = nodeFs.constants.O_WRONLY | nodeFs.constants.O_APPEND | nodeFs.constants.O_CREAT | (nodeFs.constants.O_NOFOLLOW ?? 0);
 
@@ -94,6 +96,8 @@ export class RollingFileWriter {
   private size = 0;
   private ino = 0;
   private nextPathCheck = 0;
+  // Records written since the last check, to write again if the file turns out to be deleted.
+  private readonly sinceCheck: string[] = [];
   private policy: RotationPolicy;
 
   /**
@@ -155,14 +159,19 @@ export class RollingFileWriter {
       this.stats.failed++;
       return false;
     }
-    const bytes = Buffer.byteLength(line);
-    if (Date.now() >= this.nextPathCheck) {
+    if (this.sinceCheck.length >= PATH_CHECK_RECORDS || Date.now() >= this.nextPathCheck) {
       this.checkPath();
       if (this.fd < 0 && !this.open()) {
         this.stats.failed++;
         return false;
       }
     }
+    return this.append(line, false);
+  }
+
+  /** Rotates if needed, then writes one record with one system call (a short write is completed). */
+  private append(line: string, again: boolean): boolean {
+    const bytes = Buffer.byteLength(line);
     if (this.size > 0 && this.size + bytes > this.policy.maxSize) {
       this.rotate();
       if (this.fd < 0 && !this.open()) {
@@ -176,8 +185,11 @@ export class RollingFileWriter {
         this.writeRest(Buffer.from(line).subarray(written));
       }
       this.size += bytes;
-      this.stats.written++;
-      this.stats.bytes += bytes;
+      if (!again) {
+        this.stats.written++;
+        this.stats.bytes += bytes;
+      }
+      this.sinceCheck.push(line);
       return true;
     } catch (error) {
       this.stats.failed++;
@@ -189,23 +201,41 @@ export class RollingFileWriter {
   }
 
   /**
-   * Notices an active file that was deleted, or moved away (an external logrotate), and
-   * reopens the path, as sonic-boom's `reopen()` does. Runs at most once a second, so it adds
-   * no system call per record; records written in between went to the moved file (kept) or
-   * to the deleted one.
+   * Notices an active file that was deleted (folder removed too) or moved away (an external
+   * logrotate), and reopens the path, as sonic-boom's `reopen()` does. It runs once a second or
+   * every {@link PATH_CHECK_RECORDS} records, so it adds no system call per record. Records
+   * written since the last check went to the moved file (kept there) or to the deleted one:
+   * those are written again to the new file, so nothing is lost either way.
    */
   checkPath(): void {
     this.nextPathCheck = Date.now() + PATH_CHECK_INTERVAL_MS;
+    const recent = this.sinceCheck.splice(0);
     if (this.fd < 0) return;
-    let current: number | undefined;
+    let deleted: boolean;
     try {
-      current = this.fs.statSync(this.path).ino;
+      deleted = this.fs.fstatSync(this.fd).nlink === 0;
     } catch {
-      current = undefined;
+      deleted = true;
     }
-    if (current !== this.ino) {
-      this.closeQuietly();
-      this.open();
+    let moved = false;
+    if (!deleted) {
+      try {
+        moved = this.fs.statSync(this.path).ino !== this.ino;
+      } catch {
+        moved = true;
+      }
+    }
+    if (!deleted && !moved) return;
+    this.closeQuietly();
+    if (!this.open()) {
+      // Keep them for the next attempt: the caller's retry path writes them again.
+      if (deleted) this.sinceCheck.push(...recent);
+      return;
+    }
+    if (deleted) {
+      for (const line of recent) {
+        if (!this.append(line, true)) break;
+      }
     }
   }
 
@@ -223,6 +253,8 @@ export class RollingFileWriter {
   /** Rotates now (also used by tests and by a size decrease on reload). */
   rotate(): void {
     this.closeQuietly();
+    // What was written so far is safe in the archive now: never write it again.
+    this.sinceCheck.length = 0;
     const { maxArchives } = this.policy;
     try {
       // One directory listing, then only the renames and deletions that are needed.

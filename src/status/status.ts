@@ -38,6 +38,7 @@ export interface StatusEvent {
 export type StatusListener = (event: StatusEvent) => void;
 
 const listeners = new Set<StatusListener>();
+let clock: () => number = Date.now;
 const WINDOW_MS = 60_000;
 const MAX_PER_WINDOW = 10;
 const windows = new Map<StatusCode, { start: number; count: number; suppressed: number }>();
@@ -80,7 +81,7 @@ export const StatusChannel = {
    * are counted and the count goes with the next delivered event.
    */
   report(code: StatusCode, level: Level, message: string): void {
-    const now = Date.now();
+    const now = clock();
     let window = windows.get(code);
     if (window === undefined || now - window.start >= WINDOW_MS) {
       window = { start: now, count: 0, suppressed: window?.suppressed ?? 0 };
@@ -109,5 +110,9 @@ export const StatusChannel = {
   /** Forgets rate-limit state (for tests). @internal */
   resetRateLimits(): void {
     windows.clear();
+  },
+  /** Replaces the clock of the rate limiter (for tests); no argument restores Date.now. @internal */
+  setClock(now?: () => number): void {
+    clock = now ?? Date.now;
   },
 };
