@@ -19,6 +19,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RESULT_MARKER, type ChildResult, type Scenario, type Subject } from "./lib/harness.js";
+import { perfAvailable, perfCommand, summarizePerf } from "./lib/perf.js";
 import { summarizeProfile } from "./lib/profile.js";
 import { evaluateTargets, medians, renderMarkdown, type ScenarioOutcome, type SubjectOutcome } from "./lib/report.js";
 import { SLOW_RECORDS } from "./lib/subjects.js";
@@ -44,9 +45,10 @@ interface ChildOutcome {
 }
 
 /** Runs one child; resolves with its result or what went wrong. */
-function runChild(args: readonly string[], nodeFlags: readonly string[], timeoutMs: number): Promise<ChildOutcome> {
+function runChild(args: readonly string[], nodeFlags: readonly string[], timeoutMs: number, wrapper: readonly string[] = [], cwd?: string): Promise<ChildOutcome> {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [...nodeFlags, join(here, "child.js"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const command = [...wrapper, process.execPath, ...nodeFlags, join(here, "child.js"), ...args];
+    const child = spawn(command[0] as string, command.slice(1), { stdio: ["ignore", "pipe", "pipe"], ...(cwd === undefined ? {} : { cwd }) });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -145,8 +147,28 @@ async function runScenario(
     }
     const file = join(profileDir, name);
     const summary = summarizeProfile(file, root, child.result.windowUs);
-    outcome.profiles.push({ subject: o.subject.id, summary, file: relative(root, file) });
-    console.log(`  profile of ${o.subject.id} (${relative(root, file)}): ${summary.top.slice(0, 5).map((e) => `${e.name} ${e.percent.toFixed(1)}%`).join(", ")}`);
+    console.log(`  --cpu-prof of ${o.subject.id} (${relative(root, file)}): ${summary.top.slice(0, 5).map((e) => `${e.name} ${e.percent.toFixed(1)}%`).join(", ")}`);
+    const entry: ScenarioOutcome["profiles"][number] = { subject: o.subject.id, summary, file: relative(root, file) };
+    if (perfAvailable()) {
+      // A second extra run under perf, whose samples are not biased towards the write call.
+      const perfFile = join(profileDir, `${scenario.name}-${o.subject.id}.perf.data`);
+      mkdirSync(dir, { recursive: true });
+      const perfChild = await runChild([scenario.name, o.subject.id, String(records), dir], ["--perf-basic-prof"], options.timeoutMs, perfCommand(perfFile), options.runDir);
+      rmSync(dir, { recursive: true, force: true });
+      if (perfChild.result === undefined) {
+        console.log(`  perf of ${o.subject.id} failed: ${perfChild.error}`);
+      } else {
+        try {
+          const perf = summarizePerf(perfFile, root, perfChild.result.windowUs);
+          if (perf.pid !== undefined) rmSync(`/tmp/perf-${perf.pid}.map`, { force: true });
+          entry.perf = perf;
+          console.log(`  perf of ${o.subject.id}: ${perf.byJsFunction.slice(0, 5).map((e) => `${e.name} ${e.percent.toFixed(1)}%`).join(", ")}`);
+        } catch (error) {
+          console.log(`  perf of ${o.subject.id} could not be read: ${(error as Error).message}`);
+        }
+      }
+    }
+    outcome.profiles.push(entry);
   }
   return { ...outcome, seconds: (Date.now() - started) / 1000 };
 }

@@ -49,3 +49,18 @@ test("an invalid file named by the variable is reported on stderr and the servic
     `SLF4TS ERROR [CONFIG_INVALID] Invalid audit configuration in ${props} (1 problem):\n  line 2: ${P}file.count = "many": expected a whole number of archives from 1 to 10000\nThe last good configuration stays in force.\n`,
   );
 });
+
+test("standard mode whose records the host's logging would hide says so once on stderr", (t) => {
+  const dir = tempDir(t);
+  const props = join(dir, "env.properties");
+  writeFileSync(props, `${P}enabled=true\n`);
+  const twice = script.replace('AuditLogService.log("ox.login", { login: "thorben" });', 'AuditLogService.log("ox.login", { login: "a" }); AuditLogService.log("ox.login", { login: "b" });');
+  const result = spawnSync(process.execPath, ["--input-type=module", "-e", twice], { env: { ...process.env, SLF4TS_AUDIT_PROPERTIES: props }, encoding: "utf8" });
+  t.is(result.status, 0, result.stderr);
+  t.like(JSON.parse(result.stdout), { mode: "standard", levelDisabled: 2, written: 0 });
+  t.is(
+    result.stderr,
+    'SLF4TS WARN [LEVEL_DISABLED] audit records are not written: the host\'s logging (binding "log4js") has level INFO disabled for logger com.openexchange.log.audit.AuditLogService; configure it (for log4js: a category "com.openexchange.log.audit.AuditLogService" with level info or lower) or set com.openexchange.log.audit.slf4j.file.location\n',
+  );
+});
+

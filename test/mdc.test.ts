@@ -62,3 +62,19 @@ test("setContextMap replaces the current context; run accepts a Map", (t) => {
 test("a non-string key is a programmer error", (t) => {
   t.throws(() => MDC.put(42 as unknown as string, "v"), { instanceOf: TypeError });
 });
+
+test("MDC.put in concurrent handlers outside run() stays with each handler", async (t) => {
+  const seen: string[] = [];
+  const handler = async (user: string, delay: number): Promise<void> => {
+    MDC.put("user", user);
+    await sleep(delay);
+    seen.push(`${user}:${MDC.get("user")}`);
+  };
+  // Each handler starts from its own task, as an HTTP server's request events do.
+  await Promise.all([
+    new Promise<void>((resolve) => setImmediate(() => void handler("alice", 20).then(resolve))),
+    new Promise<void>((resolve) => setImmediate(() => void handler("bob", 5).then(resolve))),
+  ]);
+  t.deepEqual(seen.sort(), ["alice:alice", "bob:bob"]);
+});
+

@@ -241,3 +241,24 @@ test("no record is lost, duplicated or mixed across reloads of a busy stream", a
   seen.sort((a, b) => a - b);
   t.deepEqual(seen, accepted);
 });
+
+test("a file written slowly in pieces is applied only once it is complete", async (t) => {
+  const host = await startHost(t, BASE);
+  const active = join(host.dir, "logs", "audit.log");
+  await host.log("before");
+  const applied = host.statuses.filter((s) => s.code === "CONFIG_APPLIED").length;
+  // A tool that truncates, pauses, then writes the new content in two parts.
+  writeFileSync(host.props, "");
+  await new Promise((r) => setTimeout(r, 400));
+  await host.log("while.empty");
+  writeFileSync(host.props, `${P}enabled=true\n${P}delimiter=";"\n`);
+  await new Promise((r) => setTimeout(r, 30));
+  writeFileSync(host.props, `${P}enabled=true\n${P}delimiter=";"\n${P}file.location=logs/audit.log\n`);
+  t.true(await waitFor(() => host.statuses.filter((s) => s.code === "CONFIG_APPLIED").length > applied, 3000));
+  await host.log("after", { a: 1 });
+  const appliedNow = host.statuses.filter((s) => s.code === "CONFIG_APPLIED").slice(applied);
+  t.is(appliedNow.length, 1, appliedNow.map((s) => s.message).join("; "));
+  t.regex(appliedNow[0]?.message ?? "", /dedicated mode/);
+  t.deepEqual(readLines(active), ["before", "while.empty", "after;a=1"]);
+});
+

@@ -64,3 +64,19 @@ test.serial("standard mode respects the host's level: a disabled audit level wri
   t.deepEqual(readLines(hostLog), ["ox.login, login=y"]);
   t.is(audit.stats().levelDisabled, 1);
 });
+
+test.serial("a '%' in a message with a throwable is not read as a format directive by log4js", async (t) => {
+  const dir = tempDir(t);
+  const hostLog = join(dir, "host3.log");
+  log4js.configure({
+    appenders: { file: { type: "fileSync", filename: hostLog, layout: { type: "pattern", pattern: "%m" } } },
+    categories: { default: { appenders: ["file"], level: "info" } },
+  });
+  t.teardown(() => new Promise<void>((done) => log4js.shutdown(() => done())));
+  LoggerFactory.getLogger("x").error("upload of {} failed", "100%done %s%o.txt", new Error("disk"));
+  t.true(await waitFor(() => readLines(hostLog).length >= 2));
+  const lines = readLines(hostLog);
+  t.is(lines[0], "upload of 100%done %s%o.txt failed Error: disk");
+  t.regex(lines[1] ?? "", /^ {4}at /);
+});
+

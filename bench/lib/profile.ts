@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { SourceMap } from "node:module";
-import { relative } from "node:path";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 interface CpuProfileNode {
@@ -80,7 +80,7 @@ function locate(frame: CpuProfileNode["callFrame"], root: string): { where: stri
   const entry = map?.findEntry(lineNumber, columnNumber) as { originalSource?: string; originalLine?: number } | undefined;
   if (entry?.originalSource !== undefined && entry.originalLine !== undefined) {
     const source = entry.originalSource.startsWith("file://") ? fileURLToPath(entry.originalSource) : entry.originalSource;
-    where = `${relative(root, source.startsWith("/") ? source : `${file}/../${source}`)}:${entry.originalLine + 1}`;
+    where = `${relative(root, isAbsolute(source) ? source : resolve(dirname(file), source))}:${entry.originalLine + 1}`;
   }
   const area = rel.startsWith("dist/src/") ? "slf4ts (src/)" : rel.startsWith("dist/bench/") ? "benchmark harness" : "other";
   return { where, area };

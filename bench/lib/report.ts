@@ -7,6 +7,7 @@ import os from "node:os";
 import { join } from "node:path";
 import type { ChildResult, Scenario, Subject, Target } from "./harness.js";
 import { CALL_BATCH, SAMPLE_EVERY, YIELD_EVERY } from "./harness.js";
+import type { PerfSummary } from "./perf.js";
 import type { ProfileSummary } from "./profile.js";
 
 /** Everything measured for one subject of one scenario. */
@@ -24,7 +25,7 @@ export interface SubjectOutcome {
 export interface ScenarioOutcome {
   readonly scenario: Scenario;
   readonly subjects: SubjectOutcome[];
-  readonly profiles: Array<{ subject: string; summary: ProfileSummary; file: string }>;
+  readonly profiles: Array<{ subject: string; summary: ProfileSummary; file: string; perf?: PerfSummary }>;
   readonly seconds: number;
 }
 
@@ -280,10 +281,30 @@ export function renderMarkdown(outcomes: readonly ScenarioOutcome[], settings: R
       out.push("");
       out.push(
         "`--cpu-prof` charges to the native write most samples whose timer signal arrived during the system call, so the " +
-          "file-system share is overstated and the rest under-sampled; the right-hand ranking shows how the rest divides. " +
-          "`perf record -g node --perf-basic-prof dist/bench/child.js …` gives the unbiased split where perf is available.",
+          "file-system share is overstated and the rest under-sampled; the right-hand ranking shows how the rest divides." +
+          (p.perf === undefined ? " Install `perf` for an unbiased profile." : " The perf profile below is the unbiased one."),
       );
       out.push("");
+      const perf = p.perf;
+      if (perf !== undefined) {
+        out.push(
+          `perf profile of \`${p.subject}\` (another extra run under \`perf record -e cpu-clock -g\` with \`node --perf-basic-prof\`; ` +
+            `${perf.samples} main-thread samples inside the measured loop; other threads add ${perf.otherThreadsPercent.toFixed(1)}%). ` +
+            `Where the CPU was: ${perf.byArea.map((a) => `${a.name} ${a.percent.toFixed(1)}%`).join(", ")}.`,
+        );
+        out.push("");
+        out.push("| share | innermost JavaScript function (with the builtins, GC and kernel time below it) | | share | sampled symbol |");
+        out.push("|---:|---|---|---:|---|");
+        const rows = Math.max(perf.byJsFunction.length, perf.bySymbol.length);
+        for (let i = 0; i < rows; i++) {
+          const a = perf.byJsFunction[i];
+          const b = perf.bySymbol[i];
+          const left = a === undefined ? "| " : `${a.percent.toFixed(1)}% | \`${escapeCell(a.name)}\``;
+          const right = b === undefined ? "| " : `${b.percent.toFixed(1)}% | \`${escapeCell(b.name.length > 90 ? b.name.slice(0, 90) + "…" : b.name)}\``;
+          out.push(`| ${left} | | ${right} |`);
+        }
+        out.push("");
+      }
     }
   }
   return out.join("\n") + "\n";

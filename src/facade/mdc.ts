@@ -13,18 +13,15 @@ function current(): ReadonlyMap<string, string> {
 }
 
 /**
- * The current context's map for writing. Code outside any MDC.run() gets a context of its own
- * on its first write (AsyncLocalStorage.enterWith), which lasts for the rest of its
- * synchronous execution and everything it starts asynchronously, so two request handlers that
- * each call MDC.put() do not see each other's values.
+ * Replaces the current context's map. Maps are never changed once they are in use (copy on
+ * write): a context that inherited a map from its parent (a request handler started by a
+ * server) gets a new one of its own on its first change (AsyncLocalStorage.enterWith), which
+ * lasts for the rest of its synchronous execution and everything it starts asynchronously. So
+ * two request handlers that each call MDC.put() never see each other's values, even when both
+ * inherited entries from the code that started the server.
  */
-function writable(): Map<string, string> {
-  let store = storage.getStore();
-  if (store === undefined) {
-    store = new Map();
-    storage.enterWith(store);
-  }
-  return store;
+function replace(map: Map<string, string>): void {
+  storage.enterWith(map);
 }
 
 /** Context entries given to {@link MDC.run}: a plain object, a Map or `[key, value]` pairs. */
@@ -43,9 +40,8 @@ function entriesOf(context: MdcEntries): Iterable<readonly [string, unknown]> {
  *
  * Every {@link MDC.run} starts a new context that inherits a copy of the caller's entries, so
  * concurrent requests never see each other's values and a callee never changes its caller's
- * context. Code outside any `run` gets a context of its own on its first `put` (it lasts for the
- * rest of that synchronous code and what it starts asynchronously); wrapping each request in
- * `MDC.run` is the strictest form.
+ * context. Outside any `run`, the entries are copied on every change, so a request handler's
+ * `put` is seen by that handler and what it starts, and never by another handler.
  *
  * @example
  * ```ts
@@ -64,11 +60,13 @@ export const MDC = {
     if (typeof key !== "string") {
       throw new TypeError("MDC key must be a string");
     }
+    const next = new Map(current());
     if (value === null || value === undefined) {
-      storage.getStore()?.delete(key);
+      if (!next.delete(key)) return;
     } else {
-      writable().set(key, typeof value === "string" ? value : String(value));
+      next.set(key, typeof value === "string" ? value : String(value));
     }
+    replace(next);
   },
   /** The value of `key` in the current context, or `undefined`. */
   get(key: string): string | undefined {
@@ -76,11 +74,14 @@ export const MDC = {
   },
   /** Removes `key` from the current context. */
   remove(key: string): void {
-    storage.getStore()?.delete(key);
+    if (!current().has(key)) return;
+    const next = new Map(current());
+    next.delete(key);
+    replace(next);
   },
   /** Removes every key from the current context. */
   clear(): void {
-    storage.getStore()?.clear();
+    if (current().size > 0) replace(new Map());
   },
   /** A copy of the current context as a plain object. */
   getCopyOfContextMap(): Record<string, string> {
@@ -88,11 +89,11 @@ export const MDC = {
   },
   /** Replaces the current context's entries with `entries`. */
   setContextMap(entries: MdcEntries): void {
-    const map = writable();
-    map.clear();
+    const map = new Map<string, string>();
     for (const [key, value] of entriesOf(entries)) {
-      MDC.put(key, value);
+      if (value !== null && value !== undefined) map.set(key, typeof value === "string" ? value : String(value));
     }
+    replace(map);
   },
   /**
    * Runs `fn` in a new context holding a copy of the current entries plus `entries`, and
