@@ -212,6 +212,9 @@ export function renderMarkdown(outcomes: readonly ScenarioOutcome[], settings: R
       "  peers this is the time to queue the record, not to write it. Scenario 5 times batches of " +
         `${CALL_BATCH.toLocaleString("en-US")} calls (ns/call).`,
       "- Peak RSS: `process.resourceUsage().maxRSS` of the child at the end.",
+      `- The two slowest peers (log4js \`file\`, rotating-file-stream: about 25k records/s here) write ${settings.slowRecords.toLocaleString("en-US")} records`,
+      "  (`BENCH_SLOW_RECORDS`), so that the whole run stays near ten minutes on two cores; their rates are comparable, but with",
+      "  fewer records they keep less in memory and never reach the sixth file, so their peak RSS is lower than it would be at the full count.",
       "- Afterwards the runner reads every file back: each record must be present exactly once, whole and with the right content;",
       "  where rotation deleted old files, the kept files must hold a contiguous run ending at the last record, chained file to file,",
       "  in no more files than configured (slf4ts: no file over the size, every archive full). A subject that loses, duplicates or",

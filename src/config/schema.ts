@@ -69,6 +69,31 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     doc: "The logback pattern of each line in dedicated mode. Surrounding quotes are removed.",
   },
   {
+    name: "file.fsync",
+    defaultValue: "never",
+    doc: "When written records are also forced to the disk (fsync), for power-loss durability: never (records are in the operating system when log() returns), rotation (before a file is rotated and on shutdown), or always (every record; slow).",
+  },
+  {
+    name: "file.multiprocess",
+    defaultValue: "auto",
+    doc: "Several processes (cluster or PM2 workers) write the same file.location: true coordinates rotation between them with a lock file (audit.log.lock) and follows rotations done by the others; auto turns it on in cluster workers and PM2 instances; false is for one process only.",
+  },
+  {
+    name: "mask.names",
+    defaultValue: "password, passwd, pwd, secret, token, authorization, cookie, credential, api_key, apikey, private_key",
+    doc: "Attributes whose name contains one of these words (case-insensitive, comma-separated) have their value masked before any output sees it. Empty masks nothing.",
+  },
+  {
+    name: "mask.keep",
+    defaultValue: "0",
+    doc: "How many leading characters of a masked value stay visible (0: none); the rest is replaced by ****, whatever its length.",
+  },
+  {
+    name: "record.maxLength",
+    defaultValue: "65536",
+    doc: "The longest record message, in characters; a longer one is cut on a character boundary and ends with a visible marker ...[truncated N characters].",
+  },
+  {
     name: "buffer.size",
     defaultValue: "100000",
     doc: "How many records are kept in memory, in order, while the audit file cannot be written (disk full, permission denied, ...); they are retried with backoff and written once it works again. Past this, records are dropped and counted, and one record says how many. 0 keeps none.",
@@ -118,6 +143,16 @@ export interface AuditConfig {
   readonly file: FileSettings | undefined;
   /** How many records may wait while the file cannot be written. */
   readonly bufferSize: number;
+  /** When written records are forced to the disk. */
+  readonly fsync: "never" | "rotation" | "always";
+  /** Whether several processes share the file (resolved from `auto`). */
+  readonly multiprocess: boolean;
+  /** Lower-case words; an attribute whose lower-cased name contains one is masked. */
+  readonly maskNames: readonly string[];
+  /** Leading characters of a masked value that stay visible. */
+  readonly maskKeep: number;
+  /** The longest message in characters. */
+  readonly maxLength: number;
   /** A canonical text of the settings, to tell whether a reload changed anything. */
   readonly fingerprint: string;
 }
@@ -184,6 +219,11 @@ function reason(error: unknown): string {
 function parseBoolean(text: string): boolean | undefined {
   const t = text.trim().toLowerCase();
   return t === "true" ? true : t === "false" ? false : undefined;
+}
+
+/** Whether this process is one of several workers that may share a file: a cluster worker or a PM2 instance. */
+function inSharedWorker(): boolean {
+  return process.env["NODE_UNIQUE_ID"] !== undefined || process.env["pm_id"] !== undefined || process.env["NODE_APP_INSTANCE"] !== undefined;
 }
 
 /** The time zone of this process, for `%d` without a zone option (logback uses the JVM's). */
@@ -318,6 +358,22 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
   const bufferSize = /^[0-9]{1,9}$/.test(bufferText) ? Number(bufferText) : NaN;
   if (!(bufferSize >= 0 && bufferSize <= 100_000_000)) fail("buffer.size", "expected a whole number of records from 0 to 100000000");
 
+  const fsyncText = raw("file.fsync").value.trim().toLowerCase();
+  if (fsyncText !== "never" && fsyncText !== "rotation" && fsyncText !== "always") fail("file.fsync", "expected never, rotation or always");
+  const mpText = raw("file.multiprocess").value.trim().toLowerCase();
+  if (mpText !== "auto" && mpText !== "true" && mpText !== "false") fail("file.multiprocess", "expected auto, true or false");
+  const multiprocess = mpText === "true" || (mpText === "auto" && inSharedWorker());
+  const maskNames = raw("mask.names")
+    .value.split(",")
+    .map((w) => w.trim().toLowerCase())
+    .filter((w) => w !== "");
+  const keepText = raw("mask.keep").value.trim();
+  const maskKeep = /^[0-9]{1,4}$/.test(keepText) ? Number(keepText) : NaN;
+  if (!(maskKeep >= 0 && maskKeep <= 1000)) fail("mask.keep", "expected a whole number of characters from 0 to 1000");
+  const maxText = raw("record.maxLength").value.trim();
+  const maxLength = /^[0-9]{1,10}$/.test(maxText) ? Number(maxText) : NaN;
+  if (!(maxLength >= 256 && maxLength <= 1_073_741_824)) fail("record.maxLength", "expected a whole number of characters from 256 to 1073741824");
+
   if (location !== "" && maxSize !== undefined && layout !== undefined && problems.length === 0) {
     const locationSource = given.get("file.location");
     file = {
@@ -345,6 +401,11 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     formatDate: formatDate as (ms: number) => string,
     file,
     bufferSize,
+    fsync: fsyncText as AuditConfig["fsync"],
+    multiprocess,
+    maskNames,
+    maskKeep,
+    maxLength,
     fingerprint: "",
   };
   const fingerprint = JSON.stringify([
@@ -360,6 +421,11 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     file?.maxArchives,
     file?.pattern,
     bufferSize,
+    config.fsync,
+    multiprocess,
+    maskNames,
+    maskKeep,
+    maxLength,
   ]);
   return { ok: true, config: { ...config, fingerprint }, warnings };
 }
