@@ -9,7 +9,9 @@
  *
  * Environment: BENCH_RECORDS (default 1000000), BENCH_REPS (3), BENCH_SLOW_RECORDS (250000,
  * the cap of the slowest peers), BENCH_PROFILE (auto: profile slf4ts where a target is missed;
- * always; never), BENCH_RESULTS (where to write the markdown).
+ * always; never), BENCH_PERF (never: no perf profile even where perf is installed),
+ * BENCH_RESULTS (where to write the markdown; by default bench/RESULTS.md for a full run with
+ * the default sizes, bench/out/RESULTS-partial.md for anything else).
  *
  * Each repetition of each subject runs in its own process; the files it wrote are verified
  * here after it exits, then deleted.
@@ -212,7 +214,8 @@ async function main(): Promise<void> {
   const records = envNumber("BENCH_RECORDS", 1_000_000);
   const reps = envNumber("BENCH_REPS", 3);
   const timeoutMs = envNumber("BENCH_TIMEOUT_S", 600) * 1000;
-  const full = names.length === 0 && only === undefined;
+  // Only a full run with the default sizes replaces bench/RESULTS.md; anything else is partial.
+  const full = names.length === 0 && only === undefined && records === 1_000_000 && reps === 3 && SLOW_RECORDS === 250_000;
   const runDir = join(outRoot, `run-${process.pid}`);
   mkdirSync(runDir, { recursive: true });
   const started = Date.now();
