@@ -18,6 +18,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RESULT_MARKER, type ChildResult, type Scenario, type Subject } from "./lib/harness.js";
@@ -219,6 +220,7 @@ async function main(): Promise<void> {
   const runDir = join(outRoot, `run-${process.pid}`);
   mkdirSync(runDir, { recursive: true });
   const started = Date.now();
+  const loadAtStart = loadavg()[0] ?? 0;
   const outcomes: ScenarioOutcome[] = [];
   try {
     for (const scenario of scenarios) {
@@ -228,7 +230,7 @@ async function main(): Promise<void> {
     rmSync(runDir, { recursive: true, force: true });
   }
   const command = `npm run bench${names.length > 0 || only !== undefined ? ` -- ${argv.join(" ")}` : ""}` + envNote(records, reps);
-  const markdown = renderMarkdown(outcomes, { records, slowRecords: SLOW_RECORDS, reps, date: new Date(started), seconds: (Date.now() - started) / 1000, command, root });
+  const markdown = renderMarkdown(outcomes, { records, slowRecords: SLOW_RECORDS, reps, date: new Date(started), seconds: (Date.now() - started) / 1000, command, root, loadAtStart });
   const target = process.env["BENCH_RESULTS"] ?? (full ? join(benchDir, "RESULTS.md") : join(outRoot, "RESULTS-partial.md"));
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, markdown);

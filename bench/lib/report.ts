@@ -158,6 +158,8 @@ export interface RunSettings {
   readonly seconds: number;
   readonly command: string;
   readonly root: string;
+  /** 1-minute load average when the run started (other work on the machine adds noise). */
+  readonly loadAtStart: number;
 }
 
 /** The markdown of a run. */
@@ -177,6 +179,7 @@ export function renderMarkdown(outcomes: readonly ScenarioOutcome[], settings: R
   for (const [k, v] of packageVersions(settings.root)) out.push(`| ${k} | ${escapeCell(v)} |`);
   out.push(`| records per run | ${settings.records.toLocaleString("en-US")} (slow peers: ${settings.slowRecords.toLocaleString("en-US")}) |`);
   out.push(`| repetitions | ${settings.reps}, each subject in its own process; figures are medians |`);
+  out.push(`| load average (1 min) | ${settings.loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0]?.toFixed(2)} at the end (the run itself keeps about one core busy) |`);
   out.push("");
 
   // Summary of targets first.
