@@ -495,7 +495,7 @@ export class AuditLogServiceImpl {
     let buffer: RetryBuffer | undefined;
     let logger: Logger | undefined;
     if (config.enabled && config.file !== undefined) {
-      const policy = { maxSize: config.file.maxSize, maxArchives: config.file.maxArchives };
+      const policy = { maxSize: config.file.maxSize, maxArchives: config.file.maxArchives, fsync: config.fsync, shared: config.multiprocess };
       if (old.writer !== undefined && old.buffer !== undefined && old.writer.path === config.file.location) {
         writer = old.writer;
         buffer = old.buffer;

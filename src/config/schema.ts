@@ -2,6 +2,7 @@
  * The configuration keys, their defaults and documentation, and how a set of properties
  * becomes a validated, compiled audit configuration (whole or not at all).
  */
+import cluster from "node:cluster";
 import { isAbsolute, resolve } from "node:path";
 import { Level, LEVEL_IDS, parseLevel } from "../facade/level.js";
 import {
@@ -223,7 +224,8 @@ function parseBoolean(text: string): boolean | undefined {
 
 /** Whether this process is one of several workers that may share a file: a cluster worker or a PM2 instance. */
 function inSharedWorker(): boolean {
-  return process.env["NODE_UNIQUE_ID"] !== undefined || process.env["pm_id"] !== undefined || process.env["NODE_APP_INSTANCE"] !== undefined;
+  // Node removes NODE_UNIQUE_ID from a worker's environment at start, so ask the cluster module.
+  return cluster.isWorker || process.env["pm_id"] !== undefined || process.env["NODE_APP_INSTANCE"] !== undefined;
 }
 
 /** The time zone of this process, for `%d` without a zone option (logback uses the JVM's). */

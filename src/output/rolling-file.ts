@@ -7,6 +7,7 @@
  */
 import * as nodeFs from "node:fs";
 import { dirname } from "node:path";
+import { acquireLock } from "./file-lock.js";
 
 /** An error from a file-system call, with its errno code (`ENOSPC`, `EACCES`, …). */
 export type FileSystemError = Error & { readonly code?: string | undefined };
@@ -20,11 +21,12 @@ export interface WriterFileSystem {
   writeSync(fd: number, data: string | Uint8Array, position?: null): number;
   closeSync(fd: number): void;
   fstatSync(fd: number): { readonly size: number; readonly ino: number; readonly nlink: number };
-  statSync(path: string): { readonly ino: number };
+  statSync(path: string): { readonly ino: number; readonly size: number };
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
   mkdirSync(path: string, options: { recursive: true; mode: number }): unknown;
   readdirSync(path: string): string[];
+  fsyncSync(fd: number): void;
 }
 
 /** The real file system. */
@@ -38,14 +40,23 @@ export const NODE_FILE_SYSTEM: WriterFileSystem = {
   unlinkSync: (path) => nodeFs.unlinkSync(path),
   mkdirSync: (path, options) => nodeFs.mkdirSync(path, options),
   readdirSync: (path) => nodeFs.readdirSync(path),
+  fsyncSync: (fd) => nodeFs.fsyncSync(fd),
 };
 
-/** When and how far to rotate. */
+/** When and how far to rotate, and how the file is shared and synced. */
 export interface RotationPolicy {
   /** Rotate before a record would take the active file past this many bytes. */
   readonly maxSize: number;
   /** How many archives to keep (`.1` newest … `.maxArchives` oldest). */
   readonly maxArchives: number;
+  /** When to fsync: never (default), before rotating and closing, or after every record. */
+  readonly fsync?: "never" | "rotation" | "always";
+  /**
+   * Several processes write this file: every record looks at the path (one `stat`) to learn
+   * the real size and follow rotations done by the others, and rotation is done under a lock
+   * file (`path + ".lock"`), once.
+   */
+  readonly shared?: boolean;
 }
 
 /** What went wrong, for the caller to report. */
@@ -159,6 +170,9 @@ export class RollingFileWriter {
       this.stats.failed++;
       return false;
     }
+    if (this.policy.shared === true) {
+      return this.writeShared(line);
+    }
     if (this.sinceCheck.length >= PATH_CHECK_RECORDS || Date.now() >= this.nextPathCheck) {
       this.checkPath();
       if (this.fd < 0 && !this.open()) {
@@ -169,10 +183,64 @@ export class RollingFileWriter {
     return this.append(line, false);
   }
 
-  /** Rotates if needed, then writes one record with one system call (a short write is completed). */
-  private append(line: string, again: boolean): boolean {
+  /**
+   * The several-processes path: one `stat` of the path per record gives the real size (the
+   * other processes append too) and shows a rotation done by another process, which is then
+   * followed by reopening the path. Rotation itself happens under the lock file, after checking
+   * again that it is still needed, so it is done once whichever process gets there first.
+   */
+  private writeShared(line: string): boolean {
+    let stat: { readonly ino: number; readonly size: number } | undefined;
+    try {
+      stat = this.fs.statSync(this.path);
+    } catch {
+      stat = undefined;
+    }
+    if (stat === undefined || stat.ino !== this.ino) {
+      this.closeQuietly();
+      if (!this.open()) {
+        this.stats.failed++;
+        return false;
+      }
+    } else {
+      this.size = stat.size;
+    }
     const bytes = Buffer.byteLength(line);
     if (this.size > 0 && this.size + bytes > this.policy.maxSize) {
+      const release = acquireLock(`${this.path}.lock`);
+      if (release === undefined) {
+        this.onFailure({ operation: "rotate", path: this.path, error: Object.assign(new Error("the rotation lock could not be taken in time"), { code: "ETIMEDOUT" }) });
+      } else {
+        try {
+          let now: { readonly ino: number; readonly size: number } | undefined;
+          try {
+            now = this.fs.statSync(this.path);
+          } catch {
+            now = undefined;
+          }
+          if (now !== undefined && now.ino === this.ino && now.size > 0 && now.size + bytes > this.policy.maxSize) {
+            this.rotate();
+          } else {
+            // Another process rotated meanwhile: follow it.
+            this.closeQuietly();
+            this.open();
+          }
+        } finally {
+          release();
+        }
+        if (this.fd < 0 && !this.open()) {
+          this.stats.failed++;
+          return false;
+        }
+      }
+    }
+    return this.append(line, false, false);
+  }
+
+  /** Rotates if needed, then writes one record with one system call (a short write is completed). */
+  private append(line: string, again: boolean, mayRotate = true): boolean {
+    const bytes = Buffer.byteLength(line);
+    if (mayRotate && this.size > 0 && this.size + bytes > this.policy.maxSize) {
       this.rotate();
       if (this.fd < 0 && !this.open()) {
         this.stats.failed++;
@@ -189,7 +257,8 @@ export class RollingFileWriter {
         this.stats.written++;
         this.stats.bytes += bytes;
       }
-      this.sinceCheck.push(line);
+      if (this.policy.fsync === "always") this.sync();
+      else if (this.policy.shared !== true) this.sinceCheck.push(line);
       return true;
     } catch (error) {
       this.stats.failed++;
@@ -252,6 +321,7 @@ export class RollingFileWriter {
 
   /** Rotates now (also used by tests and by a size decrease on reload). */
   rotate(): void {
+    if (this.policy.fsync !== undefined && this.policy.fsync !== "never") this.sync();
     this.closeQuietly();
     // What was written so far is safe in the archive now: never write it again.
     this.sinceCheck.length = 0;
@@ -321,8 +391,19 @@ export class RollingFileWriter {
     }
   }
 
-  /** Closes the active file. A later `write()` opens it again. */
+  /** Forces what was written to the disk (fsync); a failure is reported, not thrown. */
+  sync(): void {
+    if (this.fd < 0) return;
+    try {
+      this.fs.fsyncSync(this.fd);
+    } catch (error) {
+      this.onFailure({ operation: "write", path: this.path, error: error as FileSystemError });
+    }
+  }
+
+  /** Closes the active file (after an fsync unless fsync is `never`). A later `write()` opens it again. */
   close(): void {
+    if (this.policy.fsync !== undefined && this.policy.fsync !== "never") this.sync();
     this.closeQuietly();
   }
 }

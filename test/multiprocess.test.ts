@@ -1,0 +1,86 @@
+import test, { type ExecutionContext } from "ava";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseAuditLine } from "../src/index.js";
+import { P, readLines, tempDir } from "./helpers.js";
+
+const writer = fileURLToPath(new URL("./fixtures/cluster-writer.js", import.meta.url));
+const WORKERS = 4;
+const RECORDS = 20_000;
+const SIZE = 64 * 1024;
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [writer, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function check(t: ExecutionContext, dir: string): void {
+  const logs = join(dir, "logs");
+  const names = readdirSync(logs);
+  t.false(names.includes("audit.log.lock"), "no lock file left behind");
+  const archives = names
+    .filter((n) => /^audit\.log\.\d+$/.test(n))
+    .map((n) => Number(n.split(".")[2]))
+    .sort((a, b) => b - a);
+  // Archives are numbered 1..N without gaps, and none was rotated twice (a double rotation leaves a small archive).
+  t.deepEqual([...archives].sort((a, b) => a - b), Array.from({ length: archives.length }, (_, i) => i + 1));
+  for (const n of archives) {
+    const size = statSync(join(logs, `audit.log.${n}`)).size;
+    t.true(size > SIZE / 2, `audit.log.${n} has ${size} bytes: rotated once, when full`);
+    t.true(size <= SIZE + WORKERS * 200, `audit.log.${n} has ${size} bytes`);
+  }
+  const files = [...archives.map((n) => `audit.log.${n}`), "audit.log"];
+  const last = new Map<string, number>();
+  const seen = new Set<string>();
+  let total = 0;
+  for (const file of files) {
+    for (const line of readLines(join(logs, file))) {
+      const parsed = parseAuditLine(line, { delimiter: "|", includeAttributeNames: true }); // a torn line would not parse
+      t.is(parsed.eventId, "mp");
+      const w = parsed.attributes[0]?.[1] as string;
+      const seq = Number(parsed.attributes[1]?.[1]);
+      const key = `${w}:${seq}`;
+      if (seen.has(key)) t.fail(`duplicate ${key}`);
+      seen.add(key);
+      const previous = last.get(w) ?? -1;
+      if (seq !== previous + 1) t.fail(`worker ${w}: ${seq} after ${previous} in ${file}`);
+      last.set(w, seq);
+      total++;
+    }
+  }
+  t.is(total, WORKERS * RECORDS);
+  t.deepEqual([...last.values()], Array.from({ length: WORKERS }, () => RECORDS - 1));
+}
+
+function properties(dir: string, multiprocess: string): string {
+  const props = join(dir, "audit.properties");
+  writeFileSync(
+    props,
+    [`${P}enabled=true`, `${P}delimiter="|"`, `${P}file.location=logs/audit.log`, `${P}file.size=${SIZE}`, `${P}file.count=1000`, `${P}file.multiprocess=${multiprocess}`].join("\n") + "\n",
+  );
+  return props;
+}
+
+test("4 cluster workers × 20,000 records into one file: every record once, each worker in order, each rotation once", async (t) => {
+  const dir = tempDir(t);
+  const result = await run([properties(dir, "auto"), String(WORKERS), String(RECORDS), "cluster"]);
+  t.is(result.code, 0, result.stderr);
+  check(t, dir);
+  t.false(existsSync(join(dir, "logs", "audit.log.lock")));
+});
+
+test("4 independent processes with file.multiprocess=true: the same guarantees", async (t) => {
+  const dir = tempDir(t);
+  const props = properties(dir, "true");
+  const results = await Promise.all(Array.from({ length: WORKERS }, (_, i) => run([props, "1", String(RECORDS), "process", String(i)])));
+  for (const result of results) t.is(result.code, 0, result.stderr);
+  check(t, dir);
+});
