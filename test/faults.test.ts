@@ -5,7 +5,7 @@
  * (mount, setpriv), which CI and the development machines have.
  */
 import test, { type ExecutionContext } from "ava";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -260,3 +260,50 @@ test.serial("a location that is a folder keeps the last good configuration on re
   t.is(audit.stats().file, join(dir, "a.log"));
   t.false(existsSync(join(dir, "folder.log", "x")));
 });
+
+const exitChild = fileURLToPath(new URL("./fixtures/exit-child.js", import.meta.url));
+
+test.serial("process.exit() with records waiting for a full disk: written by the exit hook once there is space, else reported", (t) => {
+  requireRoot(t);
+  for (const free of ["free", "keep"] as const) {
+    const dir = tmpfs(t, 64);
+    const filler = join(dir, "filler");
+    writeFileSync(filler, Buffer.alloc(60 * 1024));
+    const props = join(dir, "audit.properties");
+    writeFileSync(props, `${P}enabled=true\n${P}delimiter="|"\n${P}file.location=audit.log\n`);
+    const result = spawnSync(process.execPath, [exitChild, props, filler, "100", free], { encoding: "utf8" });
+    t.is(result.status, 0, result.stderr);
+    const before = JSON.parse(result.stdout) as AuditStats;
+    t.true(before.buffered > 0, `${free}: ${before.buffered} records waited at exit`);
+    const lines = existsSync(join(dir, "audit.log")) ? readLines(join(dir, "audit.log")) : [];
+    if (free === "free") {
+      t.deepEqual(lines.map(seqOf), Array.from({ length: 100 }, (_, i) => i));
+      t.false(result.stderr.includes("RECORDS_DROPPED"));
+    } else {
+      t.is(lines.length, 100 - before.buffered);
+      t.true(result.stderr.includes(`SLF4TS ERROR [RECORDS_DROPPED] ${before.buffered} audit record(s) could not be written to ${join(dir, "audit.log")} before exit`), result.stderr);
+    }
+  }
+});
+
+test.serial("file.fsync: never, at rotation and close, or after every record", async (t) => {
+  for (const [mode, expected] of [
+    ["never", 0],
+    ["rotation", 3], // two rotations and the close at shutdown
+    ["always", 33], // every record, and again at the two rotations and the close
+  ] as const) {
+    const dir = tempDir(t);
+    let syncs = 0;
+    const fs: WriterFileSystem = { ...NODE_FILE_SYSTEM, fsyncSync: (fd) => { syncs++; NODE_FILE_SYSTEM.fsyncSync(fd); } };
+    const audit = createAuditLogService({ fileSystem: fs });
+    await audit.configure({
+      properties: { [`${P}enabled`]: "true", [`${P}delimiter`]: '"|"', [`${P}file.location`]: join(dir, "a.log"), [`${P}file.size`]: "100", [`${P}file.fsync`]: mode },
+      watch: false,
+    });
+    for (let i = 0; i < 30; i++) audit.log("e", { i: String(i).padStart(2, "0") }); // 8 bytes: 12 per file
+    await audit.shutdown();
+    t.is(syncs, expected, mode);
+    t.is(audit.stats().rotations, 2);
+  }
+});
+
