@@ -49,12 +49,13 @@ const maps = new Map<string, SourceMap | undefined>();
 
 function mapJs(symbol: string, root: string): string {
   // "JS:*log file:///…/dist/src/audit/service.js:150:8" (the position is the function's start)
-  const match = /^JS:[*^~]?(\S*) (\S+):(\d+):(\d+)$/.exec(symbol);
+  // CommonJS modules appear as plain paths, sometimes without a position.
+  const match = /^JS:[*^~]?(\S*) (.+?)(?::(\d+):(\d+))?$/.exec(symbol);
   if (match === null) return symbol.replace(/^JS:[*^~]?/, "");
-  const [, name, url, line, column] = match as unknown as [string, string, string, string, string];
+  const [, name = "", url = "", line = "1", column = "1"] = match;
   const fn = name === "" ? "(anonymous)" : name;
-  if (!url.startsWith("file://")) return `${fn} ${url}`;
-  const file = fileURLToPath(url);
+  if (!url.startsWith("file://") && !url.startsWith("/")) return `${fn} ${url}`;
+  const file = url.startsWith("file://") ? fileURLToPath(url) : url;
   const nm = file.lastIndexOf("node_modules/");
   if (nm >= 0) return `${fn} ${file.slice(nm + "node_modules/".length)}`;
   if (!maps.has(file)) {

@@ -42,7 +42,7 @@ export interface ProfileSummary {
 }
 
 /** Native bindings behind node:fs's synchronous calls (writeSync → writeString, …). */
-const SYSCALLS = new Set(["writeString", "writeBuffer", "writeBuffers", "open", "close", "fstat", "rename", "unlink", "readdir", "mkdir", "lstat", "stat"]);
+const SYSCALLS = new Set(["writeString", "writeBuffer", "writeBuffers", "writeFileUtf8", "open", "close", "fstat", "rename", "unlink", "readdir", "mkdir", "lstat", "stat"]);
 
 const maps = new Map<string, SourceMap | undefined>();
 

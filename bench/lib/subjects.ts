@@ -82,7 +82,7 @@ export function slf4tsDedicated(o: Slf4tsOptions): RecordSubject {
       } catch (error) {
         const pending = o.notYetImplemented ?? [];
         if (error instanceof ConfigError && error.problems.length > 0 && error.problems.every((p) => pending.includes(p.key ?? ""))) {
-          return { skipped: `not implemented yet: configure() rejects ${error.problems.map((p) => p.key).join(", ")} (${error.problems[0]?.expected.replace(/; expected one of.*/, "")})` };
+          return { skipped: `not implemented yet: configure() rejects ${error.problems.map((p) => (p.key ?? "").replace(P, "")).join(", ")} (${error.problems[0]?.expected.replace(/; expected one of.*/, "")})` };
         }
         throw error;
       }
