@@ -80,3 +80,31 @@ test.serial("a '%' in a message with a throwable is not read as a format directi
   t.regex(lines[1] ?? "", /^ {4}at /);
 });
 
+
+test.serial("levels are decided once and follow log4js.configure() and logger.level changes", async (t) => {
+  const dir = tempDir(t);
+  const hostLog = join(dir, "host4.log");
+  const configure = (level: string): unknown =>
+    log4js.configure({
+      appenders: { file: { type: "fileSync", filename: hostLog, layout: { type: "pattern", pattern: "%p %m" } } },
+      categories: { default: { appenders: ["file"], level } },
+    });
+  configure("info");
+  t.teardown(() => new Promise<void>((done) => log4js.shutdown(() => done())));
+  const log = LoggerFactory.getLogger("cache.test");
+  t.false(log.isDebugEnabled());
+  const disabledDebug = log.debug;
+  t.is(disabledDebug, log.trace, "a disabled level is one shared empty function");
+  log.debug("hidden {}", 1);
+  configure("debug");
+  t.true(log.isDebugEnabled());
+  t.not(log.debug, disabledDebug);
+  log.debug("shown {}", 2);
+  log4js.getLogger("cache.test").level = "error";
+  t.false(log.isInfoEnabled());
+  t.true(log.isErrorEnabled());
+  log.info("hidden {}", 3);
+  log.error("shown {}", 4);
+  t.true(await waitFor(() => readLines(hostLog).length >= 2));
+  t.deepEqual(readLines(hostLog), ["DEBUG shown 2", "ERROR shown 4"]);
+});

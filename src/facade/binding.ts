@@ -56,4 +56,11 @@ export interface LoggerBinding {
   readonly name: string;
   /** Returns the backend logger for a facade logger name. */
   getLogger(name: string): BackendLogger;
+  /**
+   * Optional: registers a function the binding calls whenever the answers of `isEnabled` may
+   * have changed (the backend was reconfigured). A binding that offers it promises that
+   * `isEnabled` answers the same until then, so the facade can decide each level once and make
+   * a disabled level a call to an empty function. Without it, `isEnabled` is asked on every call.
+   */
+  onLevelsChanged?(listener: () => void): void;
 }

@@ -6,11 +6,18 @@ import { formatMessage } from "./format.js";
 import { Level } from "./level.js";
 import { currentMdc } from "./mdc.js";
 import { nopBinding } from "./bindings/nop.js";
-import { createLog4jsBinding, loadLog4js } from "./bindings/log4js.js";
+import { createLog4jsBinding, loadLog4js, loadLog4jsInternals } from "./bindings/log4js.js";
+
+/** A logging method: an SLF4J message pattern and its arguments (a trailing `Error` is the throwable). */
+export type LogMethod = (message: string, ...args: unknown[]) => void;
+
+const NOOP: LogMethod = () => undefined;
 
 /**
  * A named logger. Messages use SLF4J's `{}` placeholders; a trailing `Error` argument is the
- * throwable. Nothing is formatted when the level is disabled.
+ * throwable. Nothing is formatted when the level is disabled. With a binding that announces
+ * level changes (log4js, console, nop), each level is decided once per change and a disabled
+ * level's method *is* an empty function.
  *
  * @example
  * ```ts
@@ -23,64 +30,83 @@ import { createLog4jsBinding, loadLog4js } from "./bindings/log4js.js";
 export class Logger {
   /** @internal */
   backend: BackendLogger;
+  /** @internal Whether the binding announces level changes (levels decided once). */
+  cached = false;
+  private enabled = [false, false, false, false, false];
+  /** Logs at TRACE. */
+  trace: LogMethod = NOOP;
+  /** Logs at DEBUG. */
+  debug: LogMethod = NOOP;
+  /** Logs at INFO. */
+  info: LogMethod = NOOP;
+  /** Logs at WARN. */
+  warn: LogMethod = NOOP;
+  /** Logs at ERROR. */
+  error: LogMethod = NOOP;
 
   /** @internal Use {@link LoggerFactory.getLogger}. */
   constructor(
     /** The logger's name (log4js category). */
     readonly name: string,
     backend: BackendLogger,
+    cached: boolean,
   ) {
     this.backend = backend;
+    this.bind(backend, cached);
   }
 
+  /** @internal Points the logger at a backend and decides (or not) its levels. */
+  bind(backend: BackendLogger, cached: boolean): void {
+    this.backend = backend;
+    this.cached = cached;
+    this.refresh();
+  }
+
+  /** @internal Decides every level again (the binding said levels changed). */
+  refresh(): void {
+    const methods: LogMethod[] = [];
+    for (let level = Level.TRACE; level <= Level.ERROR; level++) {
+      const l = level as Level;
+      if (this.cached) {
+        const on = this.backend.isEnabled(l);
+        this.enabled[l] = on;
+        methods.push(on ? (message, ...args) => this.emit(l, message, args) : NOOP);
+      } else {
+        methods.push((message, ...args) => {
+          if (this.backend.isEnabled(l)) this.emit(l, message, args);
+        });
+      }
+    }
+    [this.trace, this.debug, this.info, this.warn, this.error] = methods as [LogMethod, LogMethod, LogMethod, LogMethod, LogMethod];
+  }
+
+  /** Whether `level` is enabled. */
+  isEnabled(level: Level): boolean {
+    return this.cached ? this.enabled[level] === true : this.backend.isEnabled(level);
+  }
   /** Whether TRACE is enabled for this logger in the current binding. */
   isTraceEnabled(): boolean {
-    return this.backend.isEnabled(Level.TRACE);
+    return this.isEnabled(Level.TRACE);
   }
   /** Whether DEBUG is enabled. */
   isDebugEnabled(): boolean {
-    return this.backend.isEnabled(Level.DEBUG);
+    return this.isEnabled(Level.DEBUG);
   }
   /** Whether INFO is enabled. */
   isInfoEnabled(): boolean {
-    return this.backend.isEnabled(Level.INFO);
+    return this.isEnabled(Level.INFO);
   }
   /** Whether WARN is enabled. */
   isWarnEnabled(): boolean {
-    return this.backend.isEnabled(Level.WARN);
+    return this.isEnabled(Level.WARN);
   }
   /** Whether ERROR is enabled. */
   isErrorEnabled(): boolean {
-    return this.backend.isEnabled(Level.ERROR);
-  }
-  /** Whether `level` is enabled. */
-  isEnabled(level: Level): boolean {
-    return this.backend.isEnabled(level);
-  }
-
-  /** Logs at TRACE. */
-  trace(message: string, ...args: unknown[]): void {
-    if (this.backend.isEnabled(Level.TRACE)) this.emit(Level.TRACE, message, args);
-  }
-  /** Logs at DEBUG. */
-  debug(message: string, ...args: unknown[]): void {
-    if (this.backend.isEnabled(Level.DEBUG)) this.emit(Level.DEBUG, message, args);
-  }
-  /** Logs at INFO. */
-  info(message: string, ...args: unknown[]): void {
-    if (this.backend.isEnabled(Level.INFO)) this.emit(Level.INFO, message, args);
-  }
-  /** Logs at WARN. */
-  warn(message: string, ...args: unknown[]): void {
-    if (this.backend.isEnabled(Level.WARN)) this.emit(Level.WARN, message, args);
-  }
-  /** Logs at ERROR. */
-  error(message: string, ...args: unknown[]): void {
-    if (this.backend.isEnabled(Level.ERROR)) this.emit(Level.ERROR, message, args);
+    return this.isEnabled(Level.ERROR);
   }
   /** Logs at `level`. */
   log(level: Level, message: string, ...args: unknown[]): void {
-    if (this.backend.isEnabled(level)) this.emit(level, message, args);
+    if (this.isEnabled(level)) this.emit(level, message, args);
   }
 
   private emit(level: Level, pattern: unknown, args: readonly unknown[]): void {
@@ -99,7 +125,7 @@ let binding: LoggerBinding | undefined;
 function defaultBinding(): LoggerBinding {
   const log4js = loadLog4js();
   if (log4js !== undefined) {
-    return createLog4jsBinding(log4js);
+    return createLog4jsBinding(log4js, loadLog4jsInternals());
   }
   process.stderr.write(
     "SLF4TS: log4js could not be loaded; defaulting to the no-operation (NOP) binding.\n" +
@@ -108,9 +134,23 @@ function defaultBinding(): LoggerBinding {
   return nopBinding;
 }
 
+// Bindings whose level announcements are already wired to the loggers.
+const announcing = new WeakSet<LoggerBinding>();
+
+function install(newBinding: LoggerBinding): void {
+  binding = newBinding;
+  if (newBinding.onLevelsChanged !== undefined && !announcing.has(newBinding)) {
+    announcing.add(newBinding);
+    newBinding.onLevelsChanged(() => {
+      if (binding !== newBinding) return;
+      for (const logger of loggers.values()) logger.refresh();
+    });
+  }
+}
+
 function currentBinding(): LoggerBinding {
-  binding ??= defaultBinding();
-  return binding;
+  if (binding === undefined) install(defaultBinding());
+  return binding as LoggerBinding;
 }
 
 /**
@@ -129,17 +169,25 @@ export const LoggerFactory = {
   getLogger(name: string): Logger {
     let logger = loggers.get(name);
     if (logger === undefined) {
-      logger = new Logger(name, currentBinding().getLogger(name));
+      const b = currentBinding();
+      logger = new Logger(name, b.getLogger(name), b.onLevelsChanged !== undefined);
       loggers.set(name, logger);
     }
     return logger;
   },
   /** Replaces the binding; loggers handed out before follow the new binding at once. */
   setBinding(newBinding: LoggerBinding): void {
-    binding = newBinding;
+    install(newBinding);
     for (const logger of loggers.values()) {
-      logger.backend = newBinding.getLogger(logger.name);
+      logger.bind(newBinding.getLogger(logger.name), newBinding.onLevelsChanged !== undefined);
     }
+  },
+  /**
+   * Decides every logger's levels again. Only needed with a binding that announces level
+   * changes when its backend was reconfigured in a way the binding cannot see.
+   */
+  refresh(): void {
+    for (const logger of loggers.values()) logger.refresh();
   },
   /** The binding in use (loaded on first use). */
   getBinding(): LoggerBinding {

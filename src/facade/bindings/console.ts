@@ -44,5 +44,5 @@ export function createConsoleBinding(options: ConsoleBindingOptions = {}): Logge
       stream.write(renderRecord(record));
     },
   };
-  return { name: "console", getLogger: () => logger };
+  return { name: "console", getLogger: () => logger, onLevelsChanged: () => undefined };
 }

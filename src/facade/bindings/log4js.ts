@@ -20,13 +20,43 @@ export interface Log4jsModule {
 const EMPTY_CONTEXT: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 /**
+ * Where log4js announces a new configuration and changes a category's level: its internal
+ * modules `lib/configuration` and `lib/categories`, loaded from the same copy of log4js.
+ */
+export interface Log4jsInternals {
+  readonly configuration: { addListener(listener: (config: unknown) => void): void };
+  readonly categories: { setLevelForCategory: (category: string, level: unknown) => void };
+}
+
+/** Hooks `listener` to every change of log4js's levels; false if that is not possible. */
+function hookLevelChanges(internals: Log4jsInternals | undefined, listener: () => void): boolean {
+  if (internals === undefined) return false;
+  try {
+    const { configuration, categories } = internals;
+    if (typeof configuration.addListener !== "function" || typeof categories.setLevelForCategory !== "function") return false;
+    // log4js's own listeners (registered when it loaded) run first, so the new levels are in place.
+    configuration.addListener(() => listener());
+    const setLevel = categories.setLevelForCategory;
+    categories.setLevelForCategory = (category: string, level: unknown): void => {
+      setLevel(category, level);
+      listener();
+    };
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * A binding onto log4js: each facade logger is the log4js logger of the same name (its
  * category), so a host's `log4js.configure(...)` decides where facade output goes. The MDC of
  * the call becomes the log4js event context (`%X{key}` in log4js patterns), and a throwable
  * reaches log4js as an `Error` argument (and `loggingEvent.error`).
  *
  * By default it uses the `log4js` module that `import "log4js"` resolves to from this package,
- * which is the host's own copy when the host depends on a compatible log4js 6.
+ * which is the host's own copy when the host depends on a compatible log4js 6. With
+ * `internals` (see {@link loadLog4jsInternals}) it also learns of every `log4js.configure()` and
+ * `logger.level = …`, so the facade decides each level once and a disabled level costs nothing.
  *
  * @example
  * ```ts
@@ -34,7 +64,11 @@ const EMPTY_CONTEXT: Record<string, unknown> = Object.freeze({}) as Record<strin
  * LoggerFactory.setBinding(createLog4jsBinding(log4js));
  * ```
  */
-export function createLog4jsBinding(log4js: Log4jsModule): LoggerBinding {
+export function createLog4jsBinding(log4js: Log4jsModule, internals?: Log4jsInternals): LoggerBinding {
+  const listeners: Array<() => void> = [];
+  const hooked = hookLevelChanges(internals, () => {
+    for (const listener of listeners) listener();
+  });
   const levels = [
     log4js.levels.TRACE,
     log4js.levels.DEBUG,
@@ -42,7 +76,7 @@ export function createLog4jsBinding(log4js: Log4jsModule): LoggerBinding {
     log4js.levels.WARN,
     log4js.levels.ERROR,
   ] as readonly Log4jsLevel[];
-  return {
+  const binding: LoggerBinding = {
     name: "log4js",
     getLogger(name: string): BackendLogger {
       const logger = log4js.getLogger(name) as Log4jsLogger;
@@ -69,6 +103,7 @@ export function createLog4jsBinding(log4js: Log4jsModule): LoggerBinding {
       };
     },
   };
+  return hooked ? { ...binding, onLevelsChanged: (listener) => listeners.push(listener) } : binding;
 }
 
 /**
@@ -82,6 +117,25 @@ export function createLog4jsBinding(log4js: Log4jsModule): LoggerBinding {
 export function loadLog4js(): Log4jsModule | undefined {
   try {
     return createRequire(import.meta.url)("log4js") as Log4jsModule;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Loads log4js's internal `configuration` and `categories` modules from the copy that
+ * {@link loadLog4js} returns, or `undefined` when their shape is not the expected one.
+ *
+ * @example
+ * ```ts
+ * const binding = createLog4jsBinding(loadLog4js()!, loadLog4jsInternals());
+ * ```
+ */
+export function loadLog4jsInternals(): Log4jsInternals | undefined {
+  try {
+    const main = createRequire(import.meta.url).resolve("log4js");
+    const local = createRequire(main);
+    return { configuration: local("./configuration") as Log4jsInternals["configuration"], categories: local("./categories") as Log4jsInternals["categories"] };
   } catch {
     return undefined;
   }

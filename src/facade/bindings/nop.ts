@@ -17,4 +17,6 @@ const NOP_LOGGER: BackendLogger = {
 export const nopBinding: LoggerBinding = {
   name: "nop",
   getLogger: () => NOP_LOGGER,
+  // Levels never change: every level is decided once.
+  onLevelsChanged: () => undefined,
 };
