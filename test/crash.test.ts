@@ -1,6 +1,6 @@
 import test from "ava";
 import { spawnSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { parseAuditLine } from "../src/index.js";
@@ -32,3 +32,34 @@ for (const how of ["sigkill", "exit", "throw", "sigterm", "return"] as const) {
     t.deepEqual(seqs, Array.from({ length: COUNT }, (_, i) => i));
   });
 }
+
+for (const how of ["exit", "throw", "sigterm", "return"] as const) {
+  test(`batched durability: every record logged before ${how} is on disk (the batch is written on the way out)`, (t) => {
+    const dir = tempDir(t);
+    const props = join(dir, "audit.properties");
+    writeFileSync(
+      props,
+      `${P}enabled=true\n${P}delimiter="|"\n${P}file.location=logs/audit.log\n${P}file.size=256KB\n${P}file.count=50\n${P}file.durability=batched\n${P}file.durability.maxDelayMs=1000\n`,
+    );
+    const result = spawnSync(process.execPath, [child, props, String(COUNT), how], { encoding: "utf8", timeout: 60_000 });
+    if (how === "sigterm") t.is(result.signal, "SIGTERM", "the process still ends by the signal");
+    if (how === "throw") t.is(result.status, 1);
+    const logs = join(dir, "logs");
+    const names = readdirSync(logs)
+      .filter((n) => /^audit\.log(\.\d+)?$/.test(n))
+      .sort((a, b) => Number(b.split(".")[2] ?? 0) - Number(a.split(".")[2] ?? 0));
+    const seqs = names.flatMap((n) => readLines(join(logs, n))).map((line) => Number(parseAuditLine(line, { delimiter: "|", includeAttributeNames: true }).attributes[0]?.[1]));
+    t.deepEqual(seqs, Array.from({ length: COUNT }, (_, i) => i));
+    for (const n of names) t.true(statSync(join(logs, n)).size <= 256 * 1024, n);
+  });
+}
+
+test("batched durability with a host's own SIGTERM handler: the host decides, the batch is still written", (t) => {
+  const dir = tempDir(t);
+  const props = join(dir, "audit.properties");
+  writeFileSync(props, `${P}enabled=true\n${P}delimiter="|"\n${P}file.location=audit.log\n${P}file.durability=batched\n${P}file.durability.maxDelayMs=1000\n`);
+  const result = spawnSync(process.execPath, [child, props, "1000", "sigterm", "host-handler"], { encoding: "utf8", timeout: 60_000 });
+  t.is(result.status, 0, "the host's handler ended the process");
+  t.is(readLines(join(dir, "audit.log")).length, 1000);
+});
+

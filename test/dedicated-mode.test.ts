@@ -162,3 +162,37 @@ test("a disabled service writes nothing", async (t) => {
   t.throws(() => readFileSync(log));
   t.is(audit.stats().mode, "disabled");
 });
+
+test("batched durability: records wait at most maxDelayMs, flush() writes them now, rotation never splits a record", async (t) => {
+  const { audit, dir, log } = await service(t, {
+    delimiter: '"|"',
+    "file.durability": "batched",
+    "file.durability.maxDelayMs": "50",
+    "file.size": "100",
+    "file.count": "50",
+  });
+  audit.log("ev", { i: "000" });
+  t.is(audit.stats().buffered, 1, "the record waits for its batch");
+  t.is(readFileSync(log, "utf8"), "", "not yet written");
+  await new Promise((r) => setTimeout(r, 200));
+  t.deepEqual(readLines(log), ["ev|i=000"]);
+  for (let i = 1; i < 40; i++) audit.log("ev", { i: String(i).padStart(3, "0") }); // 9 bytes each
+  await audit.flush();
+  t.is(audit.stats().buffered, 0);
+  const logs = join(dir, "logs");
+  const files = listDir(logs).sort((a, b) => Number(b.split(".")[2] ?? 0) - Number(a.split(".")[2] ?? 0));
+  const lines = files.flatMap((f) => readLines(join(logs, f)));
+  t.deepEqual(lines, Array.from({ length: 40 }, (_, i) => `ev|i=${String(i).padStart(3, "0")}`));
+  for (const f of files) t.true(statSync(join(logs, f)).size <= 100, f);
+  t.is(audit.stats().written, 40);
+});
+
+test("batched durability keeps memory bounded: at 64 KiB waiting, log() writes the batch itself", async (t) => {
+  const { audit, log } = await service(t, { "file.durability": "batched", "file.durability.maxDelayMs": "1000" });
+  const value = "v".repeat(1000);
+  for (let i = 0; i < 200; i++) audit.log("ev", { i, value });
+  const stats = audit.stats();
+  t.true(stats.buffered < 66, `at most one batch waits (${stats.buffered})`);
+  t.true(stats.written >= 134);
+  t.is(readLines(log).length, stats.written);
+});

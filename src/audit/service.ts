@@ -84,6 +84,11 @@ interface Pipeline {
 
 const DISABLED: Pipeline = { config: undefined, build: undefined, writer: undefined, buffer: undefined, logger: undefined };
 
+/** Batched durability writes once this many characters wait (back-pressure beyond). */
+const BATCH_BYTES = 64 * 1024;
+/** …and its queue holds at least this many records, whatever buffer.size says. */
+const BATCH_RECORDS = 4096;
+
 /** The event id of the record that states how many records were dropped. */
 export const DROPPED_EVENT_ID = "slf4ts.audit.dropped";
 
@@ -115,13 +120,30 @@ function describeOpenError(error: FileSystemError): string {
 const liveServices = new Set<AuditLogServiceImpl>();
 let exitHookInstalled = false;
 
+function drainAll(): void {
+  for (const service of liveServices) service.drainForExit();
+}
+
+/**
+ * Termination signals end a process without an "exit" event when nobody listens for them. To
+ * write what waits in memory (a batch, records for a failing file), the service listens while
+ * it has a file, writes, and then, if it was the only listener, raises the signal again so the
+ * process ends exactly as it would have.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  drainAll();
+  if (process.listenerCount(signal) === 1) {
+    process.removeListener(signal, onSignal);
+    process.kill(process.pid, signal);
+  }
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // Records waiting for a failing file get a last synchronous chance when the process exits.
-  process.once("exit", () => {
-    for (const service of liveServices) service.drainForExit();
-  });
+  // Records waiting in memory get a last synchronous chance when the process exits.
+  process.once("exit", drainAll);
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, onSignal);
 }
 
 /**
@@ -496,11 +518,18 @@ export class AuditLogServiceImpl {
     let logger: Logger | undefined;
     if (config.enabled && config.file !== undefined) {
       const policy = { maxSize: config.file.maxSize, maxArchives: config.file.maxArchives, fsync: config.fsync, shared: config.multiprocess };
-      if (old.writer !== undefined && old.buffer !== undefined && old.writer.path === config.file.location) {
+      const sameBatching = old.config?.batchDelayMs === config.batchDelayMs;
+      if (old.writer !== undefined && old.buffer !== undefined && old.writer.path === config.file.location && sameBatching) {
         writer = old.writer;
         buffer = old.buffer;
         writer.setPolicy(policy);
-        buffer.setCapacity(config.bufferSize);
+        buffer.setCapacity(this.capacityFor(config));
+      } else if (old.writer !== undefined && old.writer.path === config.file.location) {
+        // Only the batching changed: keep the open file, and hand the waiting records on.
+        writer = old.writer;
+        writer.setPolicy(policy);
+        buffer = this.createBuffer(writer, config);
+        for (const line of old.buffer?.close() ?? []) buffer.offer(line);
       } else {
         writer = new RollingFileWriter(config.file.location, policy, (f) => this.onWriterFailure(f), this.fileSystem);
         const error = writer.tryOpen();
@@ -515,7 +544,7 @@ export class AuditLogServiceImpl {
           }
           this.onWriterFailure({ operation: "open", path: config.file.location, error });
         }
-        buffer = this.createBuffer(writer, config.bufferSize);
+        buffer = this.createBuffer(writer, config);
         // Records still waiting for the old file go to the new one, in order.
         for (const line of old.buffer?.close() ?? []) buffer.offer(line);
       }
@@ -539,21 +568,42 @@ export class AuditLogServiceImpl {
     StatusChannel.report("CONFIG_APPLIED", Level.INFO, `audit configuration applied from ${this.propertiesFile ?? "code"}: ${mode}`);
   }
 
-  private createBuffer(writer: RollingFileWriter, capacity: number): RetryBuffer {
+  /** In batched mode a batch waits in the same queue, so it holds at least one batch. */
+  private capacityFor(config: AuditConfig): number {
+    return config.batchDelayMs === undefined ? config.bufferSize : Math.max(config.bufferSize, BATCH_RECORDS);
+  }
+
+  private createBuffer(writer: RollingFileWriter, config: AuditConfig): RetryBuffer {
+    const batched = config.batchDelayMs !== undefined;
     return new RetryBuffer({
-      capacity,
+      capacity: this.capacityFor(config),
+      ...(batched
+        ? {
+            batch: { maxDelayMs: config.batchDelayMs as number, maxBytes: BATCH_BYTES },
+            writeMany: (lines: readonly string[], start: number, end: number) => {
+              const written = writer.writeMany(lines, start, end);
+              this.counters.written += written;
+              if (written === end - start) this.noteRecovered(writer);
+              return written;
+            },
+          }
+        : {}),
       write: (line) => {
         if (!writer.write(line)) return false;
         this.counters.written++;
-        if (this.failing) {
-          this.failing = false;
-          const { buffered, dropped } = this.stats();
-          StatusChannel.report("WRITE_RECOVERED", Level.WARN, `audit file ${writer.path} is writable again; writing ${buffered} waiting record(s); ${dropped} dropped in all`);
-        }
+        this.noteRecovered(writer);
         return true;
       },
       dropRecord: (report) => this.dropLine(report),
     });
+  }
+
+  private noteRecovered(writer: RollingFileWriter): void {
+    if (this.failing) {
+      this.failing = false;
+      const { buffered, dropped } = this.stats();
+      StatusChannel.report("WRITE_RECOVERED", Level.WARN, `audit file ${writer.path} is writable again; writing ${buffered} waiting record(s); ${dropped} dropped in all`);
+    }
   }
 
   /** The record that states, in the file, how many records were dropped and when. */

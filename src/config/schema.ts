@@ -75,6 +75,16 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     doc: "When written records are also forced to the disk (fsync), for power-loss durability: never (records are in the operating system when log() returns), rotation (before a file is rotated and on shutdown), or always (every record; slow).",
   },
   {
+    name: "file.durability",
+    defaultValue: "sync",
+    doc: "sync: every record is handed to the operating system before log() returns (one write per record). batched: records are written together, at most file.durability.maxDelayMs later or once 64 KiB wait (then log() writes them itself: back-pressure); faster, but a SIGKILL or crash loses the records of that last moment.",
+  },
+  {
+    name: "file.durability.maxDelayMs",
+    defaultValue: "5",
+    doc: "With file.durability=batched, the longest a record waits before it is written, in milliseconds (1 to 1000).",
+  },
+  {
     name: "file.multiprocess",
     defaultValue: "auto",
     doc: "Several processes (cluster or PM2 workers) write the same file.location: true coordinates rotation between them with a lock file (audit.log.lock) and follows rotations done by the others; auto turns it on in cluster workers and PM2 instances; false is for one process only.",
@@ -146,6 +156,8 @@ export interface AuditConfig {
   readonly bufferSize: number;
   /** When written records are forced to the disk. */
   readonly fsync: "never" | "rotation" | "always";
+  /** Batched durability: the longest wait in milliseconds, or `undefined` for sync. */
+  readonly batchDelayMs: number | undefined;
   /** Whether several processes share the file (resolved from `auto`). */
   readonly multiprocess: boolean;
   /** Lower-case words; an attribute whose lower-cased name contains one is masked. */
@@ -362,6 +374,12 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
 
   const fsyncText = raw("file.fsync").value.trim().toLowerCase();
   if (fsyncText !== "never" && fsyncText !== "rotation" && fsyncText !== "always") fail("file.fsync", "expected never, rotation or always");
+  const durabilityText = raw("file.durability").value.trim().toLowerCase();
+  if (durabilityText !== "sync" && durabilityText !== "batched") fail("file.durability", "expected sync or batched");
+  const delayText = raw("file.durability.maxDelayMs").value.trim();
+  const delay = /^[0-9]{1,4}$/.test(delayText) ? Number(delayText) : NaN;
+  if (!(delay >= 1 && delay <= 1000)) fail("file.durability.maxDelayMs", "expected a whole number of milliseconds from 1 to 1000");
+  const batchDelayMs = durabilityText === "batched" ? delay : undefined;
   const mpText = raw("file.multiprocess").value.trim().toLowerCase();
   if (mpText !== "auto" && mpText !== "true" && mpText !== "false") fail("file.multiprocess", "expected auto, true or false");
   const multiprocess = mpText === "true" || (mpText === "auto" && inSharedWorker());
@@ -404,6 +422,7 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     file,
     bufferSize,
     fsync: fsyncText as AuditConfig["fsync"],
+    batchDelayMs,
     multiprocess,
     maskNames,
     maskKeep,
@@ -424,6 +443,7 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     file?.pattern,
     bufferSize,
     config.fsync,
+    batchDelayMs,
     multiprocess,
     maskNames,
     maskKeep,

@@ -39,6 +39,14 @@ export interface RetryBufferOptions {
   readonly maxDelayMs?: number;
   /** The clock (tests inject one). */
   readonly now?: () => number;
+  /**
+   * Batched durability: records always queue, and are written together (`writeMany`) when
+   * `maxBytes` of them wait (synchronously, in `offer()`: back-pressure) or `maxDelayMs` after
+   * the first one, whichever comes first.
+   */
+  readonly batch?: { readonly maxDelayMs: number; readonly maxBytes: number };
+  /** Writes `lines[start..end)` in order; returns how many were written. Needed with `batch`. */
+  readonly writeMany?: (lines: readonly string[], start: number, end: number) => number;
 }
 
 /**
@@ -62,6 +70,8 @@ export class RetryBuffer {
   private delay: number;
   private nextAttempt = 0;
   private timer: NodeJS.Timeout | undefined;
+  private failing = false;
+  private queuedChars = 0;
   private capacity: number;
   private readonly clock: () => number;
 
@@ -91,6 +101,23 @@ export class RetryBuffer {
    * was written now.
    */
   offer(line: string): boolean {
+    const batch = this.options.batch;
+    if (batch !== undefined) {
+      this.enqueue(line);
+      this.queuedChars += line.length;
+      if (this.failing) {
+        if (this.clock() >= this.nextAttempt) this.drain();
+      } else if (this.queuedChars >= batch.maxBytes) {
+        this.drain();
+      } else if (this.timer === undefined) {
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.drain();
+        }, batch.maxDelayMs);
+        this.timer.unref();
+      }
+      return false;
+    }
     if (this.size === 0 && this.dropped === 0) {
       if (this.options.write(line)) return true;
       this.enqueue(line);
@@ -121,6 +148,19 @@ export class RetryBuffer {
    * Returns true when nothing is left waiting.
    */
   drain(): boolean {
+    const writeMany = this.options.writeMany;
+    if (writeMany !== undefined && this.head < this.queue.length) {
+      const end = this.queue.length;
+      const written = writeMany(this.queue, this.head, end);
+      this.head += written;
+      if (this.head < end) {
+        this.queue.splice(0, this.head);
+        this.head = 0;
+        this.queuedChars = this.queue.reduce((sum, line) => sum + line.length, 0);
+        this.backOff();
+        return false;
+      }
+    }
     while (this.head < this.queue.length) {
       if (!this.options.write(this.queue[this.head] as string)) {
         this.backOff();
@@ -136,6 +176,7 @@ export class RetryBuffer {
     }
     this.queue.length = 0;
     this.head = 0;
+    this.queuedChars = 0;
     if (this.dropped > 0) {
       const report: DropReport = { count: this.dropped, from: this.dropFrom, to: this.dropTo };
       if (!this.options.write(this.options.dropRecord(report))) {
@@ -145,11 +186,14 @@ export class RetryBuffer {
       this.dropped = 0;
     }
     this.delay = this.options.initialDelayMs ?? 100;
+    this.failing = false;
     this.cancelTimer();
     return true;
   }
 
   private backOff(): void {
+    this.failing = true;
+    this.cancelTimer();
     this.nextAttempt = this.clock() + this.delay;
     this.delay = Math.min(this.delay * 2, this.options.maxDelayMs ?? 5000);
     this.schedule();
@@ -179,6 +223,7 @@ export class RetryBuffer {
     const rest = this.queue.slice(this.head);
     this.queue.length = 0;
     this.head = 0;
+    this.queuedChars = 0;
     return rest;
   }
 }

@@ -27,6 +27,7 @@ export interface WriterFileSystem {
   mkdirSync(path: string, options: { recursive: true; mode: number }): unknown;
   readdirSync(path: string): string[];
   fsyncSync(fd: number): void;
+  ftruncateSync(fd: number, length: number): void;
 }
 
 /** The real file system. */
@@ -41,6 +42,7 @@ export const NODE_FILE_SYSTEM: WriterFileSystem = {
   mkdirSync: (path, options) => nodeFs.mkdirSync(path, options),
   readdirSync: (path) => nodeFs.readdirSync(path),
   fsyncSync: (fd) => nodeFs.fsyncSync(fd),
+  ftruncateSync: (fd, length) => nodeFs.ftruncateSync(fd, length),
 };
 
 /** When and how far to rotate, and how the file is shared and synced. */
@@ -247,11 +249,8 @@ export class RollingFileWriter {
         return false;
       }
     }
-    try {
-      const written = this.fs.writeSync(this.fd, line, null);
-      if (written < bytes) {
-        this.writeRest(Buffer.from(line).subarray(written));
-      }
+    if (!this.writeWhole(line, bytes)) return false;
+    {
       this.size += bytes;
       if (!again) {
         this.stats.written++;
@@ -260,13 +259,90 @@ export class RollingFileWriter {
       if (this.policy.fsync === "always") this.sync();
       else if (this.policy.shared !== true) this.sinceCheck.push(line);
       return true;
+    }
+  }
+
+  /**
+   * Writes `text` (`bytes` long) with one system call, completing a short write. On failure
+   * nothing of it stays in the file: a part already written (a disk that filled up half-way) is
+   * cut off again, so a retry never leaves a torn record behind (not in shared mode, where
+   * other processes append too).
+   */
+  private writeWhole(text: string, bytes: number): boolean {
+    let written = 0;
+    try {
+      written = this.fs.writeSync(this.fd, text, null);
+      if (written < bytes) {
+        let rest = Buffer.from(text).subarray(written);
+        while (rest.length > 0) {
+          const n = this.fs.writeSync(this.fd, rest, null);
+          if (n <= 0) throw Object.assign(new Error("write made no progress"), { code: "EIO" });
+          written += n;
+          rest = rest.subarray(n);
+        }
+      }
+      return true;
     } catch (error) {
+      if (written > 0 && this.policy.shared !== true) {
+        try {
+          this.fs.ftruncateSync(this.fd, this.size);
+        } catch {
+          // The descriptor is unusable; the reopen below starts clean or fails again.
+        }
+      }
       this.stats.failed++;
       this.onFailure({ operation: "write", path: this.path, error: error as FileSystemError });
       // Reopen on the next record: the file may have been removed or the descriptor broken.
       this.closeQuietly();
       return false;
     }
+  }
+
+  /**
+   * Batched durability: writes `lines[start..end)` in as few system calls as the rotation
+   * allows (one per file), never splitting a record across files. Returns how many were written.
+   */
+  writeMany(lines: readonly string[], start: number, end: number): number {
+    if (this.policy.shared === true) {
+      let i = start;
+      while (i < end && this.write(lines[i] as string)) i++;
+      return i - start;
+    }
+    if (this.fd < 0 && !this.open()) return 0;
+    if (this.sinceCheck.length >= PATH_CHECK_RECORDS || Date.now() >= this.nextPathCheck) {
+      this.checkPath();
+      if (this.fd < 0 && !this.open()) return 0;
+    }
+    let done = start;
+    while (done < end) {
+      let chunk = "";
+      let chunkBytes = 0;
+      let i = done;
+      for (; i < end; i++) {
+        const line = lines[i] as string;
+        const bytes = Buffer.byteLength(line);
+        const filled = this.size + chunkBytes;
+        if (filled > 0 && filled + bytes > this.policy.maxSize) {
+          if (chunkBytes === 0) {
+            this.rotate();
+            if (this.fd < 0 && !this.open()) return done - start;
+            i--;
+            continue;
+          }
+          break;
+        }
+        chunk += line;
+        chunkBytes += bytes;
+      }
+      if (!this.writeWhole(chunk, chunkBytes)) return done - start;
+      this.size += chunkBytes;
+      this.stats.written += i - done;
+      this.stats.bytes += chunkBytes;
+      if (this.policy.fsync === "always") this.sync();
+      for (let k = done; k < i; k++) this.sinceCheck.push(lines[k] as string);
+      done = i;
+    }
+    return done - start;
   }
 
   /**
@@ -305,17 +381,6 @@ export class RollingFileWriter {
       for (const line of recent) {
         if (!this.append(line, true)) break;
       }
-    }
-  }
-
-  private writeRest(rest: Buffer): void {
-    let remaining = rest;
-    while (remaining.length > 0) {
-      const n = this.fs.writeSync(this.fd, remaining, null);
-      if (n <= 0) {
-        throw Object.assign(new Error("write made no progress"), { code: "EIO" });
-      }
-      remaining = remaining.subarray(n);
     }
   }
 
