@@ -165,3 +165,93 @@ test("property: every record is one line with no unsafe character and parses bac
     { numRuns: 3000 },
   );
 });
+
+// Masking of secrets and the maximum length (the options an AuditConfig brings along).
+
+test("masking: the value of a name containing a word is rendered, masked, then escaped; null stays \\N", (t) => {
+  const build = compileRecordBuilder({ ...pipe, maskNames: ["password", "token", "cookie"] }, iso);
+  t.is(
+    build("ev", { password: "hunter2", "smtp.Password": "x", session_TOKEN: 42, cookie: null, login: "thorben", tokenTime: at, Cookie: { sid: "abc" } }),
+    "ev|password=****|smtp.Password=****|session_TOKEN=****|cookie=\\N|login=thorben|tokenTime=****|Cookie=****",
+  );
+  // Pairs, names that are not strings, and values alone.
+  t.is(build("ev", [[{ toString: () => "X-Auth-Token" }, "t"], ["password", undefined]]), "ev|X-Auth-Token=****|password=\\N");
+  t.is(compileRecordBuilder({ ...pipeNoNames, maskNames: ["password"] }, iso)("ev", { password: "p", user: "u" }), "ev|****|u");
+  // Nested keys of objects rendered as JSON are masked too.
+  t.is(build("ev", { headers: { Cookie: "sid=1", accept: "*/*" } }), 'ev|headers={"Cookie":"****","accept":"*/*"}');
+  // No words, or none given: nothing is masked.
+  t.is(compileRecordBuilder({ ...pipe, maskNames: [] }, iso)("ev", { password: "p" }), "ev|password=p");
+  t.is(compileRecordBuilder({ ...pipe, maskNames: ["", " "] }, iso)("ev", { password: "p" }), "ev|password=p");
+});
+
+test("masking: maskKeep shows at most that many leading characters and never more than half of the value", (t) => {
+  const keep = (n: number, value: unknown): string => {
+    const line = compileRecordBuilder({ ...pipe, maskNames: ["secret"], maskKeep: n }, iso)("ev", { secret: value });
+    return line.slice("ev|secret=".length);
+  };
+  t.is(keep(0, "hunter2"), "****");
+  t.is(keep(2, "hunter2"), "hu****");
+  t.is(keep(2, "abcd"), "ab****");
+  t.is(keep(2, "abc"), "a****");
+  t.is(keep(2, "ab"), "a****");
+  t.is(keep(2, "a"), "****");
+  t.is(keep(2, ""), "****");
+  t.is(keep(3, 123456789), "123****");
+  t.is(keep(4, "x".repeat(10_000)), "xxxx****");
+  // Characters, not UTF-16 code units: a surrogate pair is never split.
+  t.is(keep(1, "\u{1F600}\u{1F600}"), "\u{1F600}****");
+  t.is(keep(1, "\u{1F600}"), "****");
+  // The kept prefix is escaped like any value.
+  t.is(keep(2, "|\nabc"), "\\|\\n****");
+  t.throws(() => compileRecordBuilder({ ...pipe, maskNames: ["x"], maskKeep: -1 }, iso), { instanceOf: RangeError });
+});
+
+test("masking: the per-name cache stays small with names from data", (t) => {
+  const build = compileRecordBuilder({ ...pipe, maskNames: ["password"] }, iso);
+  for (let i = 0; i < 5000; i++) {
+    t.is(build("ev", [[`name${i}`, "v"], [`password${i}`, "v"]]), `ev|name${i}=v|password${i}=****`);
+  }
+});
+
+test("maximum length: records up to it are unchanged, longer ones are cut with the marker", (t) => {
+  const build = compileRecordBuilder({ ...pipe, maxLength: 64 }, iso);
+  const fits = "ev|v=" + "x".repeat(59);
+  t.is(fits.length, 64);
+  t.is(build("ev", { v: "x".repeat(59) }), fits);
+  t.is(build("ev", { v: "x".repeat(60) }), "ev|v=" + "x".repeat(31) + "...[truncated 29 characters]");
+  // Never inside an escape: "\\|" is two characters that stay together.
+  const escaped = build("ev", { v: "ab" + "|".repeat(40) });
+  t.is(escaped, "ev|v=ab" + "\\|".repeat(14) + "...[truncated 52 characters]");
+  t.is(parseAuditLine(escaped, pipe).attributes[0]?.[1], "ab" + "|".repeat(14) + "...[truncated 52 characters]");
+  // Never inside a name: the attribute whose name would be cut is left out whole.
+  t.is(build("ev", { a: "1", ["n".repeat(80)]: "v" }), "ev|a=1...[truncated 83 characters]");
+  // A null value is not followed by the marker (\N must stand alone).
+  t.is(build("ev", [["a", null], ["n".repeat(80), "v"]]), "ev|a=...[truncated 85 characters]");
+  // The marker is escaped for the delimiter, so it cannot be split: a delimiter starting with "a".
+  const ab = compileRecordBuilder({ delimiter: "ab", includeAttributeNames: true, maxLength: 64 }, iso)("ev", { v: "x".repeat(100) });
+  t.is(ab, "evabv=" + "x".repeat(15) + "...[trunc\\u0061ted 85 ch\\u0061r\\u0061cters]");
+  t.is(ab.length, 64);
+  t.deepEqual(parseAuditLine(ab, { delimiter: "ab", includeAttributeNames: true }).attributes, [["v", "x".repeat(15) + "...[truncated 85 characters]"]]);
+  // Astral characters are never split.
+  const astral = build("ev", { v: "\u{1F600}".repeat(50) });
+  t.false(/[\ud800-\udfff]/u.test(astral));
+  t.true(astral.length <= 64);
+  t.throws(() => compileRecordBuilder({ ...pipe, maxLength: 10 }, iso), { instanceOf: RangeError });
+});
+
+test("maximum length: a huge value full of escapes is counted, not escaped whole, and N stays exact", (t) => {
+  const value = "\\\n\u{1F600}|".repeat(1_000_000);
+  const full = compileRecordBuilder(pipe, iso)("ev", { v: value, after: "x" });
+  const started = Date.now();
+  const line = compileRecordBuilder({ ...pipe, maxLength: 4096 }, iso)("ev", { v: value, after: "x" });
+  t.log(`${Date.now() - started} ms for a 5 MB value full of escapes`);
+  const n = Number(/truncated ([0-9]+) characters\]$/.exec(line)?.[1]);
+  t.is(line.length - `...[truncated ${n} characters]`.length + n, full.length);
+  t.true(full.startsWith(line.slice(0, line.length - `...[truncated ${n} characters]`.length)));
+  t.true(line.length <= 4096);
+});
+
+test("an AuditConfig-shaped object works as the options", (t) => {
+  const config = { delimiter: ", ", includeAttributeNames: true, maskNames: ["password"], maskKeep: 0, maxLength: 65536, level: 2, fingerprint: "" };
+  t.is(compileRecordBuilder(config, iso)("ox.login", { login: "thorben", password: "p" }), "ox.login, login=thorben, password=****");
+});

@@ -12,9 +12,25 @@
  *   `escapeUnsafe`) are written `\n`, `\r`, `\t` or `\uXXXX`;
  * - a `null` or `undefined` value is written `\N` (as PostgreSQL's COPY and MySQL do), which no
  *   string value can produce.
+ *
+ * Before escaping, the value of a secret (an attribute whose name contains a configured word)
+ * is masked; after building, a message longer than the maximum is cut at a place where the
+ * line still parses and ends with an escaped `...[truncated N characters]`.
  */
+import { types } from "node:util";
 import { UNSAFE_CHARACTER, escapeCodeUnit } from "../sanitize/escape.js";
-import { renderOther } from "./values.js";
+import { DEFAULT_RENDER_BUDGET, renderOther, type RenderOptions } from "./values.js";
+
+const dateGetTime = Date.prototype.getTime;
+
+/** Whether a value is a real Date (`instanceof` first: it is fast, but a Proxy's trap may throw and a fake may pass it). */
+function isDate(value: unknown): boolean {
+  try {
+    return value instanceof Date && types.isDate(value);
+  } catch {
+    return false;
+  }
+}
 
 /** The marker written for a `null` or `undefined` attribute value. */
 export const NULL_MARKER = "\\N";
@@ -30,6 +46,35 @@ export interface RecordFormat {
   readonly includeAttributeNames: boolean;
 }
 
+/**
+ * What {@link compileRecordBuilder} needs: the format, and optionally the masking of secrets and
+ * the maximum length. An `AuditConfig` satisfies it as it is.
+ */
+export interface RecordOptions extends RecordFormat {
+  /**
+   * Words (matched case-insensitively): an attribute whose name contains one of them has its
+   * value masked (also nested keys of objects rendered as JSON). Absent or empty: nothing is masked.
+   */
+  readonly maskNames?: readonly string[] | undefined;
+  /**
+   * Leading characters of a masked value that stay visible (default 0), but never more than
+   * half of the value's characters; the rest becomes `****` whatever its length.
+   */
+  readonly maskKeep?: number | undefined;
+  /**
+   * The longest message in characters (UTF-16 code units, as `String#length` counts them; at
+   * least {@link MIN_MAX_LENGTH}). A longer message is cut on a character and escape boundary and
+   * ends with `...[truncated N characters]`. Absent: no maximum.
+   */
+  readonly maxLength?: number | undefined;
+}
+
+/** The smallest `maxLength` {@link compileRecordBuilder} accepts (room for the marker). */
+export const MIN_MAX_LENGTH = 64;
+
+/** What a masked value becomes after its visible prefix. */
+export const MASK = "****";
+
 /** Builds the message of one record; compiled once per configuration. */
 export type RecordBuilder = (eventId: string, attributes?: AuditAttributes) => string;
 
@@ -44,16 +89,31 @@ function escapeRegExp(text: string): string {
 
 const UNSAFE_CLASS = UNSAFE_CHARACTER.source.slice(1, -1);
 
-/**
- * The escaping functions for one delimiter.
- *
- * @example
- * ```ts
- * const { escapeValue } = createEscaper("|");
- * escapeValue("a|b\n"); // "a\\|b\\n"
- * ```
- */
-export function createEscaper(delimiter: string): { escapeValue(text: string): string; escapeName(text: string): string } {
+/** The escaping of one delimiter, with what the builder needs to escape long strings. */
+interface Escaping {
+  escapeValue(text: string): string;
+  escapeName(text: string): string;
+  /** Whether a value needs any escaping at all. */
+  readonly valueNeeds: RegExp;
+  /** The escaped length of `text` from `from` on, without building it. */
+  escapedLengthFrom(text: string, from: number): number;
+}
+
+/** 1 for code units that {@link UNSAFE_CHARACTER} matches on their own (built on first use). */
+let unsafeTable: Uint8Array | undefined;
+
+function unsafeUnits(): Uint8Array {
+  if (unsafeTable === undefined) {
+    const table = new Uint8Array(0x10000);
+    for (let c = 0; c < 0x10000; c++) {
+      if (UNSAFE_CHARACTER.test(String.fromCharCode(c))) table[c] = 1;
+    }
+    unsafeTable = table;
+  }
+  return unsafeTable;
+}
+
+function compileEscaping(delimiter: string): Escaping {
   const d0 = firstCodePoint(delimiter);
   const d0Escaped = /^[\p{L}\p{N}]$/u.test(d0)
     ? Array.from({ length: d0.length }, (_, i) => escapeCodeUnit(d0.charCodeAt(i))).join("")
@@ -69,32 +129,201 @@ export function createEscaper(delimiter: string): { escapeValue(text: string): s
     if (match === d0) return d0Escaped;
     return escapeCodeUnit(match.charCodeAt(0));
   };
+  const d0First = d0.length > 0 ? d0.charCodeAt(0) : -1;
+  const d0Second = d0.length > 1 ? d0.charCodeAt(1) : -1;
+  // Counts what escapeValue would write, code unit by code unit (the same rules as valueNeeds).
+  const escapedLengthFrom = (text: string, from: number): number => {
+    const unsafe = unsafeUnits();
+    const n = text.length;
+    let length = 0;
+    for (let i = from; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+        const next = text.charCodeAt(i + 1);
+        if (next >= 0xdc00 && next <= 0xdfff) {
+          length += c === d0First && next === d0Second ? d0Escaped.length : 2;
+          i++;
+          continue;
+        }
+      }
+      if (c === d0First && d0Second < 0) length += d0Escaped.length;
+      else if (c === 0x5c) length += 2;
+      else if (unsafe[c] === 1) length += c === 0x0a || c === 0x0d || c === 0x09 ? 2 : 6;
+      else length += 1;
+    }
+    return length;
+  };
   return {
     escapeValue: (text) => (valueNeeds.test(text) ? text.replace(valueAll, replace) : text),
     escapeName: (text) => (nameNeeds.test(text) ? text.replace(nameAll, replace) : text),
+    valueNeeds,
+    escapedLengthFrom,
   };
+}
+
+/**
+ * The escaping functions for one delimiter.
+ *
+ * @example
+ * ```ts
+ * const { escapeValue } = createEscaper("|");
+ * escapeValue("a|b\n"); // "a\\|b\\n"
+ * ```
+ */
+export function createEscaper(delimiter: string): { escapeValue(text: string): string; escapeName(text: string): string } {
+  const { escapeValue, escapeName } = compileEscaping(delimiter);
+  return { escapeValue, escapeName };
+}
+
+/**
+ * The masking of one configuration: whether a name is a secret (cached per name, since the same
+ * names come back on every record) and what a secret value becomes.
+ */
+function compileMasking(options: RecordOptions): { isMaskedName: (name: string) => boolean; mask: (text: string) => string } | undefined {
+  const words = (options.maskNames ?? []).map((w) => String(w).toLowerCase()).filter((w) => w !== "");
+  if (words.length === 0) return undefined;
+  const keep = options.maskKeep ?? 0;
+  if (!Number.isInteger(keep) || keep < 0) {
+    throw new RangeError(`maskKeep must be a whole number of characters from 0, got ${String(keep)}`);
+  }
+  const cache = new Map<string, boolean>();
+  const isMaskedName = (name: string): boolean => {
+    let masked = cache.get(name);
+    if (masked === undefined) {
+      const lower = name.toLowerCase();
+      masked = words.some((w) => lower.includes(w));
+      // Names may come from callers' data: keep the cache small.
+      if (cache.size >= 1024) cache.clear();
+      cache.set(name, masked);
+    }
+    return masked;
+  };
+  const mask = (text: string): string => {
+    if (keep === 0) return MASK;
+    // Count characters (code points) up to 2 × keep: at most half of them stay visible, so a
+    // short secret is never shown whole.
+    let count = 0;
+    for (let i = 0; i < text.length && count < 2 * keep; count++) i += codePointWidth(text, i);
+    const visible = Math.min(keep, Math.floor(count / 2));
+    let end = 0;
+    for (let c = 0; c < visible; c++) end += codePointWidth(text, end);
+    return text.slice(0, end) + MASK;
+  };
+  return { isMaskedName, mask };
+}
+
+/** 2 at the start of a surrogate pair, else 1. */
+function codePointWidth(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+    const d = text.charCodeAt(i + 1);
+    if (d >= 0xdc00 && d <= 0xdfff) return 2;
+  }
+  return 1;
+}
+
+/**
+ * The longest prefix of a built `line`, at most `limit` characters, after which a value may
+ * go on: never inside an escape, a surrogate pair or a delimiter, never inside a name (its
+ * attribute is dropped whole), and never right after a `\N` (the null marker must stand alone).
+ * Reads the line the way {@link parseAuditLine} does.
+ */
+function safeCut(line: string, limit: number, delimiter: string, names: boolean): number {
+  let safe = 0;
+  let inName = false; // the event id has no name
+  let afterNull = false;
+  let i = 0;
+  while (i < limit) {
+    if (!inName && !afterNull) safe = i;
+    const c = line.charCodeAt(i);
+    if (c === 0x5c) {
+      const next = line.codePointAt(i + 1);
+      const width = next === 0x75 /* u */ ? 6 : next !== undefined && next > 0xffff ? 3 : 2;
+      if (i + width > limit) return safe;
+      afterNull = next === 0x4e; /* N */
+      i += width;
+      continue;
+    }
+    if (line.startsWith(delimiter, i)) {
+      if (i + delimiter.length > limit) return safe;
+      i += delimiter.length;
+      inName = names;
+      afterNull = false;
+      continue;
+    }
+    if (c === 0x3d /* = */ && inName) {
+      inName = false;
+      i++;
+      continue;
+    }
+    const width = codePointWidth(line, i);
+    if (i + width > limit) return safe;
+    i += width;
+  }
+  if (!inName && !afterNull) safe = i;
+  return safe;
 }
 
 /**
  * Compiles the record builder for a format and a date formatter (used for `Date` values);
  * `dateResolutionMs` is 1000 when the formatter's output depends only on the second.
- * The builder never throws for any value; a non-string event id is a programmer error and
- * throws a `TypeError`.
+ * The builder never throws for any value and always ends; a non-string event id is a
+ * programmer error and throws a `TypeError`.
+ *
+ * With `maskNames`, the value of an attribute whose name contains one of the words (in any
+ * case) is rendered, then masked (`maskKeep` leading characters, at most half of the value,
+ * then `****`), then escaped; `null`/`undefined` stay `\N`. With `maxLength`, a longer message
+ * is cut (see {@link RecordOptions.maxLength}) and ends with `...[truncated N characters]`,
+ * N being the number of characters of the built message that were removed.
  *
  * @example
  * ```ts
  * const build = compileRecordBuilder({ delimiter: "|", includeAttributeNames: true }, (ms) => new Date(ms).toISOString());
  * build("ox.login", { login: "thorben", ip: "::1" }); // "ox.login|login=thorben|ip=::1"
+ * const masked = compileRecordBuilder({ delimiter: "|", includeAttributeNames: true, maskNames: ["password"], maskKeep: 2 }, (ms) => new Date(ms).toISOString());
+ * masked("ox.login", { login: "thorben", password: "hunter2" }); // "ox.login|login=thorben|password=hu****"
  * ```
  */
 export function compileRecordBuilder(
-  format: RecordFormat,
+  format: RecordOptions,
   formatDate: (epochMillis: number) => string,
   dateResolutionMs: 1 | 1000 = 1,
 ): RecordBuilder {
-  const { escapeValue, escapeName } = createEscaper(format.delimiter);
+  const escaping = compileEscaping(format.delimiter);
+  const { escapeName, valueNeeds, escapedLengthFrom } = escaping;
   const delimiter = format.delimiter;
   const names = format.includeAttributeNames;
+  const maxLength = format.maxLength ?? Infinity;
+  if (maxLength !== Infinity && !(Number.isInteger(maxLength) && maxLength >= MIN_MAX_LENGTH)) {
+    throw new RangeError(`maxLength must be a whole number of characters from ${MIN_MAX_LENGTH}, got ${String(maxLength)}`);
+  }
+  // A string longer than the maximum that needs escaping is escaped only up to the maximum (the
+  // message is cut there anyway) and the escaped length of the rest is counted for the marker:
+  // a 10 MB value full of escapes then costs a count, not 10 MB of replacements. Plain strings
+  // and strings up to the maximum take the ordinary path.
+  let omitted = 0;
+  const escapeValue =
+    maxLength === Infinity
+      ? escaping.escapeValue
+      : (text: string): string => {
+          if (!valueNeeds.test(text)) return text;
+          // The kept part has more than maxLength characters, so the line is always cut.
+          if (text.length <= maxLength + 2) return escaping.escapeValue(text);
+          let end = maxLength + 2;
+          if (codePointWidth(text, end - 1) === 2) end--;
+          omitted += escapedLengthFrom(text, end);
+          return escaping.escapeValue(text.slice(0, end));
+        };
+  const masking = compileMasking(format);
+  const isMaskedName = masking?.isMaskedName;
+  const mask = masking?.mask;
+  // The JSON of an object is not rendered far past the maximum: it would be cut anyway.
+  const renderOptions: RenderOptions = {
+    budget: maxLength === Infinity ? DEFAULT_RENDER_BUDGET : Math.max(maxLength + 1, DEFAULT_RENDER_BUDGET),
+    isMaskedName,
+    mask,
+  };
+  const render = (value: unknown): string => renderOther(value, renderOptions);
 
   // A four-slot cache of rendered dates, keyed by the instant at the formatter's resolution, so
   // a record with several timestamps (login time, last login, …) does not thrash the
@@ -105,10 +334,24 @@ export function compileRecordBuilder(
     const key = Math.floor(time / dateResolutionMs);
     const slot = key & 3;
     if (dateKeys[slot] === key) return dateTexts[slot] as string;
-    const text = escapeValue(formatDate(time));
+    // Escaped whole (a cached text must not have been counted as cut).
+    const text = escaping.escapeValue(formatDate(time));
     dateKeys[slot] = key;
     dateTexts[slot] = text;
     return text;
+  };
+
+  /** The text of a value other than a string, number, boolean, bigint, null or undefined (unescaped). */
+  const renderObject = (value: unknown): string => {
+    try {
+      if (isDate(value)) {
+        const time = dateGetTime.call(value);
+        return Number.isNaN(time) ? "Invalid Date" : formatDate(time);
+      }
+    } catch (error) {
+      return `[unrenderable: ${render(error)}]`;
+    }
+    return render(value);
   };
 
   const renderValue = (value: unknown): string => {
@@ -123,16 +366,32 @@ export function compileRecordBuilder(
         return NULL_MARKER;
       default:
         if (value === null) return NULL_MARKER;
-        if (value instanceof Date) {
-          const time = value.getTime();
-          return Number.isNaN(time) ? "Invalid Date" : renderDate(time);
+        if (isDate(value)) {
+          const time = dateGetTime.call(value);
+          if (Number.isNaN(time)) return "Invalid Date";
+          try {
+            return renderDate(time);
+          } catch (error) {
+            return escapeValue(`[unrenderable: ${render(error)}]`);
+          }
         }
-        return escapeValue(renderOther(value));
+        return escapeValue(render(value));
     }
   };
-  const renderName = (name: unknown): string => escapeName(typeof name === "string" ? name : renderOther(name));
+  /** A secret's value: rendered, masked, then escaped; null and undefined stay `\N`. */
+  const renderMasked = (value: unknown): string => {
+    if (value === null || value === undefined) return NULL_MARKER;
+    const text = typeof value === "string" ? value : typeof value === "object" || typeof value === "function" || typeof value === "symbol" ? renderObject(value) : String(value);
+    return escapeValue((mask as (text: string) => string)(text));
+  };
+  const nameText = (name: unknown): string => (typeof name === "string" ? name : render(name));
+  const attribute = (name: string, value: unknown): string => {
+    const text = isMaskedName !== undefined && isMaskedName(name) ? renderMasked(value) : renderValue(value);
+    return names ? delimiter + escapeName(name) + "=" + text : delimiter + text;
+  };
+  const error = (why: string): string => (names ? `${delimiter}slf4ts.error=${escapeValue(why)}` : `${delimiter}${escapeValue(why)}`);
 
-  return (eventId, attributes) => {
+  const build = (eventId: string, attributes?: AuditAttributes): string => {
     if (typeof eventId !== "string") {
       throw new TypeError(`audit event id must be a string, got ${typeof eventId}`);
     }
@@ -143,24 +402,34 @@ export function compileRecordBuilder(
     if (typeof attributes !== "object") {
       throw new TypeError(`audit attributes must be an object or an iterable of [name, value] pairs, got ${typeof attributes}`);
     }
-    if (typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] === "function") {
+    let iterable: boolean;
+    try {
+      iterable = typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
+    } catch (thrown) {
+      return line + error(`attributes could not be read: ${render(thrown)}`);
+    }
+    if (iterable) {
       try {
         for (const pair of attributes as Iterable<unknown>) {
           let name: unknown;
           let value: unknown;
-          if (Array.isArray(pair)) {
-            name = pair[0];
-            value = pair[1];
-          } else {
-            name = "";
-            value = pair;
+          try {
+            if (Array.isArray(pair)) {
+              name = pair[0];
+              value = pair[1];
+            } else {
+              name = "";
+              value = pair;
+            }
+          } catch (thrown) {
+            name = "slf4ts.error";
+            value = `attribute could not be read: ${render(thrown)}`;
           }
-          line += names ? delimiter + renderName(name) + "=" + renderValue(value) : delimiter + renderValue(value);
+          line += attribute(nameText(name), value);
         }
-      } catch (error) {
+      } catch (thrown) {
         // The caller's iterator threw: keep what was collected and say so in the record.
-        const why = escapeValue(`attributes iterator threw: ${renderOther(error)}`);
-        line += names ? `${delimiter}slf4ts.error=${why}` : `${delimiter}${why}`;
+        line += error(`attributes iterator threw: ${render(thrown)}`);
       }
       return line;
     }
@@ -168,20 +437,49 @@ export function compileRecordBuilder(
     let keys: string[];
     try {
       keys = Object.keys(record);
-    } catch (error) {
-      const why = escapeValue(`attributes could not be read: ${renderOther(error)}`);
-      return line + (names ? `${delimiter}slf4ts.error=${why}` : `${delimiter}${why}`);
+    } catch (thrown) {
+      return line + error(`attributes could not be read: ${render(thrown)}`);
     }
     for (const key of keys) {
       let value: unknown;
       try {
         value = record[key];
-      } catch (error) {
-        value = `[getter threw: ${renderOther(error)}]`;
+      } catch (thrown) {
+        value = `[getter threw: ${render(thrown)}]`;
       }
-      line += names ? delimiter + escapeName(key) + "=" + renderValue(value) : delimiter + renderValue(value);
+      line += attribute(key, value);
     }
     return line;
+  };
+
+  if (maxLength === Infinity) return build;
+
+  const markerFor = (n: number): string => escaping.escapeValue(`...[truncated ${n} characters]`);
+  /** Cuts a built line; `total` is its length counting what escapeValue left out. */
+  const truncate = (line: string, total: number): string => {
+    // The marker's length depends on N, and N on where the cut falls: cut, then check that the
+    // marker fits, and cut earlier if it does not (N only grows, so this ends).
+    let limit = maxLength - markerFor(total - maxLength).length;
+    for (;;) {
+      const cut = safeCut(line, limit, delimiter, names);
+      const marker = markerFor(total - cut);
+      if (cut + marker.length <= maxLength || cut === 0) return line.slice(0, cut) + marker;
+      limit = Math.min(cut - 1, maxLength - marker.length);
+    }
+  };
+  return (eventId, attributes) => {
+    // Saved and restored: a getter or toJSON may log while its record is being built.
+    const outer = omitted;
+    omitted = 0;
+    let line: string;
+    let extra: number;
+    try {
+      line = build(eventId, attributes);
+    } finally {
+      extra = omitted;
+      omitted = outer;
+    }
+    return line.length > maxLength ? truncate(line, line.length + extra) : line;
   };
 }
 
