@@ -91,8 +91,8 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   },
   {
     name: "mask.names",
-    defaultValue: "password, passwd, pwd, secret, token, authorization, cookie, credential, api_key, apikey, private_key",
-    doc: "Attributes whose name contains one of these words (case-insensitive, comma-separated) have their value masked before any output sees it. Empty masks nothing.",
+    defaultValue: "password, passwd, pwd, secret, token, authorization, cookie, credential, api_key, api-key, apikey, private_key",
+    doc: "Attributes whose name contains one of these words (case-insensitive, comma-separated) have their value masked before any output sees it. Empty masks nothing (the one key where an empty value does not mean the default).",
   },
   {
     name: "mask.keep",
@@ -200,6 +200,8 @@ function editDistance(a: string, b: string): number {
 }
 
 function suggestion(name: string): string {
+  // A key far longer than any known one is no typo of one (and would make this quadratic).
+  if (name.length > 64) return "";
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const spec of CONFIG_KEYS) {
@@ -383,8 +385,10 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
   const mpText = raw("file.multiprocess").value.trim().toLowerCase();
   if (mpText !== "auto" && mpText !== "true" && mpText !== "false") fail("file.multiprocess", "expected auto, true or false");
   const multiprocess = mpText === "true" || (mpText === "auto" && inSharedWorker());
-  const maskNames = raw("mask.names")
-    .value.split(",")
+  // Unlike the other keys, an empty mask.names means what it says: mask nothing.
+  const maskSource = given.get("mask.names");
+  const maskNames = (maskSource !== undefined ? maskSource.value : (KNOWN.get("mask.names") as KeySpec).defaultValue)
+    .split(",")
     .map((w) => w.trim().toLowerCase())
     .filter((w) => w !== "");
   const keepText = raw("mask.keep").value.trim();
