@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   } else {
     const sink = await subject.start(dir, records);
     if ("skipped" in sink) {
-      result = { subject: subject.id, records: 0, elapsedMs: 0, loopMs: 0, perSecond: 0, nsPerOp: 0, p50Ns: 0, p99Ns: 0, peakRssMB: 0, skipped: sink.skipped };
+      result = { subject: subject.id, records: 0, elapsedMs: 0, loopMs: 0, perSecond: 0, nsPerOp: 0, cpuNsPerOp: 0, p50Ns: 0, p99Ns: 0, peakRssMB: 0, skipped: sink.skipped };
     } else {
       result = await measureRecords(subject.id, records, sink);
     }

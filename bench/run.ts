@@ -81,7 +81,7 @@ function recordsFor(subject: Subject, scenario: Scenario, records: number): numb
 function fmt(result: ChildResult, calls: boolean): string {
   const rate = result.perSecond >= 1e6 ? `${(result.perSecond / 1e6).toFixed(2)}M` : `${(result.perSecond / 1e3).toFixed(0)}k`;
   if (calls) return `${rate} calls/s, ${result.nsPerOp.toFixed(2)} ns/call, p99 of batches ${result.p99Ns.toFixed(2)} ns, RSS ${result.peakRssMB.toFixed(0)} MB`;
-  return `${rate}/s, p50 ${(result.p50Ns / 1000).toFixed(2)} µs, p99 ${(result.p99Ns / 1000).toFixed(2)} µs, RSS ${result.peakRssMB.toFixed(0)} MB`;
+  return `${rate}/s, CPU ${(result.cpuNsPerOp / 1000).toFixed(2)} µs/rec, p50 ${(result.p50Ns / 1000).toFixed(2)} µs, p99 ${(result.p99Ns / 1000).toFixed(2)} µs, RSS ${result.peakRssMB.toFixed(0)} MB`;
 }
 
 async function runScenario(

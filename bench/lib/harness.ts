@@ -109,6 +109,8 @@ export interface ChildResult {
   /** Median and 99th percentile of the sampled single calls (records) or batch averages (calls), ns. */
   readonly p50Ns: number;
   readonly p99Ns: number;
+  /** CPU time (user + system, all threads) per record or call, ns: less disturbed by other load than the wall clock. */
+  readonly cpuNsPerOp: number;
   /** process.resourceUsage().maxRSS, in MiB. */
   readonly peakRssMB: number;
   /** The measured window on the monotonic clock, in µs (the clock of `--cpu-prof`'s samples). */
@@ -144,6 +146,7 @@ export async function measureRecords(subject: string, records: number, sink: Sin
   const samples = new Float64Array(Math.ceil(records / SAMPLE_EVERY));
   let k = 0;
   const hr = process.hrtime.bigint;
+  const cpu0 = process.cpuUsage();
   const start = hr();
   for (let i = 0; i < records; i++) {
     const date = new Date();
@@ -159,6 +162,7 @@ export async function measureRecords(subject: string, records: number, sink: Sin
   const loopEnd = hr();
   await sink.finish();
   const end = hr();
+  const cpu = process.cpuUsage(cpu0);
   const sorted = samples.subarray(0, k).sort();
   const elapsedNs = Number(end - start);
   return {
@@ -168,6 +172,7 @@ export async function measureRecords(subject: string, records: number, sink: Sin
     loopMs: Number(loopEnd - start) / 1e6,
     perSecond: records / (elapsedNs / 1e9),
     nsPerOp: elapsedNs / records,
+    cpuNsPerOp: ((cpu.user + cpu.system) * 1000) / records,
     p50Ns: percentile(sorted, 50),
     p99Ns: percentile(sorted, 99),
     peakRssMB: peakRssMB(),
@@ -189,6 +194,7 @@ export async function measureCalls(subject: string, calls: number, call: (i: num
   const hr = process.hrtime.bigint;
   let total = 0n;
   let i = 0;
+  const cpu0 = process.cpuUsage();
   const start = hr();
   for (let b = 0; b < batches; b++) {
     const t0 = hr();
@@ -199,6 +205,7 @@ export async function measureCalls(subject: string, calls: number, call: (i: num
     perCall[b] = Number(dt) / CALL_BATCH;
   }
   const end = hr();
+  const cpu = process.cpuUsage(cpu0);
   const n = batches * CALL_BATCH;
   const elapsedNs = Number(total);
   const sorted = perCall.sort();
@@ -209,6 +216,7 @@ export async function measureCalls(subject: string, calls: number, call: (i: num
     loopMs: elapsedNs / 1e6,
     perSecond: n / (elapsedNs / 1e9),
     nsPerOp: elapsedNs / n,
+    cpuNsPerOp: ((cpu.user + cpu.system) * 1000) / n,
     p50Ns: percentile(sorted, 50),
     p99Ns: percentile(sorted, 99),
     peakRssMB: peakRssMB(),

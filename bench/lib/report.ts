@@ -38,12 +38,13 @@ export function median(values: readonly number[]): number {
 }
 
 /** Medians of a subject's repetitions, or undefined when it failed or was skipped. */
-export function medians(o: SubjectOutcome): { perSecond: number; nsPerOp: number; p50Ns: number; p99Ns: number; peakRssMB: number; records: number; min: number; max: number } | undefined {
+export function medians(o: SubjectOutcome): { perSecond: number; nsPerOp: number; cpuNsPerOp: number; p50Ns: number; p99Ns: number; peakRssMB: number; records: number; min: number; max: number } | undefined {
   if (o.failures.length > 0 || o.skipped !== undefined || o.runs.length === 0) return undefined;
   const rates = o.runs.map((r) => r.perSecond);
   return {
     perSecond: median(rates),
     nsPerOp: median(o.runs.map((r) => r.nsPerOp)),
+    cpuNsPerOp: median(o.runs.map((r) => r.cpuNsPerOp)),
     p50Ns: median(o.runs.map((r) => r.p50Ns)),
     p99Ns: median(o.runs.map((r) => r.p99Ns)),
     peakRssMB: median(o.runs.map((r) => r.peakRssMB)),
@@ -230,6 +231,9 @@ export function renderMarkdown(outcomes: readonly ScenarioOutcome[], settings: R
       `- Latency: every ${SAMPLE_EVERY}th \`log()\` call is timed alone with \`process.hrtime.bigint()\`; p50/p99 of those. For asynchronous`,
       "  peers this is the time to queue the record, not to write it. Scenario 5 times batches of " +
         `${CALL_BATCH.toLocaleString("en-US")} calls (ns/call).`,
+      "- CPU per record: `process.cpuUsage()` (user + system, every thread of the child) over the same span, divided by the",
+      "  records. Other work on the machine stretches the wall clock more than this, so it helps to tell noise from a real change;",
+      "  for asynchronous writers it includes the work of libuv's threads.",
       "- Peak RSS: `process.resourceUsage().maxRSS` of the child at the end.",
       `- The two slowest peers (log4js \`file\`, rotating-file-stream: about 25k records/s here) write ${settings.slowRecords.toLocaleString("en-US")} records`,
       "  (`BENCH_SLOW_RECORDS`), so that the whole run stays well under ten minutes on two cores; their rates are comparable, but with",
@@ -252,15 +256,15 @@ export function renderMarkdown(outcomes: readonly ScenarioOutcome[], settings: R
     const calls = s.subjects.every((x) => x.kind === "calls");
     const againstHeaders = s.ratiosAgainst.map((id) => `× ${id}`);
     out.push(
-      `| subject | ${calls ? "calls" : "records"} | ${calls ? "calls/s" : "rec/s"} (min–max) | ${calls ? "ns/call" : "p50 log()"} | ${calls ? "p99 of batches" : "p99 log()"} | peak RSS | ${againstHeaders.join(" | ")} | check |`,
+      `| subject | ${calls ? "calls" : "records"} | ${calls ? "calls/s" : "rec/s"} (min–max) | ${calls ? "ns/call" : "p50 log()"} | ${calls ? "p99 of batches" : "p99 log()"} | CPU per ${calls ? "call" : "record"} | peak RSS | ${againstHeaders.join(" | ")} | check |`,
     );
-    out.push(`|---|---:|---:|---:|---:|---:|${againstHeaders.map(() => "---:|").join("")}---|`);
+    out.push(`|---|---:|---:|---:|---:|---:|---:|${againstHeaders.map(() => "---:|").join("")}---|`);
     for (const so of o.subjects) {
       const m = medians(so);
       const label = `${escapeCell(so.subject.label)} \`${so.subject.id}\``;
       if (m === undefined) {
         const why = so.skipped !== undefined ? `skipped: ${so.skipped}` : `**FAILED**: ${groupFailures(so.failures)}`;
-        out.push(`| ${label} | | ${so.skipped !== undefined ? "skipped" : "**FAILED**"} | | | | ${againstHeaders.map(() => " |").join("")} ${escapeCell(why)} |`);
+        out.push(`| ${label} | | ${so.skipped !== undefined ? "skipped" : "**FAILED**"} | | | | | ${againstHeaders.map(() => " |").join("")} ${escapeCell(why)} |`);
         continue;
       }
       const ratios = s.ratiosAgainst.map((id) => {
@@ -271,7 +275,7 @@ export function renderMarkdown(outcomes: readonly ScenarioOutcome[], settings: R
       });
       const check = [...so.verified.slice(0, 1), ...so.warnings.map((w) => `⚠ ${w}`)].join("; ");
       out.push(
-        `| ${label} | ${m.records.toLocaleString("en-US")} | ${fmtRate(m.perSecond)} (${fmtRate(m.min)}–${fmtRate(m.max)}) | ${fmtNs(calls ? m.nsPerOp : m.p50Ns)} | ${fmtNs(m.p99Ns)} | ${m.peakRssMB.toFixed(0)} MB | ${ratios.join(" | ")} | ${escapeCell(check || "–")} |`,
+        `| ${label} | ${m.records.toLocaleString("en-US")} | ${fmtRate(m.perSecond)} (${fmtRate(m.min)}–${fmtRate(m.max)}) | ${fmtNs(calls ? m.nsPerOp : m.p50Ns)} | ${fmtNs(m.p99Ns)} | ${fmtNs(m.cpuNsPerOp)} | ${m.peakRssMB.toFixed(0)} MB | ${ratios.join(" | ")} | ${escapeCell(check || "–")} |`,
       );
     }
     out.push("");
