@@ -153,10 +153,14 @@ function compileEscaping(delimiter: string): Escaping {
     }
     return length;
   };
+  // Quick tests without the `u` flag (several times faster): they also match a well-formed
+  // surrogate pair, which only sends such text to the exact replacement, where the pair stays.
+  const valueQuick = new RegExp(valueNeeds.source);
+  const nameQuick = new RegExp(nameNeeds.source);
   return {
-    escapeValue: (text) => (valueNeeds.test(text) ? text.replace(valueAll, replace) : text),
-    escapeName: (text) => (nameNeeds.test(text) ? text.replace(nameAll, replace) : text),
-    valueNeeds,
+    escapeValue: (text) => (valueQuick.test(text) ? text.replace(valueAll, replace) : text),
+    escapeName: (text) => (nameQuick.test(text) ? text.replace(nameAll, replace) : text),
+    valueNeeds: valueQuick,
     escapedLengthFrom,
   };
 }
@@ -385,9 +389,26 @@ export function compileRecordBuilder(
     return escapeValue((mask as (text: string) => string)(text));
   };
   const nameText = (name: unknown): string => (typeof name === "string" ? name : render(name));
+  // What stands before each attribute's value (`delimiter name=`), and whether it is a secret,
+  // per name: the same names come back on every record. Names may come from callers' data, so
+  // the cache is kept small.
+  interface NameInfo {
+    readonly prefix: string;
+    readonly masked: boolean;
+  }
+  const nameInfo = new Map<string, NameInfo>();
+  const infoOf = (name: string): NameInfo => {
+    let info = nameInfo.get(name);
+    if (info === undefined) {
+      info = { prefix: names ? delimiter + escapeName(name) + "=" : delimiter, masked: isMaskedName !== undefined && isMaskedName(name) };
+      if (nameInfo.size >= 1024) nameInfo.clear();
+      nameInfo.set(name, info);
+    }
+    return info;
+  };
   const attribute = (name: string, value: unknown): string => {
-    const text = isMaskedName !== undefined && isMaskedName(name) ? renderMasked(value) : renderValue(value);
-    return names ? delimiter + escapeName(name) + "=" + text : delimiter + text;
+    const info = infoOf(name);
+    return info.prefix + (info.masked ? renderMasked(value) : renderValue(value));
   };
   const error = (why: string): string => (names ? `${delimiter}slf4ts.error=${escapeValue(why)}` : `${delimiter}${escapeValue(why)}`);
 

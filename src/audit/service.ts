@@ -312,12 +312,14 @@ export class AuditLogServiceImpl {
       return;
     }
     this.counters.logged++;
-    buffer.offer(this.render(config, build(eventId, input), Date.now()));
+    buffer.offer(this.render(config, build(eventId, input), config.file?.messageOnly === true ? 0 : Date.now()));
   }
 
   /** The line of one record in dedicated mode. */
   private render(config: AuditConfig, message: string, now: number): string {
     const file = config.file as NonNullable<AuditConfig["file"]>;
+    // The default pattern: no event object, no clock, no MDC lookup.
+    if (file.messageOnly) return message + "\n";
     try {
       return file.layout({ timestamp: now, level: config.level, loggerName: AUDIT_LOGGER_NAME, message, mdc: currentMdc() });
     } catch (error) {

@@ -134,6 +134,8 @@ export interface FileSettings {
   readonly pattern: string;
   /** The compiled layout. */
   readonly layout: (event: LayoutEvent) => string;
+  /** The pattern is only the message and a line feed (the default): the line is `message + "\n"`. */
+  readonly messageOnly: boolean;
 }
 
 /** A validated, compiled configuration. */
@@ -407,6 +409,7 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
       maxArchives,
       pattern,
       layout,
+      messageOnly: /^%(?:sanitisedMessage|m|msg|message)%n$/.test(pattern),
     };
   }
 
