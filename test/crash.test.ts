@@ -9,7 +9,7 @@ import { P, readLines, tempDir } from "./helpers.js";
 const child = fileURLToPath(new URL("./fixtures/crash-child.js", import.meta.url));
 const COUNT = 20_000;
 
-for (const how of ["sigkill", "exit", "throw", "sigterm", "return"] as const) {
+for (const how of ["sigkill", "exit", "throw", "sigterm", "sigint", "return"] as const) {
   test(`every record logged before ${how} is on disk, whole and in order, across rotations`, (t) => {
     const dir = tempDir(t);
     const props = join(dir, "audit.properties");
@@ -17,6 +17,7 @@ for (const how of ["sigkill", "exit", "throw", "sigterm", "return"] as const) {
     const result = spawnSync(process.execPath, [child, props, String(COUNT), how], { encoding: "utf8", timeout: 60_000 });
     if (how === "sigkill") t.is(result.signal, "SIGKILL");
     if (how === "sigterm") t.is(result.signal, "SIGTERM");
+    if (how === "sigint") t.is(result.signal, "SIGINT");
     if (how === "throw") t.is(result.status, 1);
     if (how === "exit" || how === "return") t.is(result.status, 0, result.stderr);
     const logs = join(dir, "logs");
@@ -33,7 +34,7 @@ for (const how of ["sigkill", "exit", "throw", "sigterm", "return"] as const) {
   });
 }
 
-for (const how of ["exit", "throw", "sigterm", "return"] as const) {
+for (const how of ["exit", "throw", "sigterm", "sigint", "return"] as const) {
   test(`batched durability: every record logged before ${how} is on disk (the batch is written on the way out)`, (t) => {
     const dir = tempDir(t);
     const props = join(dir, "audit.properties");
@@ -43,6 +44,7 @@ for (const how of ["exit", "throw", "sigterm", "return"] as const) {
     );
     const result = spawnSync(process.execPath, [child, props, String(COUNT), how], { encoding: "utf8", timeout: 60_000 });
     if (how === "sigterm") t.is(result.signal, "SIGTERM", "the process still ends by the signal");
+    if (how === "sigint") t.is(result.signal, "SIGINT", "the process still ends by the signal");
     if (how === "throw") t.is(result.status, 1);
     const logs = join(dir, "logs");
     const names = readdirSync(logs)

@@ -1,5 +1,5 @@
 import test from "ava";
-import { statSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, statSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RollingFileWriter, NODE_FILE_SYSTEM, type WriterFailure } from "../src/output/rolling-file.js";
 import { listDir, readLines, tempDir } from "./helpers.js";
@@ -128,3 +128,18 @@ test("a short write is completed, not left torn", (t) => {
   writer.close();
   t.is(readFileSync(path, "utf8"), "a longer record\n");
 });
+
+test("archives keep the permissions of the active file, and so does the next active file", (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, "audit.log");
+  const writer = new RollingFileWriter(path, { maxSize: 12, maxArchives: 3 });
+  writer.write(line(0));
+  chmodSync(path, 0o600); // an operator tightened the file
+  writer.write(line(1));
+  writer.write(line(2));
+  writer.close();
+  t.is(statSync(`${path}.1`).mode & 0o777, 0o600);
+  t.is(statSync(`${path}.2`).mode & 0o777, 0o600);
+  t.is(statSync(path).mode & 0o777, 0o600);
+});
+

@@ -20,7 +20,7 @@ export interface WriterFileSystem {
   openSync(path: string, flags: number, mode: number): number;
   writeSync(fd: number, data: string | Uint8Array, position?: null): number;
   closeSync(fd: number): void;
-  fstatSync(fd: number): { readonly size: number; readonly ino: number; readonly nlink: number };
+  fstatSync(fd: number): { readonly size: number; readonly ino: number; readonly nlink: number; readonly mode: number };
   statSync(path: string): { readonly ino: number; readonly size: number };
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
@@ -28,6 +28,7 @@ export interface WriterFileSystem {
   readdirSync(path: string): string[];
   fsyncSync(fd: number): void;
   ftruncateSync(fd: number, length: number): void;
+  fchmodSync(fd: number, mode: number): void;
 }
 
 /** The real file system. */
@@ -43,6 +44,7 @@ export const NODE_FILE_SYSTEM: WriterFileSystem = {
   readdirSync: (path) => nodeFs.readdirSync(path),
   fsyncSync: (fd) => nodeFs.fsyncSync(fd),
   ftruncateSync: (fd, length) => nodeFs.ftruncateSync(fd, length),
+  fchmodSync: (fd, mode) => nodeFs.fchmodSync(fd, mode),
 };
 
 /** When and how far to rotate, and how the file is shared and synced. */
@@ -387,6 +389,14 @@ export class RollingFileWriter {
   /** Rotates now (also used by tests and by a size decrease on reload). */
   rotate(): void {
     if (this.policy.fsync !== undefined && this.policy.fsync !== "never") this.sync();
+    // The new active file gets the permissions the operator gave the old one (archives keep
+    // theirs: they are renamed).
+    let mode: number | undefined;
+    try {
+      mode = this.fd >= 0 ? this.fs.fstatSync(this.fd).mode & 0o7777 : undefined;
+    } catch {
+      mode = undefined;
+    }
     this.closeQuietly();
     // What was written so far is safe in the archive now: never write it again.
     this.sinceCheck.length = 0;
@@ -407,7 +417,13 @@ export class RollingFileWriter {
       // Logback's answer to a failed rename: keep appending to the active file.
       this.onFailure({ operation: "rotate", path: this.path, error: error as FileSystemError });
     }
-    this.open();
+    if (this.open() && mode !== undefined && mode !== FILE_MODE && this.size === 0) {
+      try {
+        this.fs.fchmodSync(this.fd, mode);
+      } catch {
+        // The file is usable with the default mode.
+      }
+    }
   }
 
   /** The numbers of the archives present now (`file.1` → 1), in no particular order. */
