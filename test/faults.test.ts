@@ -141,7 +141,9 @@ test.serial("permission denied (EACCES, an unprivileged process): records wait u
   mkdirSync(logs, { mode: 0o755 }); // owned by root: the child (nobody) cannot create files here
   const props = join(dir, "audit.properties");
   writeFileSync(props, `${P}enabled=true\n${P}delimiter="|"\n${P}file.location=logs/audit.log\n`, { mode: 0o644 });
-  const child = spawn("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, fileURLToPath(new URL("./fixtures/audit-child.js", import.meta.url)), props], {
+  // Unprivileged (nobody), but allowed to read any file (the checkout may sit in a folder only
+  // root can enter); writing stays subject to permissions.
+  const child = spawn("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search", process.execPath, fileURLToPath(new URL("./fixtures/audit-child.js", import.meta.url)), props], {
     stdio: ["ignore", "ignore", "pipe", "ipc"],
     serialization: "advanced",
   });
