@@ -243,6 +243,7 @@ export class RollingFileWriter {
 
   /** Rotates if needed, then writes one record with one system call (a short write is completed). */
   private append(line: string, again: boolean, mayRotate = true): boolean {
+    // The exact byte count, also to recognise a short write (which only a full disk causes).
     const bytes = Buffer.byteLength(line);
     if (mayRotate && this.size > 0 && this.size + bytes > this.policy.maxSize) {
       this.rotate();
@@ -251,7 +252,7 @@ export class RollingFileWriter {
         return false;
       }
     }
-    if (!this.writeWhole(line, bytes)) return false;
+    if (this.writeWhole(line, bytes) < 0) return false;
     {
       this.size += bytes;
       if (!again) {
@@ -265,15 +266,17 @@ export class RollingFileWriter {
   }
 
   /**
-   * Writes `text` (`bytes` long) with one system call, completing a short write. On failure
+   * Writes `text` with one system call, completing a short write, and returns its length in
+   * bytes (`knownBytes` when the caller counted them, -1 when not), or -1 on failure. On failure
    * nothing of it stays in the file: a part already written (a disk that filled up half-way) is
    * cut off again, so a retry never leaves a torn record behind (not in shared mode, where
    * other processes append too).
    */
-  private writeWhole(text: string, bytes: number): boolean {
+  private writeWhole(text: string, knownBytes: number): number {
     let written = 0;
     try {
       written = this.fs.writeSync(this.fd, text, null);
+      const bytes = knownBytes >= 0 ? knownBytes : Buffer.byteLength(text);
       if (written < bytes) {
         let rest = Buffer.from(text).subarray(written);
         while (rest.length > 0) {
@@ -283,7 +286,7 @@ export class RollingFileWriter {
           rest = rest.subarray(n);
         }
       }
-      return true;
+      return bytes;
     } catch (error) {
       if (written > 0 && this.policy.shared !== true) {
         try {
@@ -296,7 +299,7 @@ export class RollingFileWriter {
       this.onFailure({ operation: "write", path: this.path, error: error as FileSystemError });
       // Reopen on the next record: the file may have been removed or the descriptor broken.
       this.closeQuietly();
-      return false;
+      return -1;
     }
   }
 
@@ -318,16 +321,25 @@ export class RollingFileWriter {
     let done = start;
     while (done < end) {
       let chunk = "";
+      // Bytes of the chunk: counted exactly only near the size limit; until then an upper bound
+      // (3 bytes per UTF-16 code unit) shows that everything fits.
       let chunkBytes = 0;
+      let exact = false;
       let i = done;
       for (; i < end; i++) {
         const line = lines[i] as string;
-        const bytes = Buffer.byteLength(line);
+        if (!exact && this.size + chunkBytes + line.length * 3 > this.policy.maxSize) {
+          chunkBytes = Buffer.byteLength(chunk);
+          exact = true;
+        }
+        const bytes = exact ? Buffer.byteLength(line) : line.length * 3;
         const filled = this.size + chunkBytes;
-        if (filled > 0 && filled + bytes > this.policy.maxSize) {
-          if (chunkBytes === 0) {
+        if (exact && filled > 0 && filled + bytes > this.policy.maxSize) {
+          if (chunk === "") {
             this.rotate();
             if (this.fd < 0 && !this.open()) return done - start;
+            exact = false;
+            chunkBytes = 0;
             i--;
             continue;
           }
@@ -336,7 +348,9 @@ export class RollingFileWriter {
         chunk += line;
         chunkBytes += bytes;
       }
-      if (!this.writeWhole(chunk, chunkBytes)) return done - start;
+      // One exact count per chunk (64 KiB), not one per record.
+      if (!exact) chunkBytes = Buffer.byteLength(chunk);
+      if (this.writeWhole(chunk, chunkBytes) < 0) return done - start;
       this.size += chunkBytes;
       this.stats.written += i - done;
       this.stats.bytes += chunkBytes;
