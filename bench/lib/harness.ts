@@ -82,7 +82,7 @@ export type Target = RatioTarget | MemoryTarget | SameCostTarget;
 export interface Scenario {
   /** Short name for the command line (`npm run bench -- <name>`). */
   readonly name: string;
-  /** Number in the issue (1–7). */
+  /** Number in the issue (1–7; 8 is the fsync cost of issue 4). */
   readonly number: number;
   readonly title: string;
   /** What is measured and how, for the report (markdown). */

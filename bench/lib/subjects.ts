@@ -51,6 +51,8 @@ export interface Slf4tsOptions {
   readonly extra?: Readonly<Record<string, string>>;
   /** Keys of `extra` that may not exist yet: a ConfigError naming one of them skips the subject. */
   readonly notYetImplemented?: readonly string[];
+  /** Caps the record count (fsync per record is slow); the report says so. */
+  readonly maxRecords?: number;
 }
 
 /** slf4ts in dedicated mode: its own rotated files. */
@@ -63,6 +65,7 @@ export function slf4tsDedicated(o: Slf4tsOptions): RecordSubject {
     id: o.id,
     label: o.label,
     role: "slf4ts",
+    ...(o.maxRecords === undefined ? {} : { maxRecords: o.maxRecords }),
     verify: { format: "ox", timestamp: o.date?.looksLike ?? ISO_TIMESTAMP, rotation: { maxFiles: count + 1, maxBytes: sizeBytes } },
     async start(dir: string): Promise<Sink | Skip> {
       const svc = createAuditLogService();

@@ -406,6 +406,28 @@ export function compileRecordBuilder(
     }
     return info;
   };
+  // The names of the last plain-object record and their infos: a record from the same call
+  // site has the same names (the same interned strings), so a comparison replaces the lookups.
+  const lastRaw: string[] = [];
+  const lastEscaped: string[] = [];
+  let lastKeys: readonly string[] = [];
+  let lastInfos: NameInfo[] = [];
+  const infosOf = (keys: readonly string[]): readonly NameInfo[] => {
+    if (keys.length === lastKeys.length) {
+      let same = true;
+      for (let i = 0; i < keys.length; i++) {
+        if (keys[i] !== lastKeys[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return lastInfos;
+    }
+    const infos = keys.map(infoOf);
+    lastKeys = keys;
+    lastInfos = infos;
+    return infos;
+  };
   const attribute = (name: string, value: unknown): string => {
     const info = infoOf(name);
     return info.prefix + (info.masked ? renderMasked(value) : renderValue(value));
@@ -461,14 +483,43 @@ export function compileRecordBuilder(
     } catch (thrown) {
       return line + error(`attributes could not be read: ${render(thrown)}`);
     }
-    for (const key of keys) {
+    // Fast path: the values in one call (no keyed load per name); a getter that throws sends
+    // the record to the careful path below, which isolates it.
+    let values: unknown[] | undefined;
+    try {
+      values = Object.values(record);
+      if (values.length !== keys.length) values = undefined;
+    } catch {
+      values = undefined;
+    }
+    // The same call site logs the same names in the same order: reuse their prefixes.
+    const infos = infosOf(keys);
+    for (let i = 0; i < keys.length; i++) {
       let value: unknown;
-      try {
-        value = record[key];
-      } catch (thrown) {
-        value = `[getter threw: ${render(thrown)}]`;
+      if (values !== undefined) {
+        value = values[i];
+      } else {
+        try {
+          value = record[keys[i] as string];
+        } catch (thrown) {
+          value = `[getter threw: ${render(thrown)}]`;
+        }
       }
-      line += attribute(key, value);
+      const info = infos[i] as NameInfo;
+      let text: string;
+      if (typeof value === "string" && !info.masked && value.length <= maxLength) {
+        // Values that repeat at the same place (an IP, a client name) are escaped once.
+        if (value === lastRaw[i]) {
+          text = lastEscaped[i] as string;
+        } else {
+          text = escapeValue(value);
+          lastRaw[i] = value;
+          lastEscaped[i] = text;
+        }
+      } else {
+        text = info.masked ? renderMasked(value) : renderValue(value);
+      }
+      line += info.prefix + text;
     }
     return line;
   };
