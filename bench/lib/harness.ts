@@ -54,6 +54,8 @@ export interface RatioTarget {
   readonly atLeast: number;
   /** How the issue words it. */
   readonly text: string;
+  /** Why slf4ts does not reach it, shown when it is missed (the profile below shows the detail). */
+  readonly whyMissed?: string;
 }
 
 /** A target on peak memory. */

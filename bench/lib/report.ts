@@ -9,6 +9,7 @@ import type { ChildResult, Scenario, Subject, Target } from "./harness.js";
 import { CALL_BATCH, SAMPLE_EVERY, YIELD_EVERY } from "./harness.js";
 import type { PerfSummary } from "./perf.js";
 import type { ProfileSummary } from "./profile.js";
+import type { RatioTarget } from "./harness.js";
 
 /** Everything measured for one subject of one scenario. */
 export interface SubjectOutcome {
@@ -211,6 +212,17 @@ export function renderMarkdown(outcomes: readonly ScenarioOutcome[], settings: R
     }
   }
   out.push("");
+  const reasons = outcomes.flatMap((o) =>
+    evaluateTargets(o)
+      .filter((t) => t.met === false && t.target.kind === "ratio" && t.target.whyMissed !== undefined)
+      .map((t) => `- **${o.scenario.number}. ${t.target.text}**: ${(t.target as RatioTarget).whyMissed as string}`),
+  );
+  if (reasons.length > 0) {
+    out.push("Why the missed targets are missed (each scenario's section below has the CPU and perf profiles of the slf4ts run):");
+    out.push("");
+    out.push(...reasons);
+    out.push("");
+  }
   out.push(
     "Memory flat over 10 million records: see [SOAK.md](SOAK.md) (`npm run bench -- soak`, not part of the default run).",
   );

@@ -15,5 +15,19 @@ export const scenario: Scenario = {
     log4jsAppender("fileSync", { id: "log4js-filesync-64kib", maxLogSize: 64 * 1024, backups: 20 }),
   ],
   ratiosAgainst: ["slf4ts-10mib"],
-  targets: [{ kind: "ratio", subject: "slf4ts-64kib", against: "slf4ts-10mib", atLeast: 0.85, text: "within 15% of scenario 1" }],
+  targets: [
+    {
+      kind: "ratio",
+      subject: "slf4ts-64kib",
+      against: "slf4ts-10mib",
+      atLeast: 0.85,
+      text: "within 15% of scenario 1",
+      whyMissed:
+        "a rotation every ~470 records is one folder listing, up to 19 renames, one deletion and the creation of a new file, " +
+        "all synchronous system calls inside log() (logback and log4js do the same work; log4js fileSync reaches about a third of " +
+        "slf4ts's rate at these settings). In the perf profile of this run the kernel's share grows from about 45% to 51%, " +
+        "mostly rename and file creation on ext4. The cost is per rotation, not per record: it disappears at realistic sizes " +
+        "(scenario 1 rotates every 70,000 records).",
+    },
+  ],
 };

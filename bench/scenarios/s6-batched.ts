@@ -24,7 +24,18 @@ export const scenario: Scenario = {
   ],
   ratiosAgainst: ["batched", "pino-async"],
   targets: [
-    { kind: "ratio", subject: "slf4ts-batched", against: "batched", atLeast: 0.8, text: "≥ 0.8× the batched-write baseline" },
+    {
+      kind: "ratio",
+      subject: "slf4ts-batched",
+      against: "batched",
+      atLeast: 0.8,
+      text: "≥ 0.8× the batched-write baseline",
+      whyMissed:
+        "with one write per 64 KiB, the write is no longer the cost: the baseline's 0.5 µs per record is almost all its line " +
+        "concatenation, while slf4ts still builds each record with the checks of scenario 1 (escaping, names, the Date, the " +
+        "secret list). In the perf profile the record builder is over 40% of the time and the write under 10%; at 2 million " +
+        "records per second the builder's few hundred nanoseconds are the whole gap.",
+    },
     { kind: "ratio", subject: "slf4ts-batched", against: "pino-async", atLeast: 4, text: "≈ 4× pino's async destination" },
     { kind: "memory", subject: "slf4ts-batched", belowMB: 120, text: "bounded memory (peak under 120 MB)" },
   ],
