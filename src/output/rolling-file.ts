@@ -111,6 +111,8 @@ export class RollingFileWriter {
   private size = 0;
   private ino = 0;
   private nextPathCheck = 0;
+  // The archive numbers present after our last rotation (undefined: list the folder).
+  private archives: number[] | undefined;
   // Records written since the last check, to write again if the file turns out to be deleted.
   private readonly sinceCheck: string[] = [];
   private policy: RotationPolicy;
@@ -387,6 +389,8 @@ export class RollingFileWriter {
       }
     }
     if (!deleted && !moved) return;
+    // Someone changed the files: list the folder again at the next rotation.
+    this.archives = undefined;
     this.closeQuietly();
     if (!this.open()) {
       // Keep them for the next attempt: the caller's retry path writes them again.
@@ -416,8 +420,10 @@ export class RollingFileWriter {
     this.sinceCheck.length = 0;
     const { maxArchives } = this.policy;
     try {
-      // One directory listing, then only the renames and deletions that are needed.
-      const present = this.archiveIndexes();
+      // One directory listing (after the first rotation, a process alone with its files knows
+      // which archives exist), then only the renames and deletions that are needed.
+      const present = this.archives ?? this.archiveIndexes();
+      this.archives = undefined;
       for (const index of present) {
         if (index >= maxArchives) this.unlinkIfPresent(`${this.path}.${index}`);
       }
@@ -427,6 +433,7 @@ export class RollingFileWriter {
       }
       this.renameIfPresent(this.path, `${this.path}.1`);
       this.stats.rotations++;
+      if (this.policy.shared !== true) this.archives = [1, ...[...kept].map((i) => i + 1)];
     } catch (error) {
       // Logback's answer to a failed rename: keep appending to the active file.
       this.onFailure({ operation: "rotate", path: this.path, error: error as FileSystemError });
