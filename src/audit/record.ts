@@ -21,6 +21,8 @@ import { types } from "node:util";
 import { UNSAFE_CHARACTER, escapeCodeUnit } from "../sanitize/escape.js";
 import { DEFAULT_RENDER_BUDGET, renderOther, type RenderOptions } from "./values.js";
 
+const isProxy = types.isProxy;
+
 const dateGetTime = Date.prototype.getTime;
 
 /** Whether a value is a real Date (`instanceof` first: it is fast, but a Proxy's trap may throw and a fake may pass it). */
@@ -485,12 +487,15 @@ export function compileRecordBuilder(
     }
     // Fast path: the values in one call (no keyed load per name); a getter that throws sends
     // the record to the careful path below, which isolates it.
+    // Not for a Proxy, whose ownKeys may answer differently the second time.
     let values: unknown[] | undefined;
-    try {
-      values = Object.values(record);
-      if (values.length !== keys.length) values = undefined;
-    } catch {
-      values = undefined;
+    if (!isProxy(record)) {
+      try {
+        values = Object.values(record);
+        if (values.length !== keys.length) values = undefined;
+      } catch {
+        values = undefined;
+      }
     }
     // The same call site logs the same names in the same order: reuse their prefixes.
     const infos = infosOf(keys);

@@ -120,7 +120,12 @@ function describeOpenError(error: FileSystemError): string {
 const liveServices = new Set<AuditLogServiceImpl>();
 let exitHookInstalled = false;
 
+// Set once the process is exiting: from then on a batch is written at once, so records logged
+// by a host's own exit handlers (which run after ours) are not left waiting for a timer.
+let exiting = false;
+
 function drainAll(): void {
+  exiting = true;
   for (const service of liveServices) service.drainForExit();
 }
 
@@ -143,7 +148,9 @@ function installExitHook(): void {
   exitHookInstalled = true;
   // Records waiting in memory get a last synchronous chance when the process exits.
   process.once("exit", drainAll);
-  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, onSignal);
+  // First in line: a host's own handler (also a `once` one, which Node removes before calling
+  // it) is still registered when ours runs, so we see that the host decides.
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.prependListener(signal, onSignal);
 }
 
 /**
@@ -313,6 +320,7 @@ export class AuditLogServiceImpl {
     }
     this.counters.logged++;
     buffer.offer(this.render(config, build(eventId, input), config.file?.messageOnly === true ? 0 : Date.now()));
+    if (exiting) buffer.drain();
   }
 
   /** The line of one record in dedicated mode. */
@@ -531,7 +539,7 @@ export class AuditLogServiceImpl {
         writer = old.writer;
         writer.setPolicy(policy);
         buffer = this.createBuffer(writer, config);
-        for (const line of old.buffer?.close() ?? []) buffer.offer(line);
+        this.handOver(old.buffer, buffer);
       } else {
         writer = new RollingFileWriter(config.file.location, policy, (f) => this.onWriterFailure(f), this.fileSystem);
         const error = writer.tryOpen();
@@ -548,7 +556,7 @@ export class AuditLogServiceImpl {
         }
         buffer = this.createBuffer(writer, config);
         // Records still waiting for the old file go to the new one, in order.
-        for (const line of old.buffer?.close() ?? []) buffer.offer(line);
+        this.handOver(old.buffer, buffer);
       }
     } else if (config.enabled) {
       logger = LoggerFactory.getLogger(AUDIT_LOGGER_NAME);
@@ -568,6 +576,15 @@ export class AuditLogServiceImpl {
         ? "standard mode"
         : `dedicated mode, writing ${config.file.location} (rotated at ${config.file.maxSize} bytes, ${config.file.maxArchives} archives kept)`;
     StatusChannel.report("CONFIG_APPLIED", Level.INFO, `audit configuration applied from ${this.propertiesFile ?? "code"}: ${mode}`);
+  }
+
+  /** Moves what waits in `from` (records, and the count of dropped ones still to be stated) to `to`. */
+  private handOver(from: RetryBuffer | undefined, to: RetryBuffer): void {
+    if (from === undefined) return;
+    const { lines, drops } = from.handOver();
+    this.retired.dropped += from.stats().dropped - (drops?.count ?? 0);
+    if (drops !== undefined) to.inheritDrops(drops);
+    for (const line of lines) to.offer(line);
   }
 
   /** In batched mode a batch waits in the same queue, so it holds at least one batch. */
@@ -630,8 +647,9 @@ export class AuditLogServiceImpl {
         pipeline.buffer.drain();
         const rest = pipeline.buffer.close();
         if (rest.length > 0) this.reportUnwritten(rest.length, pipeline.writer?.path);
+        // (When moved, handOver() already counted them.)
+        this.retired.dropped += pipeline.buffer.stats().dropped;
       }
-      this.retired.dropped += pipeline.buffer.stats().dropped;
     }
     if (pipeline.writer !== undefined) {
       this.retired.rotations += pipeline.writer.stats.rotations;

@@ -68,7 +68,12 @@ export class Logger {
     for (let level = Level.TRACE; level <= Level.ERROR; level++) {
       const l = level as Level;
       if (this.cached) {
-        const on = this.backend.isEnabled(l);
+        let on: boolean;
+        try {
+          on = this.backend.isEnabled(l);
+        } catch {
+          on = false; // a backend that cannot answer logs nothing at that level, and never throws here
+        }
         this.enabled[l] = on;
         methods.push(on ? (message, ...args) => this.emit(l, message, args) : NOOP);
       } else {
@@ -143,7 +148,13 @@ function install(newBinding: LoggerBinding): void {
     announcing.add(newBinding);
     newBinding.onLevelsChanged(() => {
       if (binding !== newBinding) return;
-      for (const logger of loggers.values()) logger.refresh();
+      for (const logger of loggers.values()) {
+        try {
+          logger.refresh();
+        } catch {
+          // One logger's failure must not leave the others with stale levels.
+        }
+      }
     });
   }
 }

@@ -45,9 +45,13 @@ export function acquireLock(path: string, timeoutMs = 2000): (() => void) | unde
       const fd = nodeFs.openSync(path, nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL, 0o640);
       try {
         nodeFs.writeSync(fd, String(process.pid));
-      } finally {
+      } catch {
+        // No room for the pid (a full disk): leave no empty lock behind for others to wait on.
         nodeFs.closeSync(fd);
+        nodeFs.unlinkSync(path);
+        return undefined;
       }
+      nodeFs.closeSync(fd);
       return () => {
         try {
           nodeFs.unlinkSync(path);

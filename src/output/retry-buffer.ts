@@ -217,6 +217,26 @@ export class RetryBuffer {
     }
   }
 
+  /**
+   * Stops, and hands what waits to a successor (a reload): the records, in order, and the
+   * drops not yet stated in a record. Counters stay as they are.
+   */
+  handOver(): { lines: string[]; drops: DropReport | undefined } {
+    const drops: DropReport | undefined = this.dropped > 0 ? { count: this.dropped, from: this.dropFrom, to: this.dropTo } : undefined;
+    this.dropped = 0;
+    return { lines: this.close(), drops };
+  }
+
+  /** Takes over drops of a predecessor: they are stated (and counted) here. */
+  inheritDrops(drops: DropReport): void {
+    if (this.dropped === 0) this.dropFrom = drops.from;
+    else this.dropFrom = Math.min(this.dropFrom, drops.from);
+    this.dropTo = Math.max(this.dropTo, drops.to);
+    this.dropped += drops.count;
+    this.droppedTotal += drops.count;
+    this.schedule();
+  }
+
   /** Stops retrying (shutdown); returns the records still waiting, in order. */
   close(): string[] {
     this.cancelTimer();

@@ -87,6 +87,9 @@ export const FILE_MODE = 0o640;
 /** Mode of folders the writer creates. */
 export const DIRECTORY_MODE = 0o750;
 
+/** After a rotation failed, how long the file grows before the next attempt. */
+export const ROTATION_RETRY_MS = 60_000;
+
 /** How often the writer checks that its path still names the file it writes. */
 export const PATH_CHECK_INTERVAL_MS = 1000;
 /** …and after at most this many records, which are kept until the check to be written again if the file was deleted. */
@@ -113,8 +116,12 @@ export class RollingFileWriter {
   private nextPathCheck = 0;
   // The archive numbers present after our last rotation (undefined: list the folder).
   private archives: number[] | undefined;
+  // After a failed rotation, the next attempt waits until then.
+  private rotationBlockedUntil = 0;
   // Records written since the last check, to write again if the file turns out to be deleted.
   private readonly sinceCheck: string[] = [];
+  // Records of a deleted file still to be written again (they go before any new record).
+  private readonly rewrite: string[] = [];
   private policy: RotationPolicy;
 
   /**
@@ -186,6 +193,10 @@ export class RollingFileWriter {
         return false;
       }
     }
+    if (this.rewrite.length > 0 && !this.writeRewrites()) {
+      this.stats.failed++;
+      return false;
+    }
     return this.append(line, false);
   }
 
@@ -248,7 +259,16 @@ export class RollingFileWriter {
     // The exact byte count, also to recognise a short write (which only a full disk causes).
     const bytes = Buffer.byteLength(line);
     if (mayRotate && this.size > 0 && this.size + bytes > this.policy.maxSize) {
-      this.rotate();
+      // Before the records since the last check go into an archive, make sure the file is still there.
+      if (this.policy.shared !== true && !again) {
+        this.checkPath();
+        if ((this.fd < 0 && !this.open()) || (this.rewrite.length > 0 && !this.writeRewrites())) {
+          this.stats.failed++;
+          return false;
+        }
+      }
+      // A failed rotation is reported by rotate(); the record is written all the same.
+      if (this.size > 0 && this.size + bytes > this.policy.maxSize) this.rotate();
       if (this.fd < 0 && !this.open()) {
         this.stats.failed++;
         return false;
@@ -262,7 +282,7 @@ export class RollingFileWriter {
         this.stats.bytes += bytes;
       }
       if (this.policy.fsync === "always") this.sync();
-      else if (this.policy.shared !== true) this.sinceCheck.push(line);
+      if (this.policy.shared !== true) this.sinceCheck.push(line);
       return true;
     }
   }
@@ -292,7 +312,8 @@ export class RollingFileWriter {
     } catch (error) {
       if (written > 0 && this.policy.shared !== true) {
         try {
-          this.fs.ftruncateSync(this.fd, this.size);
+          // Only what this write added: the file must have grown by exactly that since.
+          if (this.fs.fstatSync(this.fd).size === this.size + written) this.fs.ftruncateSync(this.fd, this.size);
         } catch {
           // The descriptor is unusable; the reopen below starts clean or fails again.
         }
@@ -320,7 +341,9 @@ export class RollingFileWriter {
       this.checkPath();
       if (this.fd < 0 && !this.open()) return 0;
     }
+    if (this.rewrite.length > 0 && !this.writeRewrites()) return 0;
     let done = start;
+    let rotationFailed = false;
     while (done < end) {
       let chunk = "";
       // Bytes of the chunk: counted exactly only near the size limit; until then an upper bound
@@ -336,10 +359,14 @@ export class RollingFileWriter {
         }
         const bytes = exact ? Buffer.byteLength(line) : line.length * 3;
         const filled = this.size + chunkBytes;
-        if (exact && filled > 0 && filled + bytes > this.policy.maxSize) {
+        if (exact && filled > 0 && filled + bytes > this.policy.maxSize && !rotationFailed) {
           if (chunk === "") {
-            this.rotate();
-            if (this.fd < 0 && !this.open()) return done - start;
+            if (!this.rotate()) {
+              // The file goes on growing (reported); do not try again for this batch.
+              rotationFailed = true;
+            } else if (this.fd < 0 && !this.open()) {
+              return done - start;
+            }
             exact = false;
             chunkBytes = 0;
             i--;
@@ -372,7 +399,6 @@ export class RollingFileWriter {
    */
   checkPath(): void {
     this.nextPathCheck = Date.now() + PATH_CHECK_INTERVAL_MS;
-    const recent = this.sinceCheck.splice(0);
     if (this.fd < 0) return;
     let deleted: boolean;
     try {
@@ -381,31 +407,48 @@ export class RollingFileWriter {
       deleted = true;
     }
     let moved = false;
-    if (!deleted) {
-      try {
-        moved = this.fs.statSync(this.path).ino !== this.ino;
-      } catch {
-        moved = true;
-      }
+    let pathExists = true;
+    try {
+      moved = this.fs.statSync(this.path).ino !== this.ino;
+    } catch {
+      moved = true;
+      pathExists = false;
     }
-    if (!deleted && !moved) return;
+    if (!deleted && !moved) {
+      this.sinceCheck.length = 0;
+      return;
+    }
+    // Records written since the last check are in a file nobody can reach any more only when
+    // the file is gone and nothing took its place. A file moved away and then deleted (a
+    // logrotate that compresses at once) looks the same when no new file was created: then the
+    // records are written again, once more rather than never.
+    if (deleted && !pathExists) this.rewrite.push(...this.sinceCheck);
+    this.sinceCheck.length = 0;
     // Someone changed the files: list the folder again at the next rotation.
     this.archives = undefined;
     this.closeQuietly();
-    if (!this.open()) {
-      // Keep them for the next attempt: the caller's retry path writes them again.
-      if (deleted) this.sinceCheck.push(...recent);
-      return;
-    }
-    if (deleted) {
-      for (const line of recent) {
-        if (!this.append(line, true)) break;
-      }
-    }
+    this.open();
   }
 
-  /** Rotates now (also used by tests and by a size decrease on reload). */
-  rotate(): void {
+  /** Writes the records of a deleted file again, first thing in the new file. */
+  private writeRewrites(): boolean {
+    while (this.rewrite.length > 0) {
+      if (!this.append(this.rewrite[0] as string, true)) return false;
+      this.rewrite.shift();
+    }
+    return true;
+  }
+
+
+  /**
+   * Rotates now. The active file is first renamed aside (`file.rotating`): when that fails
+   * (a file that may only be appended to, a bind mount), nothing else is touched, the failure
+   * is reported, the file goes on growing and no rotation is tried again for a minute. Only
+   * then are the archives shifted and the oldest deleted, and the file becomes `file.1`. A
+   * `file.rotating` left by a crash in between is finished first. Returns whether it rotated.
+   */
+  rotate(): boolean {
+    if (Date.now() < this.rotationBlockedUntil) return false;
     if (this.policy.fsync !== undefined && this.policy.fsync !== "never") this.sync();
     // The new active file gets the permissions the operator gave the old one (archives keep
     // theirs: they are renamed).
@@ -415,27 +458,25 @@ export class RollingFileWriter {
     } catch {
       mode = undefined;
     }
+    const aside = `${this.path}.rotating`;
+    const listed = this.archives === undefined ? this.listArchives() : undefined;
+    try {
+      if (listed?.rotating === true) this.finishRotation(aside, listed.indexes);
+      this.fs.renameSync(this.path, aside);
+    } catch (error) {
+      this.rotationBlockedUntil = Date.now() + ROTATION_RETRY_MS;
+      this.onFailure({ operation: "rotate", path: this.path, error: error as FileSystemError });
+      return false;
+    }
     this.closeQuietly();
     // What was written so far is safe in the archive now: never write it again.
     this.sinceCheck.length = 0;
-    const { maxArchives } = this.policy;
     try {
-      // One directory listing (after the first rotation, a process alone with its files knows
-      // which archives exist), then only the renames and deletions that are needed.
-      const present = this.archives ?? this.archiveIndexes();
-      this.archives = undefined;
-      for (const index of present) {
-        if (index >= maxArchives) this.unlinkIfPresent(`${this.path}.${index}`);
-      }
-      const kept = new Set(present.filter((i) => i < maxArchives));
-      for (let i = maxArchives - 1; i >= 1; i--) {
-        if (kept.has(i)) this.renameIfPresent(`${this.path}.${i}`, `${this.path}.${i + 1}`);
-      }
-      this.renameIfPresent(this.path, `${this.path}.1`);
+      this.archives = this.finishRotation(aside, listed?.rotating === true ? this.listArchives().indexes : (this.archives ?? listed?.indexes ?? []));
       this.stats.rotations++;
-      if (this.policy.shared !== true) this.archives = [1, ...[...kept].map((i) => i + 1)];
+      if (this.policy.shared === true) this.archives = undefined;
     } catch (error) {
-      // Logback's answer to a failed rename: keep appending to the active file.
+      this.archives = undefined;
       this.onFailure({ operation: "rotate", path: this.path, error: error as FileSystemError });
     }
     if (this.open() && mode !== undefined && mode !== FILE_MODE && this.size === 0) {
@@ -445,17 +486,38 @@ export class RollingFileWriter {
         // The file is usable with the default mode.
       }
     }
+    return true;
   }
 
-  /** The numbers of the archives present now (`file.1` → 1), in no particular order. */
-  private archiveIndexes(): number[] {
+  /** Shifts the archives (deleting what passes the count) and renames `aside` to `.1`; returns the archives now present. */
+  private finishRotation(aside: string, present: readonly number[]): number[] {
+    const { maxArchives } = this.policy;
+    for (const index of present) {
+      if (index >= maxArchives) this.unlinkIfPresent(`${this.path}.${index}`);
+    }
+    const kept = present.filter((i) => i < maxArchives);
+    const keptSet = new Set(kept);
+    for (let i = maxArchives - 1; i >= 1; i--) {
+      if (keptSet.has(i)) this.renameIfPresent(`${this.path}.${i}`, `${this.path}.${i + 1}`);
+    }
+    this.fs.renameSync(aside, `${this.path}.1`);
+    return [1, ...kept.map((i) => i + 1)];
+  }
+
+  private listArchives(): { indexes: number[]; rotating: boolean } {
     const base = this.path.slice(dirname(this.path).length + 1);
     let names: string[];
     try {
       names = this.fs.readdirSync(dirname(this.path));
     } catch {
-      return [];
+      return { indexes: [], rotating: false };
     }
+    return { indexes: this.archiveIndexes(names), rotating: names.includes(`${base}.rotating`) };
+  }
+
+  /** The numbers of the archives among `names` (`file.1` → 1), in no particular order. */
+  private archiveIndexes(names: readonly string[]): number[] {
+    const base = this.path.slice(dirname(this.path).length + 1);
     const indexes: number[] = [];
     for (const name of names) {
       if (name.length > base.length + 1 && name.startsWith(base) && name.charCodeAt(base.length) === 0x2e) {
@@ -505,6 +567,11 @@ export class RollingFileWriter {
 
   /** Closes the active file (after an fsync unless fsync is `never`). A later `write()` opens it again. */
   close(): void {
+    // Records written into a file deleted since the last check are written again before closing.
+    if (this.fd >= 0 && this.policy.shared !== true && this.sinceCheck.length > 0) {
+      this.checkPath();
+      if (this.rewrite.length > 0 && (this.fd >= 0 || this.open())) this.writeRewrites();
+    }
     if (this.policy.fsync !== undefined && this.policy.fsync !== "never") this.sync();
     this.closeQuietly();
   }
