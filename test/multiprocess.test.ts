@@ -84,3 +84,33 @@ test("4 independent processes with file.multiprocess=true: the same guarantees",
   for (const result of results) t.is(result.code, 0, result.stderr);
   check(t, dir);
 });
+
+test("4 processes with a small file.count: only that many archives remain, whole and in order", async (t) => {
+  const dir = tempDir(t);
+  const props = join(dir, "audit.properties");
+  writeFileSync(
+    props,
+    [`${P}enabled=true`, `${P}delimiter="|"`, `${P}file.location=logs/audit.log`, `${P}file.size=${SIZE}`, `${P}file.count=3`, `${P}file.multiprocess=true`].join("\n") + "\n",
+  );
+  const results = await Promise.all(Array.from({ length: WORKERS }, (_, i) => run([props, "1", String(RECORDS), "process", String(i)])));
+  for (const result of results) t.is(result.code, 0, result.stderr);
+  const logs = join(dir, "logs");
+  t.deepEqual(readdirSync(logs).sort(), ["audit.log", "audit.log.1", "audit.log.2", "audit.log.3"]);
+  const last = new Map<string, number>();
+  const seen = new Set<string>();
+  for (const file of ["audit.log.3", "audit.log.2", "audit.log.1", "audit.log"]) {
+    for (const line of readLines(join(logs, file))) {
+      const parsed = parseAuditLine(line, { delimiter: "|", includeAttributeNames: true });
+      const w = parsed.attributes[0]?.[1] as string;
+      const seq = Number(parsed.attributes[1]?.[1]);
+      if (seen.has(`${w}:${seq}`)) t.fail(`duplicate ${w}:${seq}`);
+      seen.add(`${w}:${seq}`);
+      if (seq <= (last.get(w) ?? -1)) t.fail(`worker ${w}: ${seq} after ${last.get(w)} in ${file}`);
+      last.set(w, seq);
+    }
+  }
+  // The window holds the newest records: the worker that finished last has its final record there
+  // (a worker that finished early may have been rotated out entirely).
+  t.true([...last.values()].includes(RECORDS - 1));
+  t.true(seen.size > 0);
+});
