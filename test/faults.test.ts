@@ -10,9 +10,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, syml
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createAuditLogService, ConfigError, parseAuditLine, StatusChannel, type AuditStats, type StatusEvent } from "../src/index.js";
+import { createAuditLogService, ConfigError, parseAuditLine, type AuditStats, type StatusEvent } from "../src/index.js";
 import { NODE_FILE_SYSTEM, type WriterFileSystem } from "../src/output/rolling-file.js";
-import { P, readLines, tempDir, waitFor } from "./helpers.js";
+import { captureStatus, P, readLines, tempDir, waitFor } from "./helpers.js";
 
 const format = { delimiter: "|", includeAttributeNames: true };
 const seqOf = (line: string): number => Number(parseAuditLine(line, format).attributes[0]?.[1]);
@@ -37,18 +37,6 @@ function tmpfs(t: ExecutionContext, kb: number): string {
   return dir;
 }
 
-function statuses(t: ExecutionContext): StatusEvent[] {
-  StatusChannel.resetRateLimits();
-  const events: StatusEvent[] = [];
-  const stop = StatusChannel.subscribe((e) => events.push(e));
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = (() => true) as typeof process.stderr.write; // the reports are asserted, not shown
-  t.teardown(() => {
-    stop();
-    process.stderr.write = write;
-  });
-  return events;
-}
 
 async function dedicated(t: ExecutionContext, location: string, extra: Record<string, string> = {}, fileSystem?: WriterFileSystem) {
   const audit = createAuditLogService(fileSystem === undefined ? {} : { fileSystem });
@@ -64,7 +52,7 @@ const payload = "x".repeat(80);
 
 test.serial("disk full (ENOSPC on a real tmpfs): records wait in order, one report each way, all written after space returns", async (t) => {
   requireRoot(t);
-  const events = statuses(t);
+  const events = captureStatus(t);
   const dir = tmpfs(t, 64);
   // Leave about 8 KiB free.
   writeFileSync(join(dir, "filler"), Buffer.alloc(56 * 1024));
@@ -85,7 +73,7 @@ test.serial("disk full (ENOSPC on a real tmpfs): records wait in order, one repo
 
 test.serial("past buffer.size records are dropped, counted, and one record states how many and when", async (t) => {
   requireRoot(t);
-  const events = statuses(t);
+  const events = captureStatus(t);
   const dir = tmpfs(t, 64);
   writeFileSync(join(dir, "filler"), Buffer.alloc(60 * 1024));
   const audit = await dedicated(t, join(dir, "audit.log"), { "buffer.size": "20" });
@@ -113,7 +101,7 @@ test.serial("past buffer.size records are dropped, counted, and one record state
 
 test.serial("a read-only file system (EROFS, a real read-only mount): kept and written once it is writable", async (t) => {
   requireRoot(t);
-  const events = statuses(t);
+  const events = captureStatus(t);
   const dir = tmpfs(t, 1024);
   mkdirSync(join(dir, "logs"));
   // A file system cannot turn read-only under an open file, so it is read-only from the start.
@@ -173,7 +161,7 @@ test.serial("permission denied (EACCES, an unprivileged process): records wait u
 });
 
 test.serial("I/O error (EIO, injected): one report, kept, written in order when the device answers again", async (t) => {
-  const events = statuses(t);
+  const events = captureStatus(t);
   const dir = tempDir(t);
   let broken = false;
   const fs: WriterFileSystem = {
@@ -196,7 +184,7 @@ test.serial("I/O error (EIO, injected): one report, kept, written in order when 
 });
 
 test.serial("the folder removed while running: noticed, recreated, and the records written into the deleted file are written again", async (t) => {
-  statuses(t);
+  captureStatus(t);
   const dir = tempDir(t);
   const logs = join(dir, "logs");
   const audit = await dedicated(t, join(logs, "audit.log"));
@@ -209,7 +197,7 @@ test.serial("the folder removed while running: noticed, recreated, and the recor
 });
 
 test.serial("the active file moved away by an external logrotate: records follow it, then a new file is started", async (t) => {
-  statuses(t);
+  captureStatus(t);
   const dir = tempDir(t);
   const active = join(dir, "audit.log");
   const audit = await dedicated(t, active);
@@ -225,7 +213,7 @@ test.serial("the active file moved away by an external logrotate: records follow
 });
 
 test.serial("a symbolic link planted at the file's path is never followed", async (t) => {
-  const events = statuses(t);
+  const events = captureStatus(t);
   const dir = tempDir(t);
   const target = join(dir, "elsewhere.txt");
   writeFileSync(target, "precious\n");
@@ -248,7 +236,7 @@ test.serial("a symbolic link planted at the file's path is never followed", asyn
 });
 
 test.serial("a location that is a folder keeps the last good configuration on reload", async (t) => {
-  statuses(t);
+  captureStatus(t);
   const dir = tempDir(t);
   mkdirSync(join(dir, "folder.log"));
   const audit = await dedicated(t, join(dir, "a.log"));

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExecutionContext } from "ava";
+import { StatusChannel, type StatusEvent } from "../src/index.js";
 
 /** A fresh temporary folder, removed when the test ends. */
 export function tempDir(t: ExecutionContext, prefix = "slf4ts-"): string {
@@ -38,3 +39,21 @@ export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promi
 
 /** The key prefix, shortened for tests. */
 export const P = "com.openexchange.log.audit.slf4j.";
+
+/**
+ * Collects status events for the rest of the test (rate limits reset) and keeps their stderr
+ * copies out of the test output: the reports are asserted, not shown.
+ */
+export function captureStatus(t: ExecutionContext): StatusEvent[] {
+  StatusChannel.resetRateLimits();
+  const events: StatusEvent[] = [];
+  const stop = StatusChannel.subscribe((e) => events.push(e));
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  t.teardown(() => {
+    stop();
+    process.stderr.write = write;
+  });
+  return events;
+}
+

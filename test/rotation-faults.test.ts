@@ -3,24 +3,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createAuditLogService, StatusChannel, type StatusEvent } from "../src/index.js";
+import { createAuditLogService } from "../src/index.js";
 import { NODE_FILE_SYSTEM, RollingFileWriter, type WriterFileSystem } from "../src/output/rolling-file.js";
-import { listDir, P, readLines, tempDir } from "./helpers.js";
+import { captureStatus, listDir, P, readLines, tempDir } from "./helpers.js";
 
 const line = (i: number): string => `record-${String(i).padStart(4, "0")}\n`; // 12 bytes
 
-function quietStatuses(t: import("ava").ExecutionContext): StatusEvent[] {
-  StatusChannel.resetRateLimits();
-  const events: StatusEvent[] = [];
-  const stop = StatusChannel.subscribe((e) => events.push(e));
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  t.teardown(() => {
-    stop();
-    process.stderr.write = write;
-  });
-  return events;
-}
 
 test.serial("a rotation that cannot rename the active file touches no archive and the records go on", (t) => {
   const dir = tempDir(t);
@@ -47,7 +35,7 @@ test.serial("a rotation that cannot rename the active file touches no archive an
 });
 
 test.serial("batched mode with a rotation that fails does not loop and writes every record", async (t) => {
-  quietStatuses(t);
+  captureStatus(t);
   const dir = tempDir(t);
   const path = join(dir, "audit.log");
   const fs: WriterFileSystem = {
@@ -97,7 +85,7 @@ test.serial("a rotation interrupted by a crash (file.rotating left behind) is fi
 });
 
 test.serial("a reload while records are being dropped still writes the drop record", async (t) => {
-  quietStatuses(t);
+  captureStatus(t);
   const dir = tempDir(t);
   let broken = true;
   const fs: WriterFileSystem = {
