@@ -1,0 +1,66 @@
+/**
+ * One JSON object per line for files and streams:
+ * `{"timestamp":"2026-01-02T03:04:05.006Z","level":"INFO","event":"ox.login","attributes":{"login":"alice"}}`
+ *
+ * Choices:
+ * - Field names `timestamp` (ISO 8601 UTC with milliseconds, `null` when the time is not
+ *   representable), `level` (upper-case name), `event` (the event id), `attributes`, in this
+ *   order. (`@timestamp` is left to the ECS format, so a plain JSON line is never mistaken for ECS.)
+ * - `attributes` keeps the attribute order; a null value is JSON `null`. A name that occurs more
+ *   than once becomes an array of all its values in order (nothing is lost; no "last wins").
+ *   Any name is allowed, `__proto__` included (the line is built as text, not through an object).
+ * - The line is safe for line-based shippers: besides what JSON.stringify escapes, C1 controls
+ *   (NEL included), U+2028 and U+2029 are written as `\uXXXX` ({@link lineSafeJson}).
+ * - No trailing newline: the caller adds `\n` between records.
+ */
+import { isoTimestamp, levelText, lineSafeJson, type AuditEvent } from "./event.js";
+
+/**
+ * Groups attributes by name in first-appearance order: one value, or an array for repeated names.
+ *
+ * @example
+ * ```ts
+ * groupAttributes([["a", "1"], ["b", null], ["a", "2"]]); // [["a", ["1", "2"]], ["b", null]]
+ * ```
+ */
+export function groupAttributes(
+  attributes: ReadonlyArray<readonly [string, string | null]>,
+): Array<[string, string | null | Array<string | null>]> {
+  const groups = new Map<string, Array<string | null>>();
+  for (const [name, value] of attributes) {
+    const list = groups.get(name);
+    if (list === undefined) groups.set(name, [value]);
+    else list.push(value);
+  }
+  return [...groups].map(([name, values]) => [name, values.length === 1 ? (values[0] ?? null) : values]);
+}
+
+/**
+ * An object as JSON text from `[key, value]` pairs, so that any key (even `__proto__`) is kept.
+ *
+ * @example
+ * ```ts
+ * jsonObject([["__proto__", "x"]]); // '{"__proto__":"x"}'
+ * ```
+ */
+export function jsonObject(entries: ReadonlyArray<readonly [string, unknown]>): string {
+  return "{" + entries.map(([k, v]) => JSON.stringify(k) + ":" + JSON.stringify(v)).join(",") + "}";
+}
+
+/**
+ * Formats one event as one JSON line (no trailing newline). There are no options.
+ *
+ * @example
+ * ```ts
+ * formatJson(event);
+ * // '{"timestamp":"2026-01-02T03:04:05.006Z","level":"INFO","event":"ox.login","attributes":{"login":"alice"}}'
+ * ```
+ */
+export function formatJson(event: AuditEvent): string {
+  const head = JSON.stringify({
+    timestamp: isoTimestamp(event.timestamp) ?? null,
+    level: levelText(event.level),
+    event: event.eventId,
+  });
+  return lineSafeJson(head.slice(0, -1) + ',"attributes":' + jsonObject(groupAttributes(event.attributes)) + "}");
+}
