@@ -1,20 +1,8 @@
 import test from "ava";
 import { Level } from "../src/facade/level.js";
-import type { AuditEvent } from "../src/format/event.js";
+import { base } from "./format-fixtures.js";
 import { formatJson } from "../src/format/json.js";
 
-const base: AuditEvent = {
-  timestamp: Date.UTC(2026, 0, 2, 3, 4, 5, 6),
-  level: Level.INFO,
-  eventId: "ox.login",
-  attributes: [
-    ["login", "alice"],
-    ["ip", "192.0.2.1"],
-  ],
-  hostname: "mail1",
-  appName: "slf4ts",
-  procId: "4242",
-};
 
 /** No raw character a line-based shipper could split on. */
 const LINE_BREAKING = /[\n\r\u000b\u000c\u0085\u2028\u2029\u0080-\u009f]/;

@@ -2,6 +2,7 @@ import test from "ava";
 import fc from "fast-check";
 import { Level } from "../src/facade/level.js";
 import type { AuditEvent } from "../src/format/event.js";
+import { base } from "./format-fixtures.js";
 import {
   RFC5424_MIN_MAX_BYTES,
   TRUNCATION_MARKER,
@@ -13,18 +14,6 @@ import {
   paramName,
 } from "../src/format/rfc5424.js";
 
-const base: AuditEvent = {
-  timestamp: Date.UTC(2026, 0, 2, 3, 4, 5, 6),
-  level: Level.INFO,
-  eventId: "ox.login",
-  attributes: [
-    ["login", "alice"],
-    ["ip", "192.0.2.1"],
-  ],
-  hostname: "mail1",
-  appName: "slf4ts",
-  procId: "4242",
-};
 
 const bytes = (s: string): number => Buffer.byteLength(s, "utf8");
 
