@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+/**
+ * The `slf4ts-audit` command line: `verify`, `query` and `tail` over dedicated-mode audit files.
+ *
+ * @module
+ */
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { EXIT, type CliCommand, type CliIo } from "./io.js";
+import { queryCommand } from "./query.js";
+import { tailCommand } from "./tail.js";
+import { verifyCommand } from "./verify.js";
+
+const COMMANDS: Readonly<Record<string, CliCommand>> = { verify: verifyCommand, query: queryCommand, tail: tailCommand };
+
+function overview(): string {
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(8)} ${command.summary}`);
+  return `Usage: slf4ts-audit <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun slf4ts-audit <command> --help for the options of a command.\n\nExit codes: 0 success, 1 findings (tampering, unparsable lines), 2 bad command line, 3 unreadable input.\n`;
+}
+
+/**
+ * Runs the CLI with the arguments after the program name; resolves to the exit code.
+ *
+ * @example
+ * ```ts
+ * const code = await main(["verify", "/var/log/app"], io);
+ * ```
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    if (name === "help" && rest[0] !== undefined && COMMANDS[rest[0]] !== undefined) {
+      io.out((COMMANDS[rest[0]] as CliCommand).help);
+      return EXIT.OK;
+    }
+    (name === undefined ? io.err : io.out)(overview());
+    return name === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.err(`slf4ts-audit: unknown command "${name}"\n\n${overview()}`);
+    return EXIT.USAGE;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.out(command.help);
+    return EXIT.OK;
+  }
+  return command.run(rest, io);
+}
+
+/** The process's own streams. */
+function processIo(): CliIo {
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  return {
+    out: (text) => void process.stdout.write(text),
+    err: (text) => void process.stderr.write(text),
+    errIsTTY: process.stderr.isTTY === true,
+    outIsTTY: process.stdout.isTTY === true,
+    cwd: process.cwd(),
+    signal: controller.signal,
+  };
+}
+
+// Run when executed (also through npm's bin symlink), not when imported by tests.
+const invokedAs = process.argv[1] === undefined ? "" : realpathSync(process.argv[1]);
+if (invokedAs === fileURLToPath(import.meta.url)) {
+  // An EPIPE (output piped into `head`) ends the command quietly.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(EXIT.OK);
+    throw error;
+  });
+  main(process.argv.slice(2), processIo()).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`slf4ts-audit: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = EXIT.IO;
+    },
+  );
+}
