@@ -14,6 +14,7 @@ import { watchPath } from "../config/watcher.js";
 import { RollingFileWriter, type FileSystemError, type WriterFailure, type WriterFileSystem } from "../output/rolling-file.js";
 import { RetryBuffer, type DropReport } from "../output/retry-buffer.js";
 import { StatusChannel } from "../status/status.js";
+import { TargetSet, type TargetContext, type TargetStats } from "../targets/targets.js";
 import { compileRecordBuilder, type AuditAttributes, type RecordBuilder } from "./record.js";
 import { renderOther } from "./values.js";
 
@@ -71,6 +72,8 @@ export interface AuditStats {
   readonly rejectedConfigurations: number;
   /** Events logged after `shutdown()`, which are not written. */
   readonly afterShutdown: number;
+  /** Counters of each named target (`target.<name>.*`), in name order. */
+  readonly targets: readonly TargetStats[];
 }
 
 interface Pipeline {
@@ -80,9 +83,14 @@ interface Pipeline {
   readonly buffer: RetryBuffer | undefined;
   /** The facade logger of standard mode. */
   readonly logger: Logger | undefined;
+  /** The named targets, when there are any. */
+  readonly targets: TargetSet | undefined;
 }
 
-const DISABLED: Pipeline = { config: undefined, build: undefined, writer: undefined, buffer: undefined, logger: undefined };
+const DISABLED: Pipeline = { config: undefined, build: undefined, writer: undefined, buffer: undefined, logger: undefined, targets: undefined };
+
+/** How long flush() and shutdown() wait for a remote target to send what waits. */
+const TARGET_FLUSH_MS = 5000;
 
 /** Batched durability writes once this many characters wait (back-pressure beyond). */
 const BATCH_BYTES = 64 * 1024;
@@ -236,6 +244,7 @@ export class AuditLogServiceImpl {
    */
   async flush(): Promise<void> {
     this.pipeline.buffer?.drain();
+    await this.pipeline.targets?.flush(TARGET_FLUSH_MS);
   }
 
   /**
@@ -246,8 +255,11 @@ export class AuditLogServiceImpl {
     this.stopWatching?.();
     this.stopWatching = undefined;
     if (this.stabilityTimer !== undefined) clearTimeout(this.stabilityTimer);
-    this.retire(this.pipeline);
+    const old = this.pipeline;
     this.pipeline = DISABLED;
+    await old.targets?.flush(TARGET_FLUSH_MS);
+    old.targets?.close();
+    this.retire(old);
     this.pendingEnvironment = false;
     this.shutDown = true;
     liveServices.delete(this);
@@ -282,6 +294,7 @@ export class AuditLogServiceImpl {
       rotations: this.retired.rotations + (writer?.stats.rotations ?? 0),
       mode,
       file: mode === "dedicated" ? writer?.path : undefined,
+      targets: this.pipeline.targets?.stats() ?? [],
     };
   }
 
@@ -300,7 +313,7 @@ export class AuditLogServiceImpl {
       throw new TypeError(`audit attributes must be an object or an iterable of [name, value] pairs, got ${typeof attributes}`);
     }
     if (this.pendingEnvironment) this.configureFromEnvironment();
-    const { config, build, buffer, logger } = this.pipeline;
+    const { config, build, buffer, logger, targets } = this.pipeline;
     if (config === undefined || !config.enabled || build === undefined) {
       if (this.shutDown) this.noteAfterShutdown();
       return;
@@ -314,6 +327,7 @@ export class AuditLogServiceImpl {
       }
       input = pairs;
     }
+    if (targets !== undefined) this.offerTargets(targets, build, eventId, input);
     if (buffer === undefined) {
       if (logger !== undefined) this.logStandard(config, logger, build, eventId, input);
       return;
@@ -321,6 +335,17 @@ export class AuditLogServiceImpl {
     this.counters.logged++;
     buffer.offer(this.render(config, build(eventId, input), config.file?.messageOnly === true ? 0 : Date.now()));
     if (exiting) buffer.drain();
+  }
+
+  /** Hands an event to the named targets; the message (for plain layouts) is built at most once. */
+  private offerTargets(targets: TargetSet, build: RecordBuilder, eventId: string, input: AuditAttributes | undefined): void {
+    let message: string | undefined;
+    try {
+      targets.offer(eventId, input, () => (message ??= build(eventId, input)));
+    } catch (error) {
+      // A target must never make log() throw (formatting is guarded per target; this is the last net).
+      StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit targets failed on event ${JSON.stringify(eventId)}: ${renderOther(error)}`);
+    }
   }
 
   /** The line of one record in dedicated mode. */
@@ -562,11 +587,19 @@ export class AuditLogServiceImpl {
       logger = LoggerFactory.getLogger(AUDIT_LOGGER_NAME);
     }
     const build = compileRecordBuilder(config, config.formatDate, config.datePattern.includes("S") ? 1 : 1000);
-    this.pipeline = { config, build, writer, buffer, logger };
+    let targets: TargetSet | undefined;
+    if (config.enabled && config.targets.length > 0) {
+      const context: TargetContext = { level: config.level, maskNames: config.maskNames, maskKeep: config.maskKeep, maxLength: config.maxLength, loggerName: AUDIT_LOGGER_NAME };
+      targets = old.targets ?? new TargetSet([], context);
+      targets.reconfigure(config.targets, context);
+    } else {
+      old.targets?.close();
+    }
+    this.pipeline = { config, build, writer, buffer, logger, targets };
     if (old.writer !== undefined && old.writer !== writer) this.retire(old, buffer !== undefined);
     this.levelDisabledReported = false;
     this.counters.reloads++;
-    if (buffer !== undefined) {
+    if (buffer !== undefined || targets !== undefined) {
       liveServices.add(this);
       installExitHook();
     }
@@ -575,7 +608,8 @@ export class AuditLogServiceImpl {
       : config.file === undefined
         ? "standard mode"
         : `dedicated mode, writing ${config.file.location} (rotated at ${config.file.maxSize} bytes, ${config.file.maxArchives} archives kept)`;
-    StatusChannel.report("CONFIG_APPLIED", Level.INFO, `audit configuration applied from ${this.propertiesFile ?? "code"}: ${mode}`);
+    const targetText = targets === undefined ? "" : `; targets: ${targets.stats().map((t) => `${t.name} (${t.type} ${t.destination})`).join(", ")}`;
+    StatusChannel.report("CONFIG_APPLIED", Level.INFO, `audit configuration applied from ${this.propertiesFile ?? "code"}: ${mode}${targetText}`);
   }
 
   /** Moves what waits in `from` (records, and the count of dropped ones still to be stated) to `to`. */
@@ -663,7 +697,12 @@ export class AuditLogServiceImpl {
 
   /** @internal The last synchronous attempt at process exit. */
   drainForExit(): void {
-    const { buffer, writer } = this.pipeline;
+    const { buffer, writer, targets } = this.pipeline;
+    for (const target of targets?.stats() ?? []) {
+      if (target.buffered > 0 && !target.spooled) {
+        process.stderr.write(`SLF4TS ERROR [RECORDS_DROPPED] ${target.buffered} audit record(s) could not be sent to target "${target.name}" (${target.destination}) before exit\n`);
+      }
+    }
     if (buffer === undefined || buffer.size === 0) return;
     if (!buffer.drain()) {
       process.stderr.write(`SLF4TS ERROR [RECORDS_DROPPED] ${buffer.size} audit record(s) could not be written to ${writer?.path ?? "the audit file"} before exit\n`);

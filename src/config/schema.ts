@@ -15,6 +15,7 @@ import {
 import { compilePatternLayout, type LayoutEvent } from "../layout/pattern.js";
 import { UNSAFE_CHARACTER } from "../sanitize/escape.js";
 import type { ConfigProblem } from "./errors.js";
+import { parseTargets, type TargetProperty, type TargetSpec } from "../targets/config.js";
 
 /** The prefix of every key this library reads. */
 export const KEY_PREFIX = "com.openexchange.log.audit.slf4j.";
@@ -168,6 +169,8 @@ export interface AuditConfig {
   readonly maskKeep: number;
   /** The longest message in characters. */
   readonly maxLength: number;
+  /** The named targets (`target.<name>.*`), in name order; targets of type none are left out. */
+  readonly targets: readonly TargetSpec[];
   /** A canonical text of the settings, to tell whether a reload changed anything. */
   readonly fingerprint: string;
 }
@@ -275,18 +278,23 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
   const problems: ConfigProblem[] = [];
   const warnings: ConfigProblem[] = [];
   const given = new Map<string, PropertySource>();
+  const targetProperties: TargetProperty[] = [];
   for (const property of properties) {
     if (!property.key.startsWith(KEY_PREFIX)) {
       warnings.push({ key: property.key, value: undefined, line: property.line, expected: `ignored: not a key of the audit logger (they start with ${KEY_PREFIX})` });
       continue;
     }
     const name = property.key.slice(KEY_PREFIX.length);
+    if (name.startsWith("target.")) {
+      targetProperties.push({ key: property.key, name, value: property.value, line: property.line });
+      continue;
+    }
     if (!KNOWN.has(name)) {
       problems.push({
         key: property.key,
         value: property.value,
         line: property.line,
-        expected: `unknown key${suggestion(name)}; expected one of ${CONFIG_KEYS.map((k) => k.name).join(", ")} after the prefix`,
+        expected: `unknown key${suggestion(name)}; expected one of ${CONFIG_KEYS.map((k) => k.name).join(", ")} or target.<name>.<option> after the prefix`,
       });
       continue;
     }
@@ -413,6 +421,12 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     };
   }
 
+  const targetResult = parseTargets(targetProperties, baseDir, KEY_PREFIX, (targetPattern) =>
+    compilePatternLayout(targetPattern, { createDateFormatter: layoutDateFormatter, messageIsSanitized: true }),
+  );
+  problems.push(...targetResult.problems);
+  warnings.push(...targetResult.warnings);
+
   if (problems.length > 0) {
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     return { ok: false, problems, warnings };
@@ -434,6 +448,7 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     maskNames,
     maskKeep,
     maxLength,
+    targets: targetResult.targets,
     fingerprint: "",
   };
   const fingerprint = JSON.stringify([
@@ -455,6 +470,7 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     maskNames,
     maskKeep,
     maxLength,
+    targetResult.targets.map((t) => t.fingerprint),
   ]);
   return { ok: true, config: { ...config, fingerprint }, warnings };
 }

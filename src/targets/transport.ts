@@ -1,0 +1,450 @@
+/**
+ * Delivery of queued records to a receiver: a TCP or TLS stream ({@link StreamTransport}) or
+ * UDP datagrams ({@link DatagramTransport}). Both reconnect or retry with exponential backoff
+ * and jitter, deliver in order, and never throw into the caller: `offer()` only queues.
+ *
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import * as dgram from "node:dgram";
+import { lookup } from "node:dns";
+import { isIP } from "node:net";
+import * as net from "node:net";
+import * as tls from "node:tls";
+import type { DeliveryQueue, QueueDrops, QueuedRecord } from "./queue.js";
+
+/** The first reconnect delay; it doubles per failed attempt up to {@link MAX_BACKOFF_MS}. */
+export const MIN_BACKOFF_MS = 100;
+/** The longest reconnect delay. */
+export const MAX_BACKOFF_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Where a transport sends, and how. */
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly protocol: "tcp" | "tls" | "udp";
+  readonly tls?: { readonly ca: string | undefined; readonly cert: string | undefined; readonly key: string | undefined; readonly servername: string; readonly insecure: boolean };
+}
+
+/** What a transport tells its owner. */
+export interface TransportEvents {
+  /** The receiver became unreachable (first failure after success, or the first attempt failed). */
+  onDown(error: Error & { code?: string | undefined }): void;
+  /** Records flow again after a failure. */
+  onUp(resent: number): void;
+  /** Records were dropped while the queue was full; returns the record that says so (sent in their place). */
+  dropRecord(drops: QueueDrops): Buffer;
+}
+
+/** Counters of a transport. */
+export interface TransportStats {
+  /** Records handed to the operating system (resent ones count again). */
+  sent: number;
+  /** Records sent again after a connection broke (within the resend window). */
+  resent: number;
+  /** Failed connection attempts and broken connections. */
+  errors: number;
+  /** Whether records can be sent now. */
+  connected: boolean;
+}
+
+/** The delay before reconnect attempt `attempt` (0-based): exponential, with jitter between half and all of it. */
+export function backoffDelay(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** Math.min(attempt, 20));
+  return Math.round(base / 2 + (random() * base) / 2);
+}
+
+/** Shared state of both transports. */
+abstract class Transport {
+  readonly stats: TransportStats = { sent: 0, resent: 0, errors: 0, connected: false };
+  protected attempt = 0;
+  protected down = false;
+  protected closed = false;
+  protected retryTimer: NodeJS.Timeout | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly queue: DeliveryQueue,
+    protected readonly endpoint: Endpoint,
+    protected readonly events: TransportEvents,
+    protected readonly resendMs: number,
+  ) {}
+
+  /** Queues a record and sends what can be sent. */
+  offer(bytes: Buffer): void {
+    if (this.closed) return;
+    const now = Date.now();
+    this.queueDropRecord();
+    this.queue.push(bytes, now);
+    this.pump();
+  }
+
+  /** Sends a drop record as soon as there is room after drops (in the place of the dropped records). */
+  protected queueDropRecord(): void {
+    const drops = this.queue.takeDrops();
+    if (drops !== undefined) this.queue.pushAlways(this.events.dropRecord(drops));
+  }
+
+  /** Resolves once nothing waits (or after `timeoutMs`, or at once when nothing can be sent). */
+  async idle(timeoutMs: number): Promise<void> {
+    if (this.queue.unsent === 0 && !this.writing()) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref();
+      const waiters = this.idleWaiters;
+      function done(): void {
+        clearTimeout(timer);
+        const i = waiters.indexOf(done);
+        if (i >= 0) waiters.splice(i, 1);
+        resolve();
+      }
+      waiters.push(done);
+    });
+  }
+
+  protected notifyIdle(): void {
+    const idle = this.queue.unsent === 0 && !this.writing();
+    // While records wait, the connection keeps the process alive (they are sent before a
+    // natural exit); an idle one does not hold the process open.
+    this.holdProcess(!idle);
+    if (idle) {
+      for (const waiter of this.idleWaiters.splice(0)) waiter();
+    }
+  }
+
+  /** Refs or unrefs the socket. */
+  protected abstract holdProcess(hold: boolean): void;
+
+  /** Whether writes are still in progress. */
+  protected abstract writing(): boolean;
+  /** Sends what waits. */
+  abstract pump(): void;
+  /** Stops: no more sends or reconnects. */
+  abstract close(): void;
+
+  protected flushed(record: QueuedRecord): void {
+    record.flushedAt = Date.now();
+    this.stats.sent++;
+    this.scheduleSettle();
+  }
+
+  /** Forgets records that left the resend window (a timer, so that an idle target frees them too). */
+  private scheduleSettle(): void {
+    if (this.settleTimer !== undefined) return;
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = undefined;
+      this.queue.settle(Date.now(), this.resendMs);
+      if (this.queue.inflight > 0 && !this.closed) this.scheduleSettle();
+    }, Math.max(50, Math.min(this.resendMs, 1000)));
+    this.settleTimer.unref();
+  }
+
+  protected failed(error: Error & { code?: string | undefined }): void {
+    this.stats.errors++;
+    this.stats.connected = false;
+    if (!this.down) {
+      this.down = true;
+      this.events.onDown(error);
+    }
+    this.notifyIdle();
+    if (this.closed) return;
+    const delay = backoffDelay(this.attempt++);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.retry();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  protected abstract retry(): void;
+
+  protected stopTimers(): void {
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.settleTimer);
+    this.retryTimer = this.settleTimer = undefined;
+    for (const waiter of this.idleWaiters.splice(0)) waiter();
+  }
+}
+
+/**
+ * A TCP or TLS connection that records are written to in order. A broken connection is
+ * reconnected with backoff; the records sent within `resendMs` before it broke are sent again.
+ *
+ * @example
+ * ```ts
+ * const transport = new StreamTransport(new MemoryQueue(10000), { host: "127.0.0.1", port: 6514, protocol: "tls", tls }, events, 3000);
+ * transport.offer(Buffer.from(frameOctetCounting(message)));
+ * ```
+ */
+export class StreamTransport extends Transport {
+  private socket: net.Socket | undefined;
+  private pendingWrites = 0;
+  private blocked = false;
+
+  constructor(queue: DeliveryQueue, endpoint: Endpoint, events: TransportEvents, resendMs: number) {
+    super(queue, endpoint, events, resendMs);
+    this.connect();
+  }
+
+  protected writing(): boolean {
+    return this.pendingWrites > 0;
+  }
+
+  protected holdProcess(hold: boolean): void {
+    if (hold) this.socket?.ref();
+    else this.socket?.unref();
+  }
+
+  protected retry(): void {
+    this.connect();
+  }
+
+  private connect(): void {
+    if (this.closed || this.socket !== undefined) return;
+    const { host, port, protocol } = this.endpoint;
+    let socket: net.Socket;
+    const onConnected = (): void => {
+      socket.setTimeout(0);
+      this.stats.connected = true;
+      this.attempt = 0;
+      const resent = this.pendingResend;
+      this.pendingResend = 0;
+      if (this.down) {
+        this.down = false;
+        this.events.onUp(resent);
+      }
+      this.pump();
+    };
+    if (protocol === "tls") {
+      const options = this.endpoint.tls;
+      socket = tls.connect({
+        host,
+        port,
+        servername: isIP(options?.servername ?? host) === 0 ? (options?.servername ?? host) : "",
+        ...(options?.ca !== undefined ? { ca: options.ca } : {}),
+        ...(options?.cert !== undefined ? { cert: options.cert } : {}),
+        ...(options?.key !== undefined ? { key: options.key } : {}),
+        rejectUnauthorized: options?.insecure !== true,
+        // The name check uses tls.servername (which may differ from the host connected to).
+        checkServerIdentity: (_name, cert) => tls.checkServerIdentity(options?.servername ?? host, cert),
+      });
+      socket.once("secureConnect", onConnected);
+    } else {
+      socket = net.connect({ host, port });
+      socket.once("connect", onConnected);
+    }
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(Object.assign(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`), { code: "ETIMEDOUT" })));
+    // Receivers send nothing; read and discard so the socket notices a close.
+    socket.on("data", () => undefined);
+    socket.on("drain", () => {
+      this.blocked = false;
+      this.pump();
+    });
+    let lastError: (Error & { code?: string | undefined }) | undefined;
+    socket.on("error", (error: Error & { code?: string | undefined }) => {
+      lastError = error;
+    });
+    socket.on("end", () => socket.destroy());
+    socket.on("close", () => {
+      if (this.socket !== socket) return;
+      this.socket = undefined;
+      this.blocked = false;
+      this.pendingWrites = 0;
+      // What may not have reached the receiver is sent again after reconnecting.
+      const resent = this.queue.rewind(Date.now(), this.resendMs);
+      this.pendingResend += resent;
+      this.stats.resent += resent;
+      if (this.closed) return;
+      this.failed(lastError ?? Object.assign(new Error("the receiver closed the connection"), { code: "ECONNRESET" }));
+    });
+  }
+
+  /** Records to be sent again since the last connection broke (reported when it is back). */
+  private pendingResend = 0;
+
+  pump(): void {
+    const socket = this.socket;
+    if (socket === undefined || !this.stats.connected || this.blocked || this.closed) {
+      this.notifyIdle();
+      return;
+    }
+    for (;;) {
+      const record = this.queue.next();
+      if (record === undefined) break;
+      this.pendingWrites++;
+      const ok = socket.write(record.bytes, (error) => {
+        if (this.socket !== socket) return;
+        this.pendingWrites--;
+        if (error === undefined || error === null) this.flushed(record);
+        this.notifyIdle();
+      });
+      if (!ok) {
+        this.blocked = true;
+        break;
+      }
+    }
+    this.notifyIdle();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stopTimers();
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket !== undefined) {
+      // end() sends what was written; records in the resend window stay in a spool (sent again
+      // by the next process) and are forgotten by a memory queue.
+      socket.end();
+      socket.unref();
+    }
+  }
+}
+
+/** GELF UDP chunking (GELF 1.1): magic, 8-byte message id, sequence number, count. */
+export const GELF_CHUNK_MAGIC = Buffer.from([0x1e, 0x0f]);
+/** At most this many chunks per GELF message. */
+export const GELF_MAX_CHUNKS = 128;
+
+/**
+ * Splits a GELF message into UDP datagrams of at most `chunkSize` bytes (one datagram when it
+ * fits, else 12-byte-header chunks). Returns undefined when it would need more than 128 chunks.
+ *
+ * @example
+ * ```ts
+ * gelfChunks(Buffer.alloc(3000), 1420)?.length; // 3
+ * ```
+ */
+export function gelfChunks(message: Buffer, chunkSize: number): Buffer[] | undefined {
+  if (message.length <= chunkSize) return [message];
+  const room = chunkSize - 12;
+  const count = Math.ceil(message.length / room);
+  if (count > GELF_MAX_CHUNKS) return undefined;
+  const id = randomBytes(8);
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const header = Buffer.concat([GELF_CHUNK_MAGIC, id, Buffer.from([i, count])]);
+    chunks.push(Buffer.concat([header, message.subarray(i * room, (i + 1) * room)]));
+  }
+  return chunks;
+}
+
+/**
+ * Sends each record as UDP datagrams (a GELF record may be several chunks). UDP has no
+ * connection: a record counts as sent when the operating system took it; a send that fails
+ * (no route, the name does not resolve) is retried with backoff, in order.
+ *
+ * @example
+ * ```ts
+ * const transport = new DatagramTransport(new MemoryQueue(1000), { host: "127.0.0.1", port: 514, protocol: "udp" }, events, (b) => [b]);
+ * ```
+ */
+export class DatagramTransport extends Transport {
+  private socket: dgram.Socket | undefined;
+  private address: string | undefined;
+  private inFlight: QueuedRecord | undefined;
+
+  constructor(
+    queue: DeliveryQueue,
+    endpoint: Endpoint,
+    events: TransportEvents,
+    private readonly datagrams: (record: Buffer) => Buffer[],
+  ) {
+    super(queue, endpoint, events, 0);
+    this.resolve();
+  }
+
+  protected writing(): boolean {
+    return this.inFlight !== undefined;
+  }
+
+  protected holdProcess(hold: boolean): void {
+    if (hold) this.socket?.ref();
+    else this.socket?.unref();
+  }
+
+  protected retry(): void {
+    if (this.address === undefined) this.resolve();
+    else this.pump();
+  }
+
+  private resolve(): void {
+    const host = this.endpoint.host;
+    if (isIP(host) !== 0) {
+      this.open(host);
+      return;
+    }
+    lookup(host, (error, address) => {
+      if (this.closed) return;
+      if (error !== null) this.failed(error);
+      else this.open(address);
+    });
+  }
+
+  private open(address: string): void {
+    this.address = address;
+    const socket = dgram.createSocket(isIP(address) === 6 ? "udp6" : "udp4");
+    socket.on("error", (error) => this.failed(error));
+    socket.unref();
+    this.socket = socket;
+    this.stats.connected = true;
+    this.pump();
+  }
+
+  pump(): void {
+    if (this.inFlight !== undefined || this.socket === undefined || this.closed || this.retryTimer !== undefined) {
+      this.notifyIdle();
+      return;
+    }
+    const record = this.queue.next();
+    if (record === undefined) {
+      this.notifyIdle();
+      return;
+    }
+    this.inFlight = record;
+    const parts = this.datagrams(record.bytes);
+    const socket = this.socket;
+    let index = 0;
+    const sendNext = (): void => {
+      socket.send(parts[index] as Buffer, this.endpoint.port, this.address, (error) => {
+        if (this.closed) return;
+        if (error !== null && error !== undefined) {
+          this.inFlight = undefined;
+          this.queue.rewind(Date.now(), 0);
+          this.failed(error);
+          return;
+        }
+        if (++index < parts.length) {
+          sendNext();
+          return;
+        }
+        this.inFlight = undefined;
+        this.flushed(record);
+        this.queue.settle(Date.now(), 0);
+        if (this.down) {
+          this.down = false;
+          this.attempt = 0;
+          this.events.onUp(0);
+        }
+        this.pump();
+      });
+    };
+    sendNext();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stopTimers();
+    try {
+      this.socket?.close();
+    } catch {
+      // Already closed.
+    }
+    this.socket = undefined;
+  }
+}
