@@ -258,7 +258,7 @@ export class AuditLogServiceImpl {
     const old = this.pipeline;
     this.pipeline = DISABLED;
     await old.targets?.flush(TARGET_FLUSH_MS);
-    old.targets?.close();
+    await old.targets?.close();
     this.retire(old);
     this.pendingEnvironment = false;
     this.shutDown = true;
@@ -593,7 +593,7 @@ export class AuditLogServiceImpl {
       targets = old.targets ?? new TargetSet([], context);
       targets.reconfigure(config.targets, context);
     } else {
-      old.targets?.close();
+      void old.targets?.close();
     }
     this.pipeline = { config, build, writer, buffer, logger, targets };
     if (old.writer !== undefined && old.writer !== writer) this.retire(old, buffer !== undefined);

@@ -203,7 +203,7 @@ export function parseTargets(
     const dot = rest.indexOf(".");
     const name = dot < 0 ? rest : rest.slice(0, dot);
     const option = dot < 0 ? "" : rest.slice(dot + 1);
-    if (!NAME.test(name)) {
+    if (!NAME.test(name) || option === "") {
       problems.push({ key: property.key, value: property.value, line: property.line, expected: "expected target.<name>.<option> with a name of letters, digits, _ and - (at most 64)" });
       continue;
     }

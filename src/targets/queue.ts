@@ -33,6 +33,8 @@ export interface QueueDrops {
 export interface DeliveryQueue {
   /** Adds a record at the end; false when the queue is full (the record is counted as dropped). */
   push(bytes: Buffer, now: number): boolean;
+  /** Whether a record would be accepted now. */
+  hasRoom(): boolean;
   /** Adds a record even when full (the drop record itself). */
   pushAlways(bytes: Buffer): void;
   /** The next record not yet sent, or undefined. */
@@ -105,6 +107,10 @@ export class MemoryQueue implements DeliveryQueue {
 
   get droppedTotal(): number {
     return this.drops.total;
+  }
+
+  hasRoom(): boolean {
+    return this.items.length - this.cursor < this.capacity;
   }
 
   push(bytes: Buffer, now: number): boolean {
@@ -284,6 +290,10 @@ export class SpoolQueue implements DeliveryQueue {
 
   get droppedTotal(): number {
     return this.drops.total;
+  }
+
+  hasRoom(): boolean {
+    return this.size - this.delivered + 64 * 1024 <= this.maxBytes;
   }
 
   push(bytes: Buffer, now: number): boolean {

@@ -314,22 +314,20 @@ class Target {
     await this.transport?.idle(timeoutMs);
   }
 
-  /** Stops; returns the records not delivered (memory queues), for a successor or the count of losses. */
-  close(): Buffer[] {
+  /** Stops; returns the records not yet sent (memory queues) and when the connection is closed. */
+  close(): { rest: Buffer[]; done: Promise<void> } {
     clearTimeout(this.rateTimer);
     this.flushRateWindows(Date.now(), true);
     if (this.fileBuffer !== undefined) {
       this.fileBuffer.drain();
       const rest = this.fileBuffer.close();
       this.writer?.close();
-      return rest.map((line) => Buffer.from(line, "utf8"));
+      return { rest: rest.map((line) => Buffer.from(line, "utf8")), done: Promise.resolve() };
     }
     const transport = this.transport;
-    if (transport === undefined) return [];
-    transport.close();
+    if (transport === undefined) return { rest: [], done: Promise.resolve() };
     const rest = transport.queue.handOver();
-    transport.queue.close();
-    return rest;
+    return { rest, done: transport.close() };
   }
 }
 
@@ -432,19 +430,25 @@ export class TargetSet {
         next.set(spec.name, old);
         continue;
       }
-      const inherited = old !== undefined && old.spec.type !== "file" && old.spec.format === spec.format && old.spec.spool === undefined ? old.close() : [];
-      if (old !== undefined && inherited.length === 0) this.retire(old);
+      let inherited: Buffer[] = [];
+      if (old !== undefined && old.spec.type === spec.type && old.spec.type !== "file" && old.spec.format === spec.format && old.spec.spool === undefined) {
+        // Same kind of records: what waits goes to the new destination, in order.
+        inherited = old.close().rest;
+      } else if (old !== undefined) {
+        void this.retire(old);
+      }
       next.set(spec.name, new Target(spec, context, inherited));
     }
-    for (const [name, old] of this.targets) if (!next.has(name)) this.retire(old);
+    for (const [name, old] of this.targets) if (!next.has(name)) void this.retire(old);
     this.targets = next;
   }
 
-  private retire(target: Target): void {
-    const rest = target.close();
-    if (rest.length > 0) {
+  private retire(target: Target): Promise<void> {
+    const { rest, done } = target.close();
+    if (rest.length > 0 && !target.stats().spooled) {
       StatusChannel.report("RECORDS_DROPPED", Level.ERROR, `audit target "${target.spec.name}" was removed or changed with ${rest.length} record(s) not yet delivered; they are lost`);
     }
+    return done;
   }
 
   /** The number of targets. */
@@ -486,8 +490,9 @@ export class TargetSet {
   }
 
   /** Closes every target; records not delivered are reported as lost (spools keep theirs on disk). */
-  close(): void {
-    for (const target of this.targets.values()) this.retire(target);
+  async close(): Promise<void> {
+    const closing = [...this.targets.values()].map((target) => this.retire(target));
     this.targets.clear();
+    await Promise.all(closing);
   }
 }

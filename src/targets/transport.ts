@@ -81,15 +81,17 @@ abstract class Transport {
     this.pump();
   }
 
-  /** Sends a drop record as soon as there is room after drops (in the place of the dropped records). */
+  /** Queues the drop record as soon as there is room after drops (in the place of the dropped records). */
   protected queueDropRecord(): void {
+    if (!this.queue.hasRoom()) return;
     const drops = this.queue.takeDrops();
     if (drops !== undefined) this.queue.pushAlways(this.events.dropRecord(drops));
   }
 
-  /** Resolves once nothing waits (or after `timeoutMs`, or at once when nothing can be sent). */
+  /** Resolves once nothing waits, after `timeoutMs`, or as soon as the receiver is found down. */
   async idle(timeoutMs: number): Promise<void> {
-    if (this.queue.unsent === 0 && !this.writing()) return;
+    // While the receiver is down there is nothing to wait for (as with a failing file).
+    if ((this.queue.unsent === 0 && !this.writing()) || this.down || this.closed) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, timeoutMs);
       timer.unref();
@@ -121,8 +123,8 @@ abstract class Transport {
   protected abstract writing(): boolean;
   /** Sends what waits. */
   abstract pump(): void;
-  /** Stops: no more sends or reconnects. */
-  abstract close(): void;
+  /** Stops: no more sends or reconnects; resolves once the connection is closed and the queue released. */
+  abstract close(): Promise<void>;
 
   protected flushed(record: QueuedRecord): void {
     record.flushedAt = Date.now();
@@ -149,6 +151,7 @@ abstract class Transport {
       this.events.onDown(error);
     }
     this.notifyIdle();
+    for (const waiter of this.idleWaiters.splice(0)) waiter();
     if (this.closed) return;
     const delay = backoffDelay(this.attempt++);
     clearTimeout(this.retryTimer);
@@ -274,15 +277,18 @@ export class StreamTransport extends Transport {
       this.notifyIdle();
       return;
     }
+    this.queueDropRecord();
     for (;;) {
       const record = this.queue.next();
       if (record === undefined) break;
       this.pendingWrites++;
       const ok = socket.write(record.bytes, (error) => {
+        if (error === undefined || error === null) this.flushed(record);
         if (this.socket !== socket) return;
         this.pendingWrites--;
-        if (error === undefined || error === null) this.flushed(record);
-        this.notifyIdle();
+        // At the end of a burst: a drop record may be waiting for room.
+        if (this.queue.unsent === 0 && this.pendingWrites === 0) this.pump();
+        else this.notifyIdle();
       });
       if (!ok) {
         this.blocked = true;
@@ -292,17 +298,34 @@ export class StreamTransport extends Transport {
     this.notifyIdle();
   }
 
-  close(): void {
+  close(): Promise<void> {
     this.closed = true;
     this.stopTimers();
     const socket = this.socket;
     this.socket = undefined;
-    if (socket !== undefined) {
-      // end() sends what was written; records in the resend window stay in a spool (sent again
-      // by the next process) and are forgotten by a memory queue.
-      socket.end();
-      socket.unref();
+    const queue = this.queue;
+    if (socket === undefined || !this.stats.connected) {
+      socket?.destroy();
+      queue.close();
+      return Promise.resolve();
     }
+    // end() sends what was written, and the receiver closes its side once it has read it all:
+    // then the records in the resend window count as delivered. Without that clean close (or
+    // within 2 s) a spool keeps them for the next process.
+    return new Promise<void>((resolve) => {
+      const finish = (clean: boolean): void => {
+        clearTimeout(timer);
+        if (clean) queue.settle(Number.POSITIVE_INFINITY, 0);
+        queue.close();
+        socket.destroy();
+        resolve();
+      };
+      const timer = setTimeout(() => finish(false), 2000);
+      timer.unref();
+      socket.once("close", (hadError: boolean) => finish(!hadError));
+      socket.ref();
+      socket.end();
+    });
   }
 }
 
@@ -401,6 +424,7 @@ export class DatagramTransport extends Transport {
       this.notifyIdle();
       return;
     }
+    this.queueDropRecord();
     const record = this.queue.next();
     if (record === undefined) {
       this.notifyIdle();
@@ -437,7 +461,7 @@ export class DatagramTransport extends Transport {
     sendNext();
   }
 
-  close(): void {
+  close(): Promise<void> {
     this.closed = true;
     this.stopTimers();
     try {
@@ -446,5 +470,7 @@ export class DatagramTransport extends Transport {
       // Already closed.
     }
     this.socket = undefined;
+    this.queue.close();
+    return Promise.resolve();
   }
 }

@@ -1,0 +1,316 @@
+/**
+ * Named targets against receivers started by the tests (a Node TCP receiver here; the real
+ * rsyslog in test/rsyslog-targets.test.ts): framing, filters, rate limits, a receiver that goes
+ * away and comes back, drops, the resend window, reloads, file targets.
+ */
+import test from "ava";
+import { writeFileSync, readFileSync, renameSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError, createAuditLogService, type AuditLogServiceImpl } from "../src/index.js";
+import { captureStatus, P, readLines, tempDir, waitFor } from "./helpers.js";
+import { TcpReceiver } from "./lib/tcp-receiver.js";
+
+function service(t: import("ava").ExecutionContext): AuditLogServiceImpl {
+  const audit = createAuditLogService();
+  t.teardown(() => audit.shutdown());
+  return audit;
+}
+
+async function receiver(t: import("ava").ExecutionContext): Promise<TcpReceiver> {
+  const r = await new TcpReceiver().start();
+  t.teardown(() => r.stop());
+  return r;
+}
+
+const syslog = (port: number, extra: Record<string, string> = {}, name = "siem"): Record<string, string> => {
+  const properties: Record<string, string> = {
+    [P + "enabled"]: "true",
+    [P + "file.location"]: "",
+    [`${P}target.${name}.type`]: "syslog",
+    [`${P}target.${name}.host`]: "127.0.0.1",
+    [`${P}target.${name}.port`]: String(port),
+    [`${P}target.${name}.hostname`]: "mail1",
+  };
+  for (const [k, v] of Object.entries(extra)) properties[`${P}target.${name}.${k}`] = v;
+  return properties;
+};
+
+/** The `seq` attribute of each syslog message, in arrival order. */
+function seqs(messages: readonly string[]): number[] {
+  return messages.map((m) => Number(/ seq="([0-9]+)"/.exec(m)?.[1] ?? NaN));
+}
+
+test("a syslog target sends octet-counted RFC 5424 messages with the attributes as structured data", async (t) => {
+  captureStatus(t);
+  const r = await receiver(t);
+  const audit = service(t);
+  await audit.configure({ properties: syslog(r.port), watch: false });
+  audit.log("ox.login", { login: "ann", ip: "192.0.2.1", note: 'quote" back\\ bracket]', password: "hunter2" });
+  audit.log("ox.logout", { login: "ann\nforged" });
+  await audit.flush();
+  t.true(await waitFor(() => r.messages().length === 2));
+  const [login, logout] = r.messages();
+  t.regex(login as string, /^<110>1 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z mail1 slf4ts \d+ ox\.login \[audit@32473 login="ann" ip="192\.0\.2\.1" note="quote\\" back\\\\ bracket\\]" password="\*\*\*\*"\] ox\.login /);
+  // The newline stays inside the one octet-counted message (it cannot start a forged record).
+  t.true((logout as string).includes('[audit@32473 login="ann\nforged"]'));
+  t.is(audit.stats().targets[0]?.sent, 2);
+});
+
+test("a record longer than maxBytes is cut on a UTF-8 boundary, with a marker, and the frame counts bytes", async (t) => {
+  captureStatus(t);
+  const r = await receiver(t);
+  const audit = service(t);
+  await audit.configure({ properties: syslog(r.port, { maxBytes: "2048" }), watch: false });
+  audit.log("ox.mail", { body: "é".repeat(10_000) });
+  await audit.flush();
+  t.true(await waitFor(() => r.messages().length === 1));
+  const message = r.messages()[0] as string;
+  t.true(Buffer.byteLength(message) <= 2048);
+  t.true(Buffer.byteLength(message) >= 2048 - 2);
+  t.true(message.endsWith("...[truncated]"));
+  t.false(message.includes("\uFFFD"));
+});
+
+test("records wait while the receiver is down and arrive in order when it is back; the outage is reported", async (t) => {
+  const status = captureStatus(t);
+  const r = await receiver(t);
+  await r.stop();
+  const audit = service(t);
+  await audit.configure({ properties: syslog(r.port), watch: false });
+  for (let seq = 0; seq < 50; seq++) audit.log("ox.login", { seq });
+  t.true(await waitFor(() => status.some((e) => e.code === "TARGET_FAILED")));
+  t.is(audit.stats().targets[0]?.buffered, 50);
+  await r.start();
+  await audit.flush();
+  t.true(await waitFor(() => r.messages().length === 50, 15_000));
+  t.deepEqual(seqs(r.messages()), [...Array(50).keys()]);
+  t.true(status.some((e) => e.code === "TARGET_RECOVERED" && e.message.includes('"siem"')));
+});
+
+test("past buffer.size records are dropped and counted, and one drop record takes their place", async (t) => {
+  captureStatus(t);
+  const r = await receiver(t);
+  await r.stop();
+  const audit = service(t);
+  await audit.configure({ properties: syslog(r.port, { "buffer.size": "10" }), watch: false });
+  for (let seq = 0; seq < 30; seq++) audit.log("ox.login", { seq });
+  t.is(audit.stats().targets[0]?.dropped, 20);
+  await r.start();
+  t.true(await waitFor(() => audit.stats().targets[0]?.connected === true && r.messages().length === 11, 15_000));
+  audit.log("ox.login", { seq: 30 });
+  await audit.flush();
+  t.true(await waitFor(() => r.messages().length === 12, 15_000));
+  const messages = r.messages();
+  t.deepEqual(seqs(messages.slice(0, 10)), [...Array(10).keys()]);
+  t.regex(messages[10] as string, / slf4ts\.audit\.dropped \[audit@32473 dropped="20" from="[^"]+" to="[^"]+" target="siem"\]/);
+  t.deepEqual(seqs(messages.slice(11)), [30]);
+});
+
+test("records sent shortly before a connection broke are sent again: none is lost, order is kept", async (t) => {
+  captureStatus(t);
+  const r = await receiver(t);
+  const audit = service(t);
+  await audit.configure({ properties: syslog(r.port, { resendMs: "5000" }), watch: false });
+  for (let seq = 0; seq < 100; seq++) audit.log("ox.login", { seq });
+  t.true(await waitFor(() => r.messages().length === 100));
+  await r.stop();
+  // Throw away what the "crashed" receiver got after the first 60: as if it died before writing them.
+  const kept = r.messages().slice(0, 60);
+  for (let seq = 100; seq < 150; seq++) audit.log("ox.login", { seq });
+  await r.start();
+  await audit.flush();
+  t.true(await waitFor(() => new Set(seqs(r.messages())).size === 150, 15_000));
+  const after = seqs(r.messages()).slice(100);
+  // Everything since the break (0..149 minus what was sent long before) arrives again, in order.
+  t.deepEqual(after, [...after].sort((a, b) => a - b));
+  const all = new Set([...seqs(kept), ...after]);
+  t.is(all.size, 150);
+  t.true((audit.stats().targets[0]?.resent ?? 0) >= 100);
+});
+
+test("include and exclude globs choose the events of each target, and filtered records are counted", async (t) => {
+  captureStatus(t);
+  const r = await receiver(t);
+  const audit = service(t);
+  await audit.configure({
+    properties: { ...syslog(r.port, { include: "ox.*, audit-?pi", exclude: "ox.logout" }) },
+    watch: false,
+  });
+  for (const id of ["ox.login", "ox.logout", "audit-api", "audit-apis", "other", "ox.mail.send"]) audit.log(id, { seq: 1 });
+  await audit.flush();
+  t.true(await waitFor(() => r.messages().length === 3));
+  t.deepEqual(
+    r.messages().map((m) => m.split(" ")[5]),
+    ["ox.login", "audit-api", "ox.mail.send"],
+  );
+  t.is(audit.stats().targets[0]?.filtered, 3);
+});
+
+test("a rate limit skips records past N per interval and states how many in one record", async (t) => {
+  captureStatus(t);
+  const r = await receiver(t);
+  const audit = service(t);
+  await audit.configure({ properties: syslog(r.port, { rateLimit: "3/s", "rateLimit.events": "ox.ping" }), watch: false });
+  for (let seq = 0; seq < 10; seq++) audit.log("ox.ping", { seq });
+  for (let seq = 0; seq < 5; seq++) audit.log("ox.login", { seq });
+  t.is(audit.stats().targets[0]?.rateLimited, 7);
+  // The interval ends: the count is sent without another record being needed.
+  t.true(await waitFor(() => r.messages().some((m) => m.includes("slf4ts.audit.ratelimited")), 5000));
+  const limited = r.messages().find((m) => m.includes("slf4ts.audit.ratelimited")) as string;
+  t.regex(limited, /\[audit@32473 event="ox\.ping" skipped="7" from="[^"]+" to="[^"]+" target="siem"\]/);
+  t.is(r.messages().filter((m) => / ox\.ping /.test(m)).length, 3);
+  t.is(r.messages().filter((m) => / ox\.login /.test(m)).length, 5);
+});
+
+test("target keys are validated like the others: key, value, line and what was expected", async (t) => {
+  const status = captureStatus(t);
+  const dir = tempDir(t);
+  const file = join(dir, "audit.properties");
+  writeFileSync(
+    file,
+    [
+      `${P}enabled=true`,
+      `${P}target.siem.type=syslog`,
+      `${P}target.siem.host=127.0.0.1`,
+      `${P}target.siem.port=99999`,
+      `${P}target.siem.format=json`,
+      `${P}target.siem.protocol=tls`,
+      `${P}target.siem.tls.ca=missing-ca.pem`,
+      `${P}target.siem.hots=x`,
+      `${P}target.gl.type=gelf`,
+      `${P}target.gl.host=127.0.0.1`,
+      `${P}target.gl.protocol=tcp`,
+      `${P}target.gl.compress=gzip`,
+      `${P}target.r.type=tcp`,
+      `${P}target.r.host=127.0.0.1`,
+      `${P}target.r.rateLimit=lots`,
+      `${P}target.bad!name.type=syslog`,
+      "",
+    ].join("\n"),
+  );
+  const audit = service(t);
+  const error = (await t.throwsAsync(audit.configure({ propertiesFile: file, watch: false }), { instanceOf: ConfigError })) as ConfigError;
+  const text = error.message;
+  t.true(text.includes(`line 4: ${P}target.siem.port = "99999": expected a port number from 1 to 65535`));
+  t.true(text.includes(`line 5: ${P}target.siem.format = "json": expected rfc5424, rfc3164 for a syslog target`));
+  t.true(text.includes(`line 7: ${P}target.siem.tls.ca = "missing-ca.pem": cannot read ${join(dir, "missing-ca.pem")} (ENOENT)`));
+  t.true(text.includes(`line 8: ${P}target.siem.hots = "x": unknown target option "hots"`));
+  t.true(text.includes(`line 12: ${P}target.gl.compress = "gzip": compression is for gelf targets over udp only`));
+  t.true(text.includes(`${P}target.r.port: a tcp target needs a port`));
+  t.true(text.includes(`line 15: ${P}target.r.rateLimit = "lots": expected records per interval`));
+  t.true(text.includes(`line 16: ${P}target.bad!name.type = "syslog": expected target.<name>.<option>`));
+  t.true(status.some((e) => e.code === "CONFIG_INVALID"));
+});
+
+test("tls.insecure=true is reported as a warning at every configuration", async (t) => {
+  const status = captureStatus(t);
+  const r = await receiver(t);
+  const audit = service(t);
+  await audit.configure({ properties: syslog(r.port, { protocol: "tls", "tls.insecure": "true" }), watch: false });
+  t.true(status.some((e) => e.code === "CONFIG_WARNING" && e.message.includes(`${P}target.siem.tls.insecure`) && e.message.includes("NOT verified")));
+});
+
+test("editing the properties file adds, moves and removes targets while the program runs", async (t) => {
+  captureStatus(t);
+  const first = await receiver(t);
+  const second = await receiver(t);
+  const dir = tempDir(t);
+  const file = join(dir, "audit.properties");
+  const write = (lines: string[]): void => {
+    writeFileSync(file + ".tmp", lines.join("\n") + "\n");
+    renameSync(file + ".tmp", file);
+  };
+  const base = [`${P}enabled=true`, `${P}file.location=audit.log`];
+  const target = (port: number): string[] => [`${P}target.siem.type=tcp`, `${P}target.siem.host=127.0.0.1`, `${P}target.siem.port=${port}`, `${P}target.siem.format=json`];
+  write([...base, ...target(first.port)]);
+  const audit = service(t);
+  await audit.configure({ propertiesFile: file, pollIntervalMs: 50 });
+  audit.log("ox.login", { seq: 1 });
+  t.true(await waitFor(() => first.lines().length === 1));
+
+  write([...base, ...target(second.port)]);
+  t.true(await waitFor(() => audit.stats().targets[0]?.destination === `tcp://127.0.0.1:${second.port}`, 5000));
+  audit.log("ox.login", { seq: 2 });
+  t.true(await waitFor(() => second.lines().length === 1));
+  t.is(first.lines().length, 1);
+
+  write(base);
+  t.true(await waitFor(() => audit.stats().targets.length === 0, 5000));
+  audit.log("ox.login", { seq: 3 });
+  await audit.flush();
+  // The file got all three; the targets one each.
+  t.is(readLines(join(dir, "audit.log")).length, 3);
+  t.deepEqual(
+    [...first.lines(), ...second.lines()].map((l) => (JSON.parse(l) as { attributes: { seq: string } }).attributes.seq),
+    ["1", "2"],
+  );
+});
+
+test("a file target writes JSON or ECS lines beside the dedicated file", async (t) => {
+  captureStatus(t);
+  const dir = tempDir(t);
+  const audit = service(t);
+  await audit.configure({
+    properties: {
+      [P + "enabled"]: "true",
+      [P + "file.location"]: join(dir, "audit.log"),
+      [P + "target.json.type"]: "file",
+      [P + "target.json.path"]: join(dir, "audit.json"),
+      [P + "target.ecs.type"]: "file",
+      [P + "target.ecs.format"]: "ecs",
+      [P + "target.ecs.path"]: join(dir, "audit-ecs.json"),
+      [P + "target.ecs.hostname"]: "mail1",
+    },
+    watch: false,
+  });
+  audit.log("ox.login", { login: "ann", ip: "192.0.2.1", outcome: "success", when: new Date(Date.UTC(2026, 0, 2)) });
+  await audit.flush();
+  t.deepEqual(readLines(join(dir, "audit.log")), ["ox.login, login=ann, ip=192.0.2.1, outcome=success, when=2026-01-02T00:00:00Z"]);
+  const json = JSON.parse(readLines(join(dir, "audit.json"))[0] as string) as Record<string, unknown>;
+  t.like(json, { level: "INFO", event: "ox.login", attributes: { login: "ann", ip: "192.0.2.1", outcome: "success", when: "2026-01-02T00:00:00.000Z" } });
+  const ecs = JSON.parse(readLines(join(dir, "audit-ecs.json"))[0] as string) as Record<string, unknown>;
+  t.like(ecs, {
+    ecs: { version: "8.11.0" },
+    event: { kind: "event", action: "ox.login", outcome: "success" },
+    user: { name: "ann" },
+    source: { ip: "192.0.2.1" },
+    log: { logger: "com.openexchange.log.audit.AuditLogService", level: "INFO" },
+    host: { hostname: "mail1" },
+  });
+  t.is(readFileSync(join(dir, "audit.json"), "utf8").split("\n").length, 2);
+});
+
+test("with a spool, records logged while the receiver is down survive a crash of the host and are sent by the next process", async (t) => {
+  const { execFile } = await import("node:child_process");
+  const { promisify } = await import("node:util");
+  const run = promisify(execFile);
+  const r = await receiver(t);
+  await r.stop();
+  const dir = tempDir(t);
+  const file = join(dir, "audit.properties");
+  writeFileSync(
+    file,
+    [
+      `${P}enabled=true`,
+      `${P}file.location=audit.log`,
+      `${P}target.siem.type=syslog`,
+      `${P}target.siem.host=127.0.0.1`,
+      `${P}target.siem.port=${r.port}`,
+      `${P}target.siem.spool=spool`,
+      "",
+    ].join("\n"),
+  );
+  const child = join(process.cwd(), "dist/test/fixtures/target-child.js");
+  // The first host logs 40 records and is killed at once: nothing was sent.
+  await t.throwsAsync(run(process.execPath, [child, file, "40", "0", "kill"]));
+  t.is(readLines(join(dir, "audit.log")).length, 40);
+  await r.start();
+  // The next host starts with the same spool: the 40 go first, then its own 10.
+  const { stdout } = await run(process.execPath, [child, file, "10", "40"], { encoding: "utf8" });
+  const stats = JSON.parse(stdout) as Array<{ sent: number; spooled: boolean; buffered: number }>;
+  t.like(stats[0], { spooled: true, buffered: 0 });
+  t.true(await waitFor(() => r.messages().length >= 50, 10_000));
+  t.deepEqual(seqs(r.messages()), [...Array(50).keys()]);
+  // Everything delivered: the spool is empty again.
+  t.is(readFileSync(join(dir, "spool", "queue.dat")).length, 0);
+});
