@@ -16,7 +16,15 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-/** Paths of the PEM files {@link generateTestCerts} wrote; every file is in {@link TestCerts.dir}. */
+/**
+ * Paths of the PEM files {@link generateTestCerts} wrote; every file is in {@link TestCerts.dir}.
+ *
+ * @example
+ * ```ts
+ * // a client that must refuse the server: it trusts only the other CA
+ * tls.connect({ port, host: "127.0.0.1", servername: "localhost", ca: readFileSync(certs.wrongCaCert) });
+ * ```
+ */
 export interface TestCerts {
   /** The folder holding every file below. */
   readonly dir: string;

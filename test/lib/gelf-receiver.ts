@@ -39,7 +39,16 @@ export interface GelfReceiverOptions {
   readonly reassemblyTimeoutMs?: number;
 }
 
-/** A listening receiver; see {@link startGelfReceiver}. */
+/**
+ * A listening receiver; see {@link startGelfReceiver}.
+ *
+ * @example
+ * ```ts
+ * await gelf.waitForMessages(2);
+ * t.deepEqual(gelf.received.map((r) => r.compression), ["gzip", "none"]);
+ * t.is(gelf.malformed, 0);
+ * ```
+ */
 export interface GelfReceiver {
   /** The UDP port it listens on. */
   readonly port: number;
@@ -68,7 +77,14 @@ export interface GelfReceiver {
 /** GELF chunk magic. */
 const MAGIC0 = 0x1e;
 const MAGIC1 = 0x0f;
-/** GELF's maximum number of chunks per message. */
+/**
+ * GELF's maximum number of chunks per message; a chunk announcing more is malformed.
+ *
+ * @example
+ * ```ts
+ * t.true(chunks.length <= GELF_MAX_CHUNKS);
+ * ```
+ */
 export const GELF_MAX_CHUNKS = 128;
 const HEADER = 12;
 

@@ -50,13 +50,28 @@ import { generateTestCerts, type TestCerts } from "./certs.js";
 /** The inputs {@link startRsyslog} can open; each gets its own port, ruleset and output files. */
 export type RsyslogInput = "tcp" | "tls" | "mtls" | "udp" | "gelfTcp" | "gelfUdp";
 
-/** Every input name, in the order they appear in the generated configuration. */
+/**
+ * Every input name, in the order they appear in the generated configuration.
+ *
+ * @example
+ * ```ts
+ * const enabled = RSYSLOG_INPUTS.filter((i) => options[i] === true);
+ * ```
+ */
 export const RSYSLOG_INPUTS: readonly RsyslogInput[] = ["tcp", "tls", "mtls", "udp", "gelfTcp", "gelfUdp"];
 
 /** Where rsyslogd usually lives on Debian (it is not on a non-root user's PATH there). */
 const RSYSLOGD_CANDIDATES = ["/usr/sbin/rsyslogd", "/sbin/rsyslogd", "/usr/local/sbin/rsyslogd"];
 
-/** Options of {@link startRsyslog}: which inputs to open (all off by default; at least one). */
+/**
+ * Options of {@link startRsyslog}: which inputs to open (all off by default; at least one).
+ * Write them as a literal (`{ tls: true }`) so the handle's `ports` and `files` are typed.
+ *
+ * @example
+ * ```ts
+ * const rs = await startRsyslog({ mtls: true, certs: await generateTestCerts(join(dir, "certs")), dir, maxMessageSize: 2048 });
+ * ```
+ */
 export interface RsyslogOptions {
   /** Plain TCP syslog (imptcp): octet-counting (RFC 6587) and LF framing. */
   readonly tcp?: boolean;
@@ -82,7 +97,14 @@ export interface RsyslogOptions {
   readonly startTimeoutMs?: number;
 }
 
-/** The inputs an options object switches on with a literal `true`. */
+/**
+ * The inputs an options object switches on with a literal `true`.
+ *
+ * @example
+ * ```ts
+ * type I = EnabledInputs<{ tcp: true; udp: false }>; // "tcp"
+ * ```
+ */
 export type EnabledInputs<O extends RsyslogOptions> = { [K in RsyslogInput]: O[K] extends true ? K : never }[RsyslogInput];
 
 /** Output files of a syslog input (tcp, tls, mtls, udp). */
@@ -108,7 +130,15 @@ export type RsyslogFiles<I extends RsyslogInput> = { readonly [K in I]: K extend
   readonly stderr: string;
 };
 
-/** One record of a `json` output file, as rsyslog parsed it (RFC 5424 or RFC 3164). */
+/**
+ * One record of a `json` output file, as rsyslog parsed it (RFC 5424 or RFC 3164).
+ *
+ * @example
+ * ```ts
+ * const [record] = rs.readJson(rs.files.tls.json);
+ * t.is(record?.msgid, "ox.login");
+ * ```
+ */
 export interface RsyslogRecord {
   /** TIMESTAMP as RFC 3339 (rsyslog's `timereported`, the receive time when the message had none). */
   readonly timestamp: string;
@@ -125,7 +155,18 @@ export interface RsyslogRecord {
   readonly msg: string;
 }
 
-/** A running (or stopped) rsyslogd started by {@link startRsyslog}. */
+/**
+ * A running (or stopped) rsyslogd started by {@link startRsyslog}.
+ *
+ * @example
+ * ```ts
+ * const rs = await startRsyslog({ tcp: true });
+ * t.teardown(() => rs.dispose());
+ * await rs.kill();            // crash in the middle of a stream
+ * await rs.restart();         // back on rs.ports.tcp
+ * const lines = await rs.waitForLines(rs.files.tcp.raw, 10);
+ * ```
+ */
 export interface RsyslogHandle<I extends RsyslogInput = RsyslogInput> {
   /** The scratch folder. */
   readonly dir: string;
@@ -159,7 +200,14 @@ export interface RsyslogHandle<I extends RsyslogInput = RsyslogInput> {
   dispose(): Promise<void>;
 }
 
-/** Whether rsyslogd can be run here, and if not, why. */
+/**
+ * Whether rsyslogd can be run here, and if not, why; see {@link rsyslogAvailability}.
+ *
+ * @example
+ * ```ts
+ * const { available, reason } = rsyslogAvailability();
+ * ```
+ */
 export interface RsyslogAvailability {
   readonly available: boolean;
   /** The rsyslogd executable, when found. */
@@ -171,8 +219,10 @@ export interface RsyslogAvailability {
 let availability: RsyslogAvailability | undefined;
 
 /**
- * Finds rsyslogd and checks that its GnuTLS network driver (Debian package `rsyslog-gnutls`) and
- * `openssl` are installed. Cached for the process.
+ * Finds rsyslogd (the environment variable `SLF4TS_RSYSLOGD` names another executable; a path that
+ * does not exist makes rsyslog unavailable, which is how the skip/fail rule is checked) and checks
+ * that its GnuTLS network driver (Debian package `rsyslog-gnutls`) and `openssl` are installed.
+ * Cached for the process.
  *
  * @example
  * ```ts
@@ -182,8 +232,9 @@ let availability: RsyslogAvailability | undefined;
  */
 export function rsyslogAvailability(): RsyslogAvailability {
   if (availability !== undefined) return availability;
-  const onPath = spawnSync("sh", ["-c", "command -v rsyslogd"], { encoding: "utf8" }).stdout.trim();
-  const path = onPath !== "" ? onPath : RSYSLOGD_CANDIDATES.find((p) => existsSync(p));
+  const override = process.env["SLF4TS_RSYSLOGD"];
+  const onPath = override === undefined ? spawnSync("sh", ["-c", "command -v rsyslogd"], { encoding: "utf8" }).stdout.trim() : "";
+  const path = override !== undefined ? (existsSync(override) ? override : undefined) : onPath !== "" ? onPath : RSYSLOGD_CANDIDATES.find((p) => existsSync(p));
   if (path === undefined) {
     availability = { available: false, reason: "rsyslogd not found (install the Debian packages rsyslog and rsyslog-gnutls)" };
     return availability;
@@ -309,7 +360,15 @@ function tail(path: string, lines = 30): string {
   }
 }
 
-/** Turns rsyslog's `#ooo` control-character escapes back into the characters (`a#012b` → `a\nb`). */
+/**
+ * Turns rsyslog's `#ooo` control-character escapes back into the characters. A sender's literal
+ * `#012` comes back as a newline too: rsyslog does not escape `#` itself.
+ *
+ * @example
+ * ```ts
+ * decodeRsyslogEscapes("line one#012line two#011tab"); // "line one\nline two\ttab"
+ * ```
+ */
 export function decodeRsyslogEscapes(stored: string): string {
   return stored.replace(/#([0-3][0-7]{2})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 }
