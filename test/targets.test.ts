@@ -76,15 +76,15 @@ test("records wait while the receiver is down and arrive in order when it is bac
   const r = await receiver(t);
   await r.stop();
   const audit = service(t);
-  await audit.configure({ properties: syslog(r.port), watch: false });
+  await audit.configure({ properties: syslog(r.port, {}, "outage"), watch: false });
   for (let seq = 0; seq < 50; seq++) audit.log("ox.login", { seq });
-  t.true(await waitFor(() => status.some((e) => e.code === "TARGET_FAILED")));
+  t.true(await waitFor(() => status.some((e) => e.code === "TARGET_FAILED" && e.message.includes('"outage"'))));
   t.is(audit.stats().targets[0]?.buffered, 50);
   await r.start();
   await audit.flush();
   t.true(await waitFor(() => r.messages().length === 50, 15_000));
   t.deepEqual(seqs(r.messages()), [...Array(50).keys()]);
-  t.true(status.some((e) => e.code === "TARGET_RECOVERED" && e.message.includes('"siem"')));
+  t.true(status.some((e) => e.code === "TARGET_RECOVERED" && e.message.includes('"outage"')));
 });
 
 test("past buffer.size records are dropped and counted, and one drop record takes their place", async (t) => {

@@ -1,0 +1,276 @@
+/**
+ * The targets against a real rsyslog (test/lib/rsyslog.ts) on loopback, with certificates made
+ * at test time: what rsyslog wrote is checked, record by record. GELF over chunked, compressed
+ * UDP is checked against the Node receiver in test/lib/gelf-receiver.ts.
+ */
+import test, { type ExecutionContext } from "ava";
+import { renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createAuditLogService, type AuditLogServiceImpl } from "../src/index.js";
+import { startGelfReceiver } from "./lib/gelf-receiver.js";
+import { decodeRsyslogEscapes, rsyslogSkipReason, startRsyslog, type RsyslogRecord } from "./lib/rsyslog.js";
+import { captureStatus, P, readLines, tempDir, waitFor } from "./helpers.js";
+
+const rtest = rsyslogSkipReason() === undefined ? test : test.skip;
+
+function service(t: ExecutionContext): AuditLogServiceImpl {
+  const audit = createAuditLogService();
+  t.teardown(() => audit.shutdown());
+  return audit;
+}
+
+/** Properties of one target. */
+function target(name: string, options: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(options).map(([k, v]) => [`${P}target.${name}.${k}`, v]));
+}
+
+const seqOf = (record: RsyslogRecord): number => Number(/ seq="([0-9]+)"/.exec(record.structuredData)?.[1] ?? NaN);
+
+rtest("one log() reaches the file and rsyslog over TCP, TLS, mutual TLS and UDP, with its structured data", async (t) => {
+  captureStatus(t);
+  const dir = tempDir(t);
+  const rs = await startRsyslog({ tcp: true, tls: true, mtls: true, udp: true });
+  t.teardown(() => rs.dispose());
+  const common = { type: "syslog", host: "127.0.0.1", hostname: "mail1", appName: "oxaudit" };
+  const audit = service(t);
+  await audit.configure({
+    properties: {
+      [P + "enabled"]: "true",
+      [P + "file.location"]: join(dir, "audit.log"),
+      ...target("tcp", { ...common, port: String(rs.ports.tcp) }),
+      ...target("tls", { ...common, protocol: "tls", port: String(rs.ports.tls), "tls.ca": rs.certs.caCert, "tls.servername": "localhost" }),
+      ...target("mtls", {
+        ...common,
+        protocol: "tls",
+        port: String(rs.ports.mtls),
+        "tls.ca": rs.certs.caCert,
+        "tls.cert": rs.certs.clientCert,
+        "tls.key": rs.certs.clientKey,
+        "tls.servername": "localhost",
+      }),
+      ...target("udp", { ...common, protocol: "udp", port: String(rs.ports.udp) }),
+    },
+    watch: false,
+  });
+  audit.log("ox.login", { login: "ann", ip: "192.0.2.1", note: 'quote" back\\ bracket] end', password: "hunter2" });
+  audit.log("ox.logout", { login: "ann" });
+  await audit.flush();
+  t.deepEqual(readLines(join(dir, "audit.log")), ['ox.login, login=ann, ip=192.0.2.1, note=quote" back\\\\ bracket] end, password=****', "ox.logout, login=ann"]);
+  for (const input of ["tcp", "tls", "mtls", "udp"] as const) {
+    await rs.waitForLines(rs.files[input].json, 2);
+    const [login, logout] = rs.readJson(rs.files[input].json);
+    t.like(login, { hostname: "mail1", appName: "oxaudit", procid: String(process.pid), msgid: "ox.login" }, input);
+    t.is(login?.structuredData, '[audit@32473 login="ann" ip="192.0.2.1" note="quote\\" back\\\\ bracket\\] end" password="****"]', input);
+    t.is(login?.msg, "ox.login login=ann ip=192.0.2.1 note=quote\"\\ back\\\\\\ bracket]\\ end password=****", input);
+    t.like(logout, { msgid: "ox.logout", structuredData: '[audit@32473 login="ann"]' }, input);
+    // <110> = facility 13 (log audit) × 8 + severity 6 (INFO).
+    t.true(rs.readRecords(rs.files[input].raw)[0]?.startsWith("<110>1 "), input);
+  }
+  t.deepEqual(
+    audit.stats().targets.map((s) => [s.name, s.sent, s.dropped]),
+    [["mtls", 2, 0], ["tcp", 2, 0], ["tls", 2, 0], ["udp", 2, 0]],
+  );
+});
+
+rtest("mutual TLS: rsyslog refuses a client without a certificate or with one from another CA, and the target reports it", async (t) => {
+  const status = captureStatus(t);
+  const rs = await startRsyslog({ mtls: true });
+  t.teardown(() => rs.dispose());
+  const audit = service(t);
+  const base = { type: "syslog", protocol: "tls", host: "127.0.0.1", port: String(rs.ports.mtls), "tls.ca": rs.certs.caCert, "tls.servername": "localhost" };
+  await audit.configure({
+    properties: {
+      [P + "enabled"]: "true",
+      ...target("nocert", base),
+      ...target("wrongcert", { ...base, "tls.cert": rs.certs.wrongClientCert, "tls.key": rs.certs.wrongClientKey }),
+    },
+    watch: false,
+  });
+  audit.log("ox.login", { login: "mallory" });
+  const failed = (name: string) => (): boolean => status.some((e) => e.code === "TARGET_FAILED" && e.message.includes(`"${name}"`));
+  t.true(await waitFor(failed("nocert"), 10_000));
+  t.true(await waitFor(failed("wrongcert"), 10_000));
+  await rs.waitForMatch(rs.files.internal, /not permitted to talk|certificate/);
+  t.deepEqual(rs.readRecords(rs.files.mtls.raw), []);
+  // Nothing was lost either: both records still wait for a receiver that accepts them.
+  t.deepEqual(audit.stats().targets.map((s) => [s.name, s.buffered + s.sent - s.resent]), [["nocert", 1], ["wrongcert", 1]]);
+  t.true(audit.stats().targets.every((s) => !s.connected));
+});
+
+rtest("TLS: the target refuses an rsyslog whose certificate its CA did not sign, and tls.insecure would accept it (with a warning)", async (t) => {
+  const status = captureStatus(t);
+  const rs = await startRsyslog({ tls: true });
+  t.teardown(() => rs.dispose());
+  const audit = service(t);
+  const base = { type: "syslog", protocol: "tls", host: "127.0.0.1", port: String(rs.ports.tls), "tls.servername": "localhost" };
+  await audit.configure({
+    properties: { [P + "enabled"]: "true", ...target("strict", { ...base, "tls.ca": rs.certs.wrongCaCert }), ...target("lax", { ...base, "tls.insecure": "true" }) },
+    watch: false,
+  });
+  t.true(status.some((e) => e.code === "CONFIG_WARNING" && e.message.includes("target.lax.tls.insecure")));
+  audit.log("ox.login", { login: "ann" });
+  t.true(await waitFor(() => status.some((e) => e.code === "TARGET_FAILED" && e.message.includes('"strict"')), 10_000));
+  t.regex(status.find((e) => e.code === "TARGET_FAILED" && e.message.includes('"strict"'))?.message ?? "", /UNABLE_TO_VERIFY_LEAF_SIGNATURE|self.signed|unable to verify/i);
+  const lines = await rs.waitForLines(rs.files.tls.raw, 1);
+  t.is(lines.length, 1, "only the insecure target delivered");
+});
+
+rtest("an embedded newline stays inside its record; a 20 kB record is cut at maxBytes on a UTF-8 boundary, with the marker", async (t) => {
+  captureStatus(t);
+  const rs = await startRsyslog({ tls: true });
+  t.teardown(() => rs.dispose());
+  const audit = service(t);
+  await audit.configure({
+    properties: {
+      [P + "enabled"]: "true",
+      ...target("siem", { type: "syslog", protocol: "tls", host: "127.0.0.1", port: String(rs.ports.tls), "tls.ca": rs.certs.caCert, "tls.servername": "localhost" }),
+    },
+    watch: false,
+  });
+  audit.log("ox.login", { login: "ann\n<110>1 2020-01-01T00:00:00Z evil forged - - - injected" });
+  audit.log("ox.mail", { body: "€".repeat(20_000 / 3), after: "x" });
+  await audit.flush();
+  const [newline, big] = await rs.waitForLines(rs.files.tls.raw, 2);
+  t.is(rs.readRecords(rs.files.tls.raw).length, 2);
+  t.true(decodeRsyslogEscapes(newline as string).includes('[audit@32473 login="ann\n<110>1 2020-01-01T00:00:00Z evil forged - - - injected"]'));
+  const records = rs.readJson(rs.files.tls.json);
+  t.is(records[0]?.hostname, (await import("node:os")).hostname());
+  // The default maxBytes is 8096, rsyslog's default maxMessageSize: cut by the sender, not split by rsyslog.
+  const bytes = Buffer.byteLength(big as string);
+  t.true(bytes <= 8096 && bytes > 8096 - 3, `${bytes} bytes`);
+  t.true((big as string).endsWith("...[truncated]"));
+  t.false((big as string).includes("\uFFFD"));
+  t.regex(big as string, /^<110>1 \S+ \S+ slf4ts \d+ ox\.mail \[audit@32473 body="€+"/);
+});
+
+rtest("rsyslog killed in the middle of a stream and restarted: nothing is lost, order is kept", async (t) => {
+  const status = captureStatus(t);
+  const rs = await startRsyslog({ tcp: true });
+  t.teardown(() => rs.dispose());
+  const audit = service(t);
+  await audit.configure({
+    properties: { [P + "enabled"]: "true", ...target("stream", { type: "syslog", host: "127.0.0.1", port: String(rs.ports.tcp) }) },
+    watch: false,
+  });
+  const total = 3000;
+  let seq = 0;
+  const stream = async (until: number): Promise<void> => {
+    while (seq < until) {
+      for (let i = 0; i < 25 && seq < until; i++) audit.log("ox.login", { seq: seq++ });
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  };
+  await stream(1000);
+  await rs.kill();
+  await stream(2000);
+  t.true(await waitFor(() => status.some((e) => e.code === "TARGET_FAILED" && e.message.includes('"stream"'))));
+  await rs.restart();
+  await stream(total);
+  await audit.flush();
+  t.true(await waitFor(() => new Set(rs.readJson(rs.files.tcp.json).map(seqOf)).size === total, 20_000));
+  const seqs = rs.readJson(rs.files.tcp.json).map(seqOf);
+  // At-least-once: records sent just before the crash may come twice; every one comes, and each
+  // record's first appearance is in order.
+  const first: number[] = [];
+  const seen = new Set<number>();
+  for (const s of seqs) if (!seen.has(s)) (seen.add(s), first.push(s));
+  t.deepEqual(first, [...Array(total).keys()]);
+  t.true(status.some((e) => e.code === "TARGET_RECOVERED" && e.message.includes('"stream"')));
+  t.is(audit.stats().targets[0]?.dropped, 0);
+});
+
+rtest("past buffer.size while rsyslog is down: the buffered records, then one drop record, then the new ones", async (t) => {
+  captureStatus(t);
+  const rs = await startRsyslog({ tcp: true });
+  t.teardown(() => rs.dispose());
+  const audit = service(t);
+  await audit.configure({
+    properties: { [P + "enabled"]: "true", ...target("siem", { type: "syslog", host: "127.0.0.1", port: String(rs.ports.tcp), "buffer.size": "50", resendMs: "0" }) },
+    watch: false,
+  });
+  audit.log("ox.login", { seq: 0 });
+  await rs.waitForLines(rs.files.tcp.raw, 1);
+  await rs.stop();
+  t.true(await waitFor(() => audit.stats().targets[0]?.connected === false));
+  for (let seq = 1; seq <= 200; seq++) audit.log("ox.login", { seq });
+  t.is(audit.stats().targets[0]?.dropped, 150);
+  await rs.restart();
+  t.true(await waitFor(() => rs.readRecords(rs.files.tcp.raw).length >= 52, 20_000));
+  audit.log("ox.login", { seq: 201 });
+  await audit.flush();
+  const records = await rs.waitForLines(rs.files.tcp.json, 53, 20_000);
+  const parsed = records.map((r) => JSON.parse(r) as RsyslogRecord);
+  t.deepEqual(parsed.slice(0, 51).map(seqOf), [...Array(51).keys()]);
+  t.is(parsed[51]?.msgid, "slf4ts.audit.dropped");
+  t.regex(parsed[51]?.structuredData ?? "", /^\[audit@32473 dropped="150" from="[^"]+" to="[^"]+" target="siem"\]$/);
+  t.is(seqOf(parsed[52] as RsyslogRecord), 201);
+});
+
+rtest("GELF over TCP reaches rsyslog as NUL-framed JSON; GELF over UDP, chunked and gzip-compressed, reaches a GELF receiver", async (t) => {
+  captureStatus(t);
+  const rs = await startRsyslog({ gelfTcp: true });
+  t.teardown(() => rs.dispose());
+  const gelf = await startGelfReceiver();
+  t.teardown(() => gelf.close());
+  const audit = service(t);
+  await audit.configure({
+    properties: {
+      [P + "enabled"]: "true",
+      ...target("graylog", { type: "gelf", protocol: "tcp", host: "127.0.0.1", port: String(rs.ports.gelfTcp), hostname: "mail1" }),
+      ...target("udp", { type: "gelf", host: "127.0.0.1", port: String(gelf.port), compress: "gzip", chunkSize: "512", hostname: "mail1" }),
+    },
+    watch: false,
+  });
+  // Random text does not compress: several chunks.
+  const { randomBytes } = await import("node:crypto");
+  const blob = randomBytes(3000).toString("base64");
+  audit.log("ox.login", { login: "ann\nline two", id: "42", blob });
+  await audit.flush();
+  const [line] = await rs.waitForLines(rs.files.gelfTcp.raw, 1);
+  const viaTcp = JSON.parse(line as string) as Record<string, unknown>;
+  t.like(viaTcp, { version: "1.1", host: "mail1", level: 6, _event: "ox.login", _login: "ann\nline two", _id_: "42", blob: undefined, _blob: blob });
+  const [viaUdp] = await gelf.waitForMessages(1);
+  t.deepEqual(viaUdp, viaTcp);
+  t.is(gelf.received[0]?.compression, "gzip");
+  t.true((gelf.received[0]?.chunks ?? 0) > 1);
+  t.is(gelf.malformed, 0);
+});
+
+rtest("a file and a TLS rsyslog from one properties file, edited while the program runs: every record arrives at both", async (t) => {
+  captureStatus(t);
+  const dir = tempDir(t);
+  const rs = await startRsyslog({ tls: true });
+  t.teardown(() => rs.dispose());
+  const file = join(dir, "slf4j-auditlog.properties");
+  const write = (appName: string, include: string): void => {
+    const text = [
+      `${P}enabled=true`,
+      `${P}file.location=audit.log`,
+      `${P}target.siem.type=syslog`,
+      `${P}target.siem.protocol=tls`,
+      `${P}target.siem.host=127.0.0.1`,
+      `${P}target.siem.port=${rs.ports.tls}`,
+      `${P}target.siem.tls.ca=${rs.certs.caCert}`,
+      `${P}target.siem.tls.servername=localhost`,
+      `${P}target.siem.appName=${appName}`,
+      `${P}target.siem.include=${include}`,
+      "",
+    ].join("\n");
+    writeFileSync(file + ".tmp", text);
+    renameSync(file + ".tmp", file);
+  };
+  write("before", "*");
+  const audit = service(t);
+  await audit.configure({ propertiesFile: file, pollIntervalMs: 50 });
+  for (let seq = 0; seq < 100; seq++) audit.log("ox.login", { seq });
+  write("after", "ox.*");
+  t.true(await waitFor(() => audit.stats().reloads === 2, 5000));
+  for (let seq = 100; seq < 200; seq++) audit.log("ox.login", { seq });
+  audit.log("other.event", { seq: 200 });
+  await audit.flush();
+  t.is(readLines(join(dir, "audit.log")).length, 201);
+  const records = rs.readJson(rs.files.tls.json).length === 200 ? rs.readJson(rs.files.tls.json) : (await rs.waitForLines(rs.files.tls.json, 200)).map((l) => JSON.parse(l) as RsyslogRecord);
+  t.deepEqual(records.map(seqOf), [...Array(200).keys()]);
+  t.deepEqual([...new Set(records.map((r) => r.appName))], ["before", "after"]);
+  t.is(records.findIndex((r) => r.appName === "after"), 100);
+});
