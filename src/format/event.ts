@@ -1,6 +1,6 @@
 /**
  * The audit event the remote formats ({@link formatRfc5424}, RFC 3164, JSON, GELF, ECS) receive,
- * and the helpers they share. Not exported from the package entry point yet.
+ * and the helpers they share. The formatters are exported, for hosts that ship records themselves.
  *
  * @module
  */
