@@ -78,10 +78,10 @@ export function formatGelf(event: AuditEvent): string {
  *
  * @example
  * ```ts
- * gelfNulFrame('{"version":"1.1"}'); // <Buffer 7b … 7d 00>
+ * gelfNulFrame('{"version":"1.1"}'); // Uint8Array [0x7b … 0x7d, 0x00]
  * ```
  */
-export function gelfNulFrame(json: string): Buffer {
+export function gelfNulFrame(json: string): Uint8Array {
   if (json.includes("\0")) throw new RangeError("a GELF frame must not contain a NUL character");
   return Buffer.concat([Buffer.from(json, "utf8"), Buffer.alloc(1)]);
 }

@@ -374,7 +374,12 @@ function compileFormat(spec: TargetSpec, context: () => TargetContext): (event: 
           return bytes.length <= limit ? bytes : fitGelf(e, limit, encode);
         };
       }
-      if (spec.type === "gelf") return (e) => gelfNulFrame(formatGelf(e));
+      if (spec.type === "gelf") {
+        return (e) => {
+          const frame = gelfNulFrame(formatGelf(e));
+          return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+        };
+      }
       return (e) => Buffer.from(formatGelf(e) + "\n", "utf8");
     }
     case "json":
