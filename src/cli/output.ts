@@ -103,7 +103,7 @@ export function csv(records: readonly LocatedRecord[], fileOf: (record: LocatedR
     const keys = columnKeys(record);
     const values = new Map<string, string | null>();
     keys.forEach((key, i) => values.set(key, (record.attributes[i] as readonly [string | undefined, string | null])[1]));
-    const row = [fileOf(record), String(record.lineNumber), record.time === undefined ? "" : isoTime(record.time), record.event, ...columns.map((c) => values.get(c))];
+    const row = [fileOf(record), String(record.lineNumber), record.time === undefined ? null : isoTime(record.time), record.event, ...columns.map((c) => values.get(c))];
     out += row.map(csvField).join(",") + "\r\n";
   }
   return out;
