@@ -11,7 +11,14 @@
  */
 import { compileJavaDatePattern, parseJavaTimeZone, type JavaTimeZone } from "../layout/java-date.js";
 
-/** A span of time given with some precision: `2026-11-17` covers the whole day. */
+/**
+ * A span of time given with some precision: `2026-11-17` covers the whole day.
+ *
+ * @example
+ * ```ts
+ * const day: TimeSpan = { start: Date.UTC(2026, 10, 17), end: Date.UTC(2026, 10, 18) - 1 };
+ * ```
+ */
 export interface TimeSpan {
   /** The first millisecond (epoch milliseconds). */
   readonly start: number;
@@ -147,7 +154,15 @@ function isNumeric(token: Token | undefined): boolean {
   return token !== undefined && token.kind === "field" && (NUMERIC.has(token.letter) || ((token.letter === "M" || token.letter === "L") && token.count <= 2));
 }
 
-/** A compiled reader of one date pattern. */
+/**
+ * A compiled reader of one date pattern (see {@link compileDateReader}).
+ *
+ * @example
+ * ```ts
+ * const reader: DateReader = compileDateReader("yyyy-MM-dd", "en-US", parseJavaTimeZone("UTC"));
+ * new RegExp(`^${reader.source}$`).test("2026-11-17"); // true
+ * ```
+ */
 export interface DateReader {
   /** A regular expression source (no anchors, no capturing groups) matching what the pattern writes. */
   readonly source: string;

@@ -142,7 +142,14 @@ export async function* readAuditLines(file: AuditFile): AsyncGenerator<FileLine>
 // ---------------------------------------------------------------------------------------------
 // Reading records: the settings that shaped the lines, and a decoder built from them
 
-/** What a reader needs to know of how the lines were written (from the properties file). */
+/**
+ * What a reader needs to know of how the lines were written (from the properties file).
+ *
+ * @example
+ * ```ts
+ * const settings: ReadSettings = { ...DEFAULT_READ_SETTINGS, delimiter: "|" };
+ * ```
+ */
 export interface ReadSettings {
   /** The text between the event id and each attribute. */
   readonly delimiter: string;
@@ -230,7 +237,14 @@ function unquote(text: string): string {
   return text.length >= 2 && (first === '"' || first === "'") && text.endsWith(first) ? text.slice(1, -1) : text;
 }
 
-/** One record read back from a file. */
+/**
+ * One record read back from a file.
+ *
+ * @example
+ * ```ts
+ * const record: AuditRecord = { event: "ox.login", attributes: [["login", "thorben"]], time: undefined };
+ * ```
+ */
 export interface AuditRecord {
   /** The event id. */
   readonly event: string;
@@ -240,16 +254,37 @@ export interface AuditRecord {
   readonly time: number | undefined;
 }
 
-/** The outcome of decoding one line. */
+/**
+ * The outcome of decoding one line.
+ *
+ * @example
+ * ```ts
+ * const decoded: DecodedLine = { ok: false, why: "empty line" };
+ * ```
+ */
 export type DecodedLine = { readonly ok: true; readonly record: AuditRecord } | { readonly ok: false; readonly why: string };
 
-/** Turns the text of one line into a record. */
+/**
+ * Turns the text of one line into a record (see {@link createLineDecoder}).
+ *
+ * @example
+ * ```ts
+ * const decode: LineDecoder = createLineDecoder(DEFAULT_READ_SETTINGS);
+ * ```
+ */
 export type LineDecoder = (text: string) => DecodedLine;
 
 /** The trailing integrity field a tamper-evident writer may append (`\tchain=…`). */
 const CHAIN_FIELD = /\tchain=\S*$/;
 
-/** Attribute names taken as the record's time, in this order, when the line has no `%d`. */
+/**
+ * Attribute names taken as the record's time, in this order, when the line has no `%d`.
+ *
+ * @example
+ * ```ts
+ * TIME_ATTRIBUTE_NAMES[0]; // "timestamp"
+ * ```
+ */
 export const TIME_ATTRIBUTE_NAMES: readonly string[] = ["timestamp", "date", "time"];
 
 /**
@@ -423,7 +458,14 @@ function compileLayoutReader(pattern: string): LayoutReader | undefined {
 // ---------------------------------------------------------------------------------------------
 // Scanning several files
 
-/** A line that is not a record, with where it is and why. */
+/**
+ * A line that is not a record, with where it is and why.
+ *
+ * @example
+ * ```ts
+ * const problem: UnreadableLine = { file, lineNumber: 7, why: "empty line" };
+ * ```
+ */
 export interface UnreadableLine {
   /** The file. */
   readonly file: AuditFile;
@@ -433,7 +475,14 @@ export interface UnreadableLine {
   readonly why: string;
 }
 
-/** A record, with where it is. */
+/**
+ * A record, with where it is.
+ *
+ * @example
+ * ```ts
+ * const located: LocatedRecord = { ...record, file, lineNumber: 1, text: "ox.login, login=thorben" };
+ * ```
+ */
 export interface LocatedRecord extends AuditRecord {
   /** The file. */
   readonly file: AuditFile;

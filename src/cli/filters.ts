@@ -7,7 +7,14 @@ import type { JavaTimeZone } from "../layout/java-date.js";
 import { compileDateReader, parseIsoSpan, type TimeSpan } from "./dates.js";
 import type { AuditRecord, ReadSettings } from "./files.js";
 
-/** A command-line mistake: reported with the usage exit code. */
+/**
+ * A command-line mistake: reported with the usage exit code.
+ *
+ * @example
+ * ```ts
+ * throw new UsageError('--limit "x": expected a whole number from 1');
+ * ```
+ */
 export class UsageError extends Error {
   /** @internal */
   constructor(message: string) {
@@ -33,7 +40,14 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${source}$`, "su");
 }
 
-/** One `--attr` test. */
+/**
+ * One `--attr` test (see {@link parseAttributeTest}).
+ *
+ * @example
+ * ```ts
+ * const test: AttributeTest = { name: "ip", test: (value) => value === "192.0.2.7" };
+ * ```
+ */
 export interface AttributeTest {
   /** The attribute name, or its 1-based position (`#2`). */
   readonly name: string;
@@ -97,7 +111,14 @@ export function parseTimeBound(option: string, text: string, settings: ReadSetti
   throw new UsageError(`${option} "${text}": expected an ISO 8601 date or time (2026-11-17, 2026-11-17T10:30, 2026-11-17T10:30:00Z)${configured} or an age such as 2h or 7d`);
 }
 
-/** What a record is tested against. */
+/**
+ * What a record is tested against.
+ *
+ * @example
+ * ```ts
+ * const filter: RecordFilter = { events: [globToRegExp("ox.login")], attributes: [], since: undefined, until: undefined };
+ * ```
+ */
 export interface RecordFilter {
   /** Event id globs (any may match); empty: every event. */
   readonly events: readonly RegExp[];

@@ -8,7 +8,14 @@ import { isAbsolute, relative } from "node:path";
 import { escapeUnsafe } from "../sanitize/escape.js";
 import type { LocatedRecord } from "./files.js";
 
-/** The output formats. */
+/**
+ * The output formats (`raw`: the lines as written, for `tail`).
+ *
+ * @example
+ * ```ts
+ * const format: OutputFormat = process.stdout.isTTY ? "table" : "jsonl";
+ * ```
+ */
 export type OutputFormat = "table" | "jsonl" | "csv" | "raw";
 
 /**

@@ -76,9 +76,13 @@ interface QueryOptions {
 }
 
 /**
- * Reads the options shared by `query` and `tail`: properties, filters, time attribute.
+ * Reads the options shared by `query` and `tail`: the properties file and the filters.
  *
  * @throws UsageError for a bad command line; Error for an unreadable or invalid properties file.
+ * @example
+ * ```ts
+ * const { settings, filter } = readFilterOptions({ event: ["ox.login"], since: "2026-11-17" }, process.cwd(), Date.now());
+ * ```
  */
 export function readFilterOptions(values: {
   readonly properties?: string | undefined;

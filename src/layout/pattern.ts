@@ -128,6 +128,16 @@ export class PatternSyntaxError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Conversion words
 
+/**
+ * What a conversion word converts (aliases resolved), as {@link describePatternLayout} reports it.
+ *
+ * @example
+ * ```ts
+ * const kind: PatternWordKind = "sanitisedMessage";
+ * ```
+ */
+export type PatternWordKind = WordKind;
+
 type WordKind =
   | "date"
   | "level"
@@ -598,7 +608,7 @@ export type PatternPiece =
   | {
       readonly kind: "conversion";
       /** What the word converts (aliases resolved): "date", "message", "level", … or "group" for `%(…)`. */
-      readonly converts: WordKind | "group";
+      readonly converts: PatternWordKind | "group";
       /** The `{…}` options as written (unquoted, trimmed), empty without braces. */
       readonly options: readonly string[];
       /** The conversion has a format modifier (`%-5level`), so its width may be padded or cut. */
