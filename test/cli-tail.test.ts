@@ -1,8 +1,9 @@
 import test from "ava";
 import { spawn } from "node:child_process";
-import { appendFileSync, readdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 import type { CliIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
 import { buildFixture } from "./cli-fixture.js";
@@ -107,3 +108,30 @@ const followsRotations = test.macro(async (t, pollMs: number) => {
 // rotated in between are found by their inode and read in order).
 test("tail -f follows the active file across real rotations by a writer process: every record exactly once, in order", followsRotations, 15);
 test("tail -f catches up on several rotations between two looks", followsRotations, 400);
+
+test("tail -f knows a rotated file again once it is compressed, also after two rotations between looks", async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "audit.log");
+  writeFileSync(file, "a, n=1\n");
+  const run = capture(dir);
+  const done = main(["tail", "-f", "--poll", "300", "audit.log"], run.io);
+  t.true(await waitFor(() => run.out() === "a, n=1\n"));
+  // Between two looks: a record for the old file, two rotations, and both archives compressed.
+  appendFileSync(file, "a, n=2\n");
+  renameSync(file, `${file}.1`);
+  writeFileSync(file, "b, n=3\nb, n=4\n");
+  renameSync(`${file}.1`, `${file}.2`);
+  renameSync(file, `${file}.1`);
+  writeFileSync(file, "c, n=5\n");
+  for (const n of [1, 2]) {
+    writeFileSync(`${file}.${n}.gz`, gzipSync(readFileSync(`${file}.${n}`)));
+    unlinkSync(`${file}.${n}`);
+  }
+  t.true(await waitFor(() => run.out().endsWith("c, n=5\n")));
+  appendFileSync(file, "c, n=6\n");
+  t.true(await waitFor(() => run.out().endsWith("c, n=6\n")));
+  run.abort();
+  t.is(await done, 0);
+  t.is(run.out(), "a, n=1\na, n=2\nb, n=3\nb, n=4\nc, n=5\nc, n=6\n");
+  t.is(run.err(), "");
+});

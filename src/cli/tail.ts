@@ -6,15 +6,17 @@
  * read to its end, then its path is looked at. When the path names another file (the writer
  * renamed the file to `.1` and created a new one), the old file is read to its end through the
  * descriptor still open, the files rotated since are found by their inode among `.1`, `.2`, …
- * and read in order (so several rotations between two looks lose nothing), and the new active
+ * (or, once compressed to `.N.gz`, by their size and first bytes) and read in order (so several
+ * rotations between two looks lose nothing), and the new active
  * file is followed from its start. A file that shrinks in place was truncated and is read again
  * from its start. A last line without a line break is held until it is complete.
  *
  * @module
  */
-import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { gunzipSync } from "node:zlib";
 import { createLineDecoder, findAuditLogs, readAuditLines, type AuditFile, type LineDecoder, type LocatedRecord } from "./files.js";
 import { matches, UsageError, type RecordFilter } from "./filters.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
@@ -137,7 +139,12 @@ interface OpenFile {
   position: number;
   lineNumber: number;
   readonly splitter: LineSplitter;
+  /** Its first bytes (up to {@link HEAD}), to know it again once it is compressed. */
+  head: Buffer;
 }
+
+/** How many leading bytes identify a file that was compressed after rotation. */
+const HEAD = 4096;
 
 function openFile(path: string): OpenFile | undefined {
   let fd: number;
@@ -147,7 +154,7 @@ function openFile(path: string): OpenFile | undefined {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
-  return { fd, ino: fstatSync(fd).ino, path, position: 0, lineNumber: 0, splitter: new LineSplitter() };
+  return { fd, ino: fstatSync(fd).ino, path, position: 0, lineNumber: 0, splitter: new LineSplitter(), head: Buffer.alloc(0) };
 }
 
 const CHUNK = 64 * 1024;
@@ -159,6 +166,7 @@ function drain(file: OpenFile): Array<{ text: string; lineNumber: number }> {
   for (;;) {
     const n = readSync(file.fd, buffer, 0, CHUNK, file.position);
     if (n === 0) break;
+    if (file.position < HEAD) file.head = Buffer.concat([file.head, buffer.subarray(0, Math.min(n, HEAD - file.position))]);
     file.position += n;
     for (const text of file.splitter.push(buffer.subarray(0, n))) out.push({ text, lineNumber: ++file.lineNumber });
   }
@@ -259,16 +267,38 @@ async function lastRecords(
   return result;
 }
 
+/** An archive rotated since the followed file, already read into memory (it was compressed). */
+interface ReadArchive {
+  readonly path: string;
+  readonly data: Buffer;
+}
+
+/** The file the writer let go of: its inode, and its size and first bytes to know it once compressed. */
+interface OldFile {
+  readonly ino: number;
+  readonly size: number;
+  readonly head: Buffer;
+}
+
+function gunzipOrUndefined(path: string): Buffer | undefined {
+  try {
+    return gunzipSync(readFileSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * After the followed file's path came to name another file: the files to read next, oldest
  * first (the archives written since, then the new active file, which is followed), or
- * "wait" while a rotation is still under way, or "lost" when the old file is gone from the
- * archives (deleted or compressed) so archives in between may have been missed.
+ * "wait" while a rotation (or a compression) seems to be under way, or "lost" when the old file
+ * cannot be found among the archives (then archives in between may have been missed). An
+ * archive compressed since (`.N.gz`) is known again by its size and first bytes.
  */
-function successors(path: string, oldIno: number): OpenFile[] | "wait" | "lost" {
-  const found: OpenFile[] = [];
+function successors(path: string, old: OldFile): Array<OpenFile | ReadArchive> | "wait" | "lost" {
+  const found: Array<OpenFile | ReadArchive> = [];
   const seen = new Set<number>();
-  const close = (): void => found.forEach((f) => closeSync(f.fd));
+  const close = (): void => found.forEach((f) => "fd" in f && closeSync(f.fd));
   // Upward from the active file: files move upward as they are rotated, so none is missed.
   for (let i = 0; ; i++) {
     const name = i === 0 ? path : `${path}.${i}`;
@@ -278,10 +308,16 @@ function successors(path: string, oldIno: number): OpenFile[] | "wait" | "lost" 
         close();
         return "wait";
       }
-      break;
+      const data = gunzipOrUndefined(`${name}.gz`);
+      if (data === undefined) break;
+      if (data.length === old.size && data.subarray(0, old.head.length).equals(old.head)) return found.reverse();
+      found.push({ path: `${name}.gz`, data });
+      continue;
     }
-    if (file.ino === oldIno) {
+    if (file.ino === old.ino) {
       closeSync(file.fd);
+      // The active file itself is the old one again: nothing to switch to yet.
+      if (i === 0) return "wait";
       return found.reverse();
     }
     if (seen.has(file.ino)) {
@@ -291,14 +327,12 @@ function successors(path: string, oldIno: number): OpenFile[] | "wait" | "lost" 
     seen.add(file.ino);
     found.push(file);
   }
-  const aside = statOrUndefined(`${path}.rotating`);
-  if (aside?.ino === oldIno) {
-    close();
-    return "wait";
-  }
   close();
-  return "lost";
+  return statOrUndefined(`${path}.rotating`)?.ino === old.ino ? "wait" : "lost";
 }
+
+/** How many looks in a row may fail to find the old file before tail says records may be missing. */
+const LOST_AFTER = 8;
 
 /** The `tail` command. */
 export const tailCommand: CliCommand = {
@@ -330,6 +364,7 @@ export const tailCommand: CliCommand = {
         if (current !== undefined) closeSync(current.fd);
         return printer.unreadable > 0 ? EXIT.FINDINGS : EXIT.OK;
       }
+      let misses = 0;
       while (!io.signal.aborted) {
         if (current === undefined) {
           current = openFile(options.path);
@@ -343,11 +378,14 @@ export const tailCommand: CliCommand = {
         if (now !== undefined && now.ino !== current.ino) {
           // Rotated: what the writer put in the old file before it let go of it comes first.
           printer.emit(drain(current), current.path);
-          const next = successors(options.path, current.ino);
+          let next = successors(options.path, { ino: current.ino, size: current.position, head: current.head });
+          // A rotation or compression under way can hide the old file for a moment.
+          if (next === "lost" && ++misses < LOST_AFTER) next = "wait";
           if (next === "wait") {
             await sleep(options.pollMs, io.signal);
             continue;
           }
+          misses = 0;
           const rest = current.splitter.takeRest();
           if (rest !== "") {
             io.err(`${displayPath(current.path, io.cwd)}:${current.lineNumber + 1}: the file was rotated with a last line without a line break\n`);
@@ -355,15 +393,20 @@ export const tailCommand: CliCommand = {
           }
           closeSync(current.fd);
           if (next === "lost") {
-            io.err(`slf4ts-audit tail: ${displayPath(options.path, io.cwd)} was rotated more than once and the old file is gone from the archives; records of the archives in between may be missing\n`);
+            io.err(`slf4ts-audit tail: the rotated ${displayPath(options.path, io.cwd)} is gone from the archives; records of archives rotated in between may be missing\n`);
             current = openFile(options.path);
             continue;
           }
           // The archives written since, in order, then the new active file.
           const last = next.pop() as OpenFile;
           for (const file of next) {
-            printer.emit(drain(file), file.path);
-            closeSync(file.fd);
+            if ("fd" in file) {
+              printer.emit(drain(file), file.path);
+              closeSync(file.fd);
+            } else {
+              const splitter = new LineSplitter();
+              printer.emit(splitter.push(file.data).map((text, i) => ({ text, lineNumber: i + 1 })), file.path);
+            }
           }
           current = last;
           continue;
