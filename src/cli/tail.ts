@@ -267,6 +267,9 @@ async function lastRecords(
   return result;
 }
 
+/** The most rotations between two looks that tail catches up on. */
+const MAX_CATCH_UP = 64;
+
 /** An archive rotated since the followed file, already read into memory (it was compressed). */
 interface ReadArchive {
   readonly path: string;
@@ -300,7 +303,8 @@ function successors(path: string, old: OldFile): Array<OpenFile | ReadArchive> |
   const seen = new Set<number>();
   const close = (): void => found.forEach((f) => "fd" in f && closeSync(f.fd));
   // Upward from the active file: files move upward as they are rotated, so none is missed.
-  for (let i = 0; ; i++) {
+  // More than MAX_CATCH_UP rotations between two looks is not looked for (each .gz is read).
+  for (let i = 0; i <= MAX_CATCH_UP; i++) {
     const name = i === 0 ? path : `${path}.${i}`;
     const file = openFile(name);
     if (file === undefined) {
