@@ -128,6 +128,16 @@ export class PatternSyntaxError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Conversion words
 
+/**
+ * What a conversion word converts (aliases resolved), as {@link describePatternLayout} reports it.
+ *
+ * @example
+ * ```ts
+ * const kind: PatternWordKind = "sanitisedMessage";
+ * ```
+ */
+export type PatternWordKind = WordKind;
+
 type WordKind =
   | "date"
   | "level"
@@ -582,6 +592,56 @@ export function compilePatternLayout(pattern: string, options: PatternLayoutOpti
   };
   const part = compileSequence(nodes, context);
   return typeof part === "string" ? () => part : part;
+}
+
+/**
+ * One piece of a parsed pattern, as {@link describePatternLayout} returns it: literal text, or a
+ * conversion with its kind, options, whether it has a format modifier and its sub-pattern.
+ *
+ * @example
+ * ```ts
+ * const piece: PatternPiece = { kind: "literal", text: " - " };
+ * ```
+ */
+export type PatternPiece =
+  | { readonly kind: "literal"; readonly text: string }
+  | {
+      readonly kind: "conversion";
+      /** What the word converts (aliases resolved): "date", "message", "level", … or "group" for `%(…)`. */
+      readonly converts: PatternWordKind | "group";
+      /** The `{…}` options as written (unquoted, trimmed), empty without braces. */
+      readonly options: readonly string[];
+      /** The conversion has a format modifier (`%-5level`), so its width may be padded or cut. */
+      readonly formatted: boolean;
+      /** The sub-pattern of a composite or group, empty otherwise. */
+      readonly children: readonly PatternPiece[];
+    };
+
+/**
+ * Parses a pattern (the same grammar and errors as {@link compilePatternLayout}) into its pieces
+ * without compiling it, for readers that need to take a rendered line apart again (the
+ * `slf4ts-audit query` command finds the message and the `%d` of each line with it).
+ *
+ * @throws PatternSyntaxError for anything that is not a valid pattern.
+ * @example
+ * ```ts
+ * describePatternLayout("%d{HH:mm} %msg%n");
+ * // [{ kind: "conversion", converts: "date", options: ["HH:mm"], formatted: false, children: [] },
+ * //  { kind: "literal", text: " " }, { kind: "conversion", converts: "message", … }, { kind: "conversion", converts: "newline", … }]
+ * ```
+ */
+export function describePatternLayout(pattern: string): readonly PatternPiece[] {
+  const toPiece = (node: PatternNode): PatternPiece =>
+    node.kind === "literal"
+      ? { kind: "literal", text: node.text }
+      : {
+          kind: "conversion",
+          converts: node.word === "" ? "group" : (WORDS.get(node.word) as WordKind),
+          options: (node.options ?? []).map((o) => o.value),
+          formatted: node.format !== undefined,
+          children: (node.children ?? []).map(toPiece),
+        };
+  return new PatternParser(pattern).parse().map(toPiece);
 }
 
 function compileSequence(nodes: readonly PatternNode[], context: CompileContext): Part {

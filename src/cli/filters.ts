@@ -1,0 +1,163 @@
+/**
+ * The record filters of `query` and `tail`: time range, event id globs and attribute tests.
+ *
+ * @module
+ */
+import type { JavaTimeZone } from "../layout/java-date.js";
+import { compileDateReader, parseIsoSpan, type TimeSpan } from "./dates.js";
+import type { AuditRecord, ReadSettings } from "./files.js";
+
+/**
+ * A command-line mistake: reported with the usage exit code.
+ *
+ * @example
+ * ```ts
+ * throw new UsageError('--limit "x": expected a whole number from 1');
+ * ```
+ */
+export class UsageError extends Error {
+  /** @internal */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/**
+ * A glob over event ids (`*` any run of characters, `?` one character, everything else
+ * literal) as an anchored regular expression.
+ *
+ * @example
+ * ```ts
+ * globToRegExp("ox.log*").test("ox.login"); // true
+ * ```
+ */
+export function globToRegExp(glob: string): RegExp {
+  let source = "";
+  for (const c of glob) {
+    source += c === "*" ? ".*" : c === "?" ? "." : c.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
+  }
+  return new RegExp(`^${source}$`, "su");
+}
+
+/**
+ * One `--attr` test (see {@link parseAttributeTest}).
+ *
+ * @example
+ * ```ts
+ * const test: AttributeTest = { name: "ip", test: (value) => value === "192.0.2.7" };
+ * ```
+ */
+export interface AttributeTest {
+  /** The attribute name, or its 1-based position (`#2`). */
+  readonly name: string;
+  /** Exact value (`=`) or regular expression searched in the value (`~`). */
+  readonly test: (value: string) => boolean;
+}
+
+/**
+ * Reads `name=value` (the value exactly) or `name~regex` (a JavaScript regular expression
+ * searched in the value; anchor it with `^…$` for a whole match). The name ends at the first
+ * `=` or `~`; `#N` names the N-th attribute (for files written without names).
+ *
+ * @throws UsageError for a test without `=`/`~` or with an invalid regular expression.
+ * @example
+ * ```ts
+ * parseAttributeTest("ip~^192\\.0\\.2\\.").test("192.0.2.7"); // true
+ * ```
+ */
+export function parseAttributeTest(text: string): AttributeTest {
+  const at = text.search(/[=~]/);
+  if (at <= 0) throw new UsageError(`--attr "${text}": expected name=value or name~regex`);
+  const name = text.slice(0, at);
+  const rest = text.slice(at + 1);
+  if (text.charAt(at) === "=") return { name, test: (value) => value === rest };
+  let regex: RegExp;
+  try {
+    regex = new RegExp(rest, "u");
+  } catch (error) {
+    throw new UsageError(`--attr "${text}": invalid regular expression (${(error as Error).message})`);
+  }
+  return { name, test: (value) => regex.test(value) };
+}
+
+const AGE = /^(\d{1,9})(s|m|h|d|w)$/;
+const AGE_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * Reads a `--since`/`--until` value: ISO 8601 (`2026-11-17`, `2026-11-17T10:30`,
+ * `2026-11-17T10:30:00Z`; without an offset in `zone`), a time written in `date.pattern`, or an
+ * age (`90m`, `2h`, `7d`, `1w`: that long before `now`). The span covers the precision given.
+ *
+ * @throws UsageError when the text is none of these.
+ * @example
+ * ```ts
+ * parseTimeBound("--since", "2026-11-17", settings, zone, Date.now()).start;
+ * ```
+ */
+export function parseTimeBound(option: string, text: string, settings: ReadSettings, zone: JavaTimeZone, now: number): TimeSpan {
+  const age = AGE.exec(text.trim());
+  if (age !== null) {
+    const at = now - Number(age[1]) * (AGE_MS[age[2] as string] as number);
+    return { start: at, end: at };
+  }
+  const iso = parseIsoSpan(text, zone);
+  if (iso !== undefined) return iso;
+  if (settings.datePattern !== "") {
+    const at = compileDateReader(settings.datePattern, settings.dateLocale, zone).parse(text);
+    if (at !== undefined) return { start: at, end: at };
+  }
+  const configured = settings.datePattern === "" ? "" : `, a time as date.pattern writes it ("${settings.datePattern}")`;
+  throw new UsageError(`${option} "${text}": expected an ISO 8601 date or time (2026-11-17, 2026-11-17T10:30, 2026-11-17T10:30:00Z)${configured} or an age such as 2h or 7d`);
+}
+
+/**
+ * What a record is tested against.
+ *
+ * @example
+ * ```ts
+ * const filter: RecordFilter = { events: [globToRegExp("ox.login")], attributes: [], since: undefined, until: undefined };
+ * ```
+ */
+export interface RecordFilter {
+  /** Event id globs (any may match); empty: every event. */
+  readonly events: readonly RegExp[];
+  /** Attribute tests (all must match). */
+  readonly attributes: readonly AttributeTest[];
+  /** The first millisecond included, if any. */
+  readonly since: number | undefined;
+  /** The last millisecond included, if any. */
+  readonly until: number | undefined;
+}
+
+/**
+ * Whether a record passes a filter. A record without a time never passes a time bound. An
+ * attribute test passes when any attribute of that name (or at that position) passes it; a
+ * null value passes no test.
+ *
+ * @example
+ * ```ts
+ * matches(record, { events: [globToRegExp("ox.*")], attributes: [], since: undefined, until: undefined });
+ * ```
+ */
+export function matches(record: AuditRecord, filter: RecordFilter): boolean {
+  if (filter.events.length > 0 && !filter.events.some((glob) => glob.test(record.event))) return false;
+  if (filter.since !== undefined || filter.until !== undefined) {
+    const time = record.time;
+    if (time === undefined) return false;
+    if (filter.since !== undefined && time < filter.since) return false;
+    if (filter.until !== undefined && time > filter.until) return false;
+  }
+  for (const test of filter.attributes) {
+    const position = /^#[1-9][0-9]*$/.test(test.name) ? Number(test.name.slice(1)) : undefined;
+    const ok =
+      position !== undefined
+        ? (() => {
+            const value = record.attributes[position - 1]?.[1];
+            return value !== undefined && value !== null && test.test(value);
+          })()
+        : record.attributes.some(([name, value]) => name === test.name && value !== null && test.test(value));
+    if (!ok) return false;
+  }
+  return true;
+}

@@ -1,0 +1,163 @@
+/**
+ * How `query` and `tail` print records: JSON lines and CSV for tools, an aligned table for
+ * people. Every format says which file and line a record came from.
+ *
+ * @module
+ */
+import { isAbsolute, relative } from "node:path";
+import { escapeUnsafe } from "../sanitize/escape.js";
+import type { LocatedRecord } from "./files.js";
+
+/**
+ * The output formats (`raw`: the lines as written, for `tail`).
+ *
+ * @example
+ * ```ts
+ * const format: OutputFormat = process.stdout.isTTY ? "table" : "jsonl";
+ * ```
+ */
+export type OutputFormat = "table" | "jsonl" | "csv" | "raw";
+
+/**
+ * A path as shown to the user: relative to the working folder when it is inside it, else absolute.
+ *
+ * @example
+ * ```ts
+ * displayPath("/var/log/app/audit.log", "/var/log"); // "app/audit.log"
+ * ```
+ */
+export function displayPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
+/**
+ * An instant as ISO 8601 in UTC, with milliseconds only when there are some.
+ *
+ * @example
+ * ```ts
+ * isoTime(Date.UTC(2016, 5, 10, 10, 31, 10)); // "2016-06-10T10:31:10Z"
+ * ```
+ */
+export function isoTime(epochMillis: number): string {
+  return new Date(epochMillis).toISOString().replace(".000Z", "Z");
+}
+
+/**
+ * One record as a line of JSON: `{"file", "line", "time", "event", "attributes"}`, the
+ * attributes an ordered array of `{"name", "value"}` (jq's `from_entries` turns it into an
+ * object), `name` null when names are not written, `value` null for a null value, `time` null
+ * when the record has none.
+ *
+ * @example
+ * ```ts
+ * jsonLine(record, "audit.log");
+ * // '{"file":"audit.log","line":1,"time":"2016-06-10T10:31:10Z","event":"ox.login","attributes":[{"name":"login","value":"thorben"}]}\n'
+ * ```
+ */
+export function jsonLine(record: LocatedRecord, file: string): string {
+  return (
+    JSON.stringify({
+      file,
+      line: record.lineNumber,
+      time: record.time === undefined ? null : isoTime(record.time),
+      event: record.event,
+      attributes: record.attributes.map(([name, value]) => ({ name: name ?? null, value })),
+    }) + "\n"
+  );
+}
+
+/** The column key of each attribute of a record: its name (or `#position`), `name#2` for a repeated name. */
+function columnKeys(record: LocatedRecord): string[] {
+  const seen = new Map<string, number>();
+  return record.attributes.map(([name], index) => {
+    const base = name ?? `#${index + 1}`;
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return n === 1 ? base : `${base}#${n}`;
+  });
+}
+
+/** The attribute columns of a set of records, in the order they first appear. */
+function attributeColumns(records: readonly LocatedRecord[]): string[] {
+  const columns = new Set<string>();
+  for (const record of records) for (const key of columnKeys(record)) columns.add(key);
+  return [...columns];
+}
+
+function csvField(value: string | null | undefined): string {
+  // PostgreSQL's convention: null (and a missing attribute) is an empty unquoted field, an
+  // empty string is "".
+  if (value === null || value === undefined) return "";
+  return value === "" || /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/**
+ * Records as CSV (RFC 4180: CRLF line ends, fields with `"`, `,`, CR or LF quoted, `"` doubled):
+ * a header `file,line,time,event` and one column per attribute name (in the order names first
+ * appear; a repeated name gets `name#2`; without names `#1`, `#2`, …). A null value and a
+ * missing attribute are empty fields, an empty string is `""`.
+ *
+ * @example
+ * ```ts
+ * csv([record], () => "audit.log"); // "file,line,time,event,login\r\naudit.log,1,2016-06-10T10:31:10Z,ox.login,thorben\r\n"
+ * ```
+ */
+export function csv(records: readonly LocatedRecord[], fileOf: (record: LocatedRecord) => string): string {
+  const columns = attributeColumns(records);
+  let out = ["file", "line", "time", "event", ...columns].map(csvField).join(",") + "\r\n";
+  for (const record of records) {
+    const keys = columnKeys(record);
+    const values = new Map<string, string | null>();
+    keys.forEach((key, i) => values.set(key, (record.attributes[i] as readonly [string | undefined, string | null])[1]));
+    const row = [fileOf(record), String(record.lineNumber), record.time === undefined ? null : isoTime(record.time), record.event, ...columns.map((c) => values.get(c))];
+    out += row.map(csvField).join(",") + "\r\n";
+  }
+  return out;
+}
+
+/** The widest a table cell gets before it is cut with `…`. */
+export const TABLE_CELL_MAX = 60;
+
+/** A value made safe for a terminal: control, line-separator and bidi characters escaped; null shown as `(null)`. */
+function cell(value: string | null | undefined): string {
+  if (value === undefined) return "";
+  if (value === null) return "(null)";
+  const safe = escapeUnsafe(value);
+  const chars = [...safe];
+  return chars.length > TABLE_CELL_MAX ? chars.slice(0, TABLE_CELL_MAX - 1).join("") + "…" : safe;
+}
+
+function width(text: string): number {
+  return [...text].length;
+}
+
+/**
+ * Records as an aligned table for people: `TIME`, `EVENT`, one column per attribute (as in
+ * {@link csv}) and `SOURCE` (file:line). Values are made safe for a terminal (control and bidi
+ * characters escaped as `\n`, `\u001B`, …), null is `(null)`, long values are cut at
+ * {@link TABLE_CELL_MAX} characters with `…`; JSON lines or CSV have the exact values.
+ *
+ * @example
+ * ```ts
+ * table([record], () => "audit.log");
+ * // "TIME                  EVENT     login    SOURCE\n2016-06-10T10:31:10Z  ox.login  thorben  audit.log:1\n"
+ * ```
+ */
+export function table(records: readonly LocatedRecord[], fileOf: (record: LocatedRecord) => string): string {
+  const columns = attributeColumns(records);
+  const header = ["TIME", "EVENT", ...columns.map((c) => cell(c)), "SOURCE"];
+  const rows = records.map((record) => {
+    const keys = columnKeys(record);
+    const values = new Map<string, string | null>();
+    keys.forEach((key, i) => values.set(key, (record.attributes[i] as readonly [string | undefined, string | null])[1]));
+    return [record.time === undefined ? "" : isoTime(record.time), cell(record.event), ...columns.map((c) => cell(values.get(c))), `${fileOf(record)}:${record.lineNumber}`];
+  });
+  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] as string))));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat((widths[i] as number) - width(c))))
+      .join("  ")
+      .trimEnd() + "\n";
+  return line(header) + rows.map(line).join("");
+}
