@@ -236,6 +236,8 @@ export class AuditLogServiceImpl {
    */
   async flush(): Promise<void> {
     this.pipeline.buffer?.drain();
+    // Archives waiting to be compressed are compressed (or have failed and were reported).
+    await this.pipeline.writer?.compressionIdle();
   }
 
   /**
@@ -246,6 +248,8 @@ export class AuditLogServiceImpl {
     this.stopWatching?.();
     this.stopWatching = undefined;
     if (this.stabilityTimer !== undefined) clearTimeout(this.stabilityTimer);
+    // An archive being compressed is finished (one at most); any other waits for the next start.
+    await this.pipeline.writer?.finishCompression();
     this.retire(this.pipeline);
     this.pipeline = DISABLED;
     this.pendingEnvironment = false;
@@ -527,7 +531,14 @@ export class AuditLogServiceImpl {
     let buffer: RetryBuffer | undefined;
     let logger: Logger | undefined;
     if (config.enabled && config.file !== undefined) {
-      const policy = { maxSize: config.file.maxSize, maxArchives: config.file.maxArchives, fsync: config.fsync, shared: config.multiprocess };
+      const policy = {
+        maxSize: config.file.maxSize,
+        maxArchives: config.file.maxArchives,
+        fsync: config.fsync,
+        shared: config.multiprocess,
+        compress: config.file.compress,
+        maxAgeDays: config.file.maxAgeDays,
+      };
       const sameBatching = old.config?.batchDelayMs === config.batchDelayMs;
       if (old.writer !== undefined && old.buffer !== undefined && old.writer.path === config.file.location && sameBatching) {
         writer = old.writer;
@@ -664,6 +675,8 @@ export class AuditLogServiceImpl {
   /** @internal The last synchronous attempt at process exit. */
   drainForExit(): void {
     const { buffer, writer } = this.pipeline;
+    // No half-written compression is left behind (it would be deleted at the next start anyway).
+    writer?.abortCompression();
     if (buffer === undefined || buffer.size === 0) return;
     if (!buffer.drain()) {
       process.stderr.write(`SLF4TS ERROR [RECORDS_DROPPED] ${buffer.size} audit record(s) could not be written to ${writer?.path ?? "the audit file"} before exit\n`);
@@ -672,6 +685,14 @@ export class AuditLogServiceImpl {
 
   private onWriterFailure(failure: WriterFailure): void {
     this.counters.errors++;
+    if (failure.operation === "compress") {
+      StatusChannel.report("COMPRESS_FAILED", Level.ERROR, `could not compress the archive ${failure.path} (${errorCode(failure.error)}: ${failure.error.message}); it stays uncompressed and compression is tried again in a minute`);
+      return;
+    }
+    if (failure.operation === "expire") {
+      StatusChannel.report("EXPIRE_FAILED", Level.ERROR, `could not delete ${failure.path}, older than file.maxAge (${errorCode(failure.error)}: ${failure.error.message})`);
+      return;
+    }
     if (failure.operation === "rotate") {
       StatusChannel.report("ROTATE_FAILED", Level.ERROR, `could not rotate ${failure.path} (${errorCode(failure.error)}: ${failure.error.message}); appending to the active file`);
       return;
