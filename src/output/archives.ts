@@ -162,9 +162,14 @@ export class ArchiveKeeper {
     });
   }
 
-  /** Lets maintenance run again after {@link stop} (the file was opened again). */
+  /**
+   * Lets maintenance run again after {@link stop} (the file was opened again): a new start,
+   * which looks for left-overs again and retries a failed compression at once.
+   */
   start(): void {
     this.stopped = false;
+    this.startDone = false;
+    this.blockedUntil = 0;
   }
 
   /** A rotation moved every archive up by one: so did the one being compressed. */
@@ -398,6 +403,8 @@ export class ArchiveKeeper {
         tmpPath = `${this.path}.inode-${stat.ino}.gz.tmp`;
         // Exclusive: two processes never write one temporary file.
         tmpFd = this.fs.openSync(tmpPath, TMP_FLAGS, stat.mode & 0o7777);
+        // The archive's permissions, whatever the umask.
+        this.fs.fchmodSync(tmpFd, stat.mode & 0o7777);
         this.run1(index, stat, sourceFd, tmpPath, tmpFd);
         return;
       } catch (error) {
