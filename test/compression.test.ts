@@ -1,10 +1,14 @@
 import test, { type ExecutionContext } from "ava";
-import { chmodSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { createAuditLogService } from "../src/index.js";
+import { createAuditLogService, parseAuditLine } from "../src/index.js";
 import { NODE_FILE_SYSTEM, RollingFileWriter, type RotationPolicy, type WriterFailure, type WriterFileSystem } from "../src/output/rolling-file.js";
-import { captureStatus, listDir, P, readLines, tempDir } from "./helpers.js";
+import { captureStatus, listDir, P, readLines, tempDir, waitFor } from "./helpers.js";
 
 const line = (i: number): string => `record-${String(i).padStart(4, "0")}\n`; // 12 bytes
 const records = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, k) => `record-${String(from + k).padStart(4, "0")}`);
@@ -326,4 +330,136 @@ test("file.compress and file.maxAge are validated with key, value, line and what
   writeFileSync(file, [`${P}enabled=true`, `${P}file.location=audit.log`, `${P}file.compress=TRUE`, `${P}file.maxAge=30`].join("\n") + "\n");
   await t.notThrowsAsync(audit.configure({ propertiesFile: file, watch: false }));
   t.is(audit.stats().mode, "dedicated");
+});
+
+const compressChild = fileURLToPath(new URL("./fixtures/compress-child.js", import.meta.url));
+const seqOf = (line: string): number => Number(parseAuditLine(line, { delimiter: "|", includeAttributeNames: true }).attributes[0]?.[1]);
+
+test("SIGKILL during rotations and compressions: every .gz is complete, nothing lost; the next start cleans up and compresses the rest", async (t) => {
+  const dir = tempDir(t);
+  const logs = join(dir, "logs");
+  const props = join(dir, "audit.properties");
+  writeFileSync(props, [`${P}enabled=true`, `${P}delimiter="|"`, `${P}file.location=logs/audit.log`, `${P}file.size=64KB`, `${P}file.count=1000`, `${P}file.compress=true`].join("\n") + "\n");
+  const child = spawn(process.execPath, [compressChild, props], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+  // Kill it while a compression is under way (a temporary file exists) and several are done.
+  const busy = await waitFor(() => {
+    const names = readdirSync(logs);
+    return names.filter((n) => n.endsWith(".gz")).length >= 5 && names.some((n) => n.endsWith(".gz.tmp"));
+  }, 30_000);
+  child.kill("SIGKILL");
+  t.is(await exited, "SIGKILL", stderr);
+  t.true(busy, "the child rotated and compressed");
+
+  const names = readdirSync(logs);
+  // What counts as an archive is whole: every .gz decompresses completely.
+  for (const name of names.filter((n) => n.endsWith(".gz"))) t.notThrows(() => gunzipSync(readFileSync(join(logs, name))), name);
+  const seqs = allLines(logs).map(seqOf);
+  // A number with both kinds (a kill between the rename and the deletion) would repeat records; the next start resolves it.
+  const unique = [...new Set(seqs)].sort((a, b) => a - b);
+  t.deepEqual(unique, Array.from({ length: unique.length }, (_, i) => i), "no record lost");
+
+  // The next start: the left-over temporary file goes, every archive is compressed, once.
+  const restart = createAuditLogService();
+  await restart.configure({ propertiesFile: props, watch: false });
+  await restart.flush();
+  await restart.shutdown();
+  const after = readdirSync(logs).sort();
+  t.false(after.some((n) => n.endsWith(".tmp")), after.join(" "));
+  const archives = after.filter((n) => n !== "audit.log");
+  t.true(archives.every((n) => /^audit\.log\.\d+\.gz$/.test(n)), archives.join(" "));
+  const numbers = archives.map((n) => Number(n.split(".")[2])).sort((a, b) => a - b);
+  t.deepEqual(numbers, Array.from({ length: numbers.length }, (_, i) => i + 1));
+  const final = allLines(logs).map(seqOf);
+  t.deepEqual(final, Array.from({ length: final.length }, (_, i) => i), "every record exactly once, in order");
+  t.is(final.length, unique.length);
+});
+
+const clusterWriter = fileURLToPath(new URL("./fixtures/cluster-writer.js", import.meta.url));
+
+function runWriter(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [clusterWriter, ...args], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, SLF4TS_TEST_YIELD: "100" } });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => resolve({ code, stderr }));
+  });
+}
+
+test("4 processes sharing a file with compression: each archive compressed once, every record once and in order", async (t) => {
+  const dir = tempDir(t);
+  const logs = join(dir, "logs");
+  const props = join(dir, "audit.properties");
+  writeFileSync(
+    props,
+    [`${P}enabled=true`, `${P}delimiter="|"`, `${P}file.location=logs/audit.log`, `${P}file.size=64KB`, `${P}file.count=1000`, `${P}file.multiprocess=true`, `${P}file.compress=true`].join("\n") + "\n",
+  );
+  const results = await Promise.all(Array.from({ length: 4 }, (_, i) => runWriter([props, "1", "20000", "process", String(i)])));
+  for (const result of results) t.is(result.code, 0, result.stderr);
+  const check = (): void => {
+    const names = readdirSync(logs).sort();
+    t.false(names.includes("audit.log.lock"));
+    t.false(names.some((n) => n.endsWith(".tmp")), "every process finished or removed its compression");
+    const numbers = names.filter((n) => n !== "audit.log").map((n) => Number(n.split(".")[2]));
+    t.deepEqual(numbers.sort((a, b) => a - b), Array.from({ length: numbers.length }, (_, i) => i + 1), "one file per number");
+    const last = new Map<string, number>();
+    let total = 0;
+    for (const line of allLines(logs)) {
+      const parsed = parseAuditLine(line, { delimiter: "|", includeAttributeNames: true });
+      const w = parsed.attributes[0]?.[1] as string;
+      const seq = Number(parsed.attributes[1]?.[1]);
+      if (seq !== (last.get(w) ?? -1) + 1) t.fail(`worker ${w}: ${seq} after ${last.get(w) ?? -1}`);
+      last.set(w, seq);
+      total++;
+    }
+    t.is(total, 80_000);
+  };
+  check();
+  t.true(readdirSync(logs).some((n) => n.endsWith(".gz")), "the processes compressed archives");
+  // Archives left uncompressed when the processes ended are compressed by the next one to start.
+  const next = createAuditLogService();
+  await next.configure({ properties: { [`${P}enabled`]: "true", [`${P}file.location`]: join(logs, "audit.log"), [`${P}file.multiprocess`]: "true", [`${P}file.compress`]: "true" }, watch: false });
+  t.true(await waitFor(() => readdirSync(logs).every((n) => n === "audit.log" || n.endsWith(".gz")), 20_000), readdirSync(logs).join(" "));
+  await next.flush();
+  await next.shutdown();
+  check();
+});
+
+test.serial("a real full disk (a small tmpfs) while compressing: COMPRESS_FAILED, the archive stays uncompressed, no temporary file, records go on", async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.fail("this test mounts a tmpfs and needs root, as CI has");
+    return;
+  }
+  const events = captureStatus(t);
+  const dir = mkdtempSync(join(tmpdir(), "slf4ts-tmpfs-"));
+  execFileSync("mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", dir]);
+  t.teardown(() => {
+    try {
+      execFileSync("umount", [dir]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  const path = join(dir, "audit.log");
+  const audit = createAuditLogService();
+  t.teardown(() => audit.shutdown());
+  await audit.configure({
+    properties: { [`${P}enabled`]: "true", [`${P}delimiter`]: '"|"', [`${P}file.location`]: path, [`${P}file.size`]: "300KB", [`${P}file.compress`]: "true" },
+    watch: false,
+  });
+  // Random text compresses to about three quarters: the .gz of a 300 KB archive does not fit in what is left.
+  const payload = (): string => randomBytes(600).toString("base64");
+  let i = 0;
+  for (; i < 400; i++) t.notThrows(() => audit.log("ev", { seq: i, payload: payload() }));
+  await audit.flush();
+  t.deepEqual(listDir(dir), ["audit.log", "audit.log.1"]);
+  const failed = events.filter((e) => e.code === "COMPRESS_FAILED");
+  t.is(failed.length, 1);
+  t.regex(failed[0]?.message ?? "", /\.gz\.tmp \(ENOSPC: /);
+  for (; i < 420; i++) audit.log("ev", { seq: i, payload: payload() });
+  await audit.flush();
+  t.deepEqual(allLines(dir).map(seqOf), Array.from({ length: 420 }, (_, k) => k));
+  t.is(audit.stats().written, 420);
 });

@@ -129,6 +129,8 @@ export class ArchiveKeeper {
   private job: Job | undefined;
   private scheduled = false;
   private timer: NodeJS.Timeout | undefined;
+  // The timer is a short wait (an archive settling, the lock busy) that idle() waits for, not the delay after a failure.
+  private timerPending = false;
   private stopped = false;
   private startDone = false;
   private blockedUntil = 0;
@@ -180,6 +182,8 @@ export class ArchiveKeeper {
   /** Resolves once no compression runs and none is about to start (waits for retries no longer than their delay). */
   idle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
+    // Someone waits for it: the short wait must keep the process alive meanwhile.
+    this.timer?.ref();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -220,7 +224,7 @@ export class ArchiveKeeper {
   }
 
   private isIdle(): boolean {
-    return this.job === undefined && !this.scheduled;
+    return this.job === undefined && !this.scheduled && !(this.timer !== undefined && this.timerPending);
   }
 
   private notifyIfIdle(): void {
@@ -228,14 +232,17 @@ export class ArchiveKeeper {
     for (const resolve of this.waiters.splice(0)) resolve();
   }
 
-  private retryIn(ms: number): void {
+  private retryIn(ms: number, pending = true): void {
     if (this.stopped || this.timer !== undefined) return;
+    this.timerPending = pending;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.schedule();
+      this.notifyIfIdle();
     }, ms);
-    // A process whose work is done need not wait for it: the next start catches up.
-    this.timer.unref();
+    // A process whose work is done need not wait for it (the next start catches up), unless
+    // it asked to (idle()).
+    if (!pending || this.waiters.length === 0) this.timer.unref();
   }
 
   private list(): ArchiveListing | undefined {
@@ -285,7 +292,7 @@ export class ArchiveKeeper {
       if (maxAgeDays > 0) this.expire(listing.archives, maxAgeDays);
       if (compress && this.job === undefined && !this.stopped) {
         if (Date.now() >= this.blockedUntil) this.startCompression(listing.archives, claimed, policy);
-        else this.retryIn(this.blockedUntil - Date.now());
+        else this.retryIn(this.blockedUntil - Date.now(), false);
       }
     } finally {
       release?.();
