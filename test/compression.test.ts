@@ -463,3 +463,25 @@ test.serial("a real full disk (a small tmpfs) while compressing: COMPRESS_FAILED
   t.deepEqual(allLines(dir).map(seqOf), Array.from({ length: 420 }, (_, k) => k));
   t.is(audit.stats().written, 420);
 });
+
+test("an edit of the watched properties file turns compression and the age limit on (both are in the fingerprint)", async (t) => {
+  captureStatus(t);
+  const dir = tempDir(t);
+  const props = join(dir, "audit.properties");
+  const write = (extra: string[]): void =>
+    writeFileSync(props, [`${P}enabled=true`, `${P}delimiter="|"`, `${P}file.location=audit.log`, `${P}file.size=20`, ...extra].join("\n") + "\n");
+  write([]);
+  const audit = createAuditLogService();
+  t.teardown(() => audit.shutdown());
+  await audit.configure({ propertiesFile: props, pollIntervalMs: 50 });
+  for (let i = 0; i < 6; i++) audit.log("ev", { i: String(i).padStart(2, "0") }); // 2 per file
+  t.deepEqual(listDir(dir).filter((n) => n.startsWith("audit.log")), ["audit.log", "audit.log.1", "audit.log.2"]);
+  write([`${P}file.compress=true`]);
+  t.true(await waitFor(() => listDir(dir).includes("audit.log.2.gz") && listDir(dir).includes("audit.log.1.gz")), listDir(dir).join(" "));
+  const old = (Date.now() - 3 * DAY) / 1000;
+  utimesSync(join(dir, "audit.log.2.gz"), old, old);
+  write([`${P}file.compress=true`, `${P}file.maxAge=2`]);
+  t.true(await waitFor(() => !listDir(dir).includes("audit.log.2.gz")), listDir(dir).join(" "));
+  t.deepEqual(listDir(dir).filter((n) => n.startsWith("audit.log")), ["audit.log", "audit.log.1.gz"]);
+  t.is(audit.stats().reloads, 3);
+});

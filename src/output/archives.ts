@@ -56,7 +56,14 @@ const TEMPORARY_SUFFIX = /^inode-([0-9]+)\.gz\.tmp$/;
 const TMP_FLAGS = nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL | (nodeFs.constants.O_NOFOLLOW ?? 0);
 const READ_FLAGS = nodeFs.constants.O_RDONLY | (nodeFs.constants.O_NOFOLLOW ?? 0);
 
-/** The name of archive `index` of `path`, compressed or not. */
+/**
+ * The name of archive `index` of `path`, compressed or not.
+ *
+ * @example
+ * ```ts
+ * archiveName("/var/log/audit.log", 3, true); // "/var/log/audit.log.3.gz"
+ * ```
+ */
 export function archiveName(path: string, index: number, gz: boolean): string {
   return gz ? `${path}.${index}.gz` : `${path}.${index}`;
 }
