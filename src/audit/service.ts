@@ -65,6 +65,8 @@ export interface AuditStats {
   readonly levelDisabled: number;
   /** Rotations done. */
   readonly rotations: number;
+  /** Archives this process compressed (`file.compress`). */
+  readonly compressed: number;
   /** Configurations applied (the first one included). */
   readonly reloads: number;
   /** Configurations rejected as invalid. */
@@ -187,7 +189,7 @@ export class AuditLogServiceImpl {
     rejectedConfigurations: 0,
     afterShutdown: 0,
   };
-  private retired = { rotations: 0, dropped: 0 };
+  private retired = { rotations: 0, dropped: 0, compressed: 0 };
   private readonly fileSystem: WriterFileSystem | undefined;
   private watchOptions: { watch: boolean; pollIntervalMs: number } = { watch: true, pollIntervalMs: 500 };
 
@@ -284,6 +286,7 @@ export class AuditLogServiceImpl {
       buffered: bufferStats?.buffered ?? 0,
       dropped: this.retired.dropped + (bufferStats?.dropped ?? 0),
       rotations: this.retired.rotations + (writer?.stats.rotations ?? 0),
+      compressed: this.retired.compressed + (writer?.stats.compressed ?? 0),
       mode,
       file: mode === "dedicated" ? writer?.path : undefined,
     };
@@ -664,6 +667,7 @@ export class AuditLogServiceImpl {
     }
     if (pipeline.writer !== undefined) {
       this.retired.rotations += pipeline.writer.stats.rotations;
+      this.retired.compressed += pipeline.writer.stats.compressed;
       pipeline.writer.close();
     }
   }

@@ -153,6 +153,7 @@ export class ArchiveKeeper {
     private readonly fs: WriterFileSystem,
     private readonly onFailure: (failure: WriterFailure) => void,
     private readonly update: (index: number, entry: ArchiveEntry | undefined) => void,
+    private readonly onCompressed: () => void = () => undefined,
   ) {}
 
   /** Runs the maintenance soon (after the current call stack; once however often it is asked). */
@@ -533,6 +534,7 @@ export class ArchiveKeeper {
           if ((error as FileSystemError).code !== "ENOENT") throw error;
         }
         this.update(index, { plain: false, gz: true });
+        this.onCompressed();
       }
     } catch (error) {
       this.fail(error as FileSystemError, job.tmpPath);

@@ -100,6 +100,8 @@ export interface WriterStats {
   bytes: number;
   /** Rotations done. */
   rotations: number;
+  /** Archives this writer compressed (`file.compress`). */
+  compressed: number;
   /** Records that could not be written. */
   failed: number;
 }
@@ -131,7 +133,7 @@ const OPEN_FLAGS = nodeFs.constants.O_WRONLY | nodeFs.constants.O_APPEND | nodeF
  */
 export class RollingFileWriter {
   /** Counters since the writer was created. */
-  readonly stats: WriterStats = { written: 0, bytes: 0, rotations: 0, failed: 0 };
+  readonly stats: WriterStats = { written: 0, bytes: 0, rotations: 0, compressed: 0, failed: 0 };
   private fd = -1;
   private size = 0;
   private ino = 0;
@@ -147,7 +149,7 @@ export class RollingFileWriter {
   private policy: RotationPolicy;
   private readonly keeper: ArchiveKeeper;
   // The keeper runs once when the file is first opened (and after a close), then after rotations.
-  private keeperIdle = true;
+  private keeperStartPending = true;
 
   /**
    * @param path - the active file.
@@ -160,7 +162,7 @@ export class RollingFileWriter {
     private readonly fs: WriterFileSystem = NODE_FILE_SYSTEM,
   ) {
     this.policy = policy;
-    this.keeper = new ArchiveKeeper(path, () => this.policy, fs, (failure) => onFailure(failure), (index, entry) => this.archiveChanged(index, entry));
+    this.keeper = new ArchiveKeeper(path, () => this.policy, fs, (failure) => onFailure(failure), (index, entry) => this.archiveChanged(index, entry), () => this.stats.compressed++);
   }
 
   /** Whether the active file is open. */
@@ -186,7 +188,7 @@ export class RollingFileWriter {
     return this.keeper.idle();
   }
 
-  /** Resolves once the compression in progress (if any) is done, starting no other until the file is opened again. */
+  /** Resolves once the compression in progress (if any) is done, starting no other until the writer is closed and opened again. */
   finishCompression(): Promise<void> {
     return this.keeper.finishCurrent();
   }
@@ -223,8 +225,8 @@ export class RollingFileWriter {
       this.ino = stat.ino;
       this.nextPathCheck = Date.now() + PATH_CHECK_INTERVAL_MS;
       // Left-overs of a crash, archives past their age, archives to compress: after this call.
-      if (this.keeperIdle) {
-        this.keeperIdle = false;
+      if (this.keeperStartPending) {
+        this.keeperStartPending = false;
         this.keeper.start();
         this.keeper.schedule();
       }
@@ -646,6 +648,6 @@ export class RollingFileWriter {
     this.closeQuietly();
     // A compression in progress is abandoned (its archive stays uncompressed until the next start).
     this.keeper.stop();
-    this.keeperIdle = true;
+    this.keeperStartPending = true;
   }
 }
