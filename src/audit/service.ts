@@ -66,6 +66,8 @@ export interface AuditStats {
   readonly levelDisabled: number;
   /** Rotations done. */
   readonly rotations: number;
+  /** Archives this process compressed (`file.compress`). */
+  readonly compressed: number;
   /** Configurations applied (the first one included). */
   readonly reloads: number;
   /** Configurations rejected as invalid. */
@@ -195,7 +197,7 @@ export class AuditLogServiceImpl {
     rejectedConfigurations: 0,
     afterShutdown: 0,
   };
-  private retired = { rotations: 0, dropped: 0 };
+  private retired = { rotations: 0, dropped: 0, compressed: 0 };
   private readonly fileSystem: WriterFileSystem | undefined;
   private watchOptions: { watch: boolean; pollIntervalMs: number } = { watch: true, pollIntervalMs: 500 };
 
@@ -245,6 +247,8 @@ export class AuditLogServiceImpl {
   async flush(): Promise<void> {
     this.pipeline.buffer?.drain();
     await this.pipeline.targets?.flush(TARGET_FLUSH_MS);
+    // Archives waiting to be compressed are compressed (or have failed and were reported).
+    await this.pipeline.writer?.compressionIdle();
   }
 
   /**
@@ -256,6 +260,8 @@ export class AuditLogServiceImpl {
     this.stopWatching = undefined;
     if (this.stabilityTimer !== undefined) clearTimeout(this.stabilityTimer);
     const old = this.pipeline;
+    // An archive being compressed is finished (one at most); any other waits for the next start.
+    await old.writer?.finishCompression();
     this.pipeline = DISABLED;
     await old.targets?.flush(TARGET_FLUSH_MS);
     await old.targets?.close();
@@ -292,6 +298,7 @@ export class AuditLogServiceImpl {
       buffered: bufferStats?.buffered ?? 0,
       dropped: this.retired.dropped + (bufferStats?.dropped ?? 0),
       rotations: this.retired.rotations + (writer?.stats.rotations ?? 0),
+      compressed: this.retired.compressed + (writer?.stats.compressed ?? 0),
       mode,
       file: mode === "dedicated" ? writer?.path : undefined,
       targets: this.pipeline.targets?.stats() ?? [],
@@ -552,7 +559,14 @@ export class AuditLogServiceImpl {
     let buffer: RetryBuffer | undefined;
     let logger: Logger | undefined;
     if (config.enabled && config.file !== undefined) {
-      const policy = { maxSize: config.file.maxSize, maxArchives: config.file.maxArchives, fsync: config.fsync, shared: config.multiprocess };
+      const policy = {
+        maxSize: config.file.maxSize,
+        maxArchives: config.file.maxArchives,
+        fsync: config.fsync,
+        shared: config.multiprocess,
+        compress: config.file.compress,
+        maxAgeDays: config.file.maxAgeDays,
+      };
       const sameBatching = old.config?.batchDelayMs === config.batchDelayMs;
       if (old.writer !== undefined && old.buffer !== undefined && old.writer.path === config.file.location && sameBatching) {
         writer = old.writer;
@@ -687,6 +701,7 @@ export class AuditLogServiceImpl {
     }
     if (pipeline.writer !== undefined) {
       this.retired.rotations += pipeline.writer.stats.rotations;
+      this.retired.compressed += pipeline.writer.stats.compressed;
       pipeline.writer.close();
     }
   }
@@ -703,6 +718,8 @@ export class AuditLogServiceImpl {
         process.stderr.write(`SLF4TS ERROR [RECORDS_DROPPED] ${target.buffered} audit record(s) could not be sent to target "${target.name}" (${target.destination}) before exit\n`);
       }
     }
+    // No half-written compression is left behind (it would be deleted at the next start anyway).
+    writer?.abortCompression();
     if (buffer === undefined || buffer.size === 0) return;
     if (!buffer.drain()) {
       process.stderr.write(`SLF4TS ERROR [RECORDS_DROPPED] ${buffer.size} audit record(s) could not be written to ${writer?.path ?? "the audit file"} before exit\n`);
@@ -711,6 +728,14 @@ export class AuditLogServiceImpl {
 
   private onWriterFailure(failure: WriterFailure): void {
     this.counters.errors++;
+    if (failure.operation === "compress") {
+      StatusChannel.report("COMPRESS_FAILED", Level.ERROR, `could not compress the archive ${failure.path} (${errorCode(failure.error)}: ${failure.error.message}); it stays uncompressed and compression is tried again in a minute`);
+      return;
+    }
+    if (failure.operation === "expire") {
+      StatusChannel.report("EXPIRE_FAILED", Level.ERROR, `could not delete ${failure.path}, older than file.maxAge (${errorCode(failure.error)}: ${failure.error.message})`);
+      return;
+    }
     if (failure.operation === "rotate") {
       StatusChannel.report("ROTATE_FAILED", Level.ERROR, `could not rotate ${failure.path} (${errorCode(failure.error)}: ${failure.error.message}); appending to the active file`);
       return;

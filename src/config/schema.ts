@@ -110,6 +110,16 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     defaultValue: "100000",
     doc: "How many records are kept in memory, in order, while the audit file cannot be written (disk full, permission denied, ...); they are retried with backoff and written once it works again. Past this, records are dropped and counted, and one record says how many. 0 keeps none.",
   },
+  {
+    name: "file.compress",
+    defaultValue: "false",
+    doc: "true: archives are compressed with gzip after each rotation (audit.log.1.gz ... audit.log.N.gz), in the background, off the log() call; an archive counts as compressed only once its .gz is complete. false: archives stay plain; archives already compressed stay so.",
+  },
+  {
+    name: "file.maxAge",
+    defaultValue: "0",
+    doc: "Archives (compressed or not) whose modification time is older than this many days are deleted: at start, on reload and after every rotation. 0: no age limit, only file.count applies. The active file is never deleted.",
+  },
 ];
 
 const KNOWN = new Map(CONFIG_KEYS.map((k) => [k.name, k]));
@@ -137,6 +147,10 @@ export interface FileSettings {
   readonly layout: (event: LayoutEvent) => string;
   /** The pattern is only the message and a line feed (the default): the line is `message + "\n"`. */
   readonly messageOnly: boolean;
+  /** Compress archives with gzip (`file.compress`). */
+  readonly compress: boolean;
+  /** Delete archives older than this many days (`file.maxAge`; 0: no limit). */
+  readonly maxAgeDays: number;
 }
 
 /** A validated, compiled configuration. */
@@ -408,6 +422,12 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
   const maxLength = /^[0-9]{1,10}$/.test(maxText) ? Number(maxText) : NaN;
   if (!(maxLength >= 256 && maxLength <= 1_073_741_824)) fail("record.maxLength", "expected a whole number of characters from 256 to 1073741824");
 
+  const compress = parseBoolean(raw("file.compress").value);
+  if (compress === undefined) fail("file.compress", "expected true or false");
+  const maxAgeText = raw("file.maxAge").value.trim();
+  const maxAgeDays = /^[0-9]{1,5}$/.test(maxAgeText) ? Number(maxAgeText) : NaN;
+  if (!(maxAgeDays >= 0 && maxAgeDays <= 36500)) fail("file.maxAge", "expected a whole number of days from 0 (no age limit) to 36500");
+
   if (location !== "" && maxSize !== undefined && layout !== undefined && problems.length === 0) {
     const locationSource = given.get("file.location");
     file = {
@@ -418,6 +438,8 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
       pattern,
       layout,
       messageOnly: /^%(?:sanitisedMessage|m|msg|message)%n$/.test(pattern),
+      compress: compress as boolean,
+      maxAgeDays,
     };
   }
 
@@ -470,6 +492,8 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     maskNames,
     maskKeep,
     maxLength,
+    file?.compress,
+    file?.maxAgeDays,
     targetResult.targets.map((t) => t.fingerprint),
   ]);
   return { ok: true, config: { ...config, fingerprint }, warnings };

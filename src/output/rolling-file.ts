@@ -8,6 +8,7 @@
 import * as nodeFs from "node:fs";
 import { dirname } from "node:path";
 import { acquireLock } from "./file-lock.js";
+import { ArchiveKeeper, archiveName, parseArchiveNames, type ArchiveEntry, type ArchiveListing, type ArchiveMap } from "./archives.js";
 
 /** An error from a file-system call, with its errno code (`ENOSPC`, `EACCES`, …). */
 export type FileSystemError = Error & { readonly code?: string | undefined };
@@ -20,8 +21,15 @@ export interface WriterFileSystem {
   openSync(path: string, flags: number, mode: number): number;
   writeSync(fd: number, data: string | Uint8Array, position?: null): number;
   closeSync(fd: number): void;
-  fstatSync(fd: number): { readonly size: number; readonly ino: number; readonly nlink: number; readonly mode: number };
-  statSync(path: string): { readonly ino: number; readonly size: number };
+  fstatSync(fd: number): {
+    readonly size: number;
+    readonly ino: number;
+    readonly nlink: number;
+    readonly mode: number;
+    readonly atimeMs: number;
+    readonly mtimeMs: number;
+  };
+  statSync(path: string): { readonly ino: number; readonly size: number; readonly mtimeMs: number };
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
   mkdirSync(path: string, options: { recursive: true; mode: number }): unknown;
@@ -29,6 +37,10 @@ export interface WriterFileSystem {
   fsyncSync(fd: number): void;
   ftruncateSync(fd: number, length: number): void;
   fchmodSync(fd: number, mode: number): void;
+  /** Reads archives to compress them. */
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): number;
+  /** Gives a compressed archive the times of the original (seconds). */
+  futimesSync(fd: number, atime: number, mtime: number): void;
 }
 
 /** The real file system. */
@@ -45,6 +57,8 @@ export const NODE_FILE_SYSTEM: WriterFileSystem = {
   fsyncSync: (fd) => nodeFs.fsyncSync(fd),
   ftruncateSync: (fd, length) => nodeFs.ftruncateSync(fd, length),
   fchmodSync: (fd, mode) => nodeFs.fchmodSync(fd, mode),
+  readSync: (fd, buffer, offset, length, position) => nodeFs.readSync(fd, buffer, offset, length, position),
+  futimesSync: (fd, atime, mtime) => nodeFs.futimesSync(fd, atime, mtime),
 };
 
 /** When and how far to rotate, and how the file is shared and synced. */
@@ -61,11 +75,19 @@ export interface RotationPolicy {
    * file (`path + ".lock"`), once.
    */
   readonly shared?: boolean;
+  /**
+   * Compress archives with gzip (`file.N.gz`), after the rotation, off the caller's path; see
+   * {@link ArchiveKeeper}. Switching it off leaves compressed archives as they are.
+   */
+  readonly compress?: boolean;
+  /** Delete archives whose modification time is older than this many days (0 or absent: no limit). */
+  readonly maxAgeDays?: number;
 }
 
 /** What went wrong, for the caller to report. */
 export interface WriterFailure {
-  readonly operation: "open" | "write" | "rotate";
+  /** `compress`: an archive could not be compressed (it stays uncompressed); `expire`: one past its age could not be deleted. */
+  readonly operation: "open" | "write" | "rotate" | "compress" | "expire";
   readonly path: string;
   readonly error: FileSystemError;
 }
@@ -78,6 +100,8 @@ export interface WriterStats {
   bytes: number;
   /** Rotations done. */
   rotations: number;
+  /** Archives this writer compressed (`file.compress`). */
+  compressed: number;
   /** Records that could not be written. */
   failed: number;
 }
@@ -109,13 +133,13 @@ const OPEN_FLAGS = nodeFs.constants.O_WRONLY | nodeFs.constants.O_APPEND | nodeF
  */
 export class RollingFileWriter {
   /** Counters since the writer was created. */
-  readonly stats: WriterStats = { written: 0, bytes: 0, rotations: 0, failed: 0 };
+  readonly stats: WriterStats = { written: 0, bytes: 0, rotations: 0, compressed: 0, failed: 0 };
   private fd = -1;
   private size = 0;
   private ino = 0;
   private nextPathCheck = 0;
-  // The archive numbers present after our last rotation (undefined: list the folder).
-  private archives: number[] | undefined;
+  // The archives present after our last rotation (undefined: list the folder).
+  private archives: ArchiveMap | undefined;
   // After a failed rotation, the next attempt waits until then.
   private rotationBlockedUntil = 0;
   // Records written since the last check, to write again if the file turns out to be deleted.
@@ -123,6 +147,9 @@ export class RollingFileWriter {
   // Records of a deleted file still to be written again (they go before any new record).
   private readonly rewrite: string[] = [];
   private policy: RotationPolicy;
+  private readonly keeper: ArchiveKeeper;
+  // The keeper runs once when the file is first opened (and after a close), then after rotations.
+  private keeperStartPending = true;
 
   /**
    * @param path - the active file.
@@ -135,6 +162,7 @@ export class RollingFileWriter {
     private readonly fs: WriterFileSystem = NODE_FILE_SYSTEM,
   ) {
     this.policy = policy;
+    this.keeper = new ArchiveKeeper(path, () => this.policy, fs, (failure) => onFailure(failure), (index, entry) => this.archiveChanged(index, entry), () => this.stats.compressed++);
   }
 
   /** Whether the active file is open. */
@@ -142,9 +170,38 @@ export class RollingFileWriter {
     return this.fd >= 0;
   }
 
-  /** Changes size and count without reopening; takes effect from the next record. */
+  /**
+   * Changes size, count, compression and age without reopening; takes effect from the next
+   * record (compression and the age limit at once, after the caller's work).
+   */
   setPolicy(policy: RotationPolicy): void {
     this.policy = policy;
+    if (this.fd >= 0) this.keeper.schedule();
+  }
+
+  /**
+   * Resolves once no archive is being compressed and none waits for it (a failed compression
+   * is not retried before its delay). The records are unaffected: they are in the operating
+   * system when `write()` returns.
+   */
+  compressionIdle(): Promise<void> {
+    return this.keeper.idle();
+  }
+
+  /** Resolves once the compression in progress (if any) is done, starting no other until the writer is closed and opened again. */
+  finishCompression(): Promise<void> {
+    return this.keeper.finishCurrent();
+  }
+
+  /** Abandons a compression in progress now and deletes its temporary file (process exit). */
+  abortCompression(): void {
+    this.keeper.cancel();
+  }
+
+  private archiveChanged(index: number, entry: ArchiveEntry | undefined): void {
+    if (this.archives === undefined) return;
+    if (entry === undefined) this.archives.delete(index);
+    else this.archives.set(index, { ...entry });
   }
 
   /** Opens the active file now (creating folders); returns false and reports on failure. */
@@ -167,6 +224,12 @@ export class RollingFileWriter {
       this.size = stat.size;
       this.ino = stat.ino;
       this.nextPathCheck = Date.now() + PATH_CHECK_INTERVAL_MS;
+      // Left-overs of a crash, archives past their age, archives to compress: after this call.
+      if (this.keeperStartPending) {
+        this.keeperStartPending = false;
+        this.keeper.start();
+        this.keeper.schedule();
+      }
       return undefined;
     } catch (error) {
       this.closeQuietly();
@@ -461,7 +524,7 @@ export class RollingFileWriter {
     const aside = `${this.path}.rotating`;
     const listed = this.archives === undefined ? this.listArchives() : undefined;
     try {
-      if (listed?.rotating === true) this.finishRotation(aside, listed.indexes);
+      if (listed?.rotating === true) this.finishRotation(aside, listed.archives);
       this.fs.renameSync(this.path, aside);
     } catch (error) {
       this.rotationBlockedUntil = Date.now() + ROTATION_RETRY_MS;
@@ -472,9 +535,10 @@ export class RollingFileWriter {
     // What was written so far is safe in the archive now: never write it again.
     this.sinceCheck.length = 0;
     try {
-      this.archives = this.finishRotation(aside, listed?.rotating === true ? this.listArchives().indexes : (this.archives ?? listed?.indexes ?? []));
+      this.archives = this.finishRotation(aside, listed?.rotating === true ? this.listArchives().archives : (this.archives ?? listed?.archives ?? new Map()));
       this.stats.rotations++;
       if (this.policy.shared === true) this.archives = undefined;
+      if (this.policy.compress === true || (this.policy.maxAgeDays ?? 0) > 0) this.keeper.schedule();
     } catch (error) {
       this.archives = undefined;
       this.onFailure({ operation: "rotate", path: this.path, error: error as FileSystemError });
@@ -489,50 +553,58 @@ export class RollingFileWriter {
     return true;
   }
 
-  /** Shifts the archives (deleting what passes the count) and renames `aside` to `.1`; returns the archives now present. */
-  private finishRotation(aside: string, present: readonly number[]): number[] {
+  /**
+   * Shifts the archives (deleting what passes the count) and renames `aside` to `.1`; returns
+   * the archives now present. Compressed (`.N.gz`) and uncompressed (`.N`) archives share one
+   * numbering and one count: each number moves with whatever files it has, highest first, so
+   * no name is ever taken twice.
+   */
+  private finishRotation(aside: string, present: ArchiveMap): ArchiveMap {
     const { maxArchives } = this.policy;
-    for (const index of present) {
-      if (index >= maxArchives) this.unlinkIfPresent(`${this.path}.${index}`);
-    }
-    const kept = present.filter((i) => i < maxArchives);
-    const keptSet = new Set(kept);
-    for (let i = maxArchives - 1; i >= 1; i--) {
-      if (keptSet.has(i)) this.renameIfPresent(`${this.path}.${i}`, `${this.path}.${i + 1}`);
-    }
-    this.fs.renameSync(aside, `${this.path}.1`);
-    return [1, ...kept.map((i) => i + 1)];
-  }
-
-  private listArchives(): { indexes: number[]; rotating: boolean } {
-    const base = this.path.slice(dirname(this.path).length + 1);
-    let names: string[];
-    try {
-      names = this.fs.readdirSync(dirname(this.path));
-    } catch {
-      return { indexes: [], rotating: false };
-    }
-    return { indexes: this.archiveIndexes(names), rotating: names.includes(`${base}.rotating`) };
-  }
-
-  /** The numbers of the archives among `names` (`file.1` → 1), in no particular order. */
-  private archiveIndexes(names: readonly string[]): number[] {
-    const base = this.path.slice(dirname(this.path).length + 1);
-    const indexes: number[] = [];
-    for (const name of names) {
-      if (name.length > base.length + 1 && name.startsWith(base) && name.charCodeAt(base.length) === 0x2e) {
-        const suffix = name.slice(base.length + 1);
-        if (/^[1-9][0-9]*$/.test(suffix)) indexes.push(Number(suffix));
+    const next: ArchiveMap = new Map();
+    const kept: number[] = [];
+    for (const [index, entry] of present) {
+      if (index >= maxArchives) {
+        if (entry.plain) this.unlinkIfPresent(archiveName(this.path, index, false));
+        if (entry.gz) this.unlinkIfPresent(archiveName(this.path, index, true));
+      } else {
+        kept.push(index);
       }
     }
-    return indexes;
+    kept.sort((a, b) => b - a);
+    for (const index of kept) {
+      const entry = present.get(index) as ArchiveEntry;
+      const moved = { plain: false, gz: false };
+      for (const gz of [false, true]) {
+        if (!(gz ? entry.gz : entry.plain)) continue;
+        // The list may be behind (compressed meanwhile by another process): then the other kind is there.
+        if (this.renameIfPresent(archiveName(this.path, index, gz), archiveName(this.path, index + 1, gz))) moved[gz ? "gz" : "plain"] = true;
+        else if (!(gz ? entry.plain : entry.gz) && this.renameIfPresent(archiveName(this.path, index, !gz), archiveName(this.path, index + 1, !gz))) moved[gz ? "plain" : "gz"] = true;
+      }
+      if (moved.plain || moved.gz) next.set(index + 1, moved);
+    }
+    this.fs.renameSync(aside, archiveName(this.path, 1, false));
+    next.set(1, { plain: true, gz: false });
+    this.keeper.shifted();
+    return next;
   }
 
-  private renameIfPresent(from: string, to: string): void {
+  private listArchives(): ArchiveListing {
+    try {
+      return parseArchiveNames(this.path, this.fs.readdirSync(dirname(this.path)));
+    } catch {
+      return { archives: new Map(), rotating: false, temporaries: [] };
+    }
+  }
+
+  /** Renames; returns false when `from` is not there. */
+  private renameIfPresent(from: string, to: string): boolean {
     try {
       this.fs.renameSync(from, to);
+      return true;
     } catch (error) {
       if ((error as FileSystemError).code !== "ENOENT") throw error;
+      return false;
     }
   }
 
@@ -574,5 +646,8 @@ export class RollingFileWriter {
     }
     if (this.policy.fsync !== undefined && this.policy.fsync !== "never") this.sync();
     this.closeQuietly();
+    // A compression in progress is abandoned (its archive stays uncompressed until the next start).
+    this.keeper.stop();
+    this.keeperStartPending = true;
   }
 }
