@@ -314,3 +314,38 @@ test("with a spool, records logged while the receiver is down survive a crash of
   // Everything delivered: the spool is empty again.
   t.is(readFileSync(join(dir, "spool", "queue.dat")).length, 0);
 });
+
+test("a file target rotates by size and, with compress=gzip, compresses its archives", async (t) => {
+  const { gunzipSync } = await import("node:zlib");
+  const { readdirSync } = await import("node:fs");
+  captureStatus(t);
+  const dir = tempDir(t);
+  const audit = service(t);
+  await audit.configure({
+    properties: {
+      [P + "enabled"]: "true",
+      [P + "file.location"]: join(dir, "audit.log"),
+      [P + "target.json.type"]: "file",
+      [P + "target.json.path"]: join(dir, "audit.json"),
+      [P + "target.json.size"]: "1KB",
+      [P + "target.json.count"]: "50",
+      [P + "target.json.compress"]: "gzip",
+    },
+    watch: false,
+  });
+  for (let seq = 0; seq < 100; seq++) audit.log("ox.login", { seq });
+  await audit.flush();
+  const names = readdirSync(dir).filter((n) => n.startsWith("audit.json"));
+  const archives = names.filter((n) => /^audit\.json\.\d+\.gz$/.test(n)).sort((a, b) => Number(b.split(".")[2]) - Number(a.split(".")[2]));
+  t.true(archives.length >= 5, names.join(" "));
+  t.deepEqual(names.filter((n) => /^audit\.json\.\d+$/.test(n) || n.endsWith(".tmp")), []);
+  // Oldest archive first, then the active file: every record once, in order.
+  const lines = [...archives.map((n) => gunzipSync(readFileSync(join(dir, n))).toString("utf8")), readFileSync(join(dir, "audit.json"), "utf8")]
+    .join("")
+    .split("\n")
+    .filter((l) => l !== "");
+  t.deepEqual(
+    lines.map((l) => Number((JSON.parse(l) as { attributes: { seq: string } }).attributes.seq)),
+    [...Array(100).keys()],
+  );
+});

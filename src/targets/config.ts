@@ -69,9 +69,9 @@ export const TARGET_KEYS: readonly TargetKeySpec[] = [
   {
     option: "maxBytes",
     defaultValue: "8096",
-    doc: "syslog: the largest message in bytes (UTF-8), rsyslog's default maxMessageSize; a longer one is cut on a character boundary and ends with ...[truncated]. From 515 (rfc5424) or 128 (rfc3164). gelf over UDP: the largest message before compression and chunking is 128 chunks.",
+    doc: "syslog: the largest message in bytes (UTF-8), rsyslog's default maxMessageSize; a longer one is cut on a character boundary and ends with ...[truncated]. From 515 (rfc5424) or 128 (rfc3164). Other types are bounded by record.maxLength (and GELF over UDP by 128 chunks).",
   },
-  { option: "compress", defaultValue: "none", doc: "gelf over udp: none, gzip or zlib." },
+  { option: "compress", defaultValue: "none", doc: "gelf over udp: none, gzip or zlib. file: none, or gzip to compress the archives (as file.compress)." },
   { option: "chunkSize", defaultValue: "1420", doc: "gelf over udp: the largest datagram in bytes (chunked beyond), 512 to 65467." },
   { option: "tls.ca", defaultValue: "", doc: "TLS: a PEM file of the certificate authorities the server certificate is verified against (default: Node's built-in list)." },
   { option: "tls.cert", defaultValue: "", doc: "TLS: a PEM client certificate, for mutual TLS (with tls.key)." },
@@ -93,6 +93,7 @@ export const TARGET_KEYS: readonly TargetKeySpec[] = [
   { option: "path", defaultValue: "", doc: "file: the file written (relative to the properties file's folder); rotated like file.location." },
   { option: "size", defaultValue: "2097152", doc: "file: the rotation size (as file.size)." },
   { option: "count", defaultValue: "99", doc: "file: the archives kept (as file.count)." },
+  { option: "maxAge", defaultValue: "0", doc: "file: archives older than this many days are deleted (as file.maxAge); 0: no age limit." },
 ];
 
 const OPTIONS = new Map(TARGET_KEYS.map((k) => [k.option, k]));
@@ -129,7 +130,7 @@ export interface TargetSpec {
   readonly spoolMaxBytes: number;
   readonly resendMs: number;
   /** file: absolute path, rotation size and archive count. */
-  readonly file: { readonly path: string; readonly maxSize: number; readonly maxArchives: number } | undefined;
+  readonly file: { readonly path: string; readonly maxSize: number; readonly maxArchives: number; readonly compress: boolean; readonly maxAgeDays: number } | undefined;
   /** Canonical text of the settings: a target whose fingerprint is unchanged by a reload keeps its connection. */
   readonly fingerprint: string;
 }
@@ -321,7 +322,9 @@ export function parseTargets(
     if (maxBytes === undefined) fail("maxBytes", `expected a whole number of bytes from ${minBytes}`);
     const compress = get("compress").toLowerCase();
     if (compress !== "none" && compress !== "gzip" && compress !== "zlib") fail("compress", "expected none, gzip or zlib");
-    if (compress !== "none" && !(type === "gelf" && protocol === "udp")) fail("compress", "compression is for gelf targets over udp only (GELF over TCP is never compressed)");
+    if (compress !== "none" && !(type === "gelf" && protocol === "udp") && !(type === "file" && compress === "gzip")) {
+      fail("compress", type === "file" ? "expected none or gzip for a file target" : "compression is for gelf targets over udp (GELF over TCP is never compressed) and the archives of file targets");
+    }
     const chunkSize = wholeNumber(get("chunkSize"), 512, 65467);
     if (chunkSize === undefined) fail("chunkSize", "expected a whole number of bytes from 512 to 65467");
 
@@ -383,8 +386,10 @@ export function parseTargets(
       if (path === "") fail("path", "a file target needs a path");
       if (maxSize === undefined) fail("size", "expected a size in bytes greater than 0, optionally with KB, MB or GB");
       if (maxArchives === undefined) fail("count", "expected a whole number of archives from 1 to 10000");
-      if (path !== "" && maxSize !== undefined && maxArchives !== undefined) {
-        file = { path: isAbsolute(path) ? path : resolve(baseDir, path), maxSize, maxArchives };
+      const maxAgeDays = wholeNumber(get("maxAge"), 0, 36500);
+      if (maxAgeDays === undefined) fail("maxAge", "expected a whole number of days from 0 to 36500");
+      if (path !== "" && maxSize !== undefined && maxArchives !== undefined && maxAgeDays !== undefined) {
+        file = { path: isAbsolute(path) ? path : resolve(baseDir, path), maxSize, maxArchives, compress: compress === "gzip", maxAgeDays };
       }
     }
 

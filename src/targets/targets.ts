@@ -99,9 +99,15 @@ class Target {
     this.destination = spec.file !== undefined ? spec.file.path : `${spec.protocol}://${spec.host}:${spec.port}`;
     if (spec.type === "file") {
       const file = spec.file as NonNullable<TargetSpec["file"]>;
-      const writer = new RollingFileWriter(file.path, { maxSize: file.maxSize, maxArchives: file.maxArchives }, (failure) => {
+      const policy = { maxSize: file.maxSize, maxArchives: file.maxArchives, compress: file.compress, maxAgeDays: file.maxAgeDays };
+      const writer = new RollingFileWriter(file.path, policy, (failure) => {
         this.counters.fileErrors++;
-        this.down(failure.error);
+        if (failure.operation === "open" || failure.operation === "write") {
+          this.down(failure.error);
+          return;
+        }
+        const code = failure.operation === "compress" ? "COMPRESS_FAILED" : failure.operation === "expire" ? "EXPIRE_FAILED" : "ROTATE_FAILED";
+        StatusChannel.report(code, Level.ERROR, `audit target "${spec.name}": could not ${failure.operation} an archive of ${failure.path} (${failure.error.code ?? failure.error.name}: ${failure.error.message})`);
       });
       this.writer = writer;
       this.fileBuffer = new RetryBuffer({
@@ -309,6 +315,7 @@ class Target {
   async flush(timeoutMs: number): Promise<void> {
     if (this.fileBuffer !== undefined) {
       this.fileBuffer.drain();
+      await this.writer?.compressionIdle();
       return;
     }
     await this.transport?.idle(timeoutMs);
