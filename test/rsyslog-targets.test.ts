@@ -274,3 +274,21 @@ rtest("a file and a TLS rsyslog from one properties file, edited while the progr
   t.deepEqual([...new Set(records.map((r) => r.appName))], ["before", "after"]);
   t.is(records.findIndex((r) => r.appName === "after"), 100);
 });
+
+rtest("RFC 3164 for old receivers: rsyslog parses host, tag and message", async (t) => {
+  captureStatus(t);
+  const rs = await startRsyslog({ udp: true });
+  t.teardown(() => rs.dispose());
+  const audit = service(t);
+  await audit.configure({
+    properties: { [P + "enabled"]: "true", ...target("legacy", { type: "syslog", protocol: "udp", format: "rfc3164", host: "127.0.0.1", port: String(rs.ports.udp), hostname: "mail1", appName: "oxaudit" }) },
+    watch: false,
+  });
+  audit.log("ox.login", { login: "ann", ip: "192.0.2.1" });
+  await audit.flush();
+  const [raw] = await rs.waitForLines(rs.files.udp.raw, 1);
+  t.regex(raw as string, /^<110>[A-Z][a-z]{2} [ 1-3]\d \d\d:\d\d:\d\d mail1 oxaudit\[\d+\]: ox\.login login=ann ip=192\.0\.2\.1$/);
+  const [record] = rs.readJson(rs.files.udp.json);
+  t.like(record, { hostname: "mail1", appName: "oxaudit", procid: String(process.pid) });
+  t.true(record?.msg.includes("ox.login login=ann ip=192.0.2.1"));
+});

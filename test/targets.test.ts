@@ -195,7 +195,7 @@ test("target keys are validated like the others: key, value, line and what was e
   t.true(text.includes(`line 5: ${P}target.siem.format = "json": expected rfc5424, rfc3164 for a syslog target`));
   t.true(text.includes(`line 7: ${P}target.siem.tls.ca = "missing-ca.pem": cannot read ${join(dir, "missing-ca.pem")} (ENOENT)`));
   t.true(text.includes(`line 8: ${P}target.siem.hots = "x": unknown target option "hots"`));
-  t.true(text.includes(`line 12: ${P}target.gl.compress = "gzip": compression is for gelf targets over udp only`));
+  t.true(text.includes(`line 12: ${P}target.gl.compress = "gzip": compression is for gelf targets over udp (GELF over TCP is never compressed) and the archives of file targets`));
   t.true(text.includes(`${P}target.r.port: a tcp target needs a port`));
   t.true(text.includes(`line 15: ${P}target.r.rateLimit = "lots": expected records per interval`));
   t.true(text.includes(`line 16: ${P}target.bad!name.type = "syslog": expected target.<name>.<option>`));
@@ -348,4 +348,37 @@ test("a file target rotates by size and, with compress=gzip, compresses its arch
     lines.map((l) => Number((JSON.parse(l) as { attributes: { seq: string } }).attributes.seq)),
     [...Array(100).keys()],
   );
+});
+
+test("a tcp target with format=plain sends the file's record through its own pattern", async (t) => {
+  captureStatus(t);
+  const r = await receiver(t);
+  const audit = service(t);
+  await audit.configure({
+    properties: {
+      [P + "enabled"]: "true",
+      [P + "delimiter"]: "|",
+      [P + "target.raw.type"]: "tcp",
+      [P + "target.raw.host"]: "127.0.0.1",
+      [P + "target.raw.port"]: String(r.port),
+      [P + "target.raw.format"]: "plain",
+      [P + "target.raw.level"]: "warn",
+      [P + "target.raw.pattern"]: "%-5level %logger{0} %msg%n",
+    },
+    watch: false,
+  });
+  audit.log("ox.login", { login: "ann", note: "a|b\nc" });
+  await audit.flush();
+  t.true(await waitFor(() => r.lines().length === 1));
+  t.deepEqual(r.lines(), ["WARN  AuditLogService ox.login|login=ann|note=a\\|b\\nc"]);
+});
+
+test("reconnect delays grow exponentially from 100 ms to 30 s, each with jitter between half and all of its step", async (t) => {
+  const { backoffDelay } = await import("../src/targets/transport.js");
+  t.deepEqual([0, 1, 2, 3, 8, 9, 20, 60].map((n) => backoffDelay(n, () => 1)), [100, 200, 400, 800, 25_600, 30_000, 30_000, 30_000]);
+  t.deepEqual([0, 1, 9].map((n) => backoffDelay(n, () => 0)), [50, 100, 15_000]);
+  for (let i = 0; i < 100; i++) {
+    const d = backoffDelay(4);
+    t.true(d >= 800 && d <= 1600);
+  }
 });
