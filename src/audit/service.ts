@@ -13,6 +13,8 @@ import { KEY_PREFIX, resolveConfig, type AuditConfig, type PropertySource } from
 import { watchPath } from "../config/watcher.js";
 import { RollingFileWriter, type FileSystemError, type WriterFailure, type WriterFileSystem } from "../output/rolling-file.js";
 import { RetryBuffer, type DropReport } from "../output/retry-buffer.js";
+import { ChainSealer, type CheckpointRenderer } from "../integrity/chain.js";
+import { CHECKPOINT_EVENT_ID } from "../integrity/token.js";
 import { StatusChannel } from "../status/status.js";
 import { compileRecordBuilder, type AuditAttributes, type RecordBuilder } from "./record.js";
 import { renderOther } from "./values.js";
@@ -80,9 +82,17 @@ interface Pipeline {
   readonly buffer: RetryBuffer | undefined;
   /** The facade logger of standard mode. */
   readonly logger: Logger | undefined;
+  /** The hash chain of dedicated mode with integrity on. */
+  readonly chain: ChainSealer | undefined;
 }
 
-const DISABLED: Pipeline = { config: undefined, build: undefined, writer: undefined, buffer: undefined, logger: undefined };
+const DISABLED: Pipeline = { config: undefined, build: undefined, writer: undefined, buffer: undefined, logger: undefined, chain: undefined };
+
+/** What decides whether a chain goes on across a reload (anything else may change under it). */
+function chainKey(config: AuditConfig | undefined): string | undefined {
+  const integrity = config?.enabled === true && config.file !== undefined ? config.integrity : undefined;
+  return integrity === undefined ? undefined : JSON.stringify([integrity, config?.multiprocess]);
+}
 
 /** Batched durability writes once this many characters wait (back-pressure beyond). */
 const BATCH_BYTES = 64 * 1024;
@@ -526,19 +536,31 @@ export class AuditLogServiceImpl {
     let writer: RollingFileWriter | undefined;
     let buffer: RetryBuffer | undefined;
     let logger: Logger | undefined;
+    let chain: ChainSealer | undefined;
+    const build = compileRecordBuilder(config, config.formatDate, config.datePattern.includes("S") ? 1 : 1000);
     if (config.enabled && config.file !== undefined) {
       const policy = { maxSize: config.file.maxSize, maxArchives: config.file.maxArchives, fsync: config.fsync, shared: config.multiprocess };
       const sameBatching = old.config?.batchDelayMs === config.batchDelayMs;
-      if (old.writer !== undefined && old.buffer !== undefined && old.writer.path === config.file.location && sameBatching) {
+      const sameFile = old.writer !== undefined && old.writer.path === config.file.location;
+      const sameChain = sameFile && chainKey(old.config) === chainKey(config);
+      if (sameFile && !sameChain && old.chain !== undefined) {
+        // The chain ends before anything is written under the new settings; a new one resumes from it.
+        old.chain.close(config.integrity === undefined ? "stop" : "reload");
+      }
+      if (old.writer !== undefined && old.buffer !== undefined && sameFile && sameBatching && sameChain) {
         writer = old.writer;
         buffer = old.buffer;
+        chain = old.chain;
+        chain?.setRenderer(this.checkpointRenderer(config, build));
         writer.setPolicy(policy);
         buffer.setCapacity(this.capacityFor(config));
-      } else if (old.writer !== undefined && old.writer.path === config.file.location) {
-        // Only the batching changed: keep the open file, and hand the waiting records on.
+      } else if (old.writer !== undefined && sameFile) {
+        // Only the batching or the integrity settings changed: keep the open file, and hand the waiting records on.
         writer = old.writer;
         writer.setPolicy(policy);
-        buffer = this.createBuffer(writer, config);
+        chain = sameChain ? old.chain : this.createChain(writer, config, build);
+        chain?.setRenderer(this.checkpointRenderer(config, build));
+        buffer = this.createBuffer(writer, config, chain);
         this.handOver(old.buffer, buffer);
       } else {
         writer = new RollingFileWriter(config.file.location, policy, (f) => this.onWriterFailure(f), this.fileSystem);
@@ -554,16 +576,16 @@ export class AuditLogServiceImpl {
           }
           this.onWriterFailure({ operation: "open", path: config.file.location, error });
         }
-        buffer = this.createBuffer(writer, config);
+        chain = this.createChain(writer, config, build);
+        buffer = this.createBuffer(writer, config, chain);
         // Records still waiting for the old file go to the new one, in order.
         this.handOver(old.buffer, buffer);
       }
     } else if (config.enabled) {
       logger = LoggerFactory.getLogger(AUDIT_LOGGER_NAME);
     }
-    const build = compileRecordBuilder(config, config.formatDate, config.datePattern.includes("S") ? 1 : 1000);
-    this.pipeline = { config, build, writer, buffer, logger };
-    if (old.writer !== undefined && old.writer !== writer) this.retire(old, buffer !== undefined);
+    this.pipeline = { config, build, writer, buffer, logger, chain };
+    if (old.writer !== undefined && old.writer !== writer) this.retire(old, buffer !== undefined, "reload");
     this.levelDisabledReported = false;
     this.counters.reloads++;
     if (buffer !== undefined) {
@@ -592,15 +614,30 @@ export class AuditLogServiceImpl {
     return config.batchDelayMs === undefined ? config.bufferSize : Math.max(config.bufferSize, BATCH_RECORDS);
   }
 
-  private createBuffer(writer: RollingFileWriter, config: AuditConfig): RetryBuffer {
+  /** The chain of a file when integrity is on. */
+  private createChain(writer: RollingFileWriter, config: AuditConfig, build: RecordBuilder): ChainSealer | undefined {
+    if (config.integrity === undefined) return undefined;
+    return new ChainSealer({ writer, settings: config.integrity, shared: config.multiprocess, render: this.checkpointRenderer(config, build) });
+  }
+
+  /** Checkpoints are audit records: built and laid out like every other line of the file. */
+  private checkpointRenderer(config: AuditConfig, build: RecordBuilder): CheckpointRenderer {
+    return (attributes, now) => this.render(config, build(CHECKPOINT_EVENT_ID, attributes), now);
+  }
+
+  private createBuffer(writer: RollingFileWriter, config: AuditConfig, chain: ChainSealer | undefined): RetryBuffer {
     const batched = config.batchDelayMs !== undefined;
+    // With integrity on, lines are sealed as they are written; chosen once here, so the
+    // path of a record without integrity has no extra branch.
+    const writeOne = chain === undefined ? (line: string) => writer.write(line) : (line: string) => chain.write(line);
+    const writeMany = chain === undefined ? (lines: readonly string[], start: number, end: number) => writer.writeMany(lines, start, end) : (lines: readonly string[], start: number, end: number) => chain.writeMany(lines, start, end);
     return new RetryBuffer({
       capacity: this.capacityFor(config),
       ...(batched
         ? {
             batch: { maxDelayMs: config.batchDelayMs as number, maxBytes: BATCH_BYTES },
             writeMany: (lines: readonly string[], start: number, end: number) => {
-              const written = writer.writeMany(lines, start, end);
+              const written = writeMany(lines, start, end);
               this.counters.written += written;
               if (written === end - start) this.noteRecovered(writer);
               return written;
@@ -608,7 +645,7 @@ export class AuditLogServiceImpl {
           }
         : {}),
       write: (line) => {
-        if (!writer.write(line)) return false;
+        if (!writeOne(line)) return false;
         this.counters.written++;
         this.noteRecovered(writer);
         return true;
@@ -641,7 +678,7 @@ export class AuditLogServiceImpl {
   }
 
   /** Closes a pipeline's file; with `moved` its waiting records were already handed on. */
-  private retire(pipeline: Pipeline, moved = false): void {
+  private retire(pipeline: Pipeline, moved = false, reason: "shutdown" | "reload" = "shutdown"): void {
     if (pipeline.buffer !== undefined) {
       if (!moved) {
         pipeline.buffer.drain();
@@ -651,6 +688,8 @@ export class AuditLogServiceImpl {
         this.retired.dropped += pipeline.buffer.stats().dropped;
       }
     }
+    // The last checkpoint goes into the file before it is closed.
+    pipeline.chain?.close(reason);
     if (pipeline.writer !== undefined) {
       this.retired.rotations += pipeline.writer.stats.rotations;
       pipeline.writer.close();
@@ -663,11 +702,12 @@ export class AuditLogServiceImpl {
 
   /** @internal The last synchronous attempt at process exit. */
   drainForExit(): void {
-    const { buffer, writer } = this.pipeline;
-    if (buffer === undefined || buffer.size === 0) return;
-    if (!buffer.drain()) {
+    const { buffer, writer, chain } = this.pipeline;
+    if (buffer !== undefined && buffer.size > 0 && !buffer.drain()) {
       process.stderr.write(`SLF4TS ERROR [RECORDS_DROPPED] ${buffer.size} audit record(s) could not be written to ${writer?.path ?? "the audit file"} before exit\n`);
     }
+    // Seal what was written since the last checkpoint.
+    chain?.close("exit");
   }
 
   private onWriterFailure(failure: WriterFailure): void {

@@ -18,7 +18,9 @@ export type StatusCode =
   | "FILTER_FAILED"
   | "RECORD_UNRENDERABLE"
   | "RECORDS_DROPPED"
-  | "LEVEL_DISABLED";
+  | "LEVEL_DISABLED"
+  | "INTEGRITY_STARTED"
+  | "INTEGRITY_FAILED";
 
 /** One status event. */
 export interface StatusEvent {
