@@ -183,6 +183,8 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
   // Per file: the first and last chained line, and the last line.
   const firstChained: number[] = files.map(() => 0);
   const lastChained: number[] = files.map(() => 0);
+  // Per file: its last chained line is a rotation checkpoint (how a single writer closes a file).
+  const endsWithRotation: boolean[] = files.map(() => false);
   let records = 0;
   let checkpoints = 0;
   let verified = 0;
@@ -336,6 +338,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     fileStats[loc.file]!.records++;
     if (firstChained[loc.file] === 0) firstChained[loc.file] = loc.line;
     lastChained[loc.file] = loc.line;
+    endsWithRotation[loc.file] = token.checkpoint?.reason === "rotation";
     const entry: Entry = { seq: token.seq, hash, loc };
     let session = sessions.get(token.session);
     if (session === undefined) {
@@ -500,7 +503,9 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       } else if (b - a > 1) {
         const middle = files.slice(a + 1, b).map((f) => basename(f.path)).join(", ");
         finding("replaced-archive", { file: a + 1, line: 1 }, session.id, hole.from, `the chain of session ${session.id} jumps over ${middle} (${count} record(s), ${range}, missing ${between}): ${middle} was replaced`);
-      } else if (a !== b && lastChained[a] === hole.before.loc.line) {
+      } else if (a !== b && lastChained[a] === hole.before.loc.line && firstChained[b] === hole.after.line && !endsWithRotation[a]) {
+        // Right at the boundary, and the earlier file lacks the checkpoint that closes a file
+        // at its rotation: its end was cut.
         finding("truncated", hole.before.loc, session.id, hole.from, `${name(a)} ends early: ${count} record(s) of session ${session.id} (${range}) are missing at its end, before ${at(hole.after)}`);
       } else {
         finding("deleted", hole.before.loc, session.id, hole.from, `${count} record(s) of session ${session.id} (${range}) were deleted ${between}`);
