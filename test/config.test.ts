@@ -44,7 +44,7 @@ test("every problem names the key, the value, the line and what was expected", a
       `  line 5: ${P}date.pattern = "yyyy-MM-dd bb": expected a Java SimpleDateFormat pattern: Illegal pattern character 'b' at position 11`,
       `  line 6: ${P}date.timezone = "Mars/Base": expected an IANA time-zone id (Europe/Berlin), UTC, GMT or GMT±hh:mm`,
       `  line 7: ${P}date.locale = "xx-!!": expected a locale such as en_US or de-DE`,
-      `  line 8: ${P}file.sise = "10MB": unknown key (did you mean ${P}file.size?); expected one of enabled, level, delimiter, includeAttributeNames, date.pattern, date.locale, date.timezone, file.location, file.size, file.count, file.pattern, file.fsync, file.durability, file.durability.maxDelayMs, file.multiprocess, mask.names, mask.keep, record.maxLength, buffer.size after the prefix`,
+      `  line 8: ${P}file.sise = "10MB": unknown key (did you mean ${P}file.size?); expected one of enabled, level, delimiter, includeAttributeNames, date.pattern, date.locale, date.timezone, file.location, file.size, file.count, file.pattern, file.fsync, file.durability, file.durability.maxDelayMs, file.multiprocess, mask.names, mask.keep, record.maxLength, buffer.size, integrity.mode, integrity.key, integrity.checkpoint.records, integrity.checkpoint.seconds, integrity.epoch after the prefix`,
       `  line 9: ${P}file.count = "0": expected a whole number of archives from 1 to 10000`,
       `  line 10: ${P}file.pattern = "%d %foo%n": expected a logback pattern: unknown conversion word "%foo" at position 3`,
       `  line 11: ${P}delimiter = "\\"\\"": expected a non-empty delimiter without \\, = or control characters (quotes keep spaces: ", ")`,
