@@ -1,7 +1,7 @@
 import test, { type ExecutionContext } from "ava";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, createHmac, generateKeyPairSync, randomBytes } from "node:crypto";
-import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -166,6 +166,7 @@ test("untouched files across several rotations verify (exit 0); each archive end
   const names = listDir(s.logs);
   t.true(names.length >= 6, names.join(" "));
   for (const name of names.filter((n) => n !== "audit.log")) {
+    t.true(statSync(join(s.logs, name)).size <= 4096, `${name} stays within file.size, its closing checkpoint included`);
     const last = readLines(join(s.logs, name)).at(-1) as string;
     t.is(parseChainToken(splitChainField(last).token as string)?.checkpoint?.reason, "rotation", name);
   }
