@@ -280,6 +280,26 @@ test("a restarted process resumes the chain from the last record on disk and say
   t.true(resume?.includes(`|resumed.session=${sessions[0]?.id}|resumed.seq=${sessions[0]?.lastSeq}|`), resume);
 });
 
+test("a last record cut short before a restart: the next run ends its line, says so, and verify reports the cut record", async (t) => {
+  const s = setup(t, { "file.size": "1MB" });
+  await writeRecords(s.props, 0, 20);
+  const file = join(s.logs, "audit.log");
+  const text = readFileSync(file);
+  // The shutdown checkpoint lost its last 20 bytes (a full disk, a power loss).
+  writeFileSync(file, text.subarray(0, text.length - 20));
+  await writeRecords(s.props, 20, 5);
+  const lines = readLines(file);
+  const repaired = lines.findIndex((l) => l.includes("reason=repaired"));
+  t.is(repaired, 24, "right after the cut line (start checkpoint, 20 records, 2 checkpoints by count, the cut shutdown checkpoint)");
+  // It resumes from the last whole line, the checkpoint before the cut one.
+  t.regex(lines[repaired] as string, /^slf4ts\.audit\.checkpoint, reason=repaired, session=\S+, seq=0, records=0, alg=hs256, resumed\.session=\S+, resumed\.seq=22, resumed\.file=audit\.log, repaired\.bytes=\d+, time=/);
+  const { code, report } = await verifyJson(["--key", s.key, s.logs]);
+  t.is(code, 1);
+  t.deepEqual(kinds(report), ["truncated"]);
+  t.is(report.logs[0]?.findings[0]?.line, repaired);
+  t.true(report.logs[0]?.findings[0]?.message.includes("was cut short"));
+});
+
 test("batched durability: records sealed in batches verify across rotations", async (t) => {
   const s = setup(t, { "file.durability": "batched", "file.durability.maxDelayMs": "1000", "integrity.checkpoint.records": "25" });
   await writeRecords(s.props, 0, 400);

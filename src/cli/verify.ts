@@ -138,7 +138,14 @@ function summary(report: LogReport): string {
   return `${report.active}: ${files}, ${report.records} chained lines in ${sessions}, ${report.verifiedCheckpoints} of ${report.checkpoints} checkpoints verified${report.unchained > 0 ? `, ${report.unchained} lines without chain` : ""}\n`;
 }
 
-/** The `verify` command. */
+/**
+ * The `verify` command.
+ *
+ * @example
+ * ```ts
+ * const code = await verifyCommand.run(["--json", "--key", "audit.key.initial", "/var/log/app/audit.log"], io);
+ * ```
+ */
 export const verifyCommand: CliCommand = {
   summary: "check the hash chain and signed checkpoints of tamper-evident audit files",
   help: HELP,

@@ -141,7 +141,15 @@ export function epochWindow(start: number, seconds: number, epoch: number): read
   return [start + epoch * seconds * 1000, start + (epoch + 1) * seconds * 1000];
 }
 
-/** Reads and parses an HMAC key file; throws an `Error` naming the file. */
+/**
+ * Reads and parses an HMAC key file; throws an `Error` naming the file.
+ *
+ * @example
+ * ```ts
+ * const key = readHmacKeyFile("/etc/app/audit.key");
+ * console.log(key.epoch, key.start);
+ * ```
+ */
 export function readHmacKeyFile(path: string): HmacKeyFile {
   let text: string;
   try {

@@ -220,18 +220,12 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     return missingIndexes.some((m) => m < ia && m > ib);
   };
 
-  /** Lines without a chain field since the last chained line, judged by what came before and after. */
-  const flushPending = (next: ChainToken | undefined): void => {
+  /** Lines without a chain field since the last chained line, judged by what came before them. */
+  const flushPending = (): void => {
     if (pending.length === 0) return;
     unchained += pending.length;
-    let lines = pending;
+    const lines = pending;
     pending = [];
-    if (next !== undefined && next.seq === 0 && next.checkpoint?.reason === "repaired") {
-      const cut = lines[lines.length - 1] as Loc;
-      finding("truncated", cut, undefined, undefined, `${at(cut)} is a record that was cut short (its end never reached the disk); the logger ended the line when it restarted`);
-      lines = lines.slice(0, -1);
-      if (lines.length === 0) return;
-    }
     // Runs of consecutive lines in one file are reported together.
     const runs: Array<[Loc, Loc]> = [];
     for (const loc of lines) {
@@ -333,7 +327,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
   };
 
   const onChained = (token: ChainToken, hash: string, loc: Loc): void => {
-    flushPending(token);
+    flushPending();
     records++;
     fileStats[loc.file]!.records++;
     if (firstChained[loc.file] === 0) firstChained[loc.file] = loc.line;
@@ -414,8 +408,28 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
   };
 
   let progressAt = Date.now();
+  /** A complete line, parsed. */
+  interface Read {
+    readonly loc: Loc;
+    readonly body: string;
+    /** Undefined: no chain field; null: a damaged one. */
+    readonly token: ChainToken | null | undefined;
+  }
+  const handle = (read: Read): void => {
+    if (read.token === undefined) {
+      pending.push(read.loc);
+    } else if (read.token === null) {
+      flushPending();
+      finding("modified", read.loc, undefined, undefined, `${at(read.loc)} has a damaged chain field`);
+    } else {
+      onChained(read.token, chainHash(read.token.prev, read.token.session, read.token.seq, read.body), read.loc);
+    }
+  };
   for (let fileIndex = 0; fileIndex < files.length; fileIndex++) {
     const file = files[fileIndex]!;
+    // Each line is judged once the next one is read: a restart that found the last line cut
+    // short ended it and says so in the line that follows (reason=repaired).
+    let held: Read | undefined;
     for await (const line of readAuditLines(file)) {
       const loc: Loc = { file: fileIndex, line: line.lineNumber };
       fileStats[fileIndex]!.lines++;
@@ -424,24 +438,27 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
         options.onProgress(file.path, line.lineNumber);
       }
       if (!line.complete) {
+        if (held !== undefined) handle(held);
+        held = undefined;
         finding("truncated", loc, undefined, undefined, `${name(fileIndex)} ends in the middle of a record (line ${line.lineNumber} has no line feed): the file was cut`);
         continue;
       }
       const split = splitChainField(line.text);
-      if (split.token === undefined) {
-        pending.push(loc);
-        continue;
+      const token = split.token === undefined ? undefined : (parseChainToken(split.token) ?? null);
+      const read: Read = { loc, body: split.body, token };
+      if (held !== undefined) {
+        if (token?.seq === 0 && token.checkpoint?.reason === "repaired") {
+          unchained++;
+          finding("truncated", held.loc, undefined, undefined, `${at(held.loc)} is a record that was cut short (its end never reached the disk); the logger ended the line when it restarted`);
+        } else {
+          handle(held);
+        }
       }
-      const token = parseChainToken(split.token);
-      if (token === undefined) {
-        flushPending(undefined);
-        finding("modified", loc, undefined, undefined, `${at(loc)} has a damaged chain field`);
-        continue;
-      }
-      onChained(token, chainHash(token.prev, token.session, token.seq, split.body), loc);
+      held = read;
     }
+    if (held !== undefined) handle(held);
   }
-  flushPending(undefined);
+  flushPending();
 
   const archivesPresent = archiveIndexes.length;
   const archivesShort = options.fileCount !== undefined && archivesPresent < options.fileCount;
