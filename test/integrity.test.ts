@@ -300,9 +300,10 @@ test("a last record cut short before a restart: the next run ends its line, says
   t.true(report.logs[0]?.findings[0]?.message.includes("was cut short"));
 });
 
-test("batched durability: records sealed in batches verify across rotations", async (t) => {
-  const s = setup(t, { "file.durability": "batched", "file.durability.maxDelayMs": "1000", "integrity.checkpoint.records": "25" });
+test("batched durability and a pattern with date and level: records sealed in batches verify across rotations", async (t) => {
+  const s = setup(t, { "file.durability": "batched", "file.durability.maxDelayMs": "1000", "integrity.checkpoint.records": "25", "file.pattern": "%d{yyyy-MM-dd HH:mm:ss.SSS, UTC} %-5level %msg%n" });
   await writeRecords(s.props, 0, 400);
+  t.regex(readLines(join(s.logs, "audit.log"))[0] as string, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO  ox\.login, seq=\d+, login=user\d, ip=192\.0\.2\.1\tchain=1\./);
   const { code, report } = await verifyJson(["--key", s.key, s.logs]);
   t.is(code, 0, JSON.stringify(report.logs[0]?.findings));
   t.true((report.logs[0]?.files.length ?? 0) > 5);
