@@ -13,6 +13,8 @@ import { KEY_PREFIX, resolveConfig, type AuditConfig, type PropertySource } from
 import { watchPath } from "../config/watcher.js";
 import { RollingFileWriter, type FileSystemError, type WriterFailure, type WriterFileSystem } from "../output/rolling-file.js";
 import { RetryBuffer, type DropReport } from "../output/retry-buffer.js";
+import { ChainSealer, type CheckpointRenderer } from "../integrity/chain.js";
+import { CHECKPOINT_EVENT_ID } from "../integrity/token.js";
 import { StatusChannel } from "../status/status.js";
 import { TargetSet, type TargetContext, type TargetStats } from "../targets/targets.js";
 import { compileRecordBuilder, type AuditAttributes, type RecordBuilder } from "./record.js";
@@ -87,12 +89,20 @@ interface Pipeline {
   readonly logger: Logger | undefined;
   /** The named targets, when there are any. */
   readonly targets: TargetSet | undefined;
+  /** The hash chain of dedicated mode with integrity on. */
+  readonly chain: ChainSealer | undefined;
 }
 
-const DISABLED: Pipeline = { config: undefined, build: undefined, writer: undefined, buffer: undefined, logger: undefined, targets: undefined };
+const DISABLED: Pipeline = { config: undefined, build: undefined, writer: undefined, buffer: undefined, logger: undefined, targets: undefined, chain: undefined };
 
 /** How long flush() and shutdown() wait for a remote target to send what waits. */
 const TARGET_FLUSH_MS = 5000;
+
+/** What decides whether a chain goes on across a reload (anything else may change under it). */
+function chainKey(config: AuditConfig | undefined): string | undefined {
+  const integrity = config?.enabled === true && config.file !== undefined ? config.integrity : undefined;
+  return integrity === undefined ? undefined : JSON.stringify([integrity, config?.multiprocess]);
+}
 
 /** Batched durability writes once this many characters wait (back-pressure beyond). */
 const BATCH_BYTES = 64 * 1024;
@@ -260,15 +270,17 @@ export class AuditLogServiceImpl {
     this.stopWatching = undefined;
     if (this.stabilityTimer !== undefined) clearTimeout(this.stabilityTimer);
     const old = this.pipeline;
-    // An archive being compressed is finished (one at most); any other waits for the next start.
+    // While these wait, log() still works: an archive being compressed is finished (one at most;
+    // any other waits for the next start) and the targets send what waits.
     await old.writer?.finishCompression();
-    this.pipeline = DISABLED;
     await old.targets?.flush(TARGET_FLUSH_MS);
-    await old.targets?.close();
-    this.retire(old);
+    // From here on a record is "after shutdown" (counted and reported).
+    this.pipeline = DISABLED;
     this.pendingEnvironment = false;
     this.shutDown = true;
+    this.retire(old);
     liveServices.delete(this);
+    await old.targets?.close();
   }
 
   /**
@@ -558,6 +570,8 @@ export class AuditLogServiceImpl {
     let writer: RollingFileWriter | undefined;
     let buffer: RetryBuffer | undefined;
     let logger: Logger | undefined;
+    let chain: ChainSealer | undefined;
+    const build = compileRecordBuilder(config, config.formatDate, config.datePattern.includes("S") ? 1 : 1000);
     if (config.enabled && config.file !== undefined) {
       const policy = {
         maxSize: config.file.maxSize,
@@ -568,16 +582,26 @@ export class AuditLogServiceImpl {
         maxAgeDays: config.file.maxAgeDays,
       };
       const sameBatching = old.config?.batchDelayMs === config.batchDelayMs;
-      if (old.writer !== undefined && old.buffer !== undefined && old.writer.path === config.file.location && sameBatching) {
+      const sameFile = old.writer !== undefined && old.writer.path === config.file.location;
+      const sameChain = sameFile && chainKey(old.config) === chainKey(config);
+      if (sameFile && !sameChain && old.chain !== undefined) {
+        // The chain ends before anything is written under the new settings; a new one resumes from it.
+        old.chain.close(config.integrity === undefined ? "stop" : "reload");
+      }
+      if (old.writer !== undefined && old.buffer !== undefined && sameFile && sameBatching && sameChain) {
         writer = old.writer;
         buffer = old.buffer;
+        chain = old.chain;
+        chain?.setRenderer(this.checkpointRenderer(config, build));
         writer.setPolicy(policy);
         buffer.setCapacity(this.capacityFor(config));
-      } else if (old.writer !== undefined && old.writer.path === config.file.location) {
-        // Only the batching changed: keep the open file, and hand the waiting records on.
+      } else if (old.writer !== undefined && sameFile) {
+        // Only the batching or the integrity settings changed: keep the open file, and hand the waiting records on.
         writer = old.writer;
         writer.setPolicy(policy);
-        buffer = this.createBuffer(writer, config);
+        chain = sameChain ? old.chain : this.createChain(writer, config, build);
+        chain?.setRenderer(this.checkpointRenderer(config, build));
+        buffer = this.createBuffer(writer, config, chain);
         this.handOver(old.buffer, buffer);
       } else {
         writer = new RollingFileWriter(config.file.location, policy, (f) => this.onWriterFailure(f), this.fileSystem);
@@ -593,14 +617,14 @@ export class AuditLogServiceImpl {
           }
           this.onWriterFailure({ operation: "open", path: config.file.location, error });
         }
-        buffer = this.createBuffer(writer, config);
+        chain = this.createChain(writer, config, build);
+        buffer = this.createBuffer(writer, config, chain);
         // Records still waiting for the old file go to the new one, in order.
         this.handOver(old.buffer, buffer);
       }
     } else if (config.enabled) {
       logger = LoggerFactory.getLogger(AUDIT_LOGGER_NAME);
     }
-    const build = compileRecordBuilder(config, config.formatDate, config.datePattern.includes("S") ? 1 : 1000);
     let targets: TargetSet | undefined;
     if (config.enabled && config.targets.length > 0) {
       const context: TargetContext = { level: config.level, maskNames: config.maskNames, maskKeep: config.maskKeep, maxLength: config.maxLength, loggerName: AUDIT_LOGGER_NAME };
@@ -609,8 +633,8 @@ export class AuditLogServiceImpl {
     } else {
       void old.targets?.close();
     }
-    this.pipeline = { config, build, writer, buffer, logger, targets };
-    if (old.writer !== undefined && old.writer !== writer) this.retire(old, buffer !== undefined);
+    this.pipeline = { config, build, writer, buffer, logger, targets, chain };
+    if (old.writer !== undefined && old.writer !== writer) this.retire(old, buffer !== undefined, "reload");
     this.levelDisabledReported = false;
     this.counters.reloads++;
     if (buffer !== undefined || targets !== undefined) {
@@ -640,15 +664,30 @@ export class AuditLogServiceImpl {
     return config.batchDelayMs === undefined ? config.bufferSize : Math.max(config.bufferSize, BATCH_RECORDS);
   }
 
-  private createBuffer(writer: RollingFileWriter, config: AuditConfig): RetryBuffer {
+  /** The chain of a file when integrity is on. */
+  private createChain(writer: RollingFileWriter, config: AuditConfig, build: RecordBuilder): ChainSealer | undefined {
+    if (config.integrity === undefined) return undefined;
+    return new ChainSealer({ writer, settings: config.integrity, shared: config.multiprocess, render: this.checkpointRenderer(config, build) });
+  }
+
+  /** Checkpoints are audit records: built and laid out like every other line of the file. */
+  private checkpointRenderer(config: AuditConfig, build: RecordBuilder): CheckpointRenderer {
+    return (attributes, now) => this.render(config, build(CHECKPOINT_EVENT_ID, attributes), now);
+  }
+
+  private createBuffer(writer: RollingFileWriter, config: AuditConfig, chain: ChainSealer | undefined): RetryBuffer {
     const batched = config.batchDelayMs !== undefined;
+    // With integrity on, lines are sealed as they are written; chosen once here, so the
+    // path of a record without integrity has no extra branch.
+    const writeOne = chain === undefined ? (line: string) => writer.write(line) : (line: string) => chain.write(line);
+    const writeMany = chain === undefined ? (lines: readonly string[], start: number, end: number) => writer.writeMany(lines, start, end) : (lines: readonly string[], start: number, end: number) => chain.writeMany(lines, start, end);
     return new RetryBuffer({
       capacity: this.capacityFor(config),
       ...(batched
         ? {
             batch: { maxDelayMs: config.batchDelayMs as number, maxBytes: BATCH_BYTES },
             writeMany: (lines: readonly string[], start: number, end: number) => {
-              const written = writer.writeMany(lines, start, end);
+              const written = writeMany(lines, start, end);
               this.counters.written += written;
               if (written === end - start) this.noteRecovered(writer);
               return written;
@@ -656,7 +695,7 @@ export class AuditLogServiceImpl {
           }
         : {}),
       write: (line) => {
-        if (!writer.write(line)) return false;
+        if (!writeOne(line)) return false;
         this.counters.written++;
         this.noteRecovered(writer);
         return true;
@@ -689,7 +728,7 @@ export class AuditLogServiceImpl {
   }
 
   /** Closes a pipeline's file; with `moved` its waiting records were already handed on. */
-  private retire(pipeline: Pipeline, moved = false): void {
+  private retire(pipeline: Pipeline, moved = false, reason: "shutdown" | "reload" = "shutdown"): void {
     if (pipeline.buffer !== undefined) {
       if (!moved) {
         pipeline.buffer.drain();
@@ -699,6 +738,8 @@ export class AuditLogServiceImpl {
         this.retired.dropped += pipeline.buffer.stats().dropped;
       }
     }
+    // The last checkpoint goes into the file before it is closed.
+    pipeline.chain?.close(reason);
     if (pipeline.writer !== undefined) {
       this.retired.rotations += pipeline.writer.stats.rotations;
       this.retired.compressed += pipeline.writer.stats.compressed;
@@ -712,7 +753,7 @@ export class AuditLogServiceImpl {
 
   /** @internal The last synchronous attempt at process exit. */
   drainForExit(): void {
-    const { buffer, writer, targets } = this.pipeline;
+    const { buffer, writer, targets, chain } = this.pipeline;
     for (const target of targets?.stats() ?? []) {
       if (target.buffered > 0 && !target.spooled) {
         process.stderr.write(`SLF4TS ERROR [RECORDS_DROPPED] ${target.buffered} audit record(s) could not be sent to target "${target.name}" (${target.destination}) before exit\n`);
@@ -720,10 +761,11 @@ export class AuditLogServiceImpl {
     }
     // No half-written compression is left behind (it would be deleted at the next start anyway).
     writer?.abortCompression();
-    if (buffer === undefined || buffer.size === 0) return;
-    if (!buffer.drain()) {
+    if (buffer !== undefined && buffer.size > 0 && !buffer.drain()) {
       process.stderr.write(`SLF4TS ERROR [RECORDS_DROPPED] ${buffer.size} audit record(s) could not be written to ${writer?.path ?? "the audit file"} before exit\n`);
     }
+    // Seal what was written since the last checkpoint.
+    chain?.close("exit");
   }
 
   private onWriterFailure(failure: WriterFailure): void {

@@ -1,16 +1,224 @@
 /**
- * `slf4ts-audit verify`. (Placeholder until the command lands.)
+ * `slf4ts-audit verify`: checks the hash chain and the signed checkpoints of dedicated-mode
+ * audit files written with `integrity.mode` on.
  *
  * @module
  */
-import { EXIT, type CliCommand } from "./io.js";
+import { readFileSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { decodePropertiesFile, parseProperties } from "../config/properties.js";
+import { KEY_PREFIX } from "../config/schema.js";
+import { readEd25519PublicKey, readHmacKeyFile, type HmacKeyFile } from "../integrity/keys.js";
+import { verifyAuditLog, type Finding, type LogReport, type VerifyOptions } from "../integrity/verify.js";
+import { sanitizeText } from "../sanitize/escape.js";
+import { findAuditLogs, type AuditLogFiles } from "./files.js";
+import { EXIT, type CliCommand, type CliIo } from "./io.js";
 
-/** The `verify` command. */
+const HELP = `Usage: slf4ts-audit verify [options] <file or folder>...
+
+Checks that audit files written with integrity.mode=hmac or ed25519 were not altered: the hash
+chain of every record across the active file and its archives (gzip too), and the signature of
+every checkpoint.
+
+Options:
+  --key FILE            the HMAC key file; with key evolution its initial copy (kept off the host)
+  --public-key FILE     the Ed25519 public key (PEM: openssl pkey -in key.pem -pubout)
+  --epoch-seconds N     the epoch length, when the key file has no seconds= line
+  --properties FILE     the logger's properties file: integrity.epoch and file.count are read
+                        from it (with file.count, deleted old archives are found too)
+  --chain-only          check the chain without signatures (weak: anyone can recompute a chain)
+  --json                print a JSON report instead of text
+  -h, --help            this text
+
+A file argument stands for its log (the active file and its archives beside it); a folder for
+every log in it.
+
+Findings (exit code 1): modified, inserted, deleted, reordered, truncated, missing-archive,
+replaced-archive, bad-signature, epoch-out-of-time, time-out-of-order.
+Warnings (exit code 0): unsealed (records after the last checkpoint: they could be changed or
+removed without a trace), unchained (lines written while integrity was off),
+history-incomplete (older archives rotated out).
+
+Exit codes: 0 intact, 1 tampering or damage found, 2 bad command line, 3 unreadable files or keys.
+`;
+
+interface Arguments {
+  readonly paths: string[];
+  key: string | undefined;
+  publicKey: string | undefined;
+  epochSeconds: number | undefined;
+  properties: string | undefined;
+  chainOnly: boolean;
+  json: boolean;
+}
+
+function parseArguments(args: readonly string[]): Arguments | string {
+  const parsed: Arguments = { paths: [], key: undefined, publicKey: undefined, epochSeconds: undefined, properties: undefined, chainOnly: false, json: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === "--") {
+      parsed.paths.push(...args.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      parsed.paths.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const option = eq < 0 ? arg : arg.slice(0, eq);
+    const value = (): string | undefined => (eq >= 0 ? arg.slice(eq + 1) : args[++i]);
+    switch (option) {
+      case "--key":
+      case "--public-key":
+      case "--properties":
+      case "--epoch-seconds": {
+        const v = value();
+        if (v === undefined || v === "") return `${option} needs a value`;
+        if (option === "--key") parsed.key = v;
+        else if (option === "--public-key") parsed.publicKey = v;
+        else if (option === "--properties") parsed.properties = v;
+        else {
+          const n = /^[0-9]{1,8}$/.test(v) ? Number(v) : NaN;
+          if (!(n >= 1 && n <= 31_536_000)) return `--epoch-seconds expects a whole number of seconds from 1 to 31536000, not "${sanitizeText(v)}"`;
+          parsed.epochSeconds = n;
+        }
+        break;
+      }
+      case "--chain-only":
+      case "--json":
+        if (eq >= 0) return `${option} takes no value`;
+        if (option === "--json") parsed.json = true;
+        else parsed.chainOnly = true;
+        break;
+      default:
+        return `unknown option ${sanitizeText(option)}`;
+    }
+  }
+  if (parsed.paths.length === 0) return "give at least one audit file or folder";
+  if (parsed.key === undefined && parsed.publicKey === undefined && !parsed.chainOnly) {
+    return "give --key (integrity.mode=hmac) or --public-key (ed25519), or --chain-only to check the chain without signatures";
+  }
+  return parsed;
+}
+
+/** Reads integrity.epoch and file.count from a properties file; throws with a message. */
+function readProperties(path: string): { epochSeconds: number | undefined; fileCount: number | undefined } {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new Error(`cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const decoded = decodePropertiesFile(bytes);
+  if ("problem" in decoded) throw new Error(`${path}: line ${decoded.problem.line}: ${decoded.problem.message}`);
+  const { entries } = parseProperties(decoded.text);
+  const get = (name: string): string | undefined => {
+    let value: string | undefined;
+    for (const entry of entries) if (entry.key === KEY_PREFIX + name) value = entry.value.trim();
+    return value === "" ? undefined : value;
+  };
+  const number = (name: string, min: number, max: number): number | undefined => {
+    const text = get(name);
+    if (text === undefined) return undefined;
+    const n = /^[0-9]{1,9}$/.test(text) ? Number(text) : NaN;
+    if (!(n >= min && n <= max)) throw new Error(`${path}: ${KEY_PREFIX}${name} = "${sanitizeText(text)}" is not a number from ${min} to ${max}`);
+    return n;
+  };
+  const epoch = number("integrity.epoch", 0, 31_536_000);
+  return { epochSeconds: epoch === 0 ? undefined : epoch, fileCount: number("file.count", 1, 10_000) };
+}
+
+function describe(finding: Finding, level: "FINDING" | "WARNING"): string {
+  return `  ${level} ${finding.kind.padEnd(18)} ${sanitizeText(finding.message)}\n`;
+}
+
+function summary(report: LogReport): string {
+  const files = report.files.length === 1 ? "1 file" : `${report.files.length} files`;
+  const sessions = report.sessions.length === 1 ? "1 session" : `${report.sessions.length} sessions`;
+  return `${report.active}: ${files}, ${report.records} chained lines in ${sessions}, ${report.verifiedCheckpoints} of ${report.checkpoints} checkpoints verified${report.unchained > 0 ? `, ${report.unchained} lines without chain` : ""}\n`;
+}
+
+/**
+ * The `verify` command.
+ *
+ * @example
+ * ```ts
+ * const code = await verifyCommand.run(["--json", "--key", "audit.key.initial", "/var/log/app/audit.log"], io);
+ * ```
+ */
 export const verifyCommand: CliCommand = {
-  summary: "verify (not implemented yet)",
-  help: "Usage: slf4ts-audit verify\n\nNot implemented yet.\n",
-  async run(_args, io) {
-    io.err("slf4ts-audit verify: not implemented yet\n");
-    return EXIT.USAGE;
+  summary: "check the hash chain and signed checkpoints of tamper-evident audit files",
+  help: HELP,
+  async run(args: readonly string[], io: CliIo): Promise<number> {
+    const parsed = parseArguments(args);
+    if (typeof parsed === "string") {
+      io.err(`slf4ts-audit verify: ${parsed}\nRun slf4ts-audit verify --help for the options.\n`);
+      return EXIT.USAGE;
+    }
+    const options: { -readonly [K in keyof VerifyOptions]: VerifyOptions[K] } = { chainOnly: parsed.chainOnly };
+    let hmacKey: HmacKeyFile | undefined;
+    try {
+      if (parsed.key !== undefined) hmacKey = readHmacKeyFile(resolve(io.cwd, parsed.key));
+      if (parsed.publicKey !== undefined) options.publicKey = readEd25519PublicKey(resolve(io.cwd, parsed.publicKey));
+      if (parsed.properties !== undefined) {
+        const settings = readProperties(resolve(io.cwd, parsed.properties));
+        options.fileCount = settings.fileCount;
+        options.epochSeconds = settings.epochSeconds;
+      }
+    } catch (error) {
+      io.err(`slf4ts-audit verify: ${sanitizeText((error as Error).message)}\n`);
+      return EXIT.IO;
+    }
+    options.hmacKey = hmacKey;
+    if (parsed.epochSeconds !== undefined) options.epochSeconds = parsed.epochSeconds;
+    if (hmacKey?.seconds !== undefined && options.epochSeconds !== undefined && hmacKey.seconds !== options.epochSeconds) {
+      io.err(`slf4ts-audit verify: the key file says seconds=${hmacKey.seconds}, but the epoch length given is ${options.epochSeconds}\n`);
+      return EXIT.USAGE;
+    }
+    const logs: AuditLogFiles[] = [];
+    try {
+      for (const path of parsed.paths) {
+        for (const log of findAuditLogs(resolve(io.cwd, path))) {
+          if (!logs.some((l) => l.active === log.active)) logs.push(log);
+        }
+      }
+    } catch (error) {
+      io.err(`slf4ts-audit verify: ${sanitizeText((error as Error).message)}\n`);
+      return EXIT.IO;
+    }
+    let progressShown = false;
+    if (io.errIsTTY) {
+      options.onProgress = (file, lines) => {
+        progressShown = true;
+        io.err(`\r\x1b[Kverifying ${sanitizeText(basename(file))}: line ${lines}`);
+      };
+    }
+    const reports: LogReport[] = [];
+    try {
+      for (const log of logs) reports.push(await verifyAuditLog(log, options));
+    } catch (error) {
+      if (progressShown) io.err("\r\x1b[K");
+      io.err(`slf4ts-audit verify: cannot read the audit files: ${sanitizeText((error as Error).message)}\n`);
+      return EXIT.IO;
+    }
+    if (progressShown) io.err("\r\x1b[K");
+    const findings = reports.reduce((n, r) => n + r.findings.length, 0);
+    const warnings = reports.reduce((n, r) => n + r.warnings.length, 0);
+    if (parsed.json) {
+      io.out(`${JSON.stringify({ intact: findings === 0, findings, warnings, signaturesChecked: !parsed.chainOnly, logs: reports }, null, 2)}\n`);
+    } else {
+      for (const report of reports) {
+        io.out(summary(report));
+        for (const f of report.findings) io.out(describe(f, "FINDING"));
+        for (const w of report.warnings) io.out(describe(w, "WARNING"));
+      }
+      if (parsed.chainOnly) io.out("Signatures were not checked (--chain-only): anyone who can write the files can also recompute a chain.\n");
+      io.out(
+        findings === 0
+          ? `Result: INTACT (${warnings} warning${warnings === 1 ? "" : "s"})\n`
+          : `Result: TAMPERING OR DAMAGE FOUND (${findings} finding${findings === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"})\n`,
+      );
+    }
+    return findings === 0 ? EXIT.OK : EXIT.FINDINGS;
   },
 };

@@ -14,6 +14,7 @@ import {
 } from "../layout/java-date.js";
 import { compilePatternLayout, type LayoutEvent } from "../layout/pattern.js";
 import { UNSAFE_CHARACTER } from "../sanitize/escape.js";
+import { readEd25519PrivateKey, readHmacKeyFile } from "../integrity/keys.js";
 import type { ConfigProblem } from "./errors.js";
 import { parseTargets, type TargetProperty, type TargetSpec } from "../targets/config.js";
 
@@ -120,6 +121,31 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     defaultValue: "0",
     doc: "Archives (compressed or not) whose modification time is older than this many days are deleted: at start, on reload and after every rotation. 0: no age limit, only file.count applies. The active file is never deleted.",
   },
+  {
+    name: "integrity.mode",
+    defaultValue: "off",
+    doc: "Tamper evidence in dedicated mode: off, hmac (checkpoints authenticated with the secret in integrity.key) or ed25519 (checkpoints signed with the private key in integrity.key; the verifier needs only the public key). Every line then ends with a TAB and a chain=... field that links it to the previous record; slf4ts-audit verify checks the files.",
+  },
+  {
+    name: "integrity.key",
+    defaultValue: "",
+    doc: "The key file: for hmac a file with secret=<64 or more hex digits> (openssl rand -hex 32), for ed25519 a PEM private key (openssl genpkey -algorithm ed25519). A relative path is resolved against the folder of this properties file. Required when integrity.mode is not off.",
+  },
+  {
+    name: "integrity.checkpoint.records",
+    defaultValue: "1000",
+    doc: "A checkpoint (a signed record slf4ts.audit.checkpoint) is written after this many records, from 1 to 100000000; also at every rotation, at shutdown and at process exit.",
+  },
+  {
+    name: "integrity.checkpoint.seconds",
+    defaultValue: "60",
+    doc: "A checkpoint is also written at most this many seconds after a record that is not yet sealed (0: only by count, rotation and shutdown), from 0 to 86400.",
+  },
+  {
+    name: "integrity.epoch",
+    defaultValue: "0",
+    doc: "hmac only: the key evolves one way every this many seconds (k(i+1) = SHA-256(k(i)), the key file is overwritten and the old key erased), so a key stolen now cannot re-seal earlier records. 0: no evolution. The key file must then hold start=<ISO-8601 time of epoch 0>.",
+  },
 ];
 
 const KNOWN = new Map(CONFIG_KEYS.map((k) => [k.name, k]));
@@ -151,6 +177,20 @@ export interface FileSettings {
   readonly compress: boolean;
   /** Delete archives older than this many days (`file.maxAge`; 0: no limit). */
   readonly maxAgeDays: number;
+}
+
+/** The tamper-evidence settings (present when `integrity.mode` is not off). */
+export interface IntegritySettings {
+  /** How checkpoints are authenticated. */
+  readonly mode: "hmac" | "ed25519";
+  /** Absolute path of the key file. */
+  readonly keyPath: string;
+  /** A checkpoint after this many records. */
+  readonly checkpointRecords: number;
+  /** A checkpoint at most this many seconds after an unsealed record (0: no timer). */
+  readonly checkpointSeconds: number;
+  /** Epoch length of key evolution in seconds (0: the key does not evolve). */
+  readonly epochSeconds: number;
 }
 
 /** A validated, compiled configuration. */
@@ -185,6 +225,8 @@ export interface AuditConfig {
   readonly maxLength: number;
   /** The named targets (`target.<name>.*`), in name order; targets of type none are left out. */
   readonly targets: readonly TargetSpec[];
+  /** Tamper evidence in dedicated mode, or `undefined` when `integrity.mode` is off. */
+  readonly integrity: IntegritySettings | undefined;
   /** A canonical text of the settings, to tell whether a reload changed anything. */
   readonly fingerprint: string;
 }
@@ -427,6 +469,7 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
   const maxAgeText = raw("file.maxAge").value.trim();
   const maxAgeDays = /^[0-9]{1,5}$/.test(maxAgeText) ? Number(maxAgeText) : NaN;
   if (!(maxAgeDays >= 0 && maxAgeDays <= 36500)) fail("file.maxAge", "expected a whole number of days from 0 (no age limit) to 36500");
+  const integrity = resolveIntegrity(raw, fail, baseDir, location === "" ? warnings : undefined);
 
   if (location !== "" && maxSize !== undefined && layout !== undefined && problems.length === 0) {
     const locationSource = given.get("file.location");
@@ -471,6 +514,7 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     maskKeep,
     maxLength,
     targets: targetResult.targets,
+    integrity,
     fingerprint: "",
   };
   const fingerprint = JSON.stringify([
@@ -495,6 +539,67 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     file?.compress,
     file?.maxAgeDays,
     targetResult.targets.map((t) => t.fingerprint),
+    integrity === undefined ? null : [integrity.mode, integrity.keyPath, integrity.checkpointRecords, integrity.checkpointSeconds, integrity.epochSeconds],
   ]);
   return { ok: true, config: { ...config, fingerprint }, warnings };
+}
+
+/**
+ * Validates the `integrity.*` keys and reads the key file (the secret is checked, then
+ * forgotten: the integrity chain reads it again when it starts, so a configuration object never
+ * holds a key that evolution should have erased).
+ */
+function resolveIntegrity(
+  raw: (name: string) => { value: string; source: PropertySource | undefined },
+  fail: (name: string, expected: string) => void,
+  baseDir: string,
+  standardModeWarnings: ConfigProblem[] | undefined,
+): IntegritySettings | undefined {
+  const modeText = raw("integrity.mode").value.trim().toLowerCase();
+  if (modeText !== "off" && modeText !== "hmac" && modeText !== "ed25519") fail("integrity.mode", "expected off, hmac or ed25519");
+  const recordsText = raw("integrity.checkpoint.records").value.trim();
+  const records = /^[0-9]{1,9}$/.test(recordsText) ? Number(recordsText) : NaN;
+  if (!(records >= 1 && records <= 100_000_000)) fail("integrity.checkpoint.records", "expected a whole number of records from 1 to 100000000");
+  const secondsText = raw("integrity.checkpoint.seconds").value.trim();
+  const seconds = /^[0-9]{1,5}$/.test(secondsText) ? Number(secondsText) : NaN;
+  if (!(seconds >= 0 && seconds <= 86_400)) fail("integrity.checkpoint.seconds", "expected a whole number of seconds from 0 to 86400");
+  const epochText = raw("integrity.epoch").value.trim();
+  const epoch = /^[0-9]{1,8}$/.test(epochText) ? Number(epochText) : NaN;
+  if (!(epoch >= 0 && epoch <= 31_536_000)) fail("integrity.epoch", "expected 0 (no key evolution) or an epoch length in seconds from 1 to 31536000");
+  if (modeText !== "hmac" && modeText !== "ed25519") return undefined;
+  if (standardModeWarnings !== undefined) {
+    const source = raw("integrity.mode").source;
+    standardModeWarnings.push({ key: KEY_PREFIX + "integrity.mode", value: source?.value ?? modeText, line: source?.line, expected: "has no effect in standard mode: tamper evidence covers the files of dedicated mode (set file.location)" });
+  }
+  const keyText = raw("integrity.key").value.trim();
+  if (keyText === "") {
+    fail("integrity.key", `expected the path of the key file (integrity.mode=${modeText} needs one)`);
+    return undefined;
+  }
+  const keyPath = isAbsolute(keyText) ? keyText : resolve(baseDir, keyText);
+  if (modeText === "ed25519") {
+    if (epoch > 0) fail("integrity.epoch", "expected 0: key evolution is for integrity.mode=hmac (with ed25519 the private key can stay off the verifier, and only checkpoints signed before a theft are trusted)");
+    try {
+      readEd25519PrivateKey(keyPath);
+    } catch (error) {
+      fail("integrity.key", `expected an Ed25519 private key: ${(error as Error).message}`);
+    }
+  } else {
+    try {
+      const key = readHmacKeyFile(keyPath);
+      key.secret.fill(0);
+      if (epoch > 0 && key.start === undefined) {
+        fail("integrity.key", `expected a line start=<ISO-8601 time> in ${keyPath}: key evolution (integrity.epoch=${epoch}) counts epochs from it, and the verifier must know it`);
+      }
+      if (epoch > 0 && key.seconds !== undefined && key.seconds !== epoch) {
+        fail("integrity.epoch", `expected ${key.seconds}, the epoch length recorded in the key file ${keyPath} (changing it would move every epoch's time window)`);
+      }
+      if (epoch === 0 && key.epoch > 0) {
+        fail("integrity.epoch", `expected ${key.seconds ?? "the epoch length"}: the key file ${keyPath} has already evolved to epoch ${key.epoch}`);
+      }
+    } catch (error) {
+      fail("integrity.key", `expected an HMAC key file: ${(error as Error).message}`);
+    }
+  }
+  return { mode: modeText, keyPath, checkpointRecords: records, checkpointSeconds: seconds, epochSeconds: epoch };
 }

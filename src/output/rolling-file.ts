@@ -238,10 +238,22 @@ export class RollingFileWriter {
   }
 
   /**
-   * Writes one record (a whole line) with one system call, rotating first when it would not
-   * fit. Returns true when every byte reached the operating system. Never throws.
+   * Bytes that may still be written to the active file before a record would make it rotate;
+   * `Infinity` when this writer will not rotate before the next record anyway (several
+   * processes share the file, the file is empty or not open, or rotation failed recently). The
+   * integrity chain uses it to close a file with a checkpoint before the rotation.
    */
-  write(line: string): boolean {
+  roomBeforeRotation(): number {
+    if (this.policy.shared === true || this.fd < 0 || this.size === 0 || Date.now() < this.rotationBlockedUntil) return Infinity;
+    return this.policy.maxSize - this.size;
+  }
+
+  /**
+   * Writes one record (a whole line) with one system call, rotating first when it would not
+   * fit (unless `mayRotate` is false: a file's closing checkpoint goes into that file). Returns
+   * true when every byte reached the operating system. Never throws.
+   */
+  write(line: string, mayRotate = true): boolean {
     if (this.fd < 0 && !this.open()) {
       this.stats.failed++;
       return false;
@@ -260,7 +272,7 @@ export class RollingFileWriter {
       this.stats.failed++;
       return false;
     }
-    return this.append(line, false);
+    return this.append(line, false, mayRotate);
   }
 
   /**

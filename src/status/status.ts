@@ -22,7 +22,10 @@ export type StatusCode =
   | "RECORDS_DROPPED"
   | "LEVEL_DISABLED"
   | "TARGET_FAILED"
-  | "TARGET_RECOVERED";
+  | "TARGET_RECOVERED"
+
+  | "INTEGRITY_STARTED"
+  | "INTEGRITY_FAILED";
 
 /** One status event. */
 export interface StatusEvent {

@@ -1,0 +1,565 @@
+/**
+ * Verifying the hash chain and checkpoints of a dedicated-mode audit log (its archives, gzip
+ * too, and its active file), for `slf4ts-audit verify`.
+ *
+ * The files are read once, oldest first, in a stream: memory grows with the number of
+ * sessions and of anomalies, not with the number of records.
+ *
+ * @module
+ */
+import { createHmac, timingSafeEqual, verify as verifySignature, type KeyObject } from "node:crypto";
+import { basename } from "node:path";
+import { readAuditLines, type AuditLogFiles } from "../cli/files.js";
+import { epochWindow, evolveSecret, MAX_EPOCH, type HmacKeyFile } from "./keys.js";
+import { chainHash, parseChainToken, signedMessage, splitChainField, ZERO_HASH, type ChainToken, type CheckpointFields } from "./token.js";
+
+/** Kinds of evidence of tampering or damage (exit code 1). */
+export type FindingKind =
+  | "modified"
+  | "inserted"
+  | "deleted"
+  | "reordered"
+  | "truncated"
+  | "missing-archive"
+  | "replaced-archive"
+  | "bad-signature"
+  | "epoch-out-of-time"
+  | "time-out-of-order";
+
+/** Kinds of warnings: what cannot be proven, but is no evidence of tampering. */
+export type WarningKind = "unsealed" | "unchained" | "history-incomplete";
+
+/** One finding or warning. */
+export interface Finding<K extends string = FindingKind | WarningKind> {
+  readonly kind: K;
+  /** The file (absolute path), when the finding is about a place. */
+  readonly file: string | undefined;
+  /** The 1-based line in `file`. */
+  readonly line: number | undefined;
+  /** The chain session concerned. */
+  readonly session: string | undefined;
+  /** The record number concerned. */
+  readonly seq: number | undefined;
+  /** What was found, for people. */
+  readonly message: string;
+}
+
+/** One chain session as found in the files. */
+export interface SessionReport {
+  readonly id: string;
+  /** The first and last record numbers present. */
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly records: number;
+  readonly checkpoints: number;
+  /** Checkpoints whose signature (and epoch time) checked out. */
+  readonly verifiedCheckpoints: number;
+  /** The last record number covered by a good checkpoint (-1: none). */
+  readonly sealedThrough: number;
+  /** The session this one resumed from (single process: the previous run). */
+  readonly resumedFrom: string | undefined;
+}
+
+/** The result for one audit log. */
+export interface LogReport {
+  /** The active file's path. */
+  readonly active: string;
+  readonly files: ReadonlyArray<{ readonly path: string; readonly lines: number; readonly records: number; readonly checkpoints: number }>;
+  readonly sessions: readonly SessionReport[];
+  readonly findings: ReadonlyArray<Finding<FindingKind>>;
+  readonly warnings: ReadonlyArray<Finding<WarningKind>>;
+  /** Chained lines (records and checkpoints). */
+  readonly records: number;
+  readonly checkpoints: number;
+  readonly verifiedCheckpoints: number;
+  /** Lines without a chain field. */
+  readonly unchained: number;
+}
+
+/** The keys and settings a verification uses. */
+export interface VerifyOptions {
+  /** The HMAC key file: its initial copy when the key evolves. */
+  readonly hmacKey?: HmacKeyFile | undefined;
+  /** The Ed25519 public key. */
+  readonly publicKey?: KeyObject | undefined;
+  /** The epoch length when the HMAC key file does not say (`seconds=`). */
+  readonly epochSeconds?: number | undefined;
+  /** Check the chain only, not the signatures (anyone can recompute a chain: weak). */
+  readonly chainOnly?: boolean | undefined;
+  /** `file.count` of the logger: fewer archives with a chain that does not begin in the oldest one means archives were deleted. */
+  readonly fileCount?: number | undefined;
+  /** "Now" for checkpoints from the future (tests). */
+  readonly now?: number | undefined;
+  /** Called now and then during a long scan. */
+  readonly onProgress?: ((file: string, lines: number) => void) | undefined;
+}
+
+/** A checkpoint more than this far in the future is reported (clock skew allowed). */
+const FUTURE_SLACK_MS = 5 * 60 * 1000;
+const CLOSING = new Set(["stop", "shutdown", "exit"]);
+const STARTS = new Set(["start", "resume", "repaired"]);
+
+interface Loc {
+  readonly file: number;
+  readonly line: number;
+}
+interface Entry {
+  readonly seq: number;
+  readonly hash: string;
+  readonly loc: Loc;
+}
+interface Hole {
+  from: number;
+  to: number;
+  before: Entry;
+  /** What the record after the hole says the last record of the hole hashed to. */
+  afterPrev: string;
+  after: Loc;
+}
+interface Session {
+  readonly id: string;
+  readonly first: Entry & { readonly prev: string };
+  max: Entry;
+  readonly holes: Hole[];
+  records: number;
+  checkpoints: number;
+  verified: number;
+  sealedThrough: number;
+  lastSealLoc: Loc | undefined;
+  lastTime: number;
+  lastEpoch: number;
+  resumedFrom: string | undefined;
+  /** A later session resumed from this one's last record with a good checkpoint. */
+  sealedByResume: boolean;
+  /** seq 0 resumed from a hash that is not the end of any earlier session. */
+  resumeMissing: boolean;
+}
+
+/** Derives evolved HMAC keys from the verifier's copy, remembering the last one. */
+class HmacKeyring {
+  private epoch: number;
+  private secret: Buffer;
+  constructor(private readonly base: HmacKeyFile) {
+    this.epoch = base.epoch;
+    this.secret = base.secret;
+  }
+  /** The key of an epoch (`undefined`: no evolution), or why there is none. */
+  keyFor(epoch: number | undefined): Buffer | string {
+    if (epoch === undefined) return this.base.secret;
+    if (epoch < this.base.epoch) return `the key given is of epoch ${this.base.epoch}, later than this checkpoint's epoch ${epoch} (give the initial key file)`;
+    if (epoch > MAX_EPOCH) return `epoch ${epoch} is out of range`;
+    if (epoch < this.epoch) {
+      this.epoch = this.base.epoch;
+      this.secret = this.base.secret;
+    }
+    while (this.epoch < epoch) {
+      this.secret = evolveSecret(this.secret);
+      this.epoch++;
+    }
+    return this.secret;
+  }
+}
+
+/**
+ * Verifies one audit log. Never throws for what it finds; throws an `Error` when a file cannot
+ * be read.
+ *
+ * @example
+ * ```ts
+ * const [log] = findAuditLogs("/var/log/app/audit.log");
+ * const report = await verifyAuditLog(log, { publicKey: readEd25519PublicKey("audit.pub.pem") });
+ * if (report.findings.length > 0) process.exitCode = 1;
+ * ```
+ */
+export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions = {}): Promise<LogReport> {
+  const files = log.files;
+  const findings: Array<Finding<FindingKind>> = [];
+  const warnings: Array<Finding<WarningKind>> = [];
+  const now = options.now ?? Date.now();
+  const keyring = options.hmacKey === undefined ? undefined : new HmacKeyring(options.hmacKey);
+  const epochSeconds = options.hmacKey?.seconds ?? options.epochSeconds;
+  const sessions = new Map<string, Session>();
+  const fileStats = files.map((f) => ({ path: f.path, lines: 0, records: 0, checkpoints: 0 }));
+  // Per file: the first and last chained line, and the last line.
+  const firstChained: number[] = files.map(() => 0);
+  const lastChained: number[] = files.map(() => 0);
+  // Per file: its last chained line is a rotation checkpoint (how a single writer closes a file).
+  const endsWithRotation: boolean[] = files.map(() => false);
+  let records = 0;
+  let checkpoints = 0;
+  let verified = 0;
+  let unchained = 0;
+  let anyChained = false;
+  let lastChainedToken: ChainToken | undefined;
+  let lastChainedLoc: Loc | undefined;
+  let pending: Loc[] = [];
+
+  const name = (loc: Loc | number): string => basename(files[typeof loc === "number" ? loc : loc.file]?.path ?? "?");
+  const at = (loc: Loc): string => `${name(loc)}:${loc.line}`;
+  const finding = (kind: FindingKind, loc: Loc | undefined, session: string | undefined, seq: number | undefined, message: string): void => {
+    findings.push({ kind, file: loc === undefined ? undefined : files[loc.file]?.path, line: loc?.line, session, seq, message });
+  };
+  const warning = (kind: WarningKind, loc: Loc | undefined, session: string | undefined, seq: number | undefined, message: string): void => {
+    warnings.push({ kind, file: loc === undefined ? undefined : files[loc.file]?.path, line: loc?.line, session, seq, message });
+  };
+
+  // Archive numbers missing between the oldest archive present and the active file.
+  const indexes = new Set(files.map((f) => f.index));
+  const missingIndexes: number[] = [];
+  const archiveIndexes = files.filter((f) => f.index > 0).map((f) => f.index);
+  const oldestIndex = archiveIndexes.length === 0 ? 0 : Math.max(...archiveIndexes);
+  for (let i = 1; i < oldestIndex; i++) if (!indexes.has(i)) missingIndexes.push(i);
+  const base = basename(log.active);
+  for (const i of missingIndexes) {
+    finding("missing-archive", undefined, undefined, undefined, `${base}.${i} is missing: the archives ${base}.${oldestIndex} … ${base}.1 should follow one another without a gap`);
+  }
+  /** Whether archive numbers are missing between two files of the list (positions). */
+  const gapBetween = (a: number, b: number): boolean => {
+    const ia = files[a]?.index ?? 0;
+    const ib = files[b]?.index ?? 0;
+    return missingIndexes.some((m) => m < ia && m > ib);
+  };
+
+  /** Lines without a chain field since the last chained line, judged by what came before them. */
+  const flushPending = (): void => {
+    if (pending.length === 0) return;
+    unchained += pending.length;
+    const lines = pending;
+    pending = [];
+    // Runs of consecutive lines in one file are reported together.
+    const runs: Array<[Loc, Loc]> = [];
+    for (const loc of lines) {
+      const run = runs[runs.length - 1];
+      if (run !== undefined && run[1].file === loc.file && run[1].line + 1 === loc.line) run[1] = loc;
+      else runs.push([loc, loc]);
+    }
+    const what = (run: [Loc, Loc]): string => (run[0].line === run[1].line ? `line ${at(run[0])}` : `lines ${at(run[0])}–${run[1].line}`);
+    for (const run of runs) {
+      const count = run[1].line - run[0].line + 1;
+      if (!anyChained) {
+        warning("unchained", run[0], undefined, undefined, `${count} line(s) before the chain begins (${what(run)}): written before integrity was turned on, not covered`);
+      } else if (lastChainedToken?.checkpoint !== undefined && CLOSING.has(lastChainedToken.checkpoint.reason)) {
+        warning("unchained", run[0], undefined, undefined, `${count} line(s) without chain field (${what(run)}) after the chain was closed (${lastChainedToken.checkpoint.reason} at ${lastChainedLoc === undefined ? "?" : at(lastChainedLoc)}): written while integrity was off, not covered`);
+      } else {
+        finding("inserted", run[0], undefined, undefined, `${count} line(s) without chain field inside the chain (${what(run)}): inserted (or their chain field removed)`);
+      }
+    }
+  };
+
+  const checkCheckpoint = (session: Session, token: ChainToken, cp: CheckpointFields, hash: string, loc: Loc): boolean => {
+    session.checkpoints++;
+    checkpoints++;
+    fileStats[loc.file]!.checkpoints++;
+    let problem: string | undefined;
+    if (cp.alg === "none") {
+      problem = "it is not signed (the logger could not read its key when it wrote it)";
+    } else if (options.chainOnly === true) {
+      problem = undefined;
+    } else {
+      const message = signedMessage(token.session, token.seq, hash, cp.alg, cp.epoch, cp.time, cp.reason);
+      const signature = Buffer.from(cp.signature, "base64url");
+      if (cp.alg === "hs256") {
+        const key = keyring?.keyFor(cp.epoch);
+        if (key === undefined) problem = "it is signed with HMAC (hs256), but no --key was given";
+        else if (typeof key === "string") problem = key;
+        else {
+          const expected = createHmac("sha256", key).update(message).digest();
+          if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) problem = "its HMAC does not match (a forged checkpoint, a changed record before it, or the wrong key)";
+        }
+      } else if (options.publicKey === undefined) {
+        problem = "it is signed with Ed25519, but no --public-key was given";
+      } else {
+        let ok = false;
+        try {
+          ok = verifySignature(null, message, options.publicKey, signature);
+        } catch {
+          ok = false;
+        }
+        if (!ok) problem = "its Ed25519 signature does not verify (a forged checkpoint, a changed record before it, or the wrong key)";
+      }
+    }
+    if (problem !== undefined) {
+      finding("bad-signature", loc, token.session, token.seq, `checkpoint ${at(loc)} (session ${token.session}, seq ${token.seq}, ${cp.reason}): ${problem}`);
+      return false;
+    }
+    // The CVE-2023-31439 lesson: a key is good only for its own epoch's time.
+    let timeProblem = false;
+    if (cp.alg === "hs256" && cp.epoch !== undefined && options.chainOnly !== true) {
+      const start = options.hmacKey?.start;
+      if (start === undefined || epochSeconds === undefined) {
+        finding("epoch-out-of-time", loc, token.session, token.seq, `checkpoint ${at(loc)} uses key epoch ${cp.epoch}, but the epoch's time cannot be checked: the key file given has no start= or seconds= (give --epoch-seconds)`);
+        timeProblem = true;
+      } else {
+        const [from, to] = epochWindow(start, epochSeconds, cp.epoch);
+        if (cp.time < from || cp.time >= to) {
+          finding(
+            "epoch-out-of-time",
+            loc,
+            token.session,
+            token.seq,
+            `checkpoint ${at(loc)} is signed with the key of epoch ${cp.epoch} (${new Date(from).toISOString()} to ${new Date(to).toISOString()}) but says it was written at ${new Date(cp.time).toISOString()}: a key used out of its time (re-sealed with a later key?)`,
+          );
+          timeProblem = true;
+        }
+      }
+      if (cp.epoch < session.lastEpoch) {
+        finding("epoch-out-of-time", loc, token.session, token.seq, `checkpoint ${at(loc)} uses key epoch ${cp.epoch} after a checkpoint of epoch ${session.lastEpoch}: epochs never go back`);
+        timeProblem = true;
+      }
+      session.lastEpoch = Math.max(session.lastEpoch, cp.epoch);
+    }
+    if (cp.time < session.lastTime) {
+      finding("time-out-of-order", loc, token.session, token.seq, `checkpoint ${at(loc)} says ${new Date(cp.time).toISOString()}, before the previous checkpoint of its session (${new Date(session.lastTime).toISOString()})`);
+      timeProblem = true;
+    } else if (cp.time > now + FUTURE_SLACK_MS) {
+      finding("time-out-of-order", loc, token.session, token.seq, `checkpoint ${at(loc)} says ${new Date(cp.time).toISOString()}, in the future`);
+      timeProblem = true;
+    }
+    session.lastTime = Math.max(session.lastTime, cp.time);
+    if (timeProblem) return false;
+    session.verified++;
+    verified++;
+    if (token.seq > session.sealedThrough) {
+      session.sealedThrough = token.seq;
+      session.lastSealLoc = loc;
+    }
+    return true;
+  };
+
+  const onChained = (token: ChainToken, hash: string, loc: Loc): void => {
+    flushPending();
+    records++;
+    fileStats[loc.file]!.records++;
+    if (firstChained[loc.file] === 0) firstChained[loc.file] = loc.line;
+    lastChained[loc.file] = loc.line;
+    endsWithRotation[loc.file] = token.checkpoint?.reason === "rotation";
+    const entry: Entry = { seq: token.seq, hash, loc };
+    let session = sessions.get(token.session);
+    if (session === undefined) {
+      session = {
+        id: token.session,
+        first: { ...entry, prev: token.prev },
+        max: entry,
+        holes: [],
+        records: 0,
+        checkpoints: 0,
+        verified: 0,
+        sealedThrough: -1,
+        lastSealLoc: undefined,
+        lastTime: 0,
+        lastEpoch: 0,
+        resumedFrom: undefined,
+        sealedByResume: false,
+        resumeMissing: false,
+      };
+      sessions.set(token.session, session);
+      if (token.seq === 0) {
+        if (token.checkpoint === undefined || !STARTS.has(token.checkpoint.reason)) {
+          finding("inserted", loc, token.session, 0, `${at(loc)} claims to be the first record of session ${token.session}, but a session starts with a start checkpoint`);
+        } else if (token.prev !== ZERO_HASH) {
+          let target: Session | undefined;
+          for (const other of sessions.values()) if (other !== session && other.max.hash === token.prev) target = other;
+          if (target === undefined) session.resumeMissing = true;
+          else session.resumedFrom = target.id;
+        }
+      }
+    } else {
+      const max = session.max;
+      if (token.seq === max.seq + 1) {
+        if (token.prev !== max.hash) {
+          finding("modified", max.loc, token.session, max.seq, `${at(max.loc)} (session ${token.session}, seq ${max.seq}) was changed: the next record, ${at(loc)}, recorded a different hash for it`);
+        }
+        session.max = entry;
+      } else if (token.seq > max.seq + 1) {
+        session.holes.push({ from: max.seq + 1, to: token.seq - 1, before: max, afterPrev: token.prev, after: loc });
+        session.max = entry;
+      } else {
+        const hole = session.holes.find((h) => h.from <= token.seq && token.seq <= h.to);
+        if (hole === undefined) {
+          finding("inserted", loc, token.session, token.seq, `${at(loc)} repeats seq ${token.seq} of session ${token.session}: a record inserted (or copied)`);
+        } else {
+          finding("reordered", loc, token.session, token.seq, `${at(loc)} (seq ${token.seq}) stands after seq ${max.seq} (${at(max.loc)}): records were moved out of order`);
+          if (token.seq === hole.from && token.prev !== hole.before.hash) {
+            finding("modified", hole.before.loc, token.session, hole.before.seq, `${at(hole.before.loc)} (session ${token.session}, seq ${hole.before.seq}) was changed: ${at(loc)} recorded a different hash for it`);
+          }
+          if (token.seq === hole.to && hash !== hole.afterPrev) {
+            finding("modified", loc, token.session, token.seq, `${at(loc)} (session ${token.session}, seq ${token.seq}) was changed: ${at(hole.after)} recorded a different hash for it`);
+          }
+          // Split the hole around the record found.
+          const index = session.holes.indexOf(hole);
+          const parts: Hole[] = [];
+          if (hole.from < token.seq) parts.push({ from: hole.from, to: token.seq - 1, before: hole.before, afterPrev: token.prev, after: loc });
+          if (token.seq < hole.to) parts.push({ from: token.seq + 1, to: hole.to, before: entry, afterPrev: hole.afterPrev, after: hole.after });
+          session.holes.splice(index, 1, ...parts);
+        }
+      }
+    }
+    session.records++;
+    if (token.checkpoint !== undefined) {
+      const good = checkCheckpoint(session, token, token.checkpoint, hash, loc);
+      if (good && token.seq === 0 && session.resumedFrom !== undefined) {
+        const target = sessions.get(session.resumedFrom);
+        if (target !== undefined) target.sealedByResume = true;
+      }
+    }
+    anyChained = true;
+    lastChainedToken = token;
+    lastChainedLoc = loc;
+  };
+
+  let progressAt = Date.now();
+  /** A complete line, parsed. */
+  interface Read {
+    readonly loc: Loc;
+    readonly body: string;
+    /** Undefined: no chain field; null: a damaged one. */
+    readonly token: ChainToken | null | undefined;
+  }
+  const handle = (read: Read): void => {
+    if (read.token === undefined) {
+      pending.push(read.loc);
+    } else if (read.token === null) {
+      flushPending();
+      finding("modified", read.loc, undefined, undefined, `${at(read.loc)} has a damaged chain field`);
+    } else {
+      onChained(read.token, chainHash(read.token.prev, read.token.session, read.token.seq, read.body), read.loc);
+    }
+  };
+  for (let fileIndex = 0; fileIndex < files.length; fileIndex++) {
+    const file = files[fileIndex]!;
+    // Each line is judged once the next one is read: a restart that found the last line cut
+    // short ended it and says so in the line that follows (reason=repaired).
+    let held: Read | undefined;
+    for await (const line of readAuditLines(file)) {
+      const loc: Loc = { file: fileIndex, line: line.lineNumber };
+      fileStats[fileIndex]!.lines++;
+      if (options.onProgress !== undefined && (line.lineNumber & 4095) === 0 && Date.now() - progressAt > 200) {
+        progressAt = Date.now();
+        options.onProgress(file.path, line.lineNumber);
+      }
+      if (!line.complete) {
+        if (held !== undefined) handle(held);
+        held = undefined;
+        finding("truncated", loc, undefined, undefined, `${name(fileIndex)} ends in the middle of a record (line ${line.lineNumber} has no line feed): the file was cut`);
+        continue;
+      }
+      const split = splitChainField(line.text);
+      const token = split.token === undefined ? undefined : (parseChainToken(split.token) ?? null);
+      const read: Read = { loc, body: split.body, token };
+      if (held !== undefined) {
+        if (token?.seq === 0 && token.checkpoint?.reason === "repaired") {
+          unchained++;
+          finding("truncated", held.loc, undefined, undefined, `${at(held.loc)} is a record that was cut short (its end never reached the disk); the logger ended the line when it restarted`);
+        } else {
+          handle(held);
+        }
+      }
+      held = read;
+    }
+    if (held !== undefined) handle(held);
+  }
+  flushPending();
+
+  const archivesPresent = archiveIndexes.length;
+  const archivesShort = options.fileCount !== undefined && archivesPresent < options.fileCount;
+  let historyNoted = false;
+  const historyIncomplete = (loc: Loc, session: string, seq: number, what: string): void => {
+    if (archivesShort) {
+      finding("missing-archive", loc, session, seq, `${what}, and only ${archivesPresent} of file.count=${options.fileCount} archives are present: older archives were deleted`);
+    } else if (!historyNoted) {
+      historyNoted = true;
+      warning("history-incomplete", loc, session, seq, `${what}: earlier archives were rotated out (file.count) or removed; what came before cannot be checked`);
+    }
+  };
+
+  for (const session of sessions.values()) {
+    const first = session.first;
+    if (first.seq !== 0) {
+      const previous = first.loc.file - 1;
+      if (first.loc.file === 0) {
+        historyIncomplete(first.loc, session.id, first.seq, `session ${session.id} begins at seq ${first.seq} in the oldest file ${at(first.loc)}`);
+      } else if (gapBetween(previous, first.loc.file)) {
+        // Part of the missing archive reported above.
+      } else if (firstChained[first.loc.file] === first.loc.line) {
+        finding(
+          "replaced-archive",
+          first.loc,
+          session.id,
+          first.seq,
+          `session ${session.id} appears at the start of ${name(first.loc.file)} at seq ${first.seq}, without its beginning, and ${name(previous)} before it holds none of its records: ${name(first.loc.file)} comes from elsewhere (replaced), or the records before it were removed`,
+        );
+      } else {
+        finding("inserted", first.loc, session.id, first.seq, `${at(first.loc)} begins session ${session.id} at seq ${first.seq}, without its start checkpoint: records inserted (or the session's beginning deleted)`);
+      }
+    }
+    if (session.resumeMissing) {
+      const isFirst = firstChained.findIndex((l) => l > 0) === first.loc.file && firstChained[first.loc.file] === first.loc.line;
+      if (isFirst) {
+        historyIncomplete(first.loc, session.id, 0, `session ${session.id} resumes at ${at(first.loc)} from a record in a file no longer present`);
+      } else if (!gapBetween(0, first.loc.file)) {
+        finding(
+          "deleted",
+          first.loc,
+          session.id,
+          0,
+          `session ${session.id} resumed at ${at(first.loc)} from a record that is not the last record of any earlier session: records before the restart were removed (or added)`,
+        );
+      }
+    }
+    for (const hole of session.holes) {
+      const count = hole.to - hole.from + 1;
+      const range = count === 1 ? `seq ${hole.from}` : `seq ${hole.from}–${hole.to}`;
+      const between = `between ${at(hole.before.loc)} and ${at(hole.after)}`;
+      const a = hole.before.loc.file;
+      const b = hole.after.file;
+      if (a !== b && gapBetween(a, b)) {
+        // Reported as the missing archive; say which records went with it.
+        const index = findings.findIndex((f) => f.kind === "missing-archive" && f.file === undefined);
+        const existing = findings[index];
+        if (existing !== undefined) findings[index] = { ...existing, message: `${existing.message}; session ${session.id} lost ${count} record(s) (${range}) ${between}` };
+      } else if (b - a > 1) {
+        const middle = files.slice(a + 1, b).map((f) => basename(f.path)).join(", ");
+        finding("replaced-archive", { file: a + 1, line: 1 }, session.id, hole.from, `the chain of session ${session.id} jumps over ${middle} (${count} record(s), ${range}, missing ${between}): ${middle} was replaced`);
+      } else if (a !== b && lastChained[a] === hole.before.loc.line && firstChained[b] === hole.after.line && !endsWithRotation[a]) {
+        // Right at the boundary, and the earlier file lacks the checkpoint that closes a file
+        // at its rotation: its end was cut.
+        finding("truncated", hole.before.loc, session.id, hole.from, `${name(a)} ends early: ${count} record(s) of session ${session.id} (${range}) are missing at its end, before ${at(hole.after)}`);
+      } else {
+        finding("deleted", hole.before.loc, session.id, hole.from, `${count} record(s) of session ${session.id} (${range}) were deleted ${between}`);
+      }
+    }
+    if (session.max.seq > session.sealedThrough && !session.sealedByResume) {
+      const count = session.max.seq - Math.max(session.sealedThrough, first.seq - 1);
+      const after = session.lastSealLoc === undefined ? "it has no good checkpoint" : `after its last good checkpoint (${at(session.lastSealLoc)})`;
+      warning(
+        "unsealed",
+        session.max.loc,
+        session.id,
+        session.max.seq,
+        `${count} record(s) of session ${session.id} ${after} are not yet sealed (up to ${at(session.max.loc)}): they could be changed or removed without a trace until the next checkpoint`,
+      );
+    }
+  }
+
+  findings.sort((x, y) => (x.file === y.file ? (x.line ?? 0) - (y.line ?? 0) : files.findIndex((f) => f.path === x.file) - files.findIndex((f) => f.path === y.file)));
+  return {
+    active: log.active,
+    files: fileStats,
+    sessions: [...sessions.values()].map((s) => ({
+      id: s.id,
+      firstSeq: s.first.seq,
+      lastSeq: s.max.seq,
+      records: s.records,
+      checkpoints: s.checkpoints,
+      verifiedCheckpoints: s.verified,
+      sealedThrough: s.sealedByResume ? s.max.seq : s.sealedThrough,
+      resumedFrom: s.resumedFrom,
+    })),
+    findings,
+    warnings,
+    records,
+    checkpoints,
+    verifiedCheckpoints: verified,
+    unchained,
+  };
+}
