@@ -439,6 +439,12 @@ test("tampering: a deleted archive, and older archives deleted (found with file.
   t.is(lenient.code, 0);
   t.deepEqual(warningKinds(lenient.report), ["history-incomplete"]);
   await expectFinding(t, s, dir2, ["missing-archive"], ["--properties", s.props]);
+  // With file.maxAge, old archives go by age: fewer than file.count is expected, and only a warning.
+  const aged = join(s.dir, "aged.properties");
+  writeFileSync(aged, readFileSync(s.props, "utf8") + `${P}file.maxAge=30\n`);
+  const byAge = await verifyJson(["--key", s.key, "--properties", aged, dir2]);
+  t.is(byAge.code, 0);
+  t.deepEqual(warningKinds(byAge.report), ["history-incomplete"]);
 });
 
 test("tampering: an archive replaced with another log's archive (same key)", async (t) => {

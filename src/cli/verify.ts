@@ -25,7 +25,8 @@ Options:
   --public-key FILE     the Ed25519 public key (PEM: openssl pkey -in key.pem -pubout)
   --epoch-seconds N     the epoch length, when the key file has no seconds= line
   --properties FILE     the logger's properties file: integrity.epoch and file.count are read
-                        from it (with file.count, deleted old archives are found too)
+                        from it (with file.count, deleted old archives are found too, unless
+                        file.maxAge > 0 deletes old archives by age)
   --chain-only          check the chain without signatures (weak: anyone can recompute a chain)
   --json                print a JSON report instead of text
   -h, --help            this text
@@ -125,7 +126,11 @@ function readProperties(path: string): { epochSeconds: number | undefined; fileC
     return n;
   };
   const epoch = number("integrity.epoch", 0, 31_536_000);
-  return { epochSeconds: epoch === 0 ? undefined : epoch, fileCount: number("file.count", 1, 10_000) };
+  // With an age limit, fewer archives than file.count is normal: missing old ones are then a
+  // warning (history-incomplete), not a finding.
+  const maxAge = number("file.maxAge", 0, 36_500) ?? 0;
+  const fileCount = number("file.count", 1, 10_000) ?? 99;
+  return { epochSeconds: epoch === 0 ? undefined : epoch, fileCount: maxAge > 0 ? undefined : fileCount };
 }
 
 function describe(finding: Finding, level: "FINDING" | "WARNING"): string {
