@@ -72,4 +72,9 @@ void [mode, first, ConfigError];
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
   t.notThrows(() => execFileSync(process.execPath, [tsc, "-p", project], { cwd: project, encoding: "utf8" }));
   t.is(JSON.parse(readFileSync(join(project, "node_modules", "slf4ts", "package.json"), "utf8")).name, "slf4ts");
+
+  // The command is installed as a bin and runs from the project.
+  const help = execFileSync(join(project, "node_modules", ".bin", "slf4ts-audit"), ["--help"], { cwd: project, encoding: "utf8" });
+  t.regex(help, /^Usage: slf4ts-audit <command>/);
+  t.regex(help, /verify .*\n.*query .*\n.*tail /s);
 });
