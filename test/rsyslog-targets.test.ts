@@ -175,7 +175,7 @@ rtest("rsyslog killed in the middle of a stream and restarted: nothing is lost, 
   const seen = new Set<number>();
   for (const s of seqs) if (!seen.has(s)) (seen.add(s), first.push(s));
   t.deepEqual(first, [...Array(total).keys()]);
-  t.true(status.some((e) => e.code === "TARGET_RECOVERED" && e.message.includes('"stream"')));
+  t.true(await waitFor(() => status.some((e) => e.code === "TARGET_RECOVERED" && e.message.includes('"stream"')), 5000));
   t.is(audit.stats().targets[0]?.dropped, 0);
 });
 

@@ -84,7 +84,8 @@ test("records wait while the receiver is down and arrive in order when it is bac
   await audit.flush();
   t.true(await waitFor(() => r.messages().length === 50, 15_000));
   t.deepEqual(seqs(r.messages()), [...Array(50).keys()]);
-  t.true(status.some((e) => e.code === "TARGET_RECOVERED" && e.message.includes('"outage"')));
+  // Recovery is reported once the connection has stayed up (2 s), not at every attempt.
+  t.true(await waitFor(() => status.some((e) => e.code === "TARGET_RECOVERED" && e.message.includes('"outage"')), 5000));
 });
 
 test("past buffer.size records are dropped and counted, and one drop record takes their place", async (t) => {
@@ -381,4 +382,117 @@ test("reconnect delays grow exponentially from 100 ms to 30 s, each with jitter 
     const d = backoffDelay(4);
     t.true(d >= 800 && d <= 1600);
   }
+});
+
+test("review cases of configuration: type=none keeps any options unchecked; buffer.size 0, a UDP maxBytes past a datagram, a shared spool and a key that does not match its certificate are refused", async (t) => {
+  captureStatus(t);
+  const { generateTestCerts } = await import("./lib/certs.js");
+  const dir = tempDir(t);
+  const certs = await generateTestCerts(join(dir, "certs"));
+  const off = service(t);
+  await off.configure({ properties: { [P + "enabled"]: "true", ...Object.fromEntries(Object.entries({ type: "none", format: "rfc5424", host: "x", facility: "local0" }).map(([k, v]) => [`${P}target.off.${k}`, v])) }, watch: false });
+  t.deepEqual(off.stats().targets, []);
+
+  const audit = service(t);
+  const error = (await t.throwsAsync(
+    audit.configure({
+      properties: {
+        [P + "enabled"]: "true",
+        ...syslog(514, { "buffer.size": "0" }, "zero"),
+        ...syslog(514, { protocol: "udp", maxBytes: "100000" }, "big"),
+        ...syslog(514, { spool: join(dir, "spool") }, "one"),
+        ...syslog(514, { spool: join(dir, "spool") }, "two"),
+        ...syslog(6514, { protocol: "tls", "tls.ca": certs.caCert, "tls.cert": certs.clientCert, "tls.key": certs.serverKey }, "mismatch"),
+      },
+      watch: false,
+    }),
+    { instanceOf: ConfigError },
+  )) as ConfigError;
+  t.true(error.message.includes(`${P}target.zero.buffer.size = "0": expected a whole number of records from 1 to 100000000`));
+  t.true(error.message.includes(`${P}target.big.maxBytes = "100000": expected a whole number of bytes from 515 to 65507 (the largest UDP datagram)`));
+  t.true(error.message.includes(`${P}target.two.spool = "${join(dir, "spool")}": the folder is already the spool of target "one"`));
+  t.regex(error.message, new RegExp(`${P.replace(/\./g, "\\.")}target\\.mismatch\\.tls\\.key = "[^"]+": the TLS material cannot be used: .*(key values mismatch|KEY_VALUES_MISMATCH)`, "i"));
+});
+
+test("a spool emptied after delivery never leaves a saved position pointing into later records", async (t) => {
+  const { SpoolQueue } = await import("../src/targets/queue.js");
+  const dir = tempDir(t);
+  const folder = join(dir, "spool");
+  const queue = SpoolQueue.open(folder, 1024 * 1024);
+  t.teardown(() => queue.close());
+  for (let i = 0; i < 20; i++) queue.push(Buffer.from(`record ${i}`), Date.now());
+  for (let record = queue.next(); record !== undefined; record = queue.next()) record.flushedAt = Date.now();
+  // Everything delivered and out of the window: the file starts again, and the position says so.
+  queue.settle(Number.POSITIVE_INFINITY, 0);
+  t.is(readFileSync(join(folder, "queue.dat")).length, 0);
+  t.is(readFileSync(join(folder, "queue.pos"), "utf8"), "0");
+  for (let i = 20; i < 50; i++) queue.push(Buffer.from(`record ${i}`), Date.now());
+  // A crash now: what the next process would read from the saved position is every new record.
+  const data = readFileSync(join(folder, "queue.dat"));
+  const records: string[] = [];
+  for (let offset = Number(readFileSync(join(folder, "queue.pos"), "utf8")); offset < data.length; ) {
+    const length = data.readUInt32BE(offset);
+    records.push(data.subarray(offset + 4, offset + 4 + length).toString());
+    offset += 4 + length;
+  }
+  t.deepEqual(records, Array.from({ length: 30 }, (_, i) => `record ${20 + i}`));
+});
+
+test("a reload that moves a target hands over what waits, the dropped count and the spool, in order", async (t) => {
+  captureStatus(t);
+  const down = await receiver(t);
+  await down.stop();
+  const up = await receiver(t);
+  const dir = tempDir(t);
+  const audit = service(t);
+  const spool = { spool: join(dir, "spool"), "spool.maxSize": "1KB" };
+  await audit.configure({ properties: syslog(down.port, spool, "moved"), watch: false });
+  for (let seq = 0; seq < 30; seq++) audit.log("ox.login", { seq });
+  const dropped = audit.stats().targets[0]?.dropped ?? 0;
+  t.true(dropped > 0 && dropped < 30, String(dropped));
+  await audit.configure({ properties: syslog(up.port, spool, "moved"), watch: false });
+  t.true(await waitFor(() => up.messages().length === 30 - dropped + 1, 10_000));
+  audit.log("ox.login", { seq: 100 });
+  await audit.flush();
+  t.true(await waitFor(() => up.messages().length === 30 - dropped + 2, 10_000));
+  const messages = up.messages();
+  t.deepEqual(seqs(messages.slice(0, 30 - dropped)), [...Array(30 - dropped).keys()]);
+  t.regex(messages[30 - dropped] as string, new RegExp(` slf4ts\\.audit\\.dropped \\[audit@32473 dropped="${dropped}" `));
+  t.deepEqual(seqs(messages.slice(-1)), [100]);
+});
+
+test("a reload that moves a connected target: every record once, each receiver in order, the old one first", async (t) => {
+  captureStatus(t);
+  const first = await receiver(t);
+  const second = await receiver(t);
+  const audit = service(t);
+  await audit.configure({ properties: syslog(first.port, {}, "busy"), watch: false });
+  for (let seq = 0; seq < 3000; seq++) audit.log("ox.login", { seq });
+  await audit.configure({ properties: syslog(second.port, {}, "busy"), watch: false });
+  for (let seq = 3000; seq < 6000; seq++) audit.log("ox.login", { seq });
+  await audit.flush();
+  t.true(await waitFor(() => first.messages().length + second.messages().length >= 6000, 15_000));
+  const a = seqs(first.messages());
+  const b = seqs(second.messages());
+  t.deepEqual([...a, ...b], [...Array(6000).keys()]);
+});
+
+test("a receiver that accepts and closes at once: backoff grows, and no recovery is reported", async (t) => {
+  const status = captureStatus(t);
+  const net = await import("node:net");
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const audit = service(t);
+  await audit.configure({ properties: syslog((server.address() as import("node:net").AddressInfo).port, {}, "flappy"), watch: false });
+  audit.log("ox.login", { seq: 1 });
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  // 100, 200, 400, 800, 1600 ms (with jitter, at most half less): at most 7 attempts in 3 s.
+  t.true(connections >= 3 && connections <= 7, String(connections));
+  t.true(status.some((e) => e.code === "TARGET_FAILED" && e.message.includes('"flappy"')));
+  t.false(status.some((e) => e.code === "TARGET_RECOVERED" && e.message.includes('"flappy"')));
 });

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { createHash } from "node:crypto";
+import { createSecureContext, type SecureContext } from "node:tls";
 import { LEVEL_IDS, parseLevel, type Level } from "../facade/level.js";
 import { RFC5424_MIN_MAX_BYTES } from "../format/rfc5424.js";
 import type { ConfigProblem } from "../config/errors.js";
@@ -40,7 +41,7 @@ export interface TargetKeySpec {
  * ```
  */
 export const TARGET_KEYS: readonly TargetKeySpec[] = [
-  { option: "type", defaultValue: "", doc: "Required: syslog, tcp (a raw stream of formatted records), gelf, file, or none (the target is off; its other keys are still checked)." },
+  { option: "type", defaultValue: "", doc: "Required: syslog, tcp (a raw stream of formatted records), gelf, file, or none (the target is off; its other options stay in the file unchecked, so it can be switched on again)." },
   {
     option: "protocol",
     defaultValue: "",
@@ -122,8 +123,8 @@ export interface TargetSpec {
   readonly maxBytes: number;
   readonly compress: "none" | "gzip" | "zlib";
   readonly chunkSize: number;
-  /** TLS material (PEM text) and options. */
-  readonly tls: { readonly ca: string | undefined; readonly cert: string | undefined; readonly key: string | undefined; readonly servername: string; readonly insecure: boolean };
+  /** TLS: the context built from the CA, certificate and key files (checked when the configuration is applied), and options. */
+  readonly tls: { readonly secureContext: SecureContext | undefined; readonly servername: string; readonly insecure: boolean };
   readonly bufferSize: number;
   /** Absolute folder of the spool, or undefined. */
   readonly spool: string | undefined;
@@ -227,6 +228,7 @@ export function parseTargets(
   }
 
   const targets: TargetSpec[] = [];
+  const spools = new Map<string, string>();
   for (const [name, options] of [...byTarget].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const key = (option: string): string => `${keyPrefix}target.${name}.${option}`;
     const get = (option: string): string => {
@@ -245,11 +247,12 @@ export function parseTargets(
       fail("type", "a target needs a type: syslog, tcp, gelf, file or none");
       continue;
     }
-    if (typeText !== "none" && !(typeText in FORMATS)) {
+    if (typeText === "none") continue;
+    if (!(typeText in FORMATS)) {
       fail("type", "expected syslog, tcp, gelf, file or none");
       continue;
     }
-    const type = (typeText === "none" ? "tcp" : typeText) as TargetType;
+    const type = typeText as TargetType;
 
     const protocols = PROTOCOLS[type];
     const protocolText = get("protocol").toLowerCase() || (type === "gelf" ? "udp" : "tcp");
@@ -318,8 +321,10 @@ export function parseTargets(
     const hostname = get("hostname") || osHostname();
 
     const minBytes = format === "rfc3164" ? 128 : type === "syslog" ? RFC5424_MIN_MAX_BYTES : 512;
-    const maxBytes = wholeNumber(get("maxBytes"), minBytes, 1_073_741_824);
-    if (maxBytes === undefined) fail("maxBytes", `expected a whole number of bytes from ${minBytes}`);
+    // A UDP datagram carries at most 65507 bytes of payload (IPv4).
+    const maxMax = type === "syslog" && protocol === "udp" ? 65_507 : 1_073_741_824;
+    const maxBytes = wholeNumber(get("maxBytes"), minBytes, maxMax);
+    if (maxBytes === undefined) fail("maxBytes", `expected a whole number of bytes from ${minBytes} to ${maxMax}${maxMax === 65_507 ? " (the largest UDP datagram)" : ""}`);
     const compress = get("compress").toLowerCase();
     if (compress !== "none" && compress !== "gzip" && compress !== "zlib") fail("compress", "expected none, gzip or zlib");
     if (compress !== "none" && !(type === "gelf" && protocol === "udp") && !(type === "file" && compress === "gzip")) {
@@ -350,6 +355,17 @@ export function parseTargets(
     if ((cert === undefined) !== (tlsKey === undefined) && (given("tls.cert") !== given("tls.key"))) {
       fail(given("tls.cert") ? "tls.key" : "tls.cert", "mutual TLS needs both tls.cert and tls.key");
     }
+    // The material is checked as TLS will use it (a key that does not match its certificate, a
+    // PEM that does not parse): a ConfigError now instead of a failure at every connection.
+    let secureContext: SecureContext | undefined;
+    if (protocol === "tls" && problems.length === before) {
+      try {
+        secureContext = createSecureContext({ ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(tlsKey !== undefined ? { key: tlsKey } : {}) });
+      } catch (error) {
+        const message = (error as Error).message;
+        fail(cert !== undefined && /key|cert/i.test(message) ? "tls.key" : "tls.ca", `the TLS material cannot be used: ${message}`);
+      }
+    }
     const insecureText = get("tls.insecure").toLowerCase();
     if (insecureText !== "true" && insecureText !== "false") fail("tls.insecure", "expected true or false");
     const insecure = insecureText === "true";
@@ -365,13 +381,17 @@ export function parseTargets(
       });
     }
 
-    const bufferSize = wholeNumber(get("buffer.size"), 0, 100_000_000);
-    if (bufferSize === undefined) fail("buffer.size", "expected a whole number of records from 0 to 100000000");
+    // Records always pass through the queue on their way out, so it holds at least one.
+    const bufferSize = wholeNumber(get("buffer.size"), 1, 100_000_000);
+    if (bufferSize === undefined) fail("buffer.size", "expected a whole number of records from 1 to 100000000");
     let spool: string | undefined;
     if (given("spool")) {
       const path = get("spool");
       spool = isAbsolute(path) ? path : resolve(baseDir, path);
       if (type === "file") fail("spool", "a file target needs no spool");
+      const other = spools.get(spool);
+      if (other !== undefined) fail("spool", `the folder is already the spool of target "${other}"; every target needs its own`);
+      else spools.set(spool, name);
     }
     const spoolMaxBytes = size(get("spool.maxSize"));
     if (spoolMaxBytes === undefined) fail("spool.maxSize", "expected a size in bytes, optionally with KB, MB or GB");
@@ -393,7 +413,7 @@ export function parseTargets(
       }
     }
 
-    if (problems.length > before || typeText === "none") continue;
+    if (problems.length > before) continue;
     const digest = (text: string | undefined): string | undefined => (text === undefined ? undefined : createHash("sha256").update(text).digest("hex"));
     const fingerprint = JSON.stringify([
       name, type, protocol, host, port, format, pattern, level, get("include"), get("exclude"), get("rateLimit"), get("rateLimit.events"),
@@ -418,7 +438,7 @@ export function parseTargets(
       maxBytes: maxBytes as number,
       compress: compress as TargetSpec["compress"],
       chunkSize: chunkSize as number,
-      tls: { ca, cert, key: tlsKey, servername: get("tls.servername") || host, insecure },
+      tls: { secureContext, servername: get("tls.servername") || host, insecure },
       bufferSize: bufferSize as number,
       spool,
       spoolMaxBytes: spoolMaxBytes as number,

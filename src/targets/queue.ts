@@ -192,6 +192,12 @@ export class MemoryQueue implements DeliveryQueue {
 }
 
 const HEADER = 4;
+/** Spool folders open in this process: a folder has one queue at a time. */
+const openSpools = new Set<string>();
+/** At most this many sent records are kept for the resend window of a spool (beyond, the oldest count as delivered). */
+const MAX_WINDOW = 65_536;
+/** Room kept for a drop record before it is written. */
+const DROP_RECORD_ROOM = 512;
 /** Saved delivered position: written at most this often while records flow. */
 const SAVE_EVERY_MS = 200;
 
@@ -219,6 +225,8 @@ export class SpoolQueue implements DeliveryQueue {
   private readonly window: QueuedRecord[] = [];
   private lastSave = 0;
   private savedPosition: number;
+  /** The size of the last record dropped for want of room. */
+  private lastDropped = 0;
 
   private constructor(
     private readonly folder: string,
@@ -240,7 +248,8 @@ export class SpoolQueue implements DeliveryQueue {
    * Opens (or creates) the spool in `folder`. Throws an Error naming the folder when it cannot
    * be used (not writable, or used by another live process).
    */
-  static open(folder: string, maxBytes: number): SpoolQueue {
+  static open(folder: string, maxBytes: number, framing = ""): SpoolQueue {
+    if (openSpools.has(folder)) throw new Error(`the spool ${folder} is already used by another target of this process`);
     fs.mkdirSync(folder, { recursive: true, mode: 0o750 });
     const ownerPath = join(folder, "owner");
     try {
@@ -277,8 +286,36 @@ export class SpoolQueue implements DeliveryQueue {
       fs.ftruncateSync(fd, offset);
       size = offset;
     }
+    // Records framed for another protocol or format (the target was changed while the process
+    // was down) must not be sent as they are: they are moved aside, whole, and reported.
+    const framingPath = join(folder, "framing");
+    let stale: { path: string; records: number } | undefined;
+    let previous: string | undefined;
+    try {
+      previous = fs.readFileSync(framingPath, "utf8");
+    } catch {
+      previous = undefined;
+    }
+    if (previous !== undefined && previous !== framing && unsent > 0) {
+      const path = join(folder, `queue.dat.stale-${Date.now()}`);
+      fs.closeSync(fd);
+      fs.renameSync(dataPath, path);
+      stale = { path, records: unsent };
+      fs.rmSync(join(folder, "queue.pos"), { force: true });
+      const fresh = fs.openSync(dataPath, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o640);
+      openSpools.add(folder);
+      fs.writeFileSync(framingPath, framing, { mode: 0o640 });
+      const queue = new SpoolQueue(folder, maxBytes, fresh, 0, 0, 0);
+      queue.stale = stale;
+      return queue;
+    }
+    if (previous !== framing) fs.writeFileSync(framingPath, framing, { mode: 0o640 });
+    openSpools.add(folder);
     return new SpoolQueue(folder, maxBytes, fd, size, delivered, unsent);
   }
+
+  /** Records found framed for another target setting, moved aside to this file when the spool was opened. */
+  stale: { readonly path: string; readonly records: number } | undefined;
 
   get unsent(): number {
     return this.unsentCount;
@@ -292,12 +329,22 @@ export class SpoolQueue implements DeliveryQueue {
     return this.drops.total;
   }
 
+  /** Room for the drop record and one more record like the last one dropped. */
   hasRoom(): boolean {
-    return this.size - this.delivered + 64 * 1024 <= this.maxBytes;
+    return this.makeRoom(DROP_RECORD_ROOM + this.lastDropped);
+  }
+
+  /** Gives up the resend window (records already handed to the OS) until `bytes` more fit; returns whether they do. */
+  private makeRoom(bytes: number): boolean {
+    while (this.size - this.delivered + bytes > this.maxBytes && this.window.length > 0 && (this.window[0] as QueuedRecord).flushedAt !== undefined) {
+      this.delivered = (this.window.shift() as QueuedRecord).end;
+    }
+    return this.size - this.delivered + bytes <= this.maxBytes;
   }
 
   push(bytes: Buffer, now: number): boolean {
-    if (this.size - this.delivered + HEADER + bytes.length > this.maxBytes) {
+    if (!this.makeRoom(HEADER + bytes.length)) {
+      this.lastDropped = HEADER + bytes.length;
       this.drops.note(now);
       return false;
     }
@@ -346,6 +393,10 @@ export class SpoolQueue implements DeliveryQueue {
     this.readOffset = record.end;
     this.unsentCount--;
     this.window.push(record);
+    if (this.window.length > MAX_WINDOW) {
+      // Bounded memory: the oldest sent record leaves the resend window early.
+      this.delivered = (this.window.shift() as QueuedRecord).end;
+    }
     return record;
   }
 
@@ -372,26 +423,38 @@ export class SpoolQueue implements DeliveryQueue {
       this.window.splice(0, i);
     }
     if (this.delivered === this.size && this.window.length === 0 && this.size > 0) {
-      // Everything delivered: start the file again (it would otherwise only grow).
-      try {
-        fs.ftruncateSync(this.fd, 0);
-        this.size = this.delivered = this.readOffset = 0;
-      } catch {
-        // Keep appending; try again next time.
+      // Everything delivered: start the file again (it would otherwise only grow). The saved
+      // position must say 0 before the file is cut: a stale position pointing into the records
+      // appended later would make the next process skip or misread them.
+      const end = this.delivered;
+      this.delivered = 0;
+      if (this.save(now)) {
+        try {
+          fs.ftruncateSync(this.fd, 0);
+          this.size = this.readOffset = 0;
+        } catch {
+          // Keep appending; the saved 0 resends what is in the file: duplicates, never a loss.
+          this.delivered = 0;
+        }
+      } else {
+        this.delivered = end;
       }
     }
     if (this.delivered !== this.savedPosition && now - this.lastSave >= SAVE_EVERY_MS) this.save(now);
   }
 
-  private save(now: number): void {
+  /** Writes the delivered position (a new file renamed over the old one); returns whether it worked. */
+  private save(now: number): boolean {
     const path = join(this.folder, "queue.pos");
     try {
       fs.writeFileSync(path + ".tmp", String(this.delivered), { mode: 0o640 });
       fs.renameSync(path + ".tmp", path);
       this.savedPosition = this.delivered;
       this.lastSave = now;
+      return true;
     } catch {
       // Not saved: after a restart more records are sent again, none are lost.
+      return false;
     }
   }
 
@@ -409,7 +472,9 @@ export class SpoolQueue implements DeliveryQueue {
   }
 
   close(): void {
+    if (this.fd < 0) return;
     this.save(Date.now());
+    openSpools.delete(this.folder);
     try {
       fs.closeSync(this.fd);
     } catch {

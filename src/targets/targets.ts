@@ -24,6 +24,9 @@ import { DatagramTransport, StreamTransport, gelfChunks, type Endpoint, type Tra
 
 /** The event id of the record that states how many records a target skipped under its rate limit. */
 export const RATE_LIMITED_EVENT_ID = "slf4ts.audit.ratelimited";
+/** How long a removed or changed target may go on sending what waits to its old receiver. */
+const DRAIN_MS = 5000;
+
 /** The event id of the record that states how many records a target dropped (as in dedicated mode). */
 export const TARGET_DROPPED_EVENT_ID = "slf4ts.audit.dropped";
 
@@ -79,7 +82,7 @@ interface RateWindow {
 
 /** One target: formats, filters and delivers. */
 class Target {
-  readonly counters = { accepted: 0, filtered: 0, rateLimited: 0, fileErrors: 0 };
+  readonly counters = { accepted: 0, filtered: 0, rateLimited: 0, fileErrors: 0, rejected: 0 };
   private readonly format: (event: AuditEvent, message: () => string) => Buffer;
   private readonly transport: StreamTransport | DatagramTransport | undefined;
   private readonly fileBuffer: RetryBuffer | undefined;
@@ -93,7 +96,7 @@ class Target {
   constructor(
     readonly spec: TargetSpec,
     private context: TargetContext,
-    inherited: Buffer[],
+    inherited: { readonly queue: DeliveryQueue; readonly ready: Promise<void> } | undefined,
   ) {
     this.format = compileFormat(spec, () => this.context);
     this.destination = spec.file !== undefined ? spec.file.path : `${spec.protocol}://${spec.host}:${spec.port}`;
@@ -123,10 +126,23 @@ class Target {
       return;
     }
     let queue: DeliveryQueue;
-    if (spec.spool !== undefined) {
+    if (inherited !== undefined) {
+      // A reload with the same framing and spool: the predecessor's queue, records and drop count.
+      queue = inherited.queue;
+      queue.setCapacity(spec.spool !== undefined ? spec.spoolMaxBytes : spec.bufferSize);
+      this.spooled = spec.spool !== undefined && queue instanceof SpoolQueue;
+    } else if (spec.spool !== undefined) {
       try {
-        queue = SpoolQueue.open(spec.spool, spec.spoolMaxBytes);
+        const spool = SpoolQueue.open(spec.spool, spec.spoolMaxBytes, JSON.stringify([spec.type, spec.protocol, spec.format, spec.compress, spec.pattern]));
+        queue = spool;
         this.spooled = true;
+        if (spool.stale !== undefined) {
+          StatusChannel.report(
+            "RECORDS_DROPPED",
+            Level.ERROR,
+            `audit target "${spec.name}": ${spool.stale.records} record(s) in the spool were written for another type, protocol or format of this target and are not sent; they are kept in ${spool.stale.path}`,
+          );
+        }
       } catch (error) {
         StatusChannel.report(
           "TARGET_FAILED",
@@ -138,21 +154,28 @@ class Target {
     } else {
       queue = new MemoryQueue(spec.bufferSize);
     }
-    for (const bytes of inherited) queue.pushAlways(bytes);
     const endpoint: Endpoint = { host: spec.host, port: spec.port, protocol: spec.protocol, tls: spec.tls };
     const events: TransportEvents = {
       onDown: (error) => this.down(error),
       onUp: (resent) => this.up(resent),
       dropRecord: (drops) => this.dropBytes(drops),
+      onRejected: (bytes, error) => {
+        this.counters.rejected++;
+        StatusChannel.report(
+          "RECORDS_DROPPED",
+          Level.ERROR,
+          `audit target "${spec.name}": a record of ${bytes} bytes was dropped: ${this.destination} cannot take it (${error.code ?? error.name}: ${error.message}); lower maxBytes or chunkSize`,
+        );
+      },
     };
     if (spec.protocol === "udp") {
       const datagrams =
         spec.type === "gelf"
           ? (record: Buffer): Buffer[] => gelfChunks(record, spec.chunkSize) ?? [record]
           : (record: Buffer): Buffer[] => [record];
-      this.transport = new DatagramTransport(queue, endpoint, events, datagrams);
+      this.transport = new DatagramTransport(queue, endpoint, events, datagrams, inherited?.ready);
     } else {
-      this.transport = new StreamTransport(queue, endpoint, events, spec.resendMs);
+      this.transport = new StreamTransport(queue, endpoint, events, spec.resendMs, inherited?.ready);
     }
   }
 
@@ -304,7 +327,7 @@ class Target {
       sent: transport?.sent ?? this.writer?.stats.written ?? 0,
       resent: transport?.resent ?? 0,
       buffered: this.buffered(),
-      dropped: queue?.droppedTotal ?? file?.dropped ?? 0,
+      dropped: (queue?.droppedTotal ?? file?.dropped ?? 0) + this.counters.rejected,
       errors: transport?.errors ?? this.counters.fileErrors,
       connected: transport?.connected ?? !this.failing,
       spooled: this.spooled,
@@ -321,20 +344,51 @@ class Target {
     await this.transport?.idle(timeoutMs);
   }
 
-  /** Stops; returns the records not yet sent (memory queues) and when the connection is closed. */
-  close(): { rest: Buffer[]; done: Promise<void> } {
+  /** Whether a successor with `spec` can take over this target's queue (the bytes are framed alike). */
+  canHandOver(spec: TargetSpec): boolean {
+    const own = this.spec;
+    return (
+      this.transport !== undefined &&
+      own.type === spec.type &&
+      own.protocol === spec.protocol &&
+      own.format === spec.format &&
+      own.compress === spec.compress &&
+      own.spool === spec.spool &&
+      (own.format !== "plain" || own.pattern === spec.pattern)
+    );
+  }
+
+  /** Stops now and returns the queue, with what was not delivered put back in front. */
+  detach(): DeliveryQueue | undefined {
+    clearTimeout(this.rateTimer);
+    this.flushRateWindows(Date.now(), true);
+    return this.transport?.detach();
+  }
+
+  /** Stops and hands the queue to a successor, which starts sending once `ready` resolves (see StreamTransport.handOff). */
+  handOff(): { queue: DeliveryQueue; ready: Promise<void> } | undefined {
+    clearTimeout(this.rateTimer);
+    this.flushRateWindows(Date.now(), true);
+    const transport = this.transport;
+    if (transport === undefined) return undefined;
+    return { queue: transport.queue, ready: transport.handOff() };
+  }
+
+  /** Stops; returns how many records were not sent (and not kept in a spool) and when the connection is closed. */
+  close(): { lost: number; done: Promise<void> } {
     clearTimeout(this.rateTimer);
     this.flushRateWindows(Date.now(), true);
     if (this.fileBuffer !== undefined) {
       this.fileBuffer.drain();
       const rest = this.fileBuffer.close();
       this.writer?.close();
-      return { rest: rest.map((line) => Buffer.from(line, "utf8")), done: Promise.resolve() };
+      return { lost: rest.length, done: Promise.resolve() };
     }
     const transport = this.transport;
-    if (transport === undefined) return { rest: [], done: Promise.resolve() };
-    const rest = transport.queue.handOver();
-    return { rest, done: transport.close() };
+    if (transport === undefined) return { lost: 0, done: Promise.resolve() };
+    const drops = transport.queue.takeDrops()?.count ?? 0;
+    const lost = (this.spooled ? 0 : transport.queue.unsent) + drops;
+    return { lost, done: transport.close() };
   }
 }
 
@@ -430,11 +484,18 @@ export class TargetSet {
     );
   }
 
-  /** Applies new target settings: unchanged targets keep their connection; a changed one passes its waiting records on. */
+  /**
+   * Applies new target settings: unchanged targets keep their connection. A changed target whose
+   * records are framed alike (same type, protocol, format and spool) passes its queue on: what
+   * waits, what the old connection may not have delivered, and the count of dropped records, in
+   * order. Any other changed or removed target has up to {@link DRAIN_MS} to send what waits to
+   * its old receiver; what is left is reported as lost.
+   */
   reconfigure(specs: readonly TargetSpec[], context: TargetContext): void {
     this.context = context;
     this.build = this.compile(context);
     const next = new Map<string, Target>();
+    const leaving: Target[] = [];
     for (const spec of specs) {
       const old = this.targets.get(spec.name);
       if (old !== undefined && old.spec.fingerprint === spec.fingerprint) {
@@ -442,25 +503,30 @@ export class TargetSet {
         next.set(spec.name, old);
         continue;
       }
-      let inherited: Buffer[] = [];
-      if (old !== undefined && old.spec.type === spec.type && old.spec.type !== "file" && old.spec.format === spec.format && old.spec.spool === undefined) {
-        // Same kind of records: what waits goes to the new destination, in order.
-        inherited = old.close().rest;
-      } else if (old !== undefined) {
-        void this.retire(old);
+      let queue: { queue: DeliveryQueue; ready: Promise<void> } | undefined;
+      if (old !== undefined && old.canHandOver(spec)) queue = old.handOff();
+      else if (old !== undefined) leaving.push(old);
+      if (old !== undefined && queue === undefined && old.spec.spool !== undefined && old.spec.spool === spec.spool) {
+        // The successor opens the same spool folder (records framed differently are moved aside
+        // there): the old one lets go of it first.
+        old.detach()?.close();
+        leaving.pop();
       }
-      next.set(spec.name, new Target(spec, context, inherited));
+      next.set(spec.name, new Target(spec, context, queue));
     }
-    for (const [name, old] of this.targets) if (!next.has(name)) void this.retire(old);
+    for (const [name, old] of this.targets) if (!next.has(name)) leaving.push(old);
     this.targets = next;
+    for (const old of leaving) void this.retire(old, DRAIN_MS);
   }
 
-  private retire(target: Target): Promise<void> {
-    const { rest, done } = target.close();
-    if (rest.length > 0 && !target.stats().spooled) {
-      StatusChannel.report("RECORDS_DROPPED", Level.ERROR, `audit target "${target.spec.name}" was removed or changed with ${rest.length} record(s) not yet delivered; they are lost`);
+  /** Lets a target send what waits (at most `drainMs`), then closes it and reports what is lost. */
+  private async retire(target: Target, drainMs: number): Promise<void> {
+    if (drainMs > 0) await target.flush(drainMs);
+    const { lost, done } = target.close();
+    if (lost > 0) {
+      StatusChannel.report("RECORDS_DROPPED", Level.ERROR, `audit target "${target.spec.name}" was removed, changed or shut down with ${lost} record(s) not delivered to ${target.destination}; they are lost`);
     }
-    return done;
+    await done;
   }
 
   /** The number of targets. */
@@ -473,10 +539,15 @@ export class TargetSet {
     const now = Date.now();
     let event: AuditEvent | undefined;
     for (const target of this.targets.values()) {
-      if (!target.wants(eventId, now)) continue;
-      if (event === undefined) event = this.event(eventId, attributes, now);
-      const spec = target.spec;
-      target.deliver({ ...event, level: spec.level ?? event.level, hostname: spec.hostname, appName: spec.appName }, message);
+      try {
+        if (!target.wants(eventId, now)) continue;
+        if (event === undefined) event = this.event(eventId, attributes, now);
+        const spec = target.spec;
+        target.deliver({ ...event, level: spec.level ?? event.level, hostname: spec.hostname, appName: spec.appName }, message);
+      } catch (error) {
+        // One target's failure must not keep the event from the others.
+        StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit target "${target.spec.name}" failed on event ${JSON.stringify(eventId)}: ${renderOther(error)}`);
+      }
     }
   }
 
@@ -503,7 +574,7 @@ export class TargetSet {
 
   /** Closes every target; records not delivered are reported as lost (spools keep theirs on disk). */
   async close(): Promise<void> {
-    const closing = [...this.targets.values()].map((target) => this.retire(target));
+    const closing = [...this.targets.values()].map((target) => this.retire(target, 0));
     this.targets.clear();
     await Promise.all(closing);
   }

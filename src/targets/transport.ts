@@ -18,13 +18,20 @@ export const MIN_BACKOFF_MS = 100;
 /** The longest reconnect delay. */
 export const MAX_BACKOFF_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * A connection counts as working (backoff reset, recovery reported) once it has stayed up this
+ * long: a receiver that accepts and then closes at once (a load balancer without a backend, a
+ * TLS 1.3 server refusing the client certificate after the handshake) must not cause a reconnect
+ * storm or a flood of "recovered" reports.
+ */
+const STABLE_MS = 2000;
 
 /** Where a transport sends, and how. */
 export interface Endpoint {
   readonly host: string;
   readonly port: number;
   readonly protocol: "tcp" | "tls" | "udp";
-  readonly tls?: { readonly ca: string | undefined; readonly cert: string | undefined; readonly key: string | undefined; readonly servername: string; readonly insecure: boolean };
+  readonly tls?: { readonly secureContext: tls.SecureContext | undefined; readonly servername: string; readonly insecure: boolean };
 }
 
 /** What a transport tells its owner. */
@@ -35,6 +42,8 @@ export interface TransportEvents {
   onUp(resent: number): void;
   /** Records were dropped while the queue was full; returns the record that says so (sent in their place). */
   dropRecord(drops: QueueDrops): Buffer;
+  /** A record the receiver can never take (too large for a datagram) was dropped. */
+  onRejected(bytes: number, error: Error & { code?: string | undefined }): void;
 }
 
 /** Counters of a transport. */
@@ -91,7 +100,7 @@ abstract class Transport {
   /** Resolves once nothing waits, after `timeoutMs`, or as soon as the receiver is found down. */
   async idle(timeoutMs: number): Promise<void> {
     // While the receiver is down there is nothing to wait for (as with a failing file).
-    if ((this.queue.unsent === 0 && !this.writing()) || this.down || this.closed) return;
+    if ((this.queue.unsent === 0 && !this.writing()) || (this.down && !this.stats.connected) || this.closed) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, timeoutMs);
       timer.unref();
@@ -138,6 +147,8 @@ abstract class Transport {
     this.settleTimer = setTimeout(() => {
       this.settleTimer = undefined;
       this.queue.settle(Date.now(), this.resendMs);
+      // Room freed: a drop record may be waiting for it.
+      if (!this.closed) this.pump();
       if (this.queue.inflight > 0 && !this.closed) this.scheduleSettle();
     }, Math.max(50, Math.min(this.resendMs, 1000)));
     this.settleTimer.unref();
@@ -186,10 +197,13 @@ export class StreamTransport extends Transport {
   private socket: net.Socket | undefined;
   private pendingWrites = 0;
   private blocked = false;
+  private stableTimer: NodeJS.Timeout | undefined;
 
-  constructor(queue: DeliveryQueue, endpoint: Endpoint, events: TransportEvents, resendMs: number) {
+  /** `start`: connect only once it resolves (a predecessor is still handing the queue over). */
+  constructor(queue: DeliveryQueue, endpoint: Endpoint, events: TransportEvents, resendMs: number, start?: Promise<void>) {
     super(queue, endpoint, events, resendMs);
-    this.connect();
+    if (start === undefined) this.connect();
+    else void start.then(() => this.connect());
   }
 
   protected writing(): boolean {
@@ -212,32 +226,42 @@ export class StreamTransport extends Transport {
     const onConnected = (): void => {
       socket.setTimeout(0);
       this.stats.connected = true;
-      this.attempt = 0;
-      const resent = this.pendingResend;
-      this.pendingResend = 0;
-      if (this.down) {
-        this.down = false;
-        this.events.onUp(resent);
-      }
+      clearTimeout(this.stableTimer);
+      this.stableTimer = setTimeout(() => {
+        this.stableTimer = undefined;
+        if (this.socket !== socket) return;
+        this.attempt = 0;
+        const resent = this.pendingResend;
+        this.pendingResend = 0;
+        if (this.down) {
+          this.down = false;
+          this.events.onUp(resent);
+        }
+      }, STABLE_MS);
+      this.stableTimer.unref();
       this.pump();
     };
-    if (protocol === "tls") {
-      const options = this.endpoint.tls;
-      socket = tls.connect({
-        host,
-        port,
-        servername: isIP(options?.servername ?? host) === 0 ? (options?.servername ?? host) : "",
-        ...(options?.ca !== undefined ? { ca: options.ca } : {}),
-        ...(options?.cert !== undefined ? { cert: options.cert } : {}),
-        ...(options?.key !== undefined ? { key: options.key } : {}),
-        rejectUnauthorized: options?.insecure !== true,
-        // The name check uses tls.servername (which may differ from the host connected to).
-        checkServerIdentity: (_name, cert) => tls.checkServerIdentity(options?.servername ?? host, cert),
-      });
-      socket.once("secureConnect", onConnected);
-    } else {
-      socket = net.connect({ host, port });
-      socket.once("connect", onConnected);
+    try {
+      if (protocol === "tls") {
+        const options = this.endpoint.tls;
+        socket = tls.connect({
+          host,
+          port,
+          servername: isIP(options?.servername ?? host) === 0 ? (options?.servername ?? host) : "",
+          ...(options?.secureContext !== undefined ? { secureContext: options.secureContext } : {}),
+          rejectUnauthorized: options?.insecure !== true,
+          // The name check uses tls.servername (which may differ from the host connected to).
+          checkServerIdentity: (_name, cert) => tls.checkServerIdentity(options?.servername ?? host, cert),
+        });
+        socket.once("secureConnect", onConnected);
+      } else {
+        socket = net.connect({ host, port });
+        socket.once("connect", onConnected);
+      }
+    } catch (error) {
+      // Options the configuration could not check (it checks the TLS material): never into log().
+      this.failed(error as Error);
+      return;
     }
     this.socket = socket;
     socket.setNoDelay(true);
@@ -279,7 +303,14 @@ export class StreamTransport extends Transport {
     }
     this.queueDropRecord();
     for (;;) {
-      const record = this.queue.next();
+      let record: QueuedRecord | undefined;
+      try {
+        record = this.queue.next();
+      } catch (error) {
+        // The spool cannot be read (EIO): drop the connection and try again with backoff.
+        socket.destroy(error as Error);
+        return;
+      }
       if (record === undefined) break;
       this.pendingWrites++;
       const ok = socket.write(record.bytes, (error) => {
@@ -298,9 +329,60 @@ export class StreamTransport extends Transport {
     this.notifyIdle();
   }
 
+  /**
+   * Stops without closing the queue, for a successor with the same framing (a reload): the
+   * connection is dropped, and what it may not have delivered (written but not flushed, or within
+   * the resend window) is put back in front of the queue, so nothing is lost.
+   */
+  detach(): DeliveryQueue {
+    this.closed = true;
+    this.stopTimers();
+    clearTimeout(this.stableTimer);
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.destroy();
+    this.queue.rewind(Date.now(), this.resendMs);
+    return this.queue;
+  }
+
+  /**
+   * Stops sending and closes the connection cleanly, keeping the queue for a successor (a reload
+   * with the same framing). Resolves once the receiver has closed its side (the records sent are
+   * then delivered) or, failing that within 2 s, once they are put back in front of the queue
+   * (sent again by the successor). The successor starts after this resolves, so order is kept.
+   */
+  handOff(): Promise<void> {
+    this.closed = true;
+    this.stopTimers();
+    clearTimeout(this.stableTimer);
+    const socket = this.socket;
+    this.socket = undefined;
+    const queue = this.queue;
+    if (socket === undefined || !this.stats.connected) {
+      socket?.destroy();
+      queue.rewind(Date.now(), this.resendMs);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const finish = (clean: boolean): void => {
+        clearTimeout(timer);
+        if (clean) queue.settle(Number.POSITIVE_INFINITY, 0);
+        else queue.rewind(Date.now(), this.resendMs);
+        socket.destroy();
+        resolve();
+      };
+      const timer = setTimeout(() => finish(false), 2000);
+      timer.unref();
+      // A clean close (no error) means end() flushed every write and the receiver read them.
+      socket.once("close", (hadError: boolean) => finish(!hadError));
+      socket.end();
+    });
+  }
+
   close(): Promise<void> {
     this.closed = true;
     this.stopTimers();
+    clearTimeout(this.stableTimer);
     const socket = this.socket;
     this.socket = undefined;
     const queue = this.queue;
@@ -377,9 +459,11 @@ export class DatagramTransport extends Transport {
     endpoint: Endpoint,
     events: TransportEvents,
     private readonly datagrams: (record: Buffer) => Buffer[],
+    start?: Promise<void>,
   ) {
     super(queue, endpoint, events, 0);
-    this.resolve();
+    if (start === undefined) this.resolve();
+    else void start.then(() => this.resolve());
   }
 
   protected writing(): boolean {
@@ -425,7 +509,13 @@ export class DatagramTransport extends Transport {
       return;
     }
     this.queueDropRecord();
-    const record = this.queue.next();
+    let record: QueuedRecord | undefined;
+    try {
+      record = this.queue.next();
+    } catch (error) {
+      this.failed(error as Error);
+      return;
+    }
     if (record === undefined) {
       this.notifyIdle();
       return;
@@ -439,6 +529,14 @@ export class DatagramTransport extends Transport {
         if (this.closed) return;
         if (error !== null && error !== undefined) {
           this.inFlight = undefined;
+          if ((error as NodeJS.ErrnoException).code === "EMSGSIZE") {
+            // Too large for any datagram: retrying cannot help, and it must not block the rest.
+            this.events.onRejected(record.bytes.length, error);
+            record.flushedAt = Date.now();
+            this.queue.settle(Date.now(), 0);
+            this.pump();
+            return;
+          }
           this.queue.rewind(Date.now(), 0);
           this.failed(error);
           return;
@@ -450,6 +548,7 @@ export class DatagramTransport extends Transport {
         this.inFlight = undefined;
         this.flushed(record);
         this.queue.settle(Date.now(), 0);
+        this.stats.connected = true;
         if (this.down) {
           this.down = false;
           this.attempt = 0;
@@ -461,7 +560,14 @@ export class DatagramTransport extends Transport {
     sendNext();
   }
 
-  close(): Promise<void> {
+  /** Stops, keeping the queue for a successor (nothing of UDP waits for an answer). */
+  handOff(): Promise<void> {
+    this.detach();
+    return Promise.resolve();
+  }
+
+  /** Stops without closing the queue, for a successor with the same framing (a reload). */
+  detach(): DeliveryQueue {
     this.closed = true;
     this.stopTimers();
     try {
@@ -470,6 +576,12 @@ export class DatagramTransport extends Transport {
       // Already closed.
     }
     this.socket = undefined;
+    this.queue.rewind(Date.now(), 0);
+    return this.queue;
+  }
+
+  close(): Promise<void> {
+    this.detach();
     this.queue.close();
     return Promise.resolve();
   }
