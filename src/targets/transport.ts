@@ -264,6 +264,8 @@ export class StreamTransport extends Transport {
       return;
     }
     this.socket = socket;
+    // An attempt does not hold the process open unless records wait for it.
+    this.holdProcess(this.queue.unsent > 0);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy(Object.assign(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`), { code: "ETIMEDOUT" })));
