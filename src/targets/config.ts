@@ -124,7 +124,12 @@ export interface TargetSpec {
   readonly compress: "none" | "gzip" | "zlib";
   readonly chunkSize: number;
   /** TLS: the context built from the CA, certificate and key files (checked when the configuration is applied), and options. */
-  readonly tls: { readonly secureContext: SecureContext | undefined; readonly servername: string; readonly insecure: boolean };
+  readonly tls: {
+    /** A `tls.SecureContext` (typed opaquely so the declarations need no Node types). */
+    readonly secureContext: object | undefined;
+    readonly servername: string;
+    readonly insecure: boolean;
+  };
   readonly bufferSize: number;
   /** Absolute folder of the spool, or undefined. */
   readonly spool: string | undefined;

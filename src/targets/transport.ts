@@ -31,7 +31,7 @@ export interface Endpoint {
   readonly host: string;
   readonly port: number;
   readonly protocol: "tcp" | "tls" | "udp";
-  readonly tls?: { readonly secureContext: tls.SecureContext | undefined; readonly servername: string; readonly insecure: boolean };
+  readonly tls?: { readonly secureContext: object | undefined; readonly servername: string; readonly insecure: boolean };
 }
 
 /** What a transport tells its owner. */
@@ -248,7 +248,7 @@ export class StreamTransport extends Transport {
           host,
           port,
           servername: isIP(options?.servername ?? host) === 0 ? (options?.servername ?? host) : "",
-          ...(options?.secureContext !== undefined ? { secureContext: options.secureContext } : {}),
+          ...(options?.secureContext !== undefined ? { secureContext: options.secureContext as tls.SecureContext } : {}),
           rejectUnauthorized: options?.insecure !== true,
           // The name check uses tls.servername (which may differ from the host connected to).
           checkServerIdentity: (_name, cert) => tls.checkServerIdentity(options?.servername ?? host, cert),
