@@ -100,6 +100,22 @@ test("an abandoned lock replaced by a live process's lock before it is deleted i
   t.is(readFileSync(lock, "utf8"), String(process.pid));
 });
 
+test("an abandoned lock that cannot be deleted (another user's, in a sticky folder) ends in undefined after the wait", (t) => {
+  const lock = join(tempDir(t), "audit.log.lock");
+  writeFileSync(lock, String(deadPid()));
+  let attempts = 0;
+  const fs: LockFileSystem = {
+    ...NODE_LOCK_FILE_SYSTEM,
+    unlinkSync: () => {
+      attempts++;
+      throw Object.assign(new Error("EPERM: operation not permitted"), { code: "EPERM" });
+    },
+  };
+  t.is(acquireLock(lock, 50, fs), undefined);
+  t.true(attempts >= 1);
+  t.true(existsSync(lock));
+});
+
 test("4 processes taking one lock 300 times each: never two holders at once", async (t) => {
   const lock = join(tempDir(t), "audit.log.lock");
   const runs = await Promise.all(

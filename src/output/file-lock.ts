@@ -138,8 +138,13 @@ export function acquireLock(path: string, timeoutMs = 2000, fs: LockFileSystem =
       try {
         const again = look(fs, path);
         if (again !== undefined && again.ino === seen.ino && again.mtimeMs === seen.mtimeMs && again.text === seen.text) fs.unlinkSync(path);
-      } catch {
-        // Someone else broke it first.
+      } catch (error) {
+        // ENOENT: someone else broke it first; try at once. Anything else (another user's lock
+        // in a sticky folder): it cannot be broken, so wait as for a live one, not spin forever.
+        if ((error as { code?: string }).code !== "ENOENT") {
+          if (Date.now() >= deadline) return undefined;
+          pause(Math.min(1 + attempt, 10));
+        }
       }
       continue;
     }
