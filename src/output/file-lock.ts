@@ -8,18 +8,74 @@ import * as nodeFs from "node:fs";
 /** A lock older than this is considered abandoned (rotation takes milliseconds). */
 export const STALE_LOCK_MS = 10_000;
 
+/**
+ * The file-system calls of the lock (the shapes of `node:fs`'s synchronous functions); tests
+ * inject another process's moves through it, at the moments a race needs.
+ *
+ * @example
+ * ```ts
+ * const fs: LockFileSystem = { ...NODE_LOCK_FILE_SYSTEM, unlinkSync: (p) => { console.log("unlink", p); NODE_LOCK_FILE_SYSTEM.unlinkSync(p); } };
+ * const release = acquireLock("/var/log/audit.log.lock", 2000, fs);
+ * ```
+ */
+export interface LockFileSystem {
+  openSync(path: string, flags: number, mode: number): number;
+  writeSync(fd: number, data: string): number;
+  closeSync(fd: number): void;
+  unlinkSync(path: string): void;
+  readFileSync(path: string, encoding: "utf8"): string;
+  statSync(path: string): { readonly ino: number; readonly mtimeMs: number };
+}
+
+/**
+ * The real file system.
+ *
+ * @example
+ * ```ts
+ * const release = acquireLock("/var/log/audit.log.lock", 2000, NODE_LOCK_FILE_SYSTEM);
+ * ```
+ */
+export const NODE_LOCK_FILE_SYSTEM: LockFileSystem = {
+  openSync: (path, flags, mode) => nodeFs.openSync(path, flags, mode),
+  writeSync: (fd, data) => nodeFs.writeSync(fd, data),
+  closeSync: (fd) => nodeFs.closeSync(fd),
+  unlinkSync: (path) => nodeFs.unlinkSync(path),
+  readFileSync: (path, encoding) => nodeFs.readFileSync(path, encoding),
+  statSync: (path) => nodeFs.statSync(path),
+};
+
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 function pause(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-function ownerAlive(path: string): boolean {
+/** The lock file as one look saw it: which file (inode, time) and the pid it names. */
+interface LockSeen {
+  readonly ino: number;
+  readonly mtimeMs: number;
+  readonly text: string;
+}
+
+/** One look at the lock file; `undefined` when there is none (its owner released it meanwhile). */
+function look(fs: LockFileSystem, path: string): LockSeen | undefined {
   try {
-    const text = nodeFs.readFileSync(path, "utf8");
-    const pid = Number(text.trim());
-    if (!Number.isInteger(pid) || pid <= 0) return Date.now() - nodeFs.statSync(path).mtimeMs < STALE_LOCK_MS;
-    if (Date.now() - nodeFs.statSync(path).mtimeMs >= STALE_LOCK_MS) return false;
+    // The stat first: a lock released and taken again between the two calls then shows the
+    // new owner's pid with the old file's inode, which a second look tells apart.
+    const stat = fs.statSync(path);
+    return { ino: stat.ino, mtimeMs: stat.mtimeMs, text: fs.readFileSync(path, "utf8") };
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+function ownerAlive(seen: LockSeen): boolean {
+  const pid = Number(seen.text.trim());
+  // No pid yet: the owner has just created the file and is about to write it.
+  if (!Number.isInteger(pid) || pid <= 0) return Date.now() - seen.mtimeMs < STALE_LOCK_MS;
+  if (Date.now() - seen.mtimeMs >= STALE_LOCK_MS) return false;
+  try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
@@ -32,29 +88,35 @@ function ownerAlive(path: string): boolean {
  * Takes the lock, waiting up to `timeoutMs` (synchronously: rotation happens inside `log()`).
  * Returns a function that releases it, or `undefined` when it could not be had in time.
  *
+ * A lock is broken only when it is the very file that was judged abandoned. A lock that
+ * vanishes while it is looked at was released by its owner, and the next file under the name
+ * may already be another live process's lock: the attempt simply starts again. (Breaking on
+ * "not found" used to delete exactly that new lock, so two processes rotated at once and an
+ * archive was renamed over another: records lost, under load.)
+ *
  * @example
  * ```ts
  * const release = acquireLock("/var/log/audit.log.lock");
  * if (release) try { rotate(); } finally { release(); }
  * ```
  */
-export function acquireLock(path: string, timeoutMs = 2000): (() => void) | undefined {
+export function acquireLock(path: string, timeoutMs = 2000, fs: LockFileSystem = NODE_LOCK_FILE_SYSTEM): (() => void) | undefined {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
     try {
-      const fd = nodeFs.openSync(path, nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL, 0o640);
+      const fd = fs.openSync(path, nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL, 0o640);
       try {
-        nodeFs.writeSync(fd, String(process.pid));
+        fs.writeSync(fd, String(process.pid));
       } catch {
         // No room for the pid (a full disk): leave no empty lock behind for others to wait on.
-        nodeFs.closeSync(fd);
-        nodeFs.unlinkSync(path);
+        fs.closeSync(fd);
+        fs.unlinkSync(path);
         return undefined;
       }
-      nodeFs.closeSync(fd);
+      fs.closeSync(fd);
       return () => {
         try {
-          nodeFs.unlinkSync(path);
+          fs.unlinkSync(path);
         } catch {
           // Already broken by someone who thought it stale; nothing to release.
         }
@@ -62,11 +124,27 @@ export function acquireLock(path: string, timeoutMs = 2000): (() => void) | unde
     } catch (error) {
       if ((error as { code?: string }).code !== "EEXIST") return undefined;
     }
-    if (!ownerAlive(path)) {
+    let seen: LockSeen | undefined;
+    try {
+      seen = look(fs, path);
+    } catch {
+      return undefined;
+    }
+    // Released meanwhile: try to take it at once.
+    if (seen === undefined) continue;
+    if (!ownerAlive(seen)) {
+      // Abandoned. Make sure the name still holds that file (same inode, time and pid) right
+      // before deleting it: another process may have broken it already and taken the lock.
       try {
-        nodeFs.unlinkSync(path);
-      } catch {
-        // Someone else broke it first.
+        const again = look(fs, path);
+        if (again !== undefined && again.ino === seen.ino && again.mtimeMs === seen.mtimeMs && again.text === seen.text) fs.unlinkSync(path);
+      } catch (error) {
+        // ENOENT: someone else broke it first; try at once. Anything else (another user's lock
+        // in a sticky folder): it cannot be broken, so wait as for a live one, not spin forever.
+        if ((error as { code?: string }).code !== "ENOENT") {
+          if (Date.now() >= deadline) return undefined;
+          pause(Math.min(1 + attempt, 10));
+        }
       }
       continue;
     }
