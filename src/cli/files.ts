@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
 import { AuditLineSyntaxError, parseAuditLine } from "../audit/record.js";
-import { decodePropertiesFile, parseProperties } from "../config/properties.js";
+import { decodePropertiesFile, parseProperties, type PropertyEntry } from "../config/properties.js";
 import { KEY_PREFIX, resolveConfig } from "../config/schema.js";
 import { parseJavaLocale, parseJavaTimeZone, type JavaTimeZone } from "../layout/java-date.js";
 import { describePatternLayout, type PatternPiece } from "../layout/pattern.js";
@@ -24,6 +24,31 @@ export interface AuditFile {
   readonly index: number;
   /** The file is gzip-compressed (its name ends in `.gz`). */
   readonly compressed: boolean;
+}
+
+/**
+ * The entries of a .properties file (Java syntax), for the commands that read the logger's
+ * settings. Throws an `Error` naming the file (and line) when it cannot be read or parsed.
+ *
+ * @example
+ * ```ts
+ * const entries = readPropertiesEntries("/etc/app/slf4j-auditlog.properties");
+ * ```
+ */
+export function readPropertiesEntries(path: string): readonly PropertyEntry[] {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new Error(`cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const decoded = decodePropertiesFile(bytes);
+  if ("problem" in decoded) throw new Error(`${path}:${decoded.problem.line}: ${decoded.problem.message}`);
+  const parsed = parseProperties(decoded.text);
+  if (parsed.problems.length > 0) {
+    throw new Error(parsed.problems.map((p) => `${path}:${p.line}: ${p.message}`).join("\n"));
+  }
+  return parsed.entries;
 }
 
 /** One audit log: its active file's path and every file present, oldest first. */
@@ -199,26 +224,15 @@ export const DEFAULT_READ_SETTINGS: ReadSettings = {
  */
 export function loadReadSettings(propertiesFile: string): ReadSettings {
   const path = resolve(propertiesFile);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    throw new Error(`cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  const decoded = decodePropertiesFile(bytes);
-  if ("problem" in decoded) throw new Error(`${path}:${decoded.problem.line}: ${decoded.problem.message}`);
-  const parsed = parseProperties(decoded.text);
-  if (parsed.problems.length > 0) {
-    throw new Error(parsed.problems.map((p) => `${path}:${p.line}: ${p.message}`).join("\n"));
-  }
-  const result = resolveConfig(parsed.entries, dirname(path));
+  const entries = readPropertiesEntries(path);
+  const result = resolveConfig(entries, dirname(path));
   if (!result.ok) {
     throw new Error(result.problems.map((p) => `${path}:${p.line ?? "?"}: ${p.key}=${p.value ?? ""}: ${p.expected}`).join("\n"));
   }
   const config = result.config;
   // The pattern as resolveConfig read it (it keeps it only in dedicated mode).
   let filePattern = DEFAULT_READ_SETTINGS.filePattern;
-  for (const entry of parsed.entries) {
+  for (const entry of entries) {
     if (entry.key === KEY_PREFIX + "file.pattern" && entry.value.trim() !== "") filePattern = unquote(entry.value.trim());
   }
   return {

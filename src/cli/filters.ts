@@ -8,6 +8,26 @@ import { compileDateReader, parseIsoSpan, type TimeSpan } from "./dates.js";
 import type { AuditRecord, ReadSettings } from "./files.js";
 
 /**
+ * The `parseArgs` options `query` and `tail` share: the properties file, the filters and the
+ * output format.
+ *
+ * @example
+ * ```ts
+ * parseArgs({ args, allowPositionals: true, options: { ...FILTER_OPTIONS, limit: { type: "string" } } });
+ * ```
+ */
+export const FILTER_OPTIONS = {
+  properties: { type: "string" },
+  since: { type: "string" },
+  until: { type: "string" },
+  tz: { type: "string" },
+  event: { type: "string", multiple: true },
+  attr: { type: "string", multiple: true },
+  "time-attr": { type: "string" },
+  format: { type: "string" },
+} as const;
+
+/**
  * A command-line mistake: reported with the usage exit code.
  *
  * @example

@@ -18,7 +18,7 @@ import {
   type LocatedRecord,
   type ReadSettings,
 } from "./files.js";
-import { globToRegExp, matches, parseAttributeTest, parseTimeBound, UsageError, type RecordFilter } from "./filters.js";
+import { FILTER_OPTIONS, globToRegExp, matches, parseAttributeTest, parseTimeBound, UsageError, type RecordFilter } from "./filters.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
 import { csv, displayPath, jsonLine, table, type OutputFormat } from "./output.js";
 
@@ -125,17 +125,7 @@ function parseQueryArgs(args: readonly string[], io: CliIo): QueryOptions {
     parsed = parseArgs({
       args: [...args],
       allowPositionals: true,
-      options: {
-        properties: { type: "string" },
-        since: { type: "string" },
-        until: { type: "string" },
-        tz: { type: "string" },
-        event: { type: "string", multiple: true },
-        attr: { type: "string", multiple: true },
-        "time-attr": { type: "string" },
-        limit: { type: "string" },
-        format: { type: "string" },
-      },
+      options: { ...FILTER_OPTIONS, limit: { type: "string" } },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);

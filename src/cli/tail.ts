@@ -18,7 +18,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { createLineDecoder, findAuditLogs, readAuditLines, type AuditFile, type LineDecoder, type LocatedRecord } from "./files.js";
-import { matches, UsageError, type RecordFilter } from "./filters.js";
+import { FILTER_OPTIONS, matches, UsageError, type RecordFilter } from "./filters.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
 import { displayPath, jsonLine } from "./output.js";
 import { readFilterOptions } from "./query.js";
@@ -68,19 +68,7 @@ function parseTailArgs(args: readonly string[], io: CliIo): TailOptions {
     parsed = parseArgs({
       args: [...args],
       allowPositionals: true,
-      options: {
-        lines: { type: "string", short: "n" },
-        follow: { type: "boolean", short: "f" },
-        properties: { type: "string" },
-        since: { type: "string" },
-        until: { type: "string" },
-        tz: { type: "string" },
-        event: { type: "string", multiple: true },
-        attr: { type: "string", multiple: true },
-        "time-attr": { type: "string" },
-        format: { type: "string" },
-        poll: { type: "string" },
-      },
+      options: { ...FILTER_OPTIONS, lines: { type: "string", short: "n" }, follow: { type: "boolean", short: "f" }, poll: { type: "string" } },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);

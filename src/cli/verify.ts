@@ -4,14 +4,12 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { decodePropertiesFile, parseProperties } from "../config/properties.js";
 import { KEY_PREFIX } from "../config/schema.js";
 import { readEd25519PublicKey, readHmacKeyFile, type HmacKeyFile } from "../integrity/keys.js";
 import { verifyAuditLog, type Finding, type LogReport, type VerifyOptions } from "../integrity/verify.js";
 import { sanitizeText } from "../sanitize/escape.js";
-import { findAuditLogs, type AuditLogFiles } from "./files.js";
+import { findAuditLogs, readPropertiesEntries, type AuditLogFiles } from "./files.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
 
 const HELP = `Usage: slf4ts-audit verify [options] <file or folder>...
@@ -104,15 +102,7 @@ function parseArguments(args: readonly string[]): Arguments | string {
 
 /** Reads integrity.epoch and file.count from a properties file; throws with a message. */
 function readProperties(path: string): { epochSeconds: number | undefined; fileCount: number | undefined } {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    throw new Error(`cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  const decoded = decodePropertiesFile(bytes);
-  if ("problem" in decoded) throw new Error(`${path}: line ${decoded.problem.line}: ${decoded.problem.message}`);
-  const { entries } = parseProperties(decoded.text);
+  const entries = readPropertiesEntries(path);
   const get = (name: string): string | undefined => {
     let value: string | undefined;
     for (const entry of entries) if (entry.key === KEY_PREFIX + name) value = entry.value.trim();

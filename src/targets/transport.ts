@@ -354,6 +354,23 @@ export class StreamTransport extends Transport {
    * (sent again by the successor). The successor starts after this resolves, so order is kept.
    */
   handOff(): Promise<void> {
+    return this.stop((queue, clean) => {
+      // Not confirmed: what the receiver may have lost goes first to the successor.
+      if (!clean) queue.rewind(Date.now(), this.resendMs);
+    });
+  }
+
+  close(): Promise<void> {
+    // Not confirmed: a spool keeps the unconfirmed records for the next process.
+    return this.stop((queue) => queue.close());
+  }
+
+  /**
+   * Stops sending and closes the connection: end() sends what was written, and the receiver
+   * closes its side once it has read it all; then (`clean`) the records in the resend window count
+   * as delivered. Without that clean close within 2 s, `then` decides what becomes of them.
+   */
+  private stop(then: (queue: DeliveryQueue, clean: boolean) => void): Promise<void> {
     this.closed = true;
     this.stopTimers();
     clearTimeout(this.stableTimer);
@@ -362,50 +379,20 @@ export class StreamTransport extends Transport {
     const queue = this.queue;
     if (socket === undefined || !this.stats.connected) {
       socket?.destroy();
-      queue.rewind(Date.now(), this.resendMs);
+      then(queue, false);
       return Promise.resolve();
     }
     return new Promise<void>((resolve) => {
       const finish = (clean: boolean): void => {
         clearTimeout(timer);
         if (clean) queue.settle(Number.POSITIVE_INFINITY, 0);
-        else queue.rewind(Date.now(), this.resendMs);
+        then(queue, clean);
         socket.destroy();
         resolve();
       };
       const timer = setTimeout(() => finish(false), 2000);
       timer.unref();
       // A clean close (no error) means end() flushed every write and the receiver read them.
-      socket.once("close", (hadError: boolean) => finish(!hadError));
-      socket.end();
-    });
-  }
-
-  close(): Promise<void> {
-    this.closed = true;
-    this.stopTimers();
-    clearTimeout(this.stableTimer);
-    const socket = this.socket;
-    this.socket = undefined;
-    const queue = this.queue;
-    if (socket === undefined || !this.stats.connected) {
-      socket?.destroy();
-      queue.close();
-      return Promise.resolve();
-    }
-    // end() sends what was written, and the receiver closes its side once it has read it all:
-    // then the records in the resend window count as delivered. Without that clean close (or
-    // within 2 s) a spool keeps them for the next process.
-    return new Promise<void>((resolve) => {
-      const finish = (clean: boolean): void => {
-        clearTimeout(timer);
-        if (clean) queue.settle(Number.POSITIVE_INFINITY, 0);
-        queue.close();
-        socket.destroy();
-        resolve();
-      };
-      const timer = setTimeout(() => finish(false), 2000);
-      timer.unref();
       socket.once("close", (hadError: boolean) => finish(!hadError));
       socket.ref();
       socket.end();
