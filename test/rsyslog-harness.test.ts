@@ -1,8 +1,8 @@
 /**
  * Self-tests of the test harness in test/lib: a real rsyslogd on loopback (every input), test
  * certificates, and the Node GELF receiver, driven by hand-written senders (net, tls, dgram), so
- * that the target tests can trust what the harness reports. Without rsyslogd these tests are
- * skipped with a message, except under CI=true, where they fail.
+ * that the target tests can trust what the harness reports. Without rsyslogd these tests fail
+ * with a message saying what to install; they never skip.
  */
 import test, { type ExecutionContext } from "ava";
 import { spawn } from "node:child_process";
@@ -16,11 +16,9 @@ import { fileURLToPath } from "node:url";
 import { deflateSync, gzipSync } from "node:zlib";
 import { generateTestCerts, type TestCerts } from "./lib/certs.js";
 import { startGelfReceiver } from "./lib/gelf-receiver.js";
-import { decodeRsyslogEscapes, rsyslogSkipReason, startRsyslog, type RsyslogHandle } from "./lib/rsyslog.js";
+import { decodeRsyslogEscapes, startRsyslog, type RsyslogHandle } from "./lib/rsyslog.js";
 import { tempDir, waitFor } from "./helpers.js";
 
-const rtest = rsyslogSkipReason() === undefined ? test : test.skip;
-const rtestSerial = rsyslogSkipReason() === undefined ? test.serial : test.serial.skip;
 
 // --- hand-written senders ------------------------------------------------------------------
 
@@ -118,7 +116,6 @@ const rs = (): RsyslogHandle<All> => {
 };
 
 test.before(async () => {
-  if (rsyslogSkipReason() !== undefined) return;
   shared = await startRsyslog({ tcp: true, tls: true, mtls: true, udp: true, gelfTcp: true, gelfUdp: true });
 });
 test.after.always(async () => {
@@ -129,7 +126,7 @@ const recordsWith = (file: string, tag: string): string[] => rs().readRecords(fi
 
 // --- certificates ---------------------------------------------------------------------------
 
-rtest("generateTestCerts: CA-signed server (localhost, 127.0.0.1, serverAuth) and client (audit-client, clientAuth); the wrong ones from another CA", async (t) => {
+test("generateTestCerts: CA-signed server (localhost, 127.0.0.1, serverAuth) and client (audit-client, clientAuth); the wrong ones from another CA", async (t) => {
   const certs = await generateTestCerts(join(tempDir(t), "certs"));
   const x = (path: string): X509Certificate => new X509Certificate(read(path));
   const ca = x(certs.caCert);
@@ -155,7 +152,7 @@ rtest("generateTestCerts: CA-signed server (localhost, 127.0.0.1, serverAuth) an
 
 // --- syslog inputs --------------------------------------------------------------------------
 
-rtest("plain TCP: an octet-counted RFC 5424 message with structured data is one record, raw and parsed", async (t) => {
+test("plain TCP: an octet-counted RFC 5424 message with structured data is one record, raw and parsed", async (t) => {
   const tag = unique();
   await sendTcp(rs().ports.tcp, octetCounted(rfc5424(tag)));
   await rs().waitForMatch(rs().files.tcp.raw, new RegExp(` ${tag} `));
@@ -178,7 +175,7 @@ rtest("plain TCP: an octet-counted RFC 5424 message with structured data is one 
   ]);
 });
 
-rtest("plain TCP: an embedded newline stays inside one record, stored as #012", async (t) => {
+test("plain TCP: an embedded newline stays inside one record, stored as #012", async (t) => {
   const tag = unique();
   await sendTcp(rs().ports.tcp, octetCounted(rfc5424(tag, "line one\nline two\ttabbed")));
   await rs().waitForMatch(rs().files.tcp.raw, new RegExp(` ${tag} `));
@@ -189,7 +186,7 @@ rtest("plain TCP: an embedded newline stays inside one record, stored as #012", 
   t.is(rs().readJson(rs().files.tcp.json).find((r) => r.msgid === tag)?.msg, "line one#012line two#011tabbed");
 });
 
-rtest("plain TCP: a 20 kB record with multi-byte characters arrives whole (maxMessageSize raised to 64k)", async (t) => {
+test("plain TCP: a 20 kB record with multi-byte characters arrives whole (maxMessageSize raised to 64k)", async (t) => {
   const tag = unique();
   const msg = "é€".repeat(4000); // 20,000 bytes of UTF-8, well above rsyslog's default 8096
   await sendTcp(rs().ports.tcp, octetCounted(rfc5424(tag, msg)));
@@ -197,7 +194,7 @@ rtest("plain TCP: a 20 kB record with multi-byte characters arrives whole (maxMe
   t.deepEqual(recordsWith(rs().files.tcp.raw, tag), [rfc5424(tag, msg)]);
 });
 
-rtest("TLS (server auth): the client verifies rsyslog against the CA (authorized) and the record arrives", async (t) => {
+test("TLS (server auth): the client verifies rsyslog against the CA (authorized) and the record arrives", async (t) => {
   const tag = unique();
   const outcome = await sendTls(rs().ports.tls, trusting(rs().certs), octetCounted(rfc5424(tag)));
   t.like(outcome, { connected: true, authorized: true, error: undefined });
@@ -208,7 +205,7 @@ rtest("TLS (server auth): the client verifies rsyslog against the CA (authorized
   t.like(rs().readJson(rs().files.tls.json).find((r) => r.msgid === tag), { hostname: "host1.example", appName: "audit-app", msg: "user logged in" });
 });
 
-rtest("TLS: a client trusting another CA refuses rsyslog's certificate and sends nothing", async (t) => {
+test("TLS: a client trusting another CA refuses rsyslog's certificate and sends nothing", async (t) => {
   const tag = unique();
   const outcome = await sendTls(rs().ports.tls, { ca: read(rs().certs.wrongCaCert) }, octetCounted(rfc5424(tag)));
   t.false(outcome.connected);
@@ -220,7 +217,7 @@ rtest("TLS: a client trusting another CA refuses rsyslog's certificate and sends
   t.deepEqual(recordsWith(rs().files.tls.raw, tag), []);
 });
 
-rtest("mutual TLS: accepted with the client certificate (CN=audit-client)", async (t) => {
+test("mutual TLS: accepted with the client certificate (CN=audit-client)", async (t) => {
   const tag = unique();
   const outcome = await sendTls(rs().ports.mtls, withClientCert(rs().certs), octetCounted(rfc5424(tag)));
   t.like(outcome, { connected: true, authorized: true, error: undefined });
@@ -236,7 +233,7 @@ for (const [name, options, reason] of [
     /not permitted to talk to peer, certificate invalid: signer not found/,
   ],
 ] as const) {
-  rtestSerial(`mutual TLS: refused ${name}: the connection is closed and nothing is logged`, async (t) => {
+  test.serial(`mutual TLS: refused ${name}: the connection is closed and nothing is logged`, async (t) => {
     const internalBefore = rs().readRecords(rs().files.internal).length;
     const tag = unique();
     // The client's side of the handshake may complete (TLS 1.2 and 1.3 both let it write before the
@@ -252,7 +249,7 @@ for (const [name, options, reason] of [
   });
 }
 
-rtest("UDP: an RFC 5424 datagram is one record, raw and parsed", async (t) => {
+test("UDP: an RFC 5424 datagram is one record, raw and parsed", async (t) => {
   const tag = unique();
   await sendUdp(rs().ports.udp, Buffer.from(rfc5424(tag)));
   await rs().waitForMatch(rs().files.udp.raw, new RegExp(` ${tag} `));
@@ -267,7 +264,7 @@ rtest("UDP: an RFC 5424 datagram is one record, raw and parsed", async (t) => {
 
 // --- GELF ------------------------------------------------------------------------------------
 
-rtest("GELF over TCP: NUL-terminated frames are one record each, an escaped newline stays in the JSON", async (t) => {
+test("GELF over TCP: NUL-terminated frames are one record each, an escaped newline stays in the JSON", async (t) => {
   const tag = unique();
   const first = { version: "1.1", host: "h1", short_message: `${tag} a\nb`, level: 6, _event: "login" };
   const second = { version: "1.1", host: "h1", short_message: `${tag} second` };
@@ -277,7 +274,7 @@ rtest("GELF over TCP: NUL-terminated frames are one record each, an escaped newl
   t.deepEqual(records.map((r) => JSON.parse(r) as unknown), [first, second]);
 });
 
-rtest("GELF over UDP (uncompressed): one datagram, one record", async (t) => {
+test("GELF over UDP (uncompressed): one datagram, one record", async (t) => {
   const tag = unique();
   const message = { version: "1.1", host: "h1", short_message: tag, timestamp: 1704164645.123, _user: "thorben" };
   await sendUdp(rs().ports.gelfUdp, Buffer.from(JSON.stringify(message)));
@@ -334,7 +331,7 @@ test("GELF receiver: counts malformed datagrams and messages whose chunks never 
 
 // --- lifecycle --------------------------------------------------------------------------------
 
-rtest("kill() crashes rsyslogd; restart() listens on the same ports and appends to the same files", async (t) => {
+test("kill() crashes rsyslogd; restart() listens on the same ports and appends to the same files", async (t) => {
   const own = await startRsyslog({ tcp: true, tls: true, udp: true, dir: tempDir(t) });
   t.teardown(() => own.dispose());
   const ports = { ...own.ports };
@@ -370,7 +367,7 @@ rtest("kill() crashes rsyslogd; restart() listens on the same ports and appends 
   t.is(internal.filter((l) => l.includes("exiting on signal 15")).length, 2);
 });
 
-rtest("an invalid configuration fails the start with rsyslog's own message", async (t) => {
+test("an invalid configuration fails the start with rsyslog's own message", async (t) => {
   const error = await t.throwsAsync(startRsyslog({ tcp: true, dir: tempDir(t), extraConfig: 'action(type="omfile" nosuchparameter="1")' }));
   t.regex(error?.message ?? "", /rsyslogd -N1 rejected/);
   t.regex(error?.message ?? "", /nosuchparameter/);
@@ -401,12 +398,12 @@ async function childOutcome(t: ExecutionContext, how: "exit" | "hang"): Promise<
   return info;
 }
 
-rtest("no orphan: rsyslogd dies when the test process exits without cleaning up", async (t) => {
+test("no orphan: rsyslogd dies when the test process exits without cleaning up", async (t) => {
   const { pid } = await childOutcome(t, "exit");
   t.true(await waitFor(() => gone(pid), 5000), `rsyslogd ${pid} outlived its parent`);
 });
 
-rtest("no orphan: rsyslogd dies when the test process is SIGKILLed (parent-death signal)", async (t) => {
+test("no orphan: rsyslogd dies when the test process is SIGKILLed (parent-death signal)", async (t) => {
   const { pid } = await childOutcome(t, "hang");
   t.true(await waitFor(() => gone(pid), 5000), `rsyslogd ${pid} outlived its parent`);
 });

@@ -8,10 +8,8 @@ import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createAuditLogService, type AuditLogServiceImpl } from "../src/index.js";
 import { startGelfReceiver } from "./lib/gelf-receiver.js";
-import { decodeRsyslogEscapes, rsyslogSkipReason, startRsyslog, type RsyslogRecord } from "./lib/rsyslog.js";
+import { decodeRsyslogEscapes, startRsyslog, type RsyslogRecord } from "./lib/rsyslog.js";
 import { captureStatus, P, readLines, tempDir, waitFor } from "./helpers.js";
-
-const rtest = rsyslogSkipReason() === undefined ? test : test.skip;
 
 function service(t: ExecutionContext): AuditLogServiceImpl {
   const audit = createAuditLogService();
@@ -26,7 +24,7 @@ function target(name: string, options: Record<string, string>): Record<string, s
 
 const seqOf = (record: RsyslogRecord): number => Number(/ seq="([0-9]+)"/.exec(record.structuredData)?.[1] ?? NaN);
 
-rtest("one log() reaches the file and rsyslog over TCP, TLS, mutual TLS and UDP, with its structured data", async (t) => {
+test("one log() reaches the file and rsyslog over TCP, TLS, mutual TLS and UDP, with its structured data", async (t) => {
   captureStatus(t);
   const dir = tempDir(t);
   const rs = await startRsyslog({ tcp: true, tls: true, mtls: true, udp: true });
@@ -72,7 +70,7 @@ rtest("one log() reaches the file and rsyslog over TCP, TLS, mutual TLS and UDP,
   );
 });
 
-rtest("mutual TLS: rsyslog refuses a client without a certificate or with one from another CA, and the target reports it", async (t) => {
+test("mutual TLS: rsyslog refuses a client without a certificate or with one from another CA, and the target reports it", async (t) => {
   const status = captureStatus(t);
   const rs = await startRsyslog({ mtls: true });
   t.teardown(() => rs.dispose());
@@ -97,7 +95,7 @@ rtest("mutual TLS: rsyslog refuses a client without a certificate or with one fr
   t.true(audit.stats().targets.every((s) => !s.connected));
 });
 
-rtest("TLS: the target refuses an rsyslog whose certificate its CA did not sign, and tls.insecure would accept it (with a warning)", async (t) => {
+test("TLS: the target refuses an rsyslog whose certificate its CA did not sign, and tls.insecure would accept it (with a warning)", async (t) => {
   const status = captureStatus(t);
   const rs = await startRsyslog({ tls: true });
   t.teardown(() => rs.dispose());
@@ -115,7 +113,7 @@ rtest("TLS: the target refuses an rsyslog whose certificate its CA did not sign,
   t.is(lines.length, 1, "only the insecure target delivered");
 });
 
-rtest("an embedded newline stays inside its record; a 20 kB record is cut at maxBytes on a UTF-8 boundary, with the marker", async (t) => {
+test("an embedded newline stays inside its record; a 20 kB record is cut at maxBytes on a UTF-8 boundary, with the marker", async (t) => {
   captureStatus(t);
   const rs = await startRsyslog({ tls: true });
   t.teardown(() => rs.dispose());
@@ -143,7 +141,7 @@ rtest("an embedded newline stays inside its record; a 20 kB record is cut at max
   t.regex(big as string, /^<110>1 \S+ \S+ slf4ts \d+ ox\.mail \[audit@32473 body="€+"/);
 });
 
-rtest("rsyslog killed in the middle of a stream and restarted: nothing is lost, order is kept", async (t) => {
+test("rsyslog killed in the middle of a stream and restarted: nothing is lost, order is kept", async (t) => {
   const status = captureStatus(t);
   const rs = await startRsyslog({ tcp: true });
   t.teardown(() => rs.dispose());
@@ -179,7 +177,7 @@ rtest("rsyslog killed in the middle of a stream and restarted: nothing is lost, 
   t.is(audit.stats().targets[0]?.dropped, 0);
 });
 
-rtest("past buffer.size while rsyslog is down: the buffered records, then one drop record, then the new ones", async (t) => {
+test("past buffer.size while rsyslog is down: the buffered records, then one drop record, then the new ones", async (t) => {
   captureStatus(t);
   const rs = await startRsyslog({ tcp: true });
   t.teardown(() => rs.dispose());
@@ -206,7 +204,7 @@ rtest("past buffer.size while rsyslog is down: the buffered records, then one dr
   t.is(seqOf(parsed[52] as RsyslogRecord), 201);
 });
 
-rtest("GELF over TCP reaches rsyslog as NUL-framed JSON; GELF over UDP, chunked and gzip-compressed, reaches a GELF receiver", async (t) => {
+test("GELF over TCP reaches rsyslog as NUL-framed JSON; GELF over UDP, chunked and gzip-compressed, reaches a GELF receiver", async (t) => {
   captureStatus(t);
   const rs = await startRsyslog({ gelfTcp: true });
   t.teardown(() => rs.dispose());
@@ -236,7 +234,7 @@ rtest("GELF over TCP reaches rsyslog as NUL-framed JSON; GELF over UDP, chunked 
   t.is(gelf.malformed, 0);
 });
 
-rtest("a file and a TLS rsyslog from one properties file, edited while the program runs: every record arrives at both", async (t) => {
+test("a file and a TLS rsyslog from one properties file, edited while the program runs: every record arrives at both", async (t) => {
   captureStatus(t);
   const dir = tempDir(t);
   const rs = await startRsyslog({ tls: true });
@@ -284,7 +282,7 @@ rtest("a file and a TLS rsyslog from one properties file, edited while the progr
   }
 });
 
-rtest("RFC 3164 for old receivers: rsyslog parses host, tag and message", async (t) => {
+test("RFC 3164 for old receivers: rsyslog parses host, tag and message", async (t) => {
   captureStatus(t);
   const rs = await startRsyslog({ udp: true });
   t.teardown(() => rs.dispose());

@@ -16,7 +16,10 @@ import { compilePatternLayout, type LayoutEvent } from "../layout/pattern.js";
 import { UNSAFE_CHARACTER } from "../sanitize/escape.js";
 import { readEd25519PrivateKey, readHmacKeyFile } from "../integrity/keys.js";
 import type { ConfigProblem } from "./errors.js";
+import { parseFileSize } from "./size.js";
 import { parseTargets, type TargetProperty, type TargetSpec } from "../targets/config.js";
+
+export { parseFileSize };
 
 /** The prefix of every key this library reads. */
 export const KEY_PREFIX = "com.openexchange.log.audit.slf4j.";
@@ -273,17 +276,6 @@ function suggestion(name: string): string {
     }
   }
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean ${KEY_PREFIX}${best}?)` : "";
-}
-
-const SIZE = /^([0-9]+)\s*(|b|kb|mb|gb)$/i;
-const UNITS: Record<string, number> = { "": 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
-
-/** Parses `2097152`, `512KB`, `10MB`, `1GB` (case-insensitive, 1KB = 1024). */
-export function parseFileSize(text: string): number | undefined {
-  const match = SIZE.exec(text.trim());
-  if (match === null) return undefined;
-  const value = Number(match[1]) * (UNITS[(match[2] ?? "").toLowerCase()] ?? NaN);
-  return Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
 
 /** The part of a parser's message after its `Invalid thing "value": ` prefix (the problem shows the value already). */

@@ -12,6 +12,7 @@ import { createSecureContext, type SecureContext } from "node:tls";
 import { LEVEL_IDS, parseLevel, type Level } from "../facade/level.js";
 import { RFC5424_MIN_MAX_BYTES } from "../format/rfc5424.js";
 import type { ConfigProblem } from "../config/errors.js";
+import { parseFileSize } from "../config/size.js";
 import { compileGlobs } from "./glob.js";
 import type { LayoutEvent } from "../layout/pattern.js";
 
@@ -170,16 +171,6 @@ const PROTOCOLS: Readonly<Record<TargetType, readonly TargetProtocol[]>> = {
 };
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const RATE = /^([0-9]{1,9})\s*\/\s*([0-9]{0,6})\s*(s|sec|second|m|min|minute|h|hour)$/i;
-const SIZE = /^([0-9]+)\s*(|b|kb|mb|gb)$/i;
-const UNITS: Record<string, number> = { "": 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
-
-function size(text: string): number | undefined {
-  const match = SIZE.exec(text.trim());
-  if (match === null) return undefined;
-  const value = Number(match[1]) * (UNITS[(match[2] ?? "").toLowerCase()] ?? NaN);
-  return Number.isSafeInteger(value) && value > 0 ? value : undefined;
-}
-
 function wholeNumber(text: string, min: number, max: number): number | undefined {
   const t = text.trim();
   if (!/^[0-9]{1,10}$/.test(t)) return undefined;
@@ -398,7 +389,7 @@ export function parseTargets(
       if (other !== undefined) fail("spool", `the folder is already the spool of target "${other}"; every target needs its own`);
       else spools.set(spool, name);
     }
-    const spoolMaxBytes = size(get("spool.maxSize"));
+    const spoolMaxBytes = parseFileSize(get("spool.maxSize"));
     if (spoolMaxBytes === undefined) fail("spool.maxSize", "expected a size in bytes, optionally with KB, MB or GB");
     const resendMs = wholeNumber(get("resendMs"), 0, 600_000);
     if (resendMs === undefined) fail("resendMs", "expected a whole number of milliseconds from 0 to 600000");
@@ -406,7 +397,7 @@ export function parseTargets(
     let file: TargetSpec["file"];
     if (type === "file") {
       const path = get("path");
-      const maxSize = size(get("size"));
+      const maxSize = parseFileSize(get("size"));
       const maxArchives = wholeNumber(get("count"), 1, 10000);
       if (path === "") fail("path", "a file target needs a path");
       if (maxSize === undefined) fail("size", "expected a size in bytes greater than 0, optionally with KB, MB or GB");

@@ -220,14 +220,14 @@ let availability: RsyslogAvailability | undefined;
 
 /**
  * Finds rsyslogd (the environment variable `SLF4TS_RSYSLOGD` names another executable; a path that
- * does not exist makes rsyslog unavailable, which is how the skip/fail rule is checked) and checks
+ * does not exist makes rsyslog unavailable, which is how the missing-rsyslog error is checked) and checks
  * that its GnuTLS network driver (Debian package `rsyslog-gnutls`) and `openssl` are installed.
  * Cached for the process.
  *
  * @example
  * ```ts
  * const rsyslog = rsyslogAvailability();
- * if (!rsyslog.available && process.env.CI !== "true") console.warn(`skipping: ${rsyslog.reason}`);
+ * if (!rsyslog.available) throw new Error(rsyslog.reason);
  * ```
  */
 export function rsyslogAvailability(): RsyslogAvailability {
@@ -259,28 +259,6 @@ export function rsyslogAvailability(): RsyslogAvailability {
   availability = { available: true, path };
   return availability;
 }
-
-/**
- * Why the rsyslog tests may be skipped here, or undefined when they must run: they run whenever
- * rsyslogd is usable, and always under `CI=true` (where a missing rsyslogd must fail them, through
- * {@link startRsyslog}'s error, not hide them). Prints the reason once when it allows a skip.
- *
- * @example
- * ```ts
- * const rtest = rsyslogSkipReason() === undefined ? test : test.skip;
- * rtest("TLS record arrives", async (t) => { const rs = await startRsyslog({ tls: true }); … });
- * ```
- */
-export function rsyslogSkipReason(): string | undefined {
-  const found = rsyslogAvailability();
-  if (found.available || process.env["CI"] === "true") return undefined;
-  if (!skipAnnounced) {
-    skipAnnounced = true;
-    console.warn(`rsyslog tests skipped: ${found.reason} (they fail instead under CI=true)`);
-  }
-  return found.reason;
-}
-let skipAnnounced = false;
 
 let pdeathsig: boolean | undefined;
 /** Whether `setpriv --pdeathsig` exists (util-linux ≥ 2.33): then rsyslogd dies with its parent even on SIGKILL. */
