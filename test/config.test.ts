@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, createAuditLogService, CONFIG_KEYS, KEY_PREFIX, StatusChannel, type StatusEvent } from "../src/index.js";
 import { parseProperties } from "../src/config/properties.js";
+import { resolveConfig } from "../src/config/schema.js";
 import { P, tempDir } from "./helpers.js";
 
 async function configureWith(t: import("ava").ExecutionContext, text: string): Promise<{ error: ConfigError; file: string }> {
@@ -129,11 +130,100 @@ test("empty values mean the default; unknown keys outside the prefix are only wa
   await audit.configure({ propertiesFile: file, watch: false });
   audit.log("ev", { x: "y" });
   t.is(readFileSync(join(dir, "a.log"), "utf8"), "ev, x=y\n");
-  const warnings = events.filter((e) => e.code === "CONFIG_WARNING").map((e) => e.message);
+  // Other tests of this file run at the same time: only this file's warnings count.
+  const warnings = events.filter((e) => e.code === "CONFIG_WARNING" && e.message.startsWith(`${file}:`)).map((e) => e.message);
   t.deepEqual(warnings, [
     `${file}: line 4: some.other.key: ignored: not a key of the audit logger (they start with ${P})`,
     `${file}: line 5: ${P}enabled = "true": repeats the key of line 1; this later value wins`,
   ]);
+});
+
+test("a typo in the prefix is an error naming the key, its line and the intended key; other prefixes stay allowed", async (t) => {
+  const { error, file } = await configureWith(
+    t,
+    [
+      `${P}enabled=true`,
+      `${P}file.location=audit.log`,
+      "com.openexchange.mail.foo=bar",
+      "com.openexchange.log.audit.slf4J.integrity.mode=hmac",
+    ].join("\n"),
+  );
+  t.is(
+    error.message,
+    [
+      `Invalid audit configuration in ${file} (1 problem):`,
+      `  line 4: com.openexchange.log.audit.slf4J.integrity.mode = "hmac": the prefix is misspelt (did you mean ${P}integrity.mode?); keys of the audit logger start with ${P} exactly, in this case`,
+    ].join("\n"),
+  );
+  t.deepEqual(
+    error.problems.map((p) => [p.line, p.key, p.value]),
+    [[4, "com.openexchange.log.audit.slf4J.integrity.mode", "hmac"]],
+  );
+});
+
+test("prefix typos: case, a missing, extra, wrong or swapped character, a missing dot", async (t) => {
+  const typos: Array<[string, string]> = [
+    ["com.openexchange.log.audit.slfj4.enabled", `${P}enabled`],
+    ["Com.openexchange.log.audit.slf4j.enabled", `${P}enabled`],
+    ["COM.OPENEXCHANGE.LOG.AUDIT.SLF4J.LEVEL", `${P}level`],
+    ["com.openexchange.log.audit.slf4.file.location", `${P}file.location`],
+    ["com.openexchange.log.audit.slf4jj.level", `${P}level`],
+    ["com.openexchange.log.audti.slf4j.delimiter", `${P}delimiter`],
+    ["com.open-xchange.log.audit.slf4j.mask.names", `${P}mask.names`],
+    ["com.openexchange.log.audit.slf4jenabled", `${P}enabled`],
+    ["com.openexchange.log.audit..slf4j.file.count", `${P}file.count`],
+    ["com.openexchange.log.audit.slf4J.file.sise", `${P}file.size`],
+    ["com.openexchange.log.audit.slf4J.target.remote.type", `${P}target.remote.type`],
+  ];
+  for (const [key, intended] of typos) {
+    const { error } = await configureWith(t, `# typo\n${P}enabled=true\n${key}=1\n`);
+    t.is(error.problems.length, 1, key);
+    t.is(error.problems[0]?.key, key);
+    t.is(error.problems[0]?.line, 3, key);
+    t.true(error.problems[0]?.expected.startsWith(`the prefix is misspelt (did you mean ${intended}?)`), `${key}: ${error.problems[0]?.expected}`);
+  }
+});
+
+test("keys that are clearly someone else's are accepted next to ours (with a warning)", (t) => {
+  const others = [
+    "com.openexchange.mail.foo",
+    "com.openexchange.log.audit.enabled",
+    "com.openexchange.audit.logging.AuditFileHandler.enabled",
+    "com.openexchange.log.level",
+    "org.slf4j.simpleLogger.defaultLogLevel",
+    "slf4j.enabled",
+    "enabled",
+  ];
+  // resolveConfig directly: the service would report seven warnings, past the status channel's rate limit.
+  const result = resolveConfig(
+    [`${P}enabled=true`, `${P}file.location=a.log`, ...others.map((k) => `${k}=1`)].map((text, i) => {
+      const [key, value] = text.split("=") as [string, string];
+      return { key, value, line: i + 1 };
+    }),
+    tempDir(t),
+  );
+  t.true(result.ok);
+  t.deepEqual(
+    result.warnings.map((w) => [w.line, w.key, w.expected]),
+    others.map((k, i) => [i + 3, k, `ignored: not a key of the audit logger (they start with ${P})`]),
+  );
+});
+
+test("a prefix typo on reload is rejected and the last good configuration stays", async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "p.properties");
+  writeFileSync(file, `${P}enabled=true\n${P}file.location=a.log\n`);
+  const audit = createAuditLogService();
+  t.teardown(() => audit.shutdown());
+  await audit.configure({ propertiesFile: file, watch: false });
+  writeFileSync(file, `${P}enabled=true\n${P}file.location=a.log\ncom.openexchange.log.audit.slf4J.integrity.mode=hmac\n`);
+  const error = await t.throwsAsync(audit.reload(), { instanceOf: ConfigError });
+  t.is(error?.problems[0]?.line, 3);
+  t.true(error?.problems[0]?.expected.includes(`did you mean ${P}integrity.mode?`));
+  audit.log("still", { x: 1 });
+  t.is(audit.stats().mode, "dedicated");
+  t.is(audit.stats().rejectedConfigurations, 1);
+  t.is(readFileSync(join(dir, "a.log"), "utf8"), "still, x=1\n");
 });
 
 test("values accepted by each key", async (t) => {
