@@ -10,7 +10,8 @@ import { currentMdc } from "../facade/mdc.js";
 import { decodePropertiesFile, parseProperties } from "../config/properties.js";
 import { ConfigError, formatProblem, type ConfigProblem } from "../config/errors.js";
 import { KEY_PREFIX, resolveConfig, type AuditConfig, type PropertySource } from "../config/schema.js";
-import { watchPath } from "../config/watcher.js";
+import { FileSettler, readSnapshot, sameSnapshot, watchPath, type FileSnapshot } from "../config/watcher.js";
+import { riskyChange } from "../config/change.js";
 import { RollingFileWriter, type FileSystemError, type WriterFailure, type WriterFileSystem } from "../output/rolling-file.js";
 import { RetryBuffer, type DropReport } from "../output/retry-buffer.js";
 import { ChainSealer, type CheckpointRenderer } from "../integrity/chain.js";
@@ -42,6 +43,18 @@ export interface AuditLogServiceOptions {
   readonly watch?: boolean;
   /** Polling interval of the watcher in milliseconds (default 500). */
   readonly pollIntervalMs?: number;
+  /**
+   * A changed file is applied only once it has read the same (size, times and bytes) for this
+   * many milliseconds (default 500, at most 600000), so a file still being written is not applied.
+   */
+  readonly reloadSettleMs?: number;
+  /**
+   * A change that would cost records or protection if it came from a half-written file (it
+   * switches the mode, moves the file, turns integrity off, deletes archives, weakens masking,
+   * drops a target, …) waits this many milliseconds more and is applied only if the file is
+   * still the same (default 2000, at most 600000; 0: no second look).
+   */
+  readonly reloadConfirmMs?: number;
   /** @internal The file system of dedicated mode, for fault-injection tests. */
   readonly fileSystem?: WriterFileSystem;
 }
@@ -94,6 +107,36 @@ interface Pipeline {
 }
 
 const DISABLED: Pipeline = { config: undefined, build: undefined, writer: undefined, buffer: undefined, logger: undefined, targets: undefined, chain: undefined };
+
+/** How the properties file is watched. */
+interface WatchOptions {
+  readonly watch: boolean;
+  readonly pollIntervalMs: number;
+  readonly settleMs: number;
+  readonly confirmMs: number;
+}
+
+const DEFAULT_WATCH: WatchOptions = { watch: true, pollIntervalMs: 500, settleMs: 500, confirmMs: 2000 };
+
+/** A file that has not settled after this long is given up on until its next change. */
+const SETTLE_GIVE_UP_MS = 60_000;
+
+function watchOptionsOf(options: AuditLogServiceOptions): WatchOptions {
+  const millis = (name: "pollIntervalMs" | "reloadSettleMs" | "reloadConfirmMs", fallback: number, min: number): number => {
+    const value = options[name];
+    if (value === undefined) return fallback;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > 600_000) {
+      throw new TypeError(`${name} must be a whole number of milliseconds from ${min} to 600000, got ${String(value)}`);
+    }
+    return value;
+  };
+  return {
+    watch: options.watch ?? true,
+    pollIntervalMs: millis("pollIntervalMs", DEFAULT_WATCH.pollIntervalMs, 1),
+    settleMs: millis("reloadSettleMs", DEFAULT_WATCH.settleMs, 0),
+    confirmMs: millis("reloadConfirmMs", DEFAULT_WATCH.confirmMs, 0),
+  };
+}
 
 /** How long flush() and shutdown() wait for a remote target to send what waits. */
 const TARGET_FLUSH_MS = 5000;
@@ -196,7 +239,8 @@ export class AuditLogServiceImpl {
   private shutDown = false;
   private failing = false;
   private levelDisabledReported = false;
-  private stabilityTimer: NodeJS.Timeout | undefined;
+  private settler: FileSettler | undefined;
+  private confirmTimer: NodeJS.Timeout | undefined;
   private counters = {
     logged: 0,
     written: 0,
@@ -209,7 +253,7 @@ export class AuditLogServiceImpl {
   };
   private retired = { rotations: 0, dropped: 0, compressed: 0 };
   private readonly fileSystem: WriterFileSystem | undefined;
-  private watchOptions: { watch: boolean; pollIntervalMs: number } = { watch: true, pollIntervalMs: 500 };
+  private watchOptions: WatchOptions = DEFAULT_WATCH;
 
   /** @internal Use {@link createAuditLogService} or the default `AuditLogService`. */
   constructor(options: AuditLogServiceOptions & { readonly fromEnvironment?: boolean } = {}) {
@@ -223,11 +267,14 @@ export class AuditLogServiceImpl {
    * stays in force.
    */
   async configure(options: AuditLogServiceOptions): Promise<void> {
+    // Checked first: a bad option (a programmer error) changes nothing.
+    const watchOptions = watchOptionsOf(options);
+    this.cancelConfirmation();
     this.pendingEnvironment = false;
     this.shutDown = false;
     this.stopWatching?.();
     this.stopWatching = undefined;
-    this.watchOptions = { watch: options.watch ?? true, pollIntervalMs: options.pollIntervalMs ?? 500 };
+    this.watchOptions = watchOptions;
     if (options.propertiesFile !== undefined) {
       this.propertiesFile = resolve(options.propertiesFile);
       this.inlineProperties = undefined;
@@ -247,6 +294,7 @@ export class AuditLogServiceImpl {
    * invalid (and reports it); the last good configuration stays.
    */
   async reload(): Promise<void> {
+    this.cancelConfirmation();
     this.loadAndApply(true);
   }
 
@@ -268,7 +316,6 @@ export class AuditLogServiceImpl {
   async shutdown(): Promise<void> {
     this.stopWatching?.();
     this.stopWatching = undefined;
-    if (this.stabilityTimer !== undefined) clearTimeout(this.stabilityTimer);
     const old = this.pipeline;
     // While these wait, log() still works: an archive being compressed is finished (one at most;
     // any other waits for the next start) and the targets send what waits.
@@ -464,54 +511,98 @@ export class AuditLogServiceImpl {
   }
 
   private startWatching(): void {
-    if (this.propertiesFile !== undefined && this.watchOptions.watch && this.stopWatching === undefined) {
-      this.stopWatching = watchPath(this.propertiesFile, () => this.onFileChanged(), this.watchOptions.pollIntervalMs);
-    }
+    const path = this.propertiesFile;
+    if (path === undefined || !this.watchOptions.watch || this.stopWatching !== undefined) return;
+    const { settleMs, pollIntervalMs } = this.watchOptions;
+    const settler = new FileSettler(
+      path,
+      { settleMs, stepMs: Math.min(100, Math.max(10, Math.floor(settleMs / 5))), maxWaitMs: SETTLE_GIVE_UP_MS },
+      (snapshot) => this.onFileSettled(snapshot),
+      (waited) => StatusChannel.report("CONFIG_WARNING", Level.WARN, `${path} kept changing for ${Math.round(waited / 1000)} s; not applied (it is applied once it stays the same for ${settleMs} ms; the last good configuration stays in force)`),
+    );
+    const stop = watchPath(path, () => this.onFileChanged(), pollIntervalMs);
+    this.settler = settler;
+    this.stopWatching = () => {
+      stop();
+      settler.cancel();
+      this.cancelConfirmation();
+      if (this.settler === settler) this.settler = undefined;
+    };
+  }
+
+  /** A change was seen: whatever waited for confirmation is void; wait for the file to settle. */
+  private onFileChanged(): void {
+    this.cancelConfirmation();
+    this.settler?.changed();
   }
 
   /**
-   * A change was seen. An editor or a tool may still be writing, so the file is applied only
-   * once two reads 100 ms apart agree (and it is not empty); otherwise it is read again.
+   * The file has read the same for the settle period. An empty file is not applied (a writer
+   * that truncates first is the usual cause); anything else is validated, and applied unless
+   * it needs confirmation (see {@link riskyChange}).
    */
-  private onFileChanged(attempt = 0, previous?: string): void {
-    if (this.stabilityTimer !== undefined) {
-      clearTimeout(this.stabilityTimer);
-      this.stabilityTimer = undefined;
-    }
-    let text: string | undefined;
-    try {
-      text = readFileSync(this.propertiesFile as string, "latin1");
-    } catch {
-      text = undefined;
-    }
-    const stable = text !== undefined && text === previous && text.trim() !== "";
-    if (!stable && attempt < 15) {
-      this.stabilityTimer = setTimeout(() => this.onFileChanged(attempt + 1, text), 100);
-      this.stabilityTimer.unref();
-      return;
-    }
-    if (text !== undefined && text.trim() === "") {
+  private onFileSettled(snapshot: FileSnapshot): void {
+    if (snapshot.ok && snapshot.bytes.toString("latin1").trim() === "") {
       StatusChannel.report("CONFIG_WARNING", Level.WARN, `${this.propertiesFile ?? ""} is empty; not applied (the last good configuration stays in force; write enabled=false to turn audit logging off)`);
       return;
     }
     try {
-      this.loadAndApply(false);
+      this.loadAndApply(false, snapshot);
     } catch {
       // Already reported on the status channel; the last good configuration stays.
     }
   }
 
+  /**
+   * A settled file would make a risky change: look again after the confirmation delay and apply
+   * it only if the file is still exactly the same; any change meanwhile starts over.
+   */
+  private awaitConfirmation(snapshot: FileSnapshot, risk: string): void {
+    this.cancelConfirmation();
+    const path = this.propertiesFile as string;
+    const { confirmMs } = this.watchOptions;
+    StatusChannel.report(
+      "CONFIG_PENDING",
+      Level.INFO,
+      `${path}: the new configuration waits ${confirmMs} ms and is applied only if the file is still the same then, because ${risk} (a file read half-written must not do that; write it by atomic rename)`,
+    );
+    this.confirmTimer = setTimeout(() => {
+      this.confirmTimer = undefined;
+      const again = readSnapshot(path);
+      if (!sameSnapshot(snapshot, again)) {
+        this.settler?.changed();
+        return;
+      }
+      try {
+        this.loadAndApply(false, again, true);
+      } catch {
+        // Already reported on the status channel; the last good configuration stays.
+      }
+    }, confirmMs);
+    this.confirmTimer.unref();
+  }
+
+  private cancelConfirmation(): void {
+    if (this.confirmTimer !== undefined) clearTimeout(this.confirmTimer);
+    this.confirmTimer = undefined;
+  }
+
   /** Reads the current source; returns its properties and a text to compare with the last one. */
-  private readSource(): { properties: PropertySource[]; text: string; baseDir: string } | ConfigProblem[] {
+  private readSource(snapshot?: FileSnapshot): { properties: PropertySource[]; text: string; baseDir: string } | ConfigProblem[] {
     if (this.propertiesFile === undefined) {
       const properties = Object.entries(this.inlineProperties ?? {}).map(([key, value]) => ({ key, value: String(value), line: undefined }));
       return { properties, text: JSON.stringify(properties), baseDir: process.cwd() };
     }
     let bytes: Buffer;
-    try {
-      bytes = readFileSync(this.propertiesFile);
-    } catch (error) {
-      return [{ key: undefined, value: undefined, line: undefined, expected: `cannot read the file (${errorCode(error as FileSystemError)})` }];
+    if (snapshot !== undefined) {
+      if (!snapshot.ok) return [{ key: undefined, value: undefined, line: undefined, expected: `cannot read the file (${snapshot.code})` }];
+      bytes = snapshot.bytes;
+    } else {
+      try {
+        bytes = readFileSync(this.propertiesFile);
+      } catch (error) {
+        return [{ key: undefined, value: undefined, line: undefined, expected: `cannot read the file (${errorCode(error as FileSystemError)})` }];
+      }
     }
     const decoded = decodePropertiesFile(bytes);
     if ("problem" in decoded) {
@@ -534,10 +625,12 @@ export class AuditLogServiceImpl {
 
   /**
    * Reads, validates and applies the configuration. Throws a ConfigError (after reporting it)
-   * when it is invalid. With `force` false an unchanged file is not applied again.
+   * when it is invalid. With `force` false an unchanged file is not applied again. With a
+   * `snapshot` (a watched file that has settled) it uses those bytes, and a risky change is
+   * only applied once `confirmed`.
    */
-  private loadAndApply(force: boolean): void {
-    const source = this.readSource();
+  private loadAndApply(force: boolean, snapshot?: FileSnapshot, confirmed = false): void {
+    const source = this.readSource(snapshot);
     if (Array.isArray(source)) {
       const unreadable = source.length === 1 && source[0]?.line === undefined;
       const report = !(unreadable && this.unreadableReported && !force);
@@ -548,6 +641,14 @@ export class AuditLogServiceImpl {
     this.unreadableReported = false;
     if (!force && source.text === this.lastApplied) return;
     const result = resolveConfig(source.properties, source.baseDir);
+    if (result.ok && snapshot !== undefined && !confirmed && this.watchOptions.confirmMs > 0 && this.pipeline.config?.fingerprint !== result.config.fingerprint) {
+      const risk = riskyChange(this.pipeline.config, result.config);
+      if (risk !== undefined) {
+        // Warnings and the change itself wait for the second look.
+        this.awaitConfirmation(snapshot, risk);
+        return;
+      }
+    }
     for (const warning of result.warnings) {
       StatusChannel.report("CONFIG_WARNING", Level.WARN, `${this.propertiesFile ?? "audit configuration"}: ${formatProblem(warning)}`);
     }

@@ -2,7 +2,7 @@
  * Notices changes to one file, including saves that replace it by rename, without keeping the
  * process alive.
  */
-import { watch, watchFile, unwatchFile, type FSWatcher, type StatWatcher } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, watch, watchFile, unwatchFile, type FSWatcher, type StatWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
 
 /**
@@ -48,4 +48,161 @@ export function watchPath(path: string, onChange: () => void, intervalMs = 500, 
     dirWatcher?.close();
     unwatchFile(path, trigger);
   };
+}
+
+/** What one read of a file saw: its identity, size, times and bytes, or the error code. */
+export type FileSnapshot =
+  | {
+      readonly ok: true;
+      readonly dev: number;
+      readonly ino: number;
+      readonly size: number;
+      readonly mtimeMs: number;
+      readonly ctimeMs: number;
+      readonly bytes: Buffer;
+    }
+  | { readonly ok: false; readonly code: string };
+
+/** Files larger than this are not read whole for comparison (a properties file is kilobytes). */
+const MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a file whole, with the `fstat` of the same open file, so the size, times and bytes
+ * belong to one file even while it is being replaced by rename. Never throws.
+ *
+ * @example
+ * ```ts
+ * const snapshot = readSnapshot("/etc/app/slf4j-auditlog.properties");
+ * if (snapshot.ok) console.log(snapshot.size, snapshot.bytes.toString("utf8"));
+ * ```
+ */
+export function readSnapshot(path: string): FileSnapshot {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    return { ok: false, code: (error as NodeJS.ErrnoException).code ?? "EIO" };
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.size > MAX_SNAPSHOT_BYTES) return { ok: false, code: "EFBIG" };
+    // Read until the end, not just stat.size bytes: a writer may be appending right now.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.max(4096, stat.size - total + 1));
+      const n = readSync(fd, chunk, 0, chunk.length, total);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > MAX_SNAPSHOT_BYTES) return { ok: false, code: "EFBIG" };
+    }
+    return { ok: true, dev: stat.dev, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs, bytes: Buffer.concat(chunks, total) };
+  } catch (error) {
+    return { ok: false, code: (error as NodeJS.ErrnoException).code ?? "EIO" };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Whether two reads saw the same file: the same identity, size, modification and change time
+ * and bytes (the bytes too, because a time may be coarse: a second on some file systems), or
+ * the same error.
+ *
+ * @example
+ * ```ts
+ * sameSnapshot(readSnapshot(path), readSnapshot(path)); // true unless it changed in between
+ * ```
+ */
+export function sameSnapshot(a: FileSnapshot, b: FileSnapshot): boolean {
+  if (!a.ok || !b.ok) return !a.ok && !b.ok && a.code === b.code;
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.bytes.length === a.size && b.bytes.length === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.bytes.equals(b.bytes);
+}
+
+/** How {@link FileSettler} decides that a file is no longer being written. */
+export interface SettleOptions {
+  /** The file must read the same for at least this long (milliseconds). */
+  readonly settleMs: number;
+  /** It is read again every this many milliseconds while it settles. */
+  readonly stepMs: number;
+  /** Longest time to wait for a file that keeps changing before giving up (milliseconds). */
+  readonly maxWaitMs: number;
+}
+
+/**
+ * Waits, after a change was seen, until a file has read the same (see {@link sameSnapshot})
+ * for `settleMs`, then hands over that last read. A change while it waits starts the period
+ * again; a file that has not settled after `maxWaitMs` is given up on (the next change starts
+ * a new wait). Its timers do not keep the process alive.
+ *
+ * @example
+ * ```ts
+ * const settler = new FileSettler(path, { settleMs: 500, stepMs: 100, maxWaitMs: 60_000 },
+ *   (snapshot) => apply(snapshot), () => warn("still changing"));
+ * const stop = watchPath(path, () => settler.changed());
+ * ```
+ */
+export class FileSettler {
+  private timer: NodeJS.Timeout | undefined;
+  private last: FileSnapshot | undefined;
+  private stableSince = 0;
+  private startedAt = 0;
+
+  /** Creates a settler; nothing happens until {@link FileSettler.changed} is called. */
+  constructor(
+    private readonly path: string,
+    private readonly options: SettleOptions,
+    private readonly onSettled: (snapshot: FileSnapshot) => void,
+    private readonly onGiveUp: (waitedMs: number) => void,
+  ) {}
+
+  /** A change was seen (or is suspected): wait for the file to settle, from now. */
+  changed(): void {
+    const now = Date.now();
+    this.last = readSnapshot(this.path);
+    this.stableSince = now;
+    // A wait under way goes on (its give-up time counts from its start); the period starts again.
+    if (this.timer !== undefined) return;
+    this.startedAt = now;
+    this.schedule();
+  }
+
+  /** Whether a wait is under way. */
+  get waiting(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** Stops waiting; nothing is handed over. */
+  cancel(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.last = undefined;
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => this.step(), this.options.stepMs);
+    this.timer.unref();
+  }
+
+  private step(): void {
+    this.timer = undefined;
+    const now = Date.now();
+    const current = readSnapshot(this.path);
+    if (this.last === undefined || !sameSnapshot(this.last, current)) {
+      this.last = current;
+      this.stableSince = now;
+    }
+    if (now - this.stableSince >= this.options.settleMs) {
+      this.last = undefined;
+      this.onSettled(current);
+      return;
+    }
+    if (now - this.startedAt >= this.options.maxWaitMs) {
+      this.last = undefined;
+      this.onGiveUp(now - this.startedAt);
+      return;
+    }
+    this.schedule();
+  }
 }
