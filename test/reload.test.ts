@@ -1,5 +1,5 @@
 import test from "ava";
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
@@ -7,6 +7,7 @@ import type { AuditStats, StatusEvent } from "../src/index.js";
 import { P, readLines, tempDir, waitFor } from "./helpers.js";
 
 const childPath = fileURLToPath(new URL("./fixtures/audit-child.js", import.meta.url));
+const slowWriterPath = fileURLToPath(new URL("./fixtures/slow-writer.js", import.meta.url));
 
 interface Host {
   child: ChildProcess;
@@ -21,7 +22,8 @@ interface Host {
 
 const BASE = { enabled: "true", delimiter: '"|"', "file.location": "logs/audit.log" };
 
-async function startHost(t: import("ava").ExecutionContext, settings: Record<string, string>): Promise<Host> {
+/** Starts a host process; with `hostLogging` false its log4js stays at its default (shows nothing). */
+async function startHost(t: import("ava").ExecutionContext, settings: Record<string, string>, hostLogging = true): Promise<Host> {
   const dir = tempDir(t);
   const props = join(dir, "slf4j-auditlog.properties");
   const hostLog = join(dir, "host.log");
@@ -39,7 +41,8 @@ async function startHost(t: import("ava").ExecutionContext, settings: Record<str
     }
   };
   write(settings);
-  const child = fork(childPath, [props, hostLog], { stdio: ["ignore", "inherit", "pipe", "ipc"], serialization: "advanced" });
+  const child = fork(childPath, hostLogging ? [props, hostLog] : [props], { stdio: ["ignore", "inherit", "pipe", "ipc"], serialization: "advanced" });
+  child.stderr?.resume(); // status reports also arrive by IPC; a full pipe must not block the child
   t.teardown(() => {
     child.kill("SIGKILL");
   });
@@ -268,3 +271,54 @@ test("a file written slowly in pieces is applied only once it is complete", asyn
   t.deepEqual(readLines(active), ["before", "while.empty", "after;a=1"]);
 });
 
+
+test("a file rewritten in place in two parts with a pause (0.3 s, 1.5 s) never applies the first part: no record lost, never standard mode", async (t) => {
+  const start = { ...BASE, "file.size": "1MB", "file.count": "1000" };
+  // No host logging: in standard mode every record would be lost (levelDisabled), as reported in issue 10.
+  const host = await startHost(t, start, false);
+  await host.request({ type: "stream", intervalMs: 1 }, "streaming");
+  const line = (key: string, value: string): string => `${P}${key}=${value}\n`;
+  const common = line("delimiter", '"|"') + line("file.count", "1000");
+  // Each edit changes file.size (to tell when the whole file is applied) and is cut so that its
+  // first part alone is a valid configuration that would do harm.
+  const edits: Array<{ what: string; pause: number; size: number; first: string; second: string }> = [
+    // The first part has no delimiter yet: records in another format (a change that needs no confirmation).
+    { what: "default delimiter, 0.3 s", pause: 300, size: 2_000_000, first: line("enabled", "true") + line("file.count", "1000") + line("file.size", "2000000") + line("file.location", "logs/audit.log"), second: line("delimiter", '"|"') },
+    // The first part has no file.location yet: standard mode.
+    { what: "standard mode, 0.3 s", pause: 300, size: 3_000_000, first: line("enabled", "true") + common + line("file.size", "3000000"), second: line("file.location", "logs/audit.log") },
+    { what: "standard mode, 1.5 s", pause: 1500, size: 4_000_000, first: line("enabled", "true") + common + line("file.size", "4000000"), second: line("file.location", "logs/audit.log") },
+    // The first part ends in "enabled=": an empty value is the default, false.
+    { what: "disabled, 1.5 s", pause: 1500, size: 5_000_000, first: common + line("file.size", "5000000") + line("file.location", "logs/audit.log") + `${P}enabled=`, second: "true\n" },
+    // The first part names another file.
+    { what: "another file, 1.5 s", pause: 1500, size: 6_000_000, first: line("enabled", "true") + common + line("file.size", "6000000") + `${P}file.location=logs/aud`, second: "it.log\n" },
+  ];
+  for (const edit of edits) {
+    const writer = spawn(process.execPath, [slowWriterPath, host.props, String(edit.pause), Buffer.from(edit.first).toString("base64"), Buffer.from(edit.second).toString("base64")], { stdio: "inherit" });
+    const code = await new Promise((resolve) => writer.on("exit", resolve));
+    t.is(code, 0, `${edit.what}: the writer ran`);
+    t.true(
+      await waitFor(() => host.statuses.some((s) => s.code === "CONFIG_APPLIED" && s.message.includes(`(rotated at ${edit.size} bytes`)), CONFIRMED_MS),
+      `${edit.what}: the complete file is applied`,
+    );
+  }
+  const { accepted, total } = await host.request<{ accepted: number[]; total: number }>({ type: "stop-stream" }, "stopped");
+  const { stats } = await host.request<{ stats: AuditStats }>({ type: "stats" }, "stats");
+  const applied = host.statuses.filter((s) => s.code === "CONFIG_APPLIED").map((s) => s.message);
+  t.true(applied.every((m) => m.includes(`: dedicated mode, writing ${join(host.dir, "logs", "audit.log")} `)), applied.join("\n"));
+  t.is(applied.length, 1 + edits.length, applied.join("\n"));
+  t.is(stats.levelDisabled, 0);
+  t.is(stats.mode, "dedicated");
+  t.false(existsSync(join(host.dir, "logs", "aud")));
+  t.true(total > 1000, `${total} records streamed`);
+  t.is(accepted.length, total, "every record was accepted: never disabled, never standard mode");
+  const seen: number[] = [];
+  for (const name of readdirSync(join(host.dir, "logs"))) {
+    for (const text of readLines(join(host.dir, "logs", name))) {
+      const match = /^stream\|seq=(\d+)$/.exec(text);
+      t.truthy(match, text);
+      if (match) seen.push(Number(match[1]));
+    }
+  }
+  seen.sort((a, b) => a - b);
+  t.deepEqual(seen, accepted, "every record is in the audit file, once");
+});
