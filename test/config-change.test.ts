@@ -1,0 +1,112 @@
+/**
+ * Which reloads need a second look (riskyChange), and the settling of a watched file
+ * (readSnapshot, sameSnapshot, FileSettler) on real files.
+ */
+import test from "ava";
+import { randomBytes } from "node:crypto";
+import { renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { riskyChange } from "../src/config/change.js";
+import { resolveConfig, type AuditConfig } from "../src/config/schema.js";
+import { FileSettler, readSnapshot, sameSnapshot, type FileSnapshot } from "../src/config/watcher.js";
+import { P, tempDir, waitFor } from "./helpers.js";
+
+function configOf(dir: string, settings: Record<string, string>): AuditConfig {
+  const result = resolveConfig(
+    Object.entries(settings).map(([key, value], i) => ({ key: P + key, value, line: i + 1 })),
+    dir,
+  );
+  if (!result.ok) throw new Error(result.problems.map((p) => p.expected).join("; "));
+  return result.config;
+}
+
+test("changes that would lose or expose something need confirmation; others do not", (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, "hmac.key"), `secret=${randomBytes(32).toString("hex")}\n`);
+  const base = { enabled: "true", "file.location": "audit.log", "file.count": "10", "file.maxAge": "30", "mask.names": "password, token", "record.maxLength": "4096" };
+  const target = { "target.siem.type": "tcp", "target.siem.host": "127.0.0.1", "target.siem.port": "6514" };
+  const before = configOf(dir, { ...base, "integrity.mode": "hmac", "integrity.key": "hmac.key", ...target });
+  const risky: Array<[string, Record<string, string>, string]> = [
+    ["standard mode", { ...base, "file.location": "", ...target }, "it switches from dedicated mode to standard mode"],
+    ["disabled", { ...base, enabled: "false" }, "it switches from dedicated mode to disabled"],
+    ["another file", { ...base, "file.location": "aud", "integrity.mode": "hmac", "integrity.key": "hmac.key", ...target }, `it moves the audit file from ${join(dir, "audit.log")} to ${join(dir, "aud")}`],
+    ["integrity off", { ...base, ...target }, "it turns integrity.mode off"],
+    ["fewer archives", { ...base, "file.count": "1", "integrity.mode": "hmac", "integrity.key": "hmac.key", ...target }, "it keeps fewer archives (file.count 10 to 1)"],
+    ["shorter age", { ...base, "file.maxAge": "3", "integrity.mode": "hmac", "integrity.key": "hmac.key", ...target }, "it deletes archives sooner (file.maxAge 30 to 3)"],
+    ["a mask word dropped", { ...base, "mask.names": "password", "integrity.mode": "hmac", "integrity.key": "hmac.key", ...target }, "it no longer masks token"],
+    ["masking off", { ...base, "mask.names": "", "integrity.mode": "hmac", "integrity.key": "hmac.key", ...target }, "it no longer masks password, token"],
+    ["more shown", { ...base, "mask.keep": "4", "integrity.mode": "hmac", "integrity.key": "hmac.key", ...target }, "it shows more of masked values (mask.keep 0 to 4)"],
+    ["shorter records", { ...base, "record.maxLength": "409", "integrity.mode": "hmac", "integrity.key": "hmac.key", ...target }, "it cuts records shorter (record.maxLength 4096 to 409)"],
+    ["a target dropped", { ...base, "integrity.mode": "hmac", "integrity.key": "hmac.key" }, 'it removes target "siem"'],
+    ["a target elsewhere", { ...base, "integrity.mode": "hmac", "integrity.key": "hmac.key", ...target, "target.siem.port": "651" }, 'it sends target "siem" to tcp tcp://127.0.0.1:651 instead of tcp tcp://127.0.0.1:6514'],
+  ];
+  for (const [what, settings, reason] of risky) t.is(riskyChange(before, configOf(dir, settings)), reason, what);
+  const harmless: Array<[string, Record<string, string>]> = [
+    ["the same", { ...base, "integrity.mode": "hmac", "integrity.key": "hmac.key", ...target }],
+    ["another delimiter and pattern", { ...base, delimiter: '";"', "file.pattern": "%level %msg%n", "integrity.mode": "hmac", "integrity.key": "hmac.key", ...target }],
+    ["more archives, longer age, more masked, longer records", { ...base, "file.count": "20", "file.maxAge": "0", "mask.names": "password, token, pin", "record.maxLength": "8192", "integrity.mode": "hmac", "integrity.key": "hmac.key", ...target }],
+    ["the level in dedicated mode", { ...base, level: "warn", "integrity.mode": "hmac", "integrity.key": "hmac.key", ...target }],
+    ["a target added", { ...base, "integrity.mode": "hmac", "integrity.key": "hmac.key", ...target, "target.more.type": "tcp", "target.more.host": "127.0.0.1", "target.more.port": "7000" }],
+  ];
+  for (const [what, settings] of harmless) t.is(riskyChange(before, configOf(dir, settings)), undefined, what);
+  // From nothing in force (a first file that was invalid), a mode is a switch too.
+  t.is(riskyChange(undefined, before), "it switches from disabled to dedicated mode");
+  t.is(riskyChange(configOf(dir, { enabled: "true" }), configOf(dir, { enabled: "true", level: "warn" })), "it changes the level of records in standard mode");
+});
+
+test("sameSnapshot sees a rewrite with the same bytes by rename, a change of content, and a missing file", (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "p.properties");
+  writeFileSync(file, "a=1\n");
+  const first = readSnapshot(file);
+  t.true(first.ok && first.bytes.toString() === "a=1\n");
+  t.true(sameSnapshot(first, readSnapshot(file)));
+  writeFileSync(file + ".tmp", "a=1\n");
+  renameSync(file + ".tmp", file);
+  t.false(sameSnapshot(first, readSnapshot(file)), "another file (inode) with the same bytes");
+  const renamed = readSnapshot(file);
+  writeFileSync(file, "a=2\n");
+  t.false(sameSnapshot(renamed, readSnapshot(file)), "the same size, other bytes");
+  const missing = readSnapshot(join(dir, "nope"));
+  t.deepEqual(missing, { ok: false, code: "ENOENT" });
+  t.true(sameSnapshot(missing, readSnapshot(join(dir, "nope"))));
+});
+
+test("FileSettler hands over the file only once it stayed the same for the settle period, and gives up on one that keeps changing", async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, "p.properties");
+  writeFileSync(file, "a=1\n");
+  const settled: Array<{ at: number; snapshot: FileSnapshot }> = [];
+  const gaveUp: number[] = [];
+  const settler = new FileSettler(file, { settleMs: 400, stepMs: 20, maxWaitMs: 1500 }, (snapshot) => settled.push({ at: Date.now(), snapshot }), (ms) => gaveUp.push(ms));
+  t.teardown(() => settler.cancel());
+  // A writer that changes the file every 100 ms for 600 ms, without anybody telling the settler.
+  const started = Date.now();
+  settler.changed();
+  for (let i = 2; i <= 7; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    writeFileSync(file, `a=${i}\n`);
+  }
+  const lastWrite = Date.now();
+  t.true(await waitFor(() => settled.length === 1, 5000));
+  const only = settled[0];
+  t.true(only !== undefined && only.snapshot.ok && only.snapshot.bytes.toString() === "a=7\n", "the last content");
+  t.true((only?.at ?? 0) - lastWrite >= 400, `settled ${(only?.at ?? 0) - lastWrite} ms after the last write`);
+  t.true((only?.at ?? 0) - started >= 1000);
+  t.false(settler.waiting);
+
+  // A file that never stops changing: no hand-over, a give-up after maxWaitMs.
+  let changing = true;
+  const writer = (async () => {
+    for (let i = 0; changing; i++) {
+      writeFileSync(file, `b=${i}\n`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  settler.changed();
+  t.true(await waitFor(() => gaveUp.length === 1, 5000));
+  changing = false;
+  await writer;
+  t.is(settled.length, 1);
+  t.true((gaveUp[0] ?? 0) >= 1500);
+});
