@@ -4,7 +4,7 @@
  */
 import test from "ava";
 import { randomBytes } from "node:crypto";
-import { renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { riskyChange } from "../src/config/change.js";
 import { resolveConfig, type AuditConfig } from "../src/config/schema.js";
@@ -72,7 +72,7 @@ test("sameSnapshot sees a rewrite with the same bytes by rename, a change of con
   t.true(sameSnapshot(missing, readSnapshot(join(dir, "nope"))));
 });
 
-test("FileSettler hands over the file only once it stayed the same for the settle period, and gives up on one that keeps changing", async (t) => {
+test("FileSettler hands over the file only once it stayed the same for the settle period; one that keeps changing is reported, and handed over once it stops", async (t) => {
   const dir = tempDir(t);
   const file = join(dir, "p.properties");
   writeFileSync(file, "a=1\n");
@@ -95,7 +95,7 @@ test("FileSettler hands over the file only once it stayed the same for the settl
   t.true((only?.at ?? 0) - started >= 1000);
   t.false(settler.waiting);
 
-  // A file that never stops changing: no hand-over, a give-up after maxWaitMs.
+  // A file that changes for longer than maxWaitMs: reported, no hand-over while it changes, then the last content.
   let changing = true;
   const writer = (async () => {
     for (let i = 0; changing; i++) {
@@ -105,8 +105,11 @@ test("FileSettler hands over the file only once it stayed the same for the settl
   })();
   settler.changed();
   t.true(await waitFor(() => gaveUp.length === 1, 5000));
+  t.true((gaveUp[0] ?? 0) >= 1500);
+  t.is(settled.length, 1, "nothing handed over while it changes");
   changing = false;
   await writer;
-  t.is(settled.length, 1);
-  t.true((gaveUp[0] ?? 0) >= 1500);
+  t.true(await waitFor(() => settled.length === 2, 5000));
+  const last = settled[1]?.snapshot;
+  t.true(last !== undefined && last.ok && last.bytes.equals(readFileSync(file)), "the last content");
 });

@@ -118,7 +118,7 @@ interface WatchOptions {
 
 const DEFAULT_WATCH: WatchOptions = { watch: true, pollIntervalMs: 500, settleMs: 500, confirmMs: 2000 };
 
-/** A file that has not settled after this long is given up on until its next change. */
+/** A file that keeps changing is reported this often (and applied once it settles). */
 const SETTLE_GIVE_UP_MS = 60_000;
 
 function watchOptionsOf(options: AuditLogServiceOptions): WatchOptions {
@@ -518,7 +518,7 @@ export class AuditLogServiceImpl {
       path,
       { settleMs, stepMs: Math.min(100, Math.max(10, Math.floor(settleMs / 5))), maxWaitMs: SETTLE_GIVE_UP_MS },
       (snapshot) => this.onFileSettled(snapshot),
-      (waited) => StatusChannel.report("CONFIG_WARNING", Level.WARN, `${path} kept changing for ${Math.round(waited / 1000)} s; not applied (it is applied once it stays the same for ${settleMs} ms; the last good configuration stays in force)`),
+      (waited) => StatusChannel.report("CONFIG_WARNING", Level.WARN, `${path} has kept changing for ${Math.round(waited / 1000)} s; not applied yet (it is applied once it stays the same for ${settleMs} ms; the last good configuration stays in force meanwhile)`),
     );
     const stop = watchPath(path, () => this.onFileChanged(), pollIntervalMs);
     this.settler = settler;

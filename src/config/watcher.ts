@@ -126,15 +126,16 @@ export interface SettleOptions {
   readonly settleMs: number;
   /** It is read again every this many milliseconds while it settles. */
   readonly stepMs: number;
-  /** Longest time to wait for a file that keeps changing before giving up (milliseconds). */
+  /** A file that keeps changing is reported after this long, and again after each such period (milliseconds). */
   readonly maxWaitMs: number;
 }
 
 /**
  * Waits, after a change was seen, until a file has read the same (see {@link sameSnapshot})
  * for `settleMs`, then hands over that last read. A change while it waits starts the period
- * again; a file that has not settled after `maxWaitMs` is given up on (the next change starts
- * a new wait). Its timers do not keep the process alive.
+ * again; a file that has not settled after `maxWaitMs` is reported (`onStillChanging`), and the
+ * wait goes on: the file is handed over once it settles, however long that takes, and never
+ * before. Each read is bounded; its timers do not keep the process alive.
  *
  * @example
  * ```ts
@@ -154,10 +155,10 @@ export class FileSettler {
     private readonly path: string,
     private readonly options: SettleOptions,
     private readonly onSettled: (snapshot: FileSnapshot) => void,
-    private readonly onGiveUp: (waitedMs: number) => void,
+    private readonly onStillChanging: (waitedMs: number) => void,
   ) {}
 
-  /** A change was seen (or is suspected): wait for the file to settle, from now. */
+  /** A change was seen (or is suspected): the file must now stay the same for the settle period. */
   changed(): void {
     const now = Date.now();
     this.last = readSnapshot(this.path);
@@ -173,7 +174,7 @@ export class FileSettler {
     return this.timer !== undefined;
   }
 
-  /** Stops waiting; nothing is handed over. */
+  /** Stops waiting; nothing is handed over until the next {@link FileSettler.changed}. */
   cancel(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
@@ -199,9 +200,8 @@ export class FileSettler {
       return;
     }
     if (now - this.startedAt >= this.options.maxWaitMs) {
-      this.last = undefined;
-      this.onGiveUp(now - this.startedAt);
-      return;
+      this.onStillChanging(now - this.startedAt);
+      this.startedAt = now;
     }
     this.schedule();
   }
