@@ -240,7 +240,8 @@ export class AuditLogServiceImpl {
   private failing = false;
   private levelDisabledReported = false;
   private settler: FileSettler | undefined;
-  private confirmTimer: NodeJS.Timeout | undefined;
+  /** A risky change waiting for its second look: the file as it settled, and the timer. */
+  private pending: { readonly snapshot: FileSnapshot; readonly timer: NodeJS.Timeout } | undefined;
   private counters = {
     logged: 0,
     written: 0,
@@ -530,9 +531,13 @@ export class AuditLogServiceImpl {
     };
   }
 
-  /** A change was seen: whatever waited for confirmation is void; wait for the file to settle. */
+  /** A change was seen: whatever waited for confirmation is void (if the file differs now); wait for the file to settle. */
   private onFileChanged(): void {
-    this.cancelConfirmation();
+    if (this.pending !== undefined) {
+      // An event without a change (an access time, say) does not start the wait over.
+      if (sameSnapshot(this.pending.snapshot, readSnapshot(this.propertiesFile as string))) return;
+      this.cancelConfirmation();
+    }
     this.settler?.changed();
   }
 
@@ -566,8 +571,8 @@ export class AuditLogServiceImpl {
       Level.INFO,
       `${path}: the new configuration waits ${confirmMs} ms and is applied only if the file is still the same then, because ${risk} (a file read half-written must not do that; write it by atomic rename)`,
     );
-    this.confirmTimer = setTimeout(() => {
-      this.confirmTimer = undefined;
+    const timer = setTimeout(() => {
+      this.pending = undefined;
       const again = readSnapshot(path);
       if (!sameSnapshot(snapshot, again)) {
         this.settler?.changed();
@@ -579,12 +584,13 @@ export class AuditLogServiceImpl {
         // Already reported on the status channel; the last good configuration stays.
       }
     }, confirmMs);
-    this.confirmTimer.unref();
+    timer.unref();
+    this.pending = { snapshot, timer };
   }
 
   private cancelConfirmation(): void {
-    if (this.confirmTimer !== undefined) clearTimeout(this.confirmTimer);
-    this.confirmTimer = undefined;
+    if (this.pending !== undefined) clearTimeout(this.pending.timer);
+    this.pending = undefined;
   }
 
   /** Reads the current source; returns its properties and a text to compare with the last one. */

@@ -161,10 +161,18 @@ export class FileSettler {
   /** A change was seen (or is suspected): the file must now stay the same for the settle period. */
   changed(): void {
     const now = Date.now();
-    this.last = readSnapshot(this.path);
+    const current = readSnapshot(this.path);
+    if (this.timer !== undefined) {
+      // A wait under way goes on. An event for a file that reads the same (a reader changed
+      // its access time, say) does not start the period again, or reads could wait forever.
+      if (this.last === undefined || !sameSnapshot(this.last, current)) {
+        this.last = current;
+        this.stableSince = now;
+      }
+      return;
+    }
+    this.last = current;
     this.stableSince = now;
-    // A wait under way goes on (its give-up time counts from its start); the period starts again.
-    if (this.timer !== undefined) return;
     this.startedAt = now;
     this.schedule();
   }
