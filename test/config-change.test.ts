@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { riskyChange } from "../src/config/change.js";
 import { resolveConfig, type AuditConfig } from "../src/config/schema.js";
 import { FileSettler, readSnapshot, sameSnapshot, type FileSnapshot } from "../src/config/watcher.js";
-import { P, tempDir, waitFor } from "./helpers.js";
+import { createAuditLogService, type StatusEvent } from "../src/index.js";
+import { captureStatus, P, tempDir, waitFor } from "./helpers.js";
 
 function configOf(dir: string, settings: Record<string, string>): AuditConfig {
   const result = resolveConfig(
@@ -112,4 +113,51 @@ test("FileSettler hands over the file only once it stayed the same for the settl
   t.true(await waitFor(() => settled.length === 2, 5000));
   const last = settled[1]?.snapshot;
   t.true(last !== undefined && last.ok && last.bytes.equals(readFileSync(file)), "the last content");
+});
+
+test("a risky change waits for the second look (CONFIG_PENDING) and is dropped when the file changes back meanwhile", async (t) => {
+  const status = captureStatus(t);
+  const dir = tempDir(t);
+  const file = join(dir, "p.properties");
+  const write = (text: string): void => {
+    writeFileSync(file + ".tmp", text);
+    renameSync(file + ".tmp", file);
+  };
+  const dedicated = `${P}enabled=true\n${P}file.location=audit.log\n`;
+  const standard = `${P}enabled=true\n`;
+  write(dedicated);
+  const audit = createAuditLogService();
+  t.teardown(() => audit.shutdown());
+  await audit.configure({ propertiesFile: file, pollIntervalMs: 50 });
+  const pending = (): StatusEvent[] => status.filter((e) => e.code === "CONFIG_PENDING" && e.message.startsWith(`${file}:`));
+  const applied = (): StatusEvent[] => status.filter((e) => e.code === "CONFIG_APPLIED" && e.message.includes(file));
+  t.is(applied().length, 1);
+
+  // Standard mode, then back before the second look: never applied.
+  write(standard);
+  t.true(await waitFor(() => pending().length === 1, 10_000));
+  t.is(
+    pending()[0]?.message,
+    `${file}: the new configuration waits 2000 ms and is applied only if the file is still the same then, because it switches from dedicated mode to standard mode (a file read half-written must not do that; write it by atomic rename)`,
+  );
+  write(`# the same as before, but another file\n${dedicated}`);
+  await new Promise((r) => setTimeout(r, 4000));
+  t.is(audit.stats().mode, "dedicated");
+  t.is(applied().length, 1, applied().map((e) => e.message).join("\n"));
+
+  // Standard mode for good: applied after the second look.
+  write(standard);
+  t.true(await waitFor(() => audit.stats().mode === "standard", 10_000));
+  t.is(pending().length, 2);
+  t.is(applied().length, 2);
+});
+
+test("the watch options are checked: a bad one is a TypeError and changes nothing", async (t) => {
+  const audit = createAuditLogService();
+  t.teardown(() => audit.shutdown());
+  await audit.configure({ properties: { [`${P}enabled`]: "true" } });
+  for (const options of [{ reloadSettleMs: -1 }, { reloadConfirmMs: 1.5 }, { reloadConfirmMs: 600_001 }, { pollIntervalMs: 0 }]) {
+    await t.throwsAsync(audit.configure({ properties: {}, ...options }), { instanceOf: TypeError, message: /must be a whole number of milliseconds from [01] to 600000/ });
+    t.is(audit.stats().mode, "standard");
+  }
 });
