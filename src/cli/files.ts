@@ -219,7 +219,7 @@ export async function* readAuditLines(file: AuditFile, options: ReadLinesOptions
       if (gunzip !== undefined) {
         inflated += chunk.length;
         if (inflated > limits.maxGunzipBytes) {
-          throw new ReadLimitError(file.path, undefined, `decompresses to more than ${limits.maxGunzipBytes} bytes (a gzip bomb? --max-gunzip-bytes); not read past line ${lineNumber}`);
+          throw new ReadLimitError(file.path, undefined, `decompresses to more than ${limits.maxGunzipBytes} bytes (a gzip bomb? --max-gunzip-bytes): not read further`);
         }
       }
       for (const item of splitter.push(chunk)) yield line(item, true);

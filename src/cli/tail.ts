@@ -323,7 +323,7 @@ function gunzipOrUndefined(path: string, limits: ReadLimits): Buffer | undefined
     return gunzipSync(compressed, { maxOutputLength: limits.maxGunzipBytes });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
-      throw new ReadLimitError(path, undefined, `decompresses to more than ${limits.maxGunzipBytes} bytes (a gzip bomb? --max-gunzip-bytes)`);
+      throw new ReadLimitError(path, undefined, `decompresses to more than ${limits.maxGunzipBytes} bytes (a gzip bomb? --max-gunzip-bytes): not read`);
     }
     return undefined;
   }
