@@ -5,7 +5,7 @@
  */
 import test from "ava";
 import { spawn } from "node:child_process";
-import { closeSync, ftruncateSync, mkdirSync, openSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, ftruncateSync, mkdirSync, openSync, renameSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -187,6 +187,20 @@ test("a symbolic link named like an archive is not followed: its target is never
   t.false((verify.out + verify.err).includes("SECRET"), verify.out + verify.err);
   t.regex(verify.err, /logs\/audit\.log\.1 is a symbolic link, not a regular file/);
   t.is(verify.code, 3);
+
+  // tail -f: the active file "rotated" into a link to the secret is not followed either.
+  const followed = join(dir, "follow");
+  mkdirSync(followed);
+  writeFileSync(join(followed, "audit.log"), "ox.login, login=ben\n");
+  const follow = cli(["tail", "-f", "--poll", "20", "follow/audit.log"], dir, 30_000);
+  await new Promise((r) => setTimeout(r, 1500));
+  renameSync(join(followed, "audit.log"), join(followed, "audit.log.1"));
+  symlinkSync(secret, join(followed, "audit.log"));
+  const followRun = await follow;
+  t.false((followRun.out + followRun.err).includes("SECRET"), followRun.out + followRun.err);
+  t.is(followRun.out, "ox.login, login=ben\n");
+  t.is(followRun.err, "slf4ts-audit tail: cannot read follow/audit.log (a symbolic link, not a regular file: not followed or opened)\n");
+  t.is(followRun.code, 3);
 
   // The path the user names may be a link (it is resolved once); what is found beside it is not followed.
   symlinkSync(join(logs, "audit.log"), join(dir, "current.log"));

@@ -8,7 +8,6 @@ import { basename, resolve } from "node:path";
 import { KEY_PREFIX } from "../config/schema.js";
 import { readEd25519PublicKey, readHmacKeyFile, type HmacKeyFile } from "../integrity/keys.js";
 import { verifyAuditLog, type Finding, type LogReport, type VerifyOptions } from "../integrity/verify.js";
-import { sanitizeText } from "../sanitize/escape.js";
 import { findAuditLogs, readPropertiesEntries, type AuditLogFiles } from "./files.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
 import { displayPath, jsonSafe, terminalText } from "./output.js";
@@ -92,14 +91,14 @@ function parseArguments(args: readonly string[]): Arguments | string {
         if (option === "--max-line-bytes" || option === "--max-gunzip-bytes") {
           const max = option === "--max-line-bytes" ? MAX_LINE_BYTES_LIMIT : Number.MAX_SAFE_INTEGER;
           const size = parseLimitOption(option, v, max);
-          if (typeof size === "string") return sanitizeText(size);
+          if (typeof size === "string") return terminalText(size);
           parsed.limits = option === "--max-line-bytes" ? { ...parsed.limits, maxLineBytes: size } : { ...parsed.limits, maxGunzipBytes: size };
         } else if (option === "--key") parsed.key = v;
         else if (option === "--public-key") parsed.publicKey = v;
         else if (option === "--properties") parsed.properties = v;
         else {
           const n = /^[0-9]{1,8}$/.test(v) ? Number(v) : NaN;
-          if (!(n >= 1 && n <= 31_536_000)) return `--epoch-seconds expects a whole number of seconds from 1 to 31536000, not "${sanitizeText(v)}"`;
+          if (!(n >= 1 && n <= 31_536_000)) return `--epoch-seconds expects a whole number of seconds from 1 to 31536000, not "${terminalText(v)}"`;
           parsed.epochSeconds = n;
         }
         break;
@@ -111,7 +110,7 @@ function parseArguments(args: readonly string[]): Arguments | string {
         else parsed.chainOnly = true;
         break;
       default:
-        return `unknown option ${sanitizeText(option)}`;
+        return `unknown option ${terminalText(option)}`;
     }
   }
   if (parsed.paths.length === 0) return "give at least one audit file or folder";
@@ -133,7 +132,7 @@ function readProperties(path: string): { epochSeconds: number | undefined; fileC
     const text = get(name);
     if (text === undefined) return undefined;
     const n = /^[0-9]{1,9}$/.test(text) ? Number(text) : NaN;
-    if (!(n >= min && n <= max)) throw new Error(`${path}: ${KEY_PREFIX}${name} = "${sanitizeText(text)}" is not a number from ${min} to ${max}`);
+    if (!(n >= min && n <= max)) throw new Error(`${path}: ${KEY_PREFIX}${name} = "${terminalText(text)}" is not a number from ${min} to ${max}`);
     return n;
   };
   const epoch = number("integrity.epoch", 0, 31_536_000);
@@ -145,7 +144,7 @@ function readProperties(path: string): { epochSeconds: number | undefined; fileC
 }
 
 function describe(finding: Finding, level: "FINDING" | "WARNING"): string {
-  return `  ${level} ${finding.kind.padEnd(18)} ${sanitizeText(finding.message)}\n`;
+  return `  ${level} ${finding.kind.padEnd(18)} ${terminalText(finding.message)}\n`;
 }
 
 function summary(report: LogReport): string {
@@ -182,7 +181,7 @@ export const verifyCommand: CliCommand = {
         options.epochSeconds = settings.epochSeconds;
       }
     } catch (error) {
-      io.err(`slf4ts-audit verify: ${sanitizeText((error as Error).message)}\n`);
+      io.err(`slf4ts-audit verify: ${terminalText((error as Error).message)}\n`);
       return EXIT.IO;
     }
     options.hmacKey = hmacKey;
@@ -199,14 +198,14 @@ export const verifyCommand: CliCommand = {
         }
       }
     } catch (error) {
-      io.err(`slf4ts-audit verify: ${sanitizeText((error as Error).message)}\n`);
+      io.err(`slf4ts-audit verify: ${terminalText((error as Error).message)}\n`);
       return EXIT.IO;
     }
     let progressShown = false;
     if (io.errIsTTY) {
       options.onProgress = (file, lines) => {
         progressShown = true;
-        io.err(`\r\x1b[Kverifying ${sanitizeText(basename(file))}: line ${lines}`);
+        io.err(`\r\x1b[Kverifying ${terminalText(basename(file))}: line ${lines}`);
       };
     }
     const reports: LogReport[] = [];
