@@ -198,6 +198,8 @@ export class LineSplitter {
   private pendingBytes = 0;
   /** The length of a line being skipped (too long), or -1. */
   private skipped = -1;
+  /** The last byte of the line being skipped is a CR (not counted if a LF follows). */
+  private skippedEndsInCr = false;
 
   constructor(private readonly maxLineBytes: number) {}
 
@@ -222,11 +224,13 @@ export class LineSplitter {
     if (piece.length === 0) return;
     if (this.skipped >= 0) {
       this.skipped += piece.length;
+      this.skippedEndsInCr = piece[piece.length - 1] === 0x0d;
       return;
     }
     if (this.pendingBytes + piece.length > this.maxLineBytes + 1) {
       // +1: a CR that may yet turn out to be part of the line break.
       this.skipped = this.pendingBytes + piece.length;
+      this.skippedEndsInCr = piece[piece.length - 1] === 0x0d;
       this.pieces = [];
       this.pendingBytes = 0;
       return;
@@ -237,7 +241,9 @@ export class LineSplitter {
 
   private finish(last: Buffer, lineFeed = true): string | LongLine {
     if (this.skipped >= 0) {
-      const length = this.skipped + last.length;
+      let length = this.skipped + last.length;
+      const endsInCr = last.length > 0 ? last[last.length - 1] === 0x0d : this.skippedEndsInCr;
+      if (lineFeed && endsInCr) length--;
       this.skipped = -1;
       return { tooLong: length };
     }
