@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { createReadStream, readdirSync, readFileSync, statSync } from "node:fs";
+import { createReadStream, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { AuditLineSyntaxError, parseAuditLine } from "../audit/record.js";
 import { decodePropertiesFile, parseProperties, type PropertyEntry } from "../config/properties.js";
@@ -15,6 +15,7 @@ import { KEY_PREFIX, resolveConfig } from "../config/schema.js";
 import { parseJavaLocale, parseJavaTimeZone, type JavaTimeZone } from "../layout/java-date.js";
 import { describePatternLayout, type PatternPiece } from "../layout/pattern.js";
 import { compileDateReader, parseIsoSpan, type DateReader } from "./dates.js";
+import { DEFAULT_READ_LIMITS, LineSplitter, openAuditFile, ReadLimitError, type LongLine, type ReadLimits } from "./read.js";
 
 /** One file of an audit log. */
 export interface AuditFile {
@@ -24,6 +25,8 @@ export interface AuditFile {
   readonly index: number;
   /** The file is gzip-compressed (its name ends in `.gz`). */
   readonly compressed: boolean;
+  /** The bounds it is read within; {@link DEFAULT_READ_LIMITS} when not set. */
+  readonly limits?: ReadLimits;
 }
 
 /**
@@ -64,17 +67,43 @@ const ARCHIVE = /^(.+)\.([1-9][0-9]{0,4})(\.gz)?$/;
 const IGNORED = /\.(?:lock|rotating|tmp|gz\.tmp|chain|key|pub|json)$/;
 
 /**
+ * The path a command-line argument names, with symbolic links resolved: the user named it, so
+ * a link given (or a linked folder on the way) is followed, once. The files found beside it
+ * are then opened without following links (see {@link readAuditLines}). A path that does not
+ * exist keeps its last part (only archives may be left of a log).
+ *
+ * @example
+ * ```ts
+ * resolveArgument("/var/log/app/current.log"); // "/data/app/audit.log" when current.log links there
+ * ```
+ */
+export function resolveArgument(path: string): string {
+  const absolute = resolve(path);
+  try {
+    return realpathSync(absolute);
+  } catch {
+    try {
+      return join(realpathSync(dirname(absolute)), basename(absolute));
+    } catch {
+      return absolute;
+    }
+  }
+}
+
+/**
  * The audit logs named by a command-line argument: a file (its archives are found beside it)
- * or a folder (every audit log in it). Throws an `Error` whose message names the path when it
- * cannot be read.
+ * or a folder (every audit log in it). The argument's own symbolic links are followed (see
+ * {@link resolveArgument}); the files found are read without following any. Each file carries
+ * `limits` (default {@link DEFAULT_READ_LIMITS}). Throws an `Error` whose message names the
+ * path when it cannot be read.
  *
  * @example
  * ```ts
  * for (const log of findAuditLogs("/var/log/app")) console.log(log.active, log.files.length);
  * ```
  */
-export function findAuditLogs(pathOrFolder: string): AuditLogFiles[] {
-  const path = resolve(pathOrFolder);
+export function findAuditLogs(pathOrFolder: string, limits: ReadLimits = DEFAULT_READ_LIMITS): AuditLogFiles[] {
+  const path = resolveArgument(pathOrFolder);
   let stats;
   try {
     stats = statSync(path);
@@ -91,7 +120,7 @@ export function findAuditLogs(pathOrFolder: string): AuditLogFiles[] {
       const match = ARCHIVE.exec(name);
       bases.add(match === null ? name : (match[1] as string));
     }
-    return [...bases].sort().map((base) => collect(path, base, names));
+    return [...bases].sort().map((base) => collect(path, base, names, limits));
   }
   const folder = dirname(path);
   let names: string[];
@@ -103,21 +132,21 @@ export function findAuditLogs(pathOrFolder: string): AuditLogFiles[] {
   // Given an archive (audit.log.3), the log is that of its active file.
   const match = stats === undefined ? null : ARCHIVE.exec(basename(path));
   const base = match !== null && !names.includes(basename(path) + ".1") ? (match[1] as string) : basename(path);
-  const log = collect(folder, base, names);
+  const log = collect(folder, base, names, limits);
   if (log.files.length === 0) throw new Error(`cannot read ${path} (ENOENT)`);
   return [log];
 }
 
-function collect(folder: string, base: string, names: readonly string[]): AuditLogFiles {
+function collect(folder: string, base: string, names: readonly string[], limits: ReadLimits): AuditLogFiles {
   const files: AuditFile[] = [];
   for (const name of names) {
     if (name === base) {
-      files.push({ path: join(folder, name), index: 0, compressed: false });
+      files.push({ path: join(folder, name), index: 0, compressed: false, limits });
       continue;
     }
     const match = ARCHIVE.exec(name);
     if (match !== null && match[1] === base) {
-      files.push({ path: join(folder, name), index: Number(match[2]), compressed: match[3] !== undefined });
+      files.push({ path: join(folder, name), index: Number(match[2]), compressed: match[3] !== undefined, limits });
     }
   }
   // Oldest first: the highest archive number first, the active file (0) last.
@@ -127,41 +156,80 @@ function collect(folder: string, base: string, names: readonly string[]): AuditL
 
 /** One line of a file, without its line break. */
 export interface FileLine {
-  /** The text of the line (a final line without a line break is included, see `complete`). */
+  /** The text of the line (a final line without a line break is included, see `complete`); "" for a line too long. */
   readonly text: string;
   /** 1-based line number within the file. */
   readonly lineNumber: number;
   /** False for a last line that has no line break (a record cut short, or still being written). */
   readonly complete: boolean;
+  /** Set (to its length in bytes) for a line longer than the file's `maxLineBytes`, whose text was not read. */
+  readonly tooLong?: number;
 }
 
 /**
- * Reads the lines of an audit file, decompressing `.gz` files, in UTF-8. A final line without
- * a line break is reported with `complete: false`.
+ * How {@link readAuditLines} treats a line longer than the file's `maxLineBytes`.
+ *
+ * @example
+ * ```ts
+ * const options: ReadLinesOptions = { longLines: "yield" };
+ * ```
+ */
+export interface ReadLinesOptions {
+  /**
+   * `"throw"` (the default): stop with a {@link ReadLimitError} naming the file and line (for a
+   * reader that must see every line, as `verify`); `"yield"`: hand it on with `tooLong` set and
+   * go on with the next line.
+   */
+  readonly longLines?: "throw" | "yield";
+}
+
+/**
+ * Reads the lines of an audit file, decompressing `.gz` files, in UTF-8, within the file's
+ * {@link ReadLimits} (default {@link DEFAULT_READ_LIMITS}): the file is opened without
+ * following a symbolic link or blocking on a FIFO and must be a regular file
+ * ({@link NotRegularFileError}); a line longer than `maxLineBytes` is skipped (see
+ * {@link ReadLinesOptions}); an archive that decompresses to more than `maxGunzipBytes` stops
+ * with a {@link ReadLimitError}. A final line without a line break is reported with
+ * `complete: false`. Lines end at LF (a CR before it is dropped; a lone CR is part of the line).
  *
  * @example
  * ```ts
  * for await (const line of readAuditLines(file)) console.log(line.lineNumber, line.text);
  * ```
  */
-export async function* readAuditLines(file: AuditFile): AsyncGenerator<FileLine> {
-  const raw = createReadStream(file.path);
-  const input = file.compressed ? raw.pipe(createGunzip()) : raw;
-  if (file.compressed) raw.on("error", (error) => input.destroy(error));
-  // readline drops the information whether the last line ended with a line break; track it.
-  let endsWithNewline = true;
-  input.on("data", (chunk: Buffer | string) => {
-    if (chunk.length > 0) endsWithNewline = (typeof chunk === "string" ? chunk.charCodeAt(chunk.length - 1) : chunk[chunk.length - 1]) === 0x0a;
-  });
-  const lines = createInterface({ input, crlfDelay: Infinity });
+export async function* readAuditLines(file: AuditFile, options: ReadLinesOptions = {}): AsyncGenerator<FileLine> {
+  const limits = file.limits ?? DEFAULT_READ_LIMITS;
+  const raw = createReadStream(file.path, { fd: openAuditFile(file.path), highWaterMark: 64 * 1024 });
+  const gunzip = file.compressed ? createGunzip() : undefined;
+  const input: Readable = gunzip === undefined ? raw : raw.pipe(gunzip);
+  if (gunzip !== undefined) raw.on("error", (error) => gunzip.destroy(error));
+  const splitter = new LineSplitter(limits.maxLineBytes);
   let lineNumber = 0;
-  let previous: string | undefined;
-  for await (const text of lines) {
-    if (previous !== undefined) yield { text: previous, lineNumber, complete: true };
+  let inflated = 0;
+  const line = (item: string | LongLine, complete: boolean): FileLine => {
     lineNumber++;
-    previous = text;
+    if (typeof item === "string") return { text: item, lineNumber, complete };
+    if (options.longLines !== "yield") {
+      throw new ReadLimitError(file.path, lineNumber, `line longer than ${limits.maxLineBytes} bytes (${item.tooLong} bytes; --max-line-bytes)`);
+    }
+    return { text: "", lineNumber, complete, tooLong: item.tooLong };
+  };
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      if (gunzip !== undefined) {
+        inflated += chunk.length;
+        if (inflated > limits.maxGunzipBytes) {
+          throw new ReadLimitError(file.path, undefined, `decompresses to more than ${limits.maxGunzipBytes} bytes (a gzip bomb? --max-gunzip-bytes): not read further`);
+        }
+      }
+      for (const item of splitter.push(chunk)) yield line(item, true);
+    }
+    const rest = splitter.takeRest();
+    if (typeof rest !== "string" || rest !== "") yield line(rest, false);
+  } finally {
+    input.destroy();
+    raw.destroy();
   }
-  if (previous !== undefined) yield { text: previous, lineNumber, complete: endsWithNewline };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -509,7 +577,8 @@ export interface LocatedRecord extends AuditRecord {
 /**
  * Reads the records of audit files in the order given (oldest first from {@link findAuditLogs}),
  * yielding each record or each line that could not be read. A last line without a line break
- * is reported as not read (a record cut short).
+ * is reported as not read (a record cut short), and so is a line longer than the file's
+ * `maxLineBytes`. Throws what {@link readAuditLines} throws for a file it cannot read.
  *
  * @example
  * ```ts
@@ -521,7 +590,11 @@ export interface LocatedRecord extends AuditRecord {
  */
 export async function* readAuditRecords(files: readonly AuditFile[], decode: LineDecoder): AsyncGenerator<LocatedRecord | UnreadableLine> {
   for (const file of files) {
-    for await (const line of readAuditLines(file)) {
+    for await (const line of readAuditLines(file, { longLines: "yield" })) {
+      if (line.tooLong !== undefined) {
+        yield { file, lineNumber: line.lineNumber, why: `line longer than ${(file.limits ?? DEFAULT_READ_LIMITS).maxLineBytes} bytes (${line.tooLong} bytes; --max-line-bytes): not read` };
+        continue;
+      }
       if (!line.complete) {
         yield { file, lineNumber: line.lineNumber, why: "the last line has no line break (a record cut short)" };
         continue;

@@ -36,7 +36,7 @@ export const EXIT = {
   FINDINGS: 1,
   /** Bad command line (unknown option, missing argument). */
   USAGE: 2,
-  /** Files could not be read, or a key or properties file is invalid. */
+  /** Files could not be read, or a key or properties file is invalid; also an unexpected error (a crash is never reported as 1). */
   IO: 3,
 } as const;
 

@@ -7,6 +7,7 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
+import { terminalText } from "./output.js";
 import { queryCommand } from "./query.js";
 import { tailCommand } from "./tail.js";
 import { verifyCommand } from "./verify.js";
@@ -15,11 +16,13 @@ const COMMANDS: Readonly<Record<string, CliCommand>> = { verify: verifyCommand, 
 
 function overview(): string {
   const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(8)} ${command.summary}`);
-  return `Usage: slf4ts-audit <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun slf4ts-audit <command> --help for the options of a command.\n\nExit codes: 0 success, 1 findings (tampering, unparsable lines), 2 bad command line, 3 unreadable input.\n`;
+  return `Usage: slf4ts-audit <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun slf4ts-audit <command> --help for the options of a command.\n\nExit codes: 0 success, 1 findings (tampering, unparsable lines), 2 bad command line, 3 unreadable input or an unexpected error.\n`;
 }
 
 /**
- * Runs the CLI with the arguments after the program name; resolves to the exit code.
+ * Runs the CLI with the arguments after the program name; resolves to the exit code. An
+ * unexpected error of a command is reported (`slf4ts-audit: internal error: …`) and gives
+ * {@link EXIT}.IO, never {@link EXIT}.FINDINGS: exit code 1 always means findings.
  *
  * @example
  * ```ts
@@ -45,7 +48,25 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.out(command.help);
     return EXIT.OK;
   }
-  return command.run(rest, io);
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    io.err(`slf4ts-audit ${name}: internal error: ${terminalText(describeError(error))}\n`);
+    return EXIT.IO;
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** The last resort of the process: an error nothing caught ends it with {@link EXIT}.IO, not Node's 1. */
+function crash(error: unknown): never {
+  try {
+    process.stderr.write(`slf4ts-audit: internal error: ${terminalText(describeError(error))}\n`);
+  } finally {
+    process.exit(EXIT.IO);
+  }
 }
 
 /** The process's own streams. */
@@ -65,18 +86,15 @@ function processIo(): CliIo {
 // Run when executed (also through npm's bin symlink), not when imported by tests.
 const invokedAs = process.argv[1] === undefined ? "" : realpathSync(process.argv[1]);
 if (invokedAs === fileURLToPath(import.meta.url)) {
+  // Node ends an uncaught error with exit code 1, which here means "findings": never let it.
+  process.on("uncaughtException", crash);
+  process.on("unhandledRejection", crash);
   // An EPIPE (output piped into `head`) ends the command quietly.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(EXIT.OK);
-    throw error;
+    crash(error);
   });
-  main(process.argv.slice(2), processIo()).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`slf4ts-audit: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = EXIT.IO;
-    },
-  );
+  main(process.argv.slice(2), processIo()).then((code) => {
+    process.exitCode = code;
+  }, crash);
 }

@@ -2,10 +2,17 @@
  * How `query` and `tail` print records: JSON lines and CSV for tools, an aligned table for
  * people. Every format says which file and line a record came from.
  *
+ * The files read may be hostile, so nothing read from them reaches a terminal or a
+ * spreadsheet as it is: text for people (table, `tail`'s raw lines, file names and messages on
+ * stderr) has control, C1, line-separator and bidi characters escaped in the notation of the
+ * audit records themselves (`\n`, `\r`, `\t`, `\u001B`, `\u202E`: {@link terminalText});
+ * JSON lines escape C1, DEL, line-separator and bidi characters too ({@link jsonSafe}); CSV
+ * neutralises formula cells and escapes controls ({@link csv}).
+ *
  * @module
  */
 import { isAbsolute, relative } from "node:path";
-import { escapeUnsafe } from "../sanitize/escape.js";
+import { escapeCodeUnit, escapeUnsafe } from "../sanitize/escape.js";
 import type { LocatedRecord } from "./files.js";
 
 /**
@@ -32,6 +39,57 @@ export function displayPath(path: string, cwd: string): string {
 }
 
 /**
+ * Text made safe for a terminal: every C0 control (TAB, LF and CR included), DEL, C1 control,
+ * U+2028/U+2029, bidi formatting character and lone surrogate written as `\n`, `\r`, `\t` or
+ * `\uXXXX` (upper-case hex), the notation of the audit records; everything else as it is.
+ *
+ * @example
+ * ```ts
+ * terminalText("a\u001b]8;;x\u0007b\u202e"); // "a\\u001B]8;;x\\u0007b\\u202E"
+ * ```
+ */
+export function terminalText(text: string): string {
+  return escapeUnsafe(text);
+}
+
+// terminalText without TAB: a raw line keeps the TAB of its chain field (a TAB only moves the
+// cursor to the next tab stop; it cannot hide or rewrite text).
+const UNSAFE_BUT_TAB = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/gu;
+
+/**
+ * A line of a file as `tail --format raw` prints it: as {@link terminalText}, except that a
+ * TAB stays a TAB (the separator of the integrity field `\tchain=…`). A line the logger wrote
+ * is printed unchanged (the logger escapes all of these itself).
+ *
+ * @example
+ * ```ts
+ * rawLineText("ox.login, x=\u009b31m\tchain=…"); // "ox.login, x=\\u009B31m\tchain=…"
+ * ```
+ */
+export function rawLineText(text: string): string {
+  return text.replace(UNSAFE_BUT_TAB, (c) => escapeCodeUnit(c.charCodeAt(0)));
+}
+
+// What JSON.stringify leaves raw in a string but a terminal or a viewer acts on: DEL, C1,
+// U+2028/U+2029 and the bidi formatting characters. They occur only inside strings, where
+// `\uXXXX` means the same character, so the JSON stays equal.
+const JSON_UNSAFE = /[\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON text with DEL, C1 controls, U+2028/U+2029 and bidi formatting characters written as
+ * `\uXXXX` (JSON.stringify escapes C0 controls and lone surrogates itself, but leaves these
+ * raw). The JSON value is unchanged: only its spelling differs.
+ *
+ * @example
+ * ```ts
+ * jsonSafe(JSON.stringify("a\u202eb")); // '"a\\u202eb"'
+ * ```
+ */
+export function jsonSafe(json: string): string {
+  return json.replace(JSON_UNSAFE, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+}
+
+/**
  * An instant as ISO 8601 in UTC, with milliseconds only when there are some.
  *
  * @example
@@ -44,7 +102,8 @@ export function isoTime(epochMillis: number): string {
 }
 
 /**
- * One record as a line of JSON: `{"file", "line", "time", "event", "attributes"}`, the
+ * One record as a line of JSON (made safe with {@link jsonSafe}; the values are exact):
+ * `{"file", "line", "time", "event", "attributes"}`, the
  * attributes an ordered array of `{"name", "value"}` (jq's `from_entries` turns it into an
  * object), `name` null when names are not written, `value` null for a null value, `time` null
  * when the record has none.
@@ -57,13 +116,13 @@ export function isoTime(epochMillis: number): string {
  */
 export function jsonLine(record: LocatedRecord, file: string): string {
   return (
-    JSON.stringify({
+    jsonSafe(JSON.stringify({
       file,
       line: record.lineNumber,
       time: record.time === undefined ? null : isoTime(record.time),
       event: record.event,
       attributes: record.attributes.map(([name, value]) => ({ name: name ?? null, value })),
-    }) + "\n"
+    })) + "\n"
   );
 }
 
@@ -85,18 +144,32 @@ function attributeColumns(records: readonly LocatedRecord[]): string[] {
   return [...columns];
 }
 
+/** The first characters that make a spreadsheet read a cell as a formula (OWASP's list). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV field: a cell that starts with `=`, `+`, `-`, `@`, TAB or CR gets a leading `'` (so
+ * a spreadsheet shows it as text instead of running it as a formula), then control, C1,
+ * line-separator and bidi characters are escaped as in {@link terminalText}, then the field
+ * is quoted when it holds `"` or `,` or is empty.
+ */
 function csvField(value: string | null | undefined): string {
   // PostgreSQL's convention: null (and a missing attribute) is an empty unquoted field, an
   // empty string is "".
   if (value === null || value === undefined) return "";
-  return value === "" || /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  const text = escapeUnsafe(FORMULA_START.test(value) ? "'" + value : value);
+  return text === "" || /[",]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /**
- * Records as CSV (RFC 4180: CRLF line ends, fields with `"`, `,`, CR or LF quoted, `"` doubled):
+ * Records as CSV (RFC 4180: CRLF line ends, fields with `"` or `,` quoted, `"` doubled):
  * a header `file,line,time,event` and one column per attribute name (in the order names first
  * appear; a repeated name gets `name#2`; without names `#1`, `#2`, …). A null value and a
- * missing attribute are empty fields, an empty string is `""`.
+ * missing attribute are empty fields, an empty string is `""`. For spreadsheets the cells are
+ * defused: a cell starting with `=`, `+`, `-`, `@`, TAB or CR gets a leading `'` (OWASP's rule
+ * against CSV injection; `-5` becomes `'-5`), and control, C1, line-separator and bidi
+ * characters are escaped as `\n`, `\t`, `\u001B`, … (so no field holds a line break). JSON
+ * lines have the exact values.
  *
  * @example
  * ```ts
@@ -134,8 +207,8 @@ function width(text: string): number {
 
 /**
  * Records as an aligned table for people: `TIME`, `EVENT`, one column per attribute (as in
- * {@link csv}) and `SOURCE` (file:line). Values are made safe for a terminal (control and bidi
- * characters escaped as `\n`, `\u001B`, …), null is `(null)`, long values are cut at
+ * {@link csv}) and `SOURCE` (file:line). Values, names and file names are made safe for a
+ * terminal ({@link terminalText}: `\n`, `\u001B`, `\u202E`, …), null is `(null)`, long values are cut at
  * {@link TABLE_CELL_MAX} characters with `…`; JSON lines or CSV have the exact values.
  *
  * @example
@@ -151,7 +224,7 @@ export function table(records: readonly LocatedRecord[], fileOf: (record: Locate
     const keys = columnKeys(record);
     const values = new Map<string, string | null>();
     keys.forEach((key, i) => values.set(key, (record.attributes[i] as readonly [string | undefined, string | null])[1]));
-    return [record.time === undefined ? "" : isoTime(record.time), cell(record.event), ...columns.map((c) => cell(values.get(c))), `${fileOf(record)}:${record.lineNumber}`];
+    return [record.time === undefined ? "" : isoTime(record.time), cell(record.event), ...columns.map((c) => cell(values.get(c))), `${terminalText(fileOf(record))}:${record.lineNumber}`];
   });
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] as string))));
   const line = (cells: readonly string[]): string =>

@@ -20,7 +20,8 @@ import {
 } from "./files.js";
 import { FILTER_OPTIONS, globToRegExp, matches, parseAttributeTest, parseTimeBound, UsageError, type RecordFilter } from "./filters.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
-import { csv, displayPath, jsonLine, table, type OutputFormat } from "./output.js";
+import { csv, displayPath, jsonLine, table, terminalText, type OutputFormat } from "./output.js";
+import { DEFAULT_READ_LIMITS, MAX_LINE_BYTES_LIMIT, NotRegularFileError, parseLimitOption, ReadLimitError, type ReadLimits } from "./read.js";
 
 const HELP = `Usage: slf4ts-audit query [<files or folders>...] [options]
 
@@ -50,15 +51,27 @@ Options:
                       timestamp, date or time (without names: the first value that is a date)
   --limit N           stop after N records
   --format FORMAT     table (default on a terminal), jsonl (default otherwise) or csv
+  --max-line-bytes SIZE
+                      longer lines are reported as unreadable, not read (default 16MB; at
+                      most 256MB; bytes, or with KB, MB, GB)
+  --max-gunzip-bytes SIZE
+                      an archive that decompresses to more is reported and read no further
+                      (default 1GB)
   -h, --help          this help
 
 Output: jsonl writes one object per record: {"file","line","time","event","attributes"} with
 attributes an ordered array of {"name","value"} (name null without names, value null for a null
-value); csv (RFC 4180) has the columns file,line,time,event and one per attribute name.
+value), exact, with C1, DEL and bidi characters written as \\uXXXX; csv (RFC 4180) has the
+columns file,line,time,event and one per attribute name, a cell starting with = + - @ TAB or CR
+prefixed with ' (no formula runs in a spreadsheet) and control, C1 and bidi characters written as
+\\n, \\t, \\u001B, \\u202E; table writes them the same way.
 
+Files found beside or in the paths given are read only when they are regular files: a symbolic
+link (not followed), a FIFO or a folder named like an audit file is reported and skipped.
 Lines that cannot be read are reported on stderr as FILE:LINE: why, and counted in a summary.
-Exit codes: 0 done (also when nothing matched), 1 some lines could not be read, 2 bad command
-line, 3 a file or the properties file could not be read.
+Exit codes: 0 done (also when nothing matched), 1 some lines could not be read (or an archive
+decompresses past --max-gunzip-bytes), 2 bad command line, 3 a file or the properties file could
+not be read (or an unexpected error).
 
 Examples:
   slf4ts-audit query /var/log/app --event ox.login --attr ip=192.0.2.7 --since 2026-11-17 --until 2026-11-17
@@ -73,6 +86,43 @@ interface QueryOptions {
   readonly timeAttribute: string | undefined;
   readonly limit: number;
   readonly format: OutputFormat;
+  readonly limits: ReadLimits;
+}
+
+/**
+ * The `parseArgs` options of the read bounds, shared by `query` and `tail`.
+ *
+ * @example
+ * ```ts
+ * parseArgs({ args, options: { ...FILTER_OPTIONS, ...LIMIT_OPTIONS } });
+ * ```
+ */
+export const LIMIT_OPTIONS = {
+  "max-line-bytes": { type: "string" },
+  "max-gunzip-bytes": { type: "string" },
+} as const;
+
+/**
+ * Reads `--max-line-bytes` and `--max-gunzip-bytes` (defaults {@link DEFAULT_READ_LIMITS}).
+ *
+ * @throws UsageError for a value that is not a size in range.
+ * @example
+ * ```ts
+ * readLimitOptions({ "max-line-bytes": "64MB" }).maxLineBytes; // 67108864
+ * ```
+ */
+export function readLimitOptions(values: { readonly "max-line-bytes"?: string | undefined; readonly "max-gunzip-bytes"?: string | undefined }): ReadLimits {
+  const read = (option: "max-line-bytes" | "max-gunzip-bytes", fallback: number, max: number): number => {
+    const text = values[option];
+    if (text === undefined) return fallback;
+    const value = parseLimitOption(`--${option}`, text, max);
+    if (typeof value === "string") throw new UsageError(terminalText(value));
+    return value;
+  };
+  return {
+    maxLineBytes: read("max-line-bytes", DEFAULT_READ_LIMITS.maxLineBytes, MAX_LINE_BYTES_LIMIT),
+    maxGunzipBytes: read("max-gunzip-bytes", DEFAULT_READ_LIMITS.maxGunzipBytes, Number.MAX_SAFE_INTEGER),
+  };
 }
 
 /**
@@ -125,7 +175,7 @@ function parseQueryArgs(args: readonly string[], io: CliIo): QueryOptions {
     parsed = parseArgs({
       args: [...args],
       allowPositionals: true,
-      options: { ...FILTER_OPTIONS, limit: { type: "string" } },
+      options: { ...FILTER_OPTIONS, ...LIMIT_OPTIONS, limit: { type: "string" } },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -138,6 +188,7 @@ function parseQueryArgs(args: readonly string[], io: CliIo): QueryOptions {
     if (!/^[1-9][0-9]{0,9}$/.test(values.limit)) throw new UsageError(`--limit "${values.limit}": expected a whole number from 1`);
     limit = Number(values.limit);
   }
+  const limits = readLimitOptions(values);
   const { settings, filter } = readFilterOptions(values, io.cwd, Date.now());
   let paths = parsed.positionals.map((p) => resolveFrom(io.cwd, p));
   if (paths.length === 0) {
@@ -146,7 +197,7 @@ function parseQueryArgs(args: readonly string[], io: CliIo): QueryOptions {
     }
     paths = [settings.location];
   }
-  return { paths, settings, filter, timeAttribute: values["time-attr"], limit, format };
+  return { paths, settings, filter, timeAttribute: values["time-attr"], limit, format, limits };
 }
 
 /** Shows "scanned N lines, M files" on an interactive stderr, at most five times a second. */
@@ -186,22 +237,22 @@ export const queryCommand: CliCommand = {
         io.err(`slf4ts-audit query: ${error.message}\nRun slf4ts-audit query --help for the options.\n`);
         return EXIT.USAGE;
       }
-      io.err(`slf4ts-audit query: ${(error as Error).message}\n`);
+      io.err(`slf4ts-audit query: ${terminalText((error as Error).message)}\n`);
       return EXIT.IO;
     }
     let decode;
     try {
       decode = createLineDecoder(options.settings, options.timeAttribute);
     } catch (error) {
-      io.err(`slf4ts-audit query: ${(error as Error).message}\n`);
+      io.err(`slf4ts-audit query: ${terminalText((error as Error).message)}\n`);
       return EXIT.IO;
     }
     const logs: AuditLogFiles[] = [];
     for (const path of options.paths) {
       try {
-        logs.push(...findAuditLogs(path));
+        logs.push(...findAuditLogs(path, options.limits));
       } catch (error) {
-        io.err(`slf4ts-audit query: ${(error as Error).message}\n`);
+        io.err(`slf4ts-audit query: ${terminalText((error as Error).message)}\n`);
         return EXIT.IO;
       }
     }
@@ -224,7 +275,7 @@ export const queryCommand: CliCommand = {
             if ("why" in item) {
               unreadable++;
               progress.clear();
-              io.err(`${displayPath(item.file.path, io.cwd)}:${item.lineNumber}: ${item.why}\n`);
+              io.err(`${terminalText(displayPath(item.file.path, io.cwd))}:${item.lineNumber}: ${terminalText(item.why)}\n`);
               continue;
             }
             if (timeBound && item.time === undefined) untimed++;
@@ -240,8 +291,16 @@ export const queryCommand: CliCommand = {
           }
         } catch (error) {
           progress.clear();
-          io.err(`slf4ts-audit query: cannot read ${displayPath(file.path, io.cwd)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`);
-          failed = true;
+          const shown = terminalText(displayPath(file.path, io.cwd));
+          if (error instanceof ReadLimitError) {
+            // The content is past a bound (a gzip bomb): a finding about the file, not an I/O failure.
+            unreadable++;
+            io.err(`${shown}${error.line === undefined ? "" : `:${error.line}`}: ${terminalText(error.why)}\n`);
+          } else {
+            const why = error instanceof NotRegularFileError ? `${error.what}, not a regular file: not followed or opened` : ((error as NodeJS.ErrnoException).code ?? (error as Error).message);
+            io.err(`slf4ts-audit query: cannot read ${shown} (${terminalText(why)})\n`);
+            failed = true;
+          }
         }
       }
     }

@@ -11,17 +11,22 @@
  * file is followed from its start. A file that shrinks in place was truncated and is read again
  * from its start. A last line without a line break is held until it is complete.
  *
+ * Every file is opened without following a symbolic link or blocking on a FIFO (the path given
+ * is resolved once, at the start); lines are split in time linear in their length, and a line
+ * longer than `--max-line-bytes` is counted, not held, and reported.
+ *
  * @module
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, readSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
-import { createLineDecoder, findAuditLogs, readAuditLines, type AuditFile, type LineDecoder, type LocatedRecord } from "./files.js";
+import { createLineDecoder, findAuditLogs, readAuditLines, resolveArgument, type AuditFile, type LineDecoder, type LocatedRecord } from "./files.js";
 import { FILTER_OPTIONS, matches, UsageError, type RecordFilter } from "./filters.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
-import { displayPath, jsonLine } from "./output.js";
-import { readFilterOptions } from "./query.js";
+import { displayPath, jsonLine, rawLineText, terminalText } from "./output.js";
+import { LIMIT_OPTIONS, readFilterOptions, readLimitOptions } from "./query.js";
+import { LineSplitter, NotRegularFileError, openAuditFile, readAuditFileBounded, ReadLimitError, type LongLine, type ReadLimits } from "./read.js";
 
 const HELP = `Usage: slf4ts-audit tail [-f] [-n N] [<file>] [options]
 
@@ -41,11 +46,18 @@ Options:
                       as for query
   --format FORMAT     raw (default: the lines as written) or jsonl (as query)
   --poll MS           how often a followed file is looked at, in milliseconds (default 250)
+  --max-line-bytes SIZE, --max-gunzip-bytes SIZE
+                      as for query (default 16MB and 1GB)
   -h, --help          this help
 
-Lines that cannot be read (with a filter or jsonl) are reported on stderr as FILE:LINE: why.
+Raw lines are printed with control, C1 and bidi characters (but TAB) written as \\n, \\r,
+\\u001B, \\u202E, ... (a line the logger wrote has none and is printed unchanged). Symbolic
+links and FIFOs among the archives and the followed file are not read (the path given may be a
+link: it is resolved once, at the start).
+Lines that cannot be read (with a filter or jsonl) and lines longer than --max-line-bytes are
+reported on stderr as FILE:LINE: why.
 Exit codes: 0 done (Ctrl-C ends -f), 1 some lines could not be read, 2 bad command line,
-3 the file could not be read.
+3 the file could not be read (or an unexpected error).
 
 Examples:
   slf4ts-audit tail -n 20 /var/log/app/audit.log
@@ -60,6 +72,7 @@ interface TailOptions {
   readonly pollMs: number;
   readonly decode: LineDecoder | undefined;
   readonly filter: RecordFilter;
+  readonly limits: ReadLimits;
 }
 
 function parseTailArgs(args: readonly string[], io: CliIo): TailOptions {
@@ -68,7 +81,7 @@ function parseTailArgs(args: readonly string[], io: CliIo): TailOptions {
     parsed = parseArgs({
       args: [...args],
       allowPositionals: true,
-      options: { ...FILTER_OPTIONS, lines: { type: "string", short: "n" }, follow: { type: "boolean", short: "f" }, poll: { type: "string" } },
+      options: { ...FILTER_OPTIONS, ...LIMIT_OPTIONS, lines: { type: "string", short: "n" }, follow: { type: "boolean", short: "f" }, poll: { type: "string" } },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -81,41 +94,29 @@ function parseTailArgs(args: readonly string[], io: CliIo): TailOptions {
   const format = values.format ?? "raw";
   if (format !== "raw" && format !== "jsonl") throw new UsageError(`--format "${format}": expected raw or jsonl`);
   if (parsed.positionals.length > 1) throw new UsageError("tail follows one file");
+  const limits = readLimitOptions(values);
   const { settings, filter } = readFilterOptions(values, io.cwd, Date.now());
   const given = parsed.positionals[0];
-  const path = given !== undefined ? resolve(io.cwd, given) : settings.location;
+  const named = given !== undefined ? resolve(io.cwd, given) : settings.location;
+  // The path named is resolved once (the user named it); what is found there later is not followed.
+  const path = named === undefined ? undefined : resolveArgument(named);
   if (path === undefined) throw new UsageError("no file given: name the active file, or give --properties with a file.location");
   const filtering = filter.events.length > 0 || filter.attributes.length > 0 || filter.since !== undefined || filter.until !== undefined;
   // Raw lines without a filter need no reading at all (any line is printed as written).
   const decode = filtering || format === "jsonl" || values["time-attr"] !== undefined ? createLineDecoder(settings, values["time-attr"]) : undefined;
-  return { path, lines: Number(lines), follow: values.follow === true, format, pollMs: Number(poll), decode, filter };
+  return { path, lines: Number(lines), follow: values.follow === true, format, pollMs: Number(poll), decode, filter, limits };
 }
 
-/** Splits bytes into lines; bytes after the last line feed wait for the rest of their line. */
-class LineSplitter {
-  private pending: Buffer = Buffer.alloc(0);
+/** A line read, or one too long to read (only its length known). */
+interface Line {
+  readonly text: string;
+  readonly lineNumber: number;
+  readonly tooLong?: number;
+}
 
-  /** The complete lines in `chunk` (with what was pending before it). */
-  push(chunk: Buffer): string[] {
-    const data = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    const lines: string[] = [];
-    let start = 0;
-    for (let i = data.indexOf(0x0a); i >= 0; i = data.indexOf(0x0a, start)) {
-      let end = i;
-      if (end > start && data[end - 1] === 0x0d) end--;
-      lines.push(data.toString("utf8", start, end));
-      start = i + 1;
-    }
-    this.pending = Buffer.from(data.subarray(start));
-    return lines;
-  }
-
-  /** What is left after the last line feed (and forgets it). */
-  takeRest(): string {
-    const rest = this.pending.toString("utf8");
-    this.pending = Buffer.alloc(0);
-    return rest;
-  }
+/** A line, or a {@link LongLine}, as a {@link Line} with its number. */
+function numbered(item: string | LongLine, lineNumber: number): Line {
+  return typeof item === "string" ? { text: item, lineNumber } : { text: "", lineNumber, tooLong: item.tooLong };
 }
 
 /** One file being read through its descriptor. */
@@ -134,29 +135,30 @@ interface OpenFile {
 /** How many leading bytes identify a file that was compressed after rotation. */
 const HEAD = 4096;
 
-function openFile(path: string): OpenFile | undefined {
+/** Opens a file to follow (no symbolic link, no FIFO: {@link openAuditFile}); undefined when it is not there. */
+function openFile(path: string, limits: ReadLimits): OpenFile | undefined {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    fd = openAuditFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
-  return { fd, ino: fstatSync(fd).ino, path, position: 0, lineNumber: 0, splitter: new LineSplitter(), head: Buffer.alloc(0) };
+  return { fd, ino: fstatSync(fd).ino, path, position: 0, lineNumber: 0, splitter: new LineSplitter(limits.maxLineBytes), head: Buffer.alloc(0) };
 }
 
 const CHUNK = 64 * 1024;
 
 /** Reads an open file from its position to its end; returns its complete lines with their numbers. */
-function drain(file: OpenFile): Array<{ text: string; lineNumber: number }> {
-  const out: Array<{ text: string; lineNumber: number }> = [];
+function drain(file: OpenFile): Line[] {
+  const out: Line[] = [];
   const buffer = Buffer.alloc(CHUNK);
   for (;;) {
     const n = readSync(file.fd, buffer, 0, CHUNK, file.position);
     if (n === 0) break;
     if (file.position < HEAD) file.head = Buffer.concat([file.head, buffer.subarray(0, Math.min(n, HEAD - file.position))]);
     file.position += n;
-    for (const text of file.splitter.push(buffer.subarray(0, n))) out.push({ text, lineNumber: ++file.lineNumber });
+    for (const item of file.splitter.push(buffer.subarray(0, n))) out.push(numbered(item, ++file.lineNumber));
   }
   return out;
 }
@@ -185,6 +187,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** Prints records (or reports lines that cannot be read) for one run of the command. */
 class Printer {
   unreadable = 0;
+  /** Files named like audit files that were not read (links, FIFOs). */
+  refusedFiles = 0;
 
   constructor(
     private readonly io: CliIo,
@@ -192,13 +196,18 @@ class Printer {
   ) {}
 
   /** The record a line holds if it passes the filter; reports a line that cannot be read. */
-  select(text: string, lineNumber: number, path: string): LocatedRecord | "raw" | undefined {
+  select({ text, lineNumber, tooLong }: Line, path: string): LocatedRecord | "raw" | undefined {
+    if (tooLong !== undefined) {
+      this.unreadable++;
+      this.io.err(`${terminalText(displayPath(path, this.io.cwd))}:${lineNumber}: line longer than ${this.options.limits.maxLineBytes} bytes (${tooLong} bytes; --max-line-bytes): not read\n`);
+      return undefined;
+    }
     const decode = this.options.decode;
     if (decode === undefined) return "raw";
     const decoded = decode(text);
     if (!decoded.ok) {
       this.unreadable++;
-      this.io.err(`${displayPath(path, this.io.cwd)}:${lineNumber}: ${decoded.why}\n`);
+      this.io.err(`${terminalText(displayPath(path, this.io.cwd))}:${lineNumber}: ${terminalText(decoded.why)}\n`);
       return undefined;
     }
     const file: AuditFile = { path, index: 0, compressed: false };
@@ -206,16 +215,27 @@ class Printer {
     return matches(record, this.options.filter) ? record : undefined;
   }
 
+  /** Reports a file that is not read (a link, a FIFO). */
+  refused(error: NotRegularFileError): void {
+    this.refusedFiles++;
+    this.io.err(`slf4ts-audit tail: cannot read ${terminalText(displayPath(error.path, this.io.cwd))} (${error.what}, not a regular file: not followed or opened)\n`);
+  }
+
+  /** The exit code for what was seen. */
+  exitCode(): number {
+    return this.refusedFiles > 0 ? EXIT.IO : this.unreadable > 0 ? EXIT.FINDINGS : EXIT.OK;
+  }
+
   print(text: string, record: LocatedRecord | "raw"): void {
-    if (record === "raw" || this.options.format === "raw") this.io.out(text + "\n");
+    if (record === "raw" || this.options.format === "raw") this.io.out(rawLineText(text) + "\n");
     else this.io.out(jsonLine(record, displayPath(record.file.path, this.io.cwd)));
   }
 
   /** Prints the selected lines of a batch. */
-  emit(lines: ReadonlyArray<{ text: string; lineNumber: number }>, path: string): void {
-    for (const { text, lineNumber } of lines) {
-      const record = this.select(text, lineNumber, path);
-      if (record !== undefined) this.print(text, record);
+  emit(lines: readonly Line[], path: string): void {
+    for (const line of lines) {
+      const record = this.select(line, path);
+      if (record !== undefined) this.print(line.text, record);
     }
   }
 }
@@ -223,17 +243,17 @@ class Printer {
 /** The last `count` selected lines of the log: the active file's, then its newest archives'. */
 async function lastRecords(
   active: OpenFile | undefined,
-  activeLines: ReadonlyArray<{ text: string; lineNumber: number }>,
+  activeLines: readonly Line[],
   options: TailOptions,
   printer: Printer,
 ): Promise<Array<{ text: string; record: LocatedRecord | "raw" }>> {
   const count = options.lines;
   if (count === 0) return [];
-  const pick = (lines: ReadonlyArray<{ text: string; lineNumber: number }>, path: string): Array<{ text: string; record: LocatedRecord | "raw" }> => {
+  const pick = (lines: readonly Line[], path: string): Array<{ text: string; record: LocatedRecord | "raw" }> => {
     const selected: Array<{ text: string; record: LocatedRecord | "raw" }> = [];
-    for (const { text, lineNumber } of lines) {
-      const record = printer.select(text, lineNumber, path);
-      if (record !== undefined) selected.push({ text, record });
+    for (const line of lines) {
+      const record = printer.select(line, path);
+      if (record !== undefined) selected.push({ text: line.text, record });
     }
     return selected;
   };
@@ -241,18 +261,33 @@ async function lastRecords(
   if (result.length >= count) return result;
   let archives: AuditFile[] = [];
   try {
-    archives = findAuditLogs(options.path)[0]?.files.filter((f) => f.index > 0) ?? [];
+    archives = findAuditLogs(options.path, options.limits)[0]?.files.filter((f) => f.index > 0) ?? [];
   } catch {
     archives = [];
   }
   // Newest archive first, until there are enough.
   for (const file of [...archives].reverse()) {
-    const lines: Array<{ text: string; lineNumber: number }> = [];
-    for await (const line of readAuditLines(file)) if (line.complete) lines.push({ text: line.text, lineNumber: line.lineNumber });
+    const lines: Line[] = [];
+    try {
+      for await (const line of readAuditLines(file, { longLines: "yield" })) if (line.complete) lines.push(line);
+    } catch (error) {
+      if (!(error instanceof NotRegularFileError)) throw error;
+      // A link or a FIFO named like an archive: not read, said, and the older archives still are.
+      printer.refused(error);
+      continue;
+    }
     result = [...pick(lines, file.path).slice(-(count - result.length)), ...result];
     if (result.length >= count) break;
   }
   return result;
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already closed.
+  }
 }
 
 /** The most rotations between two looks that tail catches up on. */
@@ -271,10 +306,25 @@ interface OldFile {
   readonly head: Buffer;
 }
 
-function gunzipOrUndefined(path: string): Buffer | undefined {
+/**
+ * The decompressed content of a `.gz` archive; undefined when it is not there or not (yet) a
+ * whole gzip file. Throws {@link ReadLimitError} when it decompresses to more than
+ * `maxGunzipBytes`, {@link NotRegularFileError} for a link or a FIFO.
+ */
+function gunzipOrUndefined(path: string, limits: ReadLimits): Buffer | undefined {
+  let compressed: Buffer;
   try {
-    return gunzipSync(readFileSync(path));
-  } catch {
+    compressed = readAuditFileBounded(path, limits.maxGunzipBytes);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    return gunzipSync(compressed, { maxOutputLength: limits.maxGunzipBytes });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new ReadLimitError(path, undefined, `decompresses to more than ${limits.maxGunzipBytes} bytes (a gzip bomb? --max-gunzip-bytes): not read`);
+    }
     return undefined;
   }
 }
@@ -286,7 +336,7 @@ function gunzipOrUndefined(path: string): Buffer | undefined {
  * cannot be found among the archives (then archives in between may have been missed). An
  * archive compressed since (`.N.gz`) is known again by its size and first bytes.
  */
-function successors(path: string, old: OldFile): Array<OpenFile | ReadArchive> | "wait" | "lost" {
+function successors(path: string, old: OldFile, limits: ReadLimits): Array<OpenFile | ReadArchive> | "wait" | "lost" {
   const found: Array<OpenFile | ReadArchive> = [];
   const seen = new Set<number>();
   const close = (): void => found.forEach((f) => "fd" in f && closeSync(f.fd));
@@ -294,13 +344,13 @@ function successors(path: string, old: OldFile): Array<OpenFile | ReadArchive> |
   // More than MAX_CATCH_UP rotations between two looks is not looked for (each .gz is read).
   for (let i = 0; i <= MAX_CATCH_UP; i++) {
     const name = i === 0 ? path : `${path}.${i}`;
-    const file = openFile(name);
+    const file = openFile(name, limits);
     if (file === undefined) {
       if (i === 0) {
         close();
         return "wait";
       }
-      const data = gunzipOrUndefined(`${name}.gz`);
+      const data = gunzipOrUndefined(`${name}.gz`, limits);
       if (data === undefined) break;
       if (data.length === old.size && data.subarray(0, old.head.length).equals(old.head)) return found.reverse();
       found.push({ path: `${name}.gz`, data });
@@ -339,27 +389,28 @@ export const tailCommand: CliCommand = {
         io.err(`slf4ts-audit tail: ${error.message}\nRun slf4ts-audit tail --help for the options.\n`);
         return EXIT.USAGE;
       }
-      io.err(`slf4ts-audit tail: ${(error as Error).message}\n`);
+      io.err(`slf4ts-audit tail: ${terminalText((error as Error).message)}\n`);
       return EXIT.IO;
     }
+    const shown = (path: string): string => terminalText(displayPath(path, io.cwd));
     const printer = new Printer(io, options);
     let current: OpenFile | undefined;
     try {
-      current = openFile(options.path);
+      current = openFile(options.path, options.limits);
       if (current === undefined && !options.follow) {
-        io.err(`slf4ts-audit tail: cannot read ${options.path} (ENOENT)\n`);
+        io.err(`slf4ts-audit tail: cannot read ${terminalText(options.path)} (ENOENT)\n`);
         return EXIT.IO;
       }
       const initial = current === undefined ? [] : drain(current);
       for (const { text, record } of await lastRecords(current, initial, options, printer)) printer.print(text, record);
       if (!options.follow) {
         if (current !== undefined) closeSync(current.fd);
-        return printer.unreadable > 0 ? EXIT.FINDINGS : EXIT.OK;
+        return printer.exitCode();
       }
       let misses = 0;
       while (!io.signal.aborted) {
         if (current === undefined) {
-          current = openFile(options.path);
+          current = openFile(options.path, options.limits);
           if (current === undefined) {
             await sleep(options.pollMs, io.signal);
             continue;
@@ -370,7 +421,7 @@ export const tailCommand: CliCommand = {
         if (now !== undefined && now.ino !== current.ino) {
           // Rotated: what the writer put in the old file before it let go of it comes first.
           printer.emit(drain(current), current.path);
-          let next = successors(options.path, { ino: current.ino, size: current.position, head: current.head });
+          let next = successors(options.path, { ino: current.ino, size: current.position, head: current.head }, options.limits);
           // A rotation or compression under way can hide the old file for a moment.
           if (next === "lost" && ++misses < LOST_AFTER) next = "wait";
           if (next === "wait") {
@@ -380,13 +431,13 @@ export const tailCommand: CliCommand = {
           misses = 0;
           const rest = current.splitter.takeRest();
           if (rest !== "") {
-            io.err(`${displayPath(current.path, io.cwd)}:${current.lineNumber + 1}: the file was rotated with a last line without a line break\n`);
-            printer.emit([{ text: rest, lineNumber: current.lineNumber + 1 }], current.path);
+            io.err(`${shown(current.path)}:${current.lineNumber + 1}: the file was rotated with a last line without a line break\n`);
+            printer.emit([numbered(rest, current.lineNumber + 1)], current.path);
           }
           closeSync(current.fd);
           if (next === "lost") {
-            io.err(`slf4ts-audit tail: the rotated ${displayPath(options.path, io.cwd)} is gone from the archives; records of archives rotated in between may be missing\n`);
-            current = openFile(options.path);
+            io.err(`slf4ts-audit tail: the rotated ${shown(options.path)} is gone from the archives; records of archives rotated in between may be missing\n`);
+            current = openFile(options.path, options.limits);
             continue;
           }
           // The archives written since, in order, then the new active file.
@@ -396,15 +447,15 @@ export const tailCommand: CliCommand = {
               printer.emit(drain(file), file.path);
               closeSync(file.fd);
             } else {
-              const splitter = new LineSplitter();
-              printer.emit(splitter.push(file.data).map((text, i) => ({ text, lineNumber: i + 1 })), file.path);
+              const splitter = new LineSplitter(options.limits.maxLineBytes);
+              printer.emit(splitter.push(file.data).map((item, i) => numbered(item, i + 1)), file.path);
             }
           }
           current = last;
           continue;
         }
         if (now !== undefined && now.size < current.position) {
-          io.err(`slf4ts-audit tail: ${displayPath(options.path, io.cwd)} was truncated; reading it from its start\n`);
+          io.err(`slf4ts-audit tail: ${shown(options.path)} was truncated; reading it from its start\n`);
           current.position = 0;
           current.lineNumber = 0;
           current.splitter.takeRest();
@@ -416,9 +467,17 @@ export const tailCommand: CliCommand = {
       if (current !== undefined) printer.emit(drain(current), current.path);
       if (current !== undefined) closeSync(current.fd);
     } catch (error) {
-      io.err(`slf4ts-audit tail: cannot read ${displayPath(options.path, io.cwd)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`);
+      if (current !== undefined) closeQuietly(current.fd);
+      if (error instanceof ReadLimitError) {
+        // An archive past --max-gunzip-bytes: a finding about the file, not an I/O failure.
+        io.err(`${shown(error.path)}${error.line === undefined ? "" : `:${error.line}`}: ${terminalText(error.why)}\n`);
+        return EXIT.FINDINGS;
+      }
+      const why = error instanceof NotRegularFileError ? `${error.what}, not a regular file: not followed or opened` : ((error as NodeJS.ErrnoException).code ?? (error as Error).message);
+      const path = error instanceof NotRegularFileError ? error.path : options.path;
+      io.err(`slf4ts-audit tail: cannot read ${shown(path)} (${terminalText(why)})\n`);
       return EXIT.IO;
     }
-    return printer.unreadable > 0 ? EXIT.FINDINGS : EXIT.OK;
+    return printer.exitCode();
   },
 };

@@ -8,9 +8,10 @@ import { basename, resolve } from "node:path";
 import { KEY_PREFIX } from "../config/schema.js";
 import { readEd25519PublicKey, readHmacKeyFile, type HmacKeyFile } from "../integrity/keys.js";
 import { verifyAuditLog, type Finding, type LogReport, type VerifyOptions } from "../integrity/verify.js";
-import { sanitizeText } from "../sanitize/escape.js";
 import { findAuditLogs, readPropertiesEntries, type AuditLogFiles } from "./files.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
+import { displayPath, jsonSafe, terminalText } from "./output.js";
+import { DEFAULT_READ_LIMITS, MAX_LINE_BYTES_LIMIT, NotRegularFileError, parseLimitOption, ReadLimitError, type ReadLimits } from "./read.js";
 
 const HELP = `Usage: slf4ts-audit verify [options] <file or folder>...
 
@@ -27,6 +28,11 @@ Options:
                         file.maxAge > 0 deletes old archives by age)
   --chain-only          check the chain without signatures (weak: anyone can recompute a chain)
   --json                print a JSON report instead of text
+  --max-line-bytes SIZE a longer line stops the check as damage (default 16MB; at most 256MB;
+                        bytes, or with KB, MB, GB)
+  --max-gunzip-bytes SIZE
+                        an archive that decompresses to more stops the check as damage
+                        (default 1GB)
   -h, --help            this text
 
 A file argument stands for its log (the active file and its archives beside it); a folder for
@@ -38,7 +44,13 @@ Warnings (exit code 0): unsealed (records after the last checkpoint: they could 
 removed without a trace), unchained (lines written while integrity was off),
 history-incomplete (older archives rotated out).
 
-Exit codes: 0 intact, 1 tampering or damage found, 2 bad command line, 3 unreadable files or keys.
+A line longer than --max-line-bytes or an archive past --max-gunzip-bytes (a gzip bomb) stops
+the check with FILE[:LINE] as damage (exit code 1). Files found beside or in the paths given
+are read only when they are regular files: a symbolic link (not followed) or a FIFO named like
+an audit file makes the files unreadable (exit code 3).
+
+Exit codes: 0 intact, 1 tampering or damage found, 2 bad command line, 3 unreadable files or keys
+(or an unexpected error).
 `;
 
 interface Arguments {
@@ -49,10 +61,11 @@ interface Arguments {
   properties: string | undefined;
   chainOnly: boolean;
   json: boolean;
+  limits: ReadLimits;
 }
 
 function parseArguments(args: readonly string[]): Arguments | string {
-  const parsed: Arguments = { paths: [], key: undefined, publicKey: undefined, epochSeconds: undefined, properties: undefined, chainOnly: false, json: false };
+  const parsed: Arguments = { paths: [], key: undefined, publicKey: undefined, epochSeconds: undefined, properties: undefined, chainOnly: false, json: false, limits: DEFAULT_READ_LIMITS };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (arg === "--") {
@@ -70,15 +83,22 @@ function parseArguments(args: readonly string[]): Arguments | string {
       case "--key":
       case "--public-key":
       case "--properties":
+      case "--max-line-bytes":
+      case "--max-gunzip-bytes":
       case "--epoch-seconds": {
         const v = value();
         if (v === undefined || v === "") return `${option} needs a value`;
-        if (option === "--key") parsed.key = v;
+        if (option === "--max-line-bytes" || option === "--max-gunzip-bytes") {
+          const max = option === "--max-line-bytes" ? MAX_LINE_BYTES_LIMIT : Number.MAX_SAFE_INTEGER;
+          const size = parseLimitOption(option, v, max);
+          if (typeof size === "string") return terminalText(size);
+          parsed.limits = option === "--max-line-bytes" ? { ...parsed.limits, maxLineBytes: size } : { ...parsed.limits, maxGunzipBytes: size };
+        } else if (option === "--key") parsed.key = v;
         else if (option === "--public-key") parsed.publicKey = v;
         else if (option === "--properties") parsed.properties = v;
         else {
           const n = /^[0-9]{1,8}$/.test(v) ? Number(v) : NaN;
-          if (!(n >= 1 && n <= 31_536_000)) return `--epoch-seconds expects a whole number of seconds from 1 to 31536000, not "${sanitizeText(v)}"`;
+          if (!(n >= 1 && n <= 31_536_000)) return `--epoch-seconds expects a whole number of seconds from 1 to 31536000, not "${terminalText(v)}"`;
           parsed.epochSeconds = n;
         }
         break;
@@ -90,7 +110,7 @@ function parseArguments(args: readonly string[]): Arguments | string {
         else parsed.chainOnly = true;
         break;
       default:
-        return `unknown option ${sanitizeText(option)}`;
+        return `unknown option ${terminalText(option)}`;
     }
   }
   if (parsed.paths.length === 0) return "give at least one audit file or folder";
@@ -112,7 +132,7 @@ function readProperties(path: string): { epochSeconds: number | undefined; fileC
     const text = get(name);
     if (text === undefined) return undefined;
     const n = /^[0-9]{1,9}$/.test(text) ? Number(text) : NaN;
-    if (!(n >= min && n <= max)) throw new Error(`${path}: ${KEY_PREFIX}${name} = "${sanitizeText(text)}" is not a number from ${min} to ${max}`);
+    if (!(n >= min && n <= max)) throw new Error(`${path}: ${KEY_PREFIX}${name} = "${terminalText(text)}" is not a number from ${min} to ${max}`);
     return n;
   };
   const epoch = number("integrity.epoch", 0, 31_536_000);
@@ -124,13 +144,13 @@ function readProperties(path: string): { epochSeconds: number | undefined; fileC
 }
 
 function describe(finding: Finding, level: "FINDING" | "WARNING"): string {
-  return `  ${level} ${finding.kind.padEnd(18)} ${sanitizeText(finding.message)}\n`;
+  return `  ${level} ${finding.kind.padEnd(18)} ${terminalText(finding.message)}\n`;
 }
 
 function summary(report: LogReport): string {
   const files = report.files.length === 1 ? "1 file" : `${report.files.length} files`;
   const sessions = report.sessions.length === 1 ? "1 session" : `${report.sessions.length} sessions`;
-  return `${report.active}: ${files}, ${report.records} chained lines in ${sessions}, ${report.verifiedCheckpoints} of ${report.checkpoints} checkpoints verified${report.unchained > 0 ? `, ${report.unchained} lines without chain` : ""}\n`;
+  return `${terminalText(report.active)}: ${files}, ${report.records} chained lines in ${sessions}, ${report.verifiedCheckpoints} of ${report.checkpoints} checkpoints verified${report.unchained > 0 ? `, ${report.unchained} lines without chain` : ""}\n`;
 }
 
 /**
@@ -161,7 +181,7 @@ export const verifyCommand: CliCommand = {
         options.epochSeconds = settings.epochSeconds;
       }
     } catch (error) {
-      io.err(`slf4ts-audit verify: ${sanitizeText((error as Error).message)}\n`);
+      io.err(`slf4ts-audit verify: ${terminalText((error as Error).message)}\n`);
       return EXIT.IO;
     }
     options.hmacKey = hmacKey;
@@ -173,19 +193,19 @@ export const verifyCommand: CliCommand = {
     const logs: AuditLogFiles[] = [];
     try {
       for (const path of parsed.paths) {
-        for (const log of findAuditLogs(resolve(io.cwd, path))) {
+        for (const log of findAuditLogs(resolve(io.cwd, path), parsed.limits)) {
           if (!logs.some((l) => l.active === log.active)) logs.push(log);
         }
       }
     } catch (error) {
-      io.err(`slf4ts-audit verify: ${sanitizeText((error as Error).message)}\n`);
+      io.err(`slf4ts-audit verify: ${terminalText((error as Error).message)}\n`);
       return EXIT.IO;
     }
     let progressShown = false;
     if (io.errIsTTY) {
       options.onProgress = (file, lines) => {
         progressShown = true;
-        io.err(`\r\x1b[Kverifying ${sanitizeText(basename(file))}: line ${lines}`);
+        io.err(`\r\x1b[Kverifying ${terminalText(basename(file))}: line ${lines}`);
       };
     }
     const reports: LogReport[] = [];
@@ -193,14 +213,26 @@ export const verifyCommand: CliCommand = {
       for (const log of logs) reports.push(await verifyAuditLog(log, options));
     } catch (error) {
       if (progressShown) io.err("\r\x1b[K");
-      io.err(`slf4ts-audit verify: cannot read the audit files: ${sanitizeText((error as Error).message)}\n`);
+      if (error instanceof ReadLimitError) {
+        // Past a bound: the log cannot be vouched for, and a writer never produces this.
+        const where = `${displayPath(error.path, io.cwd)}${error.line === undefined ? "" : `:${error.line}`}`;
+        if (parsed.json) {
+          io.out(`${jsonSafe(JSON.stringify({ intact: false, findings: 1, stopped: { file: error.path, line: error.line ?? null, why: error.why } }, null, 2))}\n`);
+        } else {
+          io.out(`  FINDING ${"unreadable".padEnd(18)} ${terminalText(where)}: ${terminalText(error.why)}\n`);
+          io.out("Result: TAMPERING OR DAMAGE FOUND (the check stopped there; the files after it were not verified)\n");
+        }
+        return EXIT.FINDINGS;
+      }
+      const why = error instanceof NotRegularFileError ? `${displayPath(error.path, io.cwd)} is ${error.what}, not a regular file: not followed or opened` : (error as Error).message;
+      io.err(`slf4ts-audit verify: cannot read the audit files: ${terminalText(why)}\n`);
       return EXIT.IO;
     }
     if (progressShown) io.err("\r\x1b[K");
     const findings = reports.reduce((n, r) => n + r.findings.length, 0);
     const warnings = reports.reduce((n, r) => n + r.warnings.length, 0);
     if (parsed.json) {
-      io.out(`${JSON.stringify({ intact: findings === 0, findings, warnings, signaturesChecked: !parsed.chainOnly, logs: reports }, null, 2)}\n`);
+      io.out(`${jsonSafe(JSON.stringify({ intact: findings === 0, findings, warnings, signaturesChecked: !parsed.chainOnly, logs: reports }, null, 2))}\n`);
     } else {
       for (const report of reports) {
         io.out(summary(report));

@@ -1,0 +1,258 @@
+/**
+ * Reading audit files that may be hostile: every file is opened without following a symbolic
+ * link and without blocking on a FIFO, and must be a regular file; lines and decompressed
+ * archives have a size bound, so a giant line or a gzip bomb is reported, never a crash or
+ * unbounded memory. Shared by `verify`, `query` and `tail`.
+ *
+ * @module
+ */
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { parseFileSize } from "../config/size.js";
+
+/**
+ * The bounds a reader keeps to.
+ *
+ * @example
+ * ```ts
+ * const limits: ReadLimits = { ...DEFAULT_READ_LIMITS, maxLineBytes: 64 * 1024 * 1024 };
+ * ```
+ */
+export interface ReadLimits {
+  /** The longest line read, in bytes (without its line break); a longer one is skipped and reported. */
+  readonly maxLineBytes: number;
+  /** The most bytes a `.gz` archive may decompress to; past it the archive is reported and not read further. */
+  readonly maxGunzipBytes: number;
+}
+
+/**
+ * The default bounds: lines up to 16 MiB, archives that decompress to at most 1 GiB (the
+ * writer's defaults are 64 Ki characters a record and 2 MiB a file).
+ *
+ * @example
+ * ```ts
+ * DEFAULT_READ_LIMITS.maxLineBytes; // 16777216
+ * ```
+ */
+export const DEFAULT_READ_LIMITS: ReadLimits = { maxLineBytes: 16 * 1024 * 1024, maxGunzipBytes: 1024 * 1024 * 1024 };
+
+/**
+ * The largest `--max-line-bytes` accepted: 256 MiB, well below the longest string V8 can hold
+ * (a line is one string).
+ *
+ * @example
+ * ```ts
+ * MAX_LINE_BYTES_LIMIT; // 268435456
+ * ```
+ */
+export const MAX_LINE_BYTES_LIMIT = 256 * 1024 * 1024;
+
+/**
+ * Reads a size option (`--max-line-bytes`, `--max-gunzip-bytes`): bytes, or a number with KB,
+ * MB or GB. Returns a message (naming the option and the value) when it is not valid.
+ *
+ * @example
+ * ```ts
+ * parseLimitOption("--max-line-bytes", "64MB", MAX_LINE_BYTES_LIMIT); // 67108864
+ * ```
+ */
+export function parseLimitOption(option: string, text: string, max: number): number | string {
+  const value = parseFileSize(text);
+  if (value === undefined || value > max) return `${option} "${text}": expected a size in bytes from 1 to ${max}, optionally with KB, MB or GB (e.g. 16MB)`;
+  return value;
+}
+
+/**
+ * A file the reader refuses: a symbolic link, a FIFO, a folder. `code` is `ELOOP` for a
+ * link, `ENOTREG` otherwise.
+ *
+ * @example
+ * ```ts
+ * try { openAuditFile(path); } catch (e) { if (e instanceof NotRegularFileError) console.error(e.message); }
+ * ```
+ */
+export class NotRegularFileError extends Error {
+  /** `ELOOP` (a symbolic link) or `ENOTREG` (a FIFO, a folder, a device, a socket). */
+  readonly code: "ELOOP" | "ENOTREG";
+
+  /** @internal */
+  constructor(
+    readonly path: string,
+    /** What it is instead: "a symbolic link", "a FIFO", "a folder", "a socket" or "a device". */
+    readonly what: string,
+    code: "ELOOP" | "ENOTREG",
+  ) {
+    super(`${path} is ${what}, not a regular file: not read`);
+    this.name = "NotRegularFileError";
+    this.code = code;
+  }
+}
+
+/**
+ * A bound of {@link ReadLimits} was crossed: a line too long (`line` set) or an archive that
+ * decompresses to more than allowed.
+ *
+ * @example
+ * ```ts
+ * new ReadLimitError("/var/log/app/audit.log.3.gz", undefined, "decompresses to more than 1073741824 bytes (--max-gunzip-bytes)");
+ * ```
+ */
+export class ReadLimitError extends Error {
+  /** @internal */
+  constructor(
+    readonly path: string,
+    readonly line: number | undefined,
+    readonly why: string,
+  ) {
+    super(`${path}${line === undefined ? "" : `:${line}`}: ${why}`);
+    this.name = "ReadLimitError";
+  }
+}
+
+// O_NOFOLLOW: a link is refused by the kernel (ELOOP), with no race between a check and the
+// open. O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; it has no
+// effect on reading a regular file.
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/**
+ * Opens an audit file for reading: a symbolic link is not followed, a FIFO does not block,
+ * and anything but a regular file is refused. Returns the descriptor; throws
+ * {@link NotRegularFileError}, or the system's error (`ENOENT`, `EACCES`, …).
+ *
+ * @example
+ * ```ts
+ * const fd = openAuditFile("/var/log/app/audit.log.1");
+ * ```
+ */
+export function openAuditFile(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, OPEN_FLAGS);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ELOOP") throw new NotRegularFileError(path, "a symbolic link", "ELOOP");
+    throw error;
+  }
+  const stats = fstatSync(fd);
+  if (!stats.isFile()) {
+    closeSync(fd);
+    const what = stats.isFIFO() ? "a FIFO" : stats.isDirectory() ? "a folder" : stats.isSocket() ? "a socket" : "a device";
+    throw new NotRegularFileError(path, what, "ENOTREG");
+  }
+  return fd;
+}
+
+/**
+ * Reads a whole audit file of at most `maxBytes` bytes (opened as {@link openAuditFile} does);
+ * throws {@link ReadLimitError} when it is larger.
+ *
+ * @example
+ * ```ts
+ * const bytes = readAuditFileBounded("/var/log/app/audit.log.2.gz", 64 * 1024 * 1024);
+ * ```
+ */
+export function readAuditFileBounded(path: string, maxBytes: number): Buffer {
+  const fd = openAuditFile(path);
+  try {
+    const size = fstatSync(fd).size;
+    if (size > maxBytes) throw new ReadLimitError(path, undefined, `is larger than ${maxBytes} bytes`);
+    const buffer = Buffer.alloc(size);
+    let read = 0;
+    while (read < size) {
+      const n = readSync(fd, buffer, read, size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return buffer.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A line longer than the bound: only its length is kept.
+ *
+ * @example
+ * ```ts
+ * const skipped: LongLine = { tooLong: 20_000_000 };
+ * ```
+ */
+export interface LongLine {
+  /** Its length in bytes (without the line break). */
+  readonly tooLong: number;
+}
+
+/**
+ * Splits bytes into lines (at LF; a CR before it is dropped), in time linear in the bytes:
+ * the bytes of an unfinished line are kept as a list of pieces and joined once, when its line
+ * feed comes. A line longer than `maxLineBytes` is not kept at all: it is counted while it
+ * lasts and comes out as a {@link LongLine}.
+ *
+ * @example
+ * ```ts
+ * const splitter = new LineSplitter(16 * 1024 * 1024);
+ * splitter.push(Buffer.from("a\nb")); // ["a"]
+ * splitter.takeRest(); // "b"
+ * ```
+ */
+export class LineSplitter {
+  private pieces: Buffer[] = [];
+  private pendingBytes = 0;
+  /** The length of a line being skipped (too long), or -1. */
+  private skipped = -1;
+  /** The last byte of the line being skipped is a CR (not counted if a LF follows). */
+  private skippedEndsInCr = false;
+
+  constructor(private readonly maxLineBytes: number) {}
+
+  /** The complete lines in `chunk` (with what was pending before it). `chunk` may be reused by the caller afterwards. */
+  push(chunk: Buffer): Array<string | LongLine> {
+    const lines: Array<string | LongLine> = [];
+    let start = 0;
+    for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, start)) {
+      lines.push(this.finish(chunk.subarray(start, i)));
+      start = i + 1;
+    }
+    this.hold(chunk.subarray(start));
+    return lines;
+  }
+
+  /** What is left after the last line feed ("" when nothing), and forgets it. */
+  takeRest(): string | LongLine {
+    return this.finish(Buffer.alloc(0), false);
+  }
+
+  private hold(piece: Buffer): void {
+    if (piece.length === 0) return;
+    if (this.skipped >= 0) {
+      this.skipped += piece.length;
+      this.skippedEndsInCr = piece[piece.length - 1] === 0x0d;
+      return;
+    }
+    if (this.pendingBytes + piece.length > this.maxLineBytes + 1) {
+      // +1: a CR that may yet turn out to be part of the line break.
+      this.skipped = this.pendingBytes + piece.length;
+      this.skippedEndsInCr = piece[piece.length - 1] === 0x0d;
+      this.pieces = [];
+      this.pendingBytes = 0;
+      return;
+    }
+    this.pieces.push(Buffer.from(piece));
+    this.pendingBytes += piece.length;
+  }
+
+  private finish(last: Buffer, lineFeed = true): string | LongLine {
+    if (this.skipped >= 0) {
+      let length = this.skipped + last.length;
+      const endsInCr = last.length > 0 ? last[last.length - 1] === 0x0d : this.skippedEndsInCr;
+      if (lineFeed && endsInCr) length--;
+      this.skipped = -1;
+      return { tooLong: length };
+    }
+    let length = this.pendingBytes + last.length;
+    const data = this.pieces.length === 0 ? last : Buffer.concat([...this.pieces, last], length);
+    this.pieces = [];
+    this.pendingBytes = 0;
+    if (lineFeed && length > 0 && data[length - 1] === 0x0d) length--;
+    if (length > this.maxLineBytes) return { tooLong: length };
+    return data.toString("utf8", 0, length);
+  }
+}
