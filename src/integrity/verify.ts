@@ -640,7 +640,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
         finding("deleted", hole.before.loc, session.id, hole.from, `${count} record(s) of session ${session.id} (${range}) were deleted ${between}`);
       }
     }
-    if (session.max.seq > session.sealedThrough) {
+    if (session.max.seq > session.sealedThrough && !session.stray) {
       const count = session.max.seq - Math.max(session.sealedThrough, first.seq - 1);
       const after = session.lastSealLoc === undefined ? "it has no good checkpoint" : `after its last good checkpoint (${at(session.lastSealLoc)})`;
       if (session.mode === "s" ? session.succeeded : session.closedAt !== undefined) {
