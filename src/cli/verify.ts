@@ -33,10 +33,15 @@ A file argument stands for its log (the active file and its archives beside it);
 every log in it.
 
 Findings (exit code 1): modified, inserted, deleted, reordered, truncated, missing-archive,
-replaced-archive, bad-signature, epoch-out-of-time, time-out-of-order.
-Warnings (exit code 0): unsealed (records after the last checkpoint: they could be changed or
-removed without a trace), unchained (lines written while integrity was off),
-history-incomplete (older archives rotated out).
+replaced-archive, bad-signature, epoch-out-of-time, time-out-of-order, spliced (a checkpoint
+of another log with the same key), unverified (lines no checkpoint covers: records of a
+session that ended unsealed, or lines whose chain field was removed).
+Warnings (exit code 0): unsealed (records after the newest session's last checkpoint: they
+could be changed or removed without a trace), unchained (lines before the log's genesis, or
+after a signed integrity-off checkpoint), older-version (lines of the previous chain format
+before the genesis: not checked), history-incomplete (older archives rotated out).
+Exit code 0 means every line is covered by a verified checkpoint or explained by a signed one,
+but for those warnings.
 
 Exit codes: 0 intact, 1 tampering or damage found, 2 bad command line, 3 unreadable files or keys.
 `;
