@@ -158,7 +158,7 @@ test("records and checkpoints carry a trailing chain field; the line before it i
   t.is(parseChainToken(splitChainField(lines.at(-1) as string).token as string)?.checkpoint?.reason, "shutdown");
   const { code, out } = await verify(["--key", s.key, s.logs]);
   t.is(code, 0, out);
-  t.is(out, `${join(s.logs, "audit.log")}: 1 file, 29 chained lines in 1 session, 4 of 4 checkpoints verified\nResult: INTACT (0 warnings)\n`);
+  t.is(out, `${join(s.logs, "audit.log")}: 1 file, 29 chained lines in 1 session, 4 of 4 checkpoints verified, log ${start?.checkpoint?.log}\nResult: INTACT (0 warnings)\n`);
 });
 
 test("untouched files across several rotations verify (exit 0); each archive ends with its rotation checkpoint", async (t) => {

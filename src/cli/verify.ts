@@ -135,7 +135,7 @@ function describe(finding: Finding, level: "FINDING" | "WARNING"): string {
 function summary(report: LogReport): string {
   const files = report.files.length === 1 ? "1 file" : `${report.files.length} files`;
   const sessions = report.sessions.length === 1 ? "1 session" : `${report.sessions.length} sessions`;
-  return `${report.active}: ${files}, ${report.records} chained lines in ${sessions}, ${report.verifiedCheckpoints} of ${report.checkpoints} checkpoints verified${report.unchained > 0 ? `, ${report.unchained} lines without chain` : ""}\n`;
+  return `${report.active}: ${files}, ${report.records} chained lines in ${sessions}, ${report.verifiedCheckpoints} of ${report.checkpoints} checkpoints verified${report.unchained > 0 ? `, ${report.unchained} lines without chain` : ""}${report.logId === undefined ? "" : `, log ${report.logId}`}\n`;
 }
 
 /**
