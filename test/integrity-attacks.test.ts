@@ -137,6 +137,27 @@ test("untouched: integrity off and on again by reloads, and across a restart, ve
   t.is(report.logs[0]?.sessions.length, 3);
 });
 
+test("untouched: integrity off for several rotations, then on again in a new process: it links to the integrity-off checkpoint", async (t) => {
+  const s = setup(t, { "file.size": "4KB" });
+  const audit = createAuditLogService();
+  await audit.configure({ propertiesFile: s.props, watch: false });
+  for (let i = 0; i < 15; i++) audit.log("ox.login", { seq: i });
+  s.write({ "file.size": "4KB", "integrity.mode": "off" });
+  await audit.reload();
+  for (let i = 15; i < 400; i++) audit.log("ox.login", { seq: i, pad: "p".repeat(20) });
+  await audit.shutdown();
+  t.true(listDir(s.logs).length > 4, "the integrity-off checkpoint is far behind the end of the log");
+  s.write({ "file.size": "4KB" });
+  run(s, 10);
+  const resume = listDir(s.logs)
+    .flatMap((n) => readLines(join(s.logs, n)))
+    .find((l) => reasonOf(l) === "resume");
+  t.true(resume?.includes("resumed.file=audit.log.chain"), resume);
+  const { code, report, warnings } = await verify(s);
+  t.is(code, 0, findings(report));
+  t.deepEqual(warnings, ["unchained"]);
+});
+
 test("untouched: gzip archives and a restart right after a rotation (the link is in the newest archive, compressed)", async (t) => {
   const s = setup(t, { "file.size": "4KB" });
   run(s, 60);

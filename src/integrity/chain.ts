@@ -10,7 +10,7 @@
  * @module
  */
 import { createHmac, createPublicKey, randomBytes, sign, timingSafeEqual, verify, type KeyObject } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, renameSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { Level } from "../facade/level.js";
@@ -332,6 +332,28 @@ function findLink(path: string, check: CheckpointCheck): Found {
 }
 
 /**
+ * Keeps a copy of the checkpoint that turned integrity off in `<path>.chain` (a new file renamed
+ * over the old one), so that a session started when integrity is turned on again, maybe in
+ * another process after the log rotated many times without integrity, still finds what to link
+ * to. It is only a hint: the new session checks its signature, and `verify` checks the link
+ * against the files (an older copy put there makes the link a finding).
+ */
+function keepLink(path: string, line: string): void {
+  const tmp = `${path}.chain.tmp`;
+  try {
+    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0), 0o640);
+    try {
+      writeSync(fd, line);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, `${path}.chain`);
+  } catch (error) {
+    StatusChannel.report("INTEGRITY_FAILED", Level.WARN, `could not keep the integrity-off checkpoint in ${path}.chain (${(error as NodeJS.ErrnoException).code ?? String(error)}): turning integrity on again may start a new log`);
+  }
+}
+
+/**
  * The last checkpoint this process wrote to each file: a session started later in the same
  * process (integrity turned off and on again by reloads) links to it when the end of the file
  * holds none (many lines were written without integrity since).
@@ -560,7 +582,12 @@ export class ChainSealer {
       }
     }
     const found = findLink(this.writer.path, (message, signature, alg, epoch) => signer.check(message, signature, alg, epoch));
-    const link = found.link ?? lastWritten.get(this.writer.path);
+    let link = found.link ?? lastWritten.get(this.writer.path);
+    if (link === undefined) {
+      // Integrity was turned off (maybe by another process) and many lines written since.
+      const kept = readPlainTail(`${this.writer.path}.chain`);
+      if (kept !== undefined && kept.whole) link = lastCheckpoint(kept.bytes, true, basename(`${this.writer.path}.chain`), (m, sig, alg, epoch) => signer.check(m, sig, alg, epoch)).link;
+    }
     let reason: CheckpointReason;
     const extra: Array<readonly [string, unknown]> = [];
     let prefix = "";
@@ -624,6 +651,7 @@ export class ChainSealer {
     if (!this.writer.write(text, mayRotate)) return false;
     this.lastTime = time;
     if (signer.alg !== "none") lastWritten.set(this.writer.path, { hash, log: this.log, session: this.session, seq: this.seq, file: basename(this.writer.path), checked: true });
+    if (reason === "integrity-off") keepLink(this.writer.path, text.slice(prefix.length));
     this.prev = hash;
     this.seq++;
     this.unsealed = 0;
