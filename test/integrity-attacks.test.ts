@@ -6,7 +6,7 @@
  */
 import test, { type ExecutionContext } from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { appendFileSync, cpSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -296,6 +296,37 @@ test("attack: a line appended after a clean shutdown is not sealed by the next s
     const { code, kinds, report } = await verify(s);
     t.is(code, 1, variant);
     t.deepEqual(kinds, ["inserted"], findings(report));
+  }
+});
+
+test("attack: a forged checkpoint appended after a shutdown is checked by the next start (Ed25519: with the public key of its private key) and not linked to", async (t) => {
+  for (const mode of ["ed25519", "hmac"] as const) {
+    const s = setup(t);
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+    writeFileSync(join(s.dir, "ed.pem"), privateKey.export({ type: "pkcs8", format: "pem" }));
+    writeFileSync(join(s.dir, "ed.pub.pem"), publicKey.export({ type: "spki", format: "pem" }));
+    if (mode === "ed25519") s.write({ "integrity.mode": "ed25519", "integrity.key": "ed.pem" });
+    run(s, 20);
+    const lines = readLines(s.active);
+    const last = lines.at(-1) as string;
+    const token = tokenOf(last)!;
+    const cp = token.checkpoint!;
+    const hash = chainHash(token.prev, token.session, token.seq, splitChainField(last).body);
+    // A well-formed checkpoint of the closed session, linked to its shutdown checkpoint, signed with garbage.
+    const body = "slf4ts.audit.checkpoint, reason=records, forged=yes";
+    const forged = `${body}\tchain=${checkpointToken(token.session, token.seq + 1, hash, { ...cp, reason: "records", signature: randomBytes(mode === "ed25519" ? 64 : 32).toString("base64url") })}`;
+    appendFileSync(s.active, `${forged}\n`);
+    run(s, 20);
+    const resume = readLines(s.active)[lines.length + 1] as string;
+    t.is(tokenOf(resume)?.prev, hash, `${mode}: linked to the real shutdown checkpoint, not the forged one`);
+    t.true(resume.includes("unvouched=1"), resume);
+    const args = mode === "ed25519" ? ["--public-key", join(s.dir, "ed.pub.pem")] : ["--key", s.key];
+    let out = "";
+    const io: CliIo = { out: (x) => (out += x), err: () => undefined, errIsTTY: false, outIsTTY: false, cwd: process.cwd(), signal: new AbortController().signal };
+    const code = await main(["verify", "--json", ...args, s.logs], io);
+    const report = JSON.parse(out) as JsonReport;
+    t.is(code, 1);
+    t.deepEqual([...new Set(report.logs.flatMap((l) => l.findings.map((f) => f.kind)))].sort(), ["bad-signature", "inserted"], findings(report));
   }
 });
 
