@@ -3,7 +3,16 @@
  * too, and its active file), for `slf4ts-audit verify`.
  *
  * The files are read once, oldest first, in a stream: memory grows with the number of
- * sessions and of anomalies, not with the number of records.
+ * sessions, checkpoints (what a session may link to) and anomalies, not with the number of
+ * records.
+ *
+ * Beyond each session's own chain, the log is checked as a whole: every checkpoint is bound to
+ * the log's identity (the first verified one sets it; another is `spliced`); a session begins
+ * with the log's genesis (only once, first) or links to the last verified checkpoint before it;
+ * a closing checkpoint (`shutdown`, `reload`, `integrity-off`) ends its session; with one
+ * writer at a time (`mode` `s`) nothing of a session may follow the next one's start; and a
+ * line without chain field is explained only by the genesis after it or a signed
+ * `integrity-off` checkpoint before it.
  *
  * @module
  */
