@@ -122,7 +122,7 @@ function rechain(lines: readonly string[], from: number, sign?: (message: Buffer
     const forged = sign?.(Buffer.alloc(0), cp.epoch);
     const epoch = forged?.epoch ?? cp.epoch;
     const time = forged?.time ?? cp.time;
-    const signature = sign === undefined ? randomBytes(32).toString("base64url") : (sign(signedMessage(token.session, token.seq, hash, cp.alg, epoch, time, cp.reason), epoch).signature);
+    const signature = sign === undefined ? randomBytes(32).toString("base64url") : (sign(signedMessage(token.session, token.seq, hash, cp.alg, epoch, time, cp.reason, cp.log, cp.mode), epoch).signature);
     out.push(`${body}\tchain=${checkpointToken(token.session, token.seq, prev, { ...cp, epoch, time, signature })}`);
   });
   return out;
@@ -137,9 +137,10 @@ test("records and checkpoints carry a trailing chain field; the line before it i
   const start = parseChainToken(first.token as string);
   t.is(start?.seq, 0);
   t.is(start?.prev, ZERO_HASH);
-  t.is(start?.checkpoint?.reason, "start");
+  t.is(start?.checkpoint?.reason, "genesis");
   t.is(start?.checkpoint?.alg, "hs256");
-  t.regex(first.body, /^slf4ts\.audit\.checkpoint\|reason=start\|session=[A-Za-z0-9_-]{12}\|seq=0\|records=0\|alg=hs256\|time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  t.regex(start?.checkpoint?.log ?? "", /^[A-Za-z0-9_-]{16}$/, "a new log's identity");
+  t.regex(first.body, /^slf4ts\.audit\.checkpoint\|reason=genesis\|session=[A-Za-z0-9_-]{12}\|seq=0\|records=0\|alg=hs256\|time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   const second = splitChainField(lines[1] as string);
   t.is(second.body, "ox.login|seq=0|login=user0|ip=192.0.2.1");
   t.deepEqual(parseAuditLine(second.body, { delimiter: "|", includeAttributeNames: true }).attributes, [
@@ -157,7 +158,7 @@ test("records and checkpoints carry a trailing chain field; the line before it i
   t.is(parseChainToken(splitChainField(lines.at(-1) as string).token as string)?.checkpoint?.reason, "shutdown");
   const { code, out } = await verify(["--key", s.key, s.logs]);
   t.is(code, 0, out);
-  t.is(out, `${join(s.logs, "audit.log")}: 1 file, 29 chained lines in 1 session, 4 of 4 checkpoints verified\nResult: INTACT (0 warnings)\n`);
+  t.is(out, `${join(s.logs, "audit.log")}: 1 file, 29 chained lines in 1 session, 4 of 4 checkpoints verified, log ${start?.checkpoint?.log}\nResult: INTACT (0 warnings)\n`);
 });
 
 test("untouched files across several rotations verify (exit 0); each archive ends with its rotation checkpoint", async (t) => {
@@ -250,13 +251,13 @@ test("turning integrity off by a reload closes the chain; the unchained lines af
   await audit.shutdown();
   const lines = readLines(join(s.logs, "audit.log"));
   t.deepEqual(lines.slice(-3), ["ox.login, seq=5", "ox.login, seq=6", "ox.login, seq=7"]);
-  t.is(parseChainToken(splitChainField(lines.at(-4) as string).token as string)?.checkpoint?.reason, "stop");
+  t.is(parseChainToken(splitChainField(lines.at(-4) as string).token as string)?.checkpoint?.reason, "integrity-off");
   const { code, report } = await verifyJson(["--key", s.key, s.logs]);
   t.is(code, 0);
   t.deepEqual(warningKinds(report), ["unchained"]);
 });
 
-test("a restarted process resumes the chain from the last record on disk and says so (child processes)", async (t) => {
+test("a restarted process links to the last checkpoint on disk; the killed run's unsealed tail becomes a finding, not laundered (child processes)", async (t) => {
   const s = setup(t, { delimiter: '"|"' });
   // The first writer is killed: its last records are sealed by nothing until the restart.
   const first = spawnSync(process.execPath, [crashChild, s.props, "400", "sigkill"], { encoding: "utf8", timeout: 60_000 });
@@ -266,18 +267,25 @@ test("a restarted process resumes the chain from the last record on disk and say
   t.deepEqual(warningKinds(before.report), ["unsealed"], "the killed session's tail is not sealed");
   const second = spawnSync(process.execPath, [crashChild, s.props, "300", "return"], { encoding: "utf8", timeout: 60_000 });
   t.is(second.status, 0, second.stderr);
+  // The new run cannot tell the killed run's unsealed records from lines an insider appended:
+  // it links to the last checkpoint, says how many lines it does not vouch for, and verify
+  // reports them (before, the restart sealed whatever stood last: forged lines too).
   const { code, report } = await verifyJson(["--key", s.key, s.logs]);
-  t.is(code, 0, JSON.stringify(report.logs[0]?.findings));
-  t.deepEqual(warningKinds(report), [], "the resume checkpoint seals the killed session's tail; the second closed at exit");
+  t.is(code, 1);
+  t.deepEqual(kinds(report), ["unverified"]);
+  t.deepEqual(warningKinds(report), []);
   const sessions = report.logs[0]?.sessions ?? [];
   t.is(sessions.length, 2);
   t.is(sessions[1]?.resumedFrom, sessions[0]?.id);
-  t.is(sessions[0]?.sealedThrough, sessions[0]?.lastSeq);
+  const unsealed = (sessions[0]?.lastSeq ?? 0) - (sessions[0]?.sealedThrough ?? 0);
+  t.true(unsealed > 0);
+  t.true(report.logs[0]?.findings[0]?.message.includes(`${unsealed} record(s) of session ${sessions[0]?.id}`), report.logs[0]?.findings[0]?.message);
   t.is((report.logs[0]?.records ?? 0) - (report.logs[0]?.checkpoints ?? 0), 700);
   const resume = listDir(s.logs)
     .flatMap((n) => readLines(join(s.logs, n)))
     .find((l) => l.includes("reason=resume"));
-  t.true(resume?.includes(`|resumed.session=${sessions[0]?.id}|resumed.seq=${sessions[0]?.lastSeq}|`), resume);
+  t.true(resume?.includes(`|resumed.session=${sessions[0]?.id}|resumed.seq=${sessions[0]?.sealedThrough}|`), resume);
+  t.true(resume?.includes(`|unvouched=${unsealed}|`), resume);
 });
 
 test("a last record cut short before a restart: the next run ends its line, says so, and verify reports the cut record", async (t) => {
@@ -303,7 +311,7 @@ test("a last record cut short before a restart: the next run ends its line, says
 test("batched durability and a pattern with date and level: records sealed in batches verify across rotations", async (t) => {
   const s = setup(t, { "file.durability": "batched", "file.durability.maxDelayMs": "1000", "integrity.checkpoint.records": "25", "file.pattern": "%d{yyyy-MM-dd HH:mm:ss.SSS, UTC} %-5level %msg%n" });
   await writeRecords(s.props, 0, 400);
-  t.regex(readLines(join(s.logs, "audit.log"))[0] as string, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO  ox\.login, seq=\d+, login=user\d, ip=192\.0\.2\.1\tchain=1\./);
+  t.regex(readLines(join(s.logs, "audit.log"))[0] as string, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO  ox\.login, seq=\d+, login=user\d, ip=192\.0\.2\.1\tchain=2\./);
   const { code, report } = await verifyJson(["--key", s.key, s.logs]);
   t.is(code, 0, JSON.stringify(report.logs[0]?.findings));
   t.true((report.logs[0]?.files.length ?? 0) > 5);
@@ -454,8 +462,11 @@ test("tampering: an archive replaced with another log's archive (same key)", asy
   await writeRecords(otherProps, 0, 300);
   const dir = copy(s, "t");
   cpSync(join(s.dir, "other", "audit.log.2"), join(dir, "audit.log.2"));
-  const report = await expectFinding(t, s, dir, ["replaced-archive"]);
+  // Its checkpoints are signed for the other log's identity; the chain jumps over it; and
+  // its session's lines stand among this log's.
+  const report = await expectFinding(t, s, dir, ["inserted", "replaced-archive", "spliced"]);
   t.true(report.logs[0]?.findings.some((f) => f.message.includes("jumps over audit.log.2")));
+  t.true(report.logs[0]?.findings.some((f) => f.kind === "spliced" && f.message.includes("is signed for log")));
 });
 
 test("tampering: a record changed and the chain recomputed without the key: the checkpoint signatures do not match", async (t) => {
@@ -507,7 +518,7 @@ test("key evolution: the key file holds only the current epoch's key; the initia
   t.true(keyText.includes("epoch=5\n"));
   t.false(keyText.includes(secret.toString("hex")), "the initial key was erased from the file");
   const start = readLines(join(s.logs, listDir(s.logs).at(-1) as string))[0] as string;
-  t.is(parseChainToken(splitChainField(start).token as string)?.checkpoint?.reason, "start");
+  t.is(parseChainToken(splitChainField(start).token as string)?.checkpoint?.reason, "genesis");
   t.is(parseChainToken(splitChainField(start).token as string)?.checkpoint?.epoch, 5);
   const { code, report } = await verifyJson(["--key", initial, s.logs]);
   t.is(code, 0, JSON.stringify(report.logs[0]?.findings));

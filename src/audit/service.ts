@@ -693,7 +693,7 @@ export class AuditLogServiceImpl {
       const sameChain = sameFile && chainKey(old.config) === chainKey(config);
       if (sameFile && !sameChain && old.chain !== undefined) {
         // The chain ends before anything is written under the new settings; a new one resumes from it.
-        old.chain.close(config.integrity === undefined ? "stop" : "reload");
+        old.chain.close(config.integrity === undefined ? "integrity-off" : "reload");
       }
       if (old.writer !== undefined && old.buffer !== undefined && sameFile && sameBatching && sameChain) {
         writer = old.writer;

@@ -39,10 +39,15 @@ A file argument stands for its log (the active file and its archives beside it);
 every log in it.
 
 Findings (exit code 1): modified, inserted, deleted, reordered, truncated, missing-archive,
-replaced-archive, bad-signature, epoch-out-of-time, time-out-of-order.
-Warnings (exit code 0): unsealed (records after the last checkpoint: they could be changed or
-removed without a trace), unchained (lines written while integrity was off),
-history-incomplete (older archives rotated out).
+replaced-archive, bad-signature, epoch-out-of-time, time-out-of-order, spliced (a checkpoint
+of another log with the same key), unverified (lines no checkpoint covers: records of a
+session that ended unsealed, or lines whose chain field was removed).
+Warnings (exit code 0): unsealed (records after the newest session's last checkpoint: they
+could be changed or removed without a trace), unchained (lines before the log's genesis, or
+after a signed integrity-off checkpoint), older-version (lines of the previous chain format
+before the genesis: not checked), history-incomplete (older archives rotated out).
+Exit code 0 means every line is covered by a verified checkpoint or explained by a signed one,
+but for those warnings.
 
 A line longer than --max-line-bytes or an archive past --max-gunzip-bytes (a gzip bomb) stops
 the check with FILE[:LINE] as damage (exit code 1). Files found beside or in the paths given
@@ -150,7 +155,8 @@ function describe(finding: Finding, level: "FINDING" | "WARNING"): string {
 function summary(report: LogReport): string {
   const files = report.files.length === 1 ? "1 file" : `${report.files.length} files`;
   const sessions = report.sessions.length === 1 ? "1 session" : `${report.sessions.length} sessions`;
-  return `${terminalText(report.active)}: ${files}, ${report.records} chained lines in ${sessions}, ${report.verifiedCheckpoints} of ${report.checkpoints} checkpoints verified${report.unchained > 0 ? `, ${report.unchained} lines without chain` : ""}\n`;
+  return `${terminalText(report.active)}: ${files}, ${report.records} chained lines in ${sessions}, ${report.verifiedCheckpoints} of ${report.checkpoints} checkpoints verified${report.unchained > 0 ? `, ${report.unchained} lines without chain` : ""}${report.logId === undefined ? "" : `, log ${terminalText(report.logId)}`}
+`;
 }
 
 /**

@@ -9,12 +9,13 @@
  *
  * @module
  */
-import { createHmac, randomBytes, sign, type KeyObject } from "node:crypto";
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { createHmac, createPublicKey, randomBytes, sign, timingSafeEqual, verify, type KeyObject } from "node:crypto";
+import { closeSync, constants, fstatSync, openSync, readSync, renameSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { Level } from "../facade/level.js";
 import type { IntegritySettings } from "../config/schema.js";
+import { acquireLock } from "../output/file-lock.js";
 import type { RollingFileWriter } from "../output/rolling-file.js";
 import { StatusChannel } from "../status/status.js";
 import { epochAt, evolveSecret, MAX_EPOCH, readEd25519PrivateKey, readHmacKeyFile, writeHmacKeyFile } from "./keys.js";
@@ -44,6 +45,8 @@ interface Signer {
   /** Evolves the key to the epoch of `now` (erasing the old key). */
   evolveTo(now: number): void;
   sign(message: Buffer): string;
+  /** Checks a signature made with this key: `undefined` when it cannot (another algorithm, or an older epoch whose key is gone). */
+  check(message: Buffer, signature: string, alg: CheckpointAlgorithm, epoch: number | undefined): boolean | undefined;
   /** Erases the key from memory. */
   close(): void;
 }
@@ -116,6 +119,13 @@ class HmacSigner implements Signer {
     return createHmac("sha256", this.secret).update(message).digest("base64url");
   }
 
+  check(message: Buffer, signature: string, alg: CheckpointAlgorithm, epoch: number | undefined): boolean | undefined {
+    if (alg !== "hs256" || epoch !== this.epoch) return undefined;
+    const expected = createHmac("sha256", this.secret).update(message).digest();
+    const given = Buffer.from(signature, "base64url");
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
   close(): void {
     this.secret.fill(0);
   }
@@ -125,12 +135,23 @@ class Ed25519Signer implements Signer {
   readonly alg = "ed25519";
   readonly epoch = undefined;
   readonly epochEndsAt = Infinity;
-  constructor(private readonly key: KeyObject) {}
+  private readonly publicKey: KeyObject;
+  constructor(private readonly key: KeyObject) {
+    this.publicKey = createPublicKey(key);
+  }
   evolveTo(): void {
     // Ed25519 keys do not evolve (documented): the verifier holds only the public key.
   }
   sign(message: Buffer): string {
     return sign(null, message, this.key).toString("base64url");
+  }
+  check(message: Buffer, signature: string, alg: CheckpointAlgorithm): boolean | undefined {
+    if (alg !== "ed25519") return undefined;
+    try {
+      return verify(null, message, this.publicKey, Buffer.from(signature, "base64url"));
+    } catch {
+      return false;
+    }
   }
   close(): void {
     // A KeyObject cannot be wiped; it is dropped with the chain.
@@ -144,68 +165,200 @@ const UNSIGNED: Signer = {
   epochEndsAt: Infinity,
   evolveTo: () => undefined,
   sign: () => "-",
+  check: () => undefined,
   close: () => undefined,
 };
 
-/** The last lines of the file a chain resumes from. */
-interface Tail {
-  /** The last complete line, without its line feed. */
-  readonly line: string | undefined;
-  /** Bytes of a last line without a line feed (a record cut short), or 0. */
-  readonly partialBytes: number;
-  /** The file's name. */
+/** The checkpoint a new session links to: the last one on disk that this logger can vouch for. */
+interface Link {
+  /** The chain hash of the checkpoint line (the new session's `prev`). */
+  readonly hash: string;
+  /** The log's identity, from the checkpoint. */
+  readonly log: string;
+  readonly session: string;
+  readonly seq: number;
+  /** The file it is in (name only). */
   readonly file: string;
+  /** Whether its signature was checked with this logger's key (an older epoch's HMAC cannot be). */
+  readonly checked: boolean;
 }
 
-const TAIL_BYTES = 4 * 1024 * 1024;
-
-/** The tail of `bytes`, the last bytes of a file (`whole`: from its beginning). */
-function tailOf(bytes: Buffer, file: string, whole: boolean): Tail {
-  let end = bytes.length;
-  let partialBytes = 0;
-  if (bytes[end - 1] !== 0x0a) {
-    const nl = bytes.lastIndexOf(0x0a);
-    partialBytes = end - (nl + 1);
-    end = nl + 1;
-  }
-  if (end === 0) return { line: undefined, partialBytes, file };
-  const before = end >= 2 ? bytes.lastIndexOf(0x0a, end - 2) : -1;
-  // A line longer than what was read cannot be resumed from.
-  if (before < 0 && !whole) return { line: undefined, partialBytes, file };
-  return { line: bytes.subarray(before + 1, end - 1).toString("utf8"), partialBytes, file };
+/** What the start of a session found at the end of the log. */
+interface Found {
+  readonly link: Link | undefined;
+  /** Complete lines after the link (or in the tail read, without one) that the new session does not vouch for. */
+  readonly skipped: number;
+  /** Bytes of a last line without a line feed in the active file (a record cut short), or 0. */
+  readonly partialBytes: number;
 }
 
-/** The last line on disk: of the active file, or (right after a rotation) of the newest archive. */
-function readTail(path: string): Tail | undefined {
-  let fd: number;
+/** At most this much of the end of the active file (and of a plain newest archive) is read at a session's start. */
+const TAIL_BYTES = 8 * 1024 * 1024;
+/** A gzip newest archive is read only if it inflates to at most this much (its size field says, and inflating stops there). */
+const GZIP_TAIL_LIMIT = 32 * 1024 * 1024;
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/**
+ * Opens a file to read without following a symbolic link and without blocking (a FIFO put at
+ * the path would block an ordinary open until a writer came); anything but a regular file is
+ * refused. Returns the descriptor and size, or throws.
+ */
+function openRegular(path: string): { fd: number; size: number } {
+  const fd = openSync(path, READ_FLAGS);
   try {
-    fd = openSync(path, "r");
-  } catch {
-    fd = -1;
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: "ENOTREG" });
+    return { fd, size: stat.size };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
   }
-  if (fd >= 0) {
+}
+
+/** The last `TAIL_BYTES` of a plain file (`whole`: the file is that short), or `undefined` when it is missing or not a regular file. */
+function readPlainTail(path: string): { bytes: Buffer; whole: boolean } | undefined {
+  let opened: { fd: number; size: number };
+  try {
+    opened = openRegular(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
+      StatusChannel.report("INTEGRITY_FAILED", Level.WARN, `cannot read the end of ${path} to link the chain (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    return undefined;
+  }
+  try {
+    const length = Math.min(opened.size, TAIL_BYTES);
+    const bytes = Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(opened.fd, bytes, done, length - done, opened.size - length + done);
+      if (n <= 0) break;
+      done += n;
+    }
+    return { bytes: bytes.subarray(0, done), whole: length === opened.size };
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
+/** A gzip archive inflated, if its size field and its inflation stay within `GZIP_TAIL_LIMIT` (a gzip bomb is not inflated). */
+function readGzipBounded(path: string): Buffer | undefined {
+  let opened: { fd: number; size: number };
+  try {
+    opened = openRegular(path);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (opened.size < 18 || opened.size > GZIP_TAIL_LIMIT) return undefined;
+    const compressed = Buffer.alloc(opened.size);
+    let done = 0;
+    while (done < opened.size) {
+      const n = readSync(opened.fd, compressed, done, opened.size - done, done);
+      if (n <= 0) break;
+      done += n;
+    }
+    // ISIZE, the last four bytes: the inflated size modulo 2^32 (a hint; inflation is bounded anyway).
+    if (compressed.readUInt32LE(done - 4) > GZIP_TAIL_LIMIT) {
+      StatusChannel.report("INTEGRITY_FAILED", Level.WARN, `${path} says it inflates to more than ${GZIP_TAIL_LIMIT} bytes: not read to link the chain`);
+      return undefined;
+    }
+    return gunzipSync(compressed.subarray(0, done), { maxOutputLength: GZIP_TAIL_LIMIT });
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
+/** Checks a checkpoint's signature with this logger's key: true, false, or `undefined` when it cannot (an older epoch's HMAC key is gone). */
+type CheckpointCheck = (message: Buffer, signature: string, alg: CheckpointAlgorithm, epoch: number | undefined) => boolean | undefined;
+
+/**
+ * Looks for the last version-2 checkpoint in `bytes` (whole lines; the first is skipped unless
+ * `whole`) whose signature is good, or cannot be checked by this logger (an older epoch: the
+ * verifier checks it). Lines after it are counted as `skipped`.
+ */
+function lastCheckpoint(bytes: Buffer, whole: boolean, file: string, check: CheckpointCheck): { link: Link | undefined; lines: number } {
+  let end = bytes.length;
+  if (end > 0 && bytes[end - 1] !== 0x0a) end = bytes.lastIndexOf(0x0a) + 1;
+  let lines = 0;
+  while (end > 0) {
+    const before = end >= 2 ? bytes.lastIndexOf(0x0a, end - 2) : -1;
+    if (before < 0 && !whole) break;
+    const line = bytes.subarray(before + 1, end - 1).toString("utf8");
+    end = before + 1;
+    const split = splitChainField(line);
+    const token = split.token === undefined ? undefined : parseChainToken(split.token);
+    const cp = token?.checkpoint;
+    if (token !== undefined && token.version === 2 && cp !== undefined && cp.log !== undefined && cp.alg !== "none") {
+      const hash = chainHash(token.prev, token.session, token.seq, split.body);
+      const good = check(signedMessage(token.session, token.seq, hash, cp.alg, cp.epoch, cp.time, cp.reason, cp.log, cp.mode), cp.signature, cp.alg, cp.epoch);
+      if (good !== false) return { link: { hash, log: cp.log, session: token.session, seq: token.seq, file, checked: good === true }, lines };
+    }
+    lines++;
+  }
+  return { link: undefined, lines };
+}
+
+/**
+ * Finds the checkpoint a new session links to: the last good one at the end of the active file
+ * or, when the active file holds none (right after a rotation), of the newest archive. Reads at
+ * most `TAIL_BYTES` of a plain file and inflates at most `GZIP_TAIL_LIMIT` of a gzip one; never
+ * follows a symbolic link and never blocks on a FIFO.
+ */
+function findLink(path: string, check: CheckpointCheck): Found {
+  const active = readPlainTail(path);
+  let partialBytes = 0;
+  let skipped = 0;
+  if (active !== undefined && active.bytes.length > 0) {
+    const { bytes, whole } = active;
+    if (bytes[bytes.length - 1] !== 0x0a) partialBytes = bytes.length - (bytes.lastIndexOf(0x0a) + 1);
+    const found = lastCheckpoint(bytes, whole, basename(path), check);
+    if (found.link !== undefined || !whole) return { link: found.link, skipped: found.lines, partialBytes };
+    skipped = found.lines;
+  }
+  const plain = readPlainTail(`${path}.1`);
+  const archive = plain ?? (() => {
+    const bytes = readGzipBounded(`${path}.1.gz`);
+    return bytes === undefined ? undefined : { bytes, whole: true };
+  })();
+  const file = basename(plain === undefined ? `${path}.1.gz` : `${path}.1`);
+  if (archive === undefined) return { link: undefined, skipped, partialBytes };
+  const found = lastCheckpoint(archive.bytes, archive.whole, file, check);
+  return { link: found.link, skipped: skipped + found.lines, partialBytes };
+}
+
+/**
+ * Keeps a copy of the checkpoint that turned integrity off in `<path>.chain` (a new file renamed
+ * over the old one), so that a session started when integrity is turned on again, maybe in
+ * another process after the log rotated many times without integrity, still finds what to link
+ * to. It is only a hint: the new session checks its signature, and `verify` checks the link
+ * against the files (an older copy put there makes the link a finding).
+ */
+function keepLink(path: string, line: string): void {
+  const tmp = `${path}.chain.tmp`;
+  try {
+    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0), 0o640);
     try {
-      const size = fstatSync(fd).size;
-      if (size > 0) {
-        const length = Math.min(size, TAIL_BYTES);
-        const buffer = Buffer.alloc(length);
-        readSync(fd, buffer, 0, length, size - length);
-        return tailOf(buffer, basename(path), length === size);
-      }
+      writeSync(fd, line);
     } finally {
       closeSync(fd);
     }
+    renameSync(tmp, `${path}.chain`);
+  } catch (error) {
+    StatusChannel.report("INTEGRITY_FAILED", Level.WARN, `could not keep the integrity-off checkpoint in ${path}.chain (${(error as NodeJS.ErrnoException).code ?? String(error)}): turning integrity on again may start a new log`);
   }
-  for (const archive of [`${path}.1`, `${path}.1.gz`]) {
-    try {
-      const bytes = archive.endsWith(".gz") ? gunzipSync(readFileSync(archive)) : readFileSync(archive);
-      if (bytes.length > 0) return { ...tailOf(bytes, basename(archive), true), partialBytes: 0 };
-    } catch {
-      // Not there (or not readable): try the next.
-    }
-  }
-  return undefined;
 }
+
+/**
+ * The last checkpoint this process wrote to each file: a session started later in the same
+ * process (integrity turned off and on again by reloads) links to it when the end of the file
+ * holds none (many lines were written without integrity since).
+ */
+const lastWritten = new Map<string, Link>();
 
 /** What a {@link ChainSealer} needs. */
 export interface ChainSealerOptions {
@@ -216,6 +369,8 @@ export interface ChainSealerOptions {
   readonly shared: boolean;
   /** Renders checkpoint records. */
   readonly render: CheckpointRenderer;
+  /** The wall clock (tests inject a stepping one); `Date.now` by default. */
+  readonly now?: (() => number) | undefined;
 }
 
 /**
@@ -232,6 +387,11 @@ export interface ChainSealerOptions {
  */
 export class ChainSealer {
   private session = "";
+  /** The log's identity: from the checkpoint the session links to, or new at the log's genesis. */
+  private log = "";
+  /** The time of the last checkpoint written: checkpoint times never go back, even when the wall clock does. */
+  private lastTime = 0;
+  private readonly now: () => number;
   private seq = 0;
   private prev = ZERO_HASH;
   private started = false;
@@ -251,6 +411,7 @@ export class ChainSealer {
     this.settings = options.settings;
     this.shared = options.shared;
     this.render = options.render;
+    this.now = options.now ?? (() => Date.now());
   }
 
   /** The renderer of later checkpoints (a reload changed the delimiter or the pattern). */
@@ -261,7 +422,7 @@ export class ChainSealer {
   /** Seals and writes one record line; false (and the chain unchanged) when it could not be written. */
   write(line: string): boolean {
     if (!this.started && !this.start()) return false;
-    const now = Date.now();
+    const now = this.now();
     if (now >= (this.signer as Signer).epochEndsAt) this.tick();
     const body = line.charCodeAt(line.length - 1) === 0x0a ? line.slice(0, -1) : line;
     let text = body + CHAIN_FIELD + recordToken(this.session, this.seq, this.prev) + "\n";
@@ -283,7 +444,7 @@ export class ChainSealer {
   /** Seals and writes `lines[start..end)` (batched durability); returns how many were written. */
   writeMany(lines: readonly string[], start: number, end: number): number {
     if (!this.started && !this.start()) return 0;
-    const now = Date.now();
+    const now = this.now();
     if (now >= (this.signer as Signer).epochEndsAt) this.tick();
     let done = start;
     while (done < end) {
@@ -338,8 +499,8 @@ export class ChainSealer {
    * chain ends (`shutdown`, `reload`, `stop`); the chain stops unless the reason is `exit`
    * (a host may still log from its own exit handlers).
    */
-  close(reason: "shutdown" | "reload" | "stop" | "exit"): void {
-    if (this.started && (reason !== "exit" || this.unsealed > 0)) this.checkpoint(reason, Date.now(), false);
+  close(reason: "shutdown" | "reload" | "stop" | "exit" | "integrity-off"): void {
+    if (this.started && (reason !== "exit" || this.unsealed > 0)) this.checkpoint(reason, this.now(), false);
     if (reason === "exit") return;
     this.cancelTimer();
     this.signer?.close();
@@ -359,8 +520,20 @@ export class ChainSealer {
   private noteRecords(count: number, now: number): void {
     if (this.unsealed === 0) this.firstUnsealedAt = now;
     this.unsealed += count;
-    if (this.unsealed >= this.settings.checkpointRecords) this.checkpoint("records", now, false);
+    if (this.unsealed >= this.settings.checkpointRecords) this.periodic("records", now);
     else this.arm(now);
+  }
+
+  /**
+   * A checkpoint by count or time. In a file of its own (single process) it counts toward
+   * `file.size` like a record: when it would leave no room for the checkpoint that closes the
+   * file, the file is closed now (the rotation checkpoint seals the same records) and rotated.
+   */
+  private periodic(reason: "records" | "timer" | "epoch", now: number): boolean {
+    if (this.shared) return this.checkpoint(reason, now, true);
+    const room = this.writer.roomBeforeRotation();
+    if (room !== Infinity && room < 2 * this.checkpointBytes) return this.closeFile(now);
+    return this.checkpoint(reason, now, false);
   }
 
   private loadSigner(now: number): Signer {
@@ -373,41 +546,73 @@ export class ChainSealer {
     }
   }
 
-  /** Starts a session: resumes from the last line on disk and writes the first checkpoint. */
+  /**
+   * Starts a session: links to the last checkpoint on disk that this logger can vouch for (its
+   * signature checks out with the key, or is of an older epoch whose key is gone: the verifier
+   * checks it) and writes the session's first checkpoint, whose `prev` is that checkpoint's
+   * hash. Lines after it are not sealed by the new session (`unvouched=N`): the verifier
+   * reports them. With no checkpoint to link to, the log's genesis: a new log identity.
+   */
   private start(): boolean {
-    const now = Date.now();
-    this.signer ??= this.loadSigner(now);
+    if (!this.shared) return this.begin();
+    // Several processes: one at a time reads the end of the log and writes its first checkpoint,
+    // so that two starting together do not both begin a new log (or link to the same checkpoint
+    // unseen by each other). The wait is bounded; without the lock the session starts anyway.
+    const release = acquireLock(`${this.writer.path}.chain.lock`, 2000);
+    try {
+      return this.begin();
+    } finally {
+      release?.();
+    }
+  }
+
+  private begin(): boolean {
+    const now = this.now();
+    const signer = (this.signer ??= this.loadSigner(now));
     this.session = randomBytes(9).toString("base64url");
     this.seq = 0;
     this.prev = ZERO_HASH;
     this.unsealed = 0;
-    let reason: CheckpointReason = "start";
+    if (!this.shared) {
+      // The first checkpoint and the one that closes the file must both fit in it.
+      const room = this.writer.roomBeforeRotation();
+      if (room !== Infinity && room < 2 * this.checkpointBytes) {
+        this.writer.checkPath();
+        this.writer.rotate();
+      }
+    }
+    const found = findLink(this.writer.path, (message, signature, alg, epoch) => signer.check(message, signature, alg, epoch));
+    let link = found.link ?? lastWritten.get(this.writer.path);
+    if (link === undefined) {
+      // Integrity was turned off (maybe by another process) and many lines written since.
+      const kept = readPlainTail(`${this.writer.path}.chain`);
+      if (kept !== undefined && kept.whole) link = lastCheckpoint(kept.bytes, true, basename(`${this.writer.path}.chain`), (m, sig, alg, epoch) => signer.check(m, sig, alg, epoch)).link;
+    }
+    let reason: CheckpointReason;
     const extra: Array<readonly [string, unknown]> = [];
     let prefix = "";
-    if (!this.shared) {
-      const tail = readTail(this.writer.path);
-      if (tail !== undefined) {
-        const split = tail.line === undefined ? undefined : splitChainField(tail.line);
-        const token = split?.token === undefined ? undefined : parseChainToken(split.token);
-        if (split !== undefined && token !== undefined) {
-          reason = "resume";
-          this.prev = chainHash(token.prev, token.session, token.seq, split.body);
-          extra.push(["resumed.session", token.session], ["resumed.seq", token.seq], ["resumed.file", tail.file]);
-        } else {
-          extra.push(["previous", tail.line === undefined ? "none" : "not chained"]);
-        }
-        if (tail.partialBytes > 0 && tail.file === basename(this.writer.path)) {
-          // A record cut short (a full disk, a crash of the machine): end its line, so that ours
-          // is not glued to it, and say so.
-          reason = "repaired";
-          prefix = "\n";
-          extra.push(["repaired.bytes", tail.partialBytes]);
-        }
-      }
+    if (link === undefined) {
+      reason = "genesis";
+      this.log = randomBytes(12).toString("base64url");
+      // Lines already there (written without integrity, or by an older version) are not covered.
+      if (found.skipped > 0) extra.push(["previous.lines", found.skipped]);
+    } else {
+      reason = "resume";
+      this.log = link.log;
+      this.prev = link.hash;
+      extra.push(["resumed.session", link.session], ["resumed.seq", link.seq], ["resumed.file", link.file]);
+      if (found.link !== undefined && found.skipped > 0) extra.push(["unvouched", found.skipped]);
+    }
+    if (!this.shared && found.partialBytes > 0) {
+      // A record cut short (a full disk, a crash of the machine): end its line, so that ours
+      // is not glued to it, and say so.
+      if (reason === "resume") reason = "repaired";
+      prefix = "\n";
+      extra.push(["repaired.bytes", found.partialBytes]);
     }
     if (!this.checkpoint(reason, now, true, extra, prefix)) return false;
     this.started = true;
-    const from = reason === "start" ? "a new chain" : `resuming session ${String(extra[0]?.[1])} at seq ${String(extra[1]?.[1])}`;
+    const from = link === undefined ? `the genesis of log ${this.log}` : `linked to session ${link.session} at seq ${link.seq} (${link.file})${found.skipped > 0 && found.link !== undefined ? `; ${found.skipped} line(s) after it are not vouched for` : ""}`;
     StatusChannel.report("INTEGRITY_STARTED", Level.INFO, `tamper evidence (${this.settings.mode}) on for ${this.writer.path}: session ${this.session}, ${from}`);
     return true;
   }
@@ -415,7 +620,11 @@ export class ChainSealer {
   /** Writes a checkpoint line; false when it could not be written (the chain is unchanged). */
   private checkpoint(reason: CheckpointReason, now: number, mayRotate: boolean, extra: ReadonlyArray<readonly [string, unknown]> = [], prefix = ""): boolean {
     const signer = this.signer as Signer;
-    if (now >= signer.epochEndsAt) signer.evolveTo(now);
+    // Checkpoint times never go back within a chain: a wall clock stepped back (an NTP
+    // correction) is recorded as clock.step (milliseconds, negative), not written as an earlier time.
+    const wall = this.now();
+    const time = Math.max(wall, now, this.lastTime);
+    if (time >= signer.epochEndsAt) signer.evolveTo(time);
     const epoch = signer.epoch;
     const attributes: Array<readonly [string, unknown]> = [
       ["reason", reason],
@@ -425,19 +634,24 @@ export class ChainSealer {
       ["alg", signer.alg],
     ];
     if (epoch !== undefined) attributes.push(["epoch", epoch]);
-    attributes.push(...extra, ["time", new Date(now)]);
-    const line = this.render(attributes, now);
+    attributes.push(...extra);
+    if (wall < this.lastTime) attributes.push(["clock.step", wall - this.lastTime]);
+    attributes.push(["time", new Date(time)]);
+    const line = this.render(attributes, time);
     const body = line.charCodeAt(line.length - 1) === 0x0a ? line.slice(0, -1) : line;
     const hash = chainHash(this.prev, this.session, this.seq, body);
     let signature: string;
     try {
-      signature = signer.sign(signedMessage(this.session, this.seq, hash, signer.alg, epoch, now, reason));
+      signature = signer.sign(signedMessage(this.session, this.seq, hash, signer.alg, epoch, time, reason, this.log, this.shared ? "m" : "s"));
     } catch (error) {
       StatusChannel.report("INTEGRITY_FAILED", Level.ERROR, `signing a checkpoint failed: ${(error as Error).message}`);
       return false;
     }
-    const text = prefix + body + CHAIN_FIELD + checkpointToken(this.session, this.seq, this.prev, { alg: signer.alg, epoch, time: now, reason, signature }) + "\n";
+    const text = prefix + body + CHAIN_FIELD + checkpointToken(this.session, this.seq, this.prev, { alg: signer.alg, epoch, time, reason, signature, log: this.log, mode: this.shared ? "m" : "s" }) + "\n";
     if (!this.writer.write(text, mayRotate)) return false;
+    this.lastTime = time;
+    if (signer.alg !== "none") lastWritten.set(this.writer.path, { hash, log: this.log, session: this.session, seq: this.seq, file: basename(this.writer.path), checked: true });
+    if (reason === "integrity-off") keepLink(this.writer.path, text.slice(prefix.length));
     this.prev = hash;
     this.seq++;
     this.unsealed = 0;
@@ -479,12 +693,12 @@ export class ChainSealer {
   private tick(): void {
     const signer = this.signer;
     if (signer === undefined || !this.started) return;
-    const now = Date.now();
+    const now = this.now();
     if (this.unsealed > 0) {
       const timed = this.settings.checkpointSeconds > 0 && now >= this.firstUnsealedAt + this.settings.checkpointSeconds * 1000;
       const epochEnding = now >= signer.epochEndsAt - this.epochMargin();
       if (timed || epochEnding) {
-        if (this.checkpoint(timed ? "timer" : "epoch", now, false)) return;
+        if (this.periodic(timed ? "timer" : "epoch", now)) return;
       }
     }
     if (now >= signer.epochEndsAt) signer.evolveTo(now);

@@ -3,7 +3,16 @@
  * too, and its active file), for `slf4ts-audit verify`.
  *
  * The files are read once, oldest first, in a stream: memory grows with the number of
- * sessions and of anomalies, not with the number of records.
+ * sessions, checkpoints (what a session may link to) and anomalies, not with the number of
+ * records.
+ *
+ * Beyond each session's own chain, the log is checked as a whole: every checkpoint is bound to
+ * the log's identity (the first verified one sets it; another is `spliced`); a session begins
+ * with the log's genesis (only once, first) or links to the last verified checkpoint before it;
+ * a closing checkpoint (`shutdown`, `reload`, `integrity-off`) ends its session; with one
+ * writer at a time (`mode` `s`) nothing of a session may follow the next one's start; and a
+ * line without chain field is explained only by the genesis after it or a signed
+ * `integrity-off` checkpoint before it.
  *
  * @module
  */
@@ -24,10 +33,12 @@ export type FindingKind =
   | "replaced-archive"
   | "bad-signature"
   | "epoch-out-of-time"
-  | "time-out-of-order";
+  | "time-out-of-order"
+  | "spliced"
+  | "unverified";
 
 /** Kinds of warnings: what cannot be proven, but is no evidence of tampering. */
-export type WarningKind = "unsealed" | "unchained" | "history-incomplete";
+export type WarningKind = "unsealed" | "unchained" | "history-incomplete" | "older-version";
 
 /** One finding or warning. */
 export interface Finding<K extends string = FindingKind | WarningKind> {
@@ -58,6 +69,8 @@ export interface SessionReport {
   readonly sealedThrough: number;
   /** The session this one resumed from (single process: the previous run). */
   readonly resumedFrom: string | undefined;
+  /** How the session shared the log: `s` one process at a time, `m` several (`file.multiprocess`). */
+  readonly mode: "s" | "m";
 }
 
 /** The result for one audit log. */
@@ -74,6 +87,8 @@ export interface LogReport {
   readonly verifiedCheckpoints: number;
   /** Lines without a chain field. */
   readonly unchained: number;
+  /** The log's identity (chosen at its genesis and bound into every signed checkpoint), when a checkpoint of this format was found. */
+  readonly logId: string | undefined;
 }
 
 /** The keys and settings a verification uses. */
@@ -96,8 +111,11 @@ export interface VerifyOptions {
 
 /** A checkpoint more than this far in the future is reported (clock skew allowed). */
 const FUTURE_SLACK_MS = 5 * 60 * 1000;
-const CLOSING = new Set(["stop", "shutdown", "exit"]);
-const STARTS = new Set(["start", "resume", "repaired"]);
+/** Reasons that end a session: nothing of it may follow. */
+const CLOSING = new Set(["stop", "shutdown", "reload", "integrity-off"]);
+/** Reasons that say integrity was turned off after them. */
+const OFF = new Set(["stop", "integrity-off"]);
+const STARTS = new Set(["genesis", "resume", "repaired"]);
 
 interface Loc {
   readonly file: number;
@@ -129,10 +147,24 @@ interface Session {
   lastTime: number;
   lastEpoch: number;
   resumedFrom: string | undefined;
-  /** A later session resumed from this one's last record with a good checkpoint. */
-  sealedByResume: boolean;
   /** seq 0 resumed from a hash that is not the end of any earlier session. */
   resumeMissing: boolean;
+  readonly mode: "s" | "m";
+  /** A closing checkpoint (shutdown, reload, integrity-off) ended it. */
+  closedAt: Loc | undefined;
+  /** Another session started after it (single process): its unsealed records can no longer be sealed. */
+  succeeded: boolean;
+  /** Lines of it were found where it was over (reported once). */
+  stray: boolean;
+}
+
+/** A verified checkpoint, as a later session's link target. */
+interface Anchor {
+  readonly hash: string;
+  readonly session: string;
+  readonly seq: number;
+  readonly reason: string;
+  readonly loc: Loc;
 }
 
 /** Derives evolved HMAC keys from the verifier's copy, remembering the last one. */
@@ -189,10 +221,24 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
   let checkpoints = 0;
   let verified = 0;
   let unchained = 0;
-  let anyChained = false;
-  let lastChainedToken: ChainToken | undefined;
-  let lastChainedLoc: Loc | undefined;
-  let pending: Loc[] = [];
+  /** Any line with a chain token of this format seen yet (the log's genesis is behind). */
+  let v2Seen = false;
+  /** Lines with a token of the older format seen before the first of this format. */
+  let legacySeen = false;
+  /** The log's identity: that of its first verified checkpoint. */
+  let logId: string | undefined;
+  /** Verified checkpoints of this format, by chain hash: what a session's start may link to. */
+  const anchors = new Map<string, Anchor>();
+  /** The last verified checkpoint in the order of the files. */
+  let lastAnchor: Anchor | undefined;
+  /** The last chained line was a verified checkpoint saying integrity is turned off after it. */
+  let offAt: Loc | undefined;
+  /** The session of the last chained line begun (one writer at a time). */
+  let current: Session | undefined;
+  /** The first session start (seq 0) in the files. */
+  let firstStart: Loc | undefined;
+  /** Lines without a chain field (or with one of the older format) since the last chained line. */
+  let pending: Array<{ readonly loc: Loc; readonly legacy: boolean }> = [];
 
   const name = (loc: Loc | number): string => basename(files[typeof loc === "number" ? loc : loc.file]?.path ?? "?");
   const at = (loc: Loc): string => `${name(loc)}:${loc.line}`;
@@ -220,28 +266,50 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     return missingIndexes.some((m) => m < ia && m > ib);
   };
 
-  /** Lines without a chain field since the last chained line, judged by what came before them. */
-  const flushPending = (): void => {
+  /**
+   * Lines without a chain field (or with a token of the older format) since the last chained
+   * line, judged by what came before them and by what follows (`next`): before the log's
+   * genesis they are history from before integrity (a warning); after a verified checkpoint
+   * saying integrity was turned off, lines written while it was off (a warning); anywhere
+   * else no checkpoint covers them (a finding).
+   */
+  const flushPending = (next: "genesis" | "other" | "end"): void => {
     if (pending.length === 0) return;
-    unchained += pending.length;
     const lines = pending;
     pending = [];
-    // Runs of consecutive lines in one file are reported together.
-    const runs: Array<[Loc, Loc]> = [];
-    for (const loc of lines) {
+    // Runs of consecutive lines of one kind in one file are reported together.
+    const runs: Array<{ from: Loc; to: Loc; legacy: boolean }> = [];
+    for (const { loc, legacy } of lines) {
+      if (!legacy) unchained++;
       const run = runs[runs.length - 1];
-      if (run !== undefined && run[1].file === loc.file && run[1].line + 1 === loc.line) run[1] = loc;
-      else runs.push([loc, loc]);
+      if (run !== undefined && run.legacy === legacy && run.to.file === loc.file && run.to.line + 1 === loc.line) run.to = loc;
+      else runs.push({ from: loc, to: loc, legacy });
     }
-    const what = (run: [Loc, Loc]): string => (run[0].line === run[1].line ? `line ${at(run[0])}` : `lines ${at(run[0])}–${run[1].line}`);
     for (const run of runs) {
-      const count = run[1].line - run[0].line + 1;
-      if (!anyChained) {
-        warning("unchained", run[0], undefined, undefined, `${count} line(s) before the chain begins (${what(run)}): written before integrity was turned on, not covered`);
-      } else if (lastChainedToken?.checkpoint !== undefined && CLOSING.has(lastChainedToken.checkpoint.reason)) {
-        warning("unchained", run[0], undefined, undefined, `${count} line(s) without chain field (${what(run)}) after the chain was closed (${lastChainedToken.checkpoint.reason} at ${lastChainedLoc === undefined ? "?" : at(lastChainedLoc)}): written while integrity was off, not covered`);
+      const count = run.to.line - run.from.line + 1;
+      const what = run.from.line === run.to.line ? `line ${at(run.from)}` : `lines ${at(run.from)}–${run.to.line}`;
+      if (!v2Seen) {
+        if (run.legacy) {
+          warning("older-version", run.from, undefined, undefined, `${count} line(s) written by an older version of slf4ts (chain format 1) before this log's genesis (${what}): not checked`);
+        } else if (next === "genesis" || legacySeen) {
+          warning("unchained", run.from, undefined, undefined, `${count} line(s) before the log's genesis (${what}): written before integrity was turned on, not covered`);
+        } else {
+          finding(
+            "unverified",
+            run.from,
+            undefined,
+            undefined,
+            next === "end"
+              ? `${count} line(s) without chain field (${what}), and no checkpoint anywhere in the log: no checkpoint covers them (chain fields removed?)`
+              : `${count} line(s) without chain field (${what}) before a chain that does not begin with the log's genesis: no checkpoint covers them (chain fields removed?)`,
+          );
+        }
+      } else if (run.legacy) {
+        finding("inserted", run.from, undefined, undefined, `${count} line(s) with a chain token of the older format after this log's genesis (${what}): inserted`);
+      } else if (offAt !== undefined) {
+        warning("unchained", run.from, undefined, undefined, `${count} line(s) without chain field (${what}) after the signed checkpoint that turned integrity off (${at(offAt)}): written while integrity was off, not covered`);
       } else {
-        finding("inserted", run[0], undefined, undefined, `${count} line(s) without chain field inside the chain (${what(run)}): inserted (or their chain field removed)`);
+        finding("inserted", run.from, undefined, undefined, `${count} line(s) without chain field inside the chain (${what}): inserted (or their chain field removed)`);
       }
     }
   };
@@ -256,7 +324,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     } else if (options.chainOnly === true) {
       problem = undefined;
     } else {
-      const message = signedMessage(token.session, token.seq, hash, cp.alg, cp.epoch, cp.time, cp.reason);
+      const message = signedMessage(token.session, token.seq, hash, cp.alg, cp.epoch, cp.time, cp.reason, cp.log, cp.mode);
       const signature = Buffer.from(cp.signature, "base64url");
       if (cp.alg === "hs256") {
         const key = keyring?.keyFor(cp.epoch);
@@ -281,6 +349,13 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     if (problem !== undefined) {
       finding("bad-signature", loc, token.session, token.seq, `checkpoint ${at(loc)} (session ${token.session}, seq ${token.seq}, ${cp.reason}): ${problem}`);
       return false;
+    }
+    if (cp.log !== undefined) {
+      if (logId === undefined) logId = cp.log;
+      else if (cp.log !== logId) {
+        finding("spliced", loc, token.session, token.seq, `checkpoint ${at(loc)} (session ${token.session}, ${cp.reason}) is signed for log ${cp.log}, but this log is ${logId}: a session from another log with the same key was spliced in`);
+        return false;
+      }
     }
     // The CVE-2023-31439 lesson: a key is good only for its own epoch's time.
     let timeProblem = false;
@@ -326,13 +401,19 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     return true;
   };
 
+  /** A chained line of this format. */
   const onChained = (token: ChainToken, hash: string, loc: Loc): void => {
-    flushPending();
+    const cp = token.checkpoint;
+    const isGenesis = token.seq === 0 && cp?.reason === "genesis" && token.prev === ZERO_HASH;
+    flushPending(isGenesis ? "genesis" : "other");
+    const genesisAfterChain = isGenesis && v2Seen;
+    v2Seen = true;
+    offAt = undefined;
     records++;
     fileStats[loc.file]!.records++;
     if (firstChained[loc.file] === 0) firstChained[loc.file] = loc.line;
     lastChained[loc.file] = loc.line;
-    endsWithRotation[loc.file] = token.checkpoint?.reason === "rotation";
+    endsWithRotation[loc.file] = cp?.reason === "rotation";
     const entry: Entry = { seq: token.seq, hash, loc };
     let session = sessions.get(token.session);
     if (session === undefined) {
@@ -349,21 +430,57 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
         lastTime: 0,
         lastEpoch: 0,
         resumedFrom: undefined,
-        sealedByResume: false,
         resumeMissing: false,
+        mode: cp?.mode ?? "s",
+        closedAt: undefined,
+        succeeded: false,
+        stray: false,
       };
       sessions.set(token.session, session);
       if (token.seq === 0) {
-        if (token.checkpoint === undefined || !STARTS.has(token.checkpoint.reason)) {
-          finding("inserted", loc, token.session, 0, `${at(loc)} claims to be the first record of session ${token.session}, but a session starts with a start checkpoint`);
-        } else if (token.prev !== ZERO_HASH) {
-          let target: Session | undefined;
-          for (const other of sessions.values()) if (other !== session && other.max.hash === token.prev) target = other;
-          if (target === undefined) session.resumeMissing = true;
-          else session.resumedFrom = target.id;
+        firstStart ??= loc;
+        if (cp === undefined || !STARTS.has(cp.reason)) {
+          finding("inserted", loc, token.session, 0, `${at(loc)} claims to be the first record of session ${token.session}, but a session starts with a genesis or resume checkpoint`);
+        } else if (token.prev === ZERO_HASH) {
+          if (genesisAfterChain) {
+            finding(
+              "inserted",
+              loc,
+              token.session,
+              0,
+              `${at(loc)} starts session ${token.session} from nothing (a genesis) in the middle of the log: a session from elsewhere, or the logger found no checkpoint to link to because the end of the log was removed`,
+            );
+          }
+        } else {
+          const anchor = anchors.get(token.prev);
+          if (anchor === undefined) {
+            session.resumeMissing = true;
+          } else {
+            session.resumedFrom = anchor.session;
+            if (session.mode === "s" && lastAnchor !== undefined && anchor !== lastAnchor) {
+              finding(
+                "inserted",
+                loc,
+                token.session,
+                0,
+                `session ${token.session} links to the checkpoint at ${at(anchor.loc)}, but a later checkpoint (${at(lastAnchor.loc)}) stands before it: the session was moved or copied here`,
+              );
+            }
+          }
         }
       }
+      if (session.mode === "s" && current !== undefined) current.succeeded = true;
+      current = session;
     } else {
+      if (session.stray) {
+        // Reported at its first line.
+      } else if (session.closedAt !== undefined) {
+        session.stray = true;
+        finding("inserted", loc, token.session, token.seq, `${at(loc)} is a line of session ${token.session} after the checkpoint that closed it (${at(session.closedAt)}): added after the session ended`);
+      } else if (session.mode === "s" && current !== undefined && current !== session && current.mode === "s") {
+        session.stray = true;
+        finding("inserted", loc, token.session, token.seq, `${at(loc)} is a line of session ${token.session} after session ${current.id} began (${at(current.first.loc)}): one process writes the log at a time, so it was added`);
+      }
       const max = session.max;
       if (token.seq === max.seq + 1) {
         if (token.prev !== max.hash) {
@@ -395,16 +512,13 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       }
     }
     session.records++;
-    if (token.checkpoint !== undefined) {
-      const good = checkCheckpoint(session, token, token.checkpoint, hash, loc);
-      if (good && token.seq === 0 && session.resumedFrom !== undefined) {
-        const target = sessions.get(session.resumedFrom);
-        if (target !== undefined) target.sealedByResume = true;
-      }
+    if (cp !== undefined && checkCheckpoint(session, token, cp, hash, loc)) {
+      const anchor: Anchor = { hash, session: token.session, seq: token.seq, reason: cp.reason, loc };
+      anchors.set(hash, anchor);
+      lastAnchor = anchor;
+      if (CLOSING.has(cp.reason) && session.closedAt === undefined) session.closedAt = loc;
+      if (OFF.has(cp.reason)) offAt = loc;
     }
-    anyChained = true;
-    lastChainedToken = token;
-    lastChainedLoc = loc;
   };
 
   let progressAt = Date.now();
@@ -417,10 +531,13 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
   }
   const handle = (read: Read): void => {
     if (read.token === undefined) {
-      pending.push(read.loc);
+      pending.push({ loc: read.loc, legacy: false });
     } else if (read.token === null) {
-      flushPending();
+      flushPending("other");
       finding("modified", read.loc, undefined, undefined, `${at(read.loc)} has a damaged chain field`);
+    } else if (read.token.version === 1) {
+      if (!v2Seen) legacySeen = true;
+      pending.push({ loc: read.loc, legacy: true });
     } else {
       onChained(read.token, chainHash(read.token.prev, read.token.session, read.token.seq, read.body), read.loc);
     }
@@ -458,13 +575,16 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     }
     if (held !== undefined) handle(held);
   }
-  flushPending();
+  flushPending("end");
 
   const archivesPresent = archiveIndexes.length;
   const archivesShort = options.fileCount !== undefined && archivesPresent < options.fileCount;
   let historyNoted = false;
   const historyIncomplete = (loc: Loc, session: string, seq: number, what: string): void => {
-    if (archivesShort) {
+    if (archivesPresent === 0) {
+      // A log that never rotated has its whole history in its one file (file.count is at least 1).
+      finding("truncated", loc, session, seq, `${what}, and the log has no archives: its beginning was cut off (the file truncated or rewritten)`);
+    } else if (archivesShort) {
       finding("missing-archive", loc, session, seq, `${what}, and only ${archivesPresent} of file.count=${options.fileCount} archives are present: older archives were deleted`);
     } else if (!historyNoted) {
       historyNoted = true;
@@ -476,7 +596,8 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     const first = session.first;
     if (first.seq !== 0) {
       const previous = first.loc.file - 1;
-      if (first.loc.file === 0) {
+      const continues = first.loc.file === 0 && (firstChained[0] === first.loc.line || (session.mode === "m" && (firstStart === undefined || firstStart.file > 0 || firstStart.line > first.loc.line)));
+      if (continues) {
         historyIncomplete(first.loc, session.id, first.seq, `session ${session.id} begins at seq ${first.seq} in the oldest file ${at(first.loc)}`);
       } else if (gapBetween(previous, first.loc.file)) {
         // Part of the missing archive reported above.
@@ -528,10 +649,18 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
         finding("deleted", hole.before.loc, session.id, hole.from, `${count} record(s) of session ${session.id} (${range}) were deleted ${between}`);
       }
     }
-    if (session.max.seq > session.sealedThrough && !session.sealedByResume) {
+    if (session.max.seq > session.sealedThrough && !session.stray) {
       const count = session.max.seq - Math.max(session.sealedThrough, first.seq - 1);
       const after = session.lastSealLoc === undefined ? "it has no good checkpoint" : `after its last good checkpoint (${at(session.lastSealLoc)})`;
-      warning(
+      if (session.mode === "s" ? session.succeeded : session.closedAt !== undefined) {
+        finding(
+          "unverified",
+          session.max.loc,
+          session.id,
+          session.max.seq,
+          `${count} record(s) of session ${session.id} ${after} (up to ${at(session.max.loc)}) are covered by no checkpoint, and the session is over: its process was killed before it could seal them, or they were added`,
+        );
+      } else warning(
         "unsealed",
         session.max.loc,
         session.id,
@@ -552,8 +681,9 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       records: s.records,
       checkpoints: s.checkpoints,
       verifiedCheckpoints: s.verified,
-      sealedThrough: s.sealedByResume ? s.max.seq : s.sealedThrough,
+      sealedThrough: s.sealedThrough,
       resumedFrom: s.resumedFrom,
+      mode: s.mode,
     })),
     findings,
     warnings,
@@ -561,5 +691,6 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     checkpoints,
     verifiedCheckpoints: verified,
     unchained,
+    logId,
   };
 }

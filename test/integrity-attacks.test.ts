@@ -1,0 +1,474 @@
+/**
+ * Attacks on the tamper evidence by an insider without the key, each on real files written by
+ * the real logger (child processes where restarts matter): `verify` must exit 1 with the right
+ * finding. Beside them, untouched logs that must still verify intact, a clock stepped back,
+ * and the tail reader's bounds (a gzip bomb, a FIFO behind a symbolic link).
+ */
+import test, { type ExecutionContext } from "ava";
+import { spawn, spawnSync } from "node:child_process";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { appendFileSync, cpSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { createAuditLogService } from "../src/index.js";
+import { main } from "../src/cli/main.js";
+import type { CliIo } from "../src/cli/io.js";
+import { chainHash, checkpointToken, parseChainToken, recordToken, signedMessage, splitChainField, ZERO_HASH } from "../src/integrity/token.js";
+import type { LogReport } from "../src/integrity/verify.js";
+import { listDir, P, readLines, tempDir } from "./helpers.js";
+
+const child = fileURLToPath(new URL("./fixtures/integrity-child.js", import.meta.url));
+
+const BASE: Record<string, string> = {
+  enabled: "true",
+  "file.location": "logs/audit.log",
+  "file.size": "1MB",
+  "file.count": "50",
+  "integrity.mode": "hmac",
+  "integrity.key": "audit.key",
+  "integrity.checkpoint.records": "10",
+};
+
+interface Setup {
+  readonly dir: string;
+  readonly logs: string;
+  readonly active: string;
+  readonly props: string;
+  readonly key: string;
+  write(settings: Record<string, string>): void;
+}
+
+function setup(t: ExecutionContext, settings: Record<string, string> = {}, key?: string): Setup {
+  const dir = tempDir(t, "slf4ts-attack-");
+  const keyPath = join(dir, "audit.key");
+  writeFileSync(keyPath, key ?? `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
+  const props = join(dir, "audit.properties");
+  const write = (s: Record<string, string>): void => {
+    writeFileSync(props, Object.entries({ ...BASE, ...s }).map(([k, v]) => `${P}${k}=${v}`).join("\n") + "\n");
+  };
+  write(settings);
+  const logs = join(dir, "logs");
+  return { dir, logs, active: join(logs, "audit.log"), props, key: keyPath, write };
+}
+
+/** One run of the logger in a child process: `count` records, then a clean shutdown. */
+function run(s: Setup, count: number, how = "return"): string {
+  const result = spawnSync(process.execPath, [child, s.props, String(count), how], { encoding: "utf8", timeout: 60_000 });
+  if (result.status !== 0) throw new Error(`child exited ${result.status} (${result.signal}): ${result.stderr}`);
+  return result.stdout;
+}
+
+interface JsonReport {
+  intact: boolean;
+  logs: LogReport[];
+}
+
+async function verify(s: Setup, folder = s.logs, extra: string[] = []): Promise<{ code: number; report: JsonReport; kinds: string[]; warnings: string[] }> {
+  let out = "";
+  let err = "";
+  const io: CliIo = { out: (x) => (out += x), err: (x) => (err += x), errIsTTY: false, outIsTTY: false, cwd: process.cwd(), signal: new AbortController().signal };
+  const code = await main(["verify", "--json", "--key", s.key, "--properties", s.props, ...extra, folder], io);
+  if (out === "") throw new Error(`no report (exit ${code}): ${err}`);
+  const report = JSON.parse(out) as JsonReport;
+  const kinds = [...new Set(report.logs.flatMap((l) => l.findings.map((f) => f.kind)))].sort();
+  const warnings = [...new Set(report.logs.flatMap((l) => l.warnings.map((f) => f.kind)))].sort();
+  return { code, report, kinds, warnings };
+}
+
+const tokenOf = (line: string) => parseChainToken(splitChainField(line).token ?? "");
+const reasonOf = (line: string): string | undefined => tokenOf(line)?.checkpoint?.reason;
+const findings = (r: JsonReport): string => JSON.stringify(r.logs.flatMap((l) => l.findings), null, 1);
+
+function writeLines(path: string, lines: readonly string[]): void {
+  writeFileSync(path, lines.map((l) => `${l}\n`).join(""));
+}
+
+function copy(s: Setup, name: string): Setup {
+  const logs = join(s.dir, name);
+  cpSync(s.logs, logs, { recursive: true });
+  return { ...s, logs, active: join(logs, "audit.log") };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Untouched logs verify intact.
+
+test("untouched: restarts after clean shutdowns link session to session, no warnings (child processes)", async (t) => {
+  const s = setup(t, { "file.size": "8KB" });
+  run(s, 40);
+  run(s, 40);
+  run(s, 40);
+  const { code, report, warnings } = await verify(s);
+  t.is(code, 0, findings(report));
+  t.deepEqual(warnings, []);
+  const sessions = report.logs[0]?.sessions ?? [];
+  t.is(sessions.length, 3);
+  t.is(sessions[1]?.resumedFrom, sessions[0]?.id);
+  t.is(sessions[2]?.resumedFrom, sessions[1]?.id);
+  t.regex(report.logs[0]?.logId ?? "", /^[A-Za-z0-9_-]{16}$/);
+  t.true(listDir(s.logs).length > 1, "it rotated");
+});
+
+test("untouched: integrity off and on again by reloads, and across a restart, verifies intact", async (t) => {
+  const s = setup(t);
+  const audit = createAuditLogService();
+  await audit.configure({ propertiesFile: s.props, watch: false });
+  for (let i = 0; i < 15; i++) audit.log("ox.login", { seq: i });
+  s.write({ "integrity.mode": "off" });
+  await audit.reload();
+  for (let i = 15; i < 20; i++) audit.log("ox.login", { seq: i });
+  s.write({});
+  await audit.reload();
+  for (let i = 20; i < 30; i++) audit.log("ox.login", { seq: i });
+  s.write({ "integrity.mode": "off" });
+  await audit.reload();
+  for (let i = 30; i < 33; i++) audit.log("ox.login", { seq: i });
+  await audit.shutdown();
+  // Turned on again in a new process.
+  s.write({});
+  run(s, 12);
+  const lines = readLines(s.active);
+  t.is(lines.filter((l) => reasonOf(l) === "integrity-off").length, 2);
+  t.is(lines.filter((l) => reasonOf(l) === "genesis").length, 1);
+  const { code, report, warnings } = await verify(s);
+  t.is(code, 0, findings(report));
+  t.deepEqual(warnings, ["unchained"]);
+  t.is(report.logs[0]?.unchained, 8);
+  t.is(report.logs[0]?.sessions.length, 3);
+});
+
+test("untouched: integrity off for several rotations, then on again in a new process: it links to the integrity-off checkpoint", async (t) => {
+  const s = setup(t, { "file.size": "4KB" });
+  const audit = createAuditLogService();
+  await audit.configure({ propertiesFile: s.props, watch: false });
+  for (let i = 0; i < 15; i++) audit.log("ox.login", { seq: i });
+  s.write({ "file.size": "4KB", "integrity.mode": "off" });
+  await audit.reload();
+  for (let i = 15; i < 400; i++) audit.log("ox.login", { seq: i, pad: "p".repeat(20) });
+  await audit.shutdown();
+  t.true(listDir(s.logs).length > 4, "the integrity-off checkpoint is far behind the end of the log");
+  s.write({ "file.size": "4KB" });
+  run(s, 10);
+  const resume = listDir(s.logs)
+    .flatMap((n) => readLines(join(s.logs, n)))
+    .find((l) => reasonOf(l) === "resume");
+  t.true(resume?.includes("resumed.file=audit.log.chain"), resume);
+  const { code, report, warnings } = await verify(s);
+  t.is(code, 0, findings(report));
+  t.deepEqual(warnings, ["unchained"]);
+});
+
+test("untouched: gzip archives and a restart right after a rotation (the link is in the newest archive, compressed)", async (t) => {
+  const s = setup(t, { "file.size": "4KB" });
+  run(s, 60);
+  // The state right after a rotation and its compression: archives shifted, the active file
+  // (ending with the shutdown checkpoint) became audit.log.1.gz, a new active file is empty.
+  const archives = listDir(s.logs).filter((n) => n !== "audit.log").map((n) => Number(n.split(".")[2])).sort((a, b) => b - a);
+  for (const i of archives) renameSync(`${s.active}.${i}`, `${s.active}.${i + 1}`);
+  writeFileSync(`${s.active}.1.gz`, gzipSync(readFileSync(s.active)));
+  writeFileSync(s.active, "");
+  run(s, 60);
+  const resume = listDir(s.logs)
+    .filter((n) => !n.endsWith(".gz"))
+    .flatMap((n) => readLines(join(s.logs, n)))
+    .find((l) => reasonOf(l) === "resume");
+  t.true(resume?.includes("resumed.file=audit.log.1.gz"), resume);
+  const { code, report } = await verify(s);
+  t.is(code, 0, findings(report));
+  t.is(report.logs[0]?.sessions.length, 2);
+  t.is(report.logs[0]?.sessions[1]?.resumedFrom, report.logs[0]?.sessions[0]?.id);
+});
+
+test("untouched: an older version's log followed by this version's genesis: older lines are a warning", async (t) => {
+  const s = setup(t);
+  mkdirSync(s.logs, { recursive: true });
+  // A log of the previous format (token version 1): a start checkpoint and two records.
+  const session = "OldSession12";
+  const lines: string[] = [];
+  let prev = ZERO_HASH;
+  const bodies = ["slf4ts.audit.checkpoint, reason=start", "ox.login, seq=old1", "ox.login, seq=old2"];
+  bodies.forEach((body, seq) => {
+    const token =
+      seq === 0 ? checkpointToken(session, 0, prev, { alg: "hs256", epoch: undefined, time: Date.now() - 1000, reason: "start", signature: "x".repeat(43) }) : recordToken(session, seq, prev).replace(/^2\./, "1.");
+    lines.push(`${body}\tchain=${token}`);
+    prev = chainHash(prev, session, seq, body);
+  });
+  writeLines(s.active, lines);
+  run(s, 5);
+  const all = readLines(s.active);
+  t.is(reasonOf(all[3] as string), "genesis", "the old format's lines cannot be linked to: a new log begins");
+  const { code, report, warnings } = await verify(s);
+  t.is(code, 0, findings(report));
+  t.deepEqual(warnings, ["older-version"]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Attacks.
+
+test("attack: strip the chain field from every line and edit a record", async (t) => {
+  const s = setup(t, { "file.size": "4KB" });
+  run(s, 50);
+  run(s, 50);
+  const c = copy(s, "stripped");
+  for (const name of listDir(c.logs)) {
+    const path = join(c.logs, name);
+    writeLines(path, readLines(path).map((l) => splitChainField(l).body.replace("login=user1", "login=mallory")));
+  }
+  const { code, kinds, report } = await verify(c);
+  t.is(code, 1);
+  t.deepEqual(kinds, ["unverified"], findings(report));
+  // The same without the properties file (only the key) is found too.
+  const keyOnly = await verify(c, c.logs, []);
+  t.is(keyOnly.code, 1);
+});
+
+test("attack: strip the chain field from every line before the last session's start and edit them", async (t) => {
+  const s = setup(t, { "file.size": "4KB" });
+  run(s, 50);
+  run(s, 50);
+  const c = copy(s, "stripped");
+  // Oldest first: every line before the second run's resume checkpoint loses its chain field.
+  const names = listDir(c.logs).sort((a, b) => (Number(b.split(".")[2] ?? 0) || 0) - (Number(a.split(".")[2] ?? 0) || 0));
+  let seen = false;
+  for (const name of names) {
+    const path = join(c.logs, name);
+    writeLines(
+      path,
+      readLines(path).map((l) => {
+        if (reasonOf(l) === "resume") seen = true;
+        return seen ? l : splitChainField(l).body.replace("login=user1", "login=mallory");
+      }),
+    );
+  }
+  t.true(seen);
+  const { code, kinds } = await verify(c);
+  t.is(code, 1);
+  t.true(kinds.includes("unverified"), kinds.join());
+});
+
+test("attack: splice a whole session from another log that uses the same key", async (t) => {
+  const key = `${randomBytes(32).toString("hex")}\n`;
+  const s = setup(t, {}, key);
+  const other = setup(t, {}, key);
+  run(s, 30);
+  run(other, 30);
+  run(other, 30);
+  run(s, 30);
+  // The other log's second session (resume … shutdown) goes between this log's two runs; its
+  // checkpoints verify with the key, and its start links to a checkpoint of its own log.
+  const mine = readLines(s.active);
+  const theirs = readLines(other.active);
+  const cut = mine.findIndex((l) => reasonOf(l) === "resume");
+  const foreign = theirs.slice(theirs.findIndex((l) => reasonOf(l) === "resume"));
+  const c = copy(s, "spliced");
+  writeLines(c.active, [...mine.slice(0, cut), ...foreign, ...mine.slice(cut)]);
+  const { code, kinds, report } = await verify(c);
+  t.is(code, 1);
+  t.true(kinds.includes("spliced"), findings(report));
+  // Its genesis session instead: a zero-prev start in the middle of the log.
+  const genesis = theirs.slice(0, theirs.findIndex((l) => reasonOf(l) === "resume"));
+  const c2 = copy(s, "spliced-genesis");
+  writeLines(c2.active, [...mine.slice(0, cut), ...genesis, ...mine.slice(cut)]);
+  const second = await verify(c2);
+  t.is(second.code, 1);
+  t.true(second.kinds.includes("spliced") && second.kinds.includes("inserted"), findings(second.report));
+  t.true(second.report.logs[0]?.findings.some((f) => f.message.includes("from nothing (a genesis) in the middle of the log")));
+});
+
+test("attack: a line appended after a clean shutdown is not sealed by the next start (child processes)", async (t) => {
+  for (const variant of ["chained", "unchained"] as const) {
+    const s = setup(t);
+    run(s, 20);
+    const lines = readLines(s.active);
+    const last = lines.at(-1) as string;
+    t.is(reasonOf(last), "shutdown");
+    const token = tokenOf(last)!;
+    const hash = chainHash(token.prev, token.session, token.seq, splitChainField(last).body);
+    // A well-formed record of the closed session, linked to its shutdown checkpoint; or a plain one.
+    const forged = variant === "chained" ? `ox.login, seq=forged, login=mallory\tchain=${recordToken(token.session, token.seq + 1, hash)}` : "ox.login, seq=forged, login=mallory";
+    appendFileSync(s.active, `${forged}\n`);
+    run(s, 20);
+    const after = readLines(s.active);
+    const resume = after[lines.length + 1] as string;
+    t.is(reasonOf(resume), "resume", resume);
+    t.is(tokenOf(resume)?.prev, hash, "the new session links to the shutdown checkpoint, not to the appended line");
+    t.true(resume.includes("unvouched=1"), resume);
+    const { code, kinds, report } = await verify(s);
+    t.is(code, 1, variant);
+    t.deepEqual(kinds, ["inserted"], findings(report));
+  }
+});
+
+test("attack: a forged checkpoint appended after a shutdown is checked by the next start (Ed25519: with the public key of its private key) and not linked to", async (t) => {
+  for (const mode of ["ed25519", "hmac"] as const) {
+    const s = setup(t);
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+    writeFileSync(join(s.dir, "ed.pem"), privateKey.export({ type: "pkcs8", format: "pem" }));
+    writeFileSync(join(s.dir, "ed.pub.pem"), publicKey.export({ type: "spki", format: "pem" }));
+    if (mode === "ed25519") s.write({ "integrity.mode": "ed25519", "integrity.key": "ed.pem" });
+    run(s, 20);
+    const lines = readLines(s.active);
+    const last = lines.at(-1) as string;
+    const token = tokenOf(last)!;
+    const cp = token.checkpoint!;
+    const hash = chainHash(token.prev, token.session, token.seq, splitChainField(last).body);
+    // A well-formed checkpoint of the closed session, linked to its shutdown checkpoint, signed with garbage.
+    const body = "slf4ts.audit.checkpoint, reason=records, forged=yes";
+    const forged = `${body}\tchain=${checkpointToken(token.session, token.seq + 1, hash, { ...cp, reason: "records", signature: randomBytes(mode === "ed25519" ? 64 : 32).toString("base64url") })}`;
+    appendFileSync(s.active, `${forged}\n`);
+    run(s, 20);
+    const resume = readLines(s.active)[lines.length + 1] as string;
+    t.is(tokenOf(resume)?.prev, hash, `${mode}: linked to the real shutdown checkpoint, not the forged one`);
+    t.true(resume.includes("unvouched=1"), resume);
+    const args = mode === "ed25519" ? ["--public-key", join(s.dir, "ed.pub.pem")] : ["--key", s.key];
+    let out = "";
+    const io: CliIo = { out: (x) => (out += x), err: () => undefined, errIsTTY: false, outIsTTY: false, cwd: process.cwd(), signal: new AbortController().signal };
+    const code = await main(["verify", "--json", ...args, s.logs], io);
+    const report = JSON.parse(out) as JsonReport;
+    t.is(code, 1);
+    t.deepEqual([...new Set(report.logs.flatMap((l) => l.findings.map((f) => f.kind)))].sort(), ["bad-signature", "inserted"], findings(report));
+  }
+});
+
+test("attack: integrity off and on, then the old session's tail and its signed integrity-off checkpoint deleted", async (t) => {
+  const s = setup(t);
+  const audit = createAuditLogService();
+  await audit.configure({ propertiesFile: s.props, watch: false });
+  for (let i = 0; i < 15; i++) audit.log("ox.login", { seq: i });
+  s.write({ "integrity.mode": "off" });
+  await audit.reload();
+  for (let i = 15; i < 18; i++) audit.log("ox.login", { seq: i });
+  s.write({});
+  await audit.reload();
+  for (let i = 18; i < 30; i++) audit.log("ox.login", { seq: i });
+  await audit.shutdown();
+  const lines = readLines(s.active);
+  const off = lines.findIndex((l) => reasonOf(l) === "integrity-off");
+  const resume = lines.findIndex((l) => reasonOf(l) === "resume");
+  t.true(off > 0 && resume > off);
+  t.is(tokenOf(lines[resume] as string)?.prev, chainHash(tokenOf(lines[off] as string)!.prev, tokenOf(lines[off] as string)!.session, tokenOf(lines[off] as string)!.seq, splitChainField(lines[off] as string).body), "the new session links to the integrity-off checkpoint");
+  t.is((await verify(s)).code, 0);
+  // Delete the records after the last records checkpoint, and the integrity-off checkpoint.
+  const lastRecordsCp = lines.slice(0, off).findLastIndex((l) => reasonOf(l) === "records");
+  const c = copy(s, "cut");
+  writeLines(c.active, [...lines.slice(0, lastRecordsCp + 1), ...lines.slice(off + 1)]);
+  const { code, kinds, report } = await verify(c);
+  t.is(code, 1);
+  t.true(kinds.includes("deleted"), findings(report));
+});
+
+test("attack: a fake session in the oldest file", async (t) => {
+  const s = setup(t, { "file.size": "4KB" });
+  run(s, 60);
+  const names = listDir(s.logs);
+  const oldest = Math.max(...names.map((n) => Number(n.split(".")[2] ?? 0)));
+  // A session of made-up records (no key: no checkpoint can be made), older than everything.
+  const fake = "FakeSession1";
+  const out: string[] = [];
+  let prev = randomBytes(32).toString("base64url");
+  for (let seq = 5; seq < 12; seq++) {
+    const body = `ox.login, seq=${seq}, login=mallory`;
+    out.push(`${body}\tchain=${recordToken(fake, seq, prev)}`);
+    prev = chainHash(prev, fake, seq, body);
+  }
+  const c = copy(s, "fake");
+  writeLines(join(c.logs, `audit.log.${oldest + 1}`), out);
+  const { code, kinds, report } = await verify(c);
+  t.is(code, 1);
+  t.true(kinds.includes("unverified"), findings(report));
+  // With a forged genesis checkpoint in front of it: its signature cannot be made.
+  const body = "slf4ts.audit.checkpoint, reason=genesis";
+  const cp = `${body}\tchain=${checkpointToken(fake, 4, ZERO_HASH, { alg: "hs256", epoch: undefined, time: Date.now() - 60_000, reason: "genesis", signature: randomBytes(32).toString("base64url"), log: "AAAAAAAAAAAAAAAA", mode: "s" })}`;
+  writeLines(join(c.logs, `audit.log.${oldest + 1}`), [cp, ...out]);
+  const second = await verify(c);
+  t.is(second.code, 1);
+  t.true(second.kinds.includes("bad-signature"), findings(second.report));
+});
+
+test("attack: the only file truncated while the logger runs", async (t) => {
+  const s = setup(t);
+  const audit = createAuditLogService();
+  await audit.configure({ propertiesFile: s.props, watch: false });
+  for (let i = 0; i < 25; i++) audit.log("ox.login", { seq: i });
+  truncateSync(s.active, 0);
+  for (let i = 25; i < 40; i++) audit.log("ox.login", { seq: i });
+  await audit.shutdown();
+  t.deepEqual(listDir(s.logs), ["audit.log"]);
+  const { code, kinds, report } = await verify(s);
+  t.is(code, 1);
+  t.deepEqual(kinds, ["truncated"], findings(report));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Clocks, sizes, the tail reader.
+
+test("a wall clock stepped back 30 s is recorded (clock.step), not reported as tampering (child process)", async (t) => {
+  const s = setup(t, { "integrity.checkpoint.records": "5" });
+  run(s, 20, "clock-step");
+  const lines = readLines(s.active);
+  const stepped = lines.filter((l) => /clock\.step=-\d+/.test(l));
+  t.true(stepped.length > 0, "checkpoints written while the clock is behind say so");
+  const times = lines.map((l) => tokenOf(l)?.checkpoint?.time).filter((x): x is number => x !== undefined);
+  t.deepEqual(times, [...times].sort((a, b) => a - b), "checkpoint times never go back");
+  const { code, kinds, warnings, report } = await verify(s);
+  t.is(code, 0, findings(report));
+  t.deepEqual(kinds, []);
+  t.deepEqual(warnings, []);
+});
+
+test("with integrity on, no archive exceeds file.size by more than one record (checkpoints count)", async (t) => {
+  const s = setup(t, { "file.size": "2KB", "integrity.checkpoint.records": "3" });
+  const audit = createAuditLogService();
+  await audit.configure({ propertiesFile: s.props, watch: false });
+  for (let i = 0; i < 300; i++) audit.log("ox.login", { seq: i, login: `user${i % 7}`, pad: "p".repeat(i % 40) });
+  await audit.shutdown();
+  const names = listDir(s.logs);
+  t.true(names.length > 10);
+  const longestRecord = Math.max(...names.flatMap((n) => readLines(join(s.logs, n)).filter((l) => !l.startsWith("slf4ts.audit.checkpoint")).map((l) => Buffer.byteLength(l) + 1)));
+  for (const name of names) t.true(statSync(join(s.logs, name)).size <= 2048 + longestRecord, `${name}: ${statSync(join(s.logs, name)).size} bytes`);
+  t.is((await verify(s)).code, 0);
+});
+
+test("a gzip bomb as the newest archive: the first log() does not inflate it (memory bounded, child process)", async (t) => {
+  const s = setup(t, { "file.compress": "true" });
+  mkdirSync(s.logs, { recursive: true });
+  // 1 GiB of zeros: 64 gzip members of 16 MiB each (gunzip reads them as one stream); the last
+  // member's size field says 16 MiB, so only the bound on inflation stops it.
+  const member = gzipSync(Buffer.alloc(16 * 1024 * 1024), { level: 9 });
+  writeFileSync(`${s.active}.1.gz`, Buffer.concat(Array.from({ length: 64 }, () => member)));
+  writeFileSync(s.active, "");
+  const out = run(s, 1, "rss");
+  const { maxRssKb } = JSON.parse(out.trim().split("\n").at(-1) as string) as { maxRssKb: number };
+  t.true(maxRssKb < 400 * 1024, `peak RSS ${Math.round(maxRssKb / 1024)} MiB`);
+  t.is(reasonOf(readLines(s.active)[0] as string), "genesis");
+});
+
+test("a symbolic link to a FIFO at the log path with integrity on: configure reports it, log() does not block, SIGTERM ends the process", async (t) => {
+  const s = setup(t);
+  mkdirSync(s.logs, { recursive: true });
+  const fifo = join(s.dir, "fifo");
+  const made = spawnSync("mkfifo", [fifo]);
+  t.is(made.status, 0, "mkfifo (coreutils) is needed");
+  symlinkSync(fifo, s.active);
+  const proc = spawn(process.execPath, [child, s.props, "3", "hang"], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  proc.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const ready = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 20_000);
+    proc.stdout.on("data", () => {
+      if (out.includes("ready")) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+  });
+  t.true(ready, `the process logged without blocking: ${out} ${err}`);
+  const ended = new Promise<string | null>((resolve) => proc.on("close", (_code, signal) => resolve(signal)));
+  proc.kill("SIGTERM");
+  const result = await Promise.race([ended, new Promise<string>((r) => setTimeout(() => r("timeout"), 15_000))]);
+  if (result === "timeout") proc.kill("SIGKILL");
+  t.not(result, "timeout", "SIGTERM ended it");
+  t.regex(err, /audit\.log/, "the bad path was reported");
+});
