@@ -1,0 +1,114 @@
+/**
+ * A receiver that accepts a TCP connection and then does not read (a hung process, a full
+ * queue behind it): the socket's buffers fill and nothing more is taken. It must be reported as
+ * an outage, its drops counted and reported as for one, and its recovery reported, all while
+ * the program runs (not at shutdown). A real Node server, whose sockets are paused.
+ */
+import test from "ava";
+import * as net from "node:net";
+import { ConfigError, createAuditLogService } from "../src/index.js";
+import { captureStatus, P, waitFor } from "./helpers.js";
+
+/** A receiver that reads or not (paused sockets: the kernel's receive buffer fills, then the sender's). */
+class StallingReceiver {
+  private readonly server = net.createServer((socket) => {
+    this.sockets.add(socket);
+    const chunks: Buffer[] = [];
+    this.streams.push(chunks);
+    socket.on("data", (d) => chunks.push(d));
+    socket.on("error", () => undefined);
+    socket.on("close", () => this.sockets.delete(socket));
+    if (!this.reading) socket.pause();
+  });
+  private readonly sockets = new Set<net.Socket>();
+  private readonly streams: Buffer[][] = [];
+  private reading = false;
+  port = 0;
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this;
+  }
+
+  /** Starts reading: paused connections resume, new ones are read at once. */
+  read(): void {
+    this.reading = true;
+    for (const socket of this.sockets) socket.resume();
+  }
+
+  lines(): string[] {
+    return this.streams.flatMap((chunks) => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      const end = text.lastIndexOf("\n");
+      return end < 0 ? [] : text.slice(0, end).split("\n");
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+const target = (port: number, extra: Record<string, string> = {}): Record<string, string> => {
+  const properties: Record<string, string> = {
+    [P + "enabled"]: "true",
+    [P + "file.location"]: "",
+    [P + "target.stuck.type"]: "tcp",
+    [P + "target.stuck.host"]: "127.0.0.1",
+    [P + "target.stuck.port"]: String(port),
+  };
+  for (const [k, v] of Object.entries(extra)) properties[`${P}target.stuck.${k}`] = v;
+  return properties;
+};
+
+test.serial("a receiver that accepts and never reads is reported as an outage before shutdown, drops are counted, and its recovery is reported once it reads", async (t) => {
+  const status = captureStatus(t);
+  const receiver = await new StallingReceiver().start();
+  t.teardown(() => receiver.stop());
+  const audit = createAuditLogService();
+  t.teardown(() => audit.shutdown());
+  await audit.configure({ properties: target(receiver.port, { "buffer.size": "20", stallMs: "1000" }), watch: false });
+  const failed = (): boolean => status.some((e) => e.code === "TARGET_FAILED");
+  // Log large records until the socket's buffers are full and the stall is noticed (bounded).
+  const body = "x".repeat(4000);
+  let seq = 0;
+  const deadline = Date.now() + 45_000;
+  while (!failed() && Date.now() < deadline) {
+    for (let k = 0; k < 50; k++) audit.log("ox.mail", { seq: seq++, body });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const failures = status.filter((e) => e.code === "TARGET_FAILED");
+  t.is(failures.length, 1, "the stall is reported while the program runs, once");
+  t.regex(failures[0]?.message ?? "", /^audit target "stuck" \(tcp tcp:\/\/127\.0\.0\.1:\d+\) stopped taking records \(ESTALLED: the operating system took nothing written for 1000 ms: the receiver accepts the connection but does not read \(stallMs\)\); records are kept \(buffer\.size 20\)/);
+  const dropped = audit.stats().targets[0]?.dropped ?? 0;
+  t.true(dropped > 0, "records past buffer.size were dropped and counted");
+
+  // The receiver reads again: recovery is reported, and a drop record stands for the lost ones.
+  receiver.read();
+  t.true(await waitFor(() => status.some((e) => e.code === "TARGET_RECOVERED" && e.message.includes('"stuck"')), 40_000), "recovery reported");
+  t.is(status.filter((e) => e.code === "TARGET_FAILED").length, 1);
+  const last = seq++;
+  audit.log("ox.mail", { seq: last, body: "last" });
+  const dropRecords = (): Array<{ attributes: Record<string, string> }> =>
+    receiver
+      .lines()
+      .map((l) => JSON.parse(l) as { event: string; attributes: Record<string, string> })
+      .filter((r) => r.event === "slf4ts.audit.dropped");
+  t.true(await waitFor(() => dropRecords().length > 0 && receiver.lines().some((l) => l.includes(`"seq":"${last}"`)), 20_000));
+  const counted = dropRecords().reduce((sum, r) => sum + Number(r.attributes["dropped"]), 0);
+  t.is(counted, audit.stats().targets[0]?.dropped ?? -1, "the drop records account for every dropped record");
+  t.is(dropRecords()[0]?.attributes["target"], "stuck");
+});
+
+test.serial("stallMs is validated like every other option", async (t) => {
+  captureStatus(t);
+  const audit = createAuditLogService();
+  t.teardown(() => audit.shutdown());
+  const error = await t.throwsAsync(audit.configure({ properties: target(6514, { stallMs: "50" }), watch: false }), { instanceOf: ConfigError });
+  t.deepEqual(
+    error?.problems.map((p) => `${p.key ?? ""} = ${p.value ?? ""}: ${p.expected}`),
+    [`${P}target.stuck.stallMs = 50: expected a whole number of milliseconds from 100 to 600000`],
+  );
+});
