@@ -7,6 +7,7 @@
 import test from "ava";
 import * as net from "node:net";
 import { ConfigError, createAuditLogService } from "../src/index.js";
+import { MemoryQueue } from "../src/targets/queue.js";
 import { captureStatus, P, waitFor } from "./helpers.js";
 
 /** A receiver that reads or not (paused sockets: the kernel's receive buffer fills, then the sender's). */
@@ -111,4 +112,28 @@ test.serial("stallMs is validated like every other option", async (t) => {
     error?.problems.map((p) => `${p.key ?? ""} = ${p.value ?? ""}: ${p.expected}`),
     [`${P}target.stuck.stallMs = 50: expected a whole number of milliseconds from 100 to 600000`],
   );
+});
+
+test.serial("a record written to the socket but not yet taken by the operating system is never forgotten to make room: it is sent again if the connection breaks", (t) => {
+  const queue = new MemoryQueue(2);
+  queue.push(Buffer.from("a"), 1);
+  queue.push(Buffer.from("b"), 2);
+  // Both written; the socket has not taken them (no flushedAt): the receiver does not read.
+  queue.next();
+  queue.next();
+  t.true(queue.push(Buffer.from("c"), 3));
+  t.is(queue.rewind(4, 3000), 2, "a and b are sent again after the connection breaks");
+  const order: string[] = [];
+  for (let r = queue.next(); r !== undefined; r = queue.next()) order.push(r.bytes.toString());
+  t.deepEqual(order, ["a", "b", "c"]);
+  // Once the OS took them, they are what gives way first (the resend window), before a drop.
+  const flushed = new MemoryQueue(2);
+  flushed.push(Buffer.from("a"), 1);
+  flushed.push(Buffer.from("b"), 2);
+  const a = flushed.next();
+  if (a !== undefined) a.flushedAt = 5;
+  t.true(flushed.push(Buffer.from("c"), 6));
+  t.is(flushed.droppedTotal, 0);
+  t.false(flushed.push(Buffer.from("d"), 7), "b and c wait: d is dropped and counted");
+  t.is(flushed.droppedTotal, 1);
 });
