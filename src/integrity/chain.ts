@@ -107,7 +107,7 @@ class HmacSigner implements Signer {
       StatusChannel.report(
         "INTEGRITY_FAILED",
         Level.ERROR,
-        `could not save the evolved key (epoch ${this.current}) to ${this.path} (${(error as NodeJS.ErrnoException).code ?? String(error)}): the older key stays on the disk`,
+        `could not save the evolved key (epoch ${this.current}) to ${this.path} (${error instanceof Error ? error.message : String(error)}): the older key stays on the disk`,
       );
     }
   }
