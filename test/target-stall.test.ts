@@ -5,9 +5,11 @@
  * the program runs (not at shutdown). A real Node server, whose sockets are paused.
  */
 import test from "ava";
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as tls from "node:tls";
 import { ConfigError, createAuditLogService } from "../src/index.js";
 import { MemoryQueue } from "../src/targets/queue.js";
@@ -92,7 +94,7 @@ const stalls = test.macro(async (t, protocol: "tcp" | "tls") => {
   // Log large records until the socket's buffers are full and the stall is noticed (bounded).
   const body = "x".repeat(4000);
   let seq = 0;
-  const deadline = Date.now() + 45_000;
+  const deadline = Date.now() + 25_000; // ava allows 60 s per test: these bounds add up to 55 s
   while (!failed() && Date.now() < deadline) {
     for (let k = 0; k < 50; k++) audit.log("ox.mail", { seq: seq++, body });
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -106,7 +108,7 @@ const stalls = test.macro(async (t, protocol: "tcp" | "tls") => {
 
   // The receiver reads again: recovery is reported, and a drop record stands for the lost ones.
   receiver.read();
-  t.true(await waitFor(() => status.some((e) => e.code === "TARGET_RECOVERED" && e.message.includes('"stuck"')), 40_000), "recovery reported");
+  t.true(await waitFor(() => status.some((e) => e.code === "TARGET_RECOVERED" && e.message.includes('"stuck"')), 20_000), "recovery reported");
   t.is(status.filter((e) => e.code === "TARGET_FAILED").length, 1);
   const last = seq++;
   audit.log("ox.mail", { seq: last, body: "last" });
@@ -115,7 +117,7 @@ const stalls = test.macro(async (t, protocol: "tcp" | "tls") => {
       .lines()
       .map((l) => JSON.parse(l) as { event: string; attributes: Record<string, string> })
       .filter((r) => r.event === "slf4ts.audit.dropped");
-  t.true(await waitFor(() => dropRecords().length > 0 && receiver.lines().some((l) => l.includes(`"seq":"${last}"`)), 20_000));
+  t.true(await waitFor(() => dropRecords().length > 0 && receiver.lines().some((l) => l.includes(`"seq":"${last}"`)), 10_000));
   const counted = dropRecords().reduce((sum, r) => sum + Number(r.attributes["dropped"]), 0);
   t.is(counted, audit.stats().targets[0]?.dropped ?? -1, "the drop records account for every dropped record");
   t.is(dropRecords()[0]?.attributes["target"], "stuck");
@@ -157,4 +159,27 @@ test.serial("a record written to the socket but not yet taken by the operating s
   t.is(flushed.droppedTotal, 0);
   t.false(flushed.push(Buffer.from("d"), 7), "b and c wait: d is dropped and counted");
   t.is(flushed.droppedTotal, 1);
+});
+
+test.serial("a host that ends without shutdown while its receiver does not read still exits: the stall ends the wait", async (t) => {
+  const receiver = await new StallingReceiver().start();
+  t.teardown(() => receiver.stop());
+  const dir = tempDir(t, "slf4ts-stall-");
+  const props = join(dir, "audit.properties");
+  const properties = target(receiver.port, { "buffer.size": "100000", stallMs: "1000" });
+  writeFileSync(props, Object.entries(properties).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
+  // 8 MB: more than the kernel's buffers of a connection take.
+  const child = spawn(process.execPath, [fileURLToPath(new URL("./fixtures/natural-exit-child.js", import.meta.url)), props, "2000"], { stdio: ["ignore", "ignore", "pipe"] });
+  t.teardown(() => child.kill("SIGKILL"));
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = await new Promise<number | null | "hung">((resolve) => {
+    const timer = setTimeout(() => resolve("hung"), 45_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+  t.is(exited, 0, `the host did not exit within 45 s: ${stderr}`);
+  t.regex(stderr, /\[TARGET_FAILED\] audit target "stuck" .*stopped taking records \(ESTALLED/);
 });
