@@ -14,7 +14,7 @@ import {
 } from "../layout/java-date.js";
 import { compilePatternLayout, type LayoutEvent } from "../layout/pattern.js";
 import { UNSAFE_CHARACTER } from "../sanitize/escape.js";
-import { readEd25519PrivateKey, readHmacKeyFile } from "../integrity/keys.js";
+import { ed25519KeyFromSecretFile, hmacKeyFromSecretFile, KeyFileError, readSecretFile } from "../integrity/keys.js";
 import type { ConfigProblem } from "./errors.js";
 import { parseFileSize } from "./size.js";
 import { parseTargets, type TargetProperty, type TargetSpec } from "../targets/config.js";
@@ -132,7 +132,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   {
     name: "integrity.key",
     defaultValue: "",
-    doc: "The key file: for hmac a file with secret=<64 or more hex digits> (openssl rand -hex 32), for ed25519 a PEM private key (openssl genpkey -algorithm ed25519). A relative path is resolved against the folder of this properties file. Required when integrity.mode is not off.",
+    doc: "The key file: for hmac a file with secret=<64 or more hex digits> (openssl rand -hex 32), for ed25519 a PEM private key (openssl genpkey -algorithm ed25519). A relative path is resolved against the folder of this properties file. Required when integrity.mode is not off. It must be a regular file (not a symbolic link, FIFO or device) that only its owner can write (mode 0600 or 0400); one its group or others can read is used, with a warning (INTEGRITY_KEY_READABLE).",
   },
   {
     name: "integrity.checkpoint.records",
@@ -646,13 +646,14 @@ function resolveIntegrity(
   if (modeText === "ed25519") {
     if (epoch > 0) fail("integrity.epoch", "expected 0: key evolution is for integrity.mode=hmac (with ed25519 the private key can stay off the verifier, and only checkpoints signed before a theft are trusted)");
     try {
-      readEd25519PrivateKey(keyPath);
+      ed25519KeyFromSecretFile(keyPath, readSecretFile(keyPath));
     } catch (error) {
-      fail("integrity.key", `expected an Ed25519 private key: ${(error as Error).message}`);
+      if (error instanceof KeyFileError) fail("integrity.key", `expected ${error.expected}: ${error.problem}`);
+      else fail("integrity.key", `expected an Ed25519 private key: ${(error as Error).message}`);
     }
   } else {
     try {
-      const key = readHmacKeyFile(keyPath);
+      const key = hmacKeyFromSecretFile(keyPath, readSecretFile(keyPath));
       key.secret.fill(0);
       if (epoch > 0 && key.start === undefined) {
         fail("integrity.key", `expected a line start=<ISO-8601 time> in ${keyPath}: key evolution (integrity.epoch=${epoch}) counts epochs from it, and the verifier must know it`);
@@ -664,7 +665,8 @@ function resolveIntegrity(
         fail("integrity.epoch", `expected ${key.seconds ?? "the epoch length"}: the key file ${keyPath} has already evolved to epoch ${key.epoch}`);
       }
     } catch (error) {
-      fail("integrity.key", `expected an HMAC key file: ${(error as Error).message}`);
+      if (error instanceof KeyFileError) fail("integrity.key", `expected ${error.expected}: ${error.problem}`);
+      else fail("integrity.key", `expected an HMAC key file: ${(error as Error).message}`);
     }
   }
   return { mode: modeText, keyPath, checkpointRecords: records, checkpointSeconds: seconds, epochSeconds: epoch };

@@ -18,7 +18,7 @@ import type { IntegritySettings } from "../config/schema.js";
 import { acquireLock } from "../output/file-lock.js";
 import type { RollingFileWriter } from "../output/rolling-file.js";
 import { StatusChannel } from "../status/status.js";
-import { epochAt, evolveSecret, MAX_EPOCH, readEd25519PrivateKey, readHmacKeyFile, writeHmacKeyFile } from "./keys.js";
+import { ed25519KeyFromSecretFile, epochAt, evolveSecret, formatMode, hmacKeyFromSecretFile, MAX_EPOCH, readSecretFile, writeHmacKeyFile, type SecretFile } from "./keys.js";
 import {
   CHAIN_FIELD,
   chainHash,
@@ -63,7 +63,7 @@ class HmacSigner implements Signer {
     private readonly seconds: number,
     now: number,
   ) {
-    const key = readHmacKeyFile(path);
+    const key = hmacKeyFromSecretFile(path, readKeyFile(path));
     this.secret = key.secret;
     this.current = key.epoch;
     this.start = key.start;
@@ -110,7 +110,7 @@ class HmacSigner implements Signer {
       StatusChannel.report(
         "INTEGRITY_FAILED",
         Level.ERROR,
-        `could not save the evolved key (epoch ${this.current}) to ${this.path} (${(error as NodeJS.ErrnoException).code ?? String(error)}): the older key stays on the disk`,
+        `could not save the evolved key (epoch ${this.current}) to ${this.path} (${error instanceof Error ? error.message : String(error)}): the older key stays on the disk`,
       );
     }
   }
@@ -129,6 +129,19 @@ class HmacSigner implements Signer {
   close(): void {
     this.secret.fill(0);
   }
+}
+
+/** Reads a key file as a secret (see `readSecretFile`), warning when others can read it. */
+function readKeyFile(path: string): SecretFile {
+  const file = readSecretFile(path);
+  if (file.readableByOthers) {
+    StatusChannel.report(
+      "INTEGRITY_KEY_READABLE",
+      Level.WARN,
+      `the key file ${path} has mode ${formatMode(file.mode)}: users other than its owner can read the key (and ${file.mode & 0o004 ? "everyone" : "its group"} could forge checkpoints with it); chmod 600 ${path}`,
+    );
+  }
+  return file;
 }
 
 class Ed25519Signer implements Signer {
@@ -538,7 +551,7 @@ export class ChainSealer {
 
   private loadSigner(now: number): Signer {
     try {
-      if (this.settings.mode === "ed25519") return new Ed25519Signer(readEd25519PrivateKey(this.settings.keyPath));
+      if (this.settings.mode === "ed25519") return new Ed25519Signer(ed25519KeyFromSecretFile(this.settings.keyPath, readKeyFile(this.settings.keyPath)));
       return new HmacSigner(this.settings.keyPath, this.settings.epochSeconds, now);
     } catch (error) {
       StatusChannel.report("INTEGRITY_FAILED", Level.ERROR, `checkpoints of ${this.writer.path} cannot be signed: ${(error as Error).message}; records are still chained, checkpoints are written unsigned`);

@@ -16,10 +16,16 @@
  * overwrites the file with the evolved key and erases the old one, so a key stolen in epoch j
  * cannot produce checkpoints that verify for an earlier epoch.
  *
+ * The logger reads its key files as secrets ({@link readSecretFile}): never through a symbolic
+ * link, never from anything but a regular file (a FIFO would block the process), never when
+ * users other than the owner can write them. The verifier's own copy (`slf4ts-audit verify
+ * --key`) is read plainly, so that `--key <(pass show audit-key)` works.
+ *
  * @module
  */
-import { createHash, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
-import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { createHash, createPrivateKey, createPublicKey, randomBytes, type KeyObject } from "node:crypto";
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync, type Stats } from "node:fs";
+import { dirname } from "node:path";
 
 /** The contents of an HMAC key file. */
 export interface HmacKeyFile {
@@ -141,6 +147,151 @@ export function epochWindow(start: number, seconds: number, epoch: number): read
   return [start + epoch * seconds * 1000, start + (epoch + 1) * seconds * 1000];
 }
 
+/** The largest key file read (a key is a few hundred bytes; this stops a mistaken path early). */
+export const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/**
+ * A key file that cannot be used as a secret: `problem` says what was found, `expected` what a
+ * key file must be, so that a configuration error can name both.
+ */
+export class KeyFileError extends Error {
+  /** Creates the error; its message is `<problem>; expected <expected>`. */
+  constructor(
+    /** What was found, naming the path (and the mode, for permissions). */
+    readonly problem: string,
+    /** What a key file must be. */
+    readonly expected: string,
+    /** The error code of the failed system call, when one failed. */
+    readonly code?: string,
+  ) {
+    super(`${problem}; expected ${expected}`);
+    this.name = "KeyFileError";
+  }
+}
+
+/** A key file read as a secret. */
+export interface SecretFile {
+  /** The whole content. */
+  readonly bytes: Buffer;
+  /** The permission bits (`0o600`, `0o644`, …). */
+  readonly mode: number;
+  /** Whether users other than the owner (its group or anyone) can read it: worth a warning. */
+  readonly readableByOthers: boolean;
+}
+
+/** The mode as `ls` users write it: `0644`. */
+export function formatMode(mode: number): string {
+  return `0${(mode & 0o7777).toString(8).padStart(3, "0")}`;
+}
+
+function fileKind(stats: Stats): string {
+  if (stats.isFIFO()) return "a FIFO (named pipe)";
+  if (stats.isSocket()) return "a socket";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  if (stats.isDirectory()) return "a folder";
+  if (stats.isSymbolicLink()) return "a symbolic link";
+  return "not a regular file";
+}
+
+const REGULAR = "a regular file";
+
+/**
+ * Reads a key file as a secret: opened with `O_NOFOLLOW | O_NONBLOCK` (a symbolic link at the
+ * path is refused, and a FIFO or device never blocks), checked with `fstat` on the opened file
+ * (a regular file, at most {@link MAX_KEY_FILE_BYTES}), and refused when its group or others can
+ * write it (whoever can replace the key can forge checkpoints; group write is refused too, as
+ * OpenSSH does for its keys). Throws a {@link KeyFileError} for a file that must not be used,
+ * an `Error` (with `code`) for one that cannot be read.
+ *
+ * @example
+ * ```ts
+ * const { bytes, readableByOthers } = readSecretFile("/etc/app/audit.key");
+ * ```
+ */
+export function readSecretFile(path: string): SecretFile {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    if (code === "ELOOP" || code === "ENXIO" || code === "EMLINK") {
+      let kind = "not a regular file";
+      try {
+        kind = fileKind(lstatSync(path));
+      } catch {
+        // Gone meanwhile: say what open said.
+      }
+      const why = kind === "a symbolic link" ? " (whoever controls the link chooses the file read; name the file itself)" : "";
+      throw new KeyFileError(`the key file ${path} is ${kind}${why}`, REGULAR, code);
+    }
+    throw Object.assign(new Error(`cannot read the key file ${path} (${code})`), { code });
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new KeyFileError(`the key file ${path} is ${fileKind(stats)}`, REGULAR);
+    const mode = stats.mode & 0o7777;
+    if ((mode & 0o022) !== 0) {
+      const who = (mode & 0o022) === 0o022 ? "its group and everyone" : (mode & 0o020) !== 0 ? "its group" : "everyone";
+      throw new KeyFileError(
+        `the key file ${path} has mode ${formatMode(mode)}: ${who} can write it, and whoever can replace the key can forge checkpoints (chmod 600 ${path})`,
+        "a key file only its owner can write (mode 0600 or 0400)",
+      );
+    }
+    if (stats.size > MAX_KEY_FILE_BYTES) throw new KeyFileError(`the key file ${path} has ${stats.size} bytes`, `a key file of at most ${MAX_KEY_FILE_BYTES} bytes`);
+    const bytes = Buffer.alloc(stats.size);
+    let length = 0;
+    while (length < bytes.length) {
+      const n = readSync(fd, bytes, length, bytes.length - length, null);
+      if (n === 0) break;
+      length += n;
+    }
+    return { bytes: bytes.subarray(0, length), mode, readableByOthers: (mode & 0o044) !== 0 };
+  } catch (error) {
+    if (error instanceof KeyFileError) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw Object.assign(new Error(`cannot read the key file ${path} (${code})`), { code });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Parses the bytes of an HMAC key file read by {@link readSecretFile}; throws an `Error` naming
+ * the file (never the secret). The bytes are wiped.
+ *
+ * @example
+ * ```ts
+ * const key = hmacKeyFromSecretFile("/etc/app/audit.key", readSecretFile("/etc/app/audit.key"));
+ * ```
+ */
+export function hmacKeyFromSecretFile(path: string, file: SecretFile): HmacKeyFile {
+  const text = file.bytes.toString("utf8");
+  file.bytes.fill(0);
+  try {
+    return parseHmacKeyFile(text);
+  } catch (error) {
+    throw new Error(`the key file ${path} is not an HMAC key file: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Parses the bytes of an Ed25519 private key read by {@link readSecretFile}; throws an `Error`
+ * naming the file. The bytes are wiped.
+ *
+ * @example
+ * ```ts
+ * const key = ed25519KeyFromSecretFile(path, readSecretFile(path));
+ * ```
+ */
+export function ed25519KeyFromSecretFile(path: string, file: SecretFile): KeyObject {
+  try {
+    return ed25519PrivateKey(path, file.bytes);
+  } finally {
+    file.bytes.fill(0);
+  }
+}
+
 /**
  * Reads and parses an HMAC key file; throws an `Error` naming the file.
  *
@@ -165,33 +316,80 @@ export function readHmacKeyFile(path: string): HmacKeyFile {
 }
 
 /**
- * Replaces the key file with `key` (mode 0600): a new file is written, synced and renamed over
- * the old one (readers never see half a key), then the old file's bytes are overwritten with
- * zeros and synced, so the old key does not stay on the disk (on a plain file system; copy-on-
- * write file systems and snapshots may keep old blocks). Throws on failure.
+ * The name of a new key file beside `path`: unpredictable (96 random bits), so that nobody can
+ * plant a link or a file under it beforehand.
+ */
+export function keyTempName(path: string): string {
+  return `${path}.${randomBytes(12).toString("hex")}.tmp`;
+}
+
+/** How many names {@link writeHmacKeyFile} tries before it gives up (each taken name is EEXIST). */
+const NAME_ATTEMPTS = 8;
+
+/**
+ * Replaces the key file with `key`. A new file is created exclusively under an unpredictable
+ * name (`O_CREAT | O_EXCL | O_NOFOLLOW`, mode 0600: a link or file planted under the name is
+ * never opened, another name is tried), written, synced and renamed over the old one (readers
+ * never see half a key), and the folder is synced. Then the old file's bytes are overwritten
+ * with zeros and synced, so the old key does not stay on the disk (on a plain file system;
+ * copy-on-write file systems and snapshots may keep old blocks); the old file is opened with
+ * `O_NOFOLLOW` before the rename and wiped only if it is a regular file. Throws on failure (the
+ * old key file is then unchanged, and no new file is left behind).
+ *
+ * `tempName` is for tests (attacks on the names); the default is {@link keyTempName}.
  *
  * @example
  * ```ts
  * writeHmacKeyFile("/etc/app/audit.key", { ...key, secret: evolveSecret(key.secret), epoch: key.epoch + 1 });
  * ```
  */
-export function writeHmacKeyFile(path: string, key: HmacKeyFile): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    writeSync(fd, formatHmacKeyFile(key));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+export function writeHmacKeyFile(path: string, key: HmacKeyFile, tempName: (path: string) => string = keyTempName): void {
+  let tmp: string | undefined;
+  let fd: number | undefined;
+  for (let attempt = 0; attempt < NAME_ATTEMPTS && fd === undefined; attempt++) {
+    tmp = tempName(path);
+    try {
+      fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
   }
+  if (fd === undefined || tmp === undefined) {
+    throw Object.assign(new Error(`every one of ${NAME_ATTEMPTS} new names beside ${path} was already taken (something plants files there)`), { code: "EEXIST" });
+  }
+  const created = tmp;
   let old: number | undefined;
   try {
-    old = openSync(path, "r+");
-  } catch {
-    old = undefined;
+    try {
+      const text = Buffer.from(formatHmacKeyFile(key));
+      let done = 0;
+      while (done < text.length) done += writeSync(fd, text, done, text.length - done);
+      text.fill(0);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      old = openSync(path, constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+      if (!fstatSync(old).isFile()) {
+        closeSync(old);
+        old = undefined;
+      }
+    } catch {
+      old = undefined;
+    }
+    renameSync(created, path);
+  } catch (error) {
+    if (old !== undefined) closeSync(old);
+    try {
+      unlinkSync(created);
+    } catch {
+      // Already gone.
+    }
+    throw error;
   }
   try {
-    renameSync(tmp, path);
+    syncFolder(dirname(path));
     if (old !== undefined) {
       const size = fstatSync(old).size;
       if (size > 0) writeSync(old, Buffer.alloc(size), 0, size, 0);
@@ -199,6 +397,16 @@ export function writeHmacKeyFile(path: string, key: HmacKeyFile): void {
     }
   } finally {
     if (old !== undefined) closeSync(old);
+  }
+}
+
+/** Syncs a folder, so that a rename in it survives a crash of the machine. */
+function syncFolder(folder: string): void {
+  const fd = openSync(folder, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -218,6 +426,10 @@ export function readEd25519PrivateKey(path: string): KeyObject {
   } catch (error) {
     throw new Error(`cannot read the key file ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
+  return ed25519PrivateKey(path, pem);
+}
+
+function ed25519PrivateKey(path: string, pem: Buffer): KeyObject {
   let key: KeyObject;
   try {
     key = createPrivateKey(pem);

@@ -26,7 +26,8 @@ export type StatusCode =
   | "TARGET_RECOVERED"
 
   | "INTEGRITY_STARTED"
-  | "INTEGRITY_FAILED";
+  | "INTEGRITY_FAILED"
+  | "INTEGRITY_KEY_READABLE";
 
 /** One status event. */
 export interface StatusEvent {

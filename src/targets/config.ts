@@ -92,6 +92,11 @@ export const TARGET_KEYS: readonly TargetKeySpec[] = [
     defaultValue: "3000",
     doc: "tcp/tls: records sent this many milliseconds before a connection broke are sent again after reconnecting (the receiver may have lost them unwritten): at-least-once delivery. 0: never resend.",
   },
+  {
+    option: "stallMs",
+    defaultValue: "10000",
+    doc: "tcp/tls: a connection whose writes the operating system has taken nothing of for this many milliseconds (a receiver that accepts but does not read) is treated as broken: reported as an outage (TARGET_FAILED), closed and reconnected with backoff; records wait and are dropped and counted as in any outage. 100 to 600000.",
+  },
   { option: "path", defaultValue: "", doc: "file: the file written (relative to the properties file's folder); rotated like file.location." },
   { option: "size", defaultValue: "2097152", doc: "file: the rotation size (as file.size)." },
   { option: "count", defaultValue: "99", doc: "file: the archives kept (as file.count)." },
@@ -136,6 +141,8 @@ export interface TargetSpec {
   readonly spool: string | undefined;
   readonly spoolMaxBytes: number;
   readonly resendMs: number;
+  /** tcp/tls: how long a write may wait for the operating system before the connection counts as stalled. */
+  readonly stallMs: number;
   /** file: absolute path, rotation size and archive count. */
   readonly file: { readonly path: string; readonly maxSize: number; readonly maxArchives: number; readonly compress: boolean; readonly maxAgeDays: number } | undefined;
   /** Canonical text of the settings: a target whose fingerprint is unchanged by a reload keeps its connection. */
@@ -393,6 +400,8 @@ export function parseTargets(
     if (spoolMaxBytes === undefined) fail("spool.maxSize", "expected a size in bytes, optionally with KB, MB or GB");
     const resendMs = wholeNumber(get("resendMs"), 0, 600_000);
     if (resendMs === undefined) fail("resendMs", "expected a whole number of milliseconds from 0 to 600000");
+    const stallMs = wholeNumber(get("stallMs"), 100, 600_000);
+    if (stallMs === undefined) fail("stallMs", "expected a whole number of milliseconds from 100 to 600000");
 
     let file: TargetSpec["file"];
     if (type === "file") {
@@ -414,7 +423,7 @@ export function parseTargets(
     const fingerprint = JSON.stringify([
       name, type, protocol, host, port, format, pattern, level, get("include"), get("exclude"), get("rateLimit"), get("rateLimit.events"),
       facility, appName, hostname, maxBytes, compress, chunkSize, digest(ca), digest(cert), digest(tlsKey), get("tls.servername"), insecure,
-      bufferSize, spool, spoolMaxBytes, resendMs, file,
+      bufferSize, spool, spoolMaxBytes, resendMs, file, stallMs,
     ]);
     targets.push({
       name,
@@ -439,6 +448,7 @@ export function parseTargets(
       spool,
       spoolMaxBytes: spoolMaxBytes as number,
       resendMs: resendMs as number,
+      stallMs: stallMs as number,
       file,
       fingerprint,
     });

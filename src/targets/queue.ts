@@ -115,11 +115,14 @@ export class MemoryQueue implements DeliveryQueue {
 
   push(bytes: Buffer, now: number): boolean {
     if (this.items.length - this.head >= this.capacity) {
-      // Make room by giving up the resend window before refusing a new record.
-      if (this.cursor > this.head) {
+      // Make room by giving up the resend window before refusing a new record; but only a record
+      // the operating system has taken. One written and not yet taken (the receiver is slow or
+      // does not read) is kept, to be sent again if the connection breaks: forgetting it would
+      // lose it uncounted. Those are bounded by the socket's buffer, not by the capacity.
+      if (this.cursor > this.head && (this.items[this.head] as QueuedRecord).flushedAt !== undefined) {
         this.head++;
         this.compact();
-      } else {
+      } else if (this.items.length - this.cursor >= this.capacity) {
         this.drops.note(now);
         return false;
       }

@@ -20,7 +20,7 @@ import { RetryBuffer } from "../output/retry-buffer.js";
 import { StatusChannel } from "../status/status.js";
 import type { TargetSpec } from "./config.js";
 import { MemoryQueue, SpoolQueue, type DeliveryQueue, type QueueDrops } from "./queue.js";
-import { DatagramTransport, StreamTransport, gelfChunks, type Endpoint, type TransportEvents } from "./transport.js";
+import { DatagramTransport, STALLED, StreamTransport, gelfChunks, type Endpoint, type TransportEvents } from "./transport.js";
 
 /** The event id of the record that states how many records a target skipped under its rate limit. */
 export const RATE_LIMITED_EVENT_ID = "slf4ts.audit.ratelimited";
@@ -175,7 +175,7 @@ class Target {
           : (record: Buffer): Buffer[] => [record];
       this.transport = new DatagramTransport(queue, endpoint, events, datagrams, inherited?.ready);
     } else {
-      this.transport = new StreamTransport(queue, endpoint, events, spec.resendMs, inherited?.ready);
+      this.transport = new StreamTransport(queue, endpoint, events, spec.resendMs, inherited?.ready, spec.stallMs);
     }
   }
 
@@ -293,7 +293,7 @@ class Target {
     StatusChannel.report(
       "TARGET_FAILED",
       Level.ERROR,
-      `audit target "${this.spec.name}" (${this.spec.type} ${this.destination}) is unreachable (${error.code ?? error.name}: ${error.message}); records are kept (${this.spec.spool !== undefined ? `spool ${this.spec.spool}` : `buffer.size ${this.spec.bufferSize}`}) and sent in order when it is back`,
+      `audit target "${this.spec.name}" (${this.spec.type} ${this.destination}) ${error.code === STALLED ? "stopped taking records" : "is unreachable"} (${error.code ?? error.name}: ${error.message}); records are kept (${this.spec.spool !== undefined ? `spool ${this.spec.spool}` : `buffer.size ${this.spec.bufferSize}`}) and sent in order when it is back`,
     );
   }
 

@@ -25,6 +25,14 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * storm or a flood of "recovered" reports.
  */
 const STABLE_MS = 2000;
+/**
+ * The default bound on how long a write may wait for the operating system to take it (target
+ * option `stallMs`): a receiver that accepts and then does not read fills the socket's buffers,
+ * after which nothing more is taken; past this the connection counts as broken.
+ */
+export const DEFAULT_STALL_MS = 10_000;
+/** The error code of a connection closed because the receiver stopped reading. */
+export const STALLED = "ESTALLED";
 
 /** Where a transport sends, and how. */
 export interface Endpoint {
@@ -198,9 +206,25 @@ export class StreamTransport extends Transport {
   private pendingWrites = 0;
   private blocked = false;
   private stableTimer: NodeJS.Timeout | undefined;
+  /** The connection has stayed up {@link STABLE_MS}; it counts as working once it is not blocked either. */
+  private stable = false;
+  /** When the operating system last took a write (or writes began after an idle time). */
+  private lastProgress = 0;
+  private stallTimer: NodeJS.Timeout | undefined;
 
-  /** `start`: connect only once it resolves (a predecessor is still handing the queue over). */
-  constructor(queue: DeliveryQueue, endpoint: Endpoint, events: TransportEvents, resendMs: number, start?: Promise<void>) {
+  /**
+   * `start`: connect only once it resolves (a predecessor is still handing the queue over).
+   * `stallMs`: how long a write may wait for the operating system before the connection is
+   * treated as broken (a receiver that accepts and does not read).
+   */
+  constructor(
+    queue: DeliveryQueue,
+    endpoint: Endpoint,
+    events: TransportEvents,
+    resendMs: number,
+    start?: Promise<void>,
+    private readonly stallMs: number = DEFAULT_STALL_MS,
+  ) {
     super(queue, endpoint, events, resendMs);
     if (start === undefined) this.connect();
     else void start.then(() => this.connect());
@@ -226,17 +250,13 @@ export class StreamTransport extends Transport {
     const onConnected = (): void => {
       socket.setTimeout(0);
       this.stats.connected = true;
+      this.stable = false;
       clearTimeout(this.stableTimer);
       this.stableTimer = setTimeout(() => {
         this.stableTimer = undefined;
         if (this.socket !== socket) return;
-        this.attempt = 0;
-        const resent = this.pendingResend;
-        this.pendingResend = 0;
-        if (this.down) {
-          this.down = false;
-          this.events.onUp(resent);
-        }
+        this.stable = true;
+        this.markWorking();
       }, STABLE_MS);
       this.stableTimer.unref();
       this.pump();
@@ -273,6 +293,7 @@ export class StreamTransport extends Transport {
     socket.on("data", () => undefined);
     socket.on("drain", () => {
       this.blocked = false;
+      this.markWorking();
       this.pump();
     });
     let lastError: (Error & { code?: string | undefined }) | undefined;
@@ -285,6 +306,9 @@ export class StreamTransport extends Transport {
       this.socket = undefined;
       this.blocked = false;
       this.pendingWrites = 0;
+      this.stable = false;
+      clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
       // What may not have reached the receiver is sent again after reconnecting.
       const resent = this.queue.rewind(Date.now(), this.resendMs);
       this.pendingResend += resent;
@@ -296,6 +320,45 @@ export class StreamTransport extends Transport {
 
   /** Records to be sent again since the last connection broke (reported when it is back). */
   private pendingResend = 0;
+
+  /**
+   * The connection counts as working (backoff reset, recovery reported) once it has stayed up
+   * {@link STABLE_MS} and the operating system takes what is written: a receiver that does not
+   * read is not "recovered" while the socket stays blocked.
+   */
+  private markWorking(): void {
+    if (!this.stable || this.blocked || this.socket === undefined) return;
+    this.attempt = 0;
+    const resent = this.pendingResend;
+    this.pendingResend = 0;
+    if (this.down) {
+      this.down = false;
+      this.events.onUp(resent);
+    }
+  }
+
+  /**
+   * Watches the writes in progress: when the operating system has taken none of them for
+   * `stallMs` (its buffers are full because the receiver does not read), the connection is
+   * destroyed as broken, so the outage is reported, records are counted when dropped, and
+   * nothing waits forever. One timer per connection while writes wait, none per record.
+   */
+  private watchStall(socket: net.Socket): void {
+    if (this.stallTimer !== undefined || this.pendingWrites === 0) return;
+    const wait = Math.max(1, this.lastProgress + this.stallMs - Date.now());
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      if (this.socket !== socket || this.pendingWrites === 0 || this.closed) return;
+      if (Date.now() - this.lastProgress >= this.stallMs) {
+        socket.destroy(
+          Object.assign(new Error(`the operating system took nothing written for ${this.stallMs} ms: the receiver accepts the connection but does not read (stallMs)`), { code: STALLED }),
+        );
+        return;
+      }
+      this.watchStall(socket);
+    }, wait);
+    this.stallTimer.unref();
+  }
 
   pump(): void {
     const socket = this.socket;
@@ -314,10 +377,13 @@ export class StreamTransport extends Transport {
         return;
       }
       if (record === undefined) break;
+      // Time spent idle is no stall: the clock starts with the first write of a burst.
+      if (this.pendingWrites === 0) this.lastProgress = Date.now();
       this.pendingWrites++;
       const ok = socket.write(record.bytes, (error) => {
         if (error === undefined || error === null) this.flushed(record);
         if (this.socket !== socket) return;
+        this.lastProgress = Date.now();
         this.pendingWrites--;
         // At the end of a burst: a drop record may be waiting for room.
         if (this.queue.unsent === 0 && this.pendingWrites === 0) this.pump();
@@ -328,6 +394,7 @@ export class StreamTransport extends Transport {
         break;
       }
     }
+    this.watchStall(socket);
     this.notifyIdle();
   }
 
@@ -340,6 +407,7 @@ export class StreamTransport extends Transport {
     this.closed = true;
     this.stopTimers();
     clearTimeout(this.stableTimer);
+    clearTimeout(this.stallTimer);
     const socket = this.socket;
     this.socket = undefined;
     socket?.destroy();
@@ -374,6 +442,7 @@ export class StreamTransport extends Transport {
     this.closed = true;
     this.stopTimers();
     clearTimeout(this.stableTimer);
+    clearTimeout(this.stallTimer);
     const socket = this.socket;
     this.socket = undefined;
     const queue = this.queue;
