@@ -11,7 +11,7 @@ import { decodePropertiesFile, parseProperties } from "../config/properties.js";
 import { ConfigError, formatProblem, type ConfigProblem } from "../config/errors.js";
 import { KEY_PREFIX, resolveConfig, type AuditConfig, type PropertySource } from "../config/schema.js";
 import { watchPath } from "../config/watcher.js";
-import { RollingFileWriter, type FileSystemError, type WriterFailure, type WriterFileSystem } from "../output/rolling-file.js";
+import { NOT_A_REGULAR_FILE, RollingFileWriter, type FileSystemError, type WriterFailure, type WriterFileSystem } from "../output/rolling-file.js";
 import { RetryBuffer, type DropReport } from "../output/retry-buffer.js";
 import { ChainSealer, type CheckpointRenderer } from "../integrity/chain.js";
 import { CHECKPOINT_EVENT_ID } from "../integrity/token.js";
@@ -132,6 +132,8 @@ function describeOpenError(error: FileSystemError): string {
       return "a part of the path is not a folder (ENOTDIR)";
     case "EROFS":
       return "the file system is read-only (EROFS)";
+    case NOT_A_REGULAR_FILE:
+      return `${error.message} (${NOT_A_REGULAR_FILE})`;
     default:
       return `${errorCode(error)}: ${error.message}`;
   }
@@ -604,11 +606,14 @@ export class AuditLogServiceImpl {
         buffer = this.createBuffer(writer, config, chain);
         this.handOver(old.buffer, buffer);
       } else {
-        writer = new RollingFileWriter(config.file.location, policy, (f) => this.onWriterFailure(f), this.fileSystem);
+        writer = new RollingFileWriter(config.file.location, policy, (f) => this.onWriterFailure(f), this.fileSystem, (code, message) =>
+          StatusChannel.report(code, code === "FILE_SHARED" ? Level.WARN : Level.INFO, message),
+        );
         const error = writer.tryOpen();
         if (error !== undefined) {
           const inForce = old.config !== undefined && old.config.enabled;
-          if (inForce && !TRANSIENT.has(error.code ?? "")) {
+          // A FIFO, socket or device is refused even as the first configuration: it never becomes the audit file.
+          if ((inForce && !TRANSIENT.has(error.code ?? "")) || error.code === NOT_A_REGULAR_FILE) {
             this.lastApplied = undefined;
             this.reject(
               [{ key: KEY_PREFIX + "file.location", value: config.file.source.value, line: config.file.source.line, expected: `cannot open ${config.file.location}: ${describeOpenError(error)}` }],
