@@ -62,17 +62,19 @@ test("a FIFO at file.location is refused by configure() with a ConfigError namin
   t.deepEqual(readLines(join(dir, "good.log")), ["after|seq=1"]);
 });
 
-test("a FIFO at the lock path: rotation is refused with a clear report, log() goes on, every record is kept", async (t) => {
-  const dir = tempDir(t);
-  mkfifo(join(dir, "audit.log.lock"));
-  const outcome = await run(t, ["fifo-lock", dir]);
-  t.true(outcome.ms < 30_000, `took ${outcome.ms} ms`);
-  t.true(
-    outcome.events.some((e) => e.code === "ROTATE_FAILED" && /audit\.log\.lock is a FIFO \(named pipe\), not a lock file/.test(e.message)),
-    JSON.stringify(outcome.events),
-  );
-  t.deepEqual(seqs(dir), Array.from({ length: 300 }, (_, i) => i));
-});
+for (const multiprocess of ["true", "unset"] as const) {
+  test(`a FIFO at the lock path (file.multiprocess ${multiprocess}): rotation is refused with a clear report, log() goes on, every record is kept`, async (t) => {
+    const dir = tempDir(t);
+    mkfifo(join(dir, "audit.log.lock"));
+    const outcome = await run(t, ["fifo-lock", dir, multiprocess]);
+    t.true(outcome.ms < 30_000, `took ${outcome.ms} ms`);
+    t.true(
+      outcome.events.some((e) => e.code === "ROTATE_FAILED" && /audit\.log\.lock is a FIFO \(named pipe\), not a lock file/.test(e.message)),
+      JSON.stringify(outcome.events),
+    );
+    t.deepEqual(seqs(dir), Array.from({ length: 300 }, (_, i) => i));
+  });
+}
 
 test("file.location under /proc fails at once with a clear error (no mkdir loop)", async (t) => {
   const outcome = await run(t, ["proc", "/"]);
