@@ -26,6 +26,8 @@ interface Trial {
   readonly how: string;
   /** The last seq whose log() returned, as the child said. */
   readonly lastReturned: number;
+  /** Whether this run started by finishing a rotation the previous run's crash interrupted. */
+  readonly recovered: boolean;
 }
 
 function trial(props: string, run: number): Promise<Trial> {
@@ -56,7 +58,7 @@ function trial(props: string, run: number): Promise<Trial> {
         return;
       }
       const seqs = out.split("\n").filter((l) => l !== "");
-      resolve({ how, lastReturned: seqs.length === 0 ? -1 : Number(seqs.at(-1)) });
+      resolve({ how, lastReturned: seqs.length === 0 ? -1 : Number(seqs.at(-1)), recovered: err.includes("[ROTATION_RECOVERED]") });
     });
   });
 }
@@ -135,5 +137,6 @@ test(`${TRIALS} SIGKILLs during rotations and compressions: no record lost, dupl
 
   const verify = await cli(["verify", "--key", key, logs]);
   t.is(verify.code, 0, `verify:\n${verify.out}${verify.err}\ntrials: ${trials.map((r) => r.how).join("; ")}`);
-  t.log(`${TRIALS} crash trials, ${records.length} records, ${numbers.length} archives; ${verify.out.split("\n").at(-2) ?? ""}`);
+  const recovered = trials.filter((r) => r.recovered).length;
+  t.log(`${TRIALS} crash trials (${recovered} left a rotation to finish), ${records.length} records, ${numbers.length} archives; ${verify.out.split("\n").at(-2) ?? ""}`);
 });

@@ -607,7 +607,8 @@ export class AuditLogServiceImpl {
         this.handOver(old.buffer, buffer);
       } else {
         writer = new RollingFileWriter(config.file.location, policy, (f) => this.onWriterFailure(f), this.fileSystem, (code, message) =>
-          StatusChannel.report(code, code === "FILE_SHARED" ? Level.WARN : Level.INFO, message),
+          // Both are worth an operator's eye: another writer nobody announced, a crash in a rotation.
+          StatusChannel.report(code, Level.WARN, message),
         );
         const error = writer.tryOpen();
         if (error !== undefined) {

@@ -1,7 +1,9 @@
 /**
  * A lock file shared by the processes that write one audit file, so that each rotation is done
  * once. Taken with `O_CREAT | O_EXCL` (atomic on local file systems), it holds the owner's pid;
- * a lock whose owner is gone, or older than {@link STALE_LOCK_MS}, is broken.
+ * a lock whose owner is gone, or older than {@link STALE_LOCK_MS}, is broken. Every wait is
+ * bounded, and whatever sits at the lock's name is looked at without following a link or
+ * blocking: a FIFO, socket, device or symbolic link there is refused, never read.
  */
 import * as nodeFs from "node:fs";
 
