@@ -138,5 +138,6 @@ test(`${TRIALS} SIGKILLs during rotations and compressions: no record lost, dupl
   const verify = await cli(["verify", "--key", key, logs]);
   t.is(verify.code, 0, `verify:\n${verify.out}${verify.err}\ntrials: ${trials.map((r) => r.how).join("; ")}`);
   const recovered = trials.filter((r) => r.recovered).length;
+  if (!verify.out.includes("(0 warnings)")) t.log(verify.out);
   t.log(`${TRIALS} crash trials (${recovered} left a rotation to finish), ${records.length} records, ${numbers.length} archives; ${verify.out.split("\n").at(-2) ?? ""}`);
 });
