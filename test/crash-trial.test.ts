@@ -92,12 +92,15 @@ test(`${TRIALS} SIGKILLs during rotations and compressions: no record lost, dupl
   writeFileSync(props, Object.entries(settings).map(([k, v]) => `${P}${k}=${v}`).join("\n") + "\n");
   const trials: Trial[] = [];
   for (let run = 0; run < TRIALS; run++) trials.push(await trial(props, run));
-  // One more start, which finishes what the last crash interrupted, and a clean end.
+  // One more start, which finishes what the last crash interrupted, and a clean end. It logs one
+  // record: the chain starts with it and its resume checkpoint seals the last killed session's tail.
+  let lastErr = "";
   const last = await new Promise<number | null>((resolve) => {
-    const proc = spawn(process.execPath, ["-e", `import(${JSON.stringify(new URL("../src/index.js", import.meta.url).href)}).then(async ({ AuditLogService: a }) => { await a.configure({ propertiesFile: ${JSON.stringify(props)}, watch: false }); await a.flush(); await a.shutdown(); })`], { stdio: "inherit" });
+    const proc = spawn(process.execPath, ["-e", `import(${JSON.stringify(new URL("../src/index.js", import.meta.url).href)}).then(async ({ AuditLogService: a }) => { await a.configure({ propertiesFile: ${JSON.stringify(props)}, watch: false }); a.log("crash.final", {}); await a.shutdown(); })`], { stdio: ["ignore", "ignore", "pipe"] });
+    proc.stderr.on("data", (d: Buffer) => (lastErr += d.toString()));
     proc.on("close", resolve);
   });
-  t.is(last, 0);
+  t.is(last, 0, lastErr);
 
   const logs = join(dir, "logs");
   const names = readdirSync(logs);
