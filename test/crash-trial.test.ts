@@ -96,7 +96,7 @@ test(`${TRIALS} SIGKILLs during rotations and compressions: no record lost, dupl
   // record: the chain starts with it and its resume checkpoint seals the last killed session's tail.
   let lastErr = "";
   const last = await new Promise<number | null>((resolve) => {
-    const proc = spawn(process.execPath, ["-e", `import(${JSON.stringify(new URL("../src/index.js", import.meta.url).href)}).then(async ({ AuditLogService: a }) => { await a.configure({ propertiesFile: ${JSON.stringify(props)}, watch: false }); a.log("crash.final", {}); await a.shutdown(); })`], { stdio: ["ignore", "ignore", "pipe"] });
+    const proc = spawn(process.execPath, ["-e", `import(${JSON.stringify(new URL("../src/index.js", import.meta.url).href)}).then(async ({ AuditLogService: a }) => { await a.configure({ propertiesFile: ${JSON.stringify(props)}, watch: false }); a.log("crash.final", {}); await a.flush(); await a.shutdown(); })`], { stdio: ["ignore", "ignore", "pipe"] });
     proc.stderr.on("data", (d: Buffer) => (lastErr += d.toString()));
     proc.on("close", resolve);
   });
