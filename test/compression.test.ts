@@ -133,6 +133,8 @@ test("a burst of rotations during a compression: the archive being compressed is
   const big = (i: number): string => `${String(i).padStart(6, "0")} ${"y".repeat(1000)}\n`;
   let i = 0;
   for (; i < 70; i++) w.write(big(i)); // 1008 bytes: one rotation, .1 holds records 0..64
+  // An archive is compressed once it has settled (unchanged for SETTLE_MS): make .1 look settled.
+  utimesSync(`${path}.1`, (Date.now() - 5000) / 1000, (Date.now() - 5000) / 1000);
   // Let the compression of .1 start, then rotate twice more before it can finish.
   await new Promise((r) => setImmediate(r));
   t.true(listDir(dir).some((n) => n.endsWith(".gz.tmp")), "the compression is under way");

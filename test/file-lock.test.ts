@@ -1,9 +1,9 @@
 import test from "ava";
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { acquireLock, NODE_LOCK_FILE_SYSTEM, STALE_LOCK_MS, type LockFileSystem } from "../src/output/file-lock.js";
+import { acquireLock, NODE_LOCK_FILE_SYSTEM, STALE_LOCK_MS, tryLock, type LockFileSystem } from "../src/output/file-lock.js";
 import { tempDir } from "./helpers.js";
 
 const contender = fileURLToPath(new URL("./fixtures/lock-contender.js", import.meta.url));
@@ -137,4 +137,26 @@ test("4 processes taking one lock 300 times each: never two holders at once", as
     t.deepEqual(JSON.parse(run.stdout), { held: 300, shared: 0, missed: 0 });
   }
   t.false(existsSync(lock));
+});
+
+test("a FIFO or a symbolic link at the lock's name is refused at once, never read (reading a FIFO would block for ever)", (t) => {
+  const dir = tempDir(t);
+  const fifo = join(dir, "fifo.lock");
+  execFileSync("mkfifo", [fifo]);
+  const started = Date.now();
+  const refused = tryLock(fifo, 5000);
+  t.true(Date.now() - started < 2000, "no wait: it is not a lock another process holds");
+  t.deepEqual(refused, { code: "ENOTLOCK", message: `${fifo} is a FIFO (named pipe), not a lock file; remove it` });
+  const target = join(dir, "elsewhere");
+  writeFileSync(target, "1");
+  const link = join(dir, "link.lock");
+  symlinkSync(target, link);
+  t.deepEqual(tryLock(link, 5000), { code: "ENOTLOCK", message: `${link} is a symbolic link, not a lock file; remove it` });
+  t.is(readFileSync(target, "utf8"), "1", "the link's target is untouched");
+});
+
+test("a lock held for the whole wait says by whom", (t) => {
+  const lock = join(tempDir(t), "audit.log.lock");
+  writeFileSync(lock, String(process.pid));
+  t.deepEqual(tryLock(lock, 50), { code: "ETIMEDOUT", message: `the lock ${lock} was held by another process (pid ${process.pid}) for the whole wait of 50 ms` });
 });

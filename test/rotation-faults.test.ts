@@ -84,6 +84,40 @@ test.serial("a rotation interrupted by a crash (file.rotating left behind) is fi
   t.false(existsSync(`${path}.rotating`));
 });
 
+test.serial("a crash in the middle of a rotation's shift is finished at the next start: .rotating becomes .1, the one gap closes, order kept", (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, "audit.log");
+  // Before the crash: .1 (newest) … .4 (oldest), active file. The rotation renamed the active
+  // file aside, moved .4 to .5 and .3 to .4, and died before moving .2 to .3.
+  writeFileSync(`${path}.5`, line(0));
+  writeFileSync(`${path}.4`, line(1));
+  writeFileSync(`${path}.2`, line(2));
+  writeFileSync(`${path}.1`, line(3));
+  writeFileSync(`${path}.rotating`, line(4));
+  const notices: string[] = [];
+  const writer = new RollingFileWriter(path, { maxSize: 100, maxArchives: 10 }, () => undefined, NODE_FILE_SYSTEM, (code, message) => notices.push(`${code} ${message}`));
+  t.is(writer.tryOpen(), undefined);
+  // Finished at open, before anything is written (the integrity chain resumes from the newest file).
+  t.deepEqual(listDir(dir), ["audit.log", "audit.log.1", "audit.log.2", "audit.log.3", "audit.log.4", "audit.log.5"]);
+  writer.write(line(5));
+  writer.close();
+  t.deepEqual(["audit.log.5", "audit.log.4", "audit.log.3", "audit.log.2", "audit.log.1", "audit.log"].flatMap((f) => readLines(join(dir, f))), [0, 1, 2, 3, 4, 5].map((i) => line(i).trim()));
+  t.is(writer.stats.recovered, 1);
+  t.regex(notices[0] ?? "", /^ROTATION_RECOVERED .*audit\.log\.rotating is now audit\.log\.1, archives 1 to 2 moved up by one/);
+});
+
+test.serial("a gap with no .rotating was not made by a rotation: it is left for verify to report", (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, "audit.log");
+  writeFileSync(`${path}.3`, line(0));
+  writeFileSync(`${path}.1`, line(1));
+  const writer = new RollingFileWriter(path, { maxSize: 100, maxArchives: 10 });
+  writer.write(line(2));
+  writer.close();
+  t.deepEqual(listDir(dir), ["audit.log", "audit.log.1", "audit.log.3"]);
+  t.is(writer.stats.recovered, 0);
+});
+
 test.serial("a reload while records are being dropped still writes the drop record", async (t) => {
   captureStatus(t);
   const dir = tempDir(t);

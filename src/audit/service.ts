@@ -12,7 +12,7 @@ import { ConfigError, formatProblem, type ConfigProblem } from "../config/errors
 import { KEY_PREFIX, resolveConfig, type AuditConfig, type PropertySource } from "../config/schema.js";
 import { FileSettler, readSnapshot, sameSnapshot, watchPath, type FileSnapshot } from "../config/watcher.js";
 import { riskyChange } from "../config/change.js";
-import { RollingFileWriter, type FileSystemError, type WriterFailure, type WriterFileSystem } from "../output/rolling-file.js";
+import { NOT_A_REGULAR_FILE, RollingFileWriter, type FileSystemError, type WriterFailure, type WriterFileSystem } from "../output/rolling-file.js";
 import { RetryBuffer, type DropReport } from "../output/retry-buffer.js";
 import { ChainSealer, type CheckpointRenderer } from "../integrity/chain.js";
 import { CHECKPOINT_EVENT_ID } from "../integrity/token.js";
@@ -175,6 +175,8 @@ function describeOpenError(error: FileSystemError): string {
       return "a part of the path is not a folder (ENOTDIR)";
     case "EROFS":
       return "the file system is read-only (EROFS)";
+    case NOT_A_REGULAR_FILE:
+      return `${error.message} (${NOT_A_REGULAR_FILE})`;
     default:
       return `${errorCode(error)}: ${error.message}`;
   }
@@ -711,11 +713,15 @@ export class AuditLogServiceImpl {
         buffer = this.createBuffer(writer, config, chain);
         this.handOver(old.buffer, buffer);
       } else {
-        writer = new RollingFileWriter(config.file.location, policy, (f) => this.onWriterFailure(f), this.fileSystem);
+        writer = new RollingFileWriter(config.file.location, policy, (f) => this.onWriterFailure(f), this.fileSystem, (code, message) =>
+          // Both are worth an operator's eye: another writer nobody announced, a crash in a rotation.
+          StatusChannel.report(code, Level.WARN, message),
+        );
         const error = writer.tryOpen();
         if (error !== undefined) {
           const inForce = old.config !== undefined && old.config.enabled;
-          if (inForce && !TRANSIENT.has(error.code ?? "")) {
+          // A FIFO, socket or device is refused even as the first configuration: it never becomes the audit file.
+          if ((inForce && !TRANSIENT.has(error.code ?? "")) || error.code === NOT_A_REGULAR_FILE) {
             this.lastApplied = undefined;
             this.reject(
               [{ key: KEY_PREFIX + "file.location", value: config.file.source.value, line: config.file.source.line, expected: `cannot open ${config.file.location}: ${describeOpenError(error)}` }],

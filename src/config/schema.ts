@@ -92,7 +92,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   {
     name: "file.multiprocess",
     defaultValue: "auto",
-    doc: "Several processes (cluster or PM2 workers) write the same file.location: true coordinates rotation between them with a lock file (audit.log.lock) and follows rotations done by the others; auto turns it on in cluster workers and PM2 instances; false is for one process only.",
+    doc: "Several processes (cluster or PM2 workers) write the same file.location: true coordinates rotation between them with a lock file (audit.log.lock) and follows rotations done by the others; auto turns it on in cluster workers and PM2 instances. Whatever the value, a process that sees another process write the file (bytes it did not write) takes this protocol from then on, and rotation is always done under the lock.",
   },
   {
     name: "mask.names",

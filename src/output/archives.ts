@@ -8,14 +8,17 @@
  * completes and (unless file.fsync is never) fsyncs it, and only then, in one synchronous step,
  * finds the archive's current number by its inode, renames the temporary file to `.N.gz` and
  * deletes `.N`. So at every moment the records are in the uncompressed archive or in a complete
- * `.gz`; a crash leaves at most a temporary file, which is deleted at the next start. In
- * several-processes mode that step, the claim of an archive and the deletions run under the
- * rotation lock, so each archive is compressed once, by one process.
+ * `.gz`; a crash leaves at most a temporary file, which is deleted at the next start. That
+ * step, the claim of an archive and the deletions run under the rotation lock, so each archive
+ * is compressed once, by one process, and never while another process rotates (whether or not
+ * it was configured for several processes). An archive is compressed only once it has not
+ * changed for {@link SETTLE_MS}: a process that has not noticed the rotation yet may still
+ * append to it, and notices within that time.
  */
 import * as nodeFs from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { createGzip, type Gzip } from "node:zlib";
-import { acquireLock } from "./file-lock.js";
+import { tryLock } from "./file-lock.js";
 import type { FileSystemError, RotationPolicy, WriterFailure, WriterFileSystem } from "./rolling-file.js";
 
 /** Which files one archive number has: normally one of the two. */
@@ -41,11 +44,13 @@ export interface ArchiveListing {
 /** A temporary compression file older than this (no write since) belongs to a process that died. */
 export const STALE_COMPRESSION_MS = 60_000;
 /**
- * In several-processes mode an archive is compressed only once it has not changed for this
- * long: another process may still append the one record it had on its way when the file was
- * rotated (see the README's guarantees).
+ * An archive is compressed only once it has not changed for this long: another process may
+ * still append the records it had on its way when the file was rotated (a writer looks at its
+ * path at least once a second, `PATH_CHECK_INTERVAL_MS`; see the README's guarantees).
  */
-export const SETTLE_MS = 1000;
+export const SETTLE_MS = 1100;
+/** Longest pause between two attempts at a lock that stays busy (a lock kept by someone else). */
+export const LOCK_RETRY_MAX_MS = 30_000;
 /** After a failed compression (a full disk), how long before the next attempt. */
 export const COMPRESS_RETRY_MS = 60_000;
 
@@ -141,6 +146,8 @@ export class ArchiveKeeper {
   private stopped = false;
   private startDone = false;
   private blockedUntil = 0;
+  // Attempts in a row that found the lock busy: the pause between them doubles.
+  private lockBusy = 0;
   private readonly waiters: Array<() => void> = [];
 
   /**
@@ -253,6 +260,17 @@ export class ArchiveKeeper {
     if (!pending || this.waiters.length === 0) this.timer.unref();
   }
 
+  /** The rotation lock, waited for at most 100 ms (this runs on the event loop). */
+  private lock(): (() => void) | undefined {
+    const lock = tryLock(`${this.path}.lock`, 100);
+    if (typeof lock === "function") {
+      this.lockBusy = 0;
+      return lock;
+    }
+    if (this.lockBusy++ === 0 || lock.code !== "ETIMEDOUT") this.onFailure({ operation: "compress", path: `${this.path}.lock`, error: Object.assign(new Error(lock.message), { code: lock.code }) });
+    return undefined;
+  }
+
   private list(): ArchiveListing | undefined {
     try {
       return parseArchiveNames(this.path, this.fs.readdirSync(dirname(this.path)));
@@ -282,17 +300,15 @@ export class ArchiveKeeper {
       this.startDone = true;
       return;
     }
-    let release: (() => void) | undefined;
-    if (policy.shared === true) {
-      // Short: this runs on the event loop. Busy now: try again in a moment.
-      release = acquireLock(`${this.path}.lock`, 100);
-      if (release === undefined) {
-        this.retryIn(250);
-        return;
-      }
+    // Always under the lock: another process may rotate this file even when none was announced.
+    // Short: this runs on the event loop. Busy: try again later, less often each time.
+    const release = this.lock();
+    if (release === undefined) {
+      this.retryIn(Math.min(250 * 2 ** this.lockBusy, LOCK_RETRY_MAX_MS), this.lockBusy <= 3);
+      return;
     }
     try {
-      const listing = policy.shared === true ? this.list() : first;
+      const listing = this.list();
       if (listing === undefined) return;
       this.startDone = true;
       const claimed = this.removeTemporaries(listing.temporaries, policy.shared === true);
@@ -410,7 +426,7 @@ export class ArchiveKeeper {
           this.fs.closeSync(sourceFd);
           continue;
         }
-        if (policy.shared === true && Date.now() - stat.mtimeMs < SETTLE_MS) {
+        if (Date.now() - stat.mtimeMs < SETTLE_MS) {
           unsettled = true;
           this.fs.closeSync(sourceFd);
           continue;
@@ -497,17 +513,14 @@ export class ArchiveKeeper {
         return;
       }
     }
-    let release: (() => void) | undefined;
-    if (policy.shared === true) {
-      release = acquireLock(`${this.path}.lock`, 100);
-      if (release === undefined) {
-        if (attempt < 20 && !this.stopped) {
-          setTimeout(() => this.complete(job, attempt + 1), 250);
-        } else {
-          this.abandon(job, Object.assign(new Error("the rotation lock could not be taken in time"), { code: "ETIMEDOUT" }), job.tmpPath);
-        }
-        return;
+    const release = this.lock();
+    if (release === undefined) {
+      if (attempt < 20 && !this.stopped) {
+        setTimeout(() => this.complete(job, attempt + 1), Math.min(250 * 2 ** attempt, LOCK_RETRY_MAX_MS));
+      } else {
+        this.abandon(job, Object.assign(new Error("the rotation lock could not be taken in time"), { code: "ETIMEDOUT" }), job.tmpPath);
       }
+      return;
     }
     let redo = false;
     try {

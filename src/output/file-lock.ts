@@ -1,7 +1,9 @@
 /**
  * A lock file shared by the processes that write one audit file, so that each rotation is done
  * once. Taken with `O_CREAT | O_EXCL` (atomic on local file systems), it holds the owner's pid;
- * a lock whose owner is gone, or older than {@link STALE_LOCK_MS}, is broken.
+ * a lock whose owner is gone, or older than {@link STALE_LOCK_MS}, is broken. Every wait is
+ * bounded, and whatever sits at the lock's name is looked at without following a link or
+ * blocking: a FIFO, socket, device or symbolic link there is refused, never read.
  */
 import * as nodeFs from "node:fs";
 
@@ -40,9 +42,59 @@ export const NODE_LOCK_FILE_SYSTEM: LockFileSystem = {
   writeSync: (fd, data) => nodeFs.writeSync(fd, data),
   closeSync: (fd) => nodeFs.closeSync(fd),
   unlinkSync: (path) => nodeFs.unlinkSync(path),
-  readFileSync: (path, encoding) => nodeFs.readFileSync(path, encoding),
-  statSync: (path) => nodeFs.statSync(path),
+  readFileSync: (path) => readLockText(path),
+  // lstat: a symbolic link put at the lock's name is looked at, never followed.
+  statSync: (path) => nodeFs.lstatSync(path),
 };
+
+/** The error of a lock path that holds something other than a regular file (a FIFO, a socket, a device, a link). */
+export const NOT_A_LOCK = "ENOTLOCK";
+
+/**
+ * Reads a lock file without following a symbolic link and without blocking (a FIFO put at the
+ * lock's name would otherwise block the reader forever): opened `O_NOFOLLOW | O_NONBLOCK`, its
+ * type checked with `fstat`, at most 64 bytes read.
+ */
+function readLockText(path: string): string {
+  let fd: number;
+  try {
+    fd = nodeFs.openSync(path, nodeFs.constants.O_RDONLY | NOFOLLOW | NONBLOCK);
+  } catch (error) {
+    if ((error as { code?: string }).code === "ELOOP") throw Object.assign(new Error(`${path} is a symbolic link, not a lock file`), { code: NOT_A_LOCK });
+    throw error;
+  }
+  try {
+    const stat = nodeFs.fstatSync(fd);
+    if (!stat.isFile()) throw Object.assign(new Error(`${path} is ${describeType(stat)}, not a lock file`), { code: NOT_A_LOCK });
+    const buffer = Buffer.alloc(64);
+    const n = nodeFs.readSync(fd, buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, n).toString("utf8");
+  } finally {
+    nodeFs.closeSync(fd);
+  }
+}
+
+const NOFOLLOW = nodeFs.constants.O_NOFOLLOW ?? 0;
+const NONBLOCK = nodeFs.constants.O_NONBLOCK ?? 0;
+
+/**
+ * What kind of file a stat shows, for messages ("a FIFO", "a socket", …).
+ *
+ * @example
+ * ```ts
+ * describeType(fstatSync(fd)); // "a FIFO"
+ * ```
+ */
+export function describeType(stat: { isFile(): boolean; isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSymbolicLink(): boolean }): string {
+  if (stat.isFile()) return "a regular file";
+  if (stat.isDirectory()) return "a directory";
+  if (stat.isFIFO()) return "a FIFO (named pipe)";
+  if (stat.isSocket()) return "a socket";
+  if (stat.isCharacterDevice()) return "a character device";
+  if (stat.isBlockDevice()) return "a block device";
+  if (stat.isSymbolicLink()) return "a symbolic link";
+  return "not a regular file";
+}
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -84,9 +136,34 @@ function ownerAlive(seen: LockSeen): boolean {
   }
 }
 
+/** Why a lock could not be had. */
+export interface LockRefusal {
+  /** `ETIMEDOUT`: held by a live process for the whole wait; `ENOTLOCK`: something other than a regular file is there; else the errno of the failed call. */
+  readonly code: string;
+  /** A sentence for the status report (names the path, and the holder's pid when known). */
+  readonly message: string;
+}
+
 /**
  * Takes the lock, waiting up to `timeoutMs` (synchronously: rotation happens inside `log()`).
  * Returns a function that releases it, or `undefined` when it could not be had in time.
+ * {@link tryLock} says why.
+ *
+ * @example
+ * ```ts
+ * const release = acquireLock("/var/log/audit.log.lock");
+ * if (release) try { rotate(); } finally { release(); }
+ * ```
+ */
+export function acquireLock(path: string, timeoutMs = 2000, fs: LockFileSystem = NODE_LOCK_FILE_SYSTEM): (() => void) | undefined {
+  const result = tryLock(path, timeoutMs, fs);
+  return typeof result === "function" ? result : undefined;
+}
+
+/**
+ * Takes the lock like {@link acquireLock}, and says why when it cannot: a function that
+ * releases it, or a {@link LockRefusal}. Every wait is bounded by `timeoutMs`; a lock path that
+ * is not a regular file (a FIFO, a socket, a symbolic link) is refused at once, never read.
  *
  * A lock is broken only when it is the very file that was judged abandoned. A lock that
  * vanishes while it is looked at was released by its owner, and the next file under the name
@@ -96,22 +173,24 @@ function ownerAlive(seen: LockSeen): boolean {
  *
  * @example
  * ```ts
- * const release = acquireLock("/var/log/audit.log.lock");
- * if (release) try { rotate(); } finally { release(); }
+ * const lock = tryLock("/var/log/audit.log.lock", 500);
+ * if (typeof lock === "function") try { rotate(); } finally { lock(); }
+ * else console.error(lock.message);
  * ```
  */
-export function acquireLock(path: string, timeoutMs = 2000, fs: LockFileSystem = NODE_LOCK_FILE_SYSTEM): (() => void) | undefined {
+export function tryLock(path: string, timeoutMs = 2000, fs: LockFileSystem = NODE_LOCK_FILE_SYSTEM): (() => void) | LockRefusal {
   const deadline = Date.now() + timeoutMs;
+  let holder = "";
   for (let attempt = 0; ; attempt++) {
     try {
-      const fd = fs.openSync(path, nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL, 0o640);
+      const fd = fs.openSync(path, nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL | NOFOLLOW | NONBLOCK, 0o640);
       try {
         fs.writeSync(fd, String(process.pid));
-      } catch {
+      } catch (error) {
         // No room for the pid (a full disk): leave no empty lock behind for others to wait on.
         fs.closeSync(fd);
         fs.unlinkSync(path);
-        return undefined;
+        return refusal(error, path);
       }
       fs.closeSync(fd);
       return () => {
@@ -122,16 +201,17 @@ export function acquireLock(path: string, timeoutMs = 2000, fs: LockFileSystem =
         }
       };
     } catch (error) {
-      if ((error as { code?: string }).code !== "EEXIST") return undefined;
+      if ((error as { code?: string }).code !== "EEXIST") return refusal(error, path);
     }
     let seen: LockSeen | undefined;
     try {
       seen = look(fs, path);
-    } catch {
-      return undefined;
+    } catch (error) {
+      return refusal(error, path);
     }
     // Released meanwhile: try to take it at once.
     if (seen === undefined) continue;
+    holder = seen.text.trim();
     if (!ownerAlive(seen)) {
       // Abandoned. Make sure the name still holds that file (same inode, time and pid) right
       // before deleting it: another process may have broken it already and taken the lock.
@@ -142,13 +222,20 @@ export function acquireLock(path: string, timeoutMs = 2000, fs: LockFileSystem =
         // ENOENT: someone else broke it first; try at once. Anything else (another user's lock
         // in a sticky folder): it cannot be broken, so wait as for a live one, not spin forever.
         if ((error as { code?: string }).code !== "ENOENT") {
-          if (Date.now() >= deadline) return undefined;
+          if (Date.now() >= deadline) return { code: "ETIMEDOUT", message: `the lock ${path} (pid ${holder || "unknown"}) could not be broken: ${(error as Error).message}` };
           pause(Math.min(1 + attempt, 10));
         }
       }
       continue;
     }
-    if (Date.now() >= deadline) return undefined;
-    pause(Math.min(1 + attempt, 10));
+    if (Date.now() >= deadline) return { code: "ETIMEDOUT", message: `the lock ${path} was held by another process (pid ${holder || "unknown"}) for the whole wait of ${timeoutMs} ms` };
+    pause(Math.min(1 + attempt, 10, Math.max(1, deadline - Date.now())));
   }
+}
+
+function refusal(error: unknown, path: string): LockRefusal {
+  const code = (error as { code?: string }).code ?? "EIO";
+  if (code === "ELOOP") return { code: NOT_A_LOCK, message: `${path} is a symbolic link, not a lock file; remove it` };
+  const message = (error as Error).message;
+  return { code, message: code === NOT_A_LOCK ? `${message}; remove it` : `the lock ${path} could not be taken: ${message}` };
 }

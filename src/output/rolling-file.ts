@@ -6,8 +6,8 @@
  * stays at or under the limit unless one record alone is larger.
  */
 import * as nodeFs from "node:fs";
-import { dirname } from "node:path";
-import { acquireLock } from "./file-lock.js";
+import { basename, dirname } from "node:path";
+import { describeType, tryLock } from "./file-lock.js";
 import { ArchiveKeeper, archiveName, parseArchiveNames, type ArchiveEntry, type ArchiveListing, type ArchiveMap } from "./archives.js";
 
 /** An error from a file-system call, with its errno code (`ENOSPC`, `EACCES`, …). */
@@ -32,7 +32,7 @@ export interface WriterFileSystem {
   statSync(path: string): { readonly ino: number; readonly size: number; readonly mtimeMs: number };
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
-  mkdirSync(path: string, options: { recursive: true; mode: number }): unknown;
+  mkdirSync(path: string, options: { recursive: boolean; mode: number }): unknown;
   readdirSync(path: string): string[];
   fsyncSync(fd: number): void;
   ftruncateSync(fd: number, length: number): void;
@@ -71,8 +71,10 @@ export interface RotationPolicy {
   readonly fsync?: "never" | "rotation" | "always";
   /**
    * Several processes write this file: every record looks at the path (one `stat`) to learn
-   * the real size and follow rotations done by the others, and rotation is done under a lock
-   * file (`path + ".lock"`), once.
+   * the real size and follow rotations done by the others. Without it the writer takes this
+   * protocol by itself as soon as it sees another process write the file (see
+   * {@link RollingFileWriter.shared}). Rotation is always done under a lock file
+   * (`path + ".lock"`), once.
    */
   readonly shared?: boolean;
   /**
@@ -104,6 +106,10 @@ export interface WriterStats {
   compressed: number;
   /** Records that could not be written. */
   failed: number;
+  /** Times the rotation lock could not be had within {@link LOCK_WAIT_MS} (each followed by {@link LOCK_BACKOFF_MS} without a wait). */
+  lockTimeouts: number;
+  /** Interrupted rotations finished at start (a `.rotating` adopted as `.1`, the numbering closed). */
+  recovered: number;
 }
 
 /** Mode of new files: read and write for the owner, read for the group, nothing for others. */
@@ -116,10 +122,82 @@ export const ROTATION_RETRY_MS = 60_000;
 
 /** How often the writer checks that its path still names the file it writes. */
 export const PATH_CHECK_INTERVAL_MS = 1000;
+/**
+ * …and after this share of `maxSize` written by this process (1/64: 32 KiB of a 2 MiB file,
+ * every record of a 4 KiB one): the check also shows bytes another process wrote, so a writer
+ * that was not told about other writers finds out before a file passes its size by more.
+ */
+export const PATH_CHECK_SHARE = 64;
+/** How long the writer waits for the rotation lock inside `log()` before it gives up. */
+export const LOCK_WAIT_MS = 2000;
+/** After the lock could not be had, how long no rotation is tried (the file grows meanwhile). */
+export const LOCK_BACKOFF_MS = 30_000;
+/** Deepest folder chain the writer creates for `file.location`. */
+const MAX_FOLDER_DEPTH = 64;
 /** …and after at most this many records, which are kept until the check to be written again if the file was deleted. */
 export const PATH_CHECK_RECORDS = 1000;
 
-const OPEN_FLAGS = nodeFs.constants.O_WRONLY | nodeFs.constants.O_APPEND | nodeFs.constants.O_CREAT | (nodeFs.constants.O_NOFOLLOW ?? 0);
+// O_NOFOLLOW: never through a symbolic link; O_NONBLOCK: a FIFO or device put at the path
+// cannot block the open (the type is checked right after, and a regular file ignores the flag).
+const OPEN_FLAGS = nodeFs.constants.O_WRONLY | nodeFs.constants.O_APPEND | nodeFs.constants.O_CREAT | (nodeFs.constants.O_NOFOLLOW ?? 0) | (nodeFs.constants.O_NONBLOCK ?? 0);
+const S_IFMT = nodeFs.constants.S_IFMT;
+const S_IFREG = nodeFs.constants.S_IFREG;
+
+/**
+ * The error code of a path that holds something other than a regular file (a FIFO, a socket,
+ * a device): the writer refuses it, with a message that says what is there.
+ */
+export const NOT_A_REGULAR_FILE = "EFTYPE";
+
+/** What a file's mode says it is, for messages. */
+function typeOfMode(mode: number): string {
+  const type = mode & S_IFMT;
+  return describeType({
+    isFile: () => type === S_IFREG,
+    isDirectory: () => type === nodeFs.constants.S_IFDIR,
+    isFIFO: () => type === nodeFs.constants.S_IFIFO,
+    isSocket: () => type === nodeFs.constants.S_IFSOCK,
+    isCharacterDevice: () => type === nodeFs.constants.S_IFCHR,
+    isBlockDevice: () => type === nodeFs.constants.S_IFBLK,
+    isSymbolicLink: () => type === nodeFs.constants.S_IFLNK,
+  });
+}
+
+function notRegular(path: string, what: string): FileSystemError {
+  return Object.assign(new Error(`${path} is ${what}, not a regular file; the audit file is never a FIFO, socket or device`), { code: NOT_A_REGULAR_FILE });
+}
+
+/**
+ * Creates the folders of `dir` that are missing, one `mkdir` each, at most
+ * {@link MAX_FOLDER_DEPTH} of them. (Node's recursive mkdir loops for ever on a path under
+ * `/proc`, whose folders answer ENOENT to mkdir.)
+ */
+function makeFolders(fs: WriterFileSystem, dir: string): void {
+  const missing: string[] = [];
+  let current = dir;
+  for (;;) {
+    try {
+      fs.statSync(current);
+      break;
+    } catch (error) {
+      if ((error as FileSystemError).code !== "ENOENT") throw error;
+    }
+    missing.push(current);
+    const parent = dirname(current);
+    if (parent === current || missing.length > MAX_FOLDER_DEPTH) break;
+    current = parent;
+  }
+  for (let i = missing.length - 1; i >= 0; i--) {
+    const folder = missing[i] as string;
+    try {
+      fs.mkdirSync(folder, { recursive: false, mode: DIRECTORY_MODE });
+    } catch (error) {
+      const e = error as FileSystemError;
+      if (e.code === "EEXIST") continue;
+      throw Object.assign(new Error(`cannot create the folder ${folder}: ${e.message}`), { code: e.code });
+    }
+  }
+}
 
 /**
  * The writer of one active file and its archives.
@@ -133,11 +211,16 @@ const OPEN_FLAGS = nodeFs.constants.O_WRONLY | nodeFs.constants.O_APPEND | nodeF
  */
 export class RollingFileWriter {
   /** Counters since the writer was created. */
-  readonly stats: WriterStats = { written: 0, bytes: 0, rotations: 0, compressed: 0, failed: 0 };
+  readonly stats: WriterStats = { written: 0, bytes: 0, rotations: 0, compressed: 0, failed: 0, lockTimeouts: 0, recovered: 0 };
   private fd = -1;
   private size = 0;
   private ino = 0;
   private nextPathCheck = 0;
+  // The size at which the next check is due (PATH_CHECK_SHARE).
+  private checkAtSize = 0;
+  // Another process was seen writing this file: the shared protocol from then on.
+  private sharedSeen = false;
+  private keeperPolicy: RotationPolicy;
   // The archives present after our last rotation (undefined: list the folder).
   private archives: ArchiveMap | undefined;
   // After a failed rotation, the next attempt waits until then.
@@ -160,9 +243,21 @@ export class RollingFileWriter {
     policy: RotationPolicy,
     private readonly onFailure: (failure: WriterFailure) => void = () => undefined,
     private readonly fs: WriterFileSystem = NODE_FILE_SYSTEM,
+    private readonly onNotice: (code: "FILE_SHARED" | "ROTATION_RECOVERED", message: string) => void = () => undefined,
   ) {
     this.policy = policy;
-    this.keeper = new ArchiveKeeper(path, () => this.policy, fs, (failure) => onFailure(failure), (index, entry) => this.archiveChanged(index, entry), () => this.stats.compressed++);
+    this.keeperPolicy = policy;
+    this.keeper = new ArchiveKeeper(path, () => this.keeperPolicy, fs, (failure) => onFailure(failure), (index, entry) => this.archiveChanged(index, entry), () => this.stats.compressed++);
+  }
+
+  /**
+   * Whether this writer follows the several-processes protocol: because the policy says so
+   * (`file.multiprocess`), or because it saw another process write the file (the file grew by
+   * bytes this process did not write), which it checks every {@link PATH_CHECK_INTERVAL_MS},
+   * every `maxSize / PATH_CHECK_SHARE` bytes and before every rotation.
+   */
+  get shared(): boolean {
+    return this.policy.shared === true || this.sharedSeen;
   }
 
   /** Whether the active file is open. */
@@ -176,6 +271,8 @@ export class RollingFileWriter {
    */
   setPolicy(policy: RotationPolicy): void {
     this.policy = policy;
+    this.keeperPolicy = this.sharedSeen && policy.shared !== true ? { ...policy, shared: true } : policy;
+    this.checkAtSize = Math.min(this.checkAtSize, this.size + this.checkEvery());
     if (this.fd >= 0) this.keeper.schedule();
   }
 
@@ -218,14 +315,25 @@ export class RollingFileWriter {
   tryOpen(): FileSystemError | undefined {
     if (this.fd >= 0) return undefined;
     try {
-      this.fs.mkdirSync(dirname(this.path), { recursive: true, mode: DIRECTORY_MODE });
-      this.fd = this.fs.openSync(this.path, OPEN_FLAGS, FILE_MODE);
+      makeFolders(this.fs, dirname(this.path));
+      try {
+        this.fd = this.fs.openSync(this.path, OPEN_FLAGS, FILE_MODE);
+      } catch (error) {
+        // ENXIO: a FIFO without a reader, or a socket (O_NONBLOCK makes the open fail, not wait).
+        if ((error as FileSystemError).code === "ENXIO") throw notRegular(this.path, this.describePath());
+        throw error;
+      }
       const stat = this.fs.fstatSync(this.fd);
+      if ((stat.mode & S_IFMT) !== S_IFREG) throw notRegular(this.path, typeOfMode(stat.mode));
       this.size = stat.size;
       this.ino = stat.ino;
       this.nextPathCheck = Date.now() + PATH_CHECK_INTERVAL_MS;
+      this.checkAtSize = this.size + this.checkEvery();
       // Left-overs of a crash, archives past their age, archives to compress: after this call.
       if (this.keeperStartPending) {
+        // An interrupted rotation is finished now, before anything is written or read back
+        // (the integrity chain resumes from the newest file).
+        this.recoverRotation(true);
         this.keeperStartPending = false;
         this.keeper.start();
         this.keeper.schedule();
@@ -244,7 +352,7 @@ export class RollingFileWriter {
    * integrity chain uses it to close a file with a checkpoint before the rotation.
    */
   roomBeforeRotation(): number {
-    if (this.policy.shared === true || this.fd < 0 || this.size === 0 || Date.now() < this.rotationBlockedUntil) return Infinity;
+    if (this.shared || this.fd < 0 || this.size === 0 || Date.now() < this.rotationBlockedUntil) return Infinity;
     return this.policy.maxSize - this.size;
   }
 
@@ -258,10 +366,10 @@ export class RollingFileWriter {
       this.stats.failed++;
       return false;
     }
-    if (this.policy.shared === true) {
+    if (this.policy.shared === true || this.sharedSeen) {
       return this.writeShared(line);
     }
-    if (this.sinceCheck.length >= PATH_CHECK_RECORDS || Date.now() >= this.nextPathCheck) {
+    if (this.size >= this.checkAtSize || this.sinceCheck.length >= PATH_CHECK_RECORDS || Date.now() >= this.nextPathCheck) {
       this.checkPath();
       if (this.fd < 0 && !this.open()) {
         this.stats.failed++;
@@ -272,6 +380,8 @@ export class RollingFileWriter {
       this.stats.failed++;
       return false;
     }
+    // The check just showed another process writing this file: its protocol from this record on.
+    if (this.sharedSeen) return this.writeShared(line);
     return this.append(line, false, mayRotate);
   }
 
@@ -298,32 +408,11 @@ export class RollingFileWriter {
       this.size = stat.size;
     }
     const bytes = Buffer.byteLength(line);
-    if (this.size > 0 && this.size + bytes > this.policy.maxSize) {
-      const release = acquireLock(`${this.path}.lock`);
-      if (release === undefined) {
-        this.onFailure({ operation: "rotate", path: this.path, error: Object.assign(new Error("the rotation lock could not be taken in time"), { code: "ETIMEDOUT" }) });
-      } else {
-        try {
-          let now: { readonly ino: number; readonly size: number } | undefined;
-          try {
-            now = this.fs.statSync(this.path);
-          } catch {
-            now = undefined;
-          }
-          if (now !== undefined && now.ino === this.ino && now.size > 0 && now.size + bytes > this.policy.maxSize) {
-            this.rotate();
-          } else {
-            // Another process rotated meanwhile: follow it.
-            this.closeQuietly();
-            this.open();
-          }
-        } finally {
-          release();
-        }
-        if (this.fd < 0 && !this.open()) {
-          this.stats.failed++;
-          return false;
-        }
+    if (this.size > 0 && this.size + bytes > this.policy.maxSize && Date.now() >= this.rotationBlockedUntil) {
+      this.rotateLocked(bytes);
+      if (this.fd < 0 && !this.open()) {
+        this.stats.failed++;
+        return false;
       }
     }
     return this.append(line, false, false);
@@ -335,7 +424,7 @@ export class RollingFileWriter {
     const bytes = Buffer.byteLength(line);
     if (mayRotate && this.size > 0 && this.size + bytes > this.policy.maxSize) {
       // Before the records since the last check go into an archive, make sure the file is still there.
-      if (this.policy.shared !== true && !again) {
+      if (!this.shared && !again) {
         this.checkPath();
         if ((this.fd < 0 && !this.open()) || (this.rewrite.length > 0 && !this.writeRewrites())) {
           this.stats.failed++;
@@ -343,7 +432,7 @@ export class RollingFileWriter {
         }
       }
       // A failed rotation is reported by rotate(); the record is written all the same.
-      if (this.size > 0 && this.size + bytes > this.policy.maxSize) this.rotate();
+      if (this.size > 0 && this.size + bytes > this.policy.maxSize && Date.now() >= this.rotationBlockedUntil) this.rotateLocked(bytes);
       if (this.fd < 0 && !this.open()) {
         this.stats.failed++;
         return false;
@@ -357,7 +446,7 @@ export class RollingFileWriter {
         this.stats.bytes += bytes;
       }
       if (this.policy.fsync === "always") this.sync();
-      if (this.policy.shared !== true) this.sinceCheck.push(line);
+      if (!this.shared) this.sinceCheck.push(line);
       return true;
     }
   }
@@ -385,7 +474,7 @@ export class RollingFileWriter {
       }
       return bytes;
     } catch (error) {
-      if (written > 0 && this.policy.shared !== true) {
+      if (written > 0 && !this.shared) {
         try {
           // Only what this write added: the file must have grown by exactly that since.
           if (this.fs.fstatSync(this.fd).size === this.size + written) this.fs.ftruncateSync(this.fd, this.size);
@@ -406,16 +495,15 @@ export class RollingFileWriter {
    * allows (one per file), never splitting a record across files. Returns how many were written.
    */
   writeMany(lines: readonly string[], start: number, end: number): number {
-    if (this.policy.shared === true) {
+    if (this.fd >= 0 && !this.shared && (this.size >= this.checkAtSize || this.sinceCheck.length >= PATH_CHECK_RECORDS || Date.now() >= this.nextPathCheck)) {
+      this.checkPath();
+    }
+    if (this.shared) {
       let i = start;
       while (i < end && this.write(lines[i] as string)) i++;
       return i - start;
     }
     if (this.fd < 0 && !this.open()) return 0;
-    if (this.sinceCheck.length >= PATH_CHECK_RECORDS || Date.now() >= this.nextPathCheck) {
-      this.checkPath();
-      if (this.fd < 0 && !this.open()) return 0;
-    }
     if (this.rewrite.length > 0 && !this.writeRewrites()) return 0;
     let done = start;
     let rotationFailed = false;
@@ -436,11 +524,17 @@ export class RollingFileWriter {
         const filled = this.size + chunkBytes;
         if (exact && filled > 0 && filled + bytes > this.policy.maxSize && !rotationFailed) {
           if (chunk === "") {
-            if (!this.rotate()) {
+            if (!this.rotateLocked(bytes)) {
               // The file goes on growing (reported); do not try again for this batch.
               rotationFailed = true;
             } else if (this.fd < 0 && !this.open()) {
               return done - start;
+            }
+            // Another process was seen writing the file: write the rest its way.
+            if (this.shared) {
+              let k = done;
+              while (k < end && this.write(lines[k] as string)) k++;
+              return k - start;
             }
             exact = false;
             chunkBytes = 0;
@@ -474,10 +568,17 @@ export class RollingFileWriter {
    */
   checkPath(): void {
     this.nextPathCheck = Date.now() + PATH_CHECK_INTERVAL_MS;
+    this.checkAtSize = this.size + this.checkEvery();
     if (this.fd < 0) return;
     let deleted: boolean;
     try {
-      deleted = this.fs.fstatSync(this.fd).nlink === 0;
+      const stat = this.fs.fstatSync(this.fd);
+      deleted = stat.nlink === 0;
+      // Bytes this process did not write: another process appends to the file too.
+      if (stat.size > this.size && !this.shared) this.noteOtherWriter(stat.size - this.size);
+      // Cut by someone else (copytruncate): count from what is there.
+      if (stat.size < this.size) this.size = stat.size;
+      this.checkAtSize = this.size + this.checkEvery();
     } catch {
       deleted = true;
     }
@@ -515,15 +616,98 @@ export class RollingFileWriter {
   }
 
 
+  /** Bytes written between two checks of the path: a share of the size limit. */
+  private checkEvery(): number {
+    return Math.max(1, Math.floor(this.policy.maxSize / PATH_CHECK_SHARE));
+  }
+
+  /** Another process writes this file: switch to the shared protocol for good, and say so once. */
+  private noteOtherWriter(foreignBytes: number): void {
+    if (this.sharedSeen) return;
+    this.sharedSeen = true;
+    this.keeperPolicy = { ...this.policy, shared: true };
+    this.archives = undefined;
+    this.onNotice(
+      "FILE_SHARED",
+      `another process writes ${this.path} too (it grew by ${foreignBytes} bytes this process did not write): this process now follows the several-processes protocol (one stat per record, rotation under ${this.path}.lock); set file.multiprocess=true to start with it`,
+    );
+  }
+
+  /** What is at the path now, for a message (the open failed without saying). */
+  private describePath(): string {
+    try {
+      return typeOfMode(nodeFs.lstatSync(this.path).mode);
+    } catch {
+      return "not a regular file";
+    }
+  }
+
   /**
-   * Rotates now. The active file is first renamed aside (`file.rotating`): when that fails
-   * (a file that may only be appended to, a bind mount), nothing else is touched, the failure
-   * is reported, the file goes on growing and no rotation is tried again for a minute. Only
-   * then are the archives shifted and the oldest deleted, and the file becomes `file.1`. A
-   * `file.rotating` left by a crash in between is finished first. Returns whether it rotated.
+   * Takes the rotation lock within {@link LOCK_WAIT_MS}. When it cannot be had, no rotation is
+   * tried for {@link LOCK_BACKOFF_MS} (the file grows past its size meanwhile, nothing is lost),
+   * and that is reported: a lock kept by someone else never costs every record a wait.
+   */
+  private lockRotation(wait = LOCK_WAIT_MS): (() => void) | undefined {
+    const lock = tryLock(`${this.path}.lock`, wait);
+    if (typeof lock === "function") return lock;
+    this.stats.lockTimeouts++;
+    this.rotationBlockedUntil = Date.now() + LOCK_BACKOFF_MS;
+    this.onFailure({
+      operation: "rotate",
+      path: this.path,
+      error: Object.assign(new Error(`${lock.message}; no rotation for ${LOCK_BACKOFF_MS / 1000} s, the file grows past its size meanwhile`), { code: lock.code }),
+    });
+    return undefined;
+  }
+
+  /**
+   * Rotates under the lock file, after checking again that it is due: the path still names
+   * this writer's file (else another process rotated it: this writer follows), and, when
+   * `needed` is given, the next record of that many bytes still does not fit in the real size.
+   * Any process may write the file meanwhile: this is what makes rotation safe whether or not
+   * the others were configured for it. Returns true when the writer is ready for the record
+   * (rotated, or followed a rotation done by another).
+   */
+  private rotateLocked(needed: number | undefined): boolean {
+    if (Date.now() < this.rotationBlockedUntil) return false;
+    const release = this.lockRotation();
+    if (release === undefined) return false;
+    try {
+      let now: { readonly ino: number; readonly size: number } | undefined;
+      try {
+        now = this.fs.statSync(this.path);
+      } catch {
+        now = undefined;
+      }
+      if (now === undefined || now.ino !== this.ino) {
+        // Rotated by another process (or moved away by an external logrotate): follow it.
+        this.closeQuietly();
+        this.archives = undefined;
+        this.sinceCheck.length = 0;
+        return this.open();
+      }
+      if (now.size > this.size && !this.shared) this.noteOtherWriter(now.size - this.size);
+      this.size = now.size;
+      if (needed !== undefined && !(now.size > 0 && now.size + needed > this.policy.maxSize)) return true;
+      return this.rotateNow();
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Rotates now, under the lock file (see {@link rotateLocked}). The active file is first
+   * renamed aside (`file.rotating`): when that fails (a file that may only be appended to, a
+   * bind mount), nothing else is touched, the failure is reported, the file goes on growing and
+   * no rotation is tried again for a minute. Only then are the archives shifted and the oldest
+   * deleted, and the file becomes `file.1`. A `file.rotating` left by a crash in between is
+   * finished first. Returns whether the writer is ready for the next record in a fresh file.
    */
   rotate(): boolean {
-    if (Date.now() < this.rotationBlockedUntil) return false;
+    return this.rotateLocked(undefined);
+  }
+
+  private rotateNow(): boolean {
     if (this.policy.fsync !== undefined && this.policy.fsync !== "never") this.sync();
     // The new active file gets the permissions the operator gave the old one (archives keep
     // theirs: they are renamed).
@@ -534,9 +718,13 @@ export class RollingFileWriter {
       mode = undefined;
     }
     const aside = `${this.path}.rotating`;
-    const listed = this.archives === undefined ? this.listArchives() : undefined;
+    if (this.shared) this.archives = undefined;
+    let listed = this.archives === undefined ? this.listArchives() : undefined;
     try {
-      if (listed?.rotating === true) this.finishRotation(aside, listed.archives);
+      if (listed?.rotating === true) {
+        this.recoverRotation(false, listed);
+        listed = this.listArchives();
+      }
       this.fs.renameSync(this.path, aside);
     } catch (error) {
       this.rotationBlockedUntil = Date.now() + ROTATION_RETRY_MS;
@@ -547,9 +735,9 @@ export class RollingFileWriter {
     // What was written so far is safe in the archive now: never write it again.
     this.sinceCheck.length = 0;
     try {
-      this.archives = this.finishRotation(aside, listed?.rotating === true ? this.listArchives().archives : (this.archives ?? listed?.archives ?? new Map()));
+      this.archives = this.finishRotation(aside, this.archives ?? listed?.archives ?? new Map());
       this.stats.rotations++;
-      if (this.policy.shared === true) this.archives = undefined;
+      if (this.shared) this.archives = undefined;
       if (this.policy.compress === true || (this.policy.maxAgeDays ?? 0) > 0) this.keeper.schedule();
     } catch (error) {
       this.archives = undefined;
@@ -563,6 +751,42 @@ export class RollingFileWriter {
       }
     }
     return true;
+  }
+
+  /**
+   * Finishes a rotation a crash interrupted (a `file.rotating` is there). Such a rotation had
+   * renamed the active file aside and shifted the archives from the oldest down, so it left at
+   * most one gap: the lowest free number. The archives below it are shifted up, the aside file
+   * becomes `.1`, and the numbering is whole again, as if the rotation had not been
+   * interrupted. Gaps without a `file.rotating` were not made by a rotation and stay (verify
+   * reports them). At start (`locking`) this takes the lock; a rotation already holds it.
+   */
+  private recoverRotation(locking: boolean, listing?: ArchiveListing): void {
+    let release: (() => void) | undefined;
+    try {
+      let listed = listing ?? this.listArchives();
+      if (!listed.rotating) return;
+      if (locking) {
+        // Short: this is configure(); when the lock is busy, the next rotation finishes it.
+        const lock = tryLock(`${this.path}.lock`, 500);
+        if (typeof lock !== "function") return;
+        release = lock;
+        listed = this.listArchives();
+        if (!listed.rotating) return;
+      }
+      let gap = 1;
+      while (listed.archives.has(gap)) gap++;
+      const below: ArchiveMap = new Map([...listed.archives].filter(([index]) => index < gap));
+      this.finishRotation(`${this.path}.rotating`, below);
+      this.archives = undefined;
+      this.stats.recovered++;
+      this.onNotice("ROTATION_RECOVERED", `${this.path}: a rotation interrupted by a crash was finished (${basename(this.path)}.rotating is now ${basename(this.path)}.1${gap > 1 ? `, archives 1 to ${gap - 1} moved up by one` : ""})`);
+    } catch (error) {
+      this.archives = undefined;
+      this.onFailure({ operation: "rotate", path: `${this.path}.rotating`, error: error as FileSystemError });
+    } finally {
+      release?.();
+    }
   }
 
   /**
@@ -652,7 +876,7 @@ export class RollingFileWriter {
   /** Closes the active file (after an fsync unless fsync is `never`). A later `write()` opens it again. */
   close(): void {
     // Records written into a file deleted since the last check are written again before closing.
-    if (this.fd >= 0 && this.policy.shared !== true && this.sinceCheck.length > 0) {
+    if (this.fd >= 0 && !this.shared && this.sinceCheck.length > 0) {
       this.checkPath();
       if (this.rewrite.length > 0 && (this.fd >= 0 || this.open())) this.writeRewrites();
     }
