@@ -26,6 +26,7 @@ export type StatusCode =
   | "TARGET_RECOVERED"
 
   | "INTEGRITY_STARTED"
+  | "INTEGRITY_RECOVERED"
   | "INTEGRITY_FAILED";
 
 /** One status event. */
