@@ -303,6 +303,7 @@ function lastCheckpoint(bytes: Buffer, whole: boolean, file: string, check: Chec
     const before = end >= 2 ? bytes.lastIndexOf(0x0a, end - 2) : -1;
     if (before < 0 && !whole) break;
     const line = bytes.subarray(before + 1, end - 1).toString("utf8");
+    const lineEnd = end;
     end = before + 1;
     const split = splitChainField(line);
     const token = split.token === undefined ? undefined : parseChainToken(split.token);
@@ -310,7 +311,7 @@ function lastCheckpoint(bytes: Buffer, whole: boolean, file: string, check: Chec
     if (token !== undefined && token.version === 2 && cp !== undefined && cp.log !== undefined && cp.alg !== "none") {
       const hash = chainHash(token.prev, token.session, token.seq, split.body);
       const good = check(signedMessage(token.session, token.seq, hash, cp.alg, cp.epoch, cp.time, cp.reason, cp.log, cp.mode), cp.signature, cp.alg, cp.epoch);
-      if (good !== false) return { link: { hash, log: cp.log, session: token.session, seq: token.seq, file, checked: good === true, reason: cp.reason, time: cp.time }, lines, rest: bytes.subarray(end, complete) };
+      if (good !== false) return { link: { hash, log: cp.log, session: token.session, seq: token.seq, file, checked: good === true, reason: cp.reason, time: cp.time }, lines, rest: bytes.subarray(lineEnd, complete) };
     }
     lines++;
   }
