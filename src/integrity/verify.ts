@@ -577,6 +577,19 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     // Each line is judged once the next one is read: a restart that found the last line cut
     // short ended it and says so in the line that follows (reason=repaired).
     let held: Read | undefined;
+    // A line without a valid chain field right before a `recovered` checkpoint: cut short if the
+    // session started after that checkpoint says it repaired a line, else judged as it is.
+    let cut: Read | undefined;
+    const cutShort = (read: Read): void => {
+      unchained++;
+      finding("truncated", read.loc, undefined, undefined, `${at(read.loc)} is a record that was cut short (its end never reached the disk); the logger ended the line when it restarted`);
+    };
+    const release = (): void => {
+      if (cut !== undefined) handle(cut);
+      cut = undefined;
+      if (held !== undefined) handle(held);
+      held = undefined;
+    };
     for await (const line of readAuditLines(file)) {
       const loc: Loc = { file: fileIndex, line: line.lineNumber };
       fileStats[fileIndex]!.lines++;
@@ -585,27 +598,28 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
         options.onProgress(file.path, line.lineNumber);
       }
       if (!line.complete) {
-        if (held !== undefined) handle(held);
-        held = undefined;
+        release();
         finding("truncated", loc, undefined, undefined, `${name(fileIndex)} ends in the middle of a record (line ${line.lineNumber} has no line feed): the file was cut`);
         continue;
       }
       const split = splitChainField(line.text);
       const token = split.token === undefined ? undefined : (parseChainToken(split.token) ?? null);
       const read: Read = { loc, body: split.body, token };
-      if (held !== undefined) {
-        const recoveredAfterCut =
-          token?.checkpoint?.reason === "recovered" && (held.token === null || held.token === undefined);
-        if ((token?.seq === 0 && token.checkpoint?.reason === "repaired") || recoveredAfterCut) {
-          unchained++;
-          finding("truncated", held.loc, undefined, undefined, `${at(held.loc)} is a record that was cut short (its end never reached the disk); the logger ended the line when it restarted`);
-        } else {
-          handle(held);
-        }
+      const repairs = token?.seq === 0 && token.checkpoint?.reason === "repaired";
+      if (cut !== undefined) {
+        // `held` is the recovered checkpoint after `cut`.
+        if (repairs) cutShort(cut);
+        else handle(cut);
+        cut = undefined;
+        handle(held as Read);
+      } else if (held !== undefined) {
+        if (repairs) cutShort(held);
+        else if (token?.checkpoint?.reason === "recovered" && (held.token === null || held.token === undefined)) cut = held;
+        else handle(held);
       }
       held = read;
     }
-    if (held !== undefined) handle(held);
+    release();
   }
   flushPending("end");
 
