@@ -327,20 +327,31 @@ function linesOf(bytes: Buffer): string[] {
 
 /**
  * Finds the checkpoint a new session links to: the last good one at the end of the active file
- * or, when the active file holds none (right after a rotation), of the newest archive. Reads at
- * most `TAIL_BYTES` of a plain file and inflates at most `GZIP_TAIL_LIMIT` of a gzip one; never
- * follows a symbolic link and never blocks on a FIFO.
+ * or, when the active file holds none (right after a rotation), of the file a rotation
+ * interrupted by a crash left aside (`.rotating`, newer than every archive), then of the newest
+ * archive. Reads at most `TAIL_BYTES` of a plain file and inflates at most `GZIP_TAIL_LIMIT` of a
+ * gzip one; never follows a symbolic link and never blocks on a FIFO.
  */
 function findLink(path: string, check: CheckpointCheck): Found {
   const active = readPlainTail(path);
   let partialBytes = 0;
   let skipped = 0;
+  /** The complete lines of the files read without a link, oldest first. */
+  let newer: string[] = [];
   if (active !== undefined && active.bytes.length > 0) {
     const { bytes, whole } = active;
     if (bytes[bytes.length - 1] !== 0x0a) partialBytes = bytes.length - (bytes.lastIndexOf(0x0a) + 1);
     const found = lastCheckpoint(bytes, whole, basename(path), check);
     if (found.link !== undefined || !whole) return { link: found.link, skipped: found.lines, partialBytes, after: linesOf(found.rest) };
     skipped = found.lines;
+    newer = linesOf(bytes);
+  }
+  const aside = readPlainTail(`${path}.rotating`);
+  if (aside !== undefined && aside.bytes.length > 0) {
+    const found = lastCheckpoint(aside.bytes, aside.whole, basename(`${path}.rotating`), check);
+    if (found.link !== undefined || !aside.whole) return { link: found.link, skipped: skipped + found.lines, partialBytes, after: found.link === undefined ? [] : [...linesOf(found.rest), ...newer] };
+    skipped += found.lines;
+    newer = [...linesOf(aside.bytes), ...newer];
   }
   const plain = readPlainTail(`${path}.1`);
   const archive = plain ?? (() => {
@@ -350,8 +361,8 @@ function findLink(path: string, check: CheckpointCheck): Found {
   const file = basename(plain === undefined ? `${path}.1.gz` : `${path}.1`);
   if (archive === undefined) return { link: undefined, skipped, partialBytes, after: [] };
   const found = lastCheckpoint(archive.bytes, archive.whole, file, check);
-  // The link is in the newest archive: the lines after it there, then the active file's.
-  const after = found.link === undefined ? [] : [...linesOf(found.rest), ...(active === undefined ? [] : linesOf(active.bytes))];
+  // The link is in an older file: the lines after it there, then those of the newer files.
+  const after = found.link === undefined ? [] : [...linesOf(found.rest), ...newer];
   return { link: found.link, skipped: skipped + found.lines, partialBytes, after };
 }
 
@@ -632,26 +643,30 @@ export class ChainSealer {
     this.seq = 0;
     this.prev = ZERO_HASH;
     this.unsealed = 0;
-    if (!this.shared) {
-      // A recovered checkpoint, the first checkpoint and the one that closes the file must all fit in it.
-      const room = this.writer.roomBeforeRotation();
-      if (room !== Infinity && room < 3 * this.checkpointBytes) {
-        this.writer.checkPath();
-        this.writer.rotate();
-      }
-    }
+    // The end of the log is read before any rotation here: the link may be in the newest archive
+    // (a rotation checkpoint), and after another rotation it would be out of reach.
     const found = findLink(this.writer.path, (message, signature, alg, epoch) => signer.check(message, signature, alg, epoch));
-    let link = found.link ?? lastWritten.get(this.writer.path);
-    if (link === undefined) {
-      // Integrity was turned off (maybe by another process) and many lines written since.
-      const kept = readPlainTail(`${this.writer.path}.chain`);
-      if (kept !== undefined && kept.whole) link = lastCheckpoint(kept.bytes, true, basename(`${this.writer.path}.chain`), (m, sig, alg, epoch) => signer.check(m, sig, alg, epoch)).link;
-    }
     let prefix = "";
     if (!this.shared && found.partialBytes > 0) {
       // A record cut short (a crash mid-write, a full disk): end its line, so that ours is not
       // glued to it, and say so (below). Its text is never adopted.
       prefix = "\n";
+    }
+    if (!this.shared) {
+      // A recovered checkpoint, the first checkpoint and the one that closes the file must all fit in it.
+      const room = this.writer.roomBeforeRotation();
+      if (room !== Infinity && room < 3 * this.checkpointBytes) {
+        // The cut line, if any, is ended in its own file.
+        if (prefix !== "" && this.writer.write(prefix, false)) prefix = "";
+        this.writer.checkPath();
+        this.writer.rotate();
+      }
+    }
+    let link = found.link ?? lastWritten.get(this.writer.path);
+    if (link === undefined) {
+      // Integrity was turned off (maybe by another process) and many lines written since.
+      const kept = readPlainTail(`${this.writer.path}.chain`);
+      if (kept !== undefined && kept.whole) link = lastCheckpoint(kept.bytes, true, basename(`${this.writer.path}.chain`), (m, sig, alg, epoch) => signer.check(m, sig, alg, epoch)).link;
     }
     const session = this.session;
     let recovered: Recovery | undefined;
