@@ -78,6 +78,15 @@ async function logAndKill(t: ExecutionContext, props: string, run: number, atLea
   return acked;
 }
 
+/**
+ * A writer (run `run`) that logs `count` records and then sends itself SIGKILL: between two
+ * `log()` calls, at whatever point its timers and the compression of archives have reached.
+ */
+function logAndDie(t: ExecutionContext, props: string, run: number, count: number): void {
+  const result = spawnSync(process.execPath, [killWriter, props, String(run), String(count), "kill"], { encoding: "utf8", timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  t.is(result.signal, "SIGKILL", `run ${run}: ${result.status} ${result.stderr}`);
+}
+
 /** A writer (run `run`) that logs `count` records and shuts down cleanly. */
 function logCleanly(props: string, run: number, count: number): void {
   const result = spawnSync(process.execPath, [killWriter, props, String(run), String(count)], { encoding: "utf8", timeout: 60_000 });
@@ -123,12 +132,20 @@ function recordsOf(lines: readonly string[]): Array<[number, number]> {
 
 const fmt = (log: LogReport): string => JSON.stringify({ findings: log.findings, warnings: log.warnings }, null, 1);
 
-test("repeated SIGKILLs at random points while logging (4 KB files, rotation, gzip, checkpoints by count and time): every restart adopts the killed run's tail, verify is intact, every record is there once", async (t) => {
-  const s = setup(t, { "file.compress": "true", "integrity.checkpoint.seconds": "1" });
+/**
+ * Six runs killed with SIGKILL (`external`: by the test at an arbitrary instant, else by the
+ * writer itself after a random number of records), then a clean one; verify after each.
+ */
+async function killedRuns(t: ExecutionContext, s: Setup, external: boolean): Promise<void> {
   const runs = 6;
   const acked: number[] = [];
   for (let run = 0; run < runs; run++) {
-    acked.push(await logAndKill(t, s.props, run, 150 + Math.floor(Math.random() * 450)));
+    const count = 150 + Math.floor(Math.random() * 450);
+    if (external) acked.push(await logAndKill(t, s.props, run, count));
+    else {
+      logAndDie(t, s.props, run, count);
+      acked.push(count - 1);
+    }
     // Before the next start, the killed run's tail is only not yet sealed: a warning.
     const before = await verify(s);
     t.is(before.code, 0, `after the kill of run ${run}: ${fmt(before.log)}`);
@@ -158,6 +175,14 @@ test("repeated SIGKILLs at random points while logging (4 KB files, rotation, gz
     t.deepEqual(seqs, Array.from({ length: expected }, (_, i) => i), `run ${run}: each record once, in order`);
   }
   t.is(log.records - log.checkpoints, records.length);
+}
+
+test("repeated SIGKILLs after a random number of records (4 KB files, rotation, gzip, checkpoints by count and time): every restart adopts the killed run's tail, verify is intact, every record is there once", async (t) => {
+  await killedRuns(t, setup(t, { "file.compress": "true", "integrity.checkpoint.seconds": "1" }), false);
+});
+
+test("repeated SIGKILLs at arbitrary instants (inside log(), inside a checkpoint's write; one file): every restart adopts the killed run's tail, verify is intact, every record is there once", async (t) => {
+  await killedRuns(t, setup(t, { "file.size": "10MB", "integrity.checkpoint.seconds": "1" }), true);
 });
 
 test("an insider edits a record of a killed run before the restart: the restart adopts only what precedes the break, verify reports the change and the lines it could not seal", async (t) => {
@@ -245,7 +270,8 @@ test("a killed run's tail ending in a record cut short: the restart adopts the w
 test("several processes (file.multiprocess): a killed process's tail is not adopted by another (it may still be writing); it stays a warning (unsealed), verify exit 0, and an edit in it is found", async (t) => {
   const s = setup(t, { "file.multiprocess": "true", "file.size": "64KB", "integrity.checkpoint.records": "1000", "integrity.checkpoint.seconds": "0" });
   const other = new Promise<number | null>((resolve) => spawn(process.execPath, [killWriter, s.props, "1", "600"], { stdio: "ignore" }).on("close", resolve));
-  const acked = await logAndKill(t, s.props, 0, 300);
+  logAndDie(t, s.props, 0, 300);
+  const acked = 299;
   t.is(await other, 0);
   logCleanly(s.props, 2, 20);
   const { code, log, kinds, warnings } = await verify(s);
