@@ -8,7 +8,7 @@
 import test, { type ExecutionContext } from "ava";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, cpSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
@@ -299,4 +299,20 @@ test("several processes (file.multiprocess): a killed process's tail is not adop
   const edited = await verify(s, copy);
   t.is(edited.code, 1);
   t.deepEqual(edited.kinds, ["modified"], fmt(edited.log));
+});
+
+test("a kill between a rotation's two steps (the active file renamed aside to .rotating, not yet .1): the restart links to and adopts from that file, not the older archive", async (t) => {
+  const s = setup(t);
+  logAndDie(t, s.props, 0, 100);
+  // What a SIGKILL right after the rotation's first rename leaves.
+  renameSync(s.active, `${s.active}.rotating`);
+  logCleanly(s.props, 1, 100);
+  const { code, log, kinds } = await verify(s);
+  t.is(code, 0, fmt(log));
+  t.deepEqual(kinds, []);
+  const records = recordsOf(allLines(s.logs));
+  t.deepEqual(records.filter(([r]) => r === 0).map(([, q]) => q), Array.from({ length: 100 }, (_, i) => i));
+  t.deepEqual(records.filter(([r]) => r === 1).map(([, q]) => q), Array.from({ length: 100 }, (_, i) => i));
+  t.is(log.sessions.length, 2);
+  t.is(log.sessions[1]?.resumedFrom, log.sessions[0]?.id);
 });
