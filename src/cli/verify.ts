@@ -41,13 +41,17 @@ every log in it.
 Findings (exit code 1): modified, inserted, deleted, reordered, truncated, missing-archive,
 replaced-archive, bad-signature, epoch-out-of-time, time-out-of-order, spliced (a checkpoint
 of another log with the same key), unverified (lines no checkpoint covers: records of a
-session that ended unsealed, or lines whose chain field was removed).
+killed session that the next start could not adopt because they break its chain, or lines
+whose chain field was removed).
 Warnings (exit code 0): unsealed (records after the newest session's last checkpoint: they
-could be changed or removed without a trace), unchained (lines before the log's genesis, or
-after a signed integrity-off checkpoint), older-version (lines of the previous chain format
-before the genesis: not checked), history-incomplete (older archives rotated out).
+could be changed or removed without a trace), recovered (records of a session killed before
+its closing checkpoint, found chained intact by the next start and sealed then; until then
+anyone who could write the file could have changed, removed or appended to them and
+recomputed the chain, no key needed), unchained (lines before the log's genesis, or after a
+signed integrity-off checkpoint), older-version (lines of the previous chain format before
+the genesis: not checked), history-incomplete (older archives rotated out).
 Exit code 0 means every line is covered by a verified checkpoint or explained by a signed one,
-but for those warnings.
+but for those warnings: a crash alone is no finding.
 
 A line longer than --max-line-bytes or an archive past --max-gunzip-bytes (a gzip bomb) stops
 the check with FILE[:LINE] as damage (exit code 1). Files found beside or in the paths given

@@ -194,7 +194,18 @@ interface Link {
   readonly file: string;
   /** Whether its signature was checked with this logger's key (an older epoch's HMAC cannot be). */
   readonly checked: boolean;
+  /** Why it was written (a closing reason means its session ended cleanly); `undefined` when not read from the disk. */
+  readonly reason?: CheckpointReason | undefined;
+  /** When it was written (epoch milliseconds), or 0 when not read from the disk. */
+  readonly time?: number | undefined;
 }
+
+/**
+ * Reasons that end a session on the disk: nothing of it may follow, so lines after such a
+ * checkpoint are never adopted by the next session (`verify` keeps the same set). `exit` is not
+ * one: a host may still log from its own exit handlers after it.
+ */
+const CLOSING: ReadonlySet<CheckpointReason> = new Set<CheckpointReason>(["stop", "shutdown", "reload", "integrity-off", "recovered"]);
 
 /** What the start of a session found at the end of the log. */
 interface Found {
@@ -203,6 +214,8 @@ interface Found {
   readonly skipped: number;
   /** Bytes of a last line without a line feed in the active file (a record cut short), or 0. */
   readonly partialBytes: number;
+  /** The complete lines after the link, oldest first (those of the newest archive, then those of the active file), without line feeds. */
+  readonly after: readonly string[];
 }
 
 /** At most this much of the end of the active file (and of a plain newest archive) is read at a session's start. */
@@ -294,14 +307,16 @@ type CheckpointCheck = (message: Buffer, signature: string, alg: CheckpointAlgor
  * `whole`) whose signature is good, or cannot be checked by this logger (an older epoch: the
  * verifier checks it). Lines after it are counted as `skipped`.
  */
-function lastCheckpoint(bytes: Buffer, whole: boolean, file: string, check: CheckpointCheck): { link: Link | undefined; lines: number } {
+function lastCheckpoint(bytes: Buffer, whole: boolean, file: string, check: CheckpointCheck): { link: Link | undefined; lines: number; rest: Buffer } {
   let end = bytes.length;
   if (end > 0 && bytes[end - 1] !== 0x0a) end = bytes.lastIndexOf(0x0a) + 1;
+  const complete = end;
   let lines = 0;
   while (end > 0) {
     const before = end >= 2 ? bytes.lastIndexOf(0x0a, end - 2) : -1;
     if (before < 0 && !whole) break;
     const line = bytes.subarray(before + 1, end - 1).toString("utf8");
+    const lineEnd = end;
     end = before + 1;
     const split = splitChainField(line);
     const token = split.token === undefined ? undefined : parseChainToken(split.token);
@@ -309,29 +324,47 @@ function lastCheckpoint(bytes: Buffer, whole: boolean, file: string, check: Chec
     if (token !== undefined && token.version === 2 && cp !== undefined && cp.log !== undefined && cp.alg !== "none") {
       const hash = chainHash(token.prev, token.session, token.seq, split.body);
       const good = check(signedMessage(token.session, token.seq, hash, cp.alg, cp.epoch, cp.time, cp.reason, cp.log, cp.mode), cp.signature, cp.alg, cp.epoch);
-      if (good !== false) return { link: { hash, log: cp.log, session: token.session, seq: token.seq, file, checked: good === true }, lines };
+      if (good !== false) return { link: { hash, log: cp.log, session: token.session, seq: token.seq, file, checked: good === true, reason: cp.reason, time: cp.time }, lines, rest: bytes.subarray(lineEnd, complete) };
     }
     lines++;
   }
-  return { link: undefined, lines };
+  return { link: undefined, lines, rest: bytes.subarray(0, 0) };
+}
+
+/** The complete lines of `bytes` (each ended by a line feed), without their line feeds. */
+function linesOf(bytes: Buffer): string[] {
+  const text = bytes.toString("utf8");
+  const end = text.lastIndexOf("\n");
+  return end < 0 ? [] : text.slice(0, end).split("\n");
 }
 
 /**
  * Finds the checkpoint a new session links to: the last good one at the end of the active file
- * or, when the active file holds none (right after a rotation), of the newest archive. Reads at
- * most `TAIL_BYTES` of a plain file and inflates at most `GZIP_TAIL_LIMIT` of a gzip one; never
- * follows a symbolic link and never blocks on a FIFO.
+ * or, when the active file holds none (right after a rotation), of the file a rotation
+ * interrupted by a crash left aside (`.rotating`, newer than every archive), then of the newest
+ * archive. Reads at most `TAIL_BYTES` of a plain file and inflates at most `GZIP_TAIL_LIMIT` of a
+ * gzip one; never follows a symbolic link and never blocks on a FIFO.
  */
 function findLink(path: string, check: CheckpointCheck): Found {
   const active = readPlainTail(path);
   let partialBytes = 0;
   let skipped = 0;
+  /** The complete lines of the files read without a link, oldest first. */
+  let newer: string[] = [];
   if (active !== undefined && active.bytes.length > 0) {
     const { bytes, whole } = active;
     if (bytes[bytes.length - 1] !== 0x0a) partialBytes = bytes.length - (bytes.lastIndexOf(0x0a) + 1);
     const found = lastCheckpoint(bytes, whole, basename(path), check);
-    if (found.link !== undefined || !whole) return { link: found.link, skipped: found.lines, partialBytes };
+    if (found.link !== undefined || !whole) return { link: found.link, skipped: found.lines, partialBytes, after: linesOf(found.rest) };
     skipped = found.lines;
+    newer = linesOf(bytes);
+  }
+  const aside = readPlainTail(`${path}.rotating`);
+  if (aside !== undefined && aside.bytes.length > 0) {
+    const found = lastCheckpoint(aside.bytes, aside.whole, basename(`${path}.rotating`), check);
+    if (found.link !== undefined || !aside.whole) return { link: found.link, skipped: skipped + found.lines, partialBytes, after: found.link === undefined ? [] : [...linesOf(found.rest), ...newer] };
+    skipped += found.lines;
+    newer = [...linesOf(aside.bytes), ...newer];
   }
   const plain = readPlainTail(`${path}.1`);
   const archive = plain ?? (() => {
@@ -339,9 +372,43 @@ function findLink(path: string, check: CheckpointCheck): Found {
     return bytes === undefined ? undefined : { bytes, whole: true };
   })();
   const file = basename(plain === undefined ? `${path}.1.gz` : `${path}.1`);
-  if (archive === undefined) return { link: undefined, skipped, partialBytes };
+  if (archive === undefined) return { link: undefined, skipped, partialBytes, after: [] };
   const found = lastCheckpoint(archive.bytes, archive.whole, file, check);
-  return { link: found.link, skipped: skipped + found.lines, partialBytes };
+  // The link is in an older file: the lines after it there, then those of the newer files.
+  const after = found.link === undefined ? [] : [...linesOf(found.rest), ...newer];
+  return { link: found.link, skipped: skipped + found.lines, partialBytes, after };
+}
+
+/** What a session's start adopts of the session before it (which ended without its closing checkpoint). */
+interface Recovery {
+  /** How many lines it adopts (from the line right after the link on). */
+  readonly count: number;
+  /** The chain hash of the last line adopted. */
+  readonly head: string;
+  /** The seq of the last line adopted. */
+  readonly seq: number;
+}
+
+/**
+ * The lines after `link` that continue its session's chain exactly: the same session, seq one
+ * more each, each `prev` the hash of the line before, records only (no checkpoint). Stops at the
+ * first line that does not (changed, inserted, out of order, unchained): from it on nothing is
+ * adopted. `undefined` when the link's checkpoint closed its session, or nothing continues it.
+ */
+function recoverable(link: Link, after: readonly string[]): Recovery | undefined {
+  if (link.reason === undefined || CLOSING.has(link.reason)) return undefined;
+  let prev = link.hash;
+  let seq = link.seq;
+  let count = 0;
+  for (const line of after) {
+    const split = splitChainField(line);
+    const token = split.token === undefined ? undefined : parseChainToken(split.token);
+    if (token === undefined || token.version !== 2 || token.checkpoint !== undefined || token.session !== link.session || token.seq !== seq + 1 || token.prev !== prev) break;
+    prev = chainHash(prev, token.session, token.seq, split.body);
+    seq = token.seq;
+    count++;
+  }
+  return count === 0 ? undefined : { count, head: prev, seq };
 }
 
 /**
@@ -563,7 +630,10 @@ export class ChainSealer {
    * Starts a session: links to the last checkpoint on disk that this logger can vouch for (its
    * signature checks out with the key, or is of an older epoch whose key is gone: the verifier
    * checks it) and writes the session's first checkpoint, whose `prev` is that checkpoint's
-   * hash. Lines after it are not sealed by the new session (`unvouched=N`): the verifier
+   * hash. When that checkpoint did not close its session (the process was killed, one writer
+   * at a time), the lines after it that continue its session's chain exactly are adopted: a
+   * `recovered` checkpoint, signed now, written in that session's chain, seals them, and the new
+   * session links to it. Other lines after the link are not sealed (`unvouched=N`): the verifier
    * reports them. With no checkpoint to link to, the log's genesis: a new log identity.
    */
   private start(): boolean {
@@ -586,24 +656,68 @@ export class ChainSealer {
     this.seq = 0;
     this.prev = ZERO_HASH;
     this.unsealed = 0;
+    // The end of the log is read before any rotation here: the link may be in the newest archive
+    // (a rotation checkpoint), and after another rotation it would be out of reach.
+    const found = findLink(this.writer.path, (message, signature, alg, epoch) => signer.check(message, signature, alg, epoch));
+    let prefix = "";
+    if (!this.shared && found.partialBytes > 0) {
+      // A record cut short (a crash mid-write, a full disk): end its line, so that ours is not
+      // glued to it, and say so (below). Its text is never adopted.
+      prefix = "\n";
+    }
     if (!this.shared) {
-      // The first checkpoint and the one that closes the file must both fit in it.
+      // A recovered checkpoint, the first checkpoint and the one that closes the file must all fit in it.
       const room = this.writer.roomBeforeRotation();
-      if (room !== Infinity && room < 2 * this.checkpointBytes) {
+      if (room !== Infinity && room < 3 * this.checkpointBytes) {
+        // The cut line, if any, is ended in its own file.
+        if (prefix !== "" && this.writer.write(prefix, false)) prefix = "";
         this.writer.checkPath();
         this.writer.rotate();
       }
     }
-    const found = findLink(this.writer.path, (message, signature, alg, epoch) => signer.check(message, signature, alg, epoch));
     let link = found.link ?? lastWritten.get(this.writer.path);
     if (link === undefined) {
       // Integrity was turned off (maybe by another process) and many lines written since.
       const kept = readPlainTail(`${this.writer.path}.chain`);
       if (kept !== undefined && kept.whole) link = lastCheckpoint(kept.bytes, true, basename(`${this.writer.path}.chain`), (m, sig, alg, epoch) => signer.check(m, sig, alg, epoch)).link;
     }
+    const session = this.session;
+    let recovered: Recovery | undefined;
+    if (!this.shared && found.link !== undefined) {
+      // Several processes: another one may still be writing the session after the link, so a
+      // crashed process's tail is never adopted there (verify warns: `unsealed`).
+      recovered = recoverable(found.link, found.after);
+    }
+    if (recovered !== undefined && found.link !== undefined) {
+      // Seal the killed session's intact tail in its own chain, then link to that checkpoint.
+      const dead = found.link;
+      this.session = dead.session;
+      this.seq = recovered.seq + 1;
+      this.prev = recovered.head;
+      this.log = dead.log;
+      this.unsealed = recovered.count;
+      this.lastTime = Math.max(this.lastTime, dead.time ?? 0);
+      const sealed = this.checkpoint("recovered", now, true, [["recovered.by", session], ["recovered.from.seq", dead.seq + 1]], prefix);
+      this.session = session;
+      if (!sealed) {
+        this.seq = 0;
+        this.prev = ZERO_HASH;
+        this.unsealed = 0;
+        return false;
+      }
+      prefix = "";
+      link = { hash: this.prev, log: dead.log, session: dead.session, seq: recovered.seq + 1, file: basename(this.writer.path), checked: true, reason: "recovered", time: this.lastTime };
+      this.seq = 0;
+      this.unsealed = 0;
+      StatusChannel.report(
+        "INTEGRITY_RECOVERED",
+        Level.WARN,
+        `${recovered.count} record(s) of session ${dead.session} in ${this.writer.path} after its last checkpoint (seq ${dead.seq}), written by a process that ended without its closing checkpoint, were found intact and sealed now`,
+      );
+    }
+    const unvouched = found.skipped - (recovered?.count ?? 0);
     let reason: CheckpointReason;
     const extra: Array<readonly [string, unknown]> = [];
-    let prefix = "";
     if (link === undefined) {
       reason = "genesis";
       this.log = randomBytes(12).toString("base64url");
@@ -614,18 +728,15 @@ export class ChainSealer {
       this.log = link.log;
       this.prev = link.hash;
       extra.push(["resumed.session", link.session], ["resumed.seq", link.seq], ["resumed.file", link.file]);
-      if (found.link !== undefined && found.skipped > 0) extra.push(["unvouched", found.skipped]);
+      if (found.link !== undefined && unvouched > 0) extra.push(["unvouched", unvouched]);
     }
     if (!this.shared && found.partialBytes > 0) {
-      // A record cut short (a full disk, a crash of the machine): end its line, so that ours
-      // is not glued to it, and say so.
       if (reason === "resume") reason = "repaired";
-      prefix = "\n";
       extra.push(["repaired.bytes", found.partialBytes]);
     }
     if (!this.checkpoint(reason, now, true, extra, prefix)) return false;
     this.started = true;
-    const from = link === undefined ? `the genesis of log ${this.log}` : `linked to session ${link.session} at seq ${link.seq} (${link.file})${found.skipped > 0 && found.link !== undefined ? `; ${found.skipped} line(s) after it are not vouched for` : ""}`;
+    const from = link === undefined ? `the genesis of log ${this.log}` : `linked to session ${link.session} at seq ${link.seq} (${link.file})${unvouched > 0 && found.link !== undefined ? `; ${unvouched} line(s) after it are not vouched for` : ""}`;
     StatusChannel.report("INTEGRITY_STARTED", Level.INFO, `tamper evidence (${this.settings.mode}) on for ${this.writer.path}: session ${this.session}, ${from}`);
     return true;
   }

@@ -52,9 +52,11 @@ export type CheckpointReason =
   | "shutdown"
   | "exit"
   | "stop"
-  | "integrity-off";
+  | "integrity-off"
+  /** Written by the next start in the chain of a session that ended without its closing checkpoint: seals its intact tail. */
+  | "recovered";
 
-const REASONS: ReadonlySet<string> = new Set<CheckpointReason>(["genesis", "start", "resume", "repaired", "records", "timer", "epoch", "rotation", "reload", "shutdown", "exit", "stop", "integrity-off"]);
+const REASONS: ReadonlySet<string> = new Set<CheckpointReason>(["genesis", "start", "resume", "repaired", "records", "timer", "epoch", "rotation", "reload", "shutdown", "exit", "stop", "integrity-off", "recovered"]);
 
 /** How the log's writers share it: `s` one process at a time, `m` several processes (`file.multiprocess`). */
 export type WriterMode = "s" | "m";

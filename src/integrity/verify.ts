@@ -10,8 +10,10 @@
  * the log's identity (the first verified one sets it; another is `spliced`); a session begins
  * with the log's genesis (only once, first) or links to the last verified checkpoint before it;
  * a closing checkpoint (`shutdown`, `reload`, `integrity-off`) ends its session; with one
- * writer at a time (`mode` `s`) nothing of a session may follow the next one's start; and a
- * line without chain field is explained only by the genesis after it or a signed
+ * writer at a time (`mode` `s`) nothing of a session may follow the next one's start; a
+ * session whose process was killed is sealed by a `recovered` checkpoint that the next start
+ * wrote in its chain (a warning, not a finding: its records were unprotected until then); and
+ * a line without chain field is explained only by the genesis after it or a signed
  * `integrity-off` checkpoint before it.
  *
  * @module
@@ -38,7 +40,7 @@ export type FindingKind =
   | "unverified";
 
 /** Kinds of warnings: what cannot be proven, but is no evidence of tampering. */
-export type WarningKind = "unsealed" | "unchained" | "history-incomplete" | "older-version";
+export type WarningKind = "unsealed" | "unchained" | "history-incomplete" | "older-version" | "recovered";
 
 /** One finding or warning. */
 export interface Finding<K extends string = FindingKind | WarningKind> {
@@ -111,8 +113,11 @@ export interface VerifyOptions {
 
 /** A checkpoint more than this far in the future is reported (clock skew allowed). */
 const FUTURE_SLACK_MS = 5 * 60 * 1000;
-/** Reasons that end a session: nothing of it may follow. */
-const CLOSING = new Set(["stop", "shutdown", "reload", "integrity-off"]);
+/**
+ * Reasons that end a session: nothing of it may follow. `recovered` is written in a session's
+ * chain by the next start, after the session's process ended without its closing checkpoint.
+ */
+const CLOSING = new Set(["stop", "shutdown", "reload", "integrity-off", "recovered"]);
 /** Reasons that say integrity was turned off after them. */
 const OFF = new Set(["stop", "integrity-off"]);
 const STARTS = new Set(["genesis", "resume", "repaired"]);
@@ -482,7 +487,18 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
         finding("inserted", loc, token.session, token.seq, `${at(loc)} is a line of session ${token.session} after session ${current.id} began (${at(current.first.loc)}): one process writes the log at a time, so it was added`);
       }
       const max = session.max;
-      if (token.seq === max.seq + 1) {
+      if (cp?.reason === "recovered" && token.seq <= max.seq && !session.stray) {
+        // The next start adopted the session's tail only up to the line before this seq: the
+        // lines from there on broke its chain (changed, inserted or removed after the crash).
+        session.stray = true;
+        finding(
+          "unverified",
+          loc,
+          token.session,
+          token.seq,
+          `the next start sealed session ${token.session} only up to seq ${token.seq - 1} (${at(loc)}): its record(s) from seq ${token.seq} to ${max.seq} (up to ${at(max.loc)}) do not continue its chain intact, so no checkpoint covers them: changed, inserted or removed after its process ended`,
+        );
+      } else if (token.seq === max.seq + 1) {
         if (token.prev !== max.hash) {
           finding("modified", max.loc, token.session, max.seq, `${at(max.loc)} (session ${token.session}, seq ${max.seq}) was changed: the next record, ${at(loc)}, recorded a different hash for it`);
         }
@@ -512,7 +528,21 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       }
     }
     session.records++;
+    const sealedBefore = session.sealedThrough;
+    const sealedBeforeLoc = session.lastSealLoc;
     if (cp !== undefined && checkCheckpoint(session, token, cp, hash, loc)) {
+      if (cp.reason === "recovered" && !session.stray) {
+        const from = Math.max(sealedBefore, session.first.seq - 1) + 1;
+        const count = token.seq - from;
+        const after = sealedBeforeLoc === undefined ? "" : ` after its last checkpoint (${at(sealedBeforeLoc)})`;
+        warning(
+          "recovered",
+          loc,
+          token.session,
+          token.seq,
+          `${count} record(s) of session ${token.session}${after}, seq ${from}–${token.seq - 1}, were written by a process that ended without its closing checkpoint (killed, or the machine stopped); the next start found them chained intact and sealed them at ${new Date(cp.time).toISOString()} (${at(loc)}): until then they could have been changed, removed or added to without a trace`,
+        );
+      }
       const anchor: Anchor = { hash, session: token.session, seq: token.seq, reason: cp.reason, loc };
       anchors.set(hash, anchor);
       lastAnchor = anchor;
@@ -547,6 +577,19 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     // Each line is judged once the next one is read: a restart that found the last line cut
     // short ended it and says so in the line that follows (reason=repaired).
     let held: Read | undefined;
+    // A line without a valid chain field right before a `recovered` checkpoint: cut short if the
+    // session started after that checkpoint says it repaired a line, else judged as it is.
+    let cut: Read | undefined;
+    const cutShort = (read: Read): void => {
+      unchained++;
+      finding("truncated", read.loc, undefined, undefined, `${at(read.loc)} is a record that was cut short (its end never reached the disk); the logger ended the line when it restarted`);
+    };
+    const release = (): void => {
+      if (cut !== undefined) handle(cut);
+      cut = undefined;
+      if (held !== undefined) handle(held);
+      held = undefined;
+    };
     for await (const line of readAuditLines(file)) {
       const loc: Loc = { file: fileIndex, line: line.lineNumber };
       fileStats[fileIndex]!.lines++;
@@ -555,25 +598,28 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
         options.onProgress(file.path, line.lineNumber);
       }
       if (!line.complete) {
-        if (held !== undefined) handle(held);
-        held = undefined;
+        release();
         finding("truncated", loc, undefined, undefined, `${name(fileIndex)} ends in the middle of a record (line ${line.lineNumber} has no line feed): the file was cut`);
         continue;
       }
       const split = splitChainField(line.text);
       const token = split.token === undefined ? undefined : (parseChainToken(split.token) ?? null);
       const read: Read = { loc, body: split.body, token };
-      if (held !== undefined) {
-        if (token?.seq === 0 && token.checkpoint?.reason === "repaired") {
-          unchained++;
-          finding("truncated", held.loc, undefined, undefined, `${at(held.loc)} is a record that was cut short (its end never reached the disk); the logger ended the line when it restarted`);
-        } else {
-          handle(held);
-        }
+      const repairs = token?.seq === 0 && token.checkpoint?.reason === "repaired";
+      if (cut !== undefined) {
+        // `held` is the recovered checkpoint after `cut`.
+        if (repairs) cutShort(cut);
+        else handle(cut);
+        cut = undefined;
+        handle(held as Read);
+      } else if (held !== undefined) {
+        if (repairs) cutShort(held);
+        else if (token?.checkpoint?.reason === "recovered" && (held.token === null || held.token === undefined)) cut = held;
+        else handle(held);
       }
       held = read;
     }
-    if (held !== undefined) handle(held);
+    release();
   }
   flushPending("end");
 
