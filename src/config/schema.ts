@@ -110,6 +110,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     doc: "The longest record message, in characters; a longer one is cut on a character boundary and ends with a visible marker ...[truncated N characters].",
   },
   {
+    name: "record.maxAttributes",
+    defaultValue: "256",
+    doc: "The most attributes written per record, from 1 to 100000. The rest are not read (an iterable is read lazily, so an endless one ends there) and a final attribute slf4ts.cut=N says how many were left out (N+: more than N).",
+  },
+  {
     name: "buffer.size",
     defaultValue: "100000",
     doc: "How many records are kept in memory, in order, while the audit file cannot be written (disk full, permission denied, ...); they are retried with backoff and written once it works again. Past this, records are dropped and counted, and one record says how many. 0 keeps none.",
@@ -226,6 +231,8 @@ export interface AuditConfig {
   readonly maskKeep: number;
   /** The longest message in characters. */
   readonly maxLength: number;
+  /** The most attributes per record. */
+  readonly maxAttributes: number;
   /** The named targets (`target.<name>.*`), in name order; targets of type none are left out. */
   readonly targets: readonly TargetSpec[];
   /** Tamper evidence in dedicated mode, or `undefined` when `integrity.mode` is off. */
@@ -455,6 +462,9 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
   const maxText = raw("record.maxLength").value.trim();
   const maxLength = /^[0-9]{1,10}$/.test(maxText) ? Number(maxText) : NaN;
   if (!(maxLength >= 256 && maxLength <= 1_073_741_824)) fail("record.maxLength", "expected a whole number of characters from 256 to 1073741824");
+  const maxAttributesText = raw("record.maxAttributes").value.trim();
+  const maxAttributes = /^[0-9]{1,6}$/.test(maxAttributesText) ? Number(maxAttributesText) : NaN;
+  if (!(maxAttributes >= 1 && maxAttributes <= 100_000)) fail("record.maxAttributes", "expected a whole number of attributes from 1 to 100000");
 
   const compress = parseBoolean(raw("file.compress").value);
   if (compress === undefined) fail("file.compress", "expected true or false");
@@ -505,6 +515,7 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     maskNames,
     maskKeep,
     maxLength,
+    maxAttributes,
     targets: targetResult.targets,
     integrity,
     fingerprint: "",
@@ -528,6 +539,7 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     maskNames,
     maskKeep,
     maxLength,
+    maxAttributes,
     file?.compress,
     file?.maxAgeDays,
     targetResult.targets.map((t) => t.fingerprint),
