@@ -427,7 +427,7 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
   let layout: ((event: LayoutEvent) => string) | undefined;
   try {
     // Audit messages are escaped when they are built, so %sanitisedMessage has nothing to do.
-    layout = compilePatternLayout(pattern, { createDateFormatter: layoutDateFormatter, messageIsSanitized: true });
+    layout = compilePatternLayout(pattern, { createDateFormatter: layoutDateFormatter, messageIsSanitized: true, oneLine: true });
     if (!/%n\s*$/.test(pattern) && !pattern.endsWith("\n")) {
       const source = given.get("file.pattern");
       warnings.push({ key: KEY_PREFIX + "file.pattern", value: source?.value ?? pattern, line: source?.line, expected: "does not end with %n, so records will not end with a line break" });
@@ -489,7 +489,7 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
   }
 
   const targetResult = parseTargets(targetProperties, baseDir, KEY_PREFIX, (targetPattern) =>
-    compilePatternLayout(targetPattern, { createDateFormatter: layoutDateFormatter, messageIsSanitized: true }),
+    compilePatternLayout(targetPattern, { createDateFormatter: layoutDateFormatter, messageIsSanitized: true, oneLine: true }),
   );
   problems.push(...targetResult.problems);
   warnings.push(...targetResult.warnings);
