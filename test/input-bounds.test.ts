@@ -169,3 +169,29 @@ test("an empty event id is a TypeError in dedicated, standard and disabled mode,
   const disabled = createAuditLogService();
   t.throws(() => disabled.log(""), { instanceOf: TypeError });
 });
+
+test("a generator is read once: the dedicated file and a file target both get its attributes, and an endless one ends for both", async (t) => {
+  captureStatus(t);
+  const dir = tempDir(t);
+  const audit = createAuditLogService();
+  t.teardown(() => audit.shutdown());
+  await audit.configure({
+    properties: {
+      [`${P}enabled`]: "true",
+      [`${P}file.location`]: join(dir, "audit.log"),
+      [`${P}record.maxAttributes`]: "2",
+      [`${P}target.json.type`]: "file",
+      [`${P}target.json.path`]: join(dir, "audit.json"),
+    },
+    watch: false,
+  });
+  audit.log("gen", (function* () {
+    yield ["a", "1"];
+    yield ["b", "2"];
+  })());
+  audit.log("endless", endless({ closed: false, pulled: 0 }));
+  await audit.flush();
+  t.deepEqual(readLines(join(dir, "audit.log")), ["gen, a=1, b=2", "endless, a0=0, a1=1, slf4ts.cut=2+"]);
+  const json = readLines(join(dir, "audit.json")).map((l) => (JSON.parse(l) as { attributes: unknown }).attributes);
+  t.deepEqual(json, [{ a: "1", b: "2" }, { a0: "0", a1: "1", "slf4ts.cut": "2+" }]);
+});
