@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compilePatternLayout, PatternSyntaxError, type LayoutEvent, type PatternLayoutOptions } from "../src/layout/pattern.js";
 import { ConfigError, createAuditLogService, MDC, parseAuditLine } from "../src/index.js";
+import { resolveConfig } from "../src/config/schema.js";
 import { captureStatus, P, readLines, tempDir } from "./helpers.js";
 
 const OPTIONS: PatternLayoutOptions = { createDateFormatter: () => () => "2016-06-10", oneLine: true };
@@ -128,4 +129,24 @@ test("dedicated mode: %ereplace(...){'Q','%n'} with a value containing Q writes 
     ["w", "c"],
   ]);
   t.regex(lines[1] as string, /^\d{4} ox\.logout$/);
+});
+
+test("a pattern with a line break before its end is accepted with a warning that says it will be escaped", (t) => {
+  const warningsFor = (pattern: string): string[] => {
+    const result = resolveConfig(
+      [
+        { key: `${P}enabled`, value: "true", line: 1 },
+        { key: `${P}file.location`, value: "/nonexistent/audit.log", line: 2 },
+        { key: `${P}file.pattern`, value: pattern, line: 3 },
+      ],
+      "/",
+    );
+    t.true(result.ok, pattern);
+    return result.warnings.map((w) => `line ${w.line}: ${w.key} = ${w.value}: ${w.expected}`);
+  };
+  t.deepEqual(warningsFor("%d%n%msg%n"), [`line 3: ${P}file.pattern = %d%n%msg%n: has a line break before its end (%n); it is written escaped (\\n) so that each record stays one line`]);
+  t.regex(warningsFor("%msg%lmdc%n")[0] ?? "", /\(%lmdc\)/);
+  t.regex(warningsFor("%msg\nx%n")[0] ?? "", /\(a line break in the text\)/);
+  t.regex(warningsFor("%replace(%msg%n){'a', 'b'}%n")[0] ?? "", /\(%n\)/);
+  t.deepEqual(warningsFor("%d %msg%n"), []);
 });

@@ -12,7 +12,7 @@ import {
   parseJavaTimeZone,
   type JavaTimeZone,
 } from "../layout/java-date.js";
-import { compilePatternLayout, type LayoutEvent } from "../layout/pattern.js";
+import { compilePatternLayout, describePatternLayout, type LayoutEvent, type PatternPiece } from "../layout/pattern.js";
 import { UNSAFE_CHARACTER } from "../sanitize/escape.js";
 import { readEd25519PrivateKey, readHmacKeyFile } from "../integrity/keys.js";
 import type { ConfigProblem } from "./errors.js";
@@ -311,6 +311,30 @@ function localZone(): JavaTimeZone {
   }
 }
 
+/**
+ * What in a pattern writes a line break before the pattern's final one (a `%n` in the middle,
+ * `%lmdc`, a line break in literal text), or undefined. Such breaks are escaped by the layout.
+ */
+function innerLineBreak(pattern: string): string | undefined {
+  const BREAK = /[\r\n\u0085\u2028\u2029]/;
+  const walk = (pieces: readonly PatternPiece[], top: boolean): string | undefined => {
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i] as PatternPiece;
+      const last = top && i === pieces.length - 1;
+      if (piece.kind === "literal") {
+        if (BREAK.test(last ? piece.text.replace(/\r?\n$/, "") : piece.text)) return "a line break in the text";
+        continue;
+      }
+      if (piece.converts === "newline" && !(last && !piece.formatted)) return "%n";
+      if (piece.converts === "lmdc") return "%lmdc";
+      const inside = walk(piece.children, false);
+      if (inside !== undefined) return inside;
+    }
+    return undefined;
+  };
+  return walk(describePatternLayout(pattern), true);
+}
+
 /** Builds the `%d` formatter factory the layout needs. */
 function layoutDateFormatter(pattern: string, timeZone: string | undefined, locale: string | undefined): (ms: number) => string {
   const zone = timeZone === undefined ? localZone() : parseJavaTimeZone(timeZone);
@@ -431,6 +455,11 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     if (!/%n\s*$/.test(pattern) && !pattern.endsWith("\n")) {
       const source = given.get("file.pattern");
       warnings.push({ key: KEY_PREFIX + "file.pattern", value: source?.value ?? pattern, line: source?.line, expected: "does not end with %n, so records will not end with a line break" });
+    }
+    const inner = innerLineBreak(pattern);
+    if (inner !== undefined) {
+      const source = given.get("file.pattern");
+      warnings.push({ key: KEY_PREFIX + "file.pattern", value: source?.value ?? pattern, line: source?.line, expected: `has a line break before its end (${inner}); it is written escaped (\\n) so that each record stays one line` });
     }
   } catch (error) {
     fail("file.pattern", `expected a logback pattern: ${(error as Error).message}`);
