@@ -153,7 +153,7 @@ function readIterable(
   let finished = false;
   try {
     while (taken < max) {
-      const step = Reflect.apply(next, iterator, []) as IteratorResult<unknown>;
+      const step = next.call(iterator);
       if (step.done === true) {
         finished = true;
         break;
@@ -168,7 +168,7 @@ function readIterable(
     }
     let more = 0;
     while (more < max) {
-      const step = Reflect.apply(next, iterator, []) as IteratorResult<unknown>;
+      const step = next.call(iterator);
       if (step.done === true) {
         finished = true;
         break;
@@ -653,7 +653,24 @@ export function compileRecordBuilder(
     }
     if (iterable) {
       // Lazily, at most maxAttributes: an endless generator ends here.
-      const { cut, error: why } = readIterable(attributes as Iterable<unknown>, maxAttributes, (entry) => (line += pairAttribute(pairOf(entry, render))), render);
+      const take = (entry: unknown): void => {
+        let name: unknown;
+        let value: unknown;
+        try {
+          if (Array.isArray(entry)) {
+            name = entry[0];
+            value = entry[1];
+          } else {
+            name = "";
+            value = entry;
+          }
+        } catch (thrown) {
+          name = "slf4ts.error";
+          value = `attribute could not be read: ${render(thrown)}`;
+        }
+        line += attribute(nameText(name), value);
+      };
+      const { cut, error: why } = readIterable(attributes as Iterable<unknown>, maxAttributes, take, render);
       if (why !== undefined) line += error(why);
       if (cut !== undefined) line += cutMarker(cut);
       return line;
