@@ -140,10 +140,12 @@ function describeOpenError(error: FileSystemError): string {
 
 /** Whether attributes are an iterable other than an Array or Map (which can be read twice). */
 function isOneShot(attributes: AuditAttributes | null | undefined): boolean {
-  if (attributes === undefined || attributes === null || Array.isArray(attributes) || types.isMap(attributes)) return false;
+  if (attributes === undefined || attributes === null || types.isMap(attributes)) return false;
   try {
-    return typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
+    // (Array.isArray of a revoked Proxy throws too.)
+    return !Array.isArray(attributes) && typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
   } catch {
+    // The builders say what went wrong in the record.
     return false;
   }
 }
