@@ -72,7 +72,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   {
     name: "file.pattern",
     defaultValue: "%sanitisedMessage%n",
-    doc: "The logback pattern of each line in dedicated mode. Surrounding quotes are removed.",
+    doc: "The logback pattern of each line in dedicated mode. Surrounding quotes are removed. Each record stays one line: line breaks and controls written before the final %n are escaped. A %replace/%ereplace regex that can backtrack catastrophically, e.g. (x+x+)+y or (a|aa)+, or has a back-reference is refused.",
   },
   {
     name: "file.fsync",
