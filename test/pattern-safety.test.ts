@@ -2,6 +2,7 @@
 // catastrophically are refused when the configuration is read, and no conversion can make one
 // record two lines.
 import test from "ava";
+import fc from "fast-check";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { compilePatternLayout, PatternSyntaxError, type LayoutEvent, type PatternLayoutOptions } from "../src/layout/pattern.js";
@@ -149,4 +150,31 @@ test("a pattern with a line break before its end is accepted with a warning that
   t.regex(warningsFor("%msg\nx%n")[0] ?? "", /\(a line break in the text\)/);
   t.regex(warningsFor("%replace(%msg%n){'a', 'b'}%n")[0] ?? "", /\(%n\)/);
   t.deepEqual(warningsFor("%d %msg%n"), []);
+});
+
+test("property: whatever the message, the MDC and the pattern's conversions, a rendered line has no unsafe character before its final separator", (t) => {
+  const hostile = fc.constantFrom("\n", "\r", "\r\n", "\u0085", "\u2028", "\u2029", "\u001b[2J", "\u009b", "\u202e", "\ud800", "\t", "Q", "x");
+  const text = fc.array(fc.oneof(hostile, fc.string({ unit: "binary", maxLength: 5 })), { maxLength: 8 }).map((p) => p.join(""));
+  const patterns = fc.constantFrom(
+    "%ereplace(%msg){'Q', '%n'}%n",
+    "%ereplace(%msg){'x', '\\r\\n'}%n",
+    "%replace(%msg){'Q', '\u2028'}%n",
+    "%d%n%msg%lmdc%n",
+    "%msg %X{k} %mdc%n",
+    "%-20(%msg)%n",
+    "%.-3(%msg)%n",
+    "%msg%2n",
+    "%msg\r\n",
+    "%msg",
+  );
+  fc.assert(
+    fc.property(patterns, text, text, text, (pattern, message, key, value) => {
+      const line = render(pattern, { message, mdc: new Map([[key, value]]) });
+      const separator = /(?:%n|\r\n)$/.test(pattern) && !pattern.endsWith("%2n") ? (pattern.endsWith("\r\n") ? "\r\n" : "\n") : "";
+      t.true(line.endsWith(separator));
+      const body = line.slice(0, line.length - separator.length);
+      return !/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(body) && !/[\ud800-\udfff]/u.test(body);
+    }),
+    { numRuns: 2000 },
+  );
 });
