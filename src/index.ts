@@ -36,6 +36,7 @@ export {
   parseAuditLine,
   AuditLineSyntaxError,
   NULL_MARKER,
+  CUT_NAME,
   type AuditAttributes,
   type ParsedAuditLine,
   type RecordFormat,

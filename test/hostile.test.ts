@@ -106,7 +106,7 @@ test("property: through the service, each log() adds exactly one clean line that
       fc.boolean(),
       fc.array(
         fc.record({
-          eventId: hostileString,
+          eventId: hostileString.filter((id) => id !== ""),
           attributes: fc.array(fc.tuple(unmaskedName, fc.oneof({ weight: 5, arbitrary: hostileString }, { weight: 1, arbitrary: fc.constant(null) })), { maxLength: 5 }),
           asObject: fc.boolean(),
         }),
@@ -396,7 +396,7 @@ test("property: a cut never splits a surrogate pair, an escape, a delimiter or a
       fc.constantFrom("|", ", ", ";", "N", "\u00a7", "ab", "\u{1F600}", "0x"),
       fc.boolean(),
       fc.integer({ min: 256, max: 600 }),
-      longString,
+      longString.filter((id) => id !== ""),
       fc.array(fc.tuple(longString, fc.oneof({ weight: 6, arbitrary: longString }, { weight: 1, arbitrary: fc.constant(null) })), { maxLength: 10 }),
       (delimiter, includeAttributeNames, maxLength, eventId, attributes) => {
         const format = { delimiter, includeAttributeNames };

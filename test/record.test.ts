@@ -78,7 +78,7 @@ test("several timestamps in one record are each rendered right (date cache)", (t
 
 test("parseAuditLine is linear in the number of fields", (t) => {
   const attributes = Array.from({ length: 200_000 }, (_, i) => [`k${i}`, `v\\${i}`] as [string, string]);
-  const line = compileRecordBuilder(pipe, iso)("ev", attributes);
+  const line = compileRecordBuilder({ ...pipe, maxAttributes: 200_000 }, iso)("ev", attributes);
   const started = process.hrtime.bigint();
   const parsed = parseAuditLine(line, pipe);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -149,7 +149,8 @@ test("property: every record is one line with no unsafe character and parses bac
     fc.property(
       delimiters,
       fc.boolean(),
-      hostileString,
+      // An empty event id is a TypeError.
+      hostileString.filter((id) => id !== ""),
       fc.array(fc.tuple(hostileString, fc.oneof(hostileString, fc.constant(null))), { maxLength: 6 }),
       (delimiter, includeAttributeNames, eventId, attributes) => {
         const format = { delimiter, includeAttributeNames };

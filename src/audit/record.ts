@@ -69,6 +69,175 @@ export interface RecordOptions extends RecordFormat {
    * ends with `...[truncated N characters]`. Absent: no maximum.
    */
   readonly maxLength?: number | undefined;
+  /**
+   * The most attributes written per record (default {@link DEFAULT_MAX_ATTRIBUTES}). The rest
+   * are not read (an iterable is consumed lazily, so an endless one ends here) and a final
+   * attribute {@link CUT_NAME}`=N` says how many were left out (`N+`: more than N, for an
+   * iterator that was still not finished after N more).
+   */
+  readonly maxAttributes?: number | undefined;
+}
+
+/** The default of {@link RecordOptions.maxAttributes} (and of `record.maxAttributes`). */
+export const DEFAULT_MAX_ATTRIBUTES = 256;
+
+/**
+ * The name of the attribute that ends a record whose attributes were cut (`slf4ts.cut=44`); it is
+ * written `slf4ts.cut=N` whether names are included or not.
+ */
+export const CUT_NAME = "slf4ts.cut";
+
+/**
+ * Attributes read once, at most `maxAttributes` of them, so that several consumers (filters,
+ * targets, the file) see the same ones without reading a one-shot iterable twice.
+ * @internal
+ */
+export class CollectedAttributes {
+  constructor(
+    /** The pairs read, in order. */
+    readonly pairs: ReadonlyArray<readonly [unknown, unknown]>,
+    /** How many were left out (`"44"`, or `"256+"` for more than 256), or undefined. */
+    readonly cut: string | undefined,
+    /** Why reading stopped early (`attributes iterator threw: …`), or undefined. */
+    readonly error: string | undefined,
+  ) {
+    collected.add(this);
+  }
+}
+
+/** The CollectedAttributes made here: a lookup runs no Proxy trap (`instanceof` would). */
+const collected = new WeakSet<object>();
+
+function isCollected(value: unknown): value is CollectedAttributes {
+  return typeof value === "object" && value !== null && collected.has(value);
+}
+
+const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, "size")?.get as (this: Map<unknown, unknown>) => number;
+const setSize = Object.getOwnPropertyDescriptor(Set.prototype, "size")?.get as (this: Set<unknown>) => number;
+
+/** The number of entries of an Array, Map or Set read without user code, or undefined. */
+function knownSize(value: object): number | undefined {
+  if (isProxy(value)) return undefined;
+  try {
+    if (Array.isArray(value)) return value.length;
+    if (types.isMap(value)) return mapSize.call(value as Map<unknown, unknown>);
+    if (types.isSet(value)) return setSize.call(value as Set<unknown>);
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
+/**
+ * Reads at most `max` entries of an iterable lazily, calling `take` for each, then finds out
+ * how many were left out: from the size of an Array, Map or Set, or by reading on at most `max`
+ * more entries (without rendering them). Never throws: an iterator that throws ends the reading
+ * and is described in `error`; the iterator is closed (`return()`) when it was left unfinished.
+ */
+function readIterable(
+  iterable: Iterable<unknown>,
+  max: number,
+  take: (pair: unknown) => void,
+  describe: (thrown: unknown) => string,
+): { cut: string | undefined; error: string | undefined } {
+  let iterator: Iterator<unknown>;
+  let next: Iterator<unknown>["next"];
+  try {
+    iterator = iterable[Symbol.iterator]();
+    next = iterator.next;
+    if (typeof next !== "function") throw new TypeError("the iterator has no next method");
+  } catch (thrown) {
+    return { cut: undefined, error: `attributes iterator threw: ${describe(thrown)}` };
+  }
+  let taken = 0;
+  let finished = false;
+  try {
+    while (taken < max) {
+      const step = next.call(iterator);
+      if (step.done === true) {
+        finished = true;
+        break;
+      }
+      taken++;
+      take(step.value);
+    }
+    if (finished) return { cut: undefined, error: undefined };
+    const size = knownSize(iterable as object);
+    if (size !== undefined) {
+      return { cut: size > taken ? String(size - taken) : undefined, error: undefined };
+    }
+    let more = 0;
+    while (more < max) {
+      const step = next.call(iterator);
+      if (step.done === true) {
+        finished = true;
+        break;
+      }
+      more++;
+    }
+    return { cut: finished ? (more > 0 ? String(more) : undefined) : `${more}+`, error: undefined };
+  } catch (thrown) {
+    finished = true;
+    return { cut: undefined, error: `attributes iterator threw: ${describe(thrown)}` };
+  } finally {
+    if (!finished) {
+      try {
+        const close = iterator.return;
+        if (typeof close === "function") Reflect.apply(close, iterator, []);
+      } catch {
+        // A generator whose finally throws: nothing more to read anyway.
+      }
+    }
+  }
+}
+
+/** One entry of an iterable as a `[name, value]` pair (a non-array entry is a value without a name). */
+function pairOf(entry: unknown, describe: (thrown: unknown) => string): readonly [unknown, unknown] {
+  try {
+    return Array.isArray(entry) ? [entry[0], entry[1]] : ["", entry];
+  } catch (thrown) {
+    return ["slf4ts.error", `attribute could not be read: ${describe(thrown)}`];
+  }
+}
+
+/**
+ * Reads attributes once, at most `maxAttributes` of them (see {@link CollectedAttributes}).
+ * Never throws; a getter that throws gives `[getter threw: …]` as the value.
+ * @internal
+ */
+export function collectAttributes(attributes: AuditAttributes | null | undefined, maxAttributes: number): CollectedAttributes {
+  if (isCollected(attributes)) return attributes;
+  const pairs: Array<readonly [unknown, unknown]> = [];
+  if (attributes === undefined || attributes === null) return new CollectedAttributes(pairs, undefined, undefined);
+  const describe = (thrown: unknown): string => renderOther(thrown);
+  let iterable: boolean;
+  try {
+    iterable = typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
+  } catch (thrown) {
+    return new CollectedAttributes(pairs, undefined, `attributes could not be read: ${describe(thrown)}`);
+  }
+  if (iterable) {
+    const { cut, error } = readIterable(attributes as Iterable<unknown>, maxAttributes, (entry) => pairs.push(pairOf(entry, describe)), describe);
+    return new CollectedAttributes(pairs, cut, error);
+  }
+  let keys: string[];
+  try {
+    keys = Object.keys(attributes);
+  } catch (thrown) {
+    return new CollectedAttributes(pairs, undefined, `attributes could not be read: ${describe(thrown)}`);
+  }
+  const n = Math.min(keys.length, maxAttributes);
+  for (let i = 0; i < n; i++) {
+    const key = keys[i] as string;
+    let value: unknown;
+    try {
+      value = (attributes as Record<string, unknown>)[key];
+    } catch (thrown) {
+      value = `[getter threw: ${describe(thrown)}]`;
+    }
+    pairs.push([key, value]);
+  }
+  return new CollectedAttributes(pairs, keys.length > n ? String(keys.length - n) : undefined, undefined);
 }
 
 /** The smallest `maxLength` {@link compileRecordBuilder} accepts (room for the marker). */
@@ -78,7 +247,10 @@ export const MIN_MAX_LENGTH = 64;
 export const MASK = "****";
 
 /** Builds the message of one record; compiled once per configuration. */
-export type RecordBuilder = (eventId: string, attributes?: AuditAttributes) => string;
+export type RecordBuilder = (eventId: string, attributes?: RecordInput) => string;
+
+/** What a {@link RecordBuilder} takes: attributes as given, or as {@link collectAttributes} read them. */
+export type RecordInput = AuditAttributes | CollectedAttributes;
 
 function firstCodePoint(text: string): string {
   const code = text.codePointAt(0);
@@ -97,8 +269,8 @@ interface Escaping {
   escapeName(text: string): string;
   /** Whether a value needs any escaping at all. */
   readonly valueNeeds: RegExp;
-  /** The escaped length of `text` from `from` on, without building it. */
-  escapedLengthFrom(text: string, from: number): number;
+  /** The escaped length of `text` from `from` on, without building it (`name`: with the rules of names). */
+  escapedLengthFrom(text: string, from: number, name?: boolean): number;
 }
 
 /** 1 for code units that {@link UNSAFE_CHARACTER} matches on their own (built on first use). */
@@ -134,7 +306,7 @@ function compileEscaping(delimiter: string): Escaping {
   const d0First = d0.length > 0 ? d0.charCodeAt(0) : -1;
   const d0Second = d0.length > 1 ? d0.charCodeAt(1) : -1;
   // Counts what escapeValue would write, code unit by code unit (the same rules as valueNeeds).
-  const escapedLengthFrom = (text: string, from: number): number => {
+  const escapedLengthFrom = (text: string, from: number, name = false): number => {
     const unsafe = unsafeUnits();
     const n = text.length;
     let length = 0;
@@ -149,7 +321,7 @@ function compileEscaping(delimiter: string): Escaping {
         }
       }
       if (c === d0First && d0Second < 0) length += d0Escaped.length;
-      else if (c === 0x5c) length += 2;
+      else if (c === 0x5c || (name && c === 0x3d)) length += 2;
       else if (unsafe[c] === 1) length += c === 0x0a || c === 0x0d || c === 0x09 ? 2 : 6;
       else length += 1;
     }
@@ -198,7 +370,8 @@ function compileMasking(options: RecordOptions): { isMaskedName: (name: string) 
     if (masked === undefined) {
       const lower = name.toLowerCase();
       masked = words.some((w) => lower.includes(w));
-      // Names may come from callers' data: keep the cache small.
+      // Names may come from callers' data: keep the cache small, and long names out of it.
+      if (name.length > 256) return masked;
       if (cache.size >= 1024) cache.clear();
       cache.set(name, masked);
     }
@@ -303,6 +476,10 @@ export function compileRecordBuilder(
   if (maxLength !== Infinity && !(Number.isInteger(maxLength) && maxLength >= MIN_MAX_LENGTH)) {
     throw new RangeError(`maxLength must be a whole number of characters from ${MIN_MAX_LENGTH}, got ${String(maxLength)}`);
   }
+  const maxAttributes = format.maxAttributes ?? DEFAULT_MAX_ATTRIBUTES;
+  if (!(Number.isInteger(maxAttributes) && maxAttributes >= 1)) {
+    throw new RangeError(`maxAttributes must be a whole number of attributes from 1, got ${String(maxAttributes)}`);
+  }
   // A string longer than the maximum that needs escaping is escaped only up to the maximum (the
   // message is cut there anyway) and the escaped length of the rest is counted for the marker:
   // a 10 MB value full of escapes then costs a count, not 10 MB of replacements. Plain strings
@@ -397,12 +574,23 @@ export function compileRecordBuilder(
   interface NameInfo {
     readonly prefix: string;
     readonly masked: boolean;
+    /** Escaped characters of a name longer than the maximum that were left out of `prefix`. */
+    readonly omitted: number;
   }
   const nameInfo = new Map<string, NameInfo>();
   const infoOf = (name: string): NameInfo => {
     let info = nameInfo.get(name);
     if (info === undefined) {
-      info = { prefix: names ? delimiter + escapeName(name) + "=" : delimiter, masked: isMaskedName !== undefined && isMaskedName(name) };
+      const masked = isMaskedName !== undefined && isMaskedName(name);
+      if (names && name.length > maxLength + 2) {
+        // A name longer than the maximum cannot be kept (the cut never falls inside a name, so
+        // its attribute is left out whole): like a long value, it is escaped only up to the
+        // maximum and the rest is counted for the marker. Not cached: it would keep the name alive.
+        let end = maxLength + 2;
+        if (codePointWidth(name, end - 1) === 2) end--;
+        return { prefix: delimiter + escapeName(name.slice(0, end)) + "=", masked, omitted: escapedLengthFrom(name, end, true) };
+      }
+      info = { prefix: names ? delimiter + escapeName(name) + "=" : delimiter, masked, omitted: 0 };
       if (nameInfo.size >= 1024) nameInfo.clear();
       nameInfo.set(name, info);
     }
@@ -432,13 +620,17 @@ export function compileRecordBuilder(
   };
   const attribute = (name: string, value: unknown): string => {
     const info = infoOf(name);
+    omitted += info.omitted;
     return info.prefix + (info.masked ? renderMasked(value) : renderValue(value));
   };
   const error = (why: string): string => (names ? `${delimiter}slf4ts.error=${escapeValue(why)}` : `${delimiter}${escapeValue(why)}`);
+  // Written alike with names on or off, so a reader recognises it either way.
+  const cutMarker = (count: string): string => (names ? `${delimiter}${escapeName(CUT_NAME)}=${escapeValue(count)}` : `${delimiter}${escapeValue(`${CUT_NAME}=${count}`)}`);
+  const pairAttribute = (pair: readonly [unknown, unknown]): string => attribute(nameText(pair[0]), pair[1]);
 
-  const build = (eventId: string, attributes?: AuditAttributes): string => {
-    if (typeof eventId !== "string") {
-      throw new TypeError(`audit event id must be a string, got ${typeof eventId}`);
+  const build = (eventId: string, attributes?: RecordInput): string => {
+    if (typeof eventId !== "string" || eventId === "") {
+      throw new TypeError(eventId === "" ? "audit event id must not be empty" : `audit event id must be a string, got ${typeof eventId}`);
     }
     let line = escapeValue(eventId);
     if (attributes === undefined || attributes === null) {
@@ -447,6 +639,12 @@ export function compileRecordBuilder(
     if (typeof attributes !== "object") {
       throw new TypeError(`audit attributes must be an object or an iterable of [name, value] pairs, got ${typeof attributes}`);
     }
+    if (isCollected(attributes)) {
+      for (const pair of attributes.pairs) line += pairAttribute(pair);
+      if (attributes.error !== undefined) line += error(attributes.error);
+      if (attributes.cut !== undefined) line += cutMarker(attributes.cut);
+      return line;
+    }
     let iterable: boolean;
     try {
       iterable = typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
@@ -454,28 +652,27 @@ export function compileRecordBuilder(
       return line + error(`attributes could not be read: ${render(thrown)}`);
     }
     if (iterable) {
-      try {
-        for (const pair of attributes as Iterable<unknown>) {
-          let name: unknown;
-          let value: unknown;
-          try {
-            if (Array.isArray(pair)) {
-              name = pair[0];
-              value = pair[1];
-            } else {
-              name = "";
-              value = pair;
-            }
-          } catch (thrown) {
-            name = "slf4ts.error";
-            value = `attribute could not be read: ${render(thrown)}`;
+      // Lazily, at most maxAttributes: an endless generator ends here.
+      const take = (entry: unknown): void => {
+        let name: unknown;
+        let value: unknown;
+        try {
+          if (Array.isArray(entry)) {
+            name = entry[0];
+            value = entry[1];
+          } else {
+            name = "";
+            value = entry;
           }
-          line += attribute(nameText(name), value);
+        } catch (thrown) {
+          name = "slf4ts.error";
+          value = `attribute could not be read: ${render(thrown)}`;
         }
-      } catch (thrown) {
-        // The caller's iterator threw: keep what was collected and say so in the record.
-        line += error(`attributes iterator threw: ${render(thrown)}`);
-      }
+        line += attribute(nameText(name), value);
+      };
+      const { cut, error: why } = readIterable(attributes as Iterable<unknown>, maxAttributes, take, render);
+      if (why !== undefined) line += error(why);
+      if (cut !== undefined) line += cutMarker(cut);
       return line;
     }
     const record = attributes as Record<string, unknown>;
@@ -485,6 +682,12 @@ export function compileRecordBuilder(
     } catch (thrown) {
       return line + error(`attributes could not be read: ${render(thrown)}`);
     }
+    let cut: string | undefined;
+    const total = keys.length;
+    if (total > maxAttributes) {
+      cut = String(total - maxAttributes);
+      keys = keys.slice(0, maxAttributes);
+    }
     // Fast path: the values in one call (no keyed load per name); a getter that throws sends
     // the record to the careful path below, which isolates it.
     // Not for a Proxy, whose ownKeys may answer differently the second time.
@@ -492,7 +695,7 @@ export function compileRecordBuilder(
     if (!isProxy(record)) {
       try {
         values = Object.values(record);
-        if (values.length !== keys.length) values = undefined;
+        if (values.length !== total) values = undefined;
       } catch {
         values = undefined;
       }
@@ -525,8 +728,9 @@ export function compileRecordBuilder(
         text = info.masked ? renderMasked(value) : renderValue(value);
       }
       line += info.prefix + text;
+      omitted += info.omitted;
     }
-    return line;
+    return cut === undefined ? line : line + cutMarker(cut);
   };
 
   if (maxLength === Infinity) return build;

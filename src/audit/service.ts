@@ -3,6 +3,7 @@
  * dedicated mode (its own rotated files), configured by a reloadable .properties file.
  */
 import { readFileSync } from "node:fs";
+import { types } from "node:util";
 import { dirname, resolve } from "node:path";
 import { Level, levelName } from "../facade/level.js";
 import { LoggerFactory, type Logger } from "../facade/logger.js";
@@ -18,7 +19,7 @@ import { ChainSealer, type CheckpointRenderer } from "../integrity/chain.js";
 import { CHECKPOINT_EVENT_ID } from "../integrity/token.js";
 import { StatusChannel } from "../status/status.js";
 import { TargetSet, type TargetContext, type TargetStats } from "../targets/targets.js";
-import { compileRecordBuilder, type AuditAttributes, type RecordBuilder } from "./record.js";
+import { collectAttributes, compileRecordBuilder, type AuditAttributes, type CollectedAttributes, type RecordBuilder, type RecordInput } from "./record.js";
 import { renderOther } from "./values.js";
 
 /** The logger name of audit records in standard mode (and `%logger` in dedicated mode). */
@@ -179,6 +180,18 @@ function describeOpenError(error: FileSystemError): string {
       return `${error.message} (${NOT_A_REGULAR_FILE})`;
     default:
       return `${errorCode(error)}: ${error.message}`;
+  }
+}
+
+/** Whether attributes are an iterable other than an Array or Map (which can be read twice). */
+function isOneShot(attributes: AuditAttributes | null | undefined): boolean {
+  if (attributes === undefined || attributes === null || types.isMap(attributes)) return false;
+  try {
+    // (Array.isArray of a revoked Proxy throws too.)
+    return !Array.isArray(attributes) && typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
+  } catch {
+    // The builders say what went wrong in the record.
+    return false;
   }
 }
 
@@ -370,13 +383,18 @@ export class AuditLogServiceImpl {
   /**
    * Logs one audit event. Synchronous: in dedicated mode the record is in the operating
    * system when this returns (or, while the file cannot be written, kept in memory in order).
-   * Never throws for I/O or configuration reasons; a non-string event id or attributes that are
-   * neither an object nor an iterable (programmer errors) throw a `TypeError`, whatever the
-   * configuration.
+   * Never throws for I/O or configuration reasons; a non-string or empty event id or attributes
+   * that are neither an object nor an iterable (programmer errors) throw a `TypeError`, whatever
+   * the configuration. At most `record.maxAttributes` attributes are read (an iterable lazily, so
+   * an endless one ends); a final `slf4ts.cut=N` says how many were left out.
    */
   log(eventId: string, attributes?: AuditAttributes): void {
     if (typeof eventId !== "string") {
       throw new TypeError(`audit event id must be a string, got ${eventId === null ? "null" : typeof eventId}`);
+    }
+    if (eventId === "") {
+      // It would be an empty line, which no reader takes for a record.
+      throw new TypeError("audit event id must not be empty");
     }
     if (attributes !== undefined && attributes !== null && typeof attributes !== "object") {
       throw new TypeError(`audit attributes must be an object or an iterable of [name, value] pairs, got ${typeof attributes}`);
@@ -387,14 +405,17 @@ export class AuditLogServiceImpl {
       if (this.shutDown) this.noteAfterShutdown();
       return;
     }
-    let input = attributes;
+    let input: RecordInput | undefined = attributes;
     if (this.filters.length > 0) {
-      const pairs = this.toPairs(attributes);
-      if (!this.accepts(eventId, pairs)) {
+      const collected = collectAttributes(attributes, config.maxAttributes);
+      if (!this.accepts(eventId, this.toPairs(collected))) {
         this.counters.filtered++;
         return;
       }
-      input = pairs;
+      input = collected;
+    } else if (targets !== undefined && isOneShot(attributes)) {
+      // The targets and the file both read the attributes: a generator can be read only once.
+      input = collectAttributes(attributes, config.maxAttributes);
     }
     if (targets !== undefined) this.offerTargets(targets, build, eventId, input);
     if (buffer === undefined) {
@@ -407,7 +428,7 @@ export class AuditLogServiceImpl {
   }
 
   /** Hands an event to the named targets; the message (for plain layouts) is built at most once. */
-  private offerTargets(targets: TargetSet, build: RecordBuilder, eventId: string, input: AuditAttributes | undefined): void {
+  private offerTargets(targets: TargetSet, build: RecordBuilder, eventId: string, input: RecordInput | undefined): void {
     let message: string | undefined;
     try {
       targets.offer(eventId, input, () => (message ??= build(eventId, input)));
@@ -431,7 +452,7 @@ export class AuditLogServiceImpl {
     }
   }
 
-  private logStandard(config: AuditConfig, logger: Logger, build: RecordBuilder, eventId: string, input: AuditAttributes | undefined): void {
+  private logStandard(config: AuditConfig, logger: Logger, build: RecordBuilder, eventId: string, input: RecordInput | undefined): void {
     if (!logger.isEnabled(config.level)) {
       this.counters.levelDisabled++;
       if (!this.levelDisabledReported) {
@@ -456,28 +477,10 @@ export class AuditLogServiceImpl {
     }
   }
 
-  private toPairs(attributes: AuditAttributes | null | undefined): ReadonlyArray<readonly [unknown, unknown]> {
-    const pairs: Array<readonly [unknown, unknown]> = [];
-    if (attributes === undefined || attributes === null) return Object.freeze(pairs);
-    try {
-      if (typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] === "function") {
-        for (const pair of attributes as Iterable<unknown>) {
-          pairs.push(Object.freeze(Array.isArray(pair) ? [pair[0], pair[1]] : ["", pair]) as readonly [unknown, unknown]);
-        }
-      } else {
-        for (const key of Object.keys(attributes)) {
-          let value: unknown;
-          try {
-            value = (attributes as Record<string, unknown>)[key];
-          } catch (error) {
-            value = `[getter threw: ${renderOther(error)}]`;
-          }
-          pairs.push(Object.freeze([key, value]) as readonly [unknown, unknown]);
-        }
-      }
-    } catch (error) {
-      pairs.push(Object.freeze(["slf4ts.error", `attributes could not be read: ${renderOther(error)}`]) as readonly [unknown, unknown]);
-    }
+  /** What filters see: a frozen copy of the pairs read (and the reading error as `slf4ts.error`). */
+  private toPairs(collected: CollectedAttributes): ReadonlyArray<readonly [unknown, unknown]> {
+    const pairs = collected.pairs.map((pair) => Object.freeze([pair[0], pair[1]]) as readonly [unknown, unknown]);
+    if (collected.error !== undefined) pairs.push(Object.freeze(["slf4ts.error", collected.error]) as readonly [unknown, unknown]);
     return Object.freeze(pairs);
   }
 
@@ -740,7 +743,7 @@ export class AuditLogServiceImpl {
     }
     let targets: TargetSet | undefined;
     if (config.enabled && config.targets.length > 0) {
-      const context: TargetContext = { level: config.level, maskNames: config.maskNames, maskKeep: config.maskKeep, maxLength: config.maxLength, loggerName: AUDIT_LOGGER_NAME };
+      const context: TargetContext = { level: config.level, maskNames: config.maskNames, maskKeep: config.maskKeep, maxLength: config.maxLength, maxAttributes: config.maxAttributes, loggerName: AUDIT_LOGGER_NAME };
       targets = old.targets ?? new TargetSet([], context);
       targets.reconfigure(config.targets, context);
     } else {

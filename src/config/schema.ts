@@ -12,7 +12,7 @@ import {
   parseJavaTimeZone,
   type JavaTimeZone,
 } from "../layout/java-date.js";
-import { compilePatternLayout, type LayoutEvent } from "../layout/pattern.js";
+import { compilePatternLayout, describePatternLayout, type LayoutEvent, type PatternPiece } from "../layout/pattern.js";
 import { UNSAFE_CHARACTER } from "../sanitize/escape.js";
 import { ed25519KeyFromSecretFile, hmacKeyFromSecretFile, KeyFileError, readSecretFile } from "../integrity/keys.js";
 import type { ConfigProblem } from "./errors.js";
@@ -72,7 +72,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   {
     name: "file.pattern",
     defaultValue: "%sanitisedMessage%n",
-    doc: "The logback pattern of each line in dedicated mode. Surrounding quotes are removed.",
+    doc: "The logback pattern of each line in dedicated mode. Surrounding quotes are removed. Each record stays one line: line breaks and controls written before the final %n are escaped. A %replace/%ereplace regex that can backtrack catastrophically, e.g. (x+x+)+y or (a|aa)+, or has a back-reference is refused.",
   },
   {
     name: "file.fsync",
@@ -108,6 +108,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     name: "record.maxLength",
     defaultValue: "65536",
     doc: "The longest record message, in characters; a longer one is cut on a character boundary and ends with a visible marker ...[truncated N characters].",
+  },
+  {
+    name: "record.maxAttributes",
+    defaultValue: "256",
+    doc: "The most attributes written per record, from 1 to 100000. The rest are not read (an iterable is read lazily, so an endless one ends there) and a final attribute slf4ts.cut=N says how many were left out (N+: more than N).",
   },
   {
     name: "buffer.size",
@@ -227,6 +232,8 @@ export interface AuditConfig {
   readonly maskKeep: number;
   /** The longest message in characters. */
   readonly maxLength: number;
+  /** The most attributes per record. */
+  readonly maxAttributes: number;
   /** The named targets (`target.<name>.*`), in name order; targets of type none are left out. */
   readonly targets: readonly TargetSpec[];
   /** Tamper evidence in dedicated mode, or `undefined` when `integrity.mode` is off. */
@@ -367,6 +374,30 @@ function localZone(): JavaTimeZone {
   }
 }
 
+/**
+ * What in a pattern writes a line break before the pattern's final one (a `%n` in the middle,
+ * `%lmdc`, a line break in literal text), or undefined. Such breaks are escaped by the layout.
+ */
+function innerLineBreak(pattern: string): string | undefined {
+  const BREAK = /[\r\n\u0085\u2028\u2029]/;
+  const walk = (pieces: readonly PatternPiece[], top: boolean): string | undefined => {
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i] as PatternPiece;
+      const last = top && i === pieces.length - 1;
+      if (piece.kind === "literal") {
+        if (BREAK.test(last ? piece.text.replace(/\r?\n$/, "") : piece.text)) return "a line break in the text";
+        continue;
+      }
+      if (piece.converts === "newline" && !(last && !piece.formatted)) return "%n";
+      if (piece.converts === "lmdc") return "%lmdc";
+      const inside = walk(piece.children, false);
+      if (inside !== undefined) return inside;
+    }
+    return undefined;
+  };
+  return walk(describePatternLayout(pattern), true);
+}
+
 /** Builds the `%d` formatter factory the layout needs. */
 function layoutDateFormatter(pattern: string, timeZone: string | undefined, locale: string | undefined): (ms: number) => string {
   const zone = timeZone === undefined ? localZone() : parseJavaTimeZone(timeZone);
@@ -494,10 +525,15 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
   let layout: ((event: LayoutEvent) => string) | undefined;
   try {
     // Audit messages are escaped when they are built, so %sanitisedMessage has nothing to do.
-    layout = compilePatternLayout(pattern, { createDateFormatter: layoutDateFormatter, messageIsSanitized: true });
+    layout = compilePatternLayout(pattern, { createDateFormatter: layoutDateFormatter, messageIsSanitized: true, oneLine: true });
     if (!/%n\s*$/.test(pattern) && !pattern.endsWith("\n")) {
       const source = given.get("file.pattern");
       warnings.push({ key: KEY_PREFIX + "file.pattern", value: source?.value ?? pattern, line: source?.line, expected: "does not end with %n, so records will not end with a line break" });
+    }
+    const inner = innerLineBreak(pattern);
+    if (inner !== undefined) {
+      const source = given.get("file.pattern");
+      warnings.push({ key: KEY_PREFIX + "file.pattern", value: source?.value ?? pattern, line: source?.line, expected: `has a line break before its end (${inner}); it is written escaped (\\n) so that each record stays one line` });
     }
   } catch (error) {
     fail("file.pattern", `expected a logback pattern: ${(error as Error).message}`);
@@ -529,6 +565,9 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
   const maxText = raw("record.maxLength").value.trim();
   const maxLength = /^[0-9]{1,10}$/.test(maxText) ? Number(maxText) : NaN;
   if (!(maxLength >= 256 && maxLength <= 1_073_741_824)) fail("record.maxLength", "expected a whole number of characters from 256 to 1073741824");
+  const maxAttributesText = raw("record.maxAttributes").value.trim();
+  const maxAttributes = /^[0-9]{1,6}$/.test(maxAttributesText) ? Number(maxAttributesText) : NaN;
+  if (!(maxAttributes >= 1 && maxAttributes <= 100_000)) fail("record.maxAttributes", "expected a whole number of attributes from 1 to 100000");
 
   const compress = parseBoolean(raw("file.compress").value);
   if (compress === undefined) fail("file.compress", "expected true or false");
@@ -553,7 +592,7 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
   }
 
   const targetResult = parseTargets(targetProperties, baseDir, KEY_PREFIX, (targetPattern) =>
-    compilePatternLayout(targetPattern, { createDateFormatter: layoutDateFormatter, messageIsSanitized: true }),
+    compilePatternLayout(targetPattern, { createDateFormatter: layoutDateFormatter, messageIsSanitized: true, oneLine: true }),
   );
   problems.push(...targetResult.problems);
   warnings.push(...targetResult.warnings);
@@ -579,6 +618,7 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     maskNames,
     maskKeep,
     maxLength,
+    maxAttributes,
     targets: targetResult.targets,
     integrity,
     fingerprint: "",
@@ -602,6 +642,7 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     maskNames,
     maskKeep,
     maxLength,
+    maxAttributes,
     file?.compress,
     file?.maxAgeDays,
     targetResult.targets.map((t) => t.fingerprint),

@@ -30,12 +30,21 @@
  *   (Open-Xchange returns those unchanged, which would let a bare newline through).
  * - `%replace`/`%ereplace` translate the Java regex to a JavaScript `RegExp` (flags `gu`, see
  *   {@link compilePatternLayout}); constructs that cannot be translated exactly are errors.
+ * - A `%replace`/`%ereplace` regex that can backtrack catastrophically is an error (Java and V8
+ *   both backtrack: `(x+x+)+y` on 28 characters takes 13 s in Node 20; Java 17 memoizes some
+ *   loops, 19 ms there, but still needs 6 s for 1000 characters, and `(.*a){20}b` does not end
+ *   in either). The check is static and conservative: a quantifier that may repeat a part more
+ *   than once is refused when that part can match the same text in more than 1000 ways in all
+ *   (a variable quantifier inside, `(x+x+)+`, `(.*a){20}`, `(\d+\.)+`, or alternatives that can
+ *   start with the same character or match nothing, `(a|aa)+`), and back-references are refused.
+ *   A possessive quantifier or an atomic group counts as one way (`(\d++\.)+` is accepted).
+ *   Regexes that are only polynomial (`.*x` on a long line) are not refused.
  *
  * @module
  */
 import type { Level } from "../facade/level.js";
 import { levelName } from "../facade/level.js";
-import { sanitizeText } from "../sanitize/escape.js";
+import { escapeUnsafe, sanitizeText, UNSAFE_CHARACTER } from "../sanitize/escape.js";
 
 /**
  * What a layout renders: one log record.
@@ -93,6 +102,14 @@ export interface PatternLayoutOptions {
    * so `%sanitisedMessage` may skip its scan and print the message as it is.
    */
   readonly messageIsSanitized?: boolean;
+  /**
+   * Every rendered line is one line: after the layout has run, unsafe characters (line breaks,
+   * controls, bidi controls, lone surrogates; see `escapeUnsafe`) anywhere but in the pattern's
+   * own final line separator (a final `%n`, or a literal line break at its end) are escaped as
+   * values are (`\n`, `\uXXXX`). So no conversion (`%ereplace(…){'x', '%n'}`, `%lmdc`, a `%n`
+   * in the middle) can make one record two lines.
+   */
+  readonly oneLine?: boolean;
 }
 
 /**
@@ -557,9 +574,9 @@ interface CompileContext {
  *   and possessive quantifiers are translated to their exact Java meaning. Rejected with a
  *   PatternSyntaxError: nested classes and `&&`, `\G`, `\X`, `\N{…}`, `\b{g}`, the flags
  *   `d u x c U`, `\p{In…}` blocks, `\p{java…}`, and `\p{…}` or back-references under `(?i)`.
- *   Remaining differences: `\b` uses ASCII word characters (as Java 19+), a back-reference to
- *   a group that did not take part matches the empty string, and an empty match advances by a
- *   code point. In the replacement, `$n`, `${name}`, `\$` and `\\` follow
+ *   Also rejected: regexes that can backtrack catastrophically and back-references (see the
+ *   module comment). Remaining differences: `\b` uses ASCII word characters (as Java 19+), and
+ *   an empty match advances by a code point. In the replacement, `$n`, `${name}`, `\$` and `\\` follow
  *   `Matcher.appendReplacement`; a reference to a group that does not exist is an error here.
  * - `%(sub-pattern)`: a group, for format modifiers such as `%-30(%d %level)`.
  *
@@ -591,7 +608,27 @@ export function compilePatternLayout(pattern: string, options: PatternLayoutOpti
     messageIsSanitized: options.messageIsSanitized === true,
   };
   const part = compileSequence(nodes, context);
-  return typeof part === "string" ? () => part : part;
+  const layout = typeof part === "string" ? () => part : part;
+  return options.oneLine === true ? oneLine(layout, finalSeparator(nodes)) : layout;
+}
+
+/** The line separator a pattern ends with: a final `%n` without a modifier, or a literal line break. */
+function finalSeparator(nodes: readonly PatternNode[]): string {
+  const last = nodes[nodes.length - 1];
+  if (last === undefined) return "";
+  if (last.kind === "literal") return /\r?\n$/.exec(last.text)?.[0] ?? "";
+  return last.word !== "" && WORDS.get(last.word) === "newline" && last.format === undefined ? "\n" : "";
+}
+
+/** Escapes unsafe characters in a rendered line, except its final separator (one test per line when there are none). */
+function oneLine(layout: (event: LayoutEvent) => string, separator: string): (event: LayoutEvent) => string {
+  const n = separator.length;
+  return (event) => {
+    const text = layout(event);
+    const body = n > 0 && text.endsWith(separator) ? text.slice(0, text.length - n) : text;
+    if (!UNSAFE_CHARACTER.test(body)) return text;
+    return body === text ? escapeUnsafe(text) : escapeUnsafe(body) + separator;
+  };
 }
 
 /**
@@ -1058,6 +1095,87 @@ interface Atom {
   readonly tokens: RegexToken[];
   /** False for assertions, which JavaScript cannot quantify directly. */
   readonly quantifiable: boolean;
+  /** What the backtracking check needs to know about it. */
+  readonly shape: Shape;
+}
+
+/**
+ * What the check against catastrophic backtracking knows about a part of a regex: whether it
+ * can match the empty string, in how many ways it can match from one position (1: one way;
+ * Infinity: a variable quantifier without upper bound), what makes that more than one, and the
+ * code points it can start with ("any" when not known exactly).
+ */
+interface Shape {
+  readonly nullable: boolean;
+  readonly ways: number;
+  readonly why: "quantifier" | "alternation" | undefined;
+  readonly first: readonly Range[] | "any";
+}
+
+/** Matches nothing, in one way (assertions, lookarounds, flag groups). */
+const EMPTY_SHAPE: Shape = { nullable: true, ways: 1, why: undefined, first: [] };
+
+/**
+ * A repeated part may match in at most this many ways in all (ways of one repetition to the
+ * power of the most repetitions) before the regex is refused: `(\d{1,3}\.){3}` has 27.
+ */
+const MAX_REPEATED_WAYS = 1000;
+
+/** The shape of a character class (`negated` of `ranges` plus Unicode properties). */
+function setShape(negated: boolean, ranges: readonly Range[], props: readonly string[]): Shape {
+  if (props.length > 0) return { nullable: false, ways: 1, why: undefined, first: "any" };
+  return charShape(negated ? complementRanges(ranges) : normalizeRanges(ranges));
+}
+
+function charShape(ranges: readonly Range[]): Shape {
+  return { nullable: false, ways: 1, why: undefined, first: ranges };
+}
+
+function unionFirst(a: Shape["first"], b: Shape["first"]): Shape["first"] {
+  return a === "any" || b === "any" ? "any" : [...a, ...b];
+}
+
+function overlaps(a: Shape["first"], b: Shape["first"]): boolean {
+  if (a === "any" || b === "any") return a.length !== 0 && b.length !== 0;
+  for (const [lo1, hi1] of a) {
+    for (const [lo2, hi2] of b) {
+      if (lo1 <= hi2 && lo2 <= hi1) return true;
+    }
+  }
+  return false;
+}
+
+function sequenceShape(a: Shape, b: Shape): Shape {
+  return {
+    nullable: a.nullable && b.nullable,
+    ways: a.ways * b.ways,
+    why: a.why ?? b.why,
+    first: a.nullable ? unionFirst(a.first, b.first) : a.first,
+  };
+}
+
+/** Alternatives whose first characters overlap (or that can match nothing) give several ways. */
+function alternationShape(branches: readonly Shape[]): Shape {
+  let ambiguous = false;
+  for (let i = 0; i < branches.length && !ambiguous; i++) {
+    const a = branches[i] as Shape;
+    for (let j = i + 1; j < branches.length; j++) {
+      const b = branches[j] as Shape;
+      // An alternative that matches the empty string matches wherever another one does.
+      if (a.nullable || b.nullable || overlaps(a.first, b.first)) {
+        ambiguous = true;
+        break;
+      }
+    }
+  }
+  let first: Shape["first"] = [];
+  for (const branch of branches) first = unionFirst(first, branch.first);
+  return {
+    nullable: branches.some((b) => b.nullable),
+    ways: ambiguous ? branches.reduce((n, b) => n + b.ways, 0) : Math.max(...branches.map((b) => b.ways)),
+    why: ambiguous ? "alternation" : branches.find((b) => b.why !== undefined)?.why,
+    first,
+  };
 }
 
 type Range = readonly [number, number];
@@ -1076,6 +1194,12 @@ interface RegexFlags {
 const MAX_CODE_POINT = 0x10ffff;
 // Java's `.` excludes these line terminators (without DOTALL or UNIX_LINES).
 const DOT = "[^\\n\\r\\u0085\\u2028\\u2029]";
+const DOT_RANGES: readonly Range[] = complementRanges([
+  [0x0a, 0x0a],
+  [0x0d, 0x0d],
+  [0x85, 0x85],
+  [0x2028, 0x2029],
+]);
 // Java's `$` and `\Z`: end of input, or before a final line terminator (not inside \r\n).
 const DOLLAR = "(?:$|(?=\\r\\n$)|(?=[\\r\\u0085\\u2028\\u2029]$)|(?<!\\r)(?=\\n$))";
 // Java's `$` with MULTILINE: before any line terminator (not inside \r\n) or at the end.
@@ -1334,7 +1458,7 @@ class JavaRegexTranslator {
   constructor(private readonly src: string) {}
 
   translate(): TranslatedRegex {
-    const tokens = this.alternation();
+    const { tokens } = this.alternation();
     if (this.pos < this.src.length) {
       throw new RegexSyntaxError('unmatched closing ")"', this.pos);
     }
@@ -1359,19 +1483,24 @@ class JavaRegexTranslator {
     return { source, groupCount: this.groupCount, jsGroup, names: this.names };
   }
 
-  private alternation(): RegexToken[] {
-    const tokens = this.sequence();
+  private alternation(): { tokens: RegexToken[]; shape: Shape } {
+    const first = this.sequence();
+    const tokens = first.tokens;
+    const shapes = [first.shape];
     while (this.src.charAt(this.pos) === "|") {
       this.pos++;
       tokens.push("|");
-      append(tokens, this.sequence());
+      const next = this.sequence();
+      append(tokens, next.tokens);
+      shapes.push(next.shape);
     }
-    return tokens;
+    return { tokens, shape: shapes.length === 1 ? first.shape : alternationShape(shapes) };
   }
 
-  private sequence(): RegexToken[] {
+  private sequence(): { tokens: RegexToken[]; shape: Shape } {
     const src = this.src;
     const tokens: RegexToken[] = [];
+    let shape = EMPTY_SHAPE;
     while (this.pos < src.length) {
       const c = src.charAt(this.pos);
       if (c === "|" || c === ")") break;
@@ -1382,14 +1511,21 @@ class JavaRegexTranslator {
         this.pos = end < 0 ? src.length : end + 2;
         quoted.forEach((char, index) => {
           const atom = this.literal(char.codePointAt(0) as number);
-          append(tokens, index === quoted.length - 1 ? this.quantified(atom) : atom.tokens);
+          const part = index === quoted.length - 1 ? this.quantified(atom, this.pos - 2) : atom;
+          append(tokens, part.tokens);
+          shape = sequenceShape(shape, part.shape);
         });
         continue;
       }
+      const start = this.pos;
       const atom = this.atom();
-      if (atom !== undefined) append(tokens, this.quantified(atom));
+      if (atom !== undefined) {
+        const part = this.quantified(atom, start);
+        append(tokens, part.tokens);
+        shape = sequenceShape(shape, part.shape);
+      }
     }
-    return tokens;
+    return { tokens, shape };
   }
 
   /** Returns undefined for a flag group such as `(?i)`, which matches nothing. */
@@ -1403,20 +1539,20 @@ class JavaRegexTranslator {
         return this.characterClass();
       case ".":
         this.pos++;
-        return { tokens: [this.flags.s ? "[^]" : DOT], quantifiable: true };
+        return { tokens: [this.flags.s ? "[^]" : DOT], quantifiable: true, shape: charShape(this.flags.s ? [[0, MAX_CODE_POINT]] : DOT_RANGES) };
       case "^":
         this.pos++;
-        return { tokens: [this.flags.m ? CARET_MULTILINE : "^"], quantifiable: false };
+        return { tokens: [this.flags.m ? CARET_MULTILINE : "^"], quantifiable: false, shape: EMPTY_SHAPE };
       case "$":
         this.pos++;
-        return { tokens: [this.flags.m ? DOLLAR_MULTILINE : DOLLAR], quantifiable: false };
+        return { tokens: [this.flags.m ? DOLLAR_MULTILINE : DOLLAR], quantifiable: false, shape: EMPTY_SHAPE };
       case "\\": {
         const escaped = this.escape(false);
         switch (escaped.kind) {
           case "char":
             return this.literal(escaped.cp);
           case "set":
-            return { tokens: [classSource(false, escaped.ranges, escaped.props)], quantifiable: true };
+            return { tokens: [classSource(false, escaped.ranges, escaped.props)], quantifiable: true, shape: setShape(false, escaped.ranges, escaped.props) };
           case "atom":
             return escaped.atom;
         }
@@ -1437,18 +1573,37 @@ class JavaRegexTranslator {
 
   private literal(cp: number): Atom {
     if (this.flags.i && ((cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a))) {
-      return { tokens: [`[${String.fromCharCode(cp | 0x20)}${String.fromCharCode(cp & ~0x20)}]`], quantifiable: true };
+      const lower = cp | 0x20;
+      const upper = cp & ~0x20;
+      return {
+        tokens: [`[${String.fromCharCode(lower)}${String.fromCharCode(upper)}]`],
+        quantifiable: true,
+        shape: charShape([
+          [lower, lower],
+          [upper, upper],
+        ]),
+      };
     }
-    return { tokens: [literalOutsideClass(cp)], quantifiable: true };
+    return { tokens: [literalOutsideClass(cp)], quantifiable: true, shape: charShape([[cp, cp]]) };
   }
 
-  private quantified(atom: Atom): RegexToken[] {
+  /**
+   * The atom with the quantifier that follows it, if any; `atomStart` is where the atom began in
+   * the regex. Refuses a repetition whose body can match the same text in many ways (see
+   * {@link MAX_REPEATED_WAYS}): nested quantifiers such as `(x+x+)+` or `(.*a){20}` and
+   * overlapping alternatives such as `(a|aa)+`, the shapes of catastrophic backtracking.
+   */
+  private quantified(atom: Atom, atomStart: number): { tokens: RegexToken[]; shape: Shape } {
     const src = this.src;
     const start = this.pos;
     const c = src.charAt(start);
     let quantifier: string;
+    let min: number;
+    let max: number;
     if (c === "?" || c === "*" || c === "+") {
       quantifier = c;
+      min = c === "+" ? 1 : 0;
+      max = c === "?" ? 1 : Infinity;
       this.pos++;
     } else if (c === "{") {
       const match = /^\{(\d{1,9})(,(\d{0,9}))?\}/.exec(src.slice(start, start + 24));
@@ -1458,29 +1613,43 @@ class JavaRegexTranslator {
           start,
         );
       }
-      const min = Number(match[1]);
-      const max = match[2] === undefined ? min : match[3] === "" ? Infinity : Number(match[3]);
+      min = Number(match[1]);
+      max = match[2] === undefined ? min : match[3] === "" ? Infinity : Number(match[3]);
       if (max < min) {
         throw new RegexSyntaxError(`illegal repetition range "${match[0]}"`, start);
       }
       quantifier = match[0];
       this.pos += match[0].length;
     } else {
-      return atom.tokens;
+      return atom;
     }
     const mode = src.charAt(this.pos);
     const base: RegexToken[] = atom.quantifiable ? atom.tokens : ["(?:", ...atom.tokens, ")"];
+    const inner = atom.shape;
+    const nullable = min === 0 || inner.nullable;
     if (mode === "+") {
-      // Possessive: (?=(X*))\k matches what X* matched first and never gives any of it back.
+      // Possessive: (?=(X*))\k matches what X* matched first and never gives any of it back,
+      // so it matches in one way whatever X is (X itself was checked when it was read).
       this.pos++;
       const id = -++this.syntheticCount;
-      return ["(?=", { open: id }, ...base, quantifier, ")", ")", { ref: id }];
+      return { tokens: ["(?=", { open: id }, ...base, quantifier, ")", ")", { ref: id }], shape: { nullable, ways: 1, why: undefined, first: inner.first } };
     }
     if (mode === "?") {
       this.pos++;
       quantifier += "?";
     }
-    return [...base, quantifier];
+    if (max >= 2 && inner.ways > 1 && !(inner.ways ** max <= MAX_REPEATED_WAYS)) {
+      const text = src.slice(atomStart, this.pos);
+      throw new RegexSyntaxError(
+        inner.why === "alternation"
+          ? `alternatives that can match the same text, repeated: "${text}" can take exponential time (catastrophic backtracking); make the alternatives start with different characters, or the group atomic ((?>...))`
+          : `nested quantifier: "${text}" repeats a part that can itself match the same text in several ways, which can take exponential time (catastrophic backtracking); make the inner quantifier possessive (x++, x*+) or the group atomic ((?>...)), or remove the nesting`,
+        atomStart,
+      );
+    }
+    const ways = min === max ? inner.ways ** min : max === Infinity ? Infinity : (max - min + 1) * inner.ways ** max;
+    const why = inner.ways > 1 ? inner.why : min !== max ? "quantifier" : undefined;
+    return { tokens: [...base, quantifier], shape: { nullable, ways, why, first: inner.first } };
   }
 
   private group(): Atom | undefined {
@@ -1492,6 +1661,7 @@ class JavaRegexTranslator {
     let prefix: RegexToken[];
     let suffix: RegexToken[] = [")"];
     let quantifiable = true;
+    let atomic = false;
     if (src.charAt(this.pos) === "?") {
       this.pos++;
       const c = src.charAt(this.pos);
@@ -1518,11 +1688,12 @@ class JavaRegexTranslator {
         this.names.set(name, group);
         prefix = [{ open: group }];
       } else if (c === ">") {
-        // Atomic group: (?=(X))\k
+        // Atomic group: (?:(?=(X))\k), wrapped so that a quantifier after it repeats all of it.
         this.pos++;
         const id = -++this.syntheticCount;
-        prefix = ["(?=", { open: id }];
-        suffix = [")", ")", { ref: id }];
+        prefix = ["(?:(?=", { open: id }];
+        suffix = [")", ")", { ref: id }, ")"];
+        atomic = true;
       } else {
         const flags = { ...this.flags };
         let on = true;
@@ -1562,9 +1733,12 @@ class JavaRegexTranslator {
     this.pos++;
     this.flags = saved;
     const tokens = [...prefix];
-    append(tokens, body);
+    append(tokens, body.tokens);
     append(tokens, suffix);
-    return { tokens, quantifiable };
+    // A lookaround matches nothing (and JavaScript never backtracks into one); an atomic group
+    // matches in one way, the first.
+    const shape: Shape = !quantifiable ? EMPTY_SHAPE : atomic ? { nullable: body.shape.nullable, ways: 1, why: undefined, first: body.shape.first } : body.shape;
+    return { tokens, quantifiable, shape };
   }
 
   private groupName(): string {
@@ -1641,7 +1815,7 @@ class JavaRegexTranslator {
     }
     const ranges = this.flags.i ? withAsciiCase(literal) : literal;
     for (const range of fixed) ranges.push(range);
-    return { tokens: [classSource(negated, ranges, props)], quantifiable: true };
+    return { tokens: [classSource(negated, ranges, props)], quantifiable: true, shape: setShape(negated, ranges, props) };
   }
 
   private classMember(): { readonly kind: "char"; readonly cp: number } | Extract<Escaped, { kind: "set" }> {
@@ -1673,11 +1847,14 @@ class JavaRegexTranslator {
       ranges: negate ? complementRanges(ranges) : ranges,
       props: [],
     });
-    const assertion = (tokens: RegexToken[], quantifiable: boolean): Escaped => {
+    const assertion = (tokens: RegexToken[], quantifiable: boolean, shape: Shape = EMPTY_SHAPE): Escaped => {
       if (inClass) throw illegal();
-      return { kind: "atom", atom: { tokens, quantifiable } };
+      return { kind: "atom", atom: { tokens, quantifiable, shape } };
     };
     const illegal = (): RegexSyntaxError => new RegexSyntaxError(`illegal/unsupported escape sequence "\\${c}"`, start);
+    // Matching with back-references is NP-hard: no regex engine bounds its time.
+    const backReference = (text: string): RegexSyntaxError =>
+      new RegexSyntaxError(`back-reference "${text}" refused: matching with back-references can take exponential time`, start);
     const unsupported = (text: string, detail = ""): RegexSyntaxError =>
       new RegexSyntaxError(`unsupported Java regex construct "${text}"${detail}`, start);
     switch (c) {
@@ -1715,8 +1892,7 @@ class JavaRegexTranslator {
         }
         const text = src.slice(start, this.pos);
         if (this.flags.i) throw unsupported(text, " under (?i) (case-insensitive back-reference)");
-        this.backReferences.push({ group, index: start, text });
-        return assertion([{ ref: group }], true);
+        throw backReference(text);
       }
       case "k": {
         if (inClass) throw illegal();
@@ -1726,7 +1902,7 @@ class JavaRegexTranslator {
         const group = this.names.get(name);
         if (group === undefined) throw new RegexSyntaxError(`named group "${name}" does not exist`, start);
         if (this.flags.i) throw unsupported(src.slice(start, this.pos), " under (?i) (case-insensitive back-reference)");
-        return assertion([{ ref: group }], true);
+        throw backReference(src.slice(start, this.pos));
       }
       case "a":
         return char(0x07);
@@ -1824,7 +2000,7 @@ class JavaRegexTranslator {
       case "Z":
         return assertion([DOLLAR], false);
       case "R":
-        return assertion([LINEBREAK], true);
+        return assertion([LINEBREAK], true, charShape(VERTICAL_SPACE));
       case "G":
       case "X":
       case "N":

@@ -7,7 +7,7 @@
 import { gzipSync, deflateSync } from "node:zlib";
 import { Level } from "../facade/level.js";
 import { currentMdc } from "../facade/mdc.js";
-import { compileRecordBuilder, parseAuditLine, type AuditAttributes, type RecordBuilder } from "../audit/record.js";
+import { compileRecordBuilder, parseAuditLine, type RecordBuilder, type RecordInput } from "../audit/record.js";
 import { renderOther } from "../audit/values.js";
 import { formatEcs } from "../format/ecs.js";
 import type { AuditEvent } from "../format/event.js";
@@ -68,6 +68,8 @@ export interface TargetContext {
   readonly maskNames: readonly string[];
   readonly maskKeep: number;
   readonly maxLength: number;
+  /** The most attributes per record (`record.maxAttributes`; absent: its default). */
+  readonly maxAttributes?: number | undefined;
   /** The logger name written by plain layouts. */
   readonly loggerName: string;
 }
@@ -479,7 +481,7 @@ export class TargetSet {
     // A canonical record (names included, ", ") parsed back gives the attributes as text, with
     // exactly the rendering, masking and cut of the file's records. Dates: ISO 8601 with ms.
     return compileRecordBuilder(
-      { delimiter: ", ", includeAttributeNames: true, maskNames: context.maskNames, maskKeep: context.maskKeep, maxLength: context.maxLength },
+      { delimiter: ", ", includeAttributeNames: true, maskNames: context.maskNames, maskKeep: context.maskKeep, maxLength: context.maxLength, maxAttributes: context.maxAttributes },
       (ms) => new Date(ms).toISOString(),
     );
   }
@@ -535,7 +537,7 @@ export class TargetSet {
   }
 
   /** Sends one event to every target that wants it. */
-  offer(eventId: string, attributes: AuditAttributes | undefined, message: () => string): void {
+  offer(eventId: string, attributes: RecordInput | undefined, message: () => string): void {
     const now = Date.now();
     let event: AuditEvent | undefined;
     for (const target of this.targets.values()) {
@@ -551,7 +553,7 @@ export class TargetSet {
     }
   }
 
-  private event(eventId: string, attributes: AuditAttributes | undefined, now: number): AuditEvent {
+  private event(eventId: string, attributes: RecordInput | undefined, now: number): AuditEvent {
     let pairs: ReadonlyArray<readonly [string, string | null]>;
     try {
       const parsed = parseAuditLine(this.build(eventId, attributes), { delimiter: ", ", includeAttributeNames: true });
