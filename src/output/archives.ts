@@ -18,7 +18,7 @@
 import * as nodeFs from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { createGzip, type Gzip } from "node:zlib";
-import { tryLock } from "./file-lock.js";
+import { removeLockLeftovers, tryLock } from "./file-lock.js";
 import type { FileSystemError, RotationPolicy, WriterFailure, WriterFileSystem } from "./rolling-file.js";
 
 /** Which files one archive number has: normally one of the two. */
@@ -267,8 +267,20 @@ export class ArchiveKeeper {
       this.lockBusy = 0;
       return lock;
     }
-    if (this.lockBusy++ === 0 || lock.code !== "ETIMEDOUT") this.onFailure({ operation: "compress", path: `${this.path}.lock`, error: Object.assign(new Error(lock.message), { code: lock.code }) });
+    // Said of the file whose archives wait (the message names the lock), not of the lock file.
+    if (this.lockBusy++ === 0 || lock.code !== "ETIMEDOUT") this.onFailure({ operation: "compress", path: this.path, error: Object.assign(new Error(lock.message), { code: lock.code }) });
     return undefined;
+  }
+
+  /** Deletes what processes killed while taking the rotation or chain lock left (`.lock.<token>.tmp`). */
+  private removeLockLeftovers(): void {
+    try {
+      const names = this.fs.readdirSync(dirname(this.path));
+      removeLockLeftovers(`${this.path}.lock`, names, this.fs);
+      removeLockLeftovers(`${this.path}.chain.lock`, names, this.fs);
+    } catch {
+      // Tried again at the next start.
+    }
   }
 
   private list(): ArchiveListing | undefined {
@@ -287,6 +299,7 @@ export class ArchiveKeeper {
     const compress = policy.compress === true;
     // Left-overs of a crash are looked for once at start; afterwards only the features cost anything.
     if (this.startDone && maxAgeDays === 0 && !compress) return;
+    if (!this.startDone) this.removeLockLeftovers();
     const first = this.list();
     if (first === undefined) return;
     const hasArchives = first.archives.size > 0;
