@@ -278,8 +278,8 @@ export class ArchiveKeeper {
   private removeLockLeftovers(): void {
     try {
       const names = this.fs.readdirSync(dirname(this.path));
-      removeLockLeftovers(`${this.path}.lock`, names, this.fs);
-      removeLockLeftovers(`${this.path}.chain.lock`, names, this.fs);
+      removeLockLeftovers(`${this.path}.lock`, names);
+      removeLockLeftovers(`${this.path}.chain.lock`, names);
     } catch {
       // Tried again at the next start.
     }

@@ -365,32 +365,33 @@ function releaser(fs: LockFileSystem, path: string, content: string): () => void
   };
 }
 
-/** Left-over temporary lock files (`<lock>.<token>.tmp`) live this long at most. */
-const LEFTOVER_MS = 10_000;
 const LEFTOVER = /^\.[0-9a-f]{16}\.tmp$/;
 
 /**
  * Deletes the temporary files of processes killed while taking the lock `path`
- * (`<lock>.<token>.tmp` not written to for 10 s; taking a lock takes microseconds). `names` are
- * the names in the lock's folder. Returns how many were deleted.
+ * (`<lock>.<token>.tmp`, which name their owner like a lock does): those whose owner is gone,
+ * or older than {@link STALE_LOCK_MS} (taking a lock takes microseconds; an owner that stood
+ * still longer writes its file again). `names` are the names in the lock's folder. Returns how
+ * many were deleted.
  *
  * @example
  * ```ts
  * removeLockLeftovers("/var/log/audit.log.lock", readdirSync("/var/log"));
  * ```
  */
-export function removeLockLeftovers(path: string, names: readonly string[], fs: Pick<LockFileSystem, "statSync" | "unlinkSync"> = NODE_LOCK_FILE_SYSTEM): number {
+export function removeLockLeftovers(path: string, names: readonly string[], fs: LockFileSystem = NODE_LOCK_FILE_SYSTEM): number {
   const base = basename(path);
   const folder = path.slice(0, path.length - base.length);
   let removed = 0;
   for (const name of names) {
     if (!name.startsWith(base) || !LEFTOVER.test(name.slice(base.length))) continue;
     try {
-      if (Date.now() - fs.statSync(folder + name).mtimeMs < LEFTOVER_MS) continue;
+      const seen = look(fs, folder + name);
+      if (seen === undefined || ownerAlive(seen)) continue;
       fs.unlinkSync(folder + name);
       removed++;
     } catch {
-      // Gone meanwhile, or not ours to delete.
+      // Gone meanwhile, not a regular file, or not ours to delete.
     }
   }
   return removed;
