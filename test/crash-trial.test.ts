@@ -1,8 +1,9 @@
 /**
  * Crash trials: a process logging hard into small files (gzip compression and HMAC integrity on)
- * is killed with SIGKILL again and again: at a random moment, or right before a random rename or
- * unlink of its own (inside a rotation, or the swap of a compressed archive). Each next run
- * starts on what the last one left. Afterwards every record whose log() returned is in the files
+ * is killed with SIGKILL again and again: at a random moment, or right before a random rename,
+ * archive unlink or link of its own (inside a rotation, the swap of a compressed archive, or
+ * while it takes the rotation lock). Each next run starts on what the last one left, and
+ * `slf4ts-audit verify` right after each kill (before the next start) reports the log intact. Afterwards every record whose log() returned is in the files
  * exactly once, whole, in order; the archives are numbered 1..N without a gap; no
  * `.rotating` is left; `slf4ts-audit query` sees every record and `slf4ts-audit verify`
  * reports the log intact.
@@ -31,15 +32,20 @@ interface Trial {
 }
 
 function trial(props: string, run: number): Promise<Trial> {
-  const kind = run % 3;
+  const kind = run % 4;
   const env: Record<string, string> = { ...process.env } as Record<string, string>;
   let how: string;
   if (kind === 0) {
     env["CRASH_AT_RENAME"] = String(randomInt(1, 80));
     how = `before rename #${env["CRASH_AT_RENAME"]}`;
   } else if (kind === 1) {
-    env["CRASH_AT_UNLINK"] = String(randomInt(1, 8));
-    how = `before unlink #${env["CRASH_AT_UNLINK"]}`;
+    // Archive unlinks: the first ones are compressions deleting the original after the .gz got its name.
+    env["CRASH_AT_UNLINK"] = String(randomInt(1, 4));
+    how = `before archive unlink #${env["CRASH_AT_UNLINK"]}`;
+  } else if (kind === 3) {
+    // Links: taking the rotation (or chain) lock.
+    env["CRASH_AT_LINK"] = String(randomInt(1, 40));
+    how = `before link #${env["CRASH_AT_LINK"]} (taking a lock)`;
   } else {
     how = "at a random moment";
   }
@@ -91,7 +97,16 @@ test(`${TRIALS} SIGKILLs during rotations and compressions: no record lost, dupl
   };
   writeFileSync(props, Object.entries(settings).map(([k, v]) => `${P}${k}=${v}`).join("\n") + "\n");
   const trials: Trial[] = [];
-  for (let run = 0; run < TRIALS; run++) trials.push(await trial(props, run));
+  // verify right after each kill, before any restart: what a killed rotation, compression or
+  // lock leaves must read as intact (the next start only tidies it up).
+  const afterKill: string[] = [];
+  for (let run = 0; run < TRIALS; run++) {
+    const result = await trial(props, run);
+    trials.push(result);
+    const check = await cli(["verify", "--key", key, join(dir, "logs")]);
+    if (check.code !== 0) afterKill.push(`after run ${run} (killed ${result.how}):\n${check.out}${check.err}`);
+  }
+  t.deepEqual(afterKill, [], "verify right after each kill");
   // One more start, which finishes what the last crash interrupted, and a clean end. It logs one
   // record: the chain starts with it and its resume checkpoint seals the last killed session's tail.
   let lastErr = "";

@@ -26,7 +26,11 @@ test("a lock whose owner died is broken and taken; releasing it removes the file
   writeFileSync(lock, String(deadPid()));
   const release = acquireLock(lock, 50);
   t.not(release, undefined);
-  t.is(readFileSync(lock, "utf8"), String(process.pid));
+  const [pid, start, token] = readFileSync(lock, "utf8").trim().split(" ");
+  t.is(pid, String(process.pid));
+  const stat = readFileSync("/proc/self/stat", "latin1");
+  t.is(start, stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19], "the owner's start time (pid reuse is told apart)");
+  t.regex(token ?? "", /^[0-9a-f]{16}$/);
   release?.();
   t.false(existsSync(lock));
 });

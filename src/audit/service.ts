@@ -887,7 +887,9 @@ export class AuditLogServiceImpl {
   private onWriterFailure(failure: WriterFailure): void {
     this.counters.errors++;
     if (failure.operation === "compress") {
-      StatusChannel.report("COMPRESS_FAILED", Level.ERROR, `could not compress the archive ${failure.path} (${errorCode(failure.error)}: ${failure.error.message}); it stays uncompressed and compression is tried again in a minute`);
+      // The path is the archive's, or the active file's when its archives wait for the rotation lock.
+      const what = failure.path === this.pipeline.writer?.path ? `the archives of ${failure.path}` : `the archive ${failure.path}`;
+      StatusChannel.report("COMPRESS_FAILED", Level.ERROR, `could not compress ${what} (${errorCode(failure.error)}: ${failure.error.message}); it stays uncompressed and compression is tried again in a minute`);
       return;
     }
     if (failure.operation === "expire") {

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { createReadStream, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { createReadStream, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
+import { createGunzip, gunzipSync } from "node:zlib";
 import { AuditLineSyntaxError, parseAuditLine } from "../audit/record.js";
 import { decodePropertiesFile, parseProperties, type PropertyEntry } from "../config/properties.js";
 import { KEY_PREFIX, resolveConfig } from "../config/schema.js";
@@ -60,6 +60,43 @@ export interface AuditLogFiles {
   readonly active: string;
   /** The files present, oldest archive first, the active file last. */
   readonly files: readonly AuditFile[];
+  /**
+   * A `.rotating` file is there: a rotation was interrupted (the writer finishes it at its next
+   * start). Until then one archive number may be missing (the lowest free one).
+   */
+  readonly rotating?: boolean;
+  /**
+   * What the writer's interrupted work left that was read around (an archive both plain and
+   * compressed with the same records: read once), for people.
+   */
+  readonly interrupted?: readonly string[];
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Archives larger than this are not compared with their compressed copy (both are then read). */
+const MAX_COMPARED_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Whether `file.N.gz` holds exactly the bytes of `file.N`: a compression was interrupted after
+ * the complete `.gz` got its name and before the original was deleted.
+ */
+function sameRecords(plain: string, gz: string): boolean {
+  try {
+    const plainStat = lstatSync(plain);
+    const gzStat = lstatSync(gz);
+    if (!plainStat.isFile() || !gzStat.isFile() || plainStat.size > MAX_COMPARED_BYTES || gzStat.size > MAX_COMPARED_BYTES) return false;
+    const bytes = readFileSync(plain);
+    return gunzipSync(readFileSync(gz), { maxOutputLength: bytes.length + 1 }).equals(bytes);
+  } catch {
+    return false;
+  }
 }
 
 const ARCHIVE = /^(.+)\.([1-9][0-9]{0,4})(\.gz)?$/;
@@ -151,7 +188,19 @@ function collect(folder: string, base: string, names: readonly string[], limits:
   }
   // Oldest first: the highest archive number first, the active file (0) last.
   files.sort((a, b) => (a.index === 0 ? 1 : b.index === 0 ? -1 : b.index - a.index));
-  return { active: join(folder, base), files };
+  // An archive both plain and compressed with the same records is read once (the plain one).
+  const interrupted: string[] = [];
+  for (let i = files.length - 1; i > 0; i--) {
+    const a = files[i - 1] as AuditFile;
+    const b = files[i] as AuditFile;
+    if (a.index !== b.index || a.index === 0 || a.compressed === b.compressed) continue;
+    const [plain, gz] = a.compressed ? [b, a] : [a, b];
+    if (!sameRecords(plain.path, gz.path)) continue;
+    files.splice(files.indexOf(gz), 1);
+    interrupted.push(`${basename(plain.path)} and ${basename(gz.path)} hold the same records: a compression was interrupted before the original was deleted (the writer's next start deletes it); read once`);
+  }
+  const rotating = names.includes(`${base}.rotating`) && isRegularFile(join(folder, `${base}.rotating`));
+  return { active: join(folder, base), files, ...(rotating ? { rotating } : {}), ...(interrupted.length > 0 ? { interrupted } : {}) };
 }
 
 /** One line of a file, without its line break. */

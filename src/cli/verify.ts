@@ -49,7 +49,10 @@ its closing checkpoint, found chained intact by the next start and sealed then; 
 anyone who could write the file could have changed, removed or appended to them and
 recomputed the chain, no key needed), unchained (lines before the log's genesis, or after a
 signed integrity-off checkpoint), older-version (lines of the previous chain format before
-the genesis: not checked), history-incomplete (older archives rotated out).
+the genesis: not checked), history-incomplete (older archives rotated out), interrupted
+(a writer killed in a rotation or compression left audit.log.rotating, read as the newest file,
+with one free archive number, or an archive both plain and .gz with the same records, read
+once; its next start tidies up).
 Exit code 0 means every line is covered by a verified checkpoint or explained by a signed one,
 but for those warnings: a crash alone is no finding.
 

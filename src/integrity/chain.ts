@@ -342,7 +342,7 @@ function linesOf(bytes: Buffer): string[] {
  * Finds the checkpoint a new session links to: the last good one at the end of the active file
  * or, when the active file holds none (right after a rotation), of the file a rotation
  * interrupted by a crash left aside (`.rotating`, newer than every archive), then of the newest
- * archive. Reads at most `TAIL_BYTES` of a plain file and inflates at most `GZIP_TAIL_LIMIT` of a
+ * archives (up to {@link LINK_ARCHIVES}, while they hold no checkpoint). Reads at most `TAIL_BYTES` of a plain file and inflates at most `GZIP_TAIL_LIMIT` of a
  * gzip one; never follows a symbolic link and never blocks on a FIFO.
  */
 function findLink(path: string, check: CheckpointCheck): Found {
@@ -366,18 +366,27 @@ function findLink(path: string, check: CheckpointCheck): Found {
     skipped += found.lines;
     newer = [...linesOf(aside.bytes), ...newer];
   }
-  const plain = readPlainTail(`${path}.1`);
-  const archive = plain ?? (() => {
-    const bytes = readGzipBounded(`${path}.1.gz`);
-    return bytes === undefined ? undefined : { bytes, whole: true };
-  })();
-  const file = basename(plain === undefined ? `${path}.1.gz` : `${path}.1`);
-  if (archive === undefined) return { link: undefined, skipped, partialBytes, after: [] };
-  const found = lastCheckpoint(archive.bytes, archive.whole, file, check);
-  // The link is in an older file: the lines after it there, then those of the newer files.
-  const after = found.link === undefined ? [] : [...linesOf(found.rest), ...newer];
-  return { link: found.link, skipped: skipped + found.lines, partialBytes, after };
+  // The newest archives, newest first: a file without a checkpoint (the tail of a killed
+  // session, rotated at the next start by a process killed in turn) sends the search one further.
+  for (let index = 1; index <= LINK_ARCHIVES; index++) {
+    const plain = readPlainTail(`${path}.${index}`);
+    const archive = plain ?? (() => {
+      const bytes = readGzipBounded(`${path}.${index}.gz`);
+      return bytes === undefined ? undefined : { bytes, whole: true };
+    })();
+    const file = basename(plain === undefined ? `${path}.${index}.gz` : `${path}.${index}`);
+    if (archive === undefined) break;
+    const found = lastCheckpoint(archive.bytes, archive.whole, file, check);
+    // The link is in an older file: the lines after it there, then those of the newer files.
+    if (found.link !== undefined || !archive.whole) return { link: found.link, skipped: skipped + found.lines, partialBytes, after: found.link === undefined ? [] : [...linesOf(found.rest), ...newer] };
+    skipped += found.lines;
+    newer = [...linesOf(archive.bytes), ...newer];
+  }
+  return { link: undefined, skipped, partialBytes, after: [] };
 }
+
+/** How many of the newest archives the search for a session's link reads at most. */
+const LINK_ARCHIVES = 3;
 
 /** What a session's start adopts of the session before it (which ended without its closing checkpoint). */
 interface Recovery {

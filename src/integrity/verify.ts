@@ -20,7 +20,7 @@
  */
 import { createHmac, timingSafeEqual, verify as verifySignature, type KeyObject } from "node:crypto";
 import { basename } from "node:path";
-import { readAuditLines, type AuditLogFiles } from "../cli/files.js";
+import { readAuditLines, type AuditFile, type AuditLogFiles } from "../cli/files.js";
 import { epochWindow, evolveSecret, MAX_EPOCH, type HmacKeyFile } from "./keys.js";
 import { chainHash, parseChainToken, signedMessage, splitChainField, ZERO_HASH, type ChainToken, type CheckpointFields } from "./token.js";
 
@@ -40,7 +40,7 @@ export type FindingKind =
   | "unverified";
 
 /** Kinds of warnings: what cannot be proven, but is no evidence of tampering. */
-export type WarningKind = "unsealed" | "unchained" | "history-incomplete" | "older-version" | "recovered";
+export type WarningKind = "unsealed" | "unchained" | "history-incomplete" | "older-version" | "recovered" | "interrupted";
 
 /** One finding or warning. */
 export interface Finding<K extends string = FindingKind | WarningKind> {
@@ -209,7 +209,9 @@ class HmacKeyring {
  * ```
  */
 export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions = {}): Promise<LogReport> {
-  const files = log.files;
+  // A file put aside by an interrupted rotation holds the newest records before the active file's.
+  const files: readonly AuditFile[] =
+    log.rotating === true ? [...log.files.filter((f) => f.index > 0), { path: `${log.active}.rotating`, index: 0, compressed: false, ...(log.files[0]?.limits === undefined ? {} : { limits: log.files[0].limits }) }, ...log.files.filter((f) => f.index === 0)] : log.files;
   const findings: Array<Finding<FindingKind>> = [];
   const warnings: Array<Finding<WarningKind>> = [];
   const now = options.now ?? Date.now();
@@ -261,6 +263,20 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
   const oldestIndex = archiveIndexes.length === 0 ? 0 : Math.max(...archiveIndexes);
   for (let i = 1; i < oldestIndex; i++) if (!indexes.has(i)) missingIndexes.push(i);
   const base = basename(log.active);
+  for (const note of log.interrupted ?? []) warning("interrupted", undefined, undefined, undefined, note);
+  if (log.rotating === true && missingIndexes.length <= 1) {
+    // A rotation killed while it shifted the archives leaves `.rotating` and one free number
+    // (the next start finishes it). Only the number is explained: the chain must still run
+    // unbroken across it, else its hole is reported below as records deleted.
+    const gap = missingIndexes.splice(0);
+    warning(
+      "interrupted",
+      undefined,
+      undefined,
+      undefined,
+      `${base}.rotating is there: a rotation was interrupted (the writer's next start finishes it); its records, the newest, are read after the archives${gap.length === 1 ? `, and ${base}.${gap[0]} is the number it had freed` : ""}`,
+    );
+  }
   for (const i of missingIndexes) {
     finding("missing-archive", undefined, undefined, undefined, `${base}.${i} is missing: the archives ${base}.${oldestIndex} … ${base}.1 should follow one another without a gap`);
   }

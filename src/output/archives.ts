@@ -17,8 +17,8 @@
  */
 import * as nodeFs from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { createGzip, type Gzip } from "node:zlib";
-import { tryLock } from "./file-lock.js";
+import { createGzip, gunzipSync, type Gzip } from "node:zlib";
+import { removeLockLeftovers, tryLock } from "./file-lock.js";
 import type { FileSystemError, RotationPolicy, WriterFailure, WriterFileSystem } from "./rolling-file.js";
 
 /** Which files one archive number has: normally one of the two. */
@@ -54,6 +54,8 @@ export const LOCK_RETRY_MAX_MS = 30_000;
 /** After a failed compression (a full disk), how long before the next attempt. */
 export const COMPRESS_RETRY_MS = 60_000;
 
+/** An archive both plain and compressed is compared byte for byte only up to this size (larger: both are kept). */
+const MAX_COMPARED_BYTES = 256 * 1024 * 1024;
 const DAY_MS = 86_400_000;
 const READ_CHUNK = 256 * 1024;
 const ARCHIVE_SUFFIX = /^([1-9][0-9]*)(\.gz)?$/;
@@ -267,8 +269,20 @@ export class ArchiveKeeper {
       this.lockBusy = 0;
       return lock;
     }
-    if (this.lockBusy++ === 0 || lock.code !== "ETIMEDOUT") this.onFailure({ operation: "compress", path: `${this.path}.lock`, error: Object.assign(new Error(lock.message), { code: lock.code }) });
+    // Said of the file whose archives wait (the message names the lock), not of the lock file.
+    if (this.lockBusy++ === 0 || lock.code !== "ETIMEDOUT") this.onFailure({ operation: "compress", path: this.path, error: Object.assign(new Error(lock.message), { code: lock.code }) });
     return undefined;
+  }
+
+  /** Deletes what processes killed while taking the rotation or chain lock left (`.lock.<token>.tmp`). */
+  private removeLockLeftovers(): void {
+    try {
+      const names = this.fs.readdirSync(dirname(this.path));
+      removeLockLeftovers(`${this.path}.lock`, names);
+      removeLockLeftovers(`${this.path}.chain.lock`, names);
+    } catch {
+      // Tried again at the next start.
+    }
   }
 
   private list(): ArchiveListing | undefined {
@@ -287,6 +301,7 @@ export class ArchiveKeeper {
     const compress = policy.compress === true;
     // Left-overs of a crash are looked for once at start; afterwards only the features cost anything.
     if (this.startDone && maxAgeDays === 0 && !compress) return;
+    if (!this.startDone) this.removeLockLeftovers();
     const first = this.list();
     if (first === undefined) return;
     const hasArchives = first.archives.size > 0;
@@ -350,19 +365,38 @@ export class ArchiveKeeper {
 
   /**
    * Both `.N` and `.N.gz`: a crash came between renaming the finished `.gz` into place and
-   * deleting the original. The `.gz` is complete (it gets its name only when it is), so the
-   * original goes, but only when the sizes agree (gzip's trailer holds the size modulo 2^32);
-   * two different files under one number (made by hand) are both kept.
+   * deleting the original. Exactly one complete copy is kept: when the `.gz` decompresses fully
+   * to the very bytes of `.N`, the original goes; when it does not decompress (cut short: a
+   * crash of the machine before its data reached the disk), the `.gz` goes and `.N` stays (it
+   * is compressed again). Two complete files with different records under one number were not
+   * made by this writer: both are kept, for verify to report.
    */
   private resolveDuplicates(archives: ArchiveMap): void {
     for (const [index, entry] of archives) {
       if (!entry.plain || !entry.gz) continue;
       const plain = archiveName(this.path, index, false);
+      const gz = archiveName(this.path, index, true);
       try {
-        const size = this.fs.statSync(plain).size;
-        if (this.gzipTrailerSize(archiveName(this.path, index, true)) !== size % 2 ** 32) continue;
-        this.fs.unlinkSync(plain);
-        entry.plain = false;
+        const original = this.readWhole(plain);
+        if (original === undefined) continue;
+        const compressed = this.readWhole(gz);
+        if (compressed === undefined) continue;
+        let inflated: Buffer | undefined;
+        try {
+          inflated = gunzipSync(compressed, { maxOutputLength: original.length + 1 });
+        } catch {
+          inflated = undefined;
+        }
+        if (inflated === undefined) {
+          // Incomplete or damaged: the original is the complete copy.
+          this.fs.unlinkSync(gz);
+          entry.gz = false;
+        } else if (inflated.equals(original)) {
+          this.fs.unlinkSync(plain);
+          entry.plain = false;
+        } else {
+          continue;
+        }
         this.update(index, entry);
       } catch (error) {
         if ((error as FileSystemError).code !== "ENOENT") this.onFailure({ operation: "compress", path: plain, error: error as FileSystemError });
@@ -370,14 +404,20 @@ export class ArchiveKeeper {
     }
   }
 
-  private gzipTrailerSize(path: string): number | undefined {
+  /** A regular file's bytes (not followed if a link); `undefined` when larger than {@link MAX_COMPARED_BYTES}. */
+  private readWhole(path: string): Buffer | undefined {
     const fd = this.fs.openSync(path, READ_FLAGS, 0);
     try {
       const size = this.fs.fstatSync(fd).size;
-      if (size < 18) return undefined;
-      const trailer = Buffer.alloc(4);
-      if (this.fs.readSync(fd, trailer, 0, 4, size - 4) !== 4) return undefined;
-      return trailer.readUInt32LE(0);
+      if (size > MAX_COMPARED_BYTES) return undefined;
+      const buffer = Buffer.alloc(size);
+      let at = 0;
+      while (at < size) {
+        const n = this.fs.readSync(fd, buffer, at, size - at, at);
+        if (n <= 0) break;
+        at += n;
+      }
+      return buffer.subarray(0, at);
     } finally {
       this.fs.closeSync(fd);
     }

@@ -1,14 +1,33 @@
 /**
  * A lock file shared by the processes that write one audit file, so that each rotation is done
- * once. Taken with `O_CREAT | O_EXCL` (atomic on local file systems), it holds the owner's pid;
- * a lock whose owner is gone, or older than {@link STALE_LOCK_MS}, is broken. Every wait is
- * bounded, and whatever sits at the lock's name is looked at without following a link or
+ * once. The lock is made whole before it gets its name: the owner's pid, its start time and a
+ * random token are written to a temporary file of its own (`<lock>.<token>.tmp`), which is then
+ * hard-linked to the lock's name (`link` fails with EEXIST when the lock is taken: atomic on
+ * local file systems) and unlinked. So a lock always names its owner, even when that owner was
+ * killed while taking it, and a dead owner's lock is broken at once: its pid does not exist, or
+ * it exists with another start time (the pid was reused). A lock older than
+ * {@link STALE_LOCK_MS} is broken whatever its owner; an empty or unreadable one (left by an
+ * older version, or a file system without hard links) after {@link EMPTY_LOCK_MS}. Every wait
+ * is bounded, and whatever sits at the lock's name is looked at without following a link or
  * blocking: a FIFO, socket, device or symbolic link there is refused, never read.
+ *
+ * Limits: the owner's liveness is judged by its pid, so processes in different pid namespaces
+ * (containers) sharing the folder see each other's locks as abandoned only after
+ * {@link STALE_LOCK_MS} when the pid is free in theirs, and break a live one at once when it is
+ * not: run the writers of one file in one pid namespace.
  */
+import { randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs";
+import { basename } from "node:path";
 
 /** A lock older than this is considered abandoned (rotation takes milliseconds). */
 export const STALE_LOCK_MS = 10_000;
+
+/**
+ * A lock file without an owner's pid (an older version wrote the pid after creating the file,
+ * and a process killed in between left it empty) is abandoned once it is this old.
+ */
+export const EMPTY_LOCK_MS = 1000;
 
 /**
  * The file-system calls of the lock (the shapes of `node:fs`'s synchronous functions); tests
@@ -22,6 +41,8 @@ export const STALE_LOCK_MS = 10_000;
  */
 export interface LockFileSystem {
   openSync(path: string, flags: number, mode: number): number;
+  /** Gives the finished lock its name; fails with EEXIST when the name is taken. */
+  linkSync(existing: string, path: string): void;
   writeSync(fd: number, data: string): number;
   closeSync(fd: number): void;
   unlinkSync(path: string): void;
@@ -39,6 +60,7 @@ export interface LockFileSystem {
  */
 export const NODE_LOCK_FILE_SYSTEM: LockFileSystem = {
   openSync: (path, flags, mode) => nodeFs.openSync(path, flags, mode),
+  linkSync: (existing, path) => nodeFs.linkSync(existing, path),
   writeSync: (fd, data) => nodeFs.writeSync(fd, data),
   closeSync: (fd) => nodeFs.closeSync(fd),
   unlinkSync: (path) => nodeFs.unlinkSync(path),
@@ -122,18 +144,63 @@ function look(fs: LockFileSystem, path: string): LockSeen | undefined {
   }
 }
 
-function ownerAlive(seen: LockSeen): boolean {
-  const pid = Number(seen.text.trim());
-  // No pid yet: the owner has just created the file and is about to write it.
-  if (!Number.isInteger(pid) || pid <= 0) return Date.now() - seen.mtimeMs < STALE_LOCK_MS;
-  if (Date.now() - seen.mtimeMs >= STALE_LOCK_MS) return false;
+/** What a lock file says of its owner: `<pid> <start time> <token>` (older versions: `<pid>`). */
+interface LockOwner {
+  readonly pid: number;
+  /** The owner's start time in clock ticks since boot (`/proc/<pid>/stat`, field 22), when known. */
+  readonly start: string | undefined;
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  const match = /^([0-9]+)(?: ([0-9]+|-))?/.exec(text.trim());
+  const pid = Number(match?.[1]);
+  if (match === null || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  return { pid, start: match[2] === undefined || match[2] === "-" ? undefined : match[2] };
+}
+
+/**
+ * The start time of a process in clock ticks since boot (field 22 of `/proc/<pid>/stat`), which
+ * tells a process apart from a later one given the same pid; `undefined` without `/proc` (not
+ * Linux) or when there is no such process.
+ */
+function startTime(pid: number | "self"): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = nodeFs.readFileSync(`/proc/${pid}/stat`, "latin1");
+    // The command name (field 2) is in parentheses and may hold spaces: count after its end.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+let ownStart: string | null | undefined;
+
+/** This process's start time, read once. */
+function ownStartTime(): string | undefined {
+  if (ownStart === undefined) ownStart = startTime("self") ?? null;
+  return ownStart ?? undefined;
+}
+
+function ownerAlive(seen: LockSeen): boolean {
+  const age = Date.now() - seen.mtimeMs;
+  const owner = parseOwner(seen.text);
+  // No pid: an older version's lock whose owner died before writing it (this version's locks
+  // get their name only once complete), or a file system without hard links, where the owner
+  // is between creating and writing it (microseconds).
+  if (owner === undefined) return age < EMPTY_LOCK_MS;
+  if (age >= STALE_LOCK_MS) return false;
+  try {
+    process.kill(owner.pid, 0);
   } catch (error) {
     // ESRCH: no such process. EPERM: it exists but belongs to someone else.
-    return (error as { code?: string }).code === "EPERM";
+    if ((error as { code?: string }).code !== "EPERM") return false;
   }
+  // The pid exists; is it still the owner, or a later process given the same pid?
+  if (owner.start !== undefined) {
+    const now = startTime(owner.pid);
+    if (now !== undefined && now !== owner.start) return false;
+  }
+  return true;
 }
 
 /** Why a lock could not be had. */
@@ -180,57 +247,154 @@ export function acquireLock(path: string, timeoutMs = 2000, fs: LockFileSystem =
  */
 export function tryLock(path: string, timeoutMs = 2000, fs: LockFileSystem = NODE_LOCK_FILE_SYSTEM): (() => void) | LockRefusal {
   const deadline = Date.now() + timeoutMs;
+  const token = randomBytes(8).toString("hex");
+  const content = `${process.pid} ${ownStartTime() ?? "-"} ${token}\n`;
+  const temporary = `${path}.${token}.tmp`;
+  let prepared = false;
   let holder = "";
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = fs.openSync(path, nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL | NOFOLLOW | NONBLOCK, 0o640);
+  try {
+    for (let attempt = 0; ; attempt++) {
       try {
-        fs.writeSync(fd, String(process.pid));
+        if (!prepared) {
+          writeLockFile(fs, temporary, content);
+          prepared = true;
+        }
+        fs.linkSync(temporary, path);
+        return releaser(fs, path, content);
       } catch (error) {
-        // No room for the pid (a full disk): leave no empty lock behind for others to wait on.
-        fs.closeSync(fd);
-        fs.unlinkSync(path);
+        const code = (error as { code?: string }).code;
+        if (code === "ENOENT" && prepared) {
+          // Our temporary file was deleted as a left-over (this process stood still between
+          // writing and linking it for longer than a left-over lives): write it again.
+          prepared = false;
+          continue;
+        }
+        if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP" || code === "ENOSYS") {
+          // No hard links here (some network and FUSE file systems): create the lock directly.
+          const direct = createDirectly(fs, path, content);
+          if (direct !== "EEXIST") return direct;
+        } else if (code !== "EEXIST") {
+          return refusal(error, path);
+        }
+      }
+      let seen: LockSeen | undefined;
+      try {
+        seen = look(fs, path);
+      } catch (error) {
         return refusal(error, path);
       }
-      fs.closeSync(fd);
-      return () => {
+      // Released meanwhile: try to take it at once.
+      if (seen === undefined) continue;
+      holder = String(parseOwner(seen.text)?.pid ?? "");
+      if (!ownerAlive(seen)) {
+        // Abandoned. Make sure the name still holds that file (same inode, time and content)
+        // right before deleting it: another process may have broken it already and taken the lock.
         try {
-          fs.unlinkSync(path);
-        } catch {
-          // Already broken by someone who thought it stale; nothing to release.
+          const again = look(fs, path);
+          if (again !== undefined && again.ino === seen.ino && again.mtimeMs === seen.mtimeMs && again.text === seen.text) fs.unlinkSync(path);
+        } catch (error) {
+          // ENOENT: someone else broke it first; try at once. Anything else (another user's lock
+          // in a sticky folder): it cannot be broken, so wait as for a live one, not spin forever.
+          if ((error as { code?: string }).code !== "ENOENT") {
+            if (Date.now() >= deadline) return { code: "ETIMEDOUT", message: `the lock ${path} (pid ${holder || "unknown"}) could not be broken: ${(error as Error).message}` };
+            pause(Math.min(1 + attempt, 10));
+          }
         }
-      };
-    } catch (error) {
-      if ((error as { code?: string }).code !== "EEXIST") return refusal(error, path);
-    }
-    let seen: LockSeen | undefined;
-    try {
-      seen = look(fs, path);
-    } catch (error) {
-      return refusal(error, path);
-    }
-    // Released meanwhile: try to take it at once.
-    if (seen === undefined) continue;
-    holder = seen.text.trim();
-    if (!ownerAlive(seen)) {
-      // Abandoned. Make sure the name still holds that file (same inode, time and pid) right
-      // before deleting it: another process may have broken it already and taken the lock.
-      try {
-        const again = look(fs, path);
-        if (again !== undefined && again.ino === seen.ino && again.mtimeMs === seen.mtimeMs && again.text === seen.text) fs.unlinkSync(path);
-      } catch (error) {
-        // ENOENT: someone else broke it first; try at once. Anything else (another user's lock
-        // in a sticky folder): it cannot be broken, so wait as for a live one, not spin forever.
-        if ((error as { code?: string }).code !== "ENOENT") {
-          if (Date.now() >= deadline) return { code: "ETIMEDOUT", message: `the lock ${path} (pid ${holder || "unknown"}) could not be broken: ${(error as Error).message}` };
-          pause(Math.min(1 + attempt, 10));
-        }
+        continue;
       }
-      continue;
+      if (Date.now() >= deadline) return { code: "ETIMEDOUT", message: `the lock ${path} was held by another process (pid ${holder || "unknown"}) for the whole wait of ${timeoutMs} ms` };
+      pause(Math.min(1 + attempt, 10, Math.max(1, deadline - Date.now())));
     }
-    if (Date.now() >= deadline) return { code: "ETIMEDOUT", message: `the lock ${path} was held by another process (pid ${holder || "unknown"}) for the whole wait of ${timeoutMs} ms` };
-    pause(Math.min(1 + attempt, 10, Math.max(1, deadline - Date.now())));
+  } finally {
+    if (prepared) {
+      try {
+        fs.unlinkSync(temporary);
+      } catch {
+        // A left-over is deleted later (removeLockLeftovers).
+      }
+    }
   }
+}
+
+/** Writes the complete lock file under its temporary name (exclusive: the token is ours). */
+function writeLockFile(fs: LockFileSystem, path: string, content: string): void {
+  const fd = fs.openSync(path, nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL | NOFOLLOW | NONBLOCK, 0o640);
+  try {
+    fs.writeSync(fd, content);
+  } catch (error) {
+    // No room for the pid (a full disk): leave nothing behind.
+    fs.closeSync(fd);
+    try {
+      fs.unlinkSync(path);
+    } catch {
+      // Deleted later as a left-over.
+    }
+    throw error;
+  }
+  fs.closeSync(fd);
+}
+
+/** Without hard links: create the lock with O_EXCL and write it (empty for a moment). */
+function createDirectly(fs: LockFileSystem, path: string, content: string): (() => void) | LockRefusal | "EEXIST" {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL | NOFOLLOW | NONBLOCK, 0o640);
+  } catch (error) {
+    return (error as { code?: string }).code === "EEXIST" ? "EEXIST" : refusal(error, path);
+  }
+  try {
+    fs.writeSync(fd, content);
+  } catch (error) {
+    fs.closeSync(fd);
+    fs.unlinkSync(path);
+    return refusal(error, path);
+  }
+  fs.closeSync(fd);
+  return releaser(fs, path, content);
+}
+
+/** Releases the lock: deletes it unless it is no longer ours (broken as stale, and taken by another). */
+function releaser(fs: LockFileSystem, path: string, content: string): () => void {
+  return () => {
+    try {
+      if (fs.readFileSync(path, "utf8") !== content) return;
+      fs.unlinkSync(path);
+    } catch {
+      // Already broken by someone who thought it stale; nothing to release.
+    }
+  };
+}
+
+const LEFTOVER = /^\.[0-9a-f]{16}\.tmp$/;
+
+/**
+ * Deletes the temporary files of processes killed while taking the lock `path`
+ * (`<lock>.<token>.tmp`, which name their owner like a lock does): those whose owner is gone,
+ * or older than {@link STALE_LOCK_MS} (taking a lock takes microseconds; an owner that stood
+ * still longer writes its file again). `names` are the names in the lock's folder. Returns how
+ * many were deleted.
+ *
+ * @example
+ * ```ts
+ * removeLockLeftovers("/var/log/audit.log.lock", readdirSync("/var/log"));
+ * ```
+ */
+export function removeLockLeftovers(path: string, names: readonly string[], fs: LockFileSystem = NODE_LOCK_FILE_SYSTEM): number {
+  const base = basename(path);
+  const folder = path.slice(0, path.length - base.length);
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(base) || !LEFTOVER.test(name.slice(base.length))) continue;
+    try {
+      const seen = look(fs, folder + name);
+      if (seen === undefined || ownerAlive(seen)) continue;
+      fs.unlinkSync(folder + name);
+      removed++;
+    } catch {
+      // Gone meanwhile, not a regular file, or not ours to delete.
+    }
+  }
+  return removed;
 }
 
 function refusal(error: unknown, path: string): LockRefusal {
