@@ -164,6 +164,8 @@ export function acquireLock(path: string, timeoutMs = 2000, fs: LockFileSystem =
  * Takes the lock like {@link acquireLock}, and says why when it cannot: a function that
  * releases it, or a {@link LockRefusal}. Every wait is bounded by `timeoutMs`; a lock path that
  * is not a regular file (a FIFO, a socket, a symbolic link) is refused at once, never read.
+ * While the lock is busy it is tried again after 1 ms, 2 ms, … up to `maxPollMs` between two
+ * attempts (10 ms; a lock held for single writes is polled every 1 ms).
  *
  * A lock is broken only when it is the very file that was judged abandoned. A lock that
  * vanishes while it is looked at was released by its owner, and the next file under the name
@@ -178,7 +180,7 @@ export function acquireLock(path: string, timeoutMs = 2000, fs: LockFileSystem =
  * else console.error(lock.message);
  * ```
  */
-export function tryLock(path: string, timeoutMs = 2000, fs: LockFileSystem = NODE_LOCK_FILE_SYSTEM): (() => void) | LockRefusal {
+export function tryLock(path: string, timeoutMs = 2000, fs: LockFileSystem = NODE_LOCK_FILE_SYSTEM, maxPollMs = 10): (() => void) | LockRefusal {
   const deadline = Date.now() + timeoutMs;
   let holder = "";
   for (let attempt = 0; ; attempt++) {
@@ -223,13 +225,13 @@ export function tryLock(path: string, timeoutMs = 2000, fs: LockFileSystem = NOD
         // in a sticky folder): it cannot be broken, so wait as for a live one, not spin forever.
         if ((error as { code?: string }).code !== "ENOENT") {
           if (Date.now() >= deadline) return { code: "ETIMEDOUT", message: `the lock ${path} (pid ${holder || "unknown"}) could not be broken: ${(error as Error).message}` };
-          pause(Math.min(1 + attempt, 10));
+          pause(Math.min(1 + attempt, maxPollMs));
         }
       }
       continue;
     }
     if (Date.now() >= deadline) return { code: "ETIMEDOUT", message: `the lock ${path} was held by another process (pid ${holder || "unknown"}) for the whole wait of ${timeoutMs} ms` };
-    pause(Math.min(1 + attempt, 10, Math.max(1, deadline - Date.now())));
+    pause(Math.min(1 + attempt, maxPollMs, Math.max(1, deadline - Date.now())));
   }
 }
 
