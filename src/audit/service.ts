@@ -883,6 +883,14 @@ export class AuditLogServiceImpl {
 
   private onWriterFailure(failure: WriterFailure): void {
     this.counters.errors++;
+    if (failure.operation === "compress" && failure.lock === true) {
+      StatusChannel.report(
+        "COMPRESS_FAILED",
+        Level.ERROR,
+        `archive maintenance (compression, deletion by age) could not take the lock ${failure.path} (${errorCode(failure.error)}: ${failure.error.message}); nothing was compressed or deleted, it is tried again within 30 s`,
+      );
+      return;
+    }
     if (failure.operation === "compress") {
       StatusChannel.report("COMPRESS_FAILED", Level.ERROR, `could not compress the archive ${failure.path} (${errorCode(failure.error)}: ${failure.error.message}); it stays uncompressed and compression is tried again in a minute`);
       return;

@@ -91,6 +91,8 @@ export interface WriterFailure {
   /** `compress`: an archive could not be compressed (it stays uncompressed); `expire`: one past its age could not be deleted. */
   readonly operation: "open" | "write" | "rotate" | "compress" | "expire";
   readonly path: string;
+  /** The rotation lock could not be had (`path` is the lock file, `error` says by whom): the operation was not tried. */
+  readonly lock?: boolean;
   readonly error: FileSystemError;
 }
 
