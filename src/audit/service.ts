@@ -899,6 +899,10 @@ export class AuditLogServiceImpl {
       StatusChannel.report("EXPIRE_FAILED", Level.ERROR, `could not delete ${failure.path}, older than file.maxAge (${errorCode(failure.error)}: ${failure.error.message})`);
       return;
     }
+    if (failure.operation === "rotate" && failure.lock === true) {
+      StatusChannel.report("ROTATE_FAILED", Level.ERROR, `could not take the lock of ${failure.path} (${errorCode(failure.error)}: ${failure.error.message})`);
+      return;
+    }
     if (failure.operation === "rotate") {
       StatusChannel.report("ROTATE_FAILED", Level.ERROR, `could not rotate ${failure.path} (${errorCode(failure.error)}: ${failure.error.message}); appending to the active file`);
       return;

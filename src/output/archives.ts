@@ -267,7 +267,7 @@ export class ArchiveKeeper {
       this.lockBusy = 0;
       return lock;
     }
-    if (this.lockBusy++ === 0 || lock.code !== "ETIMEDOUT") this.onFailure({ operation: "compress", path: `${this.path}.lock`, lock: true, error: Object.assign(new Error(lock.message), { code: lock.code }) });
+    if (this.lockBusy++ === 0 || (lock.code !== "ETIMEDOUT" && lock.code !== "EBUSY")) this.onFailure({ operation: "compress", path: `${this.path}.lock`, lock: true, error: Object.assign(new Error(lock.message), { code: lock.code }) });
     return undefined;
   }
 

@@ -138,7 +138,7 @@ function ownerAlive(seen: LockSeen): boolean {
 
 /** Why a lock could not be had. */
 export interface LockRefusal {
-  /** `ETIMEDOUT`: held by a live process for the whole wait; `ENOTLOCK`: something other than a regular file is there; else the errno of the failed call. */
+  /** `ETIMEDOUT`: held by one live process for the whole wait; `EBUSY`: taken and released by other processes all through the wait (contention, not a stuck lock); `ENOTLOCK`: something other than a regular file is there; else the errno of the failed call. */
   readonly code: string;
   /** A sentence for the status report (names the path, and the holder's pid when known). */
   readonly message: string;
@@ -183,6 +183,9 @@ export function acquireLock(path: string, timeoutMs = 2000, fs: LockFileSystem =
 export function tryLock(path: string, timeoutMs = 2000, fs: LockFileSystem = NODE_LOCK_FILE_SYSTEM, maxPollMs = 10): (() => void) | LockRefusal {
   const deadline = Date.now() + timeoutMs;
   let holder = "";
+  // The first lock file seen busy, and whether another has been seen since (the lock changes hands).
+  let first: LockSeen | undefined;
+  let changedHands = false;
   for (let attempt = 0; ; attempt++) {
     try {
       const fd = fs.openSync(path, nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL | NOFOLLOW | NONBLOCK, 0o640);
@@ -214,6 +217,8 @@ export function tryLock(path: string, timeoutMs = 2000, fs: LockFileSystem = NOD
     // Released meanwhile: try to take it at once.
     if (seen === undefined) continue;
     holder = seen.text.trim();
+    if (first === undefined) first = seen;
+    else if (seen.ino !== first.ino || seen.mtimeMs !== first.mtimeMs) changedHands = true;
     if (!ownerAlive(seen)) {
       // Abandoned. Make sure the name still holds that file (same inode, time and pid) right
       // before deleting it: another process may have broken it already and taken the lock.
@@ -230,7 +235,10 @@ export function tryLock(path: string, timeoutMs = 2000, fs: LockFileSystem = NOD
       }
       continue;
     }
-    if (Date.now() >= deadline) return { code: "ETIMEDOUT", message: `the lock ${path} was held by another process (pid ${holder || "unknown"}) for the whole wait of ${timeoutMs} ms` };
+    if (Date.now() >= deadline) {
+      if (changedHands) return { code: "EBUSY", message: `the lock ${path} was taken by other processes one after another for the whole wait of ${timeoutMs} ms (last pid ${holder || "unknown"})` };
+      return { code: "ETIMEDOUT", message: `the lock ${path} was held by another process (pid ${holder || "unknown"}) for the whole wait of ${timeoutMs} ms` };
+    }
     pause(Math.min(1 + attempt, maxPollMs, Math.max(1, deadline - Date.now())));
   }
 }

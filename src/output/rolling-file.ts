@@ -7,7 +7,7 @@
  */
 import * as nodeFs from "node:fs";
 import { basename, dirname } from "node:path";
-import { describeType, tryLock } from "./file-lock.js";
+import { describeType, tryLock, type LockRefusal } from "./file-lock.js";
 import { ArchiveKeeper, archiveName, parseArchiveNames, type ArchiveEntry, type ArchiveListing, type ArchiveMap } from "./archives.js";
 
 /** An error from a file-system call, with its errno code (`ENOSPC`, `EACCES`, …). */
@@ -110,6 +110,11 @@ export interface WriterStats {
   failed: number;
   /** Times the rotation lock could not be had within {@link LOCK_WAIT_MS} (each followed by {@link LOCK_BACKOFF_MS} without a wait). */
   lockTimeouts: number;
+  /**
+   * Records near the size limit of a shared file written without the lock because the other
+   * writers took it one after another for the whole {@link LOCK_WAIT_MS} (no back-off follows).
+   */
+  lockContended: number;
   /** Interrupted rotations finished at start (a `.rotating` adopted as `.1`, the numbering closed). */
   recovered: number;
 }
@@ -130,6 +135,14 @@ export const PATH_CHECK_INTERVAL_MS = 1000;
  * that was not told about other writers finds out before a file passes its size by more.
  */
 export const PATH_CHECK_SHARE = 64;
+/**
+ * A record that comes more than this many milliseconds after the previous one (this process was
+ * idle, or descheduled, perhaps in the middle of that write) checks the path first: the other
+ * writers may have filled or rotated the file meanwhile. A process writing steadily never pays
+ * it; one writing less than a few hundred records a second pays one `fstat` and one `stat` per
+ * record, which at that rate costs nothing measurable.
+ */
+export const PAUSE_CHECK_MS = 2;
 /** How long the writer waits for the rotation lock inside `log()` before it gives up. */
 export const LOCK_WAIT_MS = 2000;
 /** After the lock could not be had, how long no rotation is tried (the file grows meanwhile). */
@@ -244,13 +257,15 @@ function makeFolders(fs: WriterFileSystem, dir: string): void {
  */
 export class RollingFileWriter {
   /** Counters since the writer was created. */
-  readonly stats: WriterStats = { written: 0, bytes: 0, rotations: 0, compressed: 0, failed: 0, lockTimeouts: 0, recovered: 0 };
+  readonly stats: WriterStats = { written: 0, bytes: 0, rotations: 0, compressed: 0, failed: 0, lockTimeouts: 0, lockContended: 0, recovered: 0 };
   private fd = -1;
   private size = 0;
   private ino = 0;
   private nextPathCheck = 0;
   // The size at which the next check is due (PATH_CHECK_SHARE).
   private checkAtSize = 0;
+  // When the last record was begun (Date.now()): a longer pause before the next makes it check the path.
+  private lastWriteAt = 0;
   // Another process was seen writing this file: the shared protocol from then on.
   private sharedSeen = false;
   private keeperPolicy: RotationPolicy;
@@ -404,7 +419,12 @@ export class RollingFileWriter {
     if (this.policy.shared === true || this.sharedSeen) {
       return this.writeShared(line);
     }
-    if (this.size >= this.checkAtSize || this.sinceCheck.length >= PATH_CHECK_RECORDS || Date.now() >= this.nextPathCheck) {
+    const now = Date.now();
+    const previous = this.lastWriteAt;
+    this.lastWriteAt = now;
+    // A pause since the previous record (this process descheduled, even inside that write, or
+    // simply idle): the others may have written or rotated meanwhile, so look before writing.
+    if (this.size >= this.checkAtSize || this.sinceCheck.length >= PATH_CHECK_RECORDS || now >= this.nextPathCheck || now - previous > PAUSE_CHECK_MS) {
       this.checkPath();
       if (this.fd < 0 && !this.open()) {
         this.stats.failed++;
@@ -471,8 +491,28 @@ export class RollingFileWriter {
    * see {@link lockRotation}), the record is written all the same.
    */
   private writeLocked(line: string, bytes: number): boolean {
-    const release = this.lockRotation(LOCK_WAIT_MS, LOCK_POLL_WRITE_MS);
-    if (release === undefined) return this.append(line, false, false);
+    const lock = tryLock(`${this.path}.lock`, LOCK_WAIT_MS, undefined, LOCK_POLL_WRITE_MS);
+    if (typeof lock !== "function") {
+      if (lock.code === "EBUSY") {
+        // The other writers kept taking it: no stuck lock, so no back-off; this one record goes
+        // without it, after a fresh look at the path.
+        this.stats.lockContended++;
+        this.onFailure({
+          operation: "rotate",
+          path: this.path,
+          lock: true,
+          error: Object.assign(new Error(`${lock.message}; the record was written without it and may take the file past its size`), { code: lock.code }),
+        });
+        if (!this.followPath()) {
+          this.stats.failed++;
+          return false;
+        }
+      } else {
+        this.lockRefused(lock);
+      }
+      return this.append(line, false, false);
+    }
+    const release = lock;
     try {
       if (!this.followPath()) {
         this.stats.failed++;
@@ -749,14 +789,20 @@ export class RollingFileWriter {
   private lockRotation(wait = LOCK_WAIT_MS, pollMs?: number): (() => void) | undefined {
     const lock = tryLock(`${this.path}.lock`, wait, undefined, pollMs);
     if (typeof lock === "function") return lock;
+    this.lockRefused(lock);
+    return undefined;
+  }
+
+  /** A lock that could not be had: no rotation (and no locked write) for {@link LOCK_BACKOFF_MS}, reported. */
+  private lockRefused(lock: LockRefusal): void {
     this.stats.lockTimeouts++;
     this.rotationBlockedUntil = Date.now() + LOCK_BACKOFF_MS;
     this.onFailure({
       operation: "rotate",
       path: this.path,
+      lock: true,
       error: Object.assign(new Error(`${lock.message}; no rotation for ${LOCK_BACKOFF_MS / 1000} s, the file grows past its size meanwhile`), { code: lock.code }),
     });
-    return undefined;
   }
 
   /**
