@@ -218,7 +218,10 @@ export function tryLock(path: string, timeoutMs = 2000, fs: LockFileSystem = NOD
     if (seen === undefined) continue;
     holder = seen.text.trim();
     if (first === undefined) first = seen;
-    else if (seen.ino !== first.ino || seen.mtimeMs !== first.mtimeMs) changedHands = true;
+    // Another file or another pid: released and taken again. (The same file rewritten, a newer
+    // time, is one holder keeping its lock fresh.)
+    // (An empty text is a lock between its creation and its pid, or being rewritten.)
+    else if (seen.ino !== first.ino || (seen.text !== "" && first.text !== "" && seen.text !== first.text)) changedHands = true;
     if (!ownerAlive(seen)) {
       // Abandoned. Make sure the name still holds that file (same inode, time and pid) right
       // before deleting it: another process may have broken it already and taken the lock.
