@@ -499,3 +499,28 @@ test("an edit of the watched properties file turns compression and the age limit
   t.deepEqual(listDir(dir).filter((n) => n.startsWith("audit.log")), ["audit.log", "audit.log.1.gz"]);
   t.is(audit.stats().reloads, 3);
 });
+
+test("archive maintenance that finds the lock held says so (COMPRESS_FAILED naming the lock and its holder), not that compressing failed", async (t) => {
+  const events = captureStatus(t);
+  const dir = tempDir(t);
+  const path = join(dir, "audit.log");
+  writeFileSync(`${path}.1`, "ev|i=0\n");
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(`${path}.1`, old, old);
+  // A live holder: this very process (the lock is not re-entrant).
+  writeFileSync(`${path}.lock`, String(process.pid));
+  const audit = createAuditLogService();
+  await audit.configure({
+    properties: { [`${P}enabled`]: "true", [`${P}delimiter`]: '"|"', [`${P}file.location`]: path, [`${P}file.compress`]: "true" },
+    watch: false,
+  });
+  t.notThrows(() => audit.log("ev", { i: 1 }));
+  // Other tests of this file run at the same time: only this test's reports.
+  const mine = (): typeof events => events.filter((e) => e.code === "COMPRESS_FAILED" && e.message.includes(dir));
+  await waitFor(() => mine().length > 0, 10_000);
+  rmSync(`${path}.lock`);
+  await audit.shutdown();
+  const failed = mine();
+  t.regex(failed[0]?.message ?? "", new RegExp(`^archive maintenance \\(compression, deletion by age\\) could not take the lock .*audit\\.log\\.lock \\(ETIMEDOUT: the lock .* was held by another process \\(pid ${process.pid}\\)`));
+  t.notRegex(failed[0]?.message ?? "", /could not compress the archive/);
+});

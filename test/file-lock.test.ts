@@ -164,3 +164,20 @@ test("a lock held for the whole wait says by whom", (t) => {
   writeFileSync(lock, String(process.pid));
   t.deepEqual(tryLock(lock, 50), { code: "ETIMEDOUT", message: `the lock ${lock} was held by another process (pid ${process.pid}) for the whole wait of 50 ms` });
 });
+
+test("a lock that other live processes take one after another for the whole wait is reported as contended (EBUSY), not as held by one (ETIMEDOUT)", (t) => {
+  const lock = join(tempDir(t), "audit.log.lock");
+  writeFileSync(lock, String(process.pid));
+  // Each look finds another holder's lock file (another inode): the lock changes hands.
+  let ino = 1;
+  const fs: LockFileSystem = {
+    ...NODE_LOCK_FILE_SYSTEM,
+    statSync: (path) => ({ ...NODE_LOCK_FILE_SYSTEM.statSync(path), ino: ino++, mtimeMs: Date.now() }),
+  };
+  const result = tryLock(lock, 50, fs, 1);
+  t.not(typeof result, "function");
+  t.is((result as { code: string }).code, "EBUSY");
+  t.is((result as { message: string }).message, `the lock ${lock} was taken by other processes one after another for the whole wait of 50 ms (last pid ${process.pid})`);
+  t.true(ino > 2, "looked more than once");
+  t.is(readFileSync(lock, "utf8"), String(process.pid), "the lock is untouched");
+});

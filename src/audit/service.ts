@@ -886,6 +886,14 @@ export class AuditLogServiceImpl {
 
   private onWriterFailure(failure: WriterFailure): void {
     this.counters.errors++;
+    if (failure.operation === "compress" && failure.lock === true) {
+      StatusChannel.report(
+        "COMPRESS_FAILED",
+        Level.ERROR,
+        `archive maintenance (compression, deletion by age) could not take the lock ${failure.path} (${errorCode(failure.error)}: ${failure.error.message}); nothing was compressed or deleted, it is tried again within 30 s`,
+      );
+      return;
+    }
     if (failure.operation === "compress") {
       // The path is the archive's, or the active file's when its archives wait for the rotation lock.
       const what = failure.path === this.pipeline.writer?.path ? `the archives of ${failure.path}` : `the archive ${failure.path}`;
@@ -894,6 +902,10 @@ export class AuditLogServiceImpl {
     }
     if (failure.operation === "expire") {
       StatusChannel.report("EXPIRE_FAILED", Level.ERROR, `could not delete ${failure.path}, older than file.maxAge (${errorCode(failure.error)}: ${failure.error.message})`);
+      return;
+    }
+    if (failure.operation === "rotate" && failure.lock === true) {
+      StatusChannel.report("ROTATE_FAILED", Level.ERROR, `could not take the lock of ${failure.path} (${errorCode(failure.error)}: ${failure.error.message})`);
       return;
     }
     if (failure.operation === "rotate") {

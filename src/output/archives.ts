@@ -270,7 +270,7 @@ export class ArchiveKeeper {
       return lock;
     }
     // Said of the file whose archives wait (the message names the lock), not of the lock file.
-    if (this.lockBusy++ === 0 || lock.code !== "ETIMEDOUT") this.onFailure({ operation: "compress", path: this.path, error: Object.assign(new Error(lock.message), { code: lock.code }) });
+    if (this.lockBusy++ === 0 || (lock.code !== "ETIMEDOUT" && lock.code !== "EBUSY")) this.onFailure({ operation: "compress", path: this.path, lock: true, error: Object.assign(new Error(lock.message), { code: lock.code }) });
     return undefined;
   }
 

@@ -205,7 +205,7 @@ function ownerAlive(seen: LockSeen): boolean {
 
 /** Why a lock could not be had. */
 export interface LockRefusal {
-  /** `ETIMEDOUT`: held by a live process for the whole wait; `ENOTLOCK`: something other than a regular file is there; else the errno of the failed call. */
+  /** `ETIMEDOUT`: held by one live process for the whole wait; `EBUSY`: taken and released by other processes all through the wait (contention, not a stuck lock); `ENOTLOCK`: something other than a regular file is there; else the errno of the failed call. */
   readonly code: string;
   /** A sentence for the status report (names the path, and the holder's pid when known). */
   readonly message: string;
@@ -231,6 +231,8 @@ export function acquireLock(path: string, timeoutMs = 2000, fs: LockFileSystem =
  * Takes the lock like {@link acquireLock}, and says why when it cannot: a function that
  * releases it, or a {@link LockRefusal}. Every wait is bounded by `timeoutMs`; a lock path that
  * is not a regular file (a FIFO, a socket, a symbolic link) is refused at once, never read.
+ * While the lock is busy it is tried again after 1 ms, 2 ms, … up to `maxPollMs` between two
+ * attempts (10 ms; a lock held for single writes is polled every 1 ms).
  *
  * A lock is broken only when it is the very file that was judged abandoned. A lock that
  * vanishes while it is looked at was released by its owner, and the next file under the name
@@ -245,13 +247,16 @@ export function acquireLock(path: string, timeoutMs = 2000, fs: LockFileSystem =
  * else console.error(lock.message);
  * ```
  */
-export function tryLock(path: string, timeoutMs = 2000, fs: LockFileSystem = NODE_LOCK_FILE_SYSTEM): (() => void) | LockRefusal {
+export function tryLock(path: string, timeoutMs = 2000, fs: LockFileSystem = NODE_LOCK_FILE_SYSTEM, maxPollMs = 10): (() => void) | LockRefusal {
   const deadline = Date.now() + timeoutMs;
   const token = randomBytes(8).toString("hex");
   const content = `${process.pid} ${ownStartTime() ?? "-"} ${token}\n`;
   const temporary = `${path}.${token}.tmp`;
   let prepared = false;
   let holder = "";
+  // The first lock file seen busy, and whether another has been seen since (the lock changes hands).
+  let first: LockSeen | undefined;
+  let changedHands = false;
   try {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -286,6 +291,10 @@ export function tryLock(path: string, timeoutMs = 2000, fs: LockFileSystem = NOD
       // Released meanwhile: try to take it at once.
       if (seen === undefined) continue;
       holder = String(parseOwner(seen.text)?.pid ?? "");
+      if (first === undefined) first = seen;
+      // Another file or another owner: released and taken again. (The same file rewritten, a newer
+      // time, is one holder keeping its lock fresh.)
+      else if (seen.ino !== first.ino || (seen.text !== "" && first.text !== "" && seen.text !== first.text)) changedHands = true;
       if (!ownerAlive(seen)) {
         // Abandoned. Make sure the name still holds that file (same inode, time and content)
         // right before deleting it: another process may have broken it already and taken the lock.
@@ -297,13 +306,16 @@ export function tryLock(path: string, timeoutMs = 2000, fs: LockFileSystem = NOD
           // in a sticky folder): it cannot be broken, so wait as for a live one, not spin forever.
           if ((error as { code?: string }).code !== "ENOENT") {
             if (Date.now() >= deadline) return { code: "ETIMEDOUT", message: `the lock ${path} (pid ${holder || "unknown"}) could not be broken: ${(error as Error).message}` };
-            pause(Math.min(1 + attempt, 10));
+            pause(Math.min(1 + attempt, maxPollMs));
           }
         }
         continue;
       }
-      if (Date.now() >= deadline) return { code: "ETIMEDOUT", message: `the lock ${path} was held by another process (pid ${holder || "unknown"}) for the whole wait of ${timeoutMs} ms` };
-      pause(Math.min(1 + attempt, 10, Math.max(1, deadline - Date.now())));
+      if (Date.now() >= deadline) {
+        if (changedHands) return { code: "EBUSY", message: `the lock ${path} was taken by other processes one after another for the whole wait of ${timeoutMs} ms (last pid ${holder || "unknown"})` };
+        return { code: "ETIMEDOUT", message: `the lock ${path} was held by another process (pid ${holder || "unknown"}) for the whole wait of ${timeoutMs} ms` };
+      }
+      pause(Math.min(1 + attempt, maxPollMs, Math.max(1, deadline - Date.now())));
     }
   } finally {
     if (prepared) {

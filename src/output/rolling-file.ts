@@ -7,7 +7,7 @@
  */
 import * as nodeFs from "node:fs";
 import { basename, dirname } from "node:path";
-import { describeType, tryLock } from "./file-lock.js";
+import { describeType, tryLock, type LockRefusal } from "./file-lock.js";
 import { ArchiveKeeper, archiveName, parseArchiveNames, type ArchiveEntry, type ArchiveListing, type ArchiveMap } from "./archives.js";
 
 /** An error from a file-system call, with its errno code (`ENOSPC`, `EACCES`, …). */
@@ -91,6 +91,8 @@ export interface WriterFailure {
   /** `compress`: an archive could not be compressed (it stays uncompressed); `expire`: one past its age could not be deleted. */
   readonly operation: "open" | "write" | "rotate" | "compress" | "expire";
   readonly path: string;
+  /** The rotation lock could not be had (`path` is the lock file, `error` says by whom): the operation was not tried. */
+  readonly lock?: boolean;
   readonly error: FileSystemError;
 }
 
@@ -108,6 +110,11 @@ export interface WriterStats {
   failed: number;
   /** Times the rotation lock could not be had within {@link LOCK_WAIT_MS} (each followed by {@link LOCK_BACKOFF_MS} without a wait). */
   lockTimeouts: number;
+  /**
+   * Records near the size limit of a shared file written without the lock because the other
+   * writers took it one after another for the whole {@link LOCK_WAIT_MS} (no back-off follows).
+   */
+  lockContended: number;
   /** Interrupted rotations finished at start (a `.rotating` adopted as `.1`, the numbering closed). */
   recovered: number;
 }
@@ -128,10 +135,49 @@ export const PATH_CHECK_INTERVAL_MS = 1000;
  * that was not told about other writers finds out before a file passes its size by more.
  */
 export const PATH_CHECK_SHARE = 64;
+/**
+ * A record that comes more than this many milliseconds after the previous one (this process was
+ * idle, or descheduled, perhaps in the middle of that write) checks the path first: the other
+ * writers may have filled or rotated the file meanwhile. A process writing steadily never pays
+ * it; one writing less than a few hundred records a second pays one `fstat` and one `stat` per
+ * record, which at that rate costs nothing measurable.
+ */
+export const PAUSE_CHECK_MS = 2;
 /** How long the writer waits for the rotation lock inside `log()` before it gives up. */
 export const LOCK_WAIT_MS = 2000;
 /** After the lock could not be had, how long no rotation is tried (the file grows meanwhile). */
 export const LOCK_BACKOFF_MS = 30_000;
+/**
+ * In the shared protocol, a record that would bring the file within this many bytes of
+ * `maxSize` is written under the lock file (see {@link RollingFileWriter}'s `writeLocked`):
+ * the last 64 KiB of the file (3 % of the default 2 MiB), every record of a file of 64 KiB or
+ * less. Writes before that take no lock; one lands past `maxSize` only if its process stalls
+ * between its `stat` and its `write` while the others write this many bytes. (A quarter of a
+ * 4 KiB file was measured too small: on two busy cores a process is often descheduled for a
+ * few milliseconds right there, and the others write a kilobyte meanwhile.)
+ *
+ * @example
+ * ```ts
+ * lockedMargin(2 * 1024 * 1024); // 65536
+ * lockedMargin(4096); // 4096: every record under the lock
+ * ```
+ */
+export function lockedMargin(maxSize: number): number {
+  return Math.min(maxSize, 64 * 1024);
+}
+/**
+ * A process that has not seen another writer checks the path before every record in the last
+ * this many bytes of the file (1/16 of it, at most 64 KiB): its own count lags behind the real
+ * size by what the others wrote since its last check (every 1/64 of the file), and this zone
+ * lets it notice them before that lag takes the file past its size.
+ */
+function checkMargin(maxSize: number): number {
+  return Math.min(Math.floor(maxSize / 16), 64 * 1024);
+}
+/** A batch (batched durability) that starts this close to the margin checks the path first (a batch is usually far smaller). */
+const BATCH_LOOK_AHEAD = 64 * 1024;
+/** Longest pause between two attempts at the lock for a write near the limit (it is held for a few system calls). */
+export const LOCK_POLL_WRITE_MS = 1;
 /** Deepest folder chain the writer creates for `file.location`. */
 const MAX_FOLDER_DEPTH = 64;
 /** …and after at most this many records, which are kept until the check to be written again if the file was deleted. */
@@ -211,13 +257,15 @@ function makeFolders(fs: WriterFileSystem, dir: string): void {
  */
 export class RollingFileWriter {
   /** Counters since the writer was created. */
-  readonly stats: WriterStats = { written: 0, bytes: 0, rotations: 0, compressed: 0, failed: 0, lockTimeouts: 0, recovered: 0 };
+  readonly stats: WriterStats = { written: 0, bytes: 0, rotations: 0, compressed: 0, failed: 0, lockTimeouts: 0, lockContended: 0, recovered: 0 };
   private fd = -1;
   private size = 0;
   private ino = 0;
   private nextPathCheck = 0;
   // The size at which the next check is due (PATH_CHECK_SHARE).
   private checkAtSize = 0;
+  // When the last record was begun (Date.now()): a longer pause before the next makes it check the path.
+  private lastWriteAt = 0;
   // Another process was seen writing this file: the shared protocol from then on.
   private sharedSeen = false;
   private keeperPolicy: RotationPolicy;
@@ -328,7 +376,9 @@ export class RollingFileWriter {
       this.size = stat.size;
       this.ino = stat.ino;
       this.nextPathCheck = Date.now() + PATH_CHECK_INTERVAL_MS;
-      this.checkAtSize = this.size + this.checkEvery();
+      // The first record checks (the first may come long after the open: another process may
+      // have written, or rotated this file away, meanwhile).
+      this.checkAtSize = this.size;
       // Left-overs of a crash, archives past their age, archives to compress: after this call.
       if (this.keeperStartPending) {
         // An interrupted rotation is finished now, before anything is written or read back
@@ -369,7 +419,12 @@ export class RollingFileWriter {
     if (this.policy.shared === true || this.sharedSeen) {
       return this.writeShared(line);
     }
-    if (this.size >= this.checkAtSize || this.sinceCheck.length >= PATH_CHECK_RECORDS || Date.now() >= this.nextPathCheck) {
+    const now = Date.now();
+    const previous = this.lastWriteAt;
+    this.lastWriteAt = now;
+    // A pause since the previous record (this process descheduled, even inside that write, or
+    // simply idle): the others may have written or rotated meanwhile, so look before writing.
+    if (this.size >= this.checkAtSize || this.sinceCheck.length >= PATH_CHECK_RECORDS || now >= this.nextPathCheck || now - previous > PAUSE_CHECK_MS) {
       this.checkPath();
       if (this.fd < 0 && !this.open()) {
         this.stats.failed++;
@@ -379,6 +434,18 @@ export class RollingFileWriter {
     if (this.rewrite.length > 0 && !this.writeRewrites()) {
       this.stats.failed++;
       return false;
+    }
+    // Near the limit (an upper bound of the record's bytes: no count here), a check per record.
+    if (!this.sharedSeen && this.size + line.length * 3 > this.policy.maxSize - checkMargin(this.policy.maxSize)) {
+      this.checkPath();
+      if (this.fd < 0 && !this.open()) {
+        this.stats.failed++;
+        return false;
+      }
+      if (this.rewrite.length > 0 && !this.writeRewrites()) {
+        this.stats.failed++;
+        return false;
+      }
     }
     // The check just showed another process writing this file: its protocol from this record on.
     if (this.sharedSeen) return this.writeShared(line);
@@ -408,14 +475,83 @@ export class RollingFileWriter {
       this.size = stat.size;
     }
     const bytes = Buffer.byteLength(line);
-    if (this.size > 0 && this.size + bytes > this.policy.maxSize && Date.now() >= this.rotationBlockedUntil) {
-      this.rotateLocked(bytes);
-      if (this.fd < 0 && !this.open()) {
+    // Near the limit, under the lock: the others may be writing their last records too.
+    if (this.size + bytes > this.policy.maxSize - lockedMargin(this.policy.maxSize) && Date.now() >= this.rotationBlockedUntil) {
+      return this.writeLocked(line, bytes);
+    }
+    return this.append(line, false, false);
+  }
+
+  /**
+   * Writes one record of a shared file near its size limit, under the lock file: a fresh look
+   * at the path (following a rotation done by another process), a rotation when the record no
+   * longer fits, the write, the release. The processes that write near the limit take turns,
+   * so each decides from the real size, and the file passes `maxSize` by at most one record.
+   * The lock is held for a few system calls; when it cannot be had (a foreign or stuck lock,
+   * see {@link lockRotation}), the record is written all the same.
+   */
+  private writeLocked(line: string, bytes: number): boolean {
+    const lock = tryLock(`${this.path}.lock`, LOCK_WAIT_MS, undefined, LOCK_POLL_WRITE_MS);
+    if (typeof lock !== "function") {
+      if (lock.code === "EBUSY") {
+        // The other writers kept taking it: no stuck lock, so no back-off; this one record goes
+        // without it, after a fresh look at the path.
+        this.stats.lockContended++;
+        this.onFailure({
+          operation: "rotate",
+          path: this.path,
+          lock: true,
+          error: Object.assign(new Error(`${lock.message}; the record was written without it and may take the file past its size`), { code: lock.code }),
+        });
+        if (!this.followPath()) {
+          this.stats.failed++;
+          return false;
+        }
+      } else {
+        this.lockRefused(lock);
+      }
+      return this.append(line, false, false);
+    }
+    const release = lock;
+    try {
+      if (!this.followPath()) {
         this.stats.failed++;
         return false;
       }
+      if (this.size > 0 && this.size + bytes > this.policy.maxSize) {
+        this.rotateNow();
+        if (this.fd < 0 && !this.open()) {
+          this.stats.failed++;
+          return false;
+        }
+      }
+      return this.append(line, false, false);
+    } finally {
+      release();
     }
-    return this.append(line, false, false);
+  }
+
+  /**
+   * Looks at the path again (under the lock): when it names another file (rotated by another
+   * process, or moved away), this writer closes its file and opens the path; otherwise it takes
+   * the real size. Returns false when the path could not be opened (reported).
+   */
+  private followPath(): boolean {
+    let now: { readonly ino: number; readonly size: number } | undefined;
+    try {
+      now = this.fs.statSync(this.path);
+    } catch {
+      now = undefined;
+    }
+    if (now === undefined || now.ino !== this.ino || this.fd < 0) {
+      this.closeQuietly();
+      this.archives = undefined;
+      this.sinceCheck.length = 0;
+      return this.open();
+    }
+    if (now.size > this.size && !this.shared) this.noteOtherWriter(now.size - this.size);
+    this.size = now.size;
+    return true;
   }
 
   /** Rotates if needed, then writes one record with one system call (a short write is completed). */
@@ -496,6 +632,9 @@ export class RollingFileWriter {
    */
   writeMany(lines: readonly string[], start: number, end: number): number {
     if (this.fd >= 0 && !this.shared && (this.size >= this.checkAtSize || this.sinceCheck.length >= PATH_CHECK_RECORDS || Date.now() >= this.nextPathCheck)) {
+      this.checkPath();
+    } else if (this.fd >= 0 && !this.shared && this.size > this.policy.maxSize - checkMargin(this.policy.maxSize) - BATCH_LOOK_AHEAD) {
+      // Near the limit, one check per batch (see write()).
       this.checkPath();
     }
     if (this.shared) {
@@ -647,17 +786,23 @@ export class RollingFileWriter {
    * tried for {@link LOCK_BACKOFF_MS} (the file grows past its size meanwhile, nothing is lost),
    * and that is reported: a lock kept by someone else never costs every record a wait.
    */
-  private lockRotation(wait = LOCK_WAIT_MS): (() => void) | undefined {
-    const lock = tryLock(`${this.path}.lock`, wait);
+  private lockRotation(wait = LOCK_WAIT_MS, pollMs?: number): (() => void) | undefined {
+    const lock = tryLock(`${this.path}.lock`, wait, undefined, pollMs);
     if (typeof lock === "function") return lock;
+    this.lockRefused(lock);
+    return undefined;
+  }
+
+  /** A lock that could not be had: no rotation (and no locked write) for {@link LOCK_BACKOFF_MS}, reported. */
+  private lockRefused(lock: LockRefusal): void {
     this.stats.lockTimeouts++;
     this.rotationBlockedUntil = Date.now() + LOCK_BACKOFF_MS;
     this.onFailure({
       operation: "rotate",
       path: this.path,
+      lock: true,
       error: Object.assign(new Error(`${lock.message}; no rotation for ${LOCK_BACKOFF_MS / 1000} s, the file grows past its size meanwhile`), { code: lock.code }),
     });
-    return undefined;
   }
 
   /**
@@ -673,22 +818,11 @@ export class RollingFileWriter {
     const release = this.lockRotation();
     if (release === undefined) return false;
     try {
-      let now: { readonly ino: number; readonly size: number } | undefined;
-      try {
-        now = this.fs.statSync(this.path);
-      } catch {
-        now = undefined;
-      }
-      if (now === undefined || now.ino !== this.ino) {
-        // Rotated by another process (or moved away by an external logrotate): follow it.
-        this.closeQuietly();
-        this.archives = undefined;
-        this.sinceCheck.length = 0;
-        return this.open();
-      }
-      if (now.size > this.size && !this.shared) this.noteOtherWriter(now.size - this.size);
-      this.size = now.size;
-      if (needed !== undefined && !(now.size > 0 && now.size + needed > this.policy.maxSize)) return true;
+      const ino = this.ino;
+      // Rotated by another process (or moved away by an external logrotate): follow it.
+      if (!this.followPath()) return false;
+      if (this.ino !== ino) return true;
+      if (needed !== undefined && !(this.size > 0 && this.size + needed > this.policy.maxSize)) return true;
       return this.rotateNow();
     } finally {
       release();
