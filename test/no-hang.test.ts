@@ -107,3 +107,26 @@ for (const multiprocess of ["true", "unset"] as const) {
     t.deepEqual(seqs(dir), Array.from({ length: 200 }, (_, i) => i));
   });
 }
+
+test("a lock that a local user makes seem to change hands (rewritten with other live pids) costs one contended wait, then the back-off: not one wait per record", async (t) => {
+  const dir = tempDir(t);
+  const lock = join(dir, "audit.log.lock");
+  // Alternates the lock's owner between itself and pid 1 (alive, no start time to compare), so
+  // every look sees another owner: what real contention by co-writers looks like.
+  const holder = spawn(
+    process.execPath,
+    ["-e", `const fs=require("fs");const p=${JSON.stringify(lock)};let i=0;const k=()=>{try{fs.writeFileSync(p,(i++%2?"1 - x":process.pid+" - y")+"\\n")}catch{}};k();setInterval(k,20);`],
+    { stdio: "ignore" },
+  );
+  t.teardown(() => holder.kill("SIGKILL"));
+  for (let i = 0; i < 100 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 20));
+  t.true(existsSync(lock));
+  const outcome = (await run(t, ["fresh-lock", dir, "true"])) as Outcome & { logMs: number };
+  // 200 waits of 2 s would be 400 s; one contended wait (EBUSY, no back-off) and one more that
+  // starts the back-off are about 4 s. Generous bound.
+  t.true(outcome.logMs < 25_000, `200 log() calls took ${outcome.logMs} ms`);
+  const busy = outcome.events.filter((e) => e.code === "ROTATE_FAILED");
+  t.true(busy.length >= 1 && busy.length <= 4, JSON.stringify(busy));
+  t.true(busy.some((e) => /no rotation for 30 s/.test(e.message)), JSON.stringify(busy));
+  t.deepEqual(seqs(dir), Array.from({ length: 200 }, (_, i) => i));
+});

@@ -273,6 +273,8 @@ export class RollingFileWriter {
   private archives: ArchiveMap | undefined;
   // After a failed rotation, the next attempt waits until then.
   private rotationBlockedUntil = 0;
+  /** When a locked write last found the lock changing hands all through its wait (EBUSY). */
+  private lastContended = -Infinity;
   // Records written since the last check, to write again if the file turns out to be deleted.
   private readonly sinceCheck: string[] = [];
   // Records of a deleted file still to be written again (they go before any new record).
@@ -493,9 +495,12 @@ export class RollingFileWriter {
   private writeLocked(line: string, bytes: number): boolean {
     const lock = tryLock(`${this.path}.lock`, LOCK_WAIT_MS, undefined, LOCK_POLL_WRITE_MS);
     if (typeof lock !== "function") {
-      if (lock.code === "EBUSY") {
-        // The other writers kept taking it: no stuck lock, so no back-off; this one record goes
-        // without it, after a fresh look at the path.
+      // The other writers kept taking it: no stuck lock, so no back-off; this one record goes
+      // without it, after a fresh look at the path. But only once per back-off period: whoever
+      // can write the folder can also make a lock seem to change hands (rewrite it with other
+      // live pids), and must not cost every record a wait.
+      if (lock.code === "EBUSY" && Date.now() - this.lastContended >= LOCK_BACKOFF_MS) {
+        this.lastContended = Date.now();
         this.stats.lockContended++;
         this.onFailure({
           operation: "rotate",
