@@ -269,8 +269,8 @@ export class ArchiveKeeper {
       this.lockBusy = 0;
       return lock;
     }
-    // Said of the file whose archives wait (the message names the lock), not of the lock file.
-    if (this.lockBusy++ === 0 || (lock.code !== "ETIMEDOUT" && lock.code !== "EBUSY")) this.onFailure({ operation: "compress", path: this.path, lock: true, error: Object.assign(new Error(lock.message), { code: lock.code }) });
+    // Said as the lock that could not be had (the message says nothing was compressed), not as an archive.
+    if (this.lockBusy++ === 0 || (lock.code !== "ETIMEDOUT" && lock.code !== "EBUSY")) this.onFailure({ operation: "compress", path: `${this.path}.lock`, lock: true, error: Object.assign(new Error(lock.message), { code: lock.code }) });
     return undefined;
   }
 
