@@ -330,6 +330,83 @@ test("attack: a forged checkpoint appended after a shutdown is checked by the ne
   }
 });
 
+/** A record line chained by hand (no key is needed for that). */
+const chained = (body: string, session: string, seq: number, prev: string): string => `${body}\tchain=${recordToken(session, seq, prev)}`;
+
+/** Appends `count` forged records to `lines`, chained after the line at `lines.at(-1)` (of its session). */
+function forgeAfter(lines: string[], count: number, session?: string, seq?: number, prev?: string): void {
+  const last = lines.at(-1) as string;
+  const token = tokenOf(last)!;
+  const s = session ?? token.session;
+  let q = seq ?? token.seq + 1;
+  let p = prev ?? chainHash(token.prev, token.session, token.seq, splitChainField(last).body);
+  for (let k = 0; k < count; k++) {
+    const body = `ox.login, login=forged${k}`;
+    lines.push(chained(body, s, q, p));
+    p = chainHash(p, s, q, body);
+    q++;
+  }
+}
+
+test("attack (signing oracle): a checkpoint of the other algorithm, or of an older key epoch, with forged records after it: the next start does not seal them (no `recovered`), verify finds them", async (t) => {
+  for (const fake of ["ed25519", "older-epoch"] as const) {
+    // Key evolution: epochs of 600 s from an hour ago (the verifier keeps the initial key).
+    const start = new Date(Math.floor(Date.now() / 3600e3) * 3600e3 - 3600e3).toISOString().replace(".000", "");
+    const keyText = fake === "older-epoch" ? `secret=${randomBytes(32).toString("hex")}\nstart=${start}\nseconds=600\n` : undefined;
+    const s0 = setup(t, fake === "older-epoch" ? { "integrity.epoch": "600" } : {}, keyText);
+    const s = fake === "older-epoch" ? { ...s0, key: join(s0.dir, "audit.key.initial") } : s0;
+    if (keyText !== undefined) writeFileSync(s.key, keyText, { mode: 0o600 });
+    run(s, 25);
+    const lines = readLines(s.active);
+    const real = tokenOf(lines.at(-1) as string)!.checkpoint!;
+    // An invented session, its "checkpoint" signed with garbage: the logger cannot check an
+    // Ed25519 signature with its HMAC key, nor an older epoch's HMAC with its evolved key.
+    const session = "EVILEVILEVIL";
+    const prev = "B".repeat(43);
+    const body = `slf4ts.audit.checkpoint, reason=records, session=${session}, seq=5`;
+    const fields = fake === "ed25519" ? { ...real, alg: "ed25519" as const, epoch: undefined } : { ...real, epoch: (real.epoch ?? 1) - 1, time: Date.parse(start) + ((real.epoch ?? 1) - 1) * 600_000 + 1000 };
+    lines.push(`${body}\tchain=${checkpointToken(session, 5, prev, { ...fields, reason: "records", signature: randomBytes(fake === "ed25519" ? 64 : 32).toString("base64url") })}`);
+    forgeAfter(lines, 3, session, 6, chainHash(prev, session, 5, body));
+    writeLines(s.active, lines);
+    run(s, 2);
+    const after = readLines(s.active);
+    t.false(after.some((l) => reasonOf(l) === "recovered"), `${fake}: the logger sealed forged records:\n${after.filter((l) => reasonOf(l) !== undefined).join("\n")}`);
+    const r = await verify(s);
+    t.is(r.code, 1, `${fake}: ${findings(r.report)}`);
+    t.true(r.kinds.includes("unverified"), `${fake}: ${findings(r.report)}`);
+  }
+});
+
+test("attack (reopen a closed session): its closing checkpoint and sealed records deleted back to a periodic checkpoint, more forged records appended than checkpoint.records: not adopted by the next start, found", async (t) => {
+  const s = setup(t);
+  run(s, 45);
+  let lines = readLines(s.active);
+  // Back to the session's first periodic checkpoint (after 10 records), 30 forged records after it.
+  const cut = lines.findIndex((l, i) => i > 0 && reasonOf(l) === "records");
+  lines = lines.slice(0, cut + 1);
+  forgeAfter(lines, 30);
+  writeLines(s.active, lines);
+  run(s, 5);
+  const after = readLines(s.active);
+  t.false(after.some((l) => reasonOf(l) === "recovered"), after.filter((l) => reasonOf(l) !== undefined).join("\n"));
+  const r = await verify(s);
+  t.is(r.code, 1, findings(r.report));
+  t.deepEqual(r.kinds, ["unverified"], findings(r.report));
+});
+
+test("attack (format-1 excuse): chain fields stripped from the head of the oldest archive, one invented format-1 line put before them: found", async (t) => {
+  const s = setup(t, { "file.size": "4KB", "file.count": "5" });
+  run(s, 400);
+  const oldest = join(s.logs, "audit.log.5");
+  const lines = readLines(oldest);
+  for (let i = 0; i < 12; i++) lines[i] = splitChainField(lines[i] as string).body.replace("login=", "login=changed");
+  lines.unshift(`ox.login, note=old\tchain=1.AAAAAAAAAAAA.0.${ZERO_HASH}`);
+  writeLines(oldest, lines);
+  const r = await verify(s);
+  t.is(r.code, 1, findings(r.report));
+  t.true(r.kinds.includes("unverified"), findings(r.report));
+});
+
 test("attack: integrity off and on, then the old session's tail and its signed integrity-off checkpoint deleted", async (t) => {
   const s = setup(t);
   const audit = createAuditLogService();

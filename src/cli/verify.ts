@@ -23,9 +23,11 @@ Options:
   --key FILE            the HMAC key file; with key evolution its initial copy (kept off the host)
   --public-key FILE     the Ed25519 public key (PEM: openssl pkey -in key.pem -pubout)
   --epoch-seconds N     the epoch length, when the key file has no seconds= line
-  --properties FILE     the logger's properties file: integrity.epoch and file.count are read
-                        from it (with file.count, deleted old archives are found too, unless
-                        file.maxAge > 0 deletes old archives by age)
+  --properties FILE     the logger's properties file: integrity.epoch, file.count and
+                        integrity.checkpoint.records are read from it (with file.count, deleted
+                        old archives are found too, unless file.maxAge > 0 deletes old archives
+                        by age; checkpoint.records bounds a crashed session's adopted tail for
+                        logs whose checkpoints do not carry records.max)
   --chain-only          check the chain without signatures (weak: anyone can recompute a chain)
   --json                print a JSON report instead of text
   --max-line-bytes SIZE a longer line stops the check as damage (default 16MB; at most 256MB;
@@ -129,8 +131,8 @@ function parseArguments(args: readonly string[]): Arguments | string {
   return parsed;
 }
 
-/** Reads integrity.epoch and file.count from a properties file; throws with a message. */
-function readProperties(path: string): { epochSeconds: number | undefined; fileCount: number | undefined } {
+/** Reads integrity.epoch, integrity.checkpoint.records and file.count from a properties file; throws with a message. */
+function readProperties(path: string): { epochSeconds: number | undefined; fileCount: number | undefined; checkpointRecords: number } {
   const entries = readPropertiesEntries(path);
   const get = (name: string): string | undefined => {
     let value: string | undefined;
@@ -149,7 +151,8 @@ function readProperties(path: string): { epochSeconds: number | undefined; fileC
   // warning (history-incomplete), not a finding.
   const maxAge = number("file.maxAge", 0, 36_500) ?? 0;
   const fileCount = number("file.count", 1, 10_000) ?? 99;
-  return { epochSeconds: epoch === 0 ? undefined : epoch, fileCount: maxAge > 0 ? undefined : fileCount };
+  const checkpointRecords = number("integrity.checkpoint.records", 1, 100_000_000) ?? 1000;
+  return { epochSeconds: epoch === 0 ? undefined : epoch, fileCount: maxAge > 0 ? undefined : fileCount, checkpointRecords };
 }
 
 function describe(finding: Finding, level: "FINDING" | "WARNING"): string {
@@ -189,6 +192,7 @@ export const verifyCommand: CliCommand = {
         const settings = readProperties(resolve(io.cwd, parsed.properties));
         options.fileCount = settings.fileCount;
         options.epochSeconds = settings.epochSeconds;
+        options.checkpointRecords = settings.checkpointRecords;
       }
     } catch (error) {
       io.err(`slf4ts-audit verify: ${terminalText((error as Error).message)}\n`);

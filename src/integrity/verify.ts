@@ -22,7 +22,7 @@ import { createHmac, timingSafeEqual, verify as verifySignature, type KeyObject 
 import { basename } from "node:path";
 import { readAuditLines, type AuditLogFiles } from "../cli/files.js";
 import { epochWindow, evolveSecret, MAX_EPOCH, type HmacKeyFile } from "./keys.js";
-import { chainHash, parseChainToken, signedMessage, splitChainField, ZERO_HASH, type ChainToken, type CheckpointFields } from "./token.js";
+import { chainHash, checkpointRecordsMax, parseChainToken, signedMessage, splitChainField, ZERO_HASH, type ChainToken, type CheckpointFields } from "./token.js";
 
 /** Kinds of evidence of tampering or damage (exit code 1). */
 export type FindingKind =
@@ -105,6 +105,12 @@ export interface VerifyOptions {
   readonly chainOnly?: boolean | undefined;
   /** `file.count` of the logger: fewer archives with a chain that does not begin in the oldest one means archives were deleted. */
   readonly fileCount?: number | undefined;
+  /**
+   * `integrity.checkpoint.records` of the logger, used only for sessions whose checkpoints do not
+   * say it (`records.max`, written by older versions): a `recovered` checkpoint sealing more
+   * records than that is a finding (a closed session reopened).
+   */
+  readonly checkpointRecords?: number | undefined;
   /** "Now" for checkpoints from the future (tests). */
   readonly now?: number | undefined;
   /** Called now and then during a long scan. */
@@ -149,6 +155,8 @@ interface Session {
   verified: number;
   sealedThrough: number;
   lastSealLoc: Loc | undefined;
+  /** The `records.max` of its last verified checkpoint (how many records a kill can leave unsealed). */
+  recordsMax: number | undefined;
   lastTime: number;
   lastEpoch: number;
   resumedFrom: string | undefined;
@@ -296,7 +304,10 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       if (!v2Seen) {
         if (run.legacy) {
           warning("older-version", run.from, undefined, undefined, `${count} line(s) written by an older version of slf4ts (chain format 1) before this log's genesis (${what}): not checked`);
-        } else if (next === "genesis" || legacySeen) {
+        } else if (next === "genesis" || (legacySeen && next === "end")) {
+          // Only the genesis excuses lines before the chain: an upgrade from format 1 starts
+          // format 2 with a genesis too, so format-1 lines do not excuse plain lines before a
+          // chain that begins elsewhere (chain fields stripped at the head of the oldest archive).
           warning("unchained", run.from, undefined, undefined, `${count} line(s) before the log's genesis (${what}): written before integrity was turned on, not covered`);
         } else {
           finding(
@@ -407,7 +418,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
   };
 
   /** A chained line of this format. */
-  const onChained = (token: ChainToken, hash: string, loc: Loc): void => {
+  const onChained = (token: ChainToken, hash: string, loc: Loc, body: string): void => {
     const cp = token.checkpoint;
     const isGenesis = token.seq === 0 && cp?.reason === "genesis" && token.prev === ZERO_HASH;
     flushPending(isGenesis ? "genesis" : "other");
@@ -432,6 +443,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
         verified: 0,
         sealedThrough: -1,
         lastSealLoc: undefined,
+        recordsMax: undefined,
         lastTime: 0,
         lastEpoch: 0,
         resumedFrom: undefined,
@@ -530,10 +542,32 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     session.records++;
     const sealedBefore = session.sealedThrough;
     const sealedBeforeLoc = session.lastSealLoc;
+    const recordsMax = session.recordsMax ?? options.checkpointRecords;
     if (cp !== undefined && checkCheckpoint(session, token, cp, hash, loc)) {
-      if (cp.reason === "recovered" && !session.stray) {
-        const from = Math.max(sealedBefore, session.first.seq - 1) + 1;
-        const count = token.seq - from;
+      const from = Math.max(sealedBefore, session.first.seq - 1) + 1;
+      const count = token.seq - from;
+      // Where the session's earlier lines could have been rotated out: the head of the oldest file.
+      const atOldestHead = session.first.loc.file === 0 && session.first.loc.line === firstChained[0] && session.first.seq > 0;
+      if (cp.reason === "recovered" && !session.stray && sealedBefore < 0 && !atOldestHead) {
+        // The logger adopts a killed session's tail only after a checkpoint of it that it checked.
+        session.stray = true;
+        finding(
+          "unverified",
+          loc,
+          token.session,
+          token.seq,
+          `the \`recovered\` checkpoint ${at(loc)} seals ${count} record(s) of session ${token.session}, but no verified checkpoint of that session stands before them: the logger adopts a killed session's records only after a checkpoint of it that it checked, so these were not written by it (forged records sealed through a forged checkpoint?)`,
+        );
+      } else if (cp.reason === "recovered" && !session.stray && recordsMax !== undefined && count > recordsMax) {
+        session.stray = true;
+        finding(
+          "unverified",
+          loc,
+          token.session,
+          token.seq,
+          `the \`recovered\` checkpoint ${at(loc)} seals ${count} record(s) of session ${token.session}, seq ${from}–${token.seq - 1}, more than its process could have left unsealed when killed (integrity.checkpoint.records=${recordsMax}): the session was closed, its closing checkpoint removed and records added after it`,
+        );
+      } else if (cp.reason === "recovered" && !session.stray) {
         const after = sealedBeforeLoc === undefined ? "" : ` after its last checkpoint (${at(sealedBeforeLoc)})`;
         warning(
           "recovered",
@@ -543,6 +577,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
           `${count} record(s) of session ${token.session}${after}, seq ${from}–${token.seq - 1}, were written by a process that ended without its closing checkpoint (killed, or the machine stopped); the next start found them chained intact and sealed them at ${new Date(cp.time).toISOString()} (${at(loc)}): until then they could have been changed, removed or added to without a trace`,
         );
       }
+      if (cp.reason !== "recovered") session.recordsMax = checkpointRecordsMax(body) ?? session.recordsMax;
       const anchor: Anchor = { hash, session: token.session, seq: token.seq, reason: cp.reason, loc };
       anchors.set(hash, anchor);
       lastAnchor = anchor;
@@ -569,7 +604,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       if (!v2Seen) legacySeen = true;
       pending.push({ loc: read.loc, legacy: true });
     } else {
-      onChained(read.token, chainHash(read.token.prev, read.token.session, read.token.seq, read.body), read.loc);
+      onChained(read.token, chainHash(read.token.prev, read.token.session, read.token.seq, read.body), read.loc, read.body);
     }
   };
   for (let fileIndex = 0; fileIndex < files.length; fileIndex++) {
