@@ -6,7 +6,7 @@
  */
 import test, { type ExecutionContext } from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { createHmac, generateKeyPairSync, randomBytes } from "node:crypto";
 import { appendFileSync, cpSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +16,7 @@ import { main } from "../src/cli/main.js";
 import type { CliIo } from "../src/cli/io.js";
 import { chainHash, checkpointToken, parseChainToken, recordToken, signedMessage, splitChainField, ZERO_HASH } from "../src/integrity/token.js";
 import type { LogReport } from "../src/integrity/verify.js";
+import { readHmacKeyFile } from "../src/integrity/keys.js";
 import { listDir, P, readLines, tempDir } from "./helpers.js";
 
 const child = fileURLToPath(new URL("./fixtures/integrity-child.js", import.meta.url));
@@ -392,6 +393,55 @@ test("attack (reopen a closed session): its closing checkpoint and sealed record
   const r = await verify(s);
   t.is(r.code, 1, findings(r.report));
   t.deepEqual(r.kinds, ["unverified"], findings(r.report));
+});
+
+/**
+ * A `recovered` checkpoint sealing `lines` up to their end, signed with the real key: what a
+ * version of the logger that was a signing oracle (or any bug in its adoption) wrote. Verify
+ * alone must still refuse what it could not have sealed legitimately.
+ */
+function sealAsRecovered(s: Setup, lines: string[], log: string, count: number): void {
+  const last = lines.at(-1) as string;
+  const token = tokenOf(last)!;
+  const prev = chainHash(token.prev, token.session, token.seq, splitChainField(last).body);
+  const seq = token.seq + 1;
+  const time = Date.now();
+  const body = `slf4ts.audit.checkpoint, reason=recovered, session=${token.session}, seq=${seq}, records=${count}, records.max=10, alg=hs256, recovered.by=XXXXXXXXXXXX, recovered.from.seq=${seq - count}`;
+  const hash = chainHash(prev, token.session, seq, body);
+  const signature = createHmac("sha256", readHmacKeyFile(s.key).secret).update(signedMessage(token.session, seq, hash, "hs256", undefined, time, "recovered", log, "s")).digest("base64url");
+  lines.push(`${body}\tchain=${checkpointToken(token.session, seq, prev, { alg: "hs256", epoch: undefined, time, reason: "recovered", signature, log, mode: "s" })}`);
+}
+
+test("verify alone: a signed `recovered` checkpoint over more records than the session's checkpoint.records (records.max), or over a session with no verified checkpoint before them, is a finding", async (t) => {
+  const s = setup(t);
+  run(s, 45);
+  const clean = readLines(s.active);
+  const log = tokenOf(clean.at(-1) as string)!.checkpoint!.log as string;
+  // 1: a closed session reopened: cut back to its first periodic checkpoint, 30 records added.
+  let lines = clean.slice(0, clean.findIndex((l, i) => i > 0 && reasonOf(l) === "records") + 1);
+  forgeAfter(lines, 30);
+  sealAsRecovered(s, lines, log, 30);
+  writeLines(s.active, lines);
+  let r = await verify(s);
+  t.is(r.code, 1, findings(r.report));
+  t.deepEqual(r.kinds, ["unverified"], findings(r.report));
+  t.regex(findings(r.report), /more than its process could have left unsealed when killed \(integrity\.checkpoint\.records=10\)/);
+  // The same tail of 10 (= checkpoint.records, a kill right before the due checkpoint) is a warning.
+  lines = clean.slice(0, clean.findIndex((l, i) => i > 0 && reasonOf(l) === "records") + 1);
+  forgeAfter(lines, 10);
+  sealAsRecovered(s, lines, log, 10);
+  writeLines(s.active, lines);
+  r = await verify(s);
+  t.is(r.code, 0, findings(r.report));
+  t.deepEqual(r.warnings, ["recovered"]);
+  // 2: an invented session after the real log: records, no checkpoint of it, then `recovered`.
+  lines = [...clean];
+  forgeAfter(lines, 3, "EVILEVILEVIL", 6, "B".repeat(43));
+  sealAsRecovered(s, lines, log, 3);
+  writeLines(s.active, lines);
+  r = await verify(s);
+  t.is(r.code, 1, findings(r.report));
+  t.regex(findings(r.report), /no verified checkpoint of that session stands before them/);
 });
 
 test("attack (format-1 excuse): chain fields stripped from the head of the oldest archive, one invented format-1 line put before them: found", async (t) => {
