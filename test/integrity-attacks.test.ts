@@ -457,6 +457,22 @@ test("attack (format-1 excuse): chain fields stripped from the head of the oldes
   t.true(r.kinds.includes("unverified"), findings(r.report));
 });
 
+test("attack (split archive): the two oldest archives deleted and the oldest remaining one split in three, so that file.count still matches: found (a single writer ends every file with its rotation checkpoint)", async (t) => {
+  const s = setup(t, { "file.size": "4KB", "file.count": "5" });
+  run(s, 400);
+  const before = await verify(s);
+  t.is(before.code, 0, findings(before.report));
+  const lines = readLines(join(s.logs, "audit.log.3"));
+  const k = Math.floor(lines.length / 3);
+  writeLines(join(s.logs, "audit.log.5"), lines.slice(0, k));
+  writeLines(join(s.logs, "audit.log.4"), lines.slice(k, 2 * k));
+  writeLines(join(s.logs, "audit.log.3"), lines.slice(2 * k));
+  const r = await verify(s);
+  t.is(r.code, 1, findings(r.report));
+  t.deepEqual(r.kinds, ["truncated"], findings(r.report));
+  t.regex(findings(r.report), /audit\.log\.5 ends inside session \S+ \(seq \d+, audit\.log\.5:\d+\) without its rotation checkpoint/);
+});
+
 test("attack: integrity off and on, then the old session's tail and its signed integrity-off checkpoint deleted", async (t) => {
   const s = setup(t);
   const audit = createAuditLogService();

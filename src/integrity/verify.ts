@@ -248,6 +248,8 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
   let offAt: Loc | undefined;
   /** The session of the last chained line begun (one writer at a time). */
   let current: Session | undefined;
+  /** The last chained line read (to check that a single writer's session leaves a file only by a rotation checkpoint). */
+  let lastLine: { readonly loc: Loc; readonly session: string; readonly seq: number; readonly mode: "s" | "m" } | undefined;
   /** The first session start (seq 0) in the files. */
   let firstStart: Loc | undefined;
   /** Lines without a chain field (or with one of the older format) since the last chained line. */
@@ -427,6 +429,20 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     offAt = undefined;
     records++;
     fileStats[loc.file]!.records++;
+    if (lastLine !== undefined && lastLine.loc.file !== loc.file && lastLine.session === token.session && token.seq === lastLine.seq + 1 && lastLine.mode === "s" && !endsWithRotation[lastLine.loc.file] && cp?.reason !== "recovered") {
+      // A single writer closes every file it rotates with a rotation checkpoint (a restart that
+      // rotates before sealing a killed session's tail writes a `recovered` checkpoint first in
+      // the new file): a session going on in the next file without one means the file was cut
+      // at its end or split in two.
+      finding(
+        "truncated",
+        lastLine.loc,
+        token.session,
+        lastLine.seq,
+        `${name(lastLine.loc)} ends inside session ${token.session} (seq ${lastLine.seq}, ${at(lastLine.loc)}) without its rotation checkpoint, and the session goes on at ${at(loc)}: its end was cut, or one file was split into several (or it was rotated by a tool other than the logger)`,
+      );
+    }
+    lastLine = { loc, session: token.session, seq: token.seq, mode: sessions.get(token.session)?.mode ?? cp?.mode ?? "s" };
     if (firstChained[loc.file] === 0) firstChained[loc.file] = loc.line;
     lastChained[loc.file] = loc.line;
     endsWithRotation[loc.file] = cp?.reason === "rotation";
