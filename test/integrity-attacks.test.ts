@@ -473,6 +473,22 @@ test("attack (split archive): the two oldest archives deleted and the oldest rem
   t.regex(findings(r.report), /audit\.log\.5 ends inside session \S+ \(seq \d+, audit\.log\.5:\d+\) without its rotation checkpoint/);
 });
 
+test("an archive present plain and compressed (a crash between the .gz rename and the unlink): the same lines are read once (a warning, exit 0); different lines are a finding", async (t) => {
+  const s = setup(t, { "file.size": "4KB" });
+  run(s, 200);
+  const plain = join(s.logs, "audit.log.2");
+  writeFileSync(`${plain}.gz`, gzipSync(readFileSync(plain)));
+  const same = await verify(s);
+  t.is(same.code, 0, findings(same.report));
+  t.deepEqual(same.warnings, ["duplicate-archive"], JSON.stringify(same.report.logs[0]?.warnings));
+  const lines = readLines(plain);
+  lines[3] = (lines[3] as string).replace("login=", "login=x");
+  writeFileSync(`${plain}.gz`, gzipSync(lines.map((l) => `${l}\n`).join("")));
+  const differ = await verify(s);
+  t.is(differ.code, 1, findings(differ.report));
+  t.true(differ.kinds.includes("replaced-archive"), findings(differ.report));
+});
+
 test("attack: integrity off and on, then the old session's tail and its signed integrity-off checkpoint deleted", async (t) => {
   const s = setup(t);
   const audit = createAuditLogService();

@@ -20,7 +20,7 @@
  */
 import { createHmac, timingSafeEqual, verify as verifySignature, type KeyObject } from "node:crypto";
 import { basename } from "node:path";
-import { readAuditLines, type AuditLogFiles } from "../cli/files.js";
+import { readAuditLines, type AuditFile, type AuditLogFiles } from "../cli/files.js";
 import { epochWindow, evolveSecret, MAX_EPOCH, type HmacKeyFile } from "./keys.js";
 import { chainHash, checkpointRecordsMax, parseChainToken, signedMessage, splitChainField, ZERO_HASH, type ChainToken, type CheckpointFields } from "./token.js";
 
@@ -40,7 +40,7 @@ export type FindingKind =
   | "unverified";
 
 /** Kinds of warnings: what cannot be proven, but is no evidence of tampering. */
-export type WarningKind = "unsealed" | "unchained" | "history-incomplete" | "older-version" | "recovered";
+export type WarningKind = "unsealed" | "unchained" | "history-incomplete" | "older-version" | "recovered" | "duplicate-archive";
 
 /** One finding or warning. */
 export interface Finding<K extends string = FindingKind | WarningKind> {
@@ -205,6 +205,39 @@ class HmacKeyring {
   }
 }
 
+/** The complete text of an audit file (inflated), as its lines; within the file's read limits. */
+async function linesOf(file: AuditFile): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const line of readAuditLines(file)) lines.push(line.complete ? `${line.text}\n` : line.text);
+  return lines;
+}
+
+/**
+ * An archive present both plain and compressed (`audit.log.3` and `audit.log.3.gz`: a crash
+ * between the compressed copy's rename and the plain file's unlink, until the writer's next
+ * start removes one) is read once when both hold the same lines (a warning); when they differ,
+ * it is a finding and only the compressed one is read.
+ */
+async function resolveTwins(files: readonly AuditFile[], findings: Array<Finding<FindingKind>>, warnings: Array<Finding<WarningKind>>): Promise<AuditFile[]> {
+  const kept: AuditFile[] = [];
+  for (const file of files) {
+    const twin = file.index === 0 ? undefined : files.find((f) => f !== file && f.index === file.index);
+    if (twin === undefined || file.compressed) {
+      kept.push(file);
+      continue;
+    }
+    // `file` is the plain one, `twin` the compressed one.
+    const [plain, packed] = await Promise.all([linesOf(file), linesOf(twin)]);
+    const same = plain.length === packed.length && plain.every((line, i) => line === packed[i]);
+    if (same) {
+      warnings.push({ kind: "duplicate-archive", file: file.path, line: undefined, session: undefined, seq: undefined, message: `${basename(file.path)} and ${basename(twin.path)} hold the same lines (a crash while the archive was compressed; the logger's next start removes the plain copy): read once` });
+    } else {
+      findings.push({ kind: "replaced-archive", file: file.path, line: undefined, session: undefined, seq: undefined, message: `${basename(file.path)} and ${basename(twin.path)} are the same archive, but hold different lines: one of them was changed or replaced (only ${basename(twin.path)} was checked)` });
+    }
+  }
+  return kept;
+}
+
 /**
  * Verifies one audit log. Never throws for what it finds; throws an `Error` when a file cannot
  * be read.
@@ -217,9 +250,9 @@ class HmacKeyring {
  * ```
  */
 export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions = {}): Promise<LogReport> {
-  const files = log.files;
   const findings: Array<Finding<FindingKind>> = [];
   const warnings: Array<Finding<WarningKind>> = [];
+  const files = await resolveTwins(log.files, findings, warnings);
   const now = options.now ?? Date.now();
   const keyring = options.hmacKey === undefined ? undefined : new HmacKeyring(options.hmacKey);
   const epochSeconds = options.hmacKey?.seconds ?? options.epochSeconds;
@@ -327,7 +360,16 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       } else if (offAt !== undefined) {
         warning("unchained", run.from, undefined, undefined, `${count} line(s) without chain field (${what}) after the signed checkpoint that turned integrity off (${at(offAt)}): written while integrity was off, not covered`);
       } else {
-        finding("inserted", run.from, undefined, undefined, `${count} line(s) without chain field inside the chain (${what}): inserted (or their chain field removed)`);
+        const closed = lastAnchor !== undefined && CLOSING.has(lastAnchor.reason) && lastAnchor.reason !== "recovered" ? lastAnchor : undefined;
+        finding(
+          "inserted",
+          run.from,
+          undefined,
+          undefined,
+          closed !== undefined
+            ? `${count} line(s) without chain field after the checkpoint that closed session ${closed.session} (${what}, after ${at(closed.loc)}): inserted (or their chain field removed), or integrity was turned off by a restart: turn it off by a reload (integrity.mode=none), so that a signed integrity-off checkpoint explains the lines written without it`
+            : `${count} line(s) without chain field inside the chain (${what}): inserted (or their chain field removed)`,
+        );
       }
     }
   };
