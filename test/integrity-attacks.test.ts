@@ -489,6 +489,18 @@ test("an archive present plain and compressed (a crash between the .gz rename an
   t.true(differ.kinds.includes("replaced-archive"), findings(differ.report));
 });
 
+test("integrity turned off by a restart (not a reload): the plain lines after the shutdown checkpoint are a finding whose message names that cause and the fix", async (t) => {
+  const s = setup(t);
+  run(s, 5);
+  const { "integrity.mode": _mode, "integrity.key": _key, ...plain } = BASE;
+  writeFileSync(s.props, Object.entries(plain).map(([k, v]) => `${P}${k}=${v}`).join("\n") + "\n");
+  run(s, 3);
+  const r = await verify(s);
+  t.is(r.code, 1, findings(r.report));
+  t.deepEqual(r.kinds, ["inserted"], findings(r.report));
+  t.regex(findings(r.report), /after the checkpoint that closed session \S+ .*or integrity was turned off by a restart: turn it off by a reload/);
+});
+
 test("attack: integrity off and on, then the old session's tail and its signed integrity-off checkpoint deleted", async (t) => {
   const s = setup(t);
   const audit = createAuditLogService();
