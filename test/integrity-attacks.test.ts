@@ -501,6 +501,25 @@ test("integrity turned off by a restart (not a reload): the plain lines after th
   t.regex(findings(r.report), /after the checkpoint that closed session \S+ .*or integrity was turned off by a restart: turn it off by a reload/);
 });
 
+test("attack (whole folder replaced by another log with the same key): found with verify --log-id (the identity kept elsewhere)", async (t) => {
+  const key = `${randomBytes(32).toString("hex")}\n`;
+  const a = setup(t, {}, key);
+  const b = setup(t, {}, key);
+  run(a, 15);
+  run(b, 15);
+  const idA = (await verify(a)).report.logs[0]?.logId as string;
+  t.regex(idA, /^[A-Za-z0-9_-]{16}$/);
+  t.is((await verify(a, a.logs, ["--log-id", idA])).code, 0);
+  // The folder of log a replaced by log b: intact on its own, but not the log a's owner recorded.
+  const r = await verify(b, b.logs, ["--log-id", idA]);
+  t.is(r.code, 1, findings(r.report));
+  t.deepEqual(r.kinds, ["spliced"], findings(r.report));
+  let err = "";
+  const io: CliIo = { out: () => undefined, err: (x) => (err += x), errIsTTY: false, outIsTTY: false, cwd: process.cwd(), signal: new AbortController().signal };
+  t.is(await main(["verify", "--key", a.key, "--log-id", "x y", a.logs], io), 2);
+  t.regex(err, /--log-id expects the log's identity \(16 base64url characters, as verify prints it\), not "x y"/);
+});
+
 test("attack: integrity off and on, then the old session's tail and its signed integrity-off checkpoint deleted", async (t) => {
   const s = setup(t);
   const audit = createAuditLogService();

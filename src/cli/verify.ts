@@ -28,6 +28,9 @@ Options:
                         old archives are found too, unless file.maxAge > 0 deletes old archives
                         by age; checkpoint.records bounds a crashed session's adopted tail for
                         logs whose checkpoints do not carry records.max)
+  --log-id ID           the log's identity as recorded elsewhere (verify prints it): a
+                        checkpoint signed for any other log is a finding (spliced), so a folder
+                        replaced by another log that uses the same key is found
   --chain-only          check the chain without signatures (weak: anyone can recompute a chain)
   --json                print a JSON report instead of text
   --max-line-bytes SIZE a longer line stops the check as damage (default 16MB; at most 256MB;
@@ -70,13 +73,14 @@ interface Arguments {
   publicKey: string | undefined;
   epochSeconds: number | undefined;
   properties: string | undefined;
+  logId: string | undefined;
   chainOnly: boolean;
   json: boolean;
   limits: ReadLimits;
 }
 
 function parseArguments(args: readonly string[]): Arguments | string {
-  const parsed: Arguments = { paths: [], key: undefined, publicKey: undefined, epochSeconds: undefined, properties: undefined, chainOnly: false, json: false, limits: DEFAULT_READ_LIMITS };
+  const parsed: Arguments = { paths: [], key: undefined, publicKey: undefined, epochSeconds: undefined, properties: undefined, logId: undefined, chainOnly: false, json: false, limits: DEFAULT_READ_LIMITS };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (arg === "--") {
@@ -94,6 +98,7 @@ function parseArguments(args: readonly string[]): Arguments | string {
       case "--key":
       case "--public-key":
       case "--properties":
+      case "--log-id":
       case "--max-line-bytes":
       case "--max-gunzip-bytes":
       case "--epoch-seconds": {
@@ -107,6 +112,10 @@ function parseArguments(args: readonly string[]): Arguments | string {
         } else if (option === "--key") parsed.key = v;
         else if (option === "--public-key") parsed.publicKey = v;
         else if (option === "--properties") parsed.properties = v;
+        else if (option === "--log-id") {
+          if (!/^[A-Za-z0-9_-]{16}$/.test(v)) return `--log-id expects the log's identity (16 base64url characters, as verify prints it), not "${terminalText(v)}"`;
+          parsed.logId = v;
+        }
         else {
           const n = /^[0-9]{1,8}$/.test(v) ? Number(v) : NaN;
           if (!(n >= 1 && n <= 31_536_000)) return `--epoch-seconds expects a whole number of seconds from 1 to 31536000, not "${terminalText(v)}"`;
@@ -183,7 +192,7 @@ export const verifyCommand: CliCommand = {
       io.err(`slf4ts-audit verify: ${parsed}\nRun slf4ts-audit verify --help for the options.\n`);
       return EXIT.USAGE;
     }
-    const options: { -readonly [K in keyof VerifyOptions]: VerifyOptions[K] } = { chainOnly: parsed.chainOnly };
+    const options: { -readonly [K in keyof VerifyOptions]: VerifyOptions[K] } = { chainOnly: parsed.chainOnly, logId: parsed.logId };
     let hmacKey: HmacKeyFile | undefined;
     try {
       if (parsed.key !== undefined) hmacKey = readHmacKeyFile(resolve(io.cwd, parsed.key));

@@ -111,6 +111,8 @@ export interface VerifyOptions {
    * records than that is a finding (a closed session reopened).
    */
   readonly checkpointRecords?: number | undefined;
+  /** The log's expected identity (kept elsewhere): a verified checkpoint of any other log is `spliced`. */
+  readonly logId?: string | undefined;
   /** "Now" for checkpoints from the future (tests). */
   readonly now?: number | undefined;
   /** Called now and then during a long scan. */
@@ -272,7 +274,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
   /** Lines with a token of the older format seen before the first of this format. */
   let legacySeen = false;
   /** The log's identity: that of its first verified checkpoint. */
-  let logId: string | undefined;
+  let logId: string | undefined = options.logId;
   /** Verified checkpoints of this format, by chain hash: what a session's start may link to. */
   const anchors = new Map<string, Anchor>();
   /** The last verified checkpoint in the order of the files. */
