@@ -6,7 +6,7 @@
  */
 import test, { type ExecutionContext } from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { createHmac, generateKeyPairSync, randomBytes } from "node:crypto";
 import { appendFileSync, cpSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,6 +16,7 @@ import { main } from "../src/cli/main.js";
 import type { CliIo } from "../src/cli/io.js";
 import { chainHash, checkpointToken, parseChainToken, recordToken, signedMessage, splitChainField, ZERO_HASH } from "../src/integrity/token.js";
 import type { LogReport } from "../src/integrity/verify.js";
+import { readHmacKeyFile } from "../src/integrity/keys.js";
 import { listDir, P, readLines, tempDir } from "./helpers.js";
 
 const child = fileURLToPath(new URL("./fixtures/integrity-child.js", import.meta.url));
@@ -328,6 +329,195 @@ test("attack: a forged checkpoint appended after a shutdown is checked by the ne
     t.is(code, 1);
     t.deepEqual([...new Set(report.logs.flatMap((l) => l.findings.map((f) => f.kind)))].sort(), ["bad-signature", "inserted"], findings(report));
   }
+});
+
+/** A record line chained by hand (no key is needed for that). */
+const chained = (body: string, session: string, seq: number, prev: string): string => `${body}\tchain=${recordToken(session, seq, prev)}`;
+
+/** Appends `count` forged records to `lines`, chained after the line at `lines.at(-1)` (of its session). */
+function forgeAfter(lines: string[], count: number, session?: string, seq?: number, prev?: string): void {
+  const last = lines.at(-1) as string;
+  const token = tokenOf(last)!;
+  const s = session ?? token.session;
+  let q = seq ?? token.seq + 1;
+  let p = prev ?? chainHash(token.prev, token.session, token.seq, splitChainField(last).body);
+  for (let k = 0; k < count; k++) {
+    const body = `ox.login, login=forged${k}`;
+    lines.push(chained(body, s, q, p));
+    p = chainHash(p, s, q, body);
+    q++;
+  }
+}
+
+test("attack (signing oracle): a checkpoint of the other algorithm, or of an older key epoch, with forged records after it: the next start does not seal them (no `recovered`), verify finds them", async (t) => {
+  for (const fake of ["ed25519", "older-epoch"] as const) {
+    // Key evolution: epochs of 600 s from an hour ago (the verifier keeps the initial key).
+    const start = new Date(Math.floor(Date.now() / 3600e3) * 3600e3 - 3600e3).toISOString().replace(".000", "");
+    const keyText = fake === "older-epoch" ? `secret=${randomBytes(32).toString("hex")}\nstart=${start}\nseconds=600\n` : undefined;
+    const s0 = setup(t, fake === "older-epoch" ? { "integrity.epoch": "600" } : {}, keyText);
+    const s = fake === "older-epoch" ? { ...s0, key: join(s0.dir, "audit.key.initial") } : s0;
+    if (keyText !== undefined) writeFileSync(s.key, keyText, { mode: 0o600 });
+    run(s, 25);
+    const lines = readLines(s.active);
+    const real = tokenOf(lines.at(-1) as string)!.checkpoint!;
+    // An invented session, its "checkpoint" signed with garbage: the logger cannot check an
+    // Ed25519 signature with its HMAC key, nor an older epoch's HMAC with its evolved key.
+    const session = "EVILEVILEVIL";
+    const prev = "B".repeat(43);
+    const body = `slf4ts.audit.checkpoint, reason=records, session=${session}, seq=5`;
+    const fields = fake === "ed25519" ? { ...real, alg: "ed25519" as const, epoch: undefined } : { ...real, epoch: (real.epoch ?? 1) - 1, time: Date.parse(start) + ((real.epoch ?? 1) - 1) * 600_000 + 1000 };
+    lines.push(`${body}\tchain=${checkpointToken(session, 5, prev, { ...fields, reason: "records", signature: randomBytes(fake === "ed25519" ? 64 : 32).toString("base64url") })}`);
+    forgeAfter(lines, 3, session, 6, chainHash(prev, session, 5, body));
+    writeLines(s.active, lines);
+    run(s, 2);
+    const after = readLines(s.active);
+    t.false(after.some((l) => reasonOf(l) === "recovered"), `${fake}: the logger sealed forged records:\n${after.filter((l) => reasonOf(l) !== undefined).join("\n")}`);
+    const r = await verify(s);
+    t.is(r.code, 1, `${fake}: ${findings(r.report)}`);
+    t.true(r.kinds.includes("unverified"), `${fake}: ${findings(r.report)}`);
+  }
+});
+
+test("attack (reopen a closed session): its closing checkpoint and sealed records deleted back to a periodic checkpoint, more forged records appended than checkpoint.records: not adopted by the next start, found", async (t) => {
+  const s = setup(t);
+  run(s, 45);
+  let lines = readLines(s.active);
+  // Back to the session's first periodic checkpoint (after 10 records), 30 forged records after it.
+  const cut = lines.findIndex((l, i) => i > 0 && reasonOf(l) === "records");
+  lines = lines.slice(0, cut + 1);
+  forgeAfter(lines, 30);
+  writeLines(s.active, lines);
+  run(s, 5);
+  const after = readLines(s.active);
+  t.false(after.some((l) => reasonOf(l) === "recovered"), after.filter((l) => reasonOf(l) !== undefined).join("\n"));
+  const r = await verify(s);
+  t.is(r.code, 1, findings(r.report));
+  t.deepEqual(r.kinds, ["unverified"], findings(r.report));
+});
+
+/**
+ * A `recovered` checkpoint sealing `lines` up to their end, signed with the real key: what a
+ * version of the logger that was a signing oracle (or any bug in its adoption) wrote. Verify
+ * alone must still refuse what it could not have sealed legitimately.
+ */
+function sealAsRecovered(s: Setup, lines: string[], log: string, count: number): void {
+  const last = lines.at(-1) as string;
+  const token = tokenOf(last)!;
+  const prev = chainHash(token.prev, token.session, token.seq, splitChainField(last).body);
+  const seq = token.seq + 1;
+  const time = Date.now();
+  const body = `slf4ts.audit.checkpoint, reason=recovered, session=${token.session}, seq=${seq}, records=${count}, records.max=10, alg=hs256, recovered.by=XXXXXXXXXXXX, recovered.from.seq=${seq - count}`;
+  const hash = chainHash(prev, token.session, seq, body);
+  const signature = createHmac("sha256", readHmacKeyFile(s.key).secret).update(signedMessage(token.session, seq, hash, "hs256", undefined, time, "recovered", log, "s")).digest("base64url");
+  lines.push(`${body}\tchain=${checkpointToken(token.session, seq, prev, { alg: "hs256", epoch: undefined, time, reason: "recovered", signature, log, mode: "s" })}`);
+}
+
+test("verify alone: a signed `recovered` checkpoint over more records than the session's checkpoint.records (records.max), or over a session with no verified checkpoint before them, is a finding", async (t) => {
+  const s = setup(t);
+  run(s, 45);
+  const clean = readLines(s.active);
+  const log = tokenOf(clean.at(-1) as string)!.checkpoint!.log as string;
+  // 1: a closed session reopened: cut back to its first periodic checkpoint, 30 records added.
+  let lines = clean.slice(0, clean.findIndex((l, i) => i > 0 && reasonOf(l) === "records") + 1);
+  forgeAfter(lines, 30);
+  sealAsRecovered(s, lines, log, 30);
+  writeLines(s.active, lines);
+  let r = await verify(s);
+  t.is(r.code, 1, findings(r.report));
+  t.deepEqual(r.kinds, ["unverified"], findings(r.report));
+  t.regex(findings(r.report), /more than its process could have left unsealed when killed \(integrity\.checkpoint\.records=10\)/);
+  // The same tail of 10 (= checkpoint.records, a kill right before the due checkpoint) is a warning.
+  lines = clean.slice(0, clean.findIndex((l, i) => i > 0 && reasonOf(l) === "records") + 1);
+  forgeAfter(lines, 10);
+  sealAsRecovered(s, lines, log, 10);
+  writeLines(s.active, lines);
+  r = await verify(s);
+  t.is(r.code, 0, findings(r.report));
+  t.deepEqual(r.warnings, ["recovered"]);
+  // 2: an invented session after the real log: records, no checkpoint of it, then `recovered`.
+  lines = [...clean];
+  forgeAfter(lines, 3, "EVILEVILEVIL", 6, "B".repeat(43));
+  sealAsRecovered(s, lines, log, 3);
+  writeLines(s.active, lines);
+  r = await verify(s);
+  t.is(r.code, 1, findings(r.report));
+  t.regex(findings(r.report), /no verified checkpoint of that session stands before them/);
+});
+
+test("attack (format-1 excuse): chain fields stripped from the head of the oldest archive, one invented format-1 line put before them: found", async (t) => {
+  const s = setup(t, { "file.size": "4KB", "file.count": "5" });
+  run(s, 400);
+  const oldest = join(s.logs, "audit.log.5");
+  const lines = readLines(oldest);
+  for (let i = 0; i < 12; i++) lines[i] = splitChainField(lines[i] as string).body.replace("login=", "login=changed");
+  lines.unshift(`ox.login, note=old\tchain=1.AAAAAAAAAAAA.0.${ZERO_HASH}`);
+  writeLines(oldest, lines);
+  const r = await verify(s);
+  t.is(r.code, 1, findings(r.report));
+  t.true(r.kinds.includes("unverified"), findings(r.report));
+});
+
+test("attack (split archive): the two oldest archives deleted and the oldest remaining one split in three, so that file.count still matches: found (a single writer ends every file with its rotation checkpoint)", async (t) => {
+  const s = setup(t, { "file.size": "4KB", "file.count": "5" });
+  run(s, 400);
+  const before = await verify(s);
+  t.is(before.code, 0, findings(before.report));
+  const lines = readLines(join(s.logs, "audit.log.3"));
+  const k = Math.floor(lines.length / 3);
+  writeLines(join(s.logs, "audit.log.5"), lines.slice(0, k));
+  writeLines(join(s.logs, "audit.log.4"), lines.slice(k, 2 * k));
+  writeLines(join(s.logs, "audit.log.3"), lines.slice(2 * k));
+  const r = await verify(s);
+  t.is(r.code, 1, findings(r.report));
+  t.deepEqual(r.kinds, ["truncated"], findings(r.report));
+  t.regex(findings(r.report), /audit\.log\.5 ends inside session \S+ \(seq \d+, audit\.log\.5:\d+\) without its rotation checkpoint/);
+});
+
+test("an archive present plain and compressed (a crash between the .gz rename and the unlink): the same lines are read once (a warning, exit 0); different lines are a finding", async (t) => {
+  const s = setup(t, { "file.size": "4KB" });
+  run(s, 200);
+  const plain = join(s.logs, "audit.log.2");
+  writeFileSync(`${plain}.gz`, gzipSync(readFileSync(plain)));
+  const same = await verify(s);
+  t.is(same.code, 0, findings(same.report));
+  t.deepEqual(same.warnings, ["duplicate-archive"], JSON.stringify(same.report.logs[0]?.warnings));
+  const lines = readLines(plain);
+  lines[3] = (lines[3] as string).replace("login=", "login=x");
+  writeFileSync(`${plain}.gz`, gzipSync(lines.map((l) => `${l}\n`).join("")));
+  const differ = await verify(s);
+  t.is(differ.code, 1, findings(differ.report));
+  t.true(differ.kinds.includes("replaced-archive"), findings(differ.report));
+});
+
+test("integrity turned off by a restart (not a reload): the plain lines after the shutdown checkpoint are a finding whose message names that cause and the fix", async (t) => {
+  const s = setup(t);
+  run(s, 5);
+  const { "integrity.mode": _mode, "integrity.key": _key, ...plain } = BASE;
+  writeFileSync(s.props, Object.entries(plain).map(([k, v]) => `${P}${k}=${v}`).join("\n") + "\n");
+  run(s, 3);
+  const r = await verify(s);
+  t.is(r.code, 1, findings(r.report));
+  t.deepEqual(r.kinds, ["inserted"], findings(r.report));
+  t.regex(findings(r.report), /after the checkpoint that closed session \S+ .*or integrity was turned off by a restart: turn it off by a reload/);
+});
+
+test("attack (whole folder replaced by another log with the same key): found with verify --log-id (the identity kept elsewhere)", async (t) => {
+  const key = `${randomBytes(32).toString("hex")}\n`;
+  const a = setup(t, {}, key);
+  const b = setup(t, {}, key);
+  run(a, 15);
+  run(b, 15);
+  const idA = (await verify(a)).report.logs[0]?.logId as string;
+  t.regex(idA, /^[A-Za-z0-9_-]{16}$/);
+  t.is((await verify(a, a.logs, ["--log-id", idA])).code, 0);
+  // The folder of log a replaced by log b: intact on its own, but not the log a's owner recorded.
+  const r = await verify(b, b.logs, ["--log-id", idA]);
+  t.is(r.code, 1, findings(r.report));
+  t.deepEqual(r.kinds, ["spliced"], findings(r.report));
+  let err = "";
+  const io: CliIo = { out: () => undefined, err: (x) => (err += x), errIsTTY: false, outIsTTY: false, cwd: process.cwd(), signal: new AbortController().signal };
+  t.is(await main(["verify", "--key", a.key, "--log-id", "x y", a.logs], io), 2);
+  t.regex(err, /--log-id expects the log's identity \(16 base64url characters, as verify prints it\), not "x y"/);
 });
 
 test("attack: integrity off and on, then the old session's tail and its signed integrity-off checkpoint deleted", async (t) => {

@@ -185,6 +185,18 @@ test("repeated SIGKILLs at arbitrary instants (inside log(), inside a checkpoint
   await killedRuns(t, setup(t, { "file.size": "10MB", "integrity.checkpoint.seconds": "1" }), true);
 });
 
+test("checkpoint.records lowered between a kill and the restart: the killed tail (longer than the new setting) is still adopted, verify intact: the bound is the one the killed session signed (records.max)", async (t) => {
+  const s = setup(t, { "integrity.checkpoint.records": "10", "integrity.checkpoint.seconds": "0", "file.size": "1MB" });
+  logAndDie(t, s.props, 0, 18); // a checkpoint after 10 records, 8 unsealed when killed
+  writeFileSync(s.props, readFileSync(s.props, "utf8").replace(`${P}integrity.checkpoint.records=10`, `${P}integrity.checkpoint.records=3`));
+  logCleanly(s.props, 1, 2);
+  const lines = allLines(s.logs);
+  t.true(lines.some((l) => l.includes("reason=recovered") && l.includes("records=8")), lines.filter((l) => l.includes("checkpoint")).join("\n"));
+  const r = await verify(s);
+  t.is(r.code, 0, fmt(r.log));
+  t.deepEqual(r.warnings, ["recovered"], fmt(r.log));
+});
+
 test("an insider edits a record of a killed run before the restart: the restart adopts only what precedes the break, verify reports the change and the lines it could not seal", async (t) => {
   const s = setup(t, { "file.size": "1MB", "integrity.checkpoint.records": "1000", "integrity.checkpoint.seconds": "0" });
   await logAndKill(t, s.props, 0, 40);

@@ -140,7 +140,7 @@ test("records and checkpoints carry a trailing chain field; the line before it i
   t.is(start?.checkpoint?.reason, "genesis");
   t.is(start?.checkpoint?.alg, "hs256");
   t.regex(start?.checkpoint?.log ?? "", /^[A-Za-z0-9_-]{16}$/, "a new log's identity");
-  t.regex(first.body, /^slf4ts\.audit\.checkpoint\|reason=genesis\|session=[A-Za-z0-9_-]{12}\|seq=0\|records=0\|alg=hs256\|time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  t.regex(first.body, /^slf4ts\.audit\.checkpoint\|reason=genesis\|session=[A-Za-z0-9_-]{12}\|seq=0\|records=0\|records\.max=10\|alg=hs256\|time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   const second = splitChainField(lines[1] as string);
   t.is(second.body, "ox.login|seq=0|login=user0|ip=192.0.2.1");
   t.deepEqual(parseAuditLine(second.body, { delimiter: "|", includeAttributeNames: true }).attributes, [
@@ -236,7 +236,7 @@ test("the chain goes on across reloads: other settings keep the session; integri
   t.is(sessions[1]?.resumedFrom, sessions[0]?.id);
   const all = listDir(s.logs).flatMap((n) => readLines(join(s.logs, n)));
   const resume = all.find((l) => l.includes("reason=resume"));
-  t.regex(resume ?? "", new RegExp(`^slf4ts\\.audit\\.checkpoint\\|reason=resume\\|session=${sessions[1]?.id}\\|seq=0\\|records=0\\|alg=hs256\\|resumed\\.session=${sessions[0]?.id}\\|resumed\\.seq=\\d+\\|resumed\\.file=audit\\.log(\\.\\d+)?\\|time=`));
+  t.regex(resume ?? "", new RegExp(`^slf4ts\\.audit\\.checkpoint\\|reason=resume\\|session=${sessions[1]?.id}\\|seq=0\\|records=0\\|records\\.max=\\d+\\|alg=hs256\\|resumed\\.session=${sessions[0]?.id}\\|resumed\\.seq=\\d+\\|resumed\\.file=audit\\.log(\\.\\d+)?\\|time=`));
   t.true(all.some((l) => l.includes("reason=reload")), "the first session closed with a checkpoint");
 });
 
@@ -303,7 +303,7 @@ test("a last record cut short before a restart: the next run ends its line, says
   const repaired = lines.findIndex((l) => l.includes("reason=repaired"));
   t.is(repaired, 24, "right after the cut line (start checkpoint, 20 records, 2 checkpoints by count, the cut shutdown checkpoint)");
   // It resumes from the last whole line, the checkpoint before the cut one.
-  t.regex(lines[repaired] as string, /^slf4ts\.audit\.checkpoint, reason=repaired, session=\S+, seq=0, records=0, alg=hs256, resumed\.session=\S+, resumed\.seq=22, resumed\.file=audit\.log, repaired\.bytes=\d+, time=/);
+  t.regex(lines[repaired] as string, /^slf4ts\.audit\.checkpoint, reason=repaired, session=\S+, seq=0, records=0, records\.max=\d+, alg=hs256, resumed\.session=\S+, resumed\.seq=22, resumed\.file=audit\.log, repaired\.bytes=\d+, time=/);
   const { code, report } = await verifyJson(["--key", s.key, s.logs]);
   t.is(code, 1);
   t.deepEqual(kinds(report), ["truncated"]);

@@ -23,9 +23,14 @@ Options:
   --key FILE            the HMAC key file; with key evolution its initial copy (kept off the host)
   --public-key FILE     the Ed25519 public key (PEM: openssl pkey -in key.pem -pubout)
   --epoch-seconds N     the epoch length, when the key file has no seconds= line
-  --properties FILE     the logger's properties file: integrity.epoch and file.count are read
-                        from it (with file.count, deleted old archives are found too, unless
-                        file.maxAge > 0 deletes old archives by age)
+  --properties FILE     the logger's properties file: integrity.epoch, file.count and
+                        integrity.checkpoint.records are read from it (with file.count, deleted
+                        old archives are found too, unless file.maxAge > 0 deletes old archives
+                        by age; checkpoint.records bounds a crashed session's adopted tail for
+                        logs whose checkpoints do not carry records.max)
+  --log-id ID           the log's identity as recorded elsewhere (verify prints it): a
+                        checkpoint signed for any other log is a finding (spliced), so a folder
+                        replaced by another log that uses the same key is found
   --chain-only          check the chain without signatures (weak: anyone can recompute a chain)
   --json                print a JSON report instead of text
   --max-line-bytes SIZE a longer line stops the check as damage (default 16MB; at most 256MB;
@@ -52,7 +57,8 @@ signed integrity-off checkpoint), older-version (lines of the previous chain for
 the genesis: not checked), history-incomplete (older archives rotated out), interrupted
 (a writer killed in a rotation or compression left audit.log.rotating, read as the newest file,
 with one free archive number, or an archive both plain and .gz with the same records, read
-once; its next start tidies up).
+once; its next start tidies up), duplicate-archive (the same, for a pair too large to
+compare byte for byte: the same lines, read once).
 Exit code 0 means every line is covered by a verified checkpoint or explained by a signed one,
 but for those warnings: a crash alone is no finding.
 
@@ -71,13 +77,14 @@ interface Arguments {
   publicKey: string | undefined;
   epochSeconds: number | undefined;
   properties: string | undefined;
+  logId: string | undefined;
   chainOnly: boolean;
   json: boolean;
   limits: ReadLimits;
 }
 
 function parseArguments(args: readonly string[]): Arguments | string {
-  const parsed: Arguments = { paths: [], key: undefined, publicKey: undefined, epochSeconds: undefined, properties: undefined, chainOnly: false, json: false, limits: DEFAULT_READ_LIMITS };
+  const parsed: Arguments = { paths: [], key: undefined, publicKey: undefined, epochSeconds: undefined, properties: undefined, logId: undefined, chainOnly: false, json: false, limits: DEFAULT_READ_LIMITS };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (arg === "--") {
@@ -95,6 +102,7 @@ function parseArguments(args: readonly string[]): Arguments | string {
       case "--key":
       case "--public-key":
       case "--properties":
+      case "--log-id":
       case "--max-line-bytes":
       case "--max-gunzip-bytes":
       case "--epoch-seconds": {
@@ -108,6 +116,10 @@ function parseArguments(args: readonly string[]): Arguments | string {
         } else if (option === "--key") parsed.key = v;
         else if (option === "--public-key") parsed.publicKey = v;
         else if (option === "--properties") parsed.properties = v;
+        else if (option === "--log-id") {
+          if (!/^[A-Za-z0-9_-]{16}$/.test(v)) return `--log-id expects the log's identity (16 base64url characters, as verify prints it), not "${terminalText(v)}"`;
+          parsed.logId = v;
+        }
         else {
           const n = /^[0-9]{1,8}$/.test(v) ? Number(v) : NaN;
           if (!(n >= 1 && n <= 31_536_000)) return `--epoch-seconds expects a whole number of seconds from 1 to 31536000, not "${terminalText(v)}"`;
@@ -132,8 +144,8 @@ function parseArguments(args: readonly string[]): Arguments | string {
   return parsed;
 }
 
-/** Reads integrity.epoch and file.count from a properties file; throws with a message. */
-function readProperties(path: string): { epochSeconds: number | undefined; fileCount: number | undefined } {
+/** Reads integrity.epoch, integrity.checkpoint.records and file.count from a properties file; throws with a message. */
+function readProperties(path: string): { epochSeconds: number | undefined; fileCount: number | undefined; checkpointRecords: number } {
   const entries = readPropertiesEntries(path);
   const get = (name: string): string | undefined => {
     let value: string | undefined;
@@ -152,7 +164,8 @@ function readProperties(path: string): { epochSeconds: number | undefined; fileC
   // warning (history-incomplete), not a finding.
   const maxAge = number("file.maxAge", 0, 36_500) ?? 0;
   const fileCount = number("file.count", 1, 10_000) ?? 99;
-  return { epochSeconds: epoch === 0 ? undefined : epoch, fileCount: maxAge > 0 ? undefined : fileCount };
+  const checkpointRecords = number("integrity.checkpoint.records", 1, 100_000_000) ?? 1000;
+  return { epochSeconds: epoch === 0 ? undefined : epoch, fileCount: maxAge > 0 ? undefined : fileCount, checkpointRecords };
 }
 
 function describe(finding: Finding, level: "FINDING" | "WARNING"): string {
@@ -183,7 +196,7 @@ export const verifyCommand: CliCommand = {
       io.err(`slf4ts-audit verify: ${parsed}\nRun slf4ts-audit verify --help for the options.\n`);
       return EXIT.USAGE;
     }
-    const options: { -readonly [K in keyof VerifyOptions]: VerifyOptions[K] } = { chainOnly: parsed.chainOnly };
+    const options: { -readonly [K in keyof VerifyOptions]: VerifyOptions[K] } = { chainOnly: parsed.chainOnly, logId: parsed.logId };
     let hmacKey: HmacKeyFile | undefined;
     try {
       if (parsed.key !== undefined) hmacKey = readHmacKeyFile(resolve(io.cwd, parsed.key));
@@ -192,6 +205,7 @@ export const verifyCommand: CliCommand = {
         const settings = readProperties(resolve(io.cwd, parsed.properties));
         options.fileCount = settings.fileCount;
         options.epochSeconds = settings.epochSeconds;
+        options.checkpointRecords = settings.checkpointRecords;
       }
     } catch (error) {
       io.err(`slf4ts-audit verify: ${terminalText((error as Error).message)}\n`);

@@ -30,6 +30,7 @@ import {
   ZERO_HASH,
   type CheckpointAlgorithm,
   type CheckpointReason,
+  checkpointRecordsMax,
 } from "./token.js";
 
 /** Renders the line (with its line feed) of a checkpoint record through the current builder and layout. */
@@ -120,7 +121,10 @@ class HmacSigner implements Signer {
   }
 
   check(message: Buffer, signature: string, alg: CheckpointAlgorithm, epoch: number | undefined): boolean | undefined {
-    if (alg !== "hs256" || epoch !== this.epoch) return undefined;
+    // A checkpoint of the other algorithm is not one this key could have signed: it is no link
+    // (treating it as "cannot check" made the logger a signing oracle for forged records).
+    if (alg !== "hs256") return false;
+    if (epoch !== this.epoch) return undefined;
     const expected = createHmac("sha256", this.secret).update(message).digest();
     const given = Buffer.from(signature, "base64url");
     return given.length === expected.length && timingSafeEqual(given, expected);
@@ -159,7 +163,7 @@ class Ed25519Signer implements Signer {
     return sign(null, message, this.key).toString("base64url");
   }
   check(message: Buffer, signature: string, alg: CheckpointAlgorithm): boolean | undefined {
-    if (alg !== "ed25519") return undefined;
+    if (alg !== "ed25519") return false;
     try {
       return verify(null, message, this.publicKey, Buffer.from(signature, "base64url"));
     } catch {
@@ -198,6 +202,8 @@ interface Link {
   readonly reason?: CheckpointReason | undefined;
   /** When it was written (epoch milliseconds), or 0 when not read from the disk. */
   readonly time?: number | undefined;
+  /** The `integrity.checkpoint.records` its session wrote under (its signed `records.max`), when it says. */
+  readonly recordsMax?: number | undefined;
 }
 
 /**
@@ -324,7 +330,7 @@ function lastCheckpoint(bytes: Buffer, whole: boolean, file: string, check: Chec
     if (token !== undefined && token.version === 2 && cp !== undefined && cp.log !== undefined && cp.alg !== "none") {
       const hash = chainHash(token.prev, token.session, token.seq, split.body);
       const good = check(signedMessage(token.session, token.seq, hash, cp.alg, cp.epoch, cp.time, cp.reason, cp.log, cp.mode), cp.signature, cp.alg, cp.epoch);
-      if (good !== false) return { link: { hash, log: cp.log, session: token.session, seq: token.seq, file, checked: good === true, reason: cp.reason, time: cp.time }, lines, rest: bytes.subarray(lineEnd, complete) };
+      if (good !== false) return { link: { hash, log: cp.log, session: token.session, seq: token.seq, file, checked: good === true, reason: cp.reason, time: cp.time, recordsMax: checkpointRecordsMax(split.body) }, lines, rest: bytes.subarray(lineEnd, complete) };
     }
     lines++;
   }
@@ -404,8 +410,12 @@ interface Recovery {
  * first line that does not (changed, inserted, out of order, unchained): from it on nothing is
  * adopted. `undefined` when the link's checkpoint closed its session, or nothing continues it.
  */
-function recoverable(link: Link, after: readonly string[]): Recovery | undefined {
+function recoverable(link: Link, after: readonly string[], recordsMax: number): Recovery | undefined {
   if (link.reason === undefined || CLOSING.has(link.reason)) return undefined;
+  // A killed session cannot have left more records after its last checkpoint than its
+  // `checkpoint.records` (a checkpoint is due at that count): a longer tail is a cleanly closed
+  // session whose closing checkpoint was removed and records added, and none of it is adopted.
+  const cap = link.recordsMax ?? recordsMax;
   let prev = link.hash;
   let seq = link.seq;
   let count = 0;
@@ -413,6 +423,7 @@ function recoverable(link: Link, after: readonly string[]): Recovery | undefined
     const split = splitChainField(line);
     const token = split.token === undefined ? undefined : parseChainToken(split.token);
     if (token === undefined || token.version !== 2 || token.checkpoint !== undefined || token.session !== link.session || token.seq !== seq + 1 || token.prev !== prev) break;
+    if (count === cap) return undefined;
     prev = chainHash(prev, token.session, token.seq, split.body);
     seq = token.seq;
     count++;
@@ -692,10 +703,13 @@ export class ChainSealer {
     }
     const session = this.session;
     let recovered: Recovery | undefined;
-    if (!this.shared && found.link !== undefined) {
+    if (!this.shared && found.link !== undefined && found.link.checked) {
+      // Only after a checkpoint this logger checked with its own key: linking to one it cannot
+      // check (an older epoch) is fine, verify checks it, but signing records after it would
+      // make the logger seal whatever anyone chained after a forged checkpoint.
       // Several processes: another one may still be writing the session after the link, so a
       // crashed process's tail is never adopted there (verify warns: `unsealed`).
-      recovered = recoverable(found.link, found.after);
+      recovered = recoverable(found.link, found.after, this.settings.checkpointRecords);
     }
     if (recovered !== undefined && found.link !== undefined) {
       // Seal the killed session's intact tail in its own chain, then link to that checkpoint.
@@ -764,6 +778,8 @@ export class ChainSealer {
       ["session", this.session],
       ["seq", this.seq],
       ["records", this.unsealed],
+      // The bound verify checks a later `recovered` checkpoint of this session against.
+      ["records.max", this.settings.checkpointRecords],
       ["alg", signer.alg],
     ];
     if (epoch !== undefined) attributes.push(["epoch", epoch]);

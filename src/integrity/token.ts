@@ -228,3 +228,22 @@ export function splitChainField(line: string): SplitLine {
   // A damaged token (white space in it, cut short) is still returned: the verifier reports it.
   return { body: line.slice(0, at), token: line.slice(at + CHAIN_FIELD.length) };
 }
+
+/** The `records.max=<n>` attribute of a checkpoint's body. */
+const RECORDS_MAX = /(?:^|[^A-Za-z0-9_.])records\.max=([0-9]{1,9})(?![0-9])/;
+
+/**
+ * The `integrity.checkpoint.records` setting a checkpoint says its session wrote under (its
+ * `records.max` attribute, covered by the checkpoint's hash and so by its signature), or
+ * `undefined` when its body has none (written by an older version, or a layout that drops it).
+ * A session killed after this checkpoint can have left at most that many records unsealed.
+ *
+ * @example
+ * ```ts
+ * checkpointRecordsMax("slf4ts.audit.checkpoint, reason=records, records=10, records.max=10, alg=hs256"); // 10
+ * ```
+ */
+export function checkpointRecordsMax(body: string): number | undefined {
+  const match = RECORDS_MAX.exec(body);
+  return match === null ? undefined : Number(match[1]);
+}

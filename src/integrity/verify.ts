@@ -22,7 +22,7 @@ import { createHmac, timingSafeEqual, verify as verifySignature, type KeyObject 
 import { basename } from "node:path";
 import { readAuditLines, type AuditFile, type AuditLogFiles } from "../cli/files.js";
 import { epochWindow, evolveSecret, MAX_EPOCH, type HmacKeyFile } from "./keys.js";
-import { chainHash, parseChainToken, signedMessage, splitChainField, ZERO_HASH, type ChainToken, type CheckpointFields } from "./token.js";
+import { chainHash, checkpointRecordsMax, parseChainToken, signedMessage, splitChainField, ZERO_HASH, type ChainToken, type CheckpointFields } from "./token.js";
 
 /** Kinds of evidence of tampering or damage (exit code 1). */
 export type FindingKind =
@@ -40,7 +40,7 @@ export type FindingKind =
   | "unverified";
 
 /** Kinds of warnings: what cannot be proven, but is no evidence of tampering. */
-export type WarningKind = "unsealed" | "unchained" | "history-incomplete" | "older-version" | "recovered" | "interrupted";
+export type WarningKind = "unsealed" | "unchained" | "history-incomplete" | "older-version" | "recovered" | "interrupted" | "duplicate-archive";
 
 /** One finding or warning. */
 export interface Finding<K extends string = FindingKind | WarningKind> {
@@ -105,6 +105,14 @@ export interface VerifyOptions {
   readonly chainOnly?: boolean | undefined;
   /** `file.count` of the logger: fewer archives with a chain that does not begin in the oldest one means archives were deleted. */
   readonly fileCount?: number | undefined;
+  /**
+   * `integrity.checkpoint.records` of the logger, used only for sessions whose checkpoints do not
+   * say it (`records.max`, written by older versions): a `recovered` checkpoint sealing more
+   * records than that is a finding (a closed session reopened).
+   */
+  readonly checkpointRecords?: number | undefined;
+  /** The log's expected identity (kept elsewhere): a verified checkpoint of any other log is `spliced`. */
+  readonly logId?: string | undefined;
   /** "Now" for checkpoints from the future (tests). */
   readonly now?: number | undefined;
   /** Called now and then during a long scan. */
@@ -149,6 +157,8 @@ interface Session {
   verified: number;
   sealedThrough: number;
   lastSealLoc: Loc | undefined;
+  /** The `records.max` of its last verified checkpoint (how many records a kill can leave unsealed). */
+  recordsMax: number | undefined;
   lastTime: number;
   lastEpoch: number;
   resumedFrom: string | undefined;
@@ -197,6 +207,39 @@ class HmacKeyring {
   }
 }
 
+/** The complete text of an audit file (inflated), as its lines; within the file's read limits. */
+async function linesOf(file: AuditFile): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const line of readAuditLines(file)) lines.push(line.complete ? `${line.text}\n` : line.text);
+  return lines;
+}
+
+/**
+ * An archive present both plain and compressed (`audit.log.3` and `audit.log.3.gz`: a crash
+ * between the compressed copy's rename and the plain file's unlink, until the writer's next
+ * start removes one) is read once when both hold the same lines (a warning); when they differ,
+ * it is a finding and only the compressed one is read.
+ */
+async function resolveTwins(files: readonly AuditFile[], findings: Array<Finding<FindingKind>>, warnings: Array<Finding<WarningKind>>): Promise<AuditFile[]> {
+  const kept: AuditFile[] = [];
+  for (const file of files) {
+    const twin = file.index === 0 ? undefined : files.find((f) => f !== file && f.index === file.index);
+    if (twin === undefined || file.compressed) {
+      kept.push(file);
+      continue;
+    }
+    // `file` is the plain one, `twin` the compressed one.
+    const [plain, packed] = await Promise.all([linesOf(file), linesOf(twin)]);
+    const same = plain.length === packed.length && plain.every((line, i) => line === packed[i]);
+    if (same) {
+      warnings.push({ kind: "duplicate-archive", file: file.path, line: undefined, session: undefined, seq: undefined, message: `${basename(file.path)} and ${basename(twin.path)} hold the same lines (a crash while the archive was compressed; the logger's next start removes the plain copy): read once` });
+    } else {
+      findings.push({ kind: "replaced-archive", file: file.path, line: undefined, session: undefined, seq: undefined, message: `${basename(file.path)} and ${basename(twin.path)} are the same archive, but hold different lines: one of them was changed or replaced (only ${basename(twin.path)} was checked)` });
+    }
+  }
+  return kept;
+}
+
 /**
  * Verifies one audit log. Never throws for what it finds; throws an `Error` when a file cannot
  * be read.
@@ -209,11 +252,12 @@ class HmacKeyring {
  * ```
  */
 export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions = {}): Promise<LogReport> {
-  // A file put aside by an interrupted rotation holds the newest records before the active file's.
-  const files: readonly AuditFile[] =
-    log.rotating === true ? [...log.files.filter((f) => f.index > 0), { path: `${log.active}.rotating`, index: 0, compressed: false, ...(log.files[0]?.limits === undefined ? {} : { limits: log.files[0].limits }) }, ...log.files.filter((f) => f.index === 0)] : log.files;
   const findings: Array<Finding<FindingKind>> = [];
   const warnings: Array<Finding<WarningKind>> = [];
+  const twins = await resolveTwins(log.files, findings, warnings);
+  // A file put aside by an interrupted rotation holds the newest records before the active file's.
+  const files: readonly AuditFile[] =
+    log.rotating === true ? [...twins.filter((f) => f.index > 0), { path: `${log.active}.rotating`, index: 0, compressed: false, ...(twins[0]?.limits === undefined ? {} : { limits: twins[0].limits }) }, ...twins.filter((f) => f.index === 0)] : twins;
   const now = options.now ?? Date.now();
   const keyring = options.hmacKey === undefined ? undefined : new HmacKeyring(options.hmacKey);
   const epochSeconds = options.hmacKey?.seconds ?? options.epochSeconds;
@@ -233,7 +277,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
   /** Lines with a token of the older format seen before the first of this format. */
   let legacySeen = false;
   /** The log's identity: that of its first verified checkpoint. */
-  let logId: string | undefined;
+  let logId: string | undefined = options.logId;
   /** Verified checkpoints of this format, by chain hash: what a session's start may link to. */
   const anchors = new Map<string, Anchor>();
   /** The last verified checkpoint in the order of the files. */
@@ -242,6 +286,8 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
   let offAt: Loc | undefined;
   /** The session of the last chained line begun (one writer at a time). */
   let current: Session | undefined;
+  /** The last chained line read (to check that a single writer's session leaves a file only by a rotation checkpoint). */
+  let lastLine: { readonly loc: Loc; readonly session: string; readonly seq: number; readonly mode: "s" | "m" } | undefined;
   /** The first session start (seq 0) in the files. */
   let firstStart: Loc | undefined;
   /** Lines without a chain field (or with one of the older format) since the last chained line. */
@@ -312,7 +358,10 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       if (!v2Seen) {
         if (run.legacy) {
           warning("older-version", run.from, undefined, undefined, `${count} line(s) written by an older version of slf4ts (chain format 1) before this log's genesis (${what}): not checked`);
-        } else if (next === "genesis" || legacySeen) {
+        } else if (next === "genesis" || (legacySeen && next === "end")) {
+          // Only the genesis excuses lines before the chain: an upgrade from format 1 starts
+          // format 2 with a genesis too, so format-1 lines do not excuse plain lines before a
+          // chain that begins elsewhere (chain fields stripped at the head of the oldest archive).
           warning("unchained", run.from, undefined, undefined, `${count} line(s) before the log's genesis (${what}): written before integrity was turned on, not covered`);
         } else {
           finding(
@@ -330,7 +379,16 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       } else if (offAt !== undefined) {
         warning("unchained", run.from, undefined, undefined, `${count} line(s) without chain field (${what}) after the signed checkpoint that turned integrity off (${at(offAt)}): written while integrity was off, not covered`);
       } else {
-        finding("inserted", run.from, undefined, undefined, `${count} line(s) without chain field inside the chain (${what}): inserted (or their chain field removed)`);
+        const closed = lastAnchor !== undefined && CLOSING.has(lastAnchor.reason) && lastAnchor.reason !== "recovered" ? lastAnchor : undefined;
+        finding(
+          "inserted",
+          run.from,
+          undefined,
+          undefined,
+          closed !== undefined
+            ? `${count} line(s) without chain field after the checkpoint that closed session ${closed.session} (${what}, after ${at(closed.loc)}): inserted (or their chain field removed), or integrity was turned off by a restart: turn it off by a reload (integrity.mode=none), so that a signed integrity-off checkpoint explains the lines written without it`
+            : `${count} line(s) without chain field inside the chain (${what}): inserted (or their chain field removed)`,
+        );
       }
     }
   };
@@ -423,7 +481,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
   };
 
   /** A chained line of this format. */
-  const onChained = (token: ChainToken, hash: string, loc: Loc): void => {
+  const onChained = (token: ChainToken, hash: string, loc: Loc, body: string): void => {
     const cp = token.checkpoint;
     const isGenesis = token.seq === 0 && cp?.reason === "genesis" && token.prev === ZERO_HASH;
     flushPending(isGenesis ? "genesis" : "other");
@@ -432,6 +490,20 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     offAt = undefined;
     records++;
     fileStats[loc.file]!.records++;
+    if (lastLine !== undefined && lastLine.loc.file !== loc.file && lastLine.session === token.session && token.seq === lastLine.seq + 1 && lastLine.mode === "s" && !endsWithRotation[lastLine.loc.file] && cp?.reason !== "recovered") {
+      // A single writer closes every file it rotates with a rotation checkpoint (a restart that
+      // rotates before sealing a killed session's tail writes a `recovered` checkpoint first in
+      // the new file): a session going on in the next file without one means the file was cut
+      // at its end or split in two.
+      finding(
+        "truncated",
+        lastLine.loc,
+        token.session,
+        lastLine.seq,
+        `${name(lastLine.loc)} ends inside session ${token.session} (seq ${lastLine.seq}, ${at(lastLine.loc)}) without its rotation checkpoint, and the session goes on at ${at(loc)}: its end was cut, or one file was split into several (or it was rotated by a tool other than the logger)`,
+      );
+    }
+    lastLine = { loc, session: token.session, seq: token.seq, mode: sessions.get(token.session)?.mode ?? cp?.mode ?? "s" };
     if (firstChained[loc.file] === 0) firstChained[loc.file] = loc.line;
     lastChained[loc.file] = loc.line;
     endsWithRotation[loc.file] = cp?.reason === "rotation";
@@ -448,6 +520,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
         verified: 0,
         sealedThrough: -1,
         lastSealLoc: undefined,
+        recordsMax: undefined,
         lastTime: 0,
         lastEpoch: 0,
         resumedFrom: undefined,
@@ -546,10 +619,32 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     session.records++;
     const sealedBefore = session.sealedThrough;
     const sealedBeforeLoc = session.lastSealLoc;
+    const recordsMax = session.recordsMax ?? options.checkpointRecords;
     if (cp !== undefined && checkCheckpoint(session, token, cp, hash, loc)) {
-      if (cp.reason === "recovered" && !session.stray) {
-        const from = Math.max(sealedBefore, session.first.seq - 1) + 1;
-        const count = token.seq - from;
+      const from = Math.max(sealedBefore, session.first.seq - 1) + 1;
+      const count = token.seq - from;
+      // Where the session's earlier lines could have been rotated out: the head of the oldest file.
+      const atOldestHead = session.first.loc.file === 0 && session.first.loc.line === firstChained[0] && session.first.seq > 0;
+      if (cp.reason === "recovered" && !session.stray && sealedBefore < 0 && !atOldestHead) {
+        // The logger adopts a killed session's tail only after a checkpoint of it that it checked.
+        session.stray = true;
+        finding(
+          "unverified",
+          loc,
+          token.session,
+          token.seq,
+          `the \`recovered\` checkpoint ${at(loc)} seals ${count} record(s) of session ${token.session}, but no verified checkpoint of that session stands before them: the logger adopts a killed session's records only after a checkpoint of it that it checked, so these were not written by it (forged records sealed through a forged checkpoint?)`,
+        );
+      } else if (cp.reason === "recovered" && !session.stray && recordsMax !== undefined && count > recordsMax) {
+        session.stray = true;
+        finding(
+          "unverified",
+          loc,
+          token.session,
+          token.seq,
+          `the \`recovered\` checkpoint ${at(loc)} seals ${count} record(s) of session ${token.session}, seq ${from}–${token.seq - 1}, more than its process could have left unsealed when killed (integrity.checkpoint.records=${recordsMax}): the session was closed, its closing checkpoint removed and records added after it`,
+        );
+      } else if (cp.reason === "recovered" && !session.stray) {
         const after = sealedBeforeLoc === undefined ? "" : ` after its last checkpoint (${at(sealedBeforeLoc)})`;
         warning(
           "recovered",
@@ -559,6 +654,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
           `${count} record(s) of session ${token.session}${after}, seq ${from}–${token.seq - 1}, were written by a process that ended without its closing checkpoint (killed, or the machine stopped); the next start found them chained intact and sealed them at ${new Date(cp.time).toISOString()} (${at(loc)}): until then they could have been changed, removed or added to without a trace`,
         );
       }
+      if (cp.reason !== "recovered") session.recordsMax = checkpointRecordsMax(body) ?? session.recordsMax;
       const anchor: Anchor = { hash, session: token.session, seq: token.seq, reason: cp.reason, loc };
       anchors.set(hash, anchor);
       lastAnchor = anchor;
@@ -585,7 +681,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       if (!v2Seen) legacySeen = true;
       pending.push({ loc: read.loc, legacy: true });
     } else {
-      onChained(read.token, chainHash(read.token.prev, read.token.session, read.token.seq, read.body), read.loc);
+      onChained(read.token, chainHash(read.token.prev, read.token.session, read.token.seq, read.body), read.loc, read.body);
     }
   };
   for (let fileIndex = 0; fileIndex < files.length; fileIndex++) {
