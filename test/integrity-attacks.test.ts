@@ -480,7 +480,8 @@ test("an archive present plain and compressed (a crash between the .gz rename an
   writeFileSync(`${plain}.gz`, gzipSync(readFileSync(plain)));
   const same = await verify(s);
   t.is(same.code, 0, findings(same.report));
-  t.deepEqual(same.warnings, ["duplicate-archive"], JSON.stringify(same.report.logs[0]?.warnings));
+  // Byte for byte the same: the file reader reads the pair once and says why.
+  t.deepEqual(same.warnings, ["interrupted"], JSON.stringify(same.report.logs[0]?.warnings));
   const lines = readLines(plain);
   lines[3] = (lines[3] as string).replace("login=", "login=x");
   writeFileSync(`${plain}.gz`, gzipSync(lines.map((l) => `${l}\n`).join("")));
