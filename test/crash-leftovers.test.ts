@@ -86,7 +86,7 @@ test("a kill inside the archive shift (.rotating and one free number): verify re
   t.regex(faked.out, /FINDING/);
 });
 
-test("a plain archive beside its .gz at start: the plain one goes when the .gz holds exactly its bytes; a .gz cut short goes; two different files are both kept", async (t) => {
+test("a plain archive beside its .gz at start: the plain one goes when the .gz holds exactly its bytes; a .gz cut short goes; two different files (also a longer .gz) are both kept", async (t) => {
   const dir = tempDir(t);
   const path = join(dir, "audit.log");
   const records = (tag: string): Buffer => Buffer.from(Array.from({ length: 40 }, (_, i) => `${tag} record ${i}\n`).join(""));
@@ -101,13 +101,16 @@ test("a plain archive beside its .gz at start: the plain one goes when the .gz h
   // 3: the same length (so the same size in gzip's trailer), other records: not ours to choose.
   writeFileSync(`${path}.3`, records("c"));
   writeFileSync(`${path}.3.gz`, gzipSync(records("d")));
+  // 4: a complete .gz that inflates to more than the plain file (other, longer records): not cut short.
+  writeFileSync(`${path}.4`, records("e"));
+  writeFileSync(`${path}.4.gz`, gzipSync(Buffer.concat([records("e"), records("f")])));
   for (const name of readdirSync(dir)) utimesSync(join(dir, name), new Date(Date.now() - 5000), new Date(Date.now() - 5000));
   const failures: string[] = [];
   const writer = new RollingFileWriter(path, { maxSize: 1 << 20, maxArchives: 10 }, (f) => failures.push(`${f.operation} ${f.path} ${f.error.message}`));
   t.true(writer.open());
   await writer.compressionIdle();
   writer.close();
-  t.deepEqual(listDir(dir), ["audit.log", "audit.log.1.gz", "audit.log.2", "audit.log.3", "audit.log.3.gz"]);
+  t.deepEqual(listDir(dir), ["audit.log", "audit.log.1.gz", "audit.log.2", "audit.log.3", "audit.log.3.gz", "audit.log.4", "audit.log.4.gz"]);
   t.deepEqual(readFileSync(`${path}.2`), records("b"), "the complete copy is kept");
   t.deepEqual(failures, []);
 });

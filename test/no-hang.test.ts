@@ -76,6 +76,15 @@ for (const multiprocess of ["true", "unset"] as const) {
   });
 }
 
+test("a FIFO as the properties file: configure() refuses it with a ConfigError at once, never waits for a writer", async (t) => {
+  const dir = tempDir(t);
+  mkfifo(join(dir, "fifo.properties"));
+  const outcome = (await run(t, ["fifo-properties", dir])) as Outcome & { configure: { error?: string; configError?: boolean; ms: number } };
+  t.true(outcome.configure.configError, JSON.stringify(outcome.configure));
+  t.regex(outcome.configure.error ?? "", /cannot read the file \(EFTYPE: not a regular file/);
+  t.true(outcome.configure.ms < 10_000, `took ${outcome.configure.ms} ms`);
+});
+
 test("file.location under /proc fails at once with a clear error (no mkdir loop)", async (t) => {
   const outcome = await run(t, ["proc", "/"]);
   t.true(outcome.ms < 10_000, `took ${outcome.ms} ms`);

@@ -690,9 +690,10 @@ export function compileRecordBuilder(
     }
     // Fast path: the values in one call (no keyed load per name); a getter that throws sends
     // the record to the careful path below, which isolates it.
-    // Not for a Proxy, whose ownKeys may answer differently the second time.
+    // Not for a Proxy, whose ownKeys may answer differently the second time, nor past the
+    // bound (it would read, and run the getters of, the values that are cut).
     let values: unknown[] | undefined;
-    if (!isProxy(record)) {
+    if (cut === undefined && !isProxy(record)) {
       try {
         values = Object.values(record);
         if (values.length !== total) values = undefined;

@@ -2,7 +2,6 @@
  * The audit logger: `log(eventId, attributes)` in standard mode (through the facade) or
  * dedicated mode (its own rotated files), configured by a reloadable .properties file.
  */
-import { readFileSync } from "node:fs";
 import { types } from "node:util";
 import { dirname, resolve } from "node:path";
 import { Level, levelName } from "../facade/level.js";
@@ -604,17 +603,13 @@ export class AuditLogServiceImpl {
       const properties = Object.entries(this.inlineProperties ?? {}).map(([key, value]) => ({ key, value: String(value), line: undefined }));
       return { properties, text: JSON.stringify(properties), baseDir: process.cwd() };
     }
-    let bytes: Buffer;
-    if (snapshot !== undefined) {
-      if (!snapshot.ok) return [{ key: undefined, value: undefined, line: undefined, expected: `cannot read the file (${snapshot.code})` }];
-      bytes = snapshot.bytes;
-    } else {
-      try {
-        bytes = readFileSync(this.propertiesFile);
-      } catch (error) {
-        return [{ key: undefined, value: undefined, line: undefined, expected: `cannot read the file (${errorCode(error as FileSystemError)})` }];
-      }
+    // Read without blocking (a FIFO there must not stop the process) and checked to be a file.
+    const read = snapshot ?? readSnapshot(this.propertiesFile);
+    if (!read.ok) {
+      const why = read.code === "EFTYPE" ? "EFTYPE: not a regular file (a FIFO, socket, device or folder)" : read.code;
+      return [{ key: undefined, value: undefined, line: undefined, expected: `cannot read the file (${why})` }];
     }
+    const bytes = read.bytes;
     const decoded = decodePropertiesFile(bytes);
     if ("problem" in decoded) {
       return [{ key: undefined, value: undefined, line: decoded.problem.line, expected: decoded.problem.message }];

@@ -2,7 +2,7 @@
  * Notices changes to one file, including saves that replace it by rename, without keeping the
  * process alive.
  */
-import { closeSync, fstatSync, openSync, readSync, watch, watchFile, unwatchFile, type FSWatcher, type StatWatcher } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, watch, watchFile, unwatchFile, type FSWatcher, type StatWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
 
 /**
@@ -79,12 +79,15 @@ const MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
 export function readSnapshot(path: string): FileSnapshot {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    // Without blocking: a FIFO at the path must not stop the process (links are followed: a
+    // ConfigMap or a deployment tool may link the file).
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     return { ok: false, code: (error as NodeJS.ErrnoException).code ?? "EIO" };
   }
   try {
     const stat = fstatSync(fd);
+    if (!stat.isFile()) return { ok: false, code: "EFTYPE" };
     if (stat.size > MAX_SNAPSHOT_BYTES) return { ok: false, code: "EFBIG" };
     // Read until the end, not just stat.size bytes: a writer may be appending right now.
     const chunks: Buffer[] = [];

@@ -376,6 +376,7 @@ export function writeHmacKeyFile(path: string, key: HmacKeyFile, tempName: (path
         old = undefined;
       }
     } catch {
+      if (old !== undefined) closeSync(old);
       old = undefined;
     }
     renameSync(created, path);
@@ -389,7 +390,13 @@ export function writeHmacKeyFile(path: string, key: HmacKeyFile, tempName: (path
     throw error;
   }
   try {
-    syncFolder(dirname(path));
+    // Best effort (some file systems refuse to sync a folder): the new key is in place either
+    // way, and the old one must be wiped all the same.
+    try {
+      syncFolder(dirname(path));
+    } catch {
+      // The rename is durable at the next sync of the file system.
+    }
     if (old !== undefined) {
       const size = fstatSync(old).size;
       if (size > 0) writeSync(old, Buffer.alloc(size), 0, size, 0);

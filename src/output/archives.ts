@@ -384,7 +384,9 @@ export class ArchiveKeeper {
         let inflated: Buffer | undefined;
         try {
           inflated = gunzipSync(compressed, { maxOutputLength: original.length + 1 });
-        } catch {
+        } catch (error) {
+          // Longer than the original: a complete file with other records, not a cut one (keep both).
+          if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") continue;
           inflated = undefined;
         }
         if (inflated === undefined) {

@@ -357,8 +357,13 @@ function createDirectly(fs: LockFileSystem, path: string, content: string): (() 
   try {
     fs.writeSync(fd, content);
   } catch (error) {
-    fs.closeSync(fd);
-    fs.unlinkSync(path);
+    // No room for the pid (a full disk): leave no empty lock behind, and never throw.
+    try {
+      fs.closeSync(fd);
+      fs.unlinkSync(path);
+    } catch {
+      // An empty lock left behind is broken after EMPTY_LOCK_MS.
+    }
     return refusal(error, path);
   }
   fs.closeSync(fd);
