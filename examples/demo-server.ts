@@ -38,7 +38,7 @@ try {
 
 console.log(`Audit configuration: ${propertiesFile}`);
 console.log(`Audit lines go to:   ${AuditLogService.stats().file ?? "(standard mode: the log4js output below)"}`);
-console.log("Edit the configuration while this runs; every save takes effect within two seconds. Ctrl-C stops.\n");
+console.log("Edit the configuration while this runs; a save takes effect within a few seconds (write it by rename for safety). Ctrl-C stops.\n");
 
 // Follow the active audit file and echo new lines, across rotations and location changes.
 let followed: string | undefined;
