@@ -424,9 +424,17 @@ export class RollingFileWriter {
     const now = Date.now();
     const previous = this.lastWriteAt;
     this.lastWriteAt = now;
-    // A pause since the previous record (this process descheduled, even inside that write, or
-    // simply idle): the others may have written or rotated meanwhile, so look before writing.
-    if (this.size >= this.checkAtSize || this.sinceCheck.length >= PATH_CHECK_RECORDS || now >= this.nextPathCheck || now - previous > PAUSE_CHECK_MS) {
+    // Look at the path before writing: periodically; after a pause since the previous record (this
+    // process descheduled, even inside that write, or simply idle: the others may have written or
+    // rotated meanwhile); and near the limit (an upper bound of the record's bytes: no count here),
+    // a check per record.
+    if (
+      this.size >= this.checkAtSize ||
+      this.sinceCheck.length >= PATH_CHECK_RECORDS ||
+      now >= this.nextPathCheck ||
+      now - previous > PAUSE_CHECK_MS ||
+      this.size + line.length * 3 > this.policy.maxSize - checkMargin(this.policy.maxSize)
+    ) {
       this.checkPath();
       if (this.fd < 0 && !this.open()) {
         this.stats.failed++;
@@ -436,18 +444,6 @@ export class RollingFileWriter {
     if (this.rewrite.length > 0 && !this.writeRewrites()) {
       this.stats.failed++;
       return false;
-    }
-    // Near the limit (an upper bound of the record's bytes: no count here), a check per record.
-    if (!this.sharedSeen && this.size + line.length * 3 > this.policy.maxSize - checkMargin(this.policy.maxSize)) {
-      this.checkPath();
-      if (this.fd < 0 && !this.open()) {
-        this.stats.failed++;
-        return false;
-      }
-      if (this.rewrite.length > 0 && !this.writeRewrites()) {
-        this.stats.failed++;
-        return false;
-      }
     }
     // The check just showed another process writing this file: its protocol from this record on.
     if (this.sharedSeen) return this.writeShared(line);
