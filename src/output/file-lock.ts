@@ -388,7 +388,7 @@ const LEFTOVER = /^\.[0-9a-f]{16}\.tmp$/;
  * Deletes the temporary files of processes killed while taking the lock `path`
  * (`<lock>.<token>.tmp`, which name their owner like a lock does): those whose owner is gone,
  * or older than {@link STALE_LOCK_MS} (taking a lock takes microseconds; an owner that stood
- * still longer writes its file again). `names` are the names in the lock's folder. Returns how
+ * still longer writes its file again), and empty ones (killed between creating and writing). `names` are the names in the lock's folder. Returns how
  * many were deleted.
  *
  * @example
@@ -404,7 +404,10 @@ export function removeLockLeftovers(path: string, names: readonly string[], fs: 
     if (!name.startsWith(base) || !LEFTOVER.test(name.slice(base.length))) continue;
     try {
       const seen = look(fs, folder + name);
-      if (seen === undefined || ownerAlive(seen)) continue;
+      // An empty one goes at once, whoever made it: a temporary file is only ever linked by the
+      // process that wrote it, and one that finds it gone writes it again (ENOENT), so deleting a
+      // live owner's costs it a retry, never its lock.
+      if (seen === undefined || (seen.text !== "" && ownerAlive(seen))) continue;
       fs.unlinkSync(folder + name);
       removed++;
     } catch {
