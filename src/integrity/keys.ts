@@ -24,8 +24,9 @@
  * @module
  */
 import { createHash, createPrivateKey, createPublicKey, randomBytes, type KeyObject } from "node:crypto";
-import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { describeType } from "../output/file-lock.js";
 
 /** The contents of an HMAC key file. */
 export interface HmacKeyFile {
@@ -184,16 +185,6 @@ export function formatMode(mode: number): string {
   return `0${(mode & 0o7777).toString(8).padStart(3, "0")}`;
 }
 
-function fileKind(stats: Stats): string {
-  if (stats.isFIFO()) return "a FIFO (named pipe)";
-  if (stats.isSocket()) return "a socket";
-  if (stats.isCharacterDevice()) return "a character device";
-  if (stats.isBlockDevice()) return "a block device";
-  if (stats.isDirectory()) return "a folder";
-  if (stats.isSymbolicLink()) return "a symbolic link";
-  return "not a regular file";
-}
-
 const REGULAR = "a regular file";
 
 /**
@@ -218,7 +209,7 @@ export function readSecretFile(path: string): SecretFile {
     if (code === "ELOOP" || code === "ENXIO" || code === "EMLINK") {
       let kind = "not a regular file";
       try {
-        kind = fileKind(lstatSync(path));
+        kind = describeType(lstatSync(path));
       } catch {
         // Gone meanwhile: say what open said.
       }
@@ -229,7 +220,7 @@ export function readSecretFile(path: string): SecretFile {
   }
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new KeyFileError(`the key file ${path} is ${fileKind(stats)}`, REGULAR);
+    if (!stats.isFile()) throw new KeyFileError(`the key file ${path} is ${describeType(stats)}`, REGULAR);
     const mode = stats.mode & 0o7777;
     if ((mode & 0o022) !== 0) {
       const who = (mode & 0o022) === 0o022 ? "its group and everyone" : (mode & 0o020) !== 0 ? "its group" : "everyone";

@@ -109,7 +109,7 @@ const NONBLOCK = nodeFs.constants.O_NONBLOCK ?? 0;
  */
 export function describeType(stat: { isFile(): boolean; isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSymbolicLink(): boolean }): string {
   if (stat.isFile()) return "a regular file";
-  if (stat.isDirectory()) return "a directory";
+  if (stat.isDirectory()) return "a folder";
   if (stat.isFIFO()) return "a FIFO (named pipe)";
   if (stat.isSocket()) return "a socket";
   if (stat.isCharacterDevice()) return "a character device";
