@@ -40,12 +40,13 @@ export {
   type AuditAttributes,
   type ParsedAuditLine,
   type RecordFormat,
-} from "./audit/record.js";
+} from "./record/record.js";
 export { ConfigError, type ConfigProblem } from "./config/errors.js";
 export { CONFIG_KEYS, KEY_PREFIX, type KeySpec } from "./config/schema.js";
 export { StatusChannel, STATUS_LOGGER_NAME, type StatusCode, type StatusEvent, type StatusListener } from "./status/status.js";
 export { sanitizeText } from "./sanitize/escape.js";
-export { TARGET_KEYS, type TargetKeySpec, type TargetType, type TargetFormat, type TargetProtocol } from "./targets/config.js";
+export { TARGET_KEYS, type TargetKeySpec } from "./config/targets.js";
+export type { TargetType, TargetFormat, TargetProtocol } from "./targets/spec.js";
 export { RATE_LIMITED_EVENT_ID, type TargetStats } from "./targets/targets.js";
 export { syslogSeverity, type AuditEvent } from "./format/event.js";
 export { compileRfc5424, formatRfc5424, frameOctetCounting, type Rfc5424Options } from "./format/rfc5424.js";

@@ -1,9 +1,9 @@
 import test from "ava";
 import fc from "fast-check";
-import { compileDateReader, parseIsoSpan } from "../src/cli/dates.js";
+import { compileDateReader, parseIsoSpan } from "../src/java/date-reader.js";
 import { parseTimeBound, UsageError } from "../src/cli/filters.js";
-import { DEFAULT_READ_SETTINGS } from "../src/cli/files.js";
-import { compileJavaDatePattern, parseJavaTimeZone } from "../src/layout/java-date.js";
+import { DEFAULT_READ_SETTINGS } from "../src/logfile/files.js";
+import { compileJavaDatePattern, parseJavaTimeZone } from "../src/java/date.js";
 
 const utc = parseJavaTimeZone("UTC");
 const berlin = parseJavaTimeZone("Europe/Berlin");

@@ -9,8 +9,8 @@ import { closeSync, ftruncateSync, mkdirSync, openSync, renameSync, symlinkSync,
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { writeLog } from "./cli-fixture.js";
-import { tempDir } from "./helpers.js";
+import { writeLog } from "./lib/cli-fixture.js";
+import { tempDir } from "./lib/helpers.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 

@@ -1,8 +1,8 @@
 import test from "ava";
 import fc from "fast-check";
-import { LineSplitter } from "../src/cli/read.js";
+import { LineSplitter } from "../src/logfile/read.js";
 import { csv, jsonSafe, rawLineText, terminalText } from "../src/cli/output.js";
-import type { LocatedRecord } from "../src/cli/files.js";
+import type { LocatedRecord } from "../src/logfile/files.js";
 
 /** What the splitter should give: the lines of `text` (CR before LF dropped), a long one as its length. */
 function expected(text: string, max: number): Array<string | { tooLong: number }> {

@@ -6,8 +6,8 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { CliIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
-import { at, buildFixture, EVENTS, writeLog } from "./cli-fixture.js";
-import { tempDir } from "./helpers.js";
+import { at, buildFixture, EVENTS, writeLog } from "./lib/cli-fixture.js";
+import { tempDir } from "./lib/helpers.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 

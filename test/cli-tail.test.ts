@@ -6,8 +6,8 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import type { CliIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
-import { buildFixture } from "./cli-fixture.js";
-import { P, readLines, tempDir, waitFor } from "./helpers.js";
+import { buildFixture } from "./lib/cli-fixture.js";
+import { P, readLines, tempDir, waitFor } from "./lib/helpers.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const WRITER = fileURLToPath(new URL("./fixtures/tail-writer.js", import.meta.url));

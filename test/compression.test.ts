@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { createAuditLogService, parseAuditLine } from "../src/index.js";
 import { NODE_FILE_SYSTEM, RollingFileWriter, type RotationPolicy, type WriterFailure, type WriterFileSystem } from "../src/output/rolling-file.js";
-import { captureStatus, listDir, P, readLines, tempDir, waitFor } from "./helpers.js";
+import { captureStatus, listDir, P, readLines, tempDir, waitFor } from "./lib/helpers.js";
 
 const line = (i: number): string => `record-${String(i).padStart(4, "0")}\n`; // 12 bytes
 const records = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, k) => `record-${String(from + k).padStart(4, "0")}`);

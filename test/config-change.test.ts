@@ -11,7 +11,7 @@ import { riskyChange } from "../src/config/change.js";
 import { resolveConfig, type AuditConfig } from "../src/config/schema.js";
 import { FileSettler, readSnapshot, sameSnapshot, type FileSnapshot } from "../src/config/watcher.js";
 import { createAuditLogService, type StatusEvent } from "../src/index.js";
-import { captureStatus, P, tempDir, waitFor } from "./helpers.js";
+import { captureStatus, P, tempDir, waitFor } from "./lib/helpers.js";
 
 function configOf(dir: string, settings: Record<string, string>): AuditConfig {
   const result = resolveConfig(

@@ -2,9 +2,9 @@ import test from "ava";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, createAuditLogService, CONFIG_KEYS, KEY_PREFIX, StatusChannel, type StatusEvent } from "../src/index.js";
-import { parseProperties } from "../src/config/properties.js";
+import { parseProperties } from "../src/java/properties.js";
 import { resolveConfig } from "../src/config/schema.js";
-import { P, tempDir } from "./helpers.js";
+import { P, tempDir } from "./lib/helpers.js";
 
 async function configureWith(t: import("ava").ExecutionContext, text: string): Promise<{ error: ConfigError; file: string }> {
   const dir = tempDir(t);

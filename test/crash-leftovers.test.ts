@@ -16,7 +16,7 @@ import type { CliIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
 import { EMPTY_LOCK_MS, removeLockLeftovers, tryLock } from "../src/output/file-lock.js";
 import { RollingFileWriter } from "../src/output/rolling-file.js";
-import { listDir, P, tempDir } from "./helpers.js";
+import { listDir, P, tempDir } from "./lib/helpers.js";
 
 const crashLogger = fileURLToPath(new URL("./fixtures/crash-logger.js", import.meta.url));
 const lockKiller = fileURLToPath(new URL("./fixtures/lock-killer.js", import.meta.url));

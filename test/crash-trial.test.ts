@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CliIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
-import { P, tempDir } from "./helpers.js";
+import { P, tempDir } from "./lib/helpers.js";
 
 const child = fileURLToPath(new URL("./fixtures/crash-logger.js", import.meta.url));
 const TRIALS = Number(process.env["SLF4TS_CRASH_TRIALS"] ?? 10);

@@ -4,7 +4,7 @@ import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { parseAuditLine } from "../src/index.js";
-import { P, readLines, tempDir } from "./helpers.js";
+import { P, readLines, tempDir } from "./lib/helpers.js";
 
 const child = fileURLToPath(new URL("./fixtures/crash-child.js", import.meta.url));
 const COUNT = 20_000;

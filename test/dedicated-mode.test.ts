@@ -2,7 +2,7 @@ import test from "ava";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createAuditLogService, parseAuditLine, MDC, StatusChannel, type StatusEvent } from "../src/index.js";
-import { listDir, P, readLines, tempDir } from "./helpers.js";
+import { listDir, P, readLines, tempDir } from "./lib/helpers.js";
 
 const at = new Date(Date.UTC(2016, 5, 10, 10, 31, 10, 5));
 

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { P, readLines, tempDir } from "./helpers.js";
+import { P, readLines, tempDir } from "./lib/helpers.js";
 
 const index = fileURLToPath(new URL("../src/index.js", import.meta.url));
 const script = `

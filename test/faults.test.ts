@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createAuditLogService, ConfigError, parseAuditLine, type AuditStats, type StatusEvent } from "../src/index.js";
 import { NODE_FILE_SYSTEM, type WriterFileSystem } from "../src/output/rolling-file.js";
-import { captureStatus, P, readLines, tempDir, waitFor } from "./helpers.js";
+import { captureStatus, P, readLines, tempDir, waitFor } from "./lib/helpers.js";
 
 const format = { delimiter: "|", includeAttributeNames: true };
 const seqOf = (line: string): number => Number(parseAuditLine(line, format).attributes[0]?.[1]);

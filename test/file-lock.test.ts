@@ -4,7 +4,7 @@ import { existsSync, readFileSync, symlinkSync, unlinkSync, utimesSync, writeFil
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { acquireLock, NODE_LOCK_FILE_SYSTEM, STALE_LOCK_MS, tryLock, type LockFileSystem } from "../src/output/file-lock.js";
-import { tempDir } from "./helpers.js";
+import { tempDir } from "./lib/helpers.js";
 
 const contender = fileURLToPath(new URL("./fixtures/lock-contender.js", import.meta.url));
 

@@ -1,6 +1,6 @@
 import test from "ava";
 import { Level } from "../src/facade/level.js";
-import { base } from "./format-fixtures.js";
+import { base } from "./lib/format-fixtures.js";
 import { formatGelf, gelfFieldName, gelfNulFrame } from "../src/format/gelf.js";
 
 

@@ -1,6 +1,6 @@
 import test from "ava";
 import { Level } from "../src/facade/level.js";
-import { base } from "./format-fixtures.js";
+import { base } from "./lib/format-fixtures.js";
 import { formatJson } from "../src/format/json.js";
 
 

@@ -2,7 +2,7 @@ import test from "ava";
 import fc from "fast-check";
 import { Level } from "../src/facade/level.js";
 import type { AuditEvent } from "../src/format/event.js";
-import { base } from "./format-fixtures.js";
+import { base } from "./lib/format-fixtures.js";
 import {
   RFC5424_MIN_MAX_BYTES,
   TRUNCATION_MARKER,

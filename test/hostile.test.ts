@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createAuditLogService, LoggerFactory, parseAuditLine, type AuditAttributes, type LoggerBinding, type RecordFormat } from "../src/index.js";
-import { compileRecordBuilder, createEscaper } from "../src/audit/record.js";
-import { P, readLines, tempDir } from "./helpers.js";
+import { compileRecordBuilder, createEscaper } from "../src/record/record.js";
+import { P, readLines, tempDir } from "./lib/helpers.js";
 
 // Standard-mode records (and the library's status reports) are recorded here instead of
 // going to log4js; each test file runs in its own process, so this binding is ours alone.

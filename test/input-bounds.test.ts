@@ -4,7 +4,7 @@ import test from "ava";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AUDIT_LOGGER_NAME, ConfigError, createAuditLogService, LoggerFactory, parseAuditLine, type LoggerBinding } from "../src/index.js";
-import { captureStatus, P, readLines, tempDir } from "./helpers.js";
+import { captureStatus, P, readLines, tempDir } from "./lib/helpers.js";
 
 async function service(t: import("ava").ExecutionContext, props: Record<string, string>) {
   const dir = tempDir(t);

@@ -17,7 +17,7 @@ import type { CliIo } from "../src/cli/io.js";
 import { chainHash, checkpointToken, parseChainToken, recordToken, signedMessage, splitChainField, ZERO_HASH } from "../src/integrity/token.js";
 import type { LogReport } from "../src/integrity/verify.js";
 import { readHmacKeyFile } from "../src/integrity/keys.js";
-import { listDir, P, readLines, tempDir } from "./helpers.js";
+import { listDir, P, readLines, tempDir } from "./lib/helpers.js";
 
 const child = fileURLToPath(new URL("./fixtures/integrity-child.js", import.meta.url));
 

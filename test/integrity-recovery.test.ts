@@ -16,7 +16,7 @@ import { main } from "../src/cli/main.js";
 import type { CliIo } from "../src/cli/io.js";
 import { chainHash, parseChainToken, recordToken, splitChainField } from "../src/integrity/token.js";
 import type { LogReport } from "../src/integrity/verify.js";
-import { listDir, P, readLines, tempDir } from "./helpers.js";
+import { listDir, P, readLines, tempDir } from "./lib/helpers.js";
 
 const killWriter = fileURLToPath(new URL("./fixtures/kill-writer.js", import.meta.url));
 

@@ -10,7 +10,7 @@ import { main } from "../src/cli/main.js";
 import type { CliIo } from "../src/cli/io.js";
 import { chainHash, checkpointToken, parseChainToken, recordToken, signedMessage, splitChainField, ZERO_HASH } from "../src/integrity/token.js";
 import type { LogReport } from "../src/integrity/verify.js";
-import { captureStatus, listDir, P, readLines, tempDir } from "./helpers.js";
+import { captureStatus, listDir, P, readLines, tempDir } from "./lib/helpers.js";
 
 const cliPath = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const crashChild = fileURLToPath(new URL("./fixtures/crash-child.js", import.meta.url));

@@ -8,7 +8,7 @@ import {
   parseJavaLocale,
   parseJavaTimeZone,
   type JavaTimeZone,
-} from "../src/layout/java-date.js";
+} from "../src/java/date.js";
 
 /** [pattern, locale (Java form), zone id, instant, expected output]. */
 type Golden = readonly [pattern: string, locale: string, zone: string, instant: string, expected: string];

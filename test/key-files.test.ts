@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, createAuditLogService } from "../src/index.js";
 import { parseHmacKeyFile, writeHmacKeyFile } from "../src/integrity/keys.js";
-import { captureStatus, P, readLines, tempDir } from "./helpers.js";
+import { captureStatus, P, readLines, tempDir } from "./lib/helpers.js";
 
 const configureChild = fileURLToPath(new URL("./fixtures/configure-child.js", import.meta.url));
 const HOUR = 3600;

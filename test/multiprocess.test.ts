@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAuditLine } from "../src/index.js";
-import { P, readLines, tempDir } from "./helpers.js";
+import { P, readLines, tempDir } from "./lib/helpers.js";
 
 const writer = fileURLToPath(new URL("./fixtures/cluster-writer.js", import.meta.url));
 const WORKERS = 4;

@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAuditLine } from "../src/index.js";
-import { readLines, tempDir } from "./helpers.js";
+import { readLines, tempDir } from "./lib/helpers.js";
 
 const child = fileURLToPath(new URL("./fixtures/hang-child.js", import.meta.url));
 // Below ava's own timeout (60 s), so that a hang is reported as this test's failure.

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { compilePatternLayout, PatternSyntaxError, type LayoutEvent, type PatternLayoutOptions } from "../src/layout/pattern.js";
 import { ConfigError, createAuditLogService, MDC, parseAuditLine } from "../src/index.js";
 import { resolveConfig } from "../src/config/schema.js";
-import { captureStatus, P, readLines, tempDir } from "./helpers.js";
+import { captureStatus, P, readLines, tempDir } from "./lib/helpers.js";
 
 const OPTIONS: PatternLayoutOptions = { createDateFormatter: () => () => "2016-06-10", oneLine: true };
 const EVENT: LayoutEvent = { timestamp: 0, level: 20 as LayoutEvent["level"], loggerName: "L", message: "ox.login, v=aQb", mdc: undefined };

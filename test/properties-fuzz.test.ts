@@ -10,11 +10,11 @@ import assert from "node:assert/strict";
 import { appendFileSync, closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { AUDIT_LOGGER_NAME, type AuditLogServiceImpl } from "../src/audit/service.js";
-import { compileRecordBuilder, type RecordBuilder } from "../src/audit/record.js";
-import { decodePropertiesFile, parseProperties } from "../src/config/properties.js";
+import { compileRecordBuilder, type RecordBuilder } from "../src/record/record.js";
+import { decodePropertiesFile, parseProperties } from "../src/java/properties.js";
 import { resolveConfig, type AuditConfig } from "../src/config/schema.js";
 import { ConfigError, createAuditLogService, Level, LoggerFactory, type LoggerBinding } from "../src/index.js";
-import { P, tempDir } from "./helpers.js";
+import { P, tempDir } from "./lib/helpers.js";
 
 // Standard-mode records (and status reports) land here; each test file has its own process.
 const recorded: string[] = [];

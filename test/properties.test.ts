@@ -1,6 +1,6 @@
 import test from "ava";
 import fc from "fast-check";
-import { decodePropertiesFile, parseProperties, type PropertyEntry } from "../src/config/properties.js";
+import { decodePropertiesFile, parseProperties, type PropertyEntry } from "../src/java/properties.js";
 
 /** [key, value, line, endLine] for compact expectations. */
 type Row = readonly [key: string, value: string, line: number, endLine: number];

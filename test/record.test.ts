@@ -1,6 +1,6 @@
 import test from "ava";
 import fc from "fast-check";
-import { compileRecordBuilder, createEscaper, parseAuditLine, AuditLineSyntaxError, type RecordFormat } from "../src/audit/record.js";
+import { compileRecordBuilder, createEscaper, parseAuditLine, AuditLineSyntaxError, type RecordFormat } from "../src/record/record.js";
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 const at = new Date(Date.UTC(2016, 5, 10, 10, 31, 10));

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, renameSync, statSync, writeFileSync } from "no
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import type { AuditStats, StatusEvent } from "../src/index.js";
-import { P, readLines, tempDir, waitFor } from "./helpers.js";
+import { P, readLines, tempDir, waitFor } from "./lib/helpers.js";
 
 const childPath = fileURLToPath(new URL("./fixtures/audit-child.js", import.meta.url));
 const slowWriterPath = fileURLToPath(new URL("./fixtures/slow-writer.js", import.meta.url));

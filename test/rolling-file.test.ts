@@ -2,7 +2,7 @@ import test from "ava";
 import { chmodSync, statSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RollingFileWriter, NODE_FILE_SYSTEM, type WriterFailure } from "../src/output/rolling-file.js";
-import { listDir, readLines, tempDir } from "./helpers.js";
+import { listDir, readLines, tempDir } from "./lib/helpers.js";
 
 const line = (i: number): string => `record-${String(i).padStart(4, "0")}\n`; // 12 bytes
 

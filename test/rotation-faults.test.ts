@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createAuditLogService } from "../src/index.js";
 import { NODE_FILE_SYSTEM, RollingFileWriter, type WriterFileSystem } from "../src/output/rolling-file.js";
-import { captureStatus, listDir, P, readLines, tempDir } from "./helpers.js";
+import { captureStatus, listDir, P, readLines, tempDir } from "./lib/helpers.js";
 
 const line = (i: number): string => `record-${String(i).padStart(4, "0")}\n`; // 12 bytes
 

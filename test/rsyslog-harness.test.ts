@@ -17,7 +17,7 @@ import { deflateSync, gzipSync } from "node:zlib";
 import { generateTestCerts, type TestCerts } from "./lib/certs.js";
 import { startGelfReceiver } from "./lib/gelf-receiver.js";
 import { decodeRsyslogEscapes, startRsyslog, type RsyslogHandle } from "./lib/rsyslog.js";
-import { tempDir, waitFor } from "./helpers.js";
+import { tempDir, waitFor } from "./lib/helpers.js";
 
 
 // --- hand-written senders ------------------------------------------------------------------

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createAuditLogService, type AuditLogServiceImpl } from "../src/index.js";
 import { startGelfReceiver } from "./lib/gelf-receiver.js";
 import { decodeRsyslogEscapes, startRsyslog, type RsyslogRecord } from "./lib/rsyslog.js";
-import { captureStatus, P, readLines, tempDir, waitFor } from "./helpers.js";
+import { captureStatus, P, readLines, tempDir, waitFor } from "./lib/helpers.js";
 
 function service(t: ExecutionContext): AuditLogServiceImpl {
   const audit = createAuditLogService();

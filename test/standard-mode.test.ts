@@ -2,7 +2,7 @@ import test from "ava";
 import { join } from "node:path";
 import log4js from "log4js";
 import { createAuditLogService, LoggerFactory, MDC } from "../src/index.js";
-import { P, readLines, tempDir, waitFor } from "./helpers.js";
+import { P, readLines, tempDir, waitFor } from "./lib/helpers.js";
 
 // One host log4js configuration for the whole file (log4js is process-global).
 test.serial("standard mode and facade output land in the host's own log4js file appender", async (t) => {

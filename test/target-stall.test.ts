@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import * as tls from "node:tls";
 import { ConfigError, createAuditLogService } from "../src/index.js";
 import { MemoryQueue } from "../src/targets/queue.js";
-import { captureStatus, P, tempDir, waitFor } from "./helpers.js";
+import { captureStatus, P, tempDir, waitFor } from "./lib/helpers.js";
 import { generateTestCerts } from "./lib/certs.js";
 
 /** A receiver that reads or not (paused sockets: the kernel's receive buffer fills, then the sender's). */

@@ -7,7 +7,7 @@ import test from "ava";
 import { writeFileSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, createAuditLogService, type AuditLogServiceImpl } from "../src/index.js";
-import { captureStatus, P, readLines, tempDir, waitFor } from "./helpers.js";
+import { captureStatus, P, readLines, tempDir, waitFor } from "./lib/helpers.js";
 import { TcpReceiver } from "./lib/tcp-receiver.js";
 
 function service(t: import("ava").ExecutionContext): AuditLogServiceImpl {

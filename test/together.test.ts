@@ -10,7 +10,7 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createAuditLogService } from "../src/index.js";
-import { captureStatus, P, readLines, tempDir } from "./helpers.js";
+import { captureStatus, P, readLines, tempDir } from "./lib/helpers.js";
 
 const run = promisify(execFile);
 const CLI = join(process.cwd(), "dist/src/cli/main.js");

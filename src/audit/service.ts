@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { Level, levelName } from "../facade/level.js";
 import { LoggerFactory, type Logger } from "../facade/logger.js";
 import { currentMdc } from "../facade/mdc.js";
-import { decodePropertiesFile, parseProperties } from "../config/properties.js";
+import { decodePropertiesFile, parseProperties } from "../java/properties.js";
 import { ConfigError, formatProblem, type ConfigProblem } from "../config/errors.js";
 import { KEY_PREFIX, resolveConfig, type AuditConfig, type PropertySource } from "../config/schema.js";
 import { FileSettler, readSnapshot, sameSnapshot, watchPath, type FileSnapshot } from "../config/watcher.js";
@@ -18,8 +18,8 @@ import { ChainSealer, type CheckpointRenderer } from "../integrity/chain.js";
 import { CHECKPOINT_EVENT_ID } from "../integrity/token.js";
 import { StatusChannel } from "../status/status.js";
 import { TargetSet, type TargetContext, type TargetStats } from "../targets/targets.js";
-import { collectAttributes, compileRecordBuilder, type AuditAttributes, type CollectedAttributes, type RecordBuilder, type RecordInput } from "./record.js";
-import { renderOther } from "./values.js";
+import { collectAttributes, compileRecordBuilder, type AuditAttributes, type CollectedAttributes, type RecordBuilder, type RecordInput } from "../record/record.js";
+import { renderOther } from "../record/values.js";
 
 /** The logger name of audit records in standard mode (and `%logger` in dedicated mode). */
 export const AUDIT_LOGGER_NAME = "com.openexchange.log.audit.AuditLogService";

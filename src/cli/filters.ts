@@ -3,9 +3,9 @@
  *
  * @module
  */
-import type { JavaTimeZone } from "../layout/java-date.js";
-import { compileDateReader, parseIsoSpan, type TimeSpan } from "./dates.js";
-import type { AuditRecord, ReadSettings } from "./files.js";
+import type { JavaTimeZone } from "../java/date.js";
+import { compileDateReader, parseIsoSpan, type TimeSpan } from "../java/date-reader.js";
+import type { AuditRecord, ReadSettings } from "../logfile/files.js";
 
 /**
  * The `parseArgs` options `query` and `tail` share: the properties file, the filters and the

@@ -7,21 +7,21 @@
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { parseJavaTimeZone, type JavaTimeZone } from "../layout/java-date.js";
+import { parseJavaTimeZone, type JavaTimeZone } from "../java/date.js";
 import {
   createLineDecoder,
   DEFAULT_READ_SETTINGS,
   findAuditLogs,
-  loadReadSettings,
   readAuditRecords,
   type AuditLogFiles,
   type LocatedRecord,
   type ReadSettings,
-} from "./files.js";
+} from "../logfile/files.js";
+import { loadReadSettings } from "./settings.js";
 import { FILTER_OPTIONS, globToRegExp, matches, parseAttributeTest, parseTimeBound, UsageError, type RecordFilter } from "./filters.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
 import { csv, displayPath, jsonLine, table, terminalText, type OutputFormat } from "./output.js";
-import { DEFAULT_READ_LIMITS, MAX_LINE_BYTES_LIMIT, NotRegularFileError, parseLimitOption, ReadLimitError, type ReadLimits } from "./read.js";
+import { DEFAULT_READ_LIMITS, MAX_LINE_BYTES_LIMIT, NotRegularFileError, parseLimitOption, ReadLimitError, type ReadLimits } from "../logfile/read.js";
 
 const HELP = `Usage: slf4ts-audit query [<files or folders>...] [options]
 

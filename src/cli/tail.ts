@@ -21,12 +21,12 @@ import { closeSync, fstatSync, readSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
-import { createLineDecoder, findAuditLogs, readAuditLines, resolveArgument, type AuditFile, type LineDecoder, type LocatedRecord } from "./files.js";
+import { createLineDecoder, findAuditLogs, readAuditLines, resolveArgument, type AuditFile, type LineDecoder, type LocatedRecord } from "../logfile/files.js";
 import { FILTER_OPTIONS, matches, UsageError, type RecordFilter } from "./filters.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
 import { displayPath, jsonLine, rawLineText, terminalText } from "./output.js";
 import { LIMIT_OPTIONS, readFilterOptions, readLimitOptions } from "./query.js";
-import { LineSplitter, NotRegularFileError, openAuditFile, readAuditFileBounded, ReadLimitError, type LongLine, type ReadLimits } from "./read.js";
+import { LineSplitter, NotRegularFileError, openAuditFile, readAuditFileBounded, ReadLimitError, type LongLine, type ReadLimits } from "../logfile/read.js";
 
 const HELP = `Usage: slf4ts-audit tail [-f] [-n N] [<file>] [options]
 

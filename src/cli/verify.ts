@@ -8,10 +8,11 @@ import { basename, resolve } from "node:path";
 import { KEY_PREFIX } from "../config/schema.js";
 import { readEd25519PublicKey, readHmacKeyFile, type HmacKeyFile } from "../integrity/keys.js";
 import { verifyAuditLog, type Finding, type LogReport, type VerifyOptions } from "../integrity/verify.js";
-import { findAuditLogs, readPropertiesEntries, type AuditLogFiles } from "./files.js";
+import { findAuditLogs, type AuditLogFiles } from "../logfile/files.js";
+import { readPropertiesEntries } from "./settings.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
 import { displayPath, jsonSafe, terminalText } from "./output.js";
-import { DEFAULT_READ_LIMITS, MAX_LINE_BYTES_LIMIT, NotRegularFileError, parseLimitOption, ReadLimitError, type ReadLimits } from "./read.js";
+import { DEFAULT_READ_LIMITS, MAX_LINE_BYTES_LIMIT, NotRegularFileError, parseLimitOption, ReadLimitError, type ReadLimits } from "../logfile/read.js";
 
 const HELP = `Usage: slf4ts-audit verify [options] <file or folder>...
 

@@ -3,7 +3,7 @@
  * (for instance from a properties file read while its writer was half-way): those a watched
  * file must confirm by staying the same a while longer before they are applied.
  */
-import type { TargetSpec } from "../targets/config.js";
+import type { TargetSpec } from "../targets/spec.js";
 import type { AuditConfig } from "./schema.js";
 
 function modeOf(config: AuditConfig | undefined): "disabled" | "standard mode" | "dedicated mode" {

@@ -11,13 +11,17 @@ import {
   parseJavaLocale,
   parseJavaTimeZone,
   type JavaTimeZone,
-} from "../layout/java-date.js";
+} from "../java/date.js";
 import { compilePatternLayout, describePatternLayout, type LayoutEvent, type PatternPiece } from "../layout/pattern.js";
 import { UNSAFE_CHARACTER } from "../sanitize/escape.js";
 import { ed25519KeyFromSecretFile, hmacKeyFromSecretFile, KeyFileError, readSecretFile } from "../integrity/keys.js";
 import type { ConfigProblem } from "./errors.js";
-import { parseFileSize } from "./size.js";
-import { parseTargets, type TargetProperty, type TargetSpec } from "../targets/config.js";
+import { parseFileSize } from "../java/file-size.js";
+import { parseTargets, type TargetProperty } from "./targets.js";
+import type { TargetSpec } from "../targets/spec.js";
+import type { IntegritySettings } from "../integrity/settings.js";
+
+export type { IntegritySettings };
 
 export { parseFileSize };
 
@@ -186,20 +190,6 @@ export interface FileSettings {
   readonly compress: boolean;
   /** Delete archives older than this many days (`file.maxAge`; 0: no limit). */
   readonly maxAgeDays: number;
-}
-
-/** The tamper-evidence settings (present when `integrity.mode` is not off). */
-export interface IntegritySettings {
-  /** How checkpoints are authenticated. */
-  readonly mode: "hmac" | "ed25519";
-  /** Absolute path of the key file. */
-  readonly keyPath: string;
-  /** A checkpoint after this many records. */
-  readonly checkpointRecords: number;
-  /** A checkpoint at most this many seconds after an unsealed record (0: no timer). */
-  readonly checkpointSeconds: number;
-  /** Epoch length of key evolution in seconds (0: the key does not evolve). */
-  readonly epochSeconds: number;
 }
 
 /** A validated, compiled configuration. */

@@ -14,7 +14,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, renameSync, writeS
 import { basename } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { Level } from "../facade/level.js";
-import type { IntegritySettings } from "../config/schema.js";
+import type { IntegritySettings } from "./settings.js";
 import { acquireLock } from "../output/file-lock.js";
 import type { RollingFileWriter } from "../output/rolling-file.js";
 import { StatusChannel } from "../status/status.js";

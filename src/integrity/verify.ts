@@ -20,7 +20,7 @@
  */
 import { createHmac, timingSafeEqual, verify as verifySignature, type KeyObject } from "node:crypto";
 import { basename } from "node:path";
-import { readAuditLines, type AuditFile, type AuditLogFiles } from "../cli/files.js";
+import { readAuditLines, type AuditFile, type AuditLogFiles } from "../logfile/files.js";
 import { epochWindow, evolveSecret, MAX_EPOCH, type HmacKeyFile } from "./keys.js";
 import { chainHash, checkpointRecordsMax, parseChainToken, signedMessage, splitChainField, ZERO_HASH, type ChainToken, type CheckpointFields } from "./token.js";
 

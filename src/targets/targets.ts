@@ -7,8 +7,8 @@
 import { gzipSync, deflateSync } from "node:zlib";
 import { Level } from "../facade/level.js";
 import { currentMdc } from "../facade/mdc.js";
-import { compileRecordBuilder, parseAuditLine, type RecordBuilder, type RecordInput } from "../audit/record.js";
-import { renderOther } from "../audit/values.js";
+import { compileRecordBuilder, parseAuditLine, type RecordBuilder, type RecordInput } from "../record/record.js";
+import { renderOther } from "../record/values.js";
 import { formatEcs } from "../format/ecs.js";
 import type { AuditEvent } from "../format/event.js";
 import { formatGelf, gelfNulFrame } from "../format/gelf.js";
@@ -18,7 +18,7 @@ import { compileRfc5424, frameOctetCounting } from "../format/rfc5424.js";
 import { RollingFileWriter } from "../output/rolling-file.js";
 import { RetryBuffer } from "../output/retry-buffer.js";
 import { StatusChannel } from "../status/status.js";
-import type { TargetSpec } from "./config.js";
+import type { TargetSpec } from "./spec.js";
 import { MemoryQueue, SpoolQueue, type DeliveryQueue, type QueueDrops } from "./queue.js";
 import { DatagramTransport, STALLED, StreamTransport, gelfChunks, type Endpoint, type TransportEvents } from "./transport.js";
 

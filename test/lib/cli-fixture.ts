@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { createAuditLogService } from "../src/index.js";
+import { createAuditLogService } from "../../src/index.js";
 import { P } from "./helpers.js";
 
 /** A moment of the fixture week (November 2026; the 17th is a Tuesday), in UTC. */

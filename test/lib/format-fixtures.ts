@@ -1,6 +1,6 @@
 /** The audit event the formatter tests start from (each test varies it with spreads). */
-import { Level } from "../src/facade/level.js";
-import type { AuditEvent } from "../src/format/event.js";
+import { Level } from "../../src/facade/level.js";
+import type { AuditEvent } from "../../src/format/event.js";
 
 /** A login event at a fixed instant, with two attributes. */
 export const base: AuditEvent = {

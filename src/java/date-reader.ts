@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { compileJavaDatePattern, parseJavaTimeZone, type JavaTimeZone } from "../layout/java-date.js";
+import { compileJavaDatePattern, parseJavaTimeZone, type JavaTimeZone } from "./date.js";
 
 /**
  * A span of time given with some precision: `2026-11-17` covers the whole day.

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExecutionContext } from "ava";
-import { StatusChannel, type StatusEvent } from "../src/index.js";
+import { StatusChannel, type StatusEvent } from "../../src/index.js";
 
 /** A fresh temporary folder, removed when the test ends. */
 export function tempDir(t: ExecutionContext, prefix = "slf4ts-"): string {

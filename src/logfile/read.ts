@@ -7,7 +7,7 @@
  * @module
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
-import { parseFileSize } from "../config/size.js";
+import { parseFileSize } from "../java/file-size.js";
 
 /**
  * The bounds a reader keeps to.

@@ -1,0 +1,60 @@
+/**
+ * The validated settings of a named target ({@link TargetSpec}), as `config/targets.ts` builds
+ * them from the `target.<name>.<option>` keys and the targets consume them.
+ *
+ * @module
+ */
+import type { Level } from "../facade/level.js";
+import type { LayoutEvent } from "../layout/pattern.js";
+
+/** The kinds of target. */
+export type TargetType = "syslog" | "tcp" | "gelf" | "file";
+/** The formats a target writes. */
+export type TargetFormat = "rfc5424" | "rfc3164" | "plain" | "json" | "gelf" | "ecs";
+/** How a remote target sends. */
+export type TargetProtocol = "udp" | "tcp" | "tls";
+
+/** The validated settings of one target. */
+export interface TargetSpec {
+  /** The name in `target.<name>.`. */
+  readonly name: string;
+  readonly type: TargetType;
+  readonly protocol: TargetProtocol;
+  readonly host: string;
+  readonly port: number;
+  readonly format: TargetFormat;
+  /** format=plain: the layout pattern. */
+  readonly pattern: string;
+  /** format=plain: the compiled layout (undefined for the other formats). */
+  readonly layout: ((event: LayoutEvent) => string) | undefined;
+  /** The level of records on this target, or undefined for the level key. */
+  readonly level: Level | undefined;
+  /** Whether an event id goes to this target (include and exclude). */
+  readonly accepts: (eventId: string) => boolean;
+  readonly rateLimit: { readonly count: number; readonly intervalMs: number; readonly applies: (eventId: string) => boolean } | undefined;
+  readonly facility: number;
+  readonly appName: string;
+  readonly hostname: string;
+  readonly maxBytes: number;
+  readonly compress: "none" | "gzip" | "zlib";
+  readonly chunkSize: number;
+  /** TLS: the context built from the CA, certificate and key files (checked when the configuration is applied), and options. */
+  readonly tls: {
+    /** A `tls.SecureContext` (typed opaquely so the declarations need no Node types). */
+    readonly secureContext: object | undefined;
+    readonly servername: string;
+    readonly insecure: boolean;
+  };
+  readonly bufferSize: number;
+  /** Absolute folder of the spool, or undefined. */
+  readonly spool: string | undefined;
+  readonly spoolMaxBytes: number;
+  readonly resendMs: number;
+  /** tcp/tls: how long a write may wait for the operating system before the connection counts as stalled. */
+  readonly stallMs: number;
+  /** file: absolute path, rotation size and archive count. */
+  readonly file: { readonly path: string; readonly maxSize: number; readonly maxArchives: number; readonly compress: boolean; readonly maxAgeDays: number } | undefined;
+  /** Canonical text of the settings: a target whose fingerprint is unchanged by a reload keeps its connection. */
+  readonly fingerprint: string;
+}
+

@@ -1,0 +1,69 @@
+/**
+ * Runs real Java next to slf4ts: compiles a program of `test/java/` with the JDK's `javac`
+ * (once per test process, into a temporary folder) against Debian's jars
+ * (`/usr/share/java/logback-*.jar`, `slf4j-api.jar`), then runs it with one case per line on
+ * standard input and one answer per line on standard output. `.ci/run` installs the JDK and the
+ * jars; in CI (`CI=true`) a missing one fails the test instead of skipping it.
+ *
+ * Lines cross the pipe as JSON strings, so any text (newlines, controls, lone surrogates
+ * escaped as `\uXXXX`) survives both ways.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The folder of the Java sources (in the repository, not in dist/). */
+export const JAVA_SOURCES = resolve(fileURLToPath(import.meta.url), "..", "..", "..", "..", "test", "java");
+
+/** The jars a program may use, by short name. */
+export const JARS = {
+  slf4j: "/usr/share/java/slf4j-api.jar",
+  logbackCore: "/usr/share/java/logback-core.jar",
+  logbackClassic: "/usr/share/java/logback-classic.jar",
+} as const;
+
+/** Why Java cannot run here, or undefined when javac, java and the jars are all there. */
+export function javaMissing(jars: readonly (keyof typeof JARS)[] = []): string | undefined {
+  for (const tool of ["javac", "java"]) {
+    const probe = spawnSync(tool, ["-version"], { encoding: "utf8" });
+    if (probe.error !== undefined || probe.status !== 0) return `${tool} is not installed (Debian: openjdk-17-jdk-headless)`;
+  }
+  for (const jar of jars) if (!existsSync(JARS[jar])) return `${JARS[jar]} is missing (Debian: ${jar === "slf4j" ? "libslf4j-java" : "liblogback-java"})`;
+  return undefined;
+}
+
+const compiled = new Map<string, string>();
+
+/**
+ * Compiles `test/java/<name>.java` (once per process) and returns a function that runs it on
+ * cases: each case is sent as one JSON array per line; the program answers one JSON value per
+ * line, in order. Throws with Java's error output when compiling or running fails.
+ */
+export function javaProgram(name: string, jars: readonly (keyof typeof JARS)[] = []): (cases: readonly (readonly unknown[])[]) => unknown[] {
+  const classpath = (dir: string): string => [dir, ...jars.map((j) => JARS[j])].join(":");
+  let dir = compiled.get(name);
+  if (dir === undefined) {
+    dir = mkdtempSync(join(tmpdir(), `slf4ts-java-${name}-`));
+    const source = join(JAVA_SOURCES, `${name}.java`);
+    const javac = spawnSync("javac", ["-encoding", "UTF-8", "-nowarn", "-d", dir, "-sourcepath", JAVA_SOURCES, "-cp", classpath(dir), source], { encoding: "utf8" });
+    if (javac.status !== 0) throw new Error(`javac ${source} failed:\n${javac.stderr}${javac.stdout}`);
+    compiled.set(name, dir);
+  }
+  const classes = dir;
+  return (cases) => {
+    const input = cases.map((c) => JSON.stringify(c)).join("\n") + "\n";
+    const run = spawnSync("java", ["-Dfile.encoding=UTF-8", "-Xss8m", "-cp", classpath(classes), name], {
+      input,
+      encoding: "utf8",
+      maxBuffer: 512 * 1024 * 1024,
+      timeout: 300_000,
+    });
+    if (run.status !== 0) throw new Error(`java ${name} failed (${run.status ?? run.signal}):\n${run.stderr.slice(-4000)}`);
+    const lines = run.stdout.split("\n");
+    if (lines.at(-1) === "") lines.pop();
+    if (lines.length !== cases.length) throw new Error(`java ${name} answered ${lines.length} lines for ${cases.length} cases:\n${run.stderr.slice(-2000)}`);
+    return lines.map((l) => JSON.parse(l) as unknown);
+  };
+}
