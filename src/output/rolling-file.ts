@@ -4,13 +4,21 @@
  * `file.1` to `file.2` … and deletes what would pass `file.N`; it happens before a record that
  * would push the active file past the size limit, so a record is never split and every file
  * stays at or under the limit unless one record alone is larger.
+ *
+ * The file is one cohesive thing and stays one file: the writer's state (descriptor, size,
+ * inode, the records since the last path check, the shared-writer protocol, the rotation lock
+ * and its back-off) is read and changed by every method, and each guarantee above is the
+ * interplay of several of them. What can stand alone is apart: the file-system seam
+ * (`file-system.ts`), the lock (`file-lock.ts`), how archives are shifted (`rotation.ts`),
+ * archive names (`logfile/names.ts`) and archive keeping (`archives.ts`).
  */
 import * as nodeFs from "node:fs";
 import { basename, dirname } from "node:path";
 import { describeType, tryLock, type LockRefusal } from "./file-lock.js";
 import { NODE_FILE_SYSTEM, type FileSystemError, type RotationPolicy, type WriterFailure, type WriterFileSystem } from "./file-system.js";
 import { ArchiveKeeper } from "./archives.js";
-import { archiveName, parseArchiveNames, type ArchiveEntry, type ArchiveListing, type ArchiveMap } from "../logfile/names.js";
+import { lowestFreeNumber, shiftArchives } from "./rotation.js";
+import { parseArchiveNames, type ArchiveEntry, type ArchiveListing, type ArchiveMap } from "../logfile/names.js";
 
 export { NODE_FILE_SYSTEM, type FileSystemError, type RotationPolicy, type WriterFailure, type WriterFileSystem } from "./file-system.js";
 
@@ -827,8 +835,7 @@ export class RollingFileWriter {
         listed = this.listArchives();
         if (!listed.rotating) return;
       }
-      let gap = 1;
-      while (listed.archives.has(gap)) gap++;
+      const gap = lowestFreeNumber(listed.archives);
       const below: ArchiveMap = new Map([...listed.archives].filter(([index]) => index < gap));
       this.finishRotation(`${this.path}.rotating`, below);
       this.archives = undefined;
@@ -849,31 +856,7 @@ export class RollingFileWriter {
    * no name is ever taken twice.
    */
   private finishRotation(aside: string, present: ArchiveMap): ArchiveMap {
-    const { maxArchives } = this.policy;
-    const next: ArchiveMap = new Map();
-    const kept: number[] = [];
-    for (const [index, entry] of present) {
-      if (index >= maxArchives) {
-        if (entry.plain) this.unlinkIfPresent(archiveName(this.path, index, false));
-        if (entry.gz) this.unlinkIfPresent(archiveName(this.path, index, true));
-      } else {
-        kept.push(index);
-      }
-    }
-    kept.sort((a, b) => b - a);
-    for (const index of kept) {
-      const entry = present.get(index) as ArchiveEntry;
-      const moved = { plain: false, gz: false };
-      for (const gz of [false, true]) {
-        if (!(gz ? entry.gz : entry.plain)) continue;
-        // The list may be behind (compressed meanwhile by another process): then the other kind is there.
-        if (this.renameIfPresent(archiveName(this.path, index, gz), archiveName(this.path, index + 1, gz))) moved[gz ? "gz" : "plain"] = true;
-        else if (!(gz ? entry.plain : entry.gz) && this.renameIfPresent(archiveName(this.path, index, !gz), archiveName(this.path, index + 1, !gz))) moved[gz ? "plain" : "gz"] = true;
-      }
-      if (moved.plain || moved.gz) next.set(index + 1, moved);
-    }
-    this.fs.renameSync(aside, archiveName(this.path, 1, false));
-    next.set(1, { plain: true, gz: false });
+    const next = shiftArchives(this.fs, this.path, aside, present, this.policy.maxArchives);
     this.keeper.shifted();
     return next;
   }
@@ -883,25 +866,6 @@ export class RollingFileWriter {
       return parseArchiveNames(this.path, this.fs.readdirSync(dirname(this.path)));
     } catch {
       return { archives: new Map(), rotating: false, temporaries: [] };
-    }
-  }
-
-  /** Renames; returns false when `from` is not there. */
-  private renameIfPresent(from: string, to: string): boolean {
-    try {
-      this.fs.renameSync(from, to);
-      return true;
-    } catch (error) {
-      if ((error as FileSystemError).code !== "ENOENT") throw error;
-      return false;
-    }
-  }
-
-  private unlinkIfPresent(path: string): void {
-    try {
-      this.fs.unlinkSync(path);
-    } catch (error) {
-      if ((error as FileSystemError).code !== "ENOENT") throw error;
     }
   }
 
