@@ -1,31 +1,44 @@
 /**
  * The audit logger: `log(eventId, attributes)` in standard mode (through the facade) or
  * dedicated mode (its own rotated files), configured by a reloadable .properties file.
+ *
+ * This file holds the `AuditLogService` class and its public API; where its configuration comes
+ * from is in `sources.ts`, the pipeline it assembles (and the hand-over on a reload) in
+ * `pipeline.ts`, the process exit hooks in `exit-hooks.ts`.
  */
 import { types } from "node:util";
-import { dirname, resolve } from "node:path";
 import { Level, levelName } from "../facade/level.js";
 import { LoggerFactory, type Logger } from "../facade/logger.js";
 import { currentMdc } from "../facade/mdc.js";
-import { decodePropertiesFile, parseProperties } from "../java/properties.js";
 import { ConfigError, formatProblem, type ConfigProblem } from "../config/errors.js";
-import { KEY_PREFIX, resolveConfig, type AuditConfig, type PropertySource } from "../config/schema.js";
-import { FileSettler, readSnapshot, sameSnapshot, watchPath, type FileSnapshot } from "../config/watcher.js";
+import { KEY_PREFIX, resolveConfig, type AuditConfig } from "../config/schema.js";
+import type { FileSnapshot } from "../config/watcher.js";
 import { riskyChange } from "../config/change.js";
-import { NOT_A_REGULAR_FILE, RollingFileWriter, type FileSystemError, type WriterFailure, type WriterFileSystem } from "../output/rolling-file.js";
-import { RetryBuffer, type DropReport } from "../output/retry-buffer.js";
-import { ChainSealer, type CheckpointRenderer } from "../integrity/chain.js";
-import { CHECKPOINT_EVENT_ID } from "../integrity/token.js";
+import type { WriterFileSystem } from "../output/rolling-file.js";
 import { StatusChannel } from "../status/status.js";
-import { TargetSet, type TargetContext, type TargetStats } from "../targets/targets.js";
-import { collectAttributes, compileRecordBuilder, type AuditAttributes, type CollectedAttributes, type RecordBuilder, type RecordInput } from "../record/record.js";
+import type { TargetSet, TargetStats } from "../targets/targets.js";
+import { collectAttributes, type AuditAttributes, type CollectedAttributes, type RecordBuilder, type RecordInput } from "../record/record.js";
 import { renderOther } from "../record/values.js";
+import { ConfigSource } from "./sources.js";
+import {
+  AUDIT_LOGGER_NAME,
+  OFF,
+  TARGET_FLUSH_MS,
+  assemblePipeline,
+  describePipeline,
+  drainPipelineForExit,
+  renderLine,
+  retirePipeline,
+  retireReplaced,
+  targetsOf,
+  writerOf,
+  type Pipeline,
+  type PipelineHost,
+} from "./pipeline.js";
+import { drainAtExit, exiting, forgetAtExit } from "./exit-hooks.js";
 
-/** The logger name of audit records in standard mode (and `%logger` in dedicated mode). */
-export const AUDIT_LOGGER_NAME = "com.openexchange.log.audit.AuditLogService";
-
-/** The environment variable naming a properties file for the default service. */
-export const PROPERTIES_ENV = "SLF4TS_AUDIT_PROPERTIES";
+export { AUDIT_LOGGER_NAME, DROPPED_EVENT_ID } from "./pipeline.js";
+export { PROPERTIES_ENV } from "./sources.js";
 
 /**
  * A filter may veto an event by returning false (as the original's `AuditLogFilter`). A filter
@@ -93,95 +106,6 @@ export interface AuditStats {
   readonly targets: readonly TargetStats[];
 }
 
-interface Pipeline {
-  readonly config: AuditConfig | undefined;
-  readonly build: RecordBuilder | undefined;
-  readonly writer: RollingFileWriter | undefined;
-  readonly buffer: RetryBuffer | undefined;
-  /** The facade logger of standard mode. */
-  readonly logger: Logger | undefined;
-  /** The named targets, when there are any. */
-  readonly targets: TargetSet | undefined;
-  /** The hash chain of dedicated mode with integrity on. */
-  readonly chain: ChainSealer | undefined;
-}
-
-const DISABLED: Pipeline = { config: undefined, build: undefined, writer: undefined, buffer: undefined, logger: undefined, targets: undefined, chain: undefined };
-
-/** How the properties file is watched. */
-interface WatchOptions {
-  readonly watch: boolean;
-  readonly pollIntervalMs: number;
-  readonly settleMs: number;
-  readonly confirmMs: number;
-}
-
-const DEFAULT_WATCH: WatchOptions = { watch: true, pollIntervalMs: 500, settleMs: 500, confirmMs: 2000 };
-
-/** A file that keeps changing is reported this often (and applied once it settles). */
-const SETTLE_GIVE_UP_MS = 60_000;
-
-function watchOptionsOf(options: AuditLogServiceOptions): WatchOptions {
-  const millis = (name: "pollIntervalMs" | "reloadSettleMs" | "reloadConfirmMs", fallback: number, min: number): number => {
-    const value = options[name];
-    if (value === undefined) return fallback;
-    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > 600_000) {
-      throw new TypeError(`${name} must be a whole number of milliseconds from ${min} to 600000, got ${String(value)}`);
-    }
-    return value;
-  };
-  return {
-    watch: options.watch ?? true,
-    pollIntervalMs: millis("pollIntervalMs", DEFAULT_WATCH.pollIntervalMs, 1),
-    settleMs: millis("reloadSettleMs", DEFAULT_WATCH.settleMs, 0),
-    confirmMs: millis("reloadConfirmMs", DEFAULT_WATCH.confirmMs, 0),
-  };
-}
-
-/** How long flush() and shutdown() wait for a remote target to send what waits. */
-const TARGET_FLUSH_MS = 5000;
-
-/** What decides whether a chain goes on across a reload (anything else may change under it). */
-function chainKey(config: AuditConfig | undefined): string | undefined {
-  const integrity = config?.enabled === true && config.file !== undefined ? config.integrity : undefined;
-  return integrity === undefined ? undefined : JSON.stringify([integrity, config?.multiprocess]);
-}
-
-/** Batched durability writes once this many characters wait (back-pressure beyond). */
-const BATCH_BYTES = 64 * 1024;
-/** …and its queue holds at least this many records, whatever buffer.size says. */
-const BATCH_RECORDS = 4096;
-
-/** The event id of the record that states how many records were dropped. */
-export const DROPPED_EVENT_ID = "slf4ts.audit.dropped";
-
-// Errors that may clear by themselves: a configuration is not rejected for them.
-const TRANSIENT = new Set(["ENOSPC", "EIO", "EMFILE", "ENFILE", "EAGAIN", "EBUSY", "EDQUOT"]);
-
-function errorCode(error: Error & { readonly code?: string | undefined }): string {
-  return error.code ?? error.name;
-}
-
-function describeOpenError(error: FileSystemError): string {
-  switch (error.code) {
-    case "EISDIR":
-      return "it is a folder (EISDIR)";
-    case "ELOOP":
-      return "it is a symbolic link, and the audit file is never opened through one (ELOOP)";
-    case "EACCES":
-    case "EPERM":
-      return `permission denied (${error.code})`;
-    case "ENOTDIR":
-      return "a part of the path is not a folder (ENOTDIR)";
-    case "EROFS":
-      return "the file system is read-only (EROFS)";
-    case NOT_A_REGULAR_FILE:
-      return `${error.message} (${NOT_A_REGULAR_FILE})`;
-    default:
-      return `${errorCode(error)}: ${error.message}`;
-  }
-}
-
 /** Whether attributes are an iterable other than an Array or Map (which can be read twice). */
 function isOneShot(attributes: AuditAttributes | null | undefined): boolean {
   if (attributes === undefined || attributes === null || types.isMap(attributes)) return false;
@@ -193,43 +117,6 @@ function isOneShot(attributes: AuditAttributes | null | undefined): boolean {
     return false;
   }
 }
-
-const liveServices = new Set<AuditLogServiceImpl>();
-let exitHookInstalled = false;
-
-// Set once the process is exiting: from then on a batch is written at once, so records logged
-// by a host's own exit handlers (which run after ours) are not left waiting for a timer.
-let exiting = false;
-
-function drainAll(): void {
-  exiting = true;
-  for (const service of liveServices) service.drainForExit();
-}
-
-/**
- * Termination signals end a process without an "exit" event when nobody listens for them. To
- * write what waits in memory (a batch, records for a failing file), the service listens while
- * it has a file, writes, and then, if it was the only listener, raises the signal again so the
- * process ends exactly as it would have.
- */
-function onSignal(signal: NodeJS.Signals): void {
-  drainAll();
-  if (process.listenerCount(signal) === 1) {
-    process.removeListener(signal, onSignal);
-    process.kill(process.pid, signal);
-  }
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // Records waiting in memory get a last synchronous chance when the process exits.
-  process.once("exit", drainAll);
-  // First in line: a host's own handler (also a `once` one, which Node removes before calling
-  // it) is still registered when ours runs, so we see that the host decides.
-  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.prependListener(signal, onSignal);
-}
-
 /**
  * An audit logger. `AuditLogService` is the process's default instance; use
  * {@link createAuditLogService} for an independent one.
@@ -242,20 +129,14 @@ function installExitHook(): void {
  * ```
  */
 export class AuditLogServiceImpl {
-  private pipeline: Pipeline = DISABLED;
+  private pipeline: Pipeline = OFF;
   private readonly filters: AuditLogFilter[] = [];
-  private propertiesFile: string | undefined;
-  private inlineProperties: Readonly<Record<string, string>> | undefined;
-  private stopWatching: (() => void) | undefined;
+  private readonly source = new ConfigSource((snapshot, confirmed) => this.loadAndApply(false, snapshot, confirmed));
   private lastApplied: string | undefined;
   private unreadableReported = false;
   private pendingEnvironment: boolean;
   private shutDown = false;
-  private failing = false;
   private levelDisabledReported = false;
-  private settler: FileSettler | undefined;
-  /** A risky change waiting for its second look: the file as it settled, and the timer. */
-  private pending: { readonly snapshot: FileSnapshot; readonly timer: NodeJS.Timeout } | undefined;
   private counters = {
     logged: 0,
     written: 0,
@@ -267,13 +148,20 @@ export class AuditLogServiceImpl {
     afterShutdown: 0,
   };
   private retired = { rotations: 0, dropped: 0, compressed: 0 };
-  private readonly fileSystem: WriterFileSystem | undefined;
-  private watchOptions: WatchOptions = DEFAULT_WATCH;
+  /** What the pipeline counts into and reads back of this service. */
+  private readonly host: PipelineHost;
 
   /** @internal Use {@link createAuditLogService} or the default `AuditLogService`. */
   constructor(options: AuditLogServiceOptions & { readonly fromEnvironment?: boolean } = {}) {
-    this.fileSystem = options.fileSystem;
     this.pendingEnvironment = options.fromEnvironment === true;
+    this.host = {
+      counters: this.counters,
+      retired: this.retired,
+      fileSystem: options.fileSystem,
+      failing: false,
+      current: () => this.pipeline,
+      stats: () => this.stats(),
+    };
   }
 
   /**
@@ -282,25 +170,14 @@ export class AuditLogServiceImpl {
    * stays in force.
    */
   async configure(options: AuditLogServiceOptions): Promise<void> {
-    // Checked first: a bad option (a programmer error) changes nothing.
-    const watchOptions = watchOptionsOf(options);
-    this.cancelConfirmation();
+    // Checked first (by use()): a bad option (a programmer error) changes nothing.
+    this.source.use(options);
     this.pendingEnvironment = false;
     this.shutDown = false;
-    this.stopWatching?.();
-    this.stopWatching = undefined;
-    this.watchOptions = watchOptions;
-    if (options.propertiesFile !== undefined) {
-      this.propertiesFile = resolve(options.propertiesFile);
-      this.inlineProperties = undefined;
-    } else {
-      this.propertiesFile = undefined;
-      this.inlineProperties = options.properties ?? {};
-    }
     try {
       this.loadAndApply(true);
     } finally {
-      this.startWatching();
+      this.source.watch();
     }
   }
 
@@ -309,7 +186,7 @@ export class AuditLogServiceImpl {
    * invalid (and reports it); the last good configuration stays.
    */
   async reload(): Promise<void> {
-    this.cancelConfirmation();
+    this.source.cancelConfirmation();
     this.loadAndApply(true);
   }
 
@@ -318,10 +195,10 @@ export class AuditLogServiceImpl {
    * file cannot be written, after one more attempt to write the records waiting in memory.
    */
   async flush(): Promise<void> {
-    this.pipeline.buffer?.drain();
-    await this.pipeline.targets?.flush(TARGET_FLUSH_MS);
+    if (this.pipeline.mode === "dedicated") this.pipeline.buffer.drain();
+    await targetsOf(this.pipeline)?.flush(TARGET_FLUSH_MS);
     // Archives waiting to be compressed are compressed (or have failed and were reported).
-    await this.pipeline.writer?.compressionIdle();
+    await writerOf(this.pipeline)?.compressionIdle();
   }
 
   /**
@@ -329,20 +206,19 @@ export class AuditLogServiceImpl {
    * disables the service until `configure()` is called again.
    */
   async shutdown(): Promise<void> {
-    this.stopWatching?.();
-    this.stopWatching = undefined;
+    this.source.stop();
     const old = this.pipeline;
     // While these wait, log() still works: an archive being compressed is finished (one at most;
     // any other waits for the next start) and the targets send what waits.
-    await old.writer?.finishCompression();
-    await old.targets?.flush(TARGET_FLUSH_MS);
+    await writerOf(old)?.finishCompression();
+    await targetsOf(old)?.flush(TARGET_FLUSH_MS);
     // From here on a record is "after shutdown" (counted and reported).
-    this.pipeline = DISABLED;
+    this.pipeline = OFF;
     this.pendingEnvironment = false;
     this.shutDown = true;
-    this.retire(old);
-    liveServices.delete(this);
-    await old.targets?.close();
+    retirePipeline(this.host, old);
+    forgetAtExit(this);
+    await targetsOf(old)?.close();
   }
 
   /**
@@ -364,9 +240,10 @@ export class AuditLogServiceImpl {
   /** Counters and the current mode. */
   stats(): AuditStats {
     if (this.pendingEnvironment) this.configureFromEnvironment();
-    const { config, writer, buffer } = this.pipeline;
-    const mode = config === undefined || !config.enabled ? "disabled" : config.file === undefined ? "standard" : "dedicated";
-    const bufferStats = buffer?.stats();
+    const pipeline = this.pipeline;
+    const mode = pipeline.mode === "off" ? "disabled" : pipeline.mode;
+    const writer = writerOf(pipeline);
+    const bufferStats = pipeline.mode === "dedicated" ? pipeline.buffer.stats() : undefined;
     return {
       ...this.counters,
       buffered: bufferStats?.buffered ?? 0,
@@ -374,8 +251,8 @@ export class AuditLogServiceImpl {
       rotations: this.retired.rotations + (writer?.stats.rotations ?? 0),
       compressed: this.retired.compressed + (writer?.stats.compressed ?? 0),
       mode,
-      file: mode === "dedicated" ? writer?.path : undefined,
-      targets: this.pipeline.targets?.stats() ?? [],
+      file: writer?.path,
+      targets: targetsOf(pipeline)?.stats() ?? [],
     };
   }
 
@@ -399,11 +276,12 @@ export class AuditLogServiceImpl {
       throw new TypeError(`audit attributes must be an object or an iterable of [name, value] pairs, got ${typeof attributes}`);
     }
     if (this.pendingEnvironment) this.configureFromEnvironment();
-    const { config, build, buffer, logger, targets } = this.pipeline;
-    if (config === undefined || !config.enabled || build === undefined) {
+    const pipeline = this.pipeline;
+    if (pipeline.mode === "off") {
       if (this.shutDown) this.noteAfterShutdown();
       return;
     }
+    const { config, build, targets } = pipeline;
     let input: RecordInput | undefined = attributes;
     if (this.filters.length > 0) {
       const collected = collectAttributes(attributes, config.maxAttributes);
@@ -417,12 +295,13 @@ export class AuditLogServiceImpl {
       input = collectAttributes(attributes, config.maxAttributes);
     }
     if (targets !== undefined) this.offerTargets(targets, build, eventId, input);
-    if (buffer === undefined) {
-      if (logger !== undefined) this.logStandard(config, logger, build, eventId, input);
+    if (pipeline.mode === "standard") {
+      this.logStandard(config, pipeline.logger, build, eventId, input);
       return;
     }
     this.counters.logged++;
-    buffer.offer(this.render(config, build(eventId, input), config.file?.messageOnly === true ? 0 : Date.now()));
+    const { file, buffer } = pipeline;
+    buffer.offer(renderLine(file, config.level, build(eventId, input), file.messageOnly ? 0 : Date.now()));
     if (exiting) buffer.drain();
   }
 
@@ -437,19 +316,6 @@ export class AuditLogServiceImpl {
     }
   }
 
-  /** The line of one record in dedicated mode. */
-  private render(config: AuditConfig, message: string, now: number): string {
-    const file = config.file as NonNullable<AuditConfig["file"]>;
-    // The default pattern: no event object, no clock, no MDC lookup.
-    if (file.messageOnly) return message + "\n";
-    try {
-      return file.layout({ timestamp: now, level: config.level, loggerName: AUDIT_LOGGER_NAME, message, mdc: currentMdc() });
-    } catch (error) {
-      // A layout converter that throws (it should not) must not lose the record.
-      StatusChannel.report("RECORD_UNRENDERABLE", Level.ERROR, `layout failed (${renderOther(error)}); writing the bare message`);
-      return message + "\n";
-    }
-  }
 
   private logStandard(config: AuditConfig, logger: Logger, build: RecordBuilder, eventId: string, input: RecordInput | undefined): void {
     if (!logger.isEnabled(config.level)) {
@@ -503,127 +369,17 @@ export class AuditLogServiceImpl {
 
   private configureFromEnvironment(): void {
     this.pendingEnvironment = false;
-    const file = process.env[PROPERTIES_ENV];
-    if (file === undefined || file.trim() === "") return;
-    this.propertiesFile = resolve(file);
-    this.inlineProperties = undefined;
+    if (!this.source.useEnvironment()) return;
     try {
       this.loadAndApply(false);
     } catch {
       // Reported by loadAndApply; the service stays disabled until the file is fixed.
     }
-    this.startWatching();
-  }
-
-  private startWatching(): void {
-    const path = this.propertiesFile;
-    if (path === undefined || !this.watchOptions.watch || this.stopWatching !== undefined) return;
-    const { settleMs, pollIntervalMs } = this.watchOptions;
-    const settler = new FileSettler(
-      path,
-      { settleMs, stepMs: Math.min(100, Math.max(10, Math.floor(settleMs / 5))), maxWaitMs: SETTLE_GIVE_UP_MS },
-      (snapshot) => this.onFileSettled(snapshot),
-      (waited) => StatusChannel.report("CONFIG_WARNING", Level.WARN, `${path} has kept changing for ${Math.round(waited / 1000)} s; not applied yet (it is applied once it stays the same for ${settleMs} ms; the last good configuration stays in force meanwhile)`),
-    );
-    const stop = watchPath(path, () => this.onFileChanged(), pollIntervalMs);
-    this.settler = settler;
-    this.stopWatching = () => {
-      stop();
-      settler.cancel();
-      this.cancelConfirmation();
-      if (this.settler === settler) this.settler = undefined;
-    };
-  }
-
-  /** A change was seen: whatever waited for confirmation is void (if the file differs now); wait for the file to settle. */
-  private onFileChanged(): void {
-    if (this.pending !== undefined) {
-      // An event without a change (an access time, say) does not start the wait over.
-      if (sameSnapshot(this.pending.snapshot, readSnapshot(this.propertiesFile as string))) return;
-      this.cancelConfirmation();
-    }
-    this.settler?.changed();
-  }
-
-  /**
-   * The file has read the same for the settle period. An empty file is not applied (a writer
-   * that truncates first is the usual cause); anything else is validated, and applied unless
-   * it needs confirmation (see {@link riskyChange}).
-   */
-  private onFileSettled(snapshot: FileSnapshot): void {
-    if (snapshot.ok && snapshot.bytes.toString("latin1").trim() === "") {
-      StatusChannel.report("CONFIG_WARNING", Level.WARN, `${this.propertiesFile ?? ""} is empty; not applied (the last good configuration stays in force; write enabled=false to turn audit logging off)`);
-      return;
-    }
-    try {
-      this.loadAndApply(false, snapshot);
-    } catch {
-      // Already reported on the status channel; the last good configuration stays.
-    }
-  }
-
-  /**
-   * A settled file would make a risky change: look again after the confirmation delay and apply
-   * it only if the file is still exactly the same; any change meanwhile starts over.
-   */
-  private awaitConfirmation(snapshot: FileSnapshot, risk: string): void {
-    this.cancelConfirmation();
-    const path = this.propertiesFile as string;
-    const { confirmMs } = this.watchOptions;
-    StatusChannel.report(
-      "CONFIG_PENDING",
-      Level.INFO,
-      `${path}: the new configuration waits ${confirmMs} ms and is applied only if the file is still the same then, because ${risk} (a file read half-written must not do that; write it by atomic rename)`,
-    );
-    const timer = setTimeout(() => {
-      this.pending = undefined;
-      const again = readSnapshot(path);
-      if (!sameSnapshot(snapshot, again)) {
-        this.settler?.changed();
-        return;
-      }
-      try {
-        this.loadAndApply(false, again, true);
-      } catch {
-        // Already reported on the status channel; the last good configuration stays.
-      }
-    }, confirmMs);
-    timer.unref();
-    this.pending = { snapshot, timer };
-  }
-
-  private cancelConfirmation(): void {
-    if (this.pending !== undefined) clearTimeout(this.pending.timer);
-    this.pending = undefined;
-  }
-
-  /** Reads the current source; returns its properties and a text to compare with the last one. */
-  private readSource(snapshot?: FileSnapshot): { properties: PropertySource[]; text: string; baseDir: string } | ConfigProblem[] {
-    if (this.propertiesFile === undefined) {
-      const properties = Object.entries(this.inlineProperties ?? {}).map(([key, value]) => ({ key, value: String(value), line: undefined }));
-      return { properties, text: JSON.stringify(properties), baseDir: process.cwd() };
-    }
-    // Read without blocking (a FIFO there must not stop the process) and checked to be a file.
-    const read = snapshot ?? readSnapshot(this.propertiesFile);
-    if (!read.ok) {
-      const why = read.code === "EFTYPE" ? "EFTYPE: not a regular file (a FIFO, socket, device or folder)" : read.code;
-      return [{ key: undefined, value: undefined, line: undefined, expected: `cannot read the file (${why})` }];
-    }
-    const bytes = read.bytes;
-    const decoded = decodePropertiesFile(bytes);
-    if ("problem" in decoded) {
-      return [{ key: undefined, value: undefined, line: decoded.problem.line, expected: decoded.problem.message }];
-    }
-    const parsed = parseProperties(decoded.text);
-    if (parsed.problems.length > 0) {
-      return parsed.problems.map((p) => ({ key: undefined, value: undefined, line: p.line, expected: p.message }));
-    }
-    const properties = parsed.entries.map((e) => ({ key: e.key, value: e.value, line: e.line }));
-    return { properties, text: decoded.text, baseDir: dirname(this.propertiesFile) };
+    this.source.watch();
   }
 
   private reject(problems: readonly ConfigProblem[], code: "CONFIG_INVALID" | "CONFIG_UNREADABLE", report = true): never {
-    const error = new ConfigError(problems, this.propertiesFile);
+    const error = new ConfigError(problems, this.source.path);
     if (report) StatusChannel.report(code, Level.ERROR, `${error.message}\nThe last good configuration stays in force.`);
     this.counters.rejectedConfigurations++;
     throw error;
@@ -636,7 +392,7 @@ export class AuditLogServiceImpl {
    * only applied once `confirmed`.
    */
   private loadAndApply(force: boolean, snapshot?: FileSnapshot, confirmed = false): void {
-    const source = this.readSource(snapshot);
+    const source = this.source.read(snapshot);
     if (Array.isArray(source)) {
       const unreadable = source.length === 1 && source[0]?.line === undefined;
       const report = !(unreadable && this.unreadableReported && !force);
@@ -647,16 +403,16 @@ export class AuditLogServiceImpl {
     this.unreadableReported = false;
     if (!force && source.text === this.lastApplied) return;
     const result = resolveConfig(source.properties, source.baseDir);
-    if (result.ok && snapshot !== undefined && !confirmed && this.watchOptions.confirmMs > 0 && this.pipeline.config?.fingerprint !== result.config.fingerprint) {
+    if (result.ok && snapshot !== undefined && !confirmed && this.source.confirmMs > 0 && this.pipeline.config?.fingerprint !== result.config.fingerprint) {
       const risk = riskyChange(this.pipeline.config, result.config);
       if (risk !== undefined) {
         // Warnings and the change itself wait for the second look.
-        this.awaitConfirmation(snapshot, risk);
+        this.source.awaitConfirmation(snapshot, risk);
         return;
       }
     }
     for (const warning of result.warnings) {
-      StatusChannel.report("CONFIG_WARNING", Level.WARN, `${this.propertiesFile ?? "audit configuration"}: ${formatProblem(warning)}`);
+      StatusChannel.report("CONFIG_WARNING", Level.WARN, `${this.source.path ?? "audit configuration"}: ${formatProblem(warning)}`);
     }
     this.lastApplied = source.text;
     if (!result.ok) {
@@ -668,253 +424,26 @@ export class AuditLogServiceImpl {
 
   /**
    * Swaps in a new configuration between two log() calls: no record sees half of each. A new
-   * file that cannot be opened (a folder, a symbolic link, no permission) rejects the
-   * configuration when another one is in force; with none in force yet it is applied and its
-   * records wait in memory until the file can be written.
+   * file that cannot be opened rejects the configuration when another one is in force (see
+   * {@link assemblePipeline}).
    */
   private apply(config: AuditConfig): void {
     const old = this.pipeline;
-    let writer: RollingFileWriter | undefined;
-    let buffer: RetryBuffer | undefined;
-    let logger: Logger | undefined;
-    let chain: ChainSealer | undefined;
-    const build = compileRecordBuilder(config, config.formatDate, config.datePattern.includes("S") ? 1 : 1000);
-    if (config.enabled && config.file !== undefined) {
-      const policy = {
-        maxSize: config.file.maxSize,
-        maxArchives: config.file.maxArchives,
-        fsync: config.fsync,
-        shared: config.multiprocess,
-        compress: config.file.compress,
-        maxAgeDays: config.file.maxAgeDays,
-      };
-      const sameBatching = old.config?.batchDelayMs === config.batchDelayMs;
-      const sameFile = old.writer !== undefined && old.writer.path === config.file.location;
-      const sameChain = sameFile && chainKey(old.config) === chainKey(config);
-      if (sameFile && !sameChain && old.chain !== undefined) {
-        // The chain ends before anything is written under the new settings; a new one resumes from it.
-        old.chain.close(config.integrity === undefined ? "integrity-off" : "reload");
-      }
-      if (old.writer !== undefined && old.buffer !== undefined && sameFile && sameBatching && sameChain) {
-        writer = old.writer;
-        buffer = old.buffer;
-        chain = old.chain;
-        chain?.setRenderer(this.checkpointRenderer(config, build));
-        writer.setPolicy(policy);
-        buffer.setCapacity(this.capacityFor(config));
-      } else if (old.writer !== undefined && sameFile) {
-        // Only the batching or the integrity settings changed: keep the open file, and hand the waiting records on.
-        writer = old.writer;
-        writer.setPolicy(policy);
-        chain = sameChain ? old.chain : this.createChain(writer, config, build);
-        chain?.setRenderer(this.checkpointRenderer(config, build));
-        buffer = this.createBuffer(writer, config, chain);
-        this.handOver(old.buffer, buffer);
-      } else {
-        writer = new RollingFileWriter(config.file.location, policy, (f) => this.onWriterFailure(f), this.fileSystem, (code, message) =>
-          // Both are worth an operator's eye: another writer nobody announced, a crash in a rotation.
-          StatusChannel.report(code, Level.WARN, message),
-        );
-        const error = writer.tryOpen();
-        if (error !== undefined) {
-          const inForce = old.config !== undefined && old.config.enabled;
-          // A FIFO, socket or device is refused even as the first configuration: it never becomes the audit file.
-          if ((inForce && !TRANSIENT.has(error.code ?? "")) || error.code === NOT_A_REGULAR_FILE) {
-            this.lastApplied = undefined;
-            this.reject(
-              [{ key: KEY_PREFIX + "file.location", value: config.file.source.value, line: config.file.source.line, expected: `cannot open ${config.file.location}: ${describeOpenError(error)}` }],
-              "CONFIG_INVALID",
-            );
-          }
-          this.onWriterFailure({ operation: "open", path: config.file.location, error });
-        }
-        chain = this.createChain(writer, config, build);
-        buffer = this.createBuffer(writer, config, chain);
-        // Records still waiting for the old file go to the new one, in order.
-        this.handOver(old.buffer, buffer);
-      }
-    } else if (config.enabled) {
-      logger = LoggerFactory.getLogger(AUDIT_LOGGER_NAME);
-    }
-    let targets: TargetSet | undefined;
-    if (config.enabled && config.targets.length > 0) {
-      const context: TargetContext = { level: config.level, maskNames: config.maskNames, maskKeep: config.maskKeep, maxLength: config.maxLength, maxAttributes: config.maxAttributes, loggerName: AUDIT_LOGGER_NAME };
-      targets = old.targets ?? new TargetSet([], context);
-      targets.reconfigure(config.targets, context);
-    } else {
-      void old.targets?.close();
-    }
-    this.pipeline = { config, build, writer, buffer, logger, targets, chain };
-    if (old.writer !== undefined && old.writer !== writer) this.retire(old, buffer !== undefined, "reload");
+    const next = assemblePipeline(this.host, old, config, (problem) => {
+      this.lastApplied = undefined;
+      return this.reject([problem], "CONFIG_INVALID");
+    });
+    this.pipeline = next;
+    retireReplaced(this.host, old, next);
     this.levelDisabledReported = false;
     this.counters.reloads++;
-    if (buffer !== undefined || targets !== undefined) {
-      liveServices.add(this);
-      installExitHook();
-    }
-    const mode = !config.enabled
-      ? "disabled"
-      : config.file === undefined
-        ? "standard mode"
-        : `dedicated mode, writing ${config.file.location} (rotated at ${config.file.maxSize} bytes, ${config.file.maxArchives} archives kept)`;
-    const targetText = targets === undefined ? "" : `; targets: ${targets.stats().map((t) => `${t.name} (${t.type} ${t.destination})`).join(", ")}`;
-    StatusChannel.report("CONFIG_APPLIED", Level.INFO, `audit configuration applied from ${this.propertiesFile ?? "code"}: ${mode}${targetText}`);
-  }
-
-  /** Moves what waits in `from` (records, and the count of dropped ones still to be stated) to `to`. */
-  private handOver(from: RetryBuffer | undefined, to: RetryBuffer): void {
-    if (from === undefined) return;
-    const { lines, drops } = from.handOver();
-    this.retired.dropped += from.stats().dropped - (drops?.count ?? 0);
-    if (drops !== undefined) to.inheritDrops(drops);
-    for (const line of lines) to.offer(line);
-  }
-
-  /** In batched mode a batch waits in the same queue, so it holds at least one batch. */
-  private capacityFor(config: AuditConfig): number {
-    return config.batchDelayMs === undefined ? config.bufferSize : Math.max(config.bufferSize, BATCH_RECORDS);
-  }
-
-  /** The chain of a file when integrity is on. */
-  private createChain(writer: RollingFileWriter, config: AuditConfig, build: RecordBuilder): ChainSealer | undefined {
-    if (config.integrity === undefined) return undefined;
-    return new ChainSealer({ writer, settings: config.integrity, shared: config.multiprocess, render: this.checkpointRenderer(config, build) });
-  }
-
-  /** Checkpoints are audit records: built and laid out like every other line of the file. */
-  private checkpointRenderer(config: AuditConfig, build: RecordBuilder): CheckpointRenderer {
-    return (attributes, now) => this.render(config, build(CHECKPOINT_EVENT_ID, attributes), now);
-  }
-
-  private createBuffer(writer: RollingFileWriter, config: AuditConfig, chain: ChainSealer | undefined): RetryBuffer {
-    const batched = config.batchDelayMs !== undefined;
-    // With integrity on, lines are sealed as they are written; chosen once here, so the
-    // path of a record without integrity has no extra branch.
-    const writeOne = chain === undefined ? (line: string) => writer.write(line) : (line: string) => chain.write(line);
-    const writeMany = chain === undefined ? (lines: readonly string[], start: number, end: number) => writer.writeMany(lines, start, end) : (lines: readonly string[], start: number, end: number) => chain.writeMany(lines, start, end);
-    return new RetryBuffer({
-      capacity: this.capacityFor(config),
-      ...(batched
-        ? {
-            batch: { maxDelayMs: config.batchDelayMs as number, maxBytes: BATCH_BYTES },
-            writeMany: (lines: readonly string[], start: number, end: number) => {
-              const written = writeMany(lines, start, end);
-              this.counters.written += written;
-              if (written === end - start) this.noteRecovered(writer);
-              return written;
-            },
-          }
-        : {}),
-      write: (line) => {
-        if (!writeOne(line)) return false;
-        this.counters.written++;
-        this.noteRecovered(writer);
-        return true;
-      },
-      dropRecord: (report) => this.dropLine(report),
-    });
-  }
-
-  private noteRecovered(writer: RollingFileWriter): void {
-    if (this.failing) {
-      this.failing = false;
-      const { buffered, dropped } = this.stats();
-      StatusChannel.report("WRITE_RECOVERED", Level.WARN, `audit file ${writer.path} is writable again; writing ${buffered} waiting record(s); ${dropped} dropped in all`);
-    }
-  }
-
-  /** The record that states, in the file, how many records were dropped and when. */
-  private dropLine(report: DropReport): string {
-    const { config, build } = this.pipeline;
-    StatusChannel.report("RECORDS_DROPPED", Level.ERROR, `${report.count} audit record(s) were dropped while the file could not be written (buffer.size was reached)`);
-    const attributes: Array<[string, unknown]> = [
-      ["dropped", report.count],
-      ["from", new Date(report.from)],
-      ["to", new Date(report.to)],
-    ];
-    if (config === undefined || build === undefined || config.file === undefined) {
-      return `${DROPPED_EVENT_ID}, dropped=${report.count}\n`;
-    }
-    return this.render(config, build(DROPPED_EVENT_ID, attributes), Date.now());
-  }
-
-  /** Closes a pipeline's file; with `moved` its waiting records were already handed on. */
-  private retire(pipeline: Pipeline, moved = false, reason: "shutdown" | "reload" = "shutdown"): void {
-    if (pipeline.buffer !== undefined) {
-      if (!moved) {
-        pipeline.buffer.drain();
-        const rest = pipeline.buffer.close();
-        if (rest.length > 0) this.reportUnwritten(rest.length, pipeline.writer?.path);
-        // (When moved, handOver() already counted them.)
-        this.retired.dropped += pipeline.buffer.stats().dropped;
-      }
-    }
-    // The last checkpoint goes into the file before it is closed.
-    pipeline.chain?.close(reason);
-    if (pipeline.writer !== undefined) {
-      this.retired.rotations += pipeline.writer.stats.rotations;
-      this.retired.compressed += pipeline.writer.stats.compressed;
-      pipeline.writer.close();
-    }
-  }
-
-  private reportUnwritten(count: number, path: string | undefined): void {
-    StatusChannel.report("RECORDS_DROPPED", Level.ERROR, `${count} audit record(s) could not be written to ${path ?? "the audit file"} and are lost`);
+    if (next.mode === "dedicated" || targetsOf(next) !== undefined) drainAtExit(this);
+    StatusChannel.report("CONFIG_APPLIED", Level.INFO, `audit configuration applied from ${this.source.path ?? "code"}: ${describePipeline(next)}`);
   }
 
   /** @internal The last synchronous attempt at process exit. */
   drainForExit(): void {
-    const { buffer, writer, targets, chain } = this.pipeline;
-    for (const target of targets?.stats() ?? []) {
-      if (target.buffered > 0 && !target.spooled) {
-        process.stderr.write(`SLF4TS ERROR [RECORDS_DROPPED] ${target.buffered} audit record(s) could not be sent to target "${target.name}" (${target.destination}) before exit\n`);
-      }
-    }
-    // No half-written compression is left behind (it would be deleted at the next start anyway).
-    writer?.abortCompression();
-    if (buffer !== undefined && buffer.size > 0 && !buffer.drain()) {
-      process.stderr.write(`SLF4TS ERROR [RECORDS_DROPPED] ${buffer.size} audit record(s) could not be written to ${writer?.path ?? "the audit file"} before exit\n`);
-    }
-    // Seal what was written since the last checkpoint.
-    chain?.close("exit");
-  }
-
-  private onWriterFailure(failure: WriterFailure): void {
-    this.counters.errors++;
-    if (failure.operation === "compress" && failure.lock === true) {
-      StatusChannel.report(
-        "COMPRESS_FAILED",
-        Level.ERROR,
-        `archive maintenance (compression, deletion by age) could not take the lock ${failure.path} (${errorCode(failure.error)}: ${failure.error.message}); nothing was compressed or deleted, it is tried again within 30 s`,
-      );
-      return;
-    }
-    if (failure.operation === "compress") {
-      // The path is the archive's, or the active file's when its archives wait for the rotation lock.
-      const what = failure.path === this.pipeline.writer?.path ? `the archives of ${failure.path}` : `the archive ${failure.path}`;
-      StatusChannel.report("COMPRESS_FAILED", Level.ERROR, `could not compress ${what} (${errorCode(failure.error)}: ${failure.error.message}); it stays uncompressed and compression is tried again in a minute`);
-      return;
-    }
-    if (failure.operation === "expire") {
-      StatusChannel.report("EXPIRE_FAILED", Level.ERROR, `could not delete ${failure.path}, older than file.maxAge (${errorCode(failure.error)}: ${failure.error.message})`);
-      return;
-    }
-    if (failure.operation === "rotate" && failure.lock === true) {
-      StatusChannel.report("ROTATE_FAILED", Level.ERROR, `could not take the lock of ${failure.path} (${errorCode(failure.error)}: ${failure.error.message})`);
-      return;
-    }
-    if (failure.operation === "rotate") {
-      StatusChannel.report("ROTATE_FAILED", Level.ERROR, `could not rotate ${failure.path} (${errorCode(failure.error)}: ${failure.error.message}); appending to the active file`);
-      return;
-    }
-    if (!this.failing) {
-      this.failing = true;
-      StatusChannel.report(
-        "WRITE_FAILED",
-        Level.ERROR,
-        `cannot ${failure.operation} audit file ${failure.path} (${errorCode(failure.error)}: ${failure.error.message}); records are kept in memory (buffer.size) and retried until it works again`,
-      );
-    }
+    drainPipelineForExit(this.pipeline);
   }
 }
 
