@@ -486,6 +486,9 @@ const ESCAPES = '\\%, \\(, \\), \\\\, \\_, \\t, \\n and \\r; right after ")" als
 const MODIFIER_HINT = "expected [-]min, [-]min.[-]max or .[-]max with numbers up to 65535";
 const SYNTAX_ERRORS: [string, string, number][] = [
   ["", "empty pattern at position 0", 0],
+  // logback 1.2.11 throws "All tokens consumed but was expecting a LITERAL or '%'" for these.
+  ["\\_", 'empty pattern "\\_": "\\_" only separates and prints nothing at position 0', 0],
+  ["\\_\\_", 'empty pattern "\\_\\_": "\\_" only separates and prints nothing at position 0', 0],
   ["abc%", 'missing conversion word after "%" at position 3 (write "\\%" for a literal percent sign)', 3],
   ["100% sure", 'missing conversion word after "%" at position 3 (write "\\%" for a literal percent sign)', 3],
   ["%-5", 'missing conversion word after "%" at position 0 (write "\\%" for a literal percent sign)', 0],
