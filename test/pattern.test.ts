@@ -444,7 +444,8 @@ test("literal escapes follow logback's RegularEscapeUtil", (t) => {
   t.is(render("%level%msg{ignored}"), "INFOox.login, login=thorben, ip=::1");
   t.is(render("%level {x}"), "INFO {x}");
   t.is(render("%(%level)%level"), "INFOINFO");
-  t.is(render("%(%level)\\)x"), "INFO)x");
+  // Right after a composite's ")", "\)" is an error (as in logback); "\_" separates.
+  t.is(render("%(%level)\\_\\)x"), "INFO)x");
 });
 
 test("a pattern of literals only compiles to its text", (t) => {
@@ -520,6 +521,9 @@ const SYNTAX_ERRORS: [string, string, number][] = [
   ["a\\q", `illegal escape "\\q" at position 1 (allowed: ${ESCAPES})`, 1],
   ["\\{", `illegal escape "\\{" at position 0 (allowed: ${ESCAPES})`, 0],
   ["%level\\}", `illegal escape "\\}" at position 6 (allowed: ${ESCAPES})`, 6],
+  // logback 1.2.11: "Failed to initialize Parser".
+  ["%(a)\\)", '"\\)" right after the ")" of a composite at position 4 (logback cannot parse it; write "\\_" between them)', 4],
+  ["%replace(%msg)\\(", '"\\(" right after the ")" of a composite at position 14 (logback cannot parse it; write "\\_" between them)', 14],
   ["%msg(x)", 'conversion word "%msg" does not take a sub-pattern at position 0 (write "\\(" for a literal parenthesis)', 0],
   ["%replace", 'conversion word "%replace" needs a sub-pattern in parentheses at position 0', 0],
   ["%ereplace{a,b}", 'conversion word "%ereplace" needs a sub-pattern in parentheses at position 0', 0],

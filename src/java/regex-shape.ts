@@ -13,17 +13,20 @@ import { complementRanges, normalizeRanges, type Range } from "./regex-classes.j
  * What the check against catastrophic backtracking knows about a part of a regex: whether it
  * can match the empty string, in how many ways it can match from one position (1: one way;
  * Infinity: a variable quantifier without upper bound), what makes that more than one, and the
- * code points it can start with ("any" when not known exactly).
+ * code points it can start with ("any" when not known exactly). `minLength` and `maxLength`
+ * (Infinity: unbounded) are Java's `TreeInfo`, which a look-behind must have a finite maximum of.
  */
 export interface Shape {
   readonly nullable: boolean;
+  readonly minLength: number;
+  readonly maxLength: number;
   readonly ways: number;
   readonly why: "quantifier" | "alternation" | undefined;
   readonly first: readonly Range[] | "any";
 }
 
 /** Matches nothing, in one way (assertions, lookarounds, flag groups). */
-export const EMPTY_SHAPE: Shape = { nullable: true, ways: 1, why: undefined, first: [] };
+export const EMPTY_SHAPE: Shape = { nullable: true, minLength: 0, maxLength: 0, ways: 1, why: undefined, first: [] };
 
 /**
  * A repeated part may match in at most this many ways in all (ways of one repetition to the
@@ -33,12 +36,13 @@ export const MAX_REPEATED_WAYS = 1000;
 
 /** The shape of a character class (`negated` of `ranges` plus Unicode properties). */
 export function setShape(negated: boolean, ranges: readonly Range[], props: readonly string[]): Shape {
-  if (props.length > 0) return { nullable: false, ways: 1, why: undefined, first: "any" };
+  if (props.length > 0) return { nullable: false, minLength: 1, maxLength: 1, ways: 1, why: undefined, first: "any" };
   return charShape(negated ? complementRanges(ranges) : normalizeRanges(ranges));
 }
 
+/** The shape of one character of the given ranges. */
 export function charShape(ranges: readonly Range[]): Shape {
-  return { nullable: false, ways: 1, why: undefined, first: ranges };
+  return { nullable: false, minLength: 1, maxLength: 1, ways: 1, why: undefined, first: ranges };
 }
 
 function unionFirst(a: Shape["first"], b: Shape["first"]): Shape["first"] {
@@ -55,9 +59,12 @@ function overlaps(a: Shape["first"], b: Shape["first"]): boolean {
   return false;
 }
 
+/** The shape of `a` followed by `b`. */
 export function sequenceShape(a: Shape, b: Shape): Shape {
   return {
     nullable: a.nullable && b.nullable,
+    minLength: a.minLength + b.minLength,
+    maxLength: a.maxLength + b.maxLength,
     ways: a.ways * b.ways,
     why: a.why ?? b.why,
     first: a.nullable ? unionFirst(a.first, b.first) : a.first,
@@ -82,6 +89,8 @@ export function alternationShape(branches: readonly Shape[]): Shape {
   for (const branch of branches) first = unionFirst(first, branch.first);
   return {
     nullable: branches.some((b) => b.nullable),
+    minLength: Math.min(...branches.map((b) => b.minLength)),
+    maxLength: Math.max(...branches.map((b) => b.maxLength)),
     ways: ambiguous ? branches.reduce((n, b) => n + b.ways, 0) : Math.max(...branches.map((b) => b.ways)),
     why: ambiguous ? "alternation" : branches.find((b) => b.why !== undefined)?.why,
     first,

@@ -94,6 +94,11 @@ interface Atom {
   readonly quantifiable: boolean;
   /** What the backtracking check needs to know about it. */
   readonly shape: Shape;
+  /**
+   * A capturing, non-capturing or flag group: Java repeats one whose length varies with a loop
+   * whose maximum length it does not know (in a look-behind that is an error).
+   */
+  readonly group?: boolean;
 }
 
 type Escaped =
@@ -146,6 +151,8 @@ class JavaRegexTranslator {
   private flags: RegexFlags = { i: false, s: false, m: false };
   private groupCount = 0;
   private syntheticCount = 0;
+  /** How many look-behinds the reader is in. */
+  private lookbehinds = 0;
   private readonly names = new Map<string, number>();
   private readonly backReferences: { readonly group: number; readonly index: number; readonly text: string }[] = [];
 
@@ -321,14 +328,23 @@ class JavaRegexTranslator {
     const base: RegexToken[] = atom.quantifiable ? atom.tokens : ["(?:", ...atom.tokens, ")"];
     const inner = atom.shape;
     const nullable = min === 0 || inner.nullable;
+    const loop = atom.group === true && inner.minLength !== inner.maxLength && !(min === 0 && max === 1);
+    const minLength = inner.minLength * min;
+    const maxLength = max === Infinity || loop ? Infinity : inner.maxLength * max;
+    // Java's X? takes X even when X matches nothing; JavaScript refuses an iteration that matches
+    // nothing and backtracks into X for a longer match. An alternation has no such rule.
+    const optional = min === 0 && max === 1 && inner.nullable;
     if (mode === "+") {
       // Possessive: (?=(X*))\k matches what X* matched first and never gives any of it back,
       // so it matches in one way whatever X is (X itself was checked when it was read).
+      if (this.lookbehinds > 0) throw this.backwards(src.slice(start, this.pos + 1), start);
       this.pos++;
       const id = -++this.syntheticCount;
-      return { tokens: ["(?=", { open: id }, ...base, quantifier, ")", ")", { ref: id }], shape: { nullable, ways: 1, why: undefined, first: inner.first } };
+      const body: RegexToken[] = optional ? ["(?:", ...atom.tokens, "|)"] : [...base, quantifier];
+      return { tokens: ["(?=", { open: id }, ...body, ")", ")", { ref: id }], shape: { nullable, minLength, maxLength: max === Infinity ? Infinity : inner.maxLength * max, ways: 1, why: undefined, first: inner.first } };
     }
-    if (mode === "?") {
+    const lazy = mode === "?";
+    if (lazy) {
       this.pos++;
       quantifier += "?";
     }
@@ -343,7 +359,8 @@ class JavaRegexTranslator {
     }
     const ways = min === max ? inner.ways ** min : max === Infinity ? Infinity : (max - min + 1) * inner.ways ** max;
     const why = inner.ways > 1 ? inner.why : min !== max ? "quantifier" : undefined;
-    return { tokens: [...base, quantifier], shape: { nullable, ways, why, first: inner.first } };
+    const tokens: RegexToken[] = !optional ? [...base, quantifier] : lazy ? ["(?:|", ...atom.tokens, ")"] : ["(?:", ...atom.tokens, "|)"];
+    return { tokens, shape: { nullable, minLength, maxLength, ways, why, first: inner.first } };
   }
 
   private group(): Atom | undefined {
@@ -356,6 +373,7 @@ class JavaRegexTranslator {
     let suffix: RegexToken[] = [")"];
     let quantifiable = true;
     let atomic = false;
+    let lookbehind = false;
     if (src.charAt(this.pos) === "?") {
       this.pos++;
       const c = src.charAt(this.pos);
@@ -371,6 +389,7 @@ class JavaRegexTranslator {
         this.pos += 2;
         prefix = [`(?<${after}`];
         quantifiable = false;
+        lookbehind = true;
       } else if (c === "<") {
         this.pos++;
         const nameAt = this.pos;
@@ -383,6 +402,7 @@ class JavaRegexTranslator {
         prefix = [{ open: group }];
       } else if (c === ">") {
         // Atomic group: (?:(?=(X))\k), wrapped so that a quantifier after it repeats all of it.
+        if (this.lookbehinds > 0) throw this.backwards("(?>", open);
         this.pos++;
         const id = -++this.syntheticCount;
         prefix = ["(?:(?=", { open: id }];
@@ -420,7 +440,9 @@ class JavaRegexTranslator {
     } else {
       prefix = [{ open: ++this.groupCount }];
     }
+    if (lookbehind) this.lookbehinds++;
     const body = this.alternation();
+    if (lookbehind) this.lookbehinds--;
     if (this.pos >= src.length) {
       throw new RegexSyntaxError('unclosed group "("', open);
     }
@@ -431,8 +453,27 @@ class JavaRegexTranslator {
     append(tokens, suffix);
     // A lookaround matches nothing (and JavaScript never backtracks into one); an atomic group
     // matches in one way, the first.
-    const shape: Shape = !quantifiable ? EMPTY_SHAPE : atomic ? { nullable: body.shape.nullable, ways: 1, why: undefined, first: body.shape.first } : body.shape;
-    return { tokens, quantifiable, shape };
+    if (lookbehind && body.shape.maxLength === Infinity) {
+      // Java refuses some (a repeated group of varying length, a repeated part of 2 or more
+      // characters) and gets others wrong (its maximum length overflows: (?<=a*b*)c never
+      // matches "abc"): all are refused here.
+      throw new RegexSyntaxError("look-behind group does not have an obvious maximum length (a *, + or {n,} in it)", open);
+    }
+    const shape: Shape = !quantifiable
+      ? EMPTY_SHAPE
+      : atomic
+        ? { ...body.shape, ways: 1, why: undefined }
+        : body.shape;
+    return { tokens, quantifiable, shape, group: quantifiable && !atomic };
+  }
+
+  /**
+   * JavaScript matches a look-behind backwards (right to left), Java forwards from each possible
+   * start, so "the first match, never given back" of an atomic group or a possessive quantifier
+   * is not the same match in a look-behind: refused there.
+   */
+  private backwards(text: string, index: number): RegexSyntaxError {
+    return new RegexSyntaxError(`unsupported Java regex construct "${text}" in a look-behind (JavaScript matches look-behinds backwards)`, index);
   }
 
   private groupName(): string {
@@ -694,7 +735,7 @@ class JavaRegexTranslator {
       case "Z":
         return assertion([DOLLAR], false);
       case "R":
-        return assertion([LINEBREAK], true, charShape(VERTICAL_SPACE));
+        return assertion([LINEBREAK], true, { ...charShape(VERTICAL_SPACE), maxLength: 2 });
       case "G":
       case "X":
       case "N":

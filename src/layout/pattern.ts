@@ -24,7 +24,8 @@
  *   than two options (logback then passes the text through unchanged) and a `%d` pattern the
  *   date formatter rejects (logback falls back to ISO8601).
  * - After a composite's `)`, a `%` starts a conversion (logback 1.2 makes it a literal `%`),
- *   and all literal escapes are allowed there in addition to `\{` and `\}`.
+ *   and the literal escapes are allowed there in addition to `\{` and `\}`, except `\(` and
+ *   `\)`, which logback cannot parse there either (an error, as in logback).
  * - In an option, balanced `{…}` stay part of the option, so `%replace(%msg){\d{3}, X}` works
  *   without quotes (logback 1.2 ends the option list at the first `}`).
  * - Format widths are limited to 65535 (larger ones could not be padded without throwing).

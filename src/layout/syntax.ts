@@ -268,9 +268,14 @@ export class PatternParser {
     const next = this.src.charAt(at + 1);
     this.pos += 2;
     switch (next) {
-      case "%":
       case "(":
       case ")":
+        if (afterComposite) {
+          // logback 1.2's parser fails on these there ("Failed to initialize Parser").
+          throw this.error(`"\\${next}" right after the ")" of a composite`, at, 'logback cannot parse it; write "\\_" between them');
+        }
+        return next;
+      case "%":
       case "\\":
         return next;
       case "_":
