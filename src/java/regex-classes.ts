@@ -8,20 +8,26 @@
  * @module
  */
 
+/** An inclusive range of code points. */
 export type Range = readonly [number, number];
+/** The largest code point. */
 export const MAX_CODE_POINT = 0x10ffff;
 
+/** Java's `\d`: ASCII digits. */
 export const DIGIT: readonly Range[] = [[0x30, 0x39]];
+/** Java's `\w`: ASCII letters, digits and `_`. */
 export const WORD: readonly Range[] = [
   [0x30, 0x39],
   [0x41, 0x5a],
   [0x5f, 0x5f],
   [0x61, 0x7a],
 ];
+/** Java's `\s`: ASCII white space. */
 export const SPACE: readonly Range[] = [
   [0x09, 0x0d],
   [0x20, 0x20],
 ];
+/** Java's `\h`. */
 export const HORIZONTAL_SPACE: readonly Range[] = [
   [0x09, 0x09],
   [0x20, 0x20],
@@ -33,6 +39,7 @@ export const HORIZONTAL_SPACE: readonly Range[] = [
   [0x205f, 0x205f],
   [0x3000, 0x3000],
 ];
+/** Java's `\v`. */
 export const VERTICAL_SPACE: readonly Range[] = [
   [0x0a, 0x0d],
   [0x85, 0x85],
@@ -120,10 +127,12 @@ const BINARY_PROPERTIES: ReadonlyMap<string, string> = new Map([
   ["DIGIT", "Nd"],
 ]);
 
+/** One code point as a JavaScript `\u{…}` escape. */
 export function hexEscape(cp: number): string {
   return `\\u{${cp.toString(16)}}`;
 }
 
+/** Sorted ranges with overlapping and adjacent ones merged. */
 export function normalizeRanges(ranges: readonly Range[]): Range[] {
   const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
   const out: [number, number][] = [];
@@ -138,6 +147,7 @@ export function normalizeRanges(ranges: readonly Range[]): Range[] {
   return out;
 }
 
+/** The code points that are in none of the ranges. */
 export function complementRanges(ranges: readonly Range[]): Range[] {
   const out: Range[] = [];
   let next = 0;
@@ -163,6 +173,7 @@ export function withAsciiCase(ranges: readonly Range[]): Range[] {
   return out;
 }
 
+/** A JavaScript character class (flag `u`) of ranges and `\p{…}` properties. */
 export function classSource(negated: boolean, ranges: readonly Range[], props: readonly string[]): string {
   let body = "";
   for (const [lo, hi] of normalizeRanges(ranges)) {
@@ -194,6 +205,7 @@ function scriptFor(name: string): string | undefined {
   return undefined;
 }
 
+/** What a `\p{…}` name stands for: ranges, a JavaScript property, a name Java has that cannot be translated, or nothing. */
 export type ResolvedProperty = { readonly ranges: readonly Range[] } | { readonly prop: string } | "unsupported" | undefined;
 
 /** java.util.regex's CharPropertyNames: POSIX names, general categories; `java…` is rejected. */

@@ -14,7 +14,9 @@
  * classes, `\p{…}` categories and scripts, `(?i)` (ASCII-only, as in Java), `(?s)`, `(?m)`,
  * atomic groups and possessive quantifiers. Rejected with a {@link RegexSyntaxError}: everything
  * Java rejects, and nested classes and `&&`, `\G`, `\X`, `\N{…}`, `\b{g}`, the flags `d u x c U`,
- * `\p{In…}` blocks, `\p{java…}`, `\p{…}` under `(?i)`, back-references, and regexes that can
+ * `\p{In…}` blocks, `\p{java…}`, `\p{…}` under `(?i)`, back-references, look-behinds with `*`,
+ * `+` or `{n,}` in them (Java refuses or mis-evaluates those), atomic groups and possessive
+ * quantifiers in a look-behind (JavaScript matches look-behinds backwards), and regexes that can
  * backtrack catastrophically (a repeated part that can match the same text in more than 1000
  * ways: `(x+x+)+`, `(a|aa)+`). Remaining differences: `\b` uses ASCII word characters (as Java
  * 19+), and an empty match advances by a code point.

@@ -92,7 +92,8 @@ interface CompileContext extends ConverterContext {
  *   `\R`, `\Z`, POSIX classes, `(?i)` (ASCII-only, as in Java), `(?s)`, `(?m)`, atomic groups
  *   and possessive quantifiers are translated to their exact Java meaning. Rejected with a
  *   PatternSyntaxError: nested classes and `&&`, `\G`, `\X`, `\N{…}`, `\b{g}`, the flags
- *   `d u x c U`, `\p{In…}` blocks, `\p{java…}`, and `\p{…}` or back-references under `(?i)`.
+ *   `d u x c U`, `\p{In…}` blocks, `\p{java…}`, `\p{…}` or back-references under `(?i)`, look-behinds
+ *   without a bounded length, and atomic groups or possessive quantifiers in a look-behind.
  *   Also rejected: regexes that can backtrack catastrophically and back-references (see the
  *   module comment). Remaining differences: `\b` uses ASCII word characters (as Java 19+), and
  *   an empty match advances by a code point. In the replacement, `$n`, `${name}`, `\$` and `\\` follow

@@ -47,6 +47,7 @@
  * @module
  */
 
+// The entry of the layer: what the rest of slf4ts imports (documented where each is defined).
 export { compilePatternLayout, type PatternLayoutOptions } from "./compile.js";
 export type { LayoutEvent } from "./converters.js";
 export { describePatternLayout, PATTERN_WORDS, type PatternPiece, PatternSyntaxError, type PatternWordKind } from "./syntax.js";

@@ -52,6 +52,7 @@ export class PatternSyntaxError extends Error {
  */
 export type PatternWordKind = WordKind;
 
+/** What a conversion word converts, aliases resolved. */
 export type WordKind =
   | "date"
   | "level"
@@ -66,7 +67,7 @@ export type WordKind =
   | "replace"
   | "ereplace";
 
-// A Map, not an object literal, so that "%constructor" or "%toString" are unknown words.
+/** The conversion words by name, aliases included (a Map, not an object literal, so that "%constructor" or "%toString" are unknown words). */
 export const WORDS: ReadonlyMap<string, WordKind> = new Map<string, WordKind>([
   ["d", "date"],
   ["date", "date"],
@@ -111,6 +112,7 @@ export const PATTERN_WORDS: readonly string[] = Object.freeze([...WORDS.keys()])
 // ---------------------------------------------------------------------------------------------
 // Parsing: pattern text to a tree
 
+/** A format modifier: `%[-]min[.[-]max]`. */
 export interface FormatInfo {
   /** Pad to at least this many UTF-16 code units (0: no padding). */
   readonly min: number;
@@ -122,17 +124,20 @@ export interface FormatInfo {
   readonly leftTruncate: boolean;
 }
 
+/** One `{…}` option, unquoted and trimmed. */
 export interface OptionValue {
   readonly value: string;
   /** Index of the option's first character in the pattern. */
   readonly position: number;
 }
 
+/** Literal text, escapes resolved. */
 export interface LiteralNode {
   readonly kind: "literal";
   readonly text: string;
 }
 
+/** A conversion word, or a `%(…)` group, with its modifier, options and sub-pattern. */
 export interface ConversionNode {
   readonly kind: "conversion";
   /** The word as written ("" for a bare `%(…)` group). */
@@ -146,6 +151,7 @@ export interface ConversionNode {
   readonly children: readonly PatternNode[] | undefined;
 }
 
+/** One node of a parsed pattern. */
 export type PatternNode = LiteralNode | ConversionNode;
 
 const MAX_WIDTH = 65535;
