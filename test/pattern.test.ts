@@ -444,7 +444,8 @@ test("literal escapes follow logback's RegularEscapeUtil", (t) => {
   t.is(render("%level%msg{ignored}"), "INFOox.login, login=thorben, ip=::1");
   t.is(render("%level {x}"), "INFO {x}");
   t.is(render("%(%level)%level"), "INFOINFO");
-  t.is(render("%(%level)\\)x"), "INFO)x");
+  // Right after a composite's ")", "\)" is an error (as in logback); "\_" separates.
+  t.is(render("%(%level)\\_\\)x"), "INFO)x");
 });
 
 test("a pattern of literals only compiles to its text", (t) => {
@@ -486,6 +487,9 @@ const ESCAPES = '\\%, \\(, \\), \\\\, \\_, \\t, \\n and \\r; right after ")" als
 const MODIFIER_HINT = "expected [-]min, [-]min.[-]max or .[-]max with numbers up to 65535";
 const SYNTAX_ERRORS: [string, string, number][] = [
   ["", "empty pattern at position 0", 0],
+  // logback 1.2.11 throws "All tokens consumed but was expecting a LITERAL or '%'" for these.
+  ["\\_", 'empty pattern "\\_": "\\_" only separates and prints nothing at position 0', 0],
+  ["\\_\\_", 'empty pattern "\\_\\_": "\\_" only separates and prints nothing at position 0', 0],
   ["abc%", 'missing conversion word after "%" at position 3 (write "\\%" for a literal percent sign)', 3],
   ["100% sure", 'missing conversion word after "%" at position 3 (write "\\%" for a literal percent sign)', 3],
   ["%-5", 'missing conversion word after "%" at position 0 (write "\\%" for a literal percent sign)', 0],
@@ -517,6 +521,9 @@ const SYNTAX_ERRORS: [string, string, number][] = [
   ["a\\q", `illegal escape "\\q" at position 1 (allowed: ${ESCAPES})`, 1],
   ["\\{", `illegal escape "\\{" at position 0 (allowed: ${ESCAPES})`, 0],
   ["%level\\}", `illegal escape "\\}" at position 6 (allowed: ${ESCAPES})`, 6],
+  // logback 1.2.11: "Failed to initialize Parser".
+  ["%(a)\\)", '"\\)" right after the ")" of a composite at position 4 (logback cannot parse it; write "\\_" between them)', 4],
+  ["%replace(%msg)\\(", '"\\(" right after the ")" of a composite at position 14 (logback cannot parse it; write "\\_" between them)', 14],
   ["%msg(x)", 'conversion word "%msg" does not take a sub-pattern at position 0 (write "\\(" for a literal parenthesis)', 0],
   ["%replace", 'conversion word "%replace" needs a sub-pattern in parentheses at position 0', 0],
   ["%ereplace{a,b}", 'conversion word "%ereplace" needs a sub-pattern in parentheses at position 0', 0],
