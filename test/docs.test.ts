@@ -57,12 +57,12 @@ test.after.always("remove the installed package", () => {
 });
 
 for (const page of pages) {
-  test(`${page}: its runnable examples run and print what the page shows`, (t) => {
+  test.serial(`${page}: its runnable examples run and print what the page shows`, async (t) => {
     t.timeout(240_000);
     const blocks = blocksOf(page);
     const dir = tempDir(t, "slf4ts-docs-");
     scratchProject(dir, installed);
-    const failures = runBlocks(blocks, dir);
+    const failures = await runBlocks(blocks, dir);
     t.deepEqual(failures, [], failures.map((f) => `${f.where}: ${f.message}`).join("\n"));
     t.log(`${blocks.filter(isRunnable).length} runnable blocks`);
   });
@@ -85,31 +85,31 @@ test("every page that promises a runnable example has one", (t) => {
 // The runner itself: a broken example fails it, through the same code that runs the pages.
 const page = (markdown: string): DocBlock[] => extractBlocks(markdown, "broken.md");
 
-test("the runner: a snippet that throws, a wrong exit code and a wrong output each fail; a right one passes", (t) => {
+test.serial("the runner: a snippet that throws, a wrong exit code and a wrong output each fail; a right one passes", async (t) => {
   const dir = tempDir(t, "slf4ts-docs-");
   scratchProject(dir, installed);
-  const [thrown] = runBlocks(page("```js runnable\nthrow new Error(\"broken on purpose\");\n```\n"), dir);
+  const [thrown] = await runBlocks(page("```js runnable\nthrow new Error(\"broken on purpose\");\n```\n"), dir);
   t.regex(thrown?.message ?? "", /^exited with 1, expected 0\n[\s\S]*broken on purpose/);
   t.is(thrown?.where, "broken.md:1");
 
-  const [exit] = runBlocks(page("text\n\n```sh runnable exit=1\ntrue\n```\n"), dir);
+  const [exit] = await runBlocks(page("text\n\n```sh runnable exit=1\ntrue\n```\n"), dir);
   t.is(exit?.where, "broken.md:3");
   t.regex(exit?.message ?? "", /^exited with 0, expected 1/);
 
   const wrong = "```js runnable\nconsole.log('ox.login, login=ann');\n```\n\n```text output\nox.login, login=bob\n```\n";
-  t.regex(runBlocks(page(wrong), dir)[0]?.message ?? "", /differs from this block[\s\S]*--- expected\nox\.login, login=bob\n--- actual\nox\.login, login=ann/);
-  t.deepEqual(runBlocks(page(wrong.replace("bob", "ann")), dir), []);
+  t.regex((await runBlocks(page(wrong), dir))[0]?.message ?? "", /differs from this block[\s\S]*--- expected\nox\.login, login=bob\n--- actual\nox\.login, login=ann/);
+  t.deepEqual(await runBlocks(page(wrong.replace("bob", "ann")), dir), []);
 
   // A snippet that uses the package wrongly fails to compile (TypeScript) or to run (JavaScript).
-  const [typed] = runBlocks(page('```ts runnable\nimport { AuditLogService } from "slf4ts";\nAuditLogService.log(42);\n```\n'), dir);
+  const [typed] = await runBlocks(page('```ts runnable\nimport { AuditLogService } from "slf4ts";\nAuditLogService.log(42);\n```\n'), dir);
   t.regex(typed?.message ?? "", /^does not compile against the package's types:\n.*not assignable to parameter of type 'string'/);
-  const [missing] = runBlocks(page('```js runnable\nimport { NoSuchExport } from "slf4ts";\n```\n'), dir);
+  const [missing] = await runBlocks(page('```js runnable\nimport { NoSuchExport } from "slf4ts";\n```\n'), dir);
   t.regex(missing?.message ?? "", /does not provide an export named 'NoSuchExport'/);
 
   // Files written by a file= block are there for the blocks after it; a language that cannot run is an error, not a skip.
-  t.deepEqual(runBlocks(page("```properties file=etc/a.properties\nx=1\n```\n```sh runnable\ngrep -qx x=1 etc/a.properties\n```\n"), dir), []);
-  t.regex(runBlocks(page("```python runnable\nprint(1)\n```\n"), dir)[0]?.message ?? "", /"python" blocks cannot be run/);
-  t.regex(runBlocks(page("```text output\n1\n```\n"), dir)[0]?.message ?? "", /an output block with no runnable block before it/);
+  t.deepEqual(await runBlocks(page("```properties file=etc/a.properties\nx=1\n```\n```sh runnable\ngrep -qx x=1 etc/a.properties\n```\n"), dir), []);
+  t.regex((await runBlocks(page("```python runnable\nprint(1)\n```\n"), dir))[0]?.message ?? "", /"python" blocks cannot be run/);
+  t.regex((await runBlocks(page("```text output\n1\n```\n"), dir))[0]?.message ?? "", /an output block with no runnable block before it/);
 });
 
 test("the runner: … in an output block matches any text in a line, a line of … any lines", (t) => {

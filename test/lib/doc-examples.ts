@@ -15,7 +15,7 @@
  *   that `…` in a line matches any text in that line, a line that is only `…` matches any number
  *   of lines, and trailing white space is ignored.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import ts from "typescript";
@@ -108,7 +108,7 @@ export interface DocFailure {
  * one block are there for the next) and returns the failures; it stops at the first one, since
  * the blocks after it usually build on it.
  */
-export function runBlocks(blocks: readonly DocBlock[], dir: string): DocFailure[] {
+export async function runBlocks(blocks: readonly DocBlock[], dir: string): Promise<DocFailure[]> {
   let previous: { block: DocBlock; stdout: string } | undefined;
   let counter = 0;
   for (const block of blocks) {
@@ -129,7 +129,7 @@ export function runBlocks(blocks: readonly DocBlock[], dir: string): DocFailure[
     }
     if (!isRunnable(block)) continue;
     const expectedExit = Number(block.options.get("exit") ?? "0");
-    const result = execute(block, dir, `.example-${++counter}`);
+    const result = await execute(block, dir, `.example-${++counter}`);
     if ("error" in result) return [{ where, message: result.error }];
     if (result.status !== expectedExit) {
       return [{ where, message: `exited with ${String(result.status)}${result.signal === null ? "" : ` (${result.signal})`}, expected ${expectedExit}\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}` }];
@@ -146,7 +146,7 @@ interface Executed {
   readonly stderr: string;
 }
 
-function execute(block: DocBlock, dir: string, name: string): Executed | { error: string } {
+async function execute(block: DocBlock, dir: string, name: string): Promise<Executed | { error: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(dir, "node_modules", ".bin")}:${process.env["PATH"] ?? "/usr/bin:/bin"}` };
   delete env["SLF4TS_AUDIT_PROPERTIES"];
   delete env["NODE_OPTIONS"];
@@ -154,19 +154,19 @@ function execute(block: DocBlock, dir: string, name: string): Executed | { error
     case "js":
     case "javascript":
       writeFileSync(join(dir, `${name}.mjs`), block.text);
-      return run(process.execPath, [`${name}.mjs`], dir, env);
+      return runAsync(process.execPath, [`${name}.mjs`], dir, env);
     case "ts":
     case "typescript": {
       const source = join(dir, `${name}.mts`);
       writeFileSync(source, block.text);
       const errors = compileTypeScript(source);
       if (errors !== "") return { error: `does not compile against the package's types:\n${errors}` };
-      return run(process.execPath, [`${name}.mjs`], dir, env);
+      return runAsync(process.execPath, [`${name}.mjs`], dir, env);
     }
     case "sh":
     case "bash":
       writeFileSync(join(dir, `${name}.sh`), `set -euo pipefail\n${block.text}`);
-      return run("bash", [`${name}.sh`], dir, env);
+      return runAsync("bash", [`${name}.sh`], dir, env);
     default:
       return { error: `"${block.lang}" blocks cannot be run (js, ts or sh)` };
   }
@@ -191,6 +191,19 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
   const r = spawnSync(command, args, { cwd, env, encoding: "utf8", timeout: 60_000 });
   if (r.error !== undefined) throw r.error;
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs a block's program without blocking the test's event loop (AVA's timeout sees progress), killed after a minute. */
+function runAsync(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Executed> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
 }
 
 /** Whether `actual` is what `expected` shows (see the module comment); a description of the difference when not. */
