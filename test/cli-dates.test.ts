@@ -2,7 +2,7 @@ import test from "ava";
 import fc from "fast-check";
 import { compileDateReader, parseIsoSpan } from "../src/java/date-reader.js";
 import { parseTimeBound, UsageError } from "../src/cli/filters.js";
-import { DEFAULT_READ_SETTINGS } from "../src/logfile/files.js";
+import { DEFAULT_READ_SETTINGS } from "../src/logfile/records.js";
 import { compileJavaDatePattern, parseJavaTimeZone } from "../src/java/date.js";
 
 const utc = parseJavaTimeZone("UTC");

@@ -2,7 +2,7 @@ import test from "ava";
 import fc from "fast-check";
 import { LineSplitter } from "../src/logfile/read.js";
 import { csv, jsonSafe, rawLineText, terminalText } from "../src/cli/output.js";
-import type { LocatedRecord } from "../src/logfile/files.js";
+import type { LocatedRecord } from "../src/logfile/records.js";
 
 /** What the splitter should give: the lines of `text` (CR before LF dropped), a long one as its length. */
 function expected(text: string, max: number): Array<string | { tooLong: number }> {

@@ -5,7 +5,7 @@
  */
 import type { JavaTimeZone } from "../java/date.js";
 import { compileDateReader, parseIsoSpan, type TimeSpan } from "../java/date-reader.js";
-import type { AuditRecord, ReadSettings } from "../logfile/files.js";
+import type { AuditRecord, ReadSettings } from "../logfile/records.js";
 
 /**
  * The `parseArgs` options `query` and `tail` share: the properties file, the filters and the

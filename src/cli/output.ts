@@ -13,7 +13,7 @@
  */
 import { isAbsolute, relative } from "node:path";
 import { escapeCodeUnit, escapeUnsafe } from "../sanitize/escape.js";
-import type { LocatedRecord } from "../logfile/files.js";
+import type { LocatedRecord } from "../logfile/records.js";
 
 /**
  * The output formats (`raw`: the lines as written, for `tail`).

@@ -8,15 +8,8 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseJavaTimeZone, type JavaTimeZone } from "../java/date.js";
-import {
-  createLineDecoder,
-  DEFAULT_READ_SETTINGS,
-  findAuditLogs,
-  readAuditRecords,
-  type AuditLogFiles,
-  type LocatedRecord,
-  type ReadSettings,
-} from "../logfile/files.js";
+import { findAuditLogs, type AuditLogFiles } from "../logfile/files.js";
+import { createLineDecoder, DEFAULT_READ_SETTINGS, readAuditRecords, type LocatedRecord, type ReadSettings } from "../logfile/records.js";
 import { loadReadSettings } from "./settings.js";
 import { FILTER_OPTIONS, globToRegExp, matches, parseAttributeTest, parseTimeBound, UsageError, type RecordFilter } from "./filters.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";

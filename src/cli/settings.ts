@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { KEY_PREFIX, resolveConfig } from "../config/schema.js";
 import { decodePropertiesFile, parseProperties, type PropertyEntry } from "../java/properties.js";
-import { DEFAULT_READ_SETTINGS, type ReadSettings } from "../logfile/files.js";
+import { DEFAULT_READ_SETTINGS, type ReadSettings } from "../logfile/records.js";
 
 /**
  * The entries of a .properties file (Java syntax), for the commands that read the logger's

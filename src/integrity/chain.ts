@@ -10,12 +10,13 @@
  * @module
  */
 import { createHmac, createPublicKey, randomBytes, sign, timingSafeEqual, verify, type KeyObject } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readSync, renameSync, writeSync } from "node:fs";
+import { closeSync, constants, openSync, readSync, renameSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { Level } from "../facade/level.js";
 import type { IntegritySettings } from "./settings.js";
 import { acquireLock } from "../output/file-lock.js";
+import { openRegularFile, type OpenedFile } from "../logfile/read.js";
 import type { RollingFileWriter } from "../output/rolling-file.js";
 import { StatusChannel } from "../status/status.js";
 import { ed25519KeyFromSecretFile, epochAt, evolveSecret, formatMode, hmacKeyFromSecretFile, MAX_EPOCH, readSecretFile, writeHmacKeyFile, type SecretFile } from "./keys.js";
@@ -228,30 +229,11 @@ interface Found {
 const TAIL_BYTES = 8 * 1024 * 1024;
 /** A gzip newest archive is read only if it inflates to at most this much (its size field says, and inflating stops there). */
 const GZIP_TAIL_LIMIT = 32 * 1024 * 1024;
-const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
-
-/**
- * Opens a file to read without following a symbolic link and without blocking (a FIFO put at
- * the path would block an ordinary open until a writer came); anything but a regular file is
- * refused. Returns the descriptor and size, or throws.
- */
-function openRegular(path: string): { fd: number; size: number } {
-  const fd = openSync(path, READ_FLAGS);
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: "ENOTREG" });
-    return { fd, size: stat.size };
-  } catch (error) {
-    closeSync(fd);
-    throw error;
-  }
-}
-
 /** The last `TAIL_BYTES` of a plain file (`whole`: the file is that short), or `undefined` when it is missing or not a regular file. */
 function readPlainTail(path: string): { bytes: Buffer; whole: boolean } | undefined {
-  let opened: { fd: number; size: number };
+  let opened: OpenedFile;
   try {
-    opened = openRegular(path);
+    opened = openRegularFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
       StatusChannel.report("INTEGRITY_FAILED", Level.WARN, `cannot read the end of ${path} to link the chain (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
@@ -277,9 +259,9 @@ function readPlainTail(path: string): { bytes: Buffer; whole: boolean } | undefi
 
 /** A gzip archive inflated, if its size field and its inflation stay within `GZIP_TAIL_LIMIT` (a gzip bomb is not inflated). */
 function readGzipBounded(path: string): Buffer | undefined {
-  let opened: { fd: number; size: number };
+  let opened: OpenedFile;
   try {
-    opened = openRegular(path);
+    opened = openRegularFile(path);
   } catch {
     return undefined;
   }

@@ -26,7 +26,8 @@
 import { createHash, createPrivateKey, createPublicKey, randomBytes, type KeyObject } from "node:crypto";
 import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { describeType } from "../output/file-lock.js";
+import { describeKind, describeType } from "../output/file-lock.js";
+import { NotRegularFileError, openRegularFile, type OpenedFile } from "../logfile/read.js";
 
 /** The contents of an HMAC key file. */
 export interface HmacKeyFile {
@@ -188,7 +189,7 @@ export function formatMode(mode: number): string {
 const REGULAR = "a regular file";
 
 /**
- * Reads a key file as a secret: opened with `O_NOFOLLOW | O_NONBLOCK` (a symbolic link at the
+ * Reads a key file as a secret: opened by `openRegularFile` with `O_NOCTTY` (a symbolic link at the
  * path is refused, and a FIFO or device never blocks), checked with `fstat` on the opened file
  * (a regular file, at most {@link MAX_KEY_FILE_BYTES}), and refused when its group or others can
  * write it (whoever can replace the key can forge checkpoints; group write is refused too, as
@@ -201,10 +202,11 @@ const REGULAR = "a regular file";
  * ```
  */
 export function readSecretFile(path: string): SecretFile {
-  let fd: number;
+  let opened: OpenedFile;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+    opened = openRegularFile(path, undefined, constants.O_NOCTTY);
   } catch (error) {
+    if (error instanceof NotRegularFileError && error.code === "ENOTREG") throw new KeyFileError(`the key file ${path} is ${describeKind(error.kind)}`, REGULAR);
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     if (code === "ELOOP" || code === "ENXIO" || code === "EMLINK") {
       let kind = "not a regular file";
@@ -218,9 +220,9 @@ export function readSecretFile(path: string): SecretFile {
     }
     throw Object.assign(new Error(`cannot read the key file ${path} (${code})`), { code });
   }
+  const fd = opened.fd;
   try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new KeyFileError(`the key file ${path} is ${describeType(stats)}`, REGULAR);
+    const stats = opened;
     const mode = stats.mode & 0o7777;
     if ((mode & 0o022) !== 0) {
       const who = (mode & 0o022) === 0o022 ? "its group and everyone" : (mode & 0o020) !== 0 ? "its group" : "everyone";

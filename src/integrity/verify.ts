@@ -21,6 +21,8 @@
 import { createHmac, timingSafeEqual, verify as verifySignature, type KeyObject } from "node:crypto";
 import { basename } from "node:path";
 import { readAuditLines, type AuditFile, type AuditLogFiles } from "../logfile/files.js";
+import { DEFAULT_READ_LIMITS, ReadLimitError } from "../logfile/read.js";
+import { compareTwins } from "../logfile/twins.js";
 import { epochWindow, evolveSecret, MAX_EPOCH, type HmacKeyFile } from "./keys.js";
 import { chainHash, checkpointRecordsMax, parseChainToken, signedMessage, splitChainField, ZERO_HASH, type ChainToken, type CheckpointFields } from "./token.js";
 
@@ -207,18 +209,13 @@ class HmacKeyring {
   }
 }
 
-/** The complete text of an audit file (inflated), as its lines; within the file's read limits. */
-async function linesOf(file: AuditFile): Promise<string[]> {
-  const lines: string[] = [];
-  for await (const line of readAuditLines(file)) lines.push(line.complete ? `${line.text}\n` : line.text);
-  return lines;
-}
-
 /**
  * An archive present both plain and compressed (`audit.log.3` and `audit.log.3.gz`: a crash
  * between the compressed copy's rename and the plain file's unlink, until the writer's next
- * start removes one) is read once when both hold the same lines (a warning); when they differ,
- * it is a finding and only the compressed one is read.
+ * start removes one) is read once when the `.gz` decompresses to the very bytes of the plain
+ * one (a warning); when they differ, or the `.gz` does not decompress, it is a finding and only
+ * the compressed one is read (see `compareTwins`). Larger than `maxGunzipBytes`: not compared,
+ * a {@link ReadLimitError}.
  */
 async function resolveTwins(files: readonly AuditFile[], findings: Array<Finding<FindingKind>>, warnings: Array<Finding<WarningKind>>): Promise<AuditFile[]> {
   const kept: AuditFile[] = [];
@@ -228,10 +225,13 @@ async function resolveTwins(files: readonly AuditFile[], findings: Array<Finding
       kept.push(file);
       continue;
     }
-    // `file` is the plain one, `twin` the compressed one.
-    const [plain, packed] = await Promise.all([linesOf(file), linesOf(twin)]);
-    const same = plain.length === packed.length && plain.every((line, i) => line === packed[i]);
-    if (same) {
+    // `file` is the plain one, `twin` the compressed one; compared within the bound of decompressing.
+    const maxBytes = (twin.limits ?? DEFAULT_READ_LIMITS).maxGunzipBytes;
+    const verdict = compareTwins(file.path, twin.path, maxBytes);
+    if (verdict === "too-large") {
+      throw new ReadLimitError(twin.path, undefined, `${basename(file.path)} and ${basename(twin.path)} are the same archive, too large to compare (more than ${maxBytes} bytes; --max-gunzip-bytes)`);
+    }
+    if (verdict === "same") {
       warnings.push({ kind: "duplicate-archive", file: file.path, line: undefined, session: undefined, seq: undefined, message: `${basename(file.path)} and ${basename(twin.path)} hold the same lines (a crash while the archive was compressed; the logger's next start removes the plain copy): read once` });
     } else {
       findings.push({ kind: "replaced-archive", file: file.path, line: undefined, session: undefined, seq: undefined, message: `${basename(file.path)} and ${basename(twin.path)} are the same archive, but hold different lines: one of them was changed or replaced (only ${basename(twin.path)} was checked)` });

@@ -7,7 +7,21 @@
  */
 import { basename } from "node:path";
 
-const ARCHIVE_SUFFIX = /^([1-9][0-9]*)(\.gz)?$/;
+/**
+ * The largest archive number: `file.count` is at most 10000 (`src/config/schema.ts`), and a
+ * number up to 99999 is still taken for an archive (left by another writer, or by a count that
+ * was larger), so the writer deletes it by count and the commands read it. A longer number is no
+ * archive of this writer's: it is left alone (and `Number()` of it stays exact).
+ *
+ * @example
+ * ```ts
+ * MAX_ARCHIVE_INDEX; // 99999
+ * ```
+ */
+export const MAX_ARCHIVE_INDEX = 99_999;
+
+/** The one definition of an archive's name: `<base>.<N>` or `<base>.<N>.gz`, N from 1 to {@link MAX_ARCHIVE_INDEX}. */
+const ARCHIVE_NAME = /^(.+)\.([1-9][0-9]{0,4})(\.gz)?$/s;
 /** The suffix of a temporary compression file (`file.inode-N.gz.tmp`), after `file.`. */
 export const TEMPORARY_SUFFIX = /^inode-([0-9]+)\.gz\.tmp$/;
 
@@ -29,6 +43,32 @@ export interface ArchiveListing {
   readonly rotating: boolean;
   /** Names of temporary compression files (`file.inode-N.gz.tmp`). */
   readonly temporaries: readonly string[];
+}
+
+/** What an archive's name says. */
+export interface ArchiveName {
+  /** The name of the active file (`audit.log` of `audit.log.3.gz`). */
+  readonly base: string;
+  /** The archive number, 1 (newest) to {@link MAX_ARCHIVE_INDEX}. */
+  readonly index: number;
+  /** The name ends in `.gz`. */
+  readonly gz: boolean;
+}
+
+/**
+ * Reads a file name as an archive's (`audit.log.3`, `audit.log.3.gz`); undefined for any other
+ * name (the active file's among them).
+ *
+ * @example
+ * ```ts
+ * parseArchiveName("audit.log.3.gz"); // { base: "audit.log", index: 3, gz: true }
+ * parseArchiveName("audit.log");      // undefined
+ * ```
+ */
+export function parseArchiveName(name: string): ArchiveName | undefined {
+  const match = ARCHIVE_NAME.exec(name);
+  if (match === null) return undefined;
+  return { base: match[1] as string, index: Number(match[2]), gz: match[3] !== undefined };
 }
 
 /**
@@ -61,13 +101,12 @@ export function parseArchiveNames(path: string, names: readonly string[]): Archi
   for (const name of names) {
     if (name.length <= base.length + 1 || !name.startsWith(base) || name.charCodeAt(base.length) !== 0x2e) continue;
     const suffix = name.slice(base.length + 1);
-    const match = ARCHIVE_SUFFIX.exec(suffix);
-    if (match !== null) {
-      const index = Number(match[1]);
-      const entry = archives.get(index) ?? { plain: false, gz: false };
-      if (match[2] === undefined) entry.plain = true;
-      else entry.gz = true;
-      archives.set(index, entry);
+    const archive = parseArchiveName(name);
+    if (archive !== undefined && archive.base === base) {
+      const entry = archives.get(archive.index) ?? { plain: false, gz: false };
+      if (archive.gz) entry.gz = true;
+      else entry.plain = true;
+      archives.set(archive.index, entry);
     } else if (suffix === "rotating") {
       rotating = true;
     } else if (TEMPORARY_SUFFIX.test(suffix)) {

@@ -2,7 +2,9 @@
  * Reading audit files that may be hostile: every file is opened without following a symbolic
  * link and without blocking on a FIFO, and must be a regular file; lines and decompressed
  * archives have a size bound, so a giant line or a gzip bomb is reported, never a crash or
- * unbounded memory. Shared by `verify`, `query` and `tail`.
+ * unbounded memory. Shared by `verify`, `query` and `tail`. {@link openRegularFile} is the one
+ * way the project opens a file it reads that someone else could have put there: audit files,
+ * archives (the archive keeper), lock files, key files, the chain's look at the last records.
  *
  * @module
  */
@@ -62,6 +64,45 @@ export function parseLimitOption(option: string, text: string, max: number): num
 }
 
 /**
+ * What stands at a path, read from the type bits of its mode.
+ *
+ * @example
+ * ```ts
+ * const kind: FileKind = fileKindOf(fstatSync(fd).mode); // "FIFO" for a named pipe
+ * ```
+ */
+export type FileKind = "file" | "folder" | "FIFO" | "socket" | "character device" | "block device" | "symbolic link" | "unknown";
+
+/**
+ * The kind of file a mode (of `stat`, `fstat` or `lstat`) describes.
+ *
+ * @example
+ * ```ts
+ * fileKindOf(0o100644); // "file"
+ * ```
+ */
+export function fileKindOf(mode: number): FileKind {
+  switch (mode & 0o170000) {
+    case 0o100000:
+      return "file";
+    case 0o040000:
+      return "folder";
+    case 0o010000:
+      return "FIFO";
+    case 0o140000:
+      return "socket";
+    case 0o020000:
+      return "character device";
+    case 0o060000:
+      return "block device";
+    case 0o120000:
+      return "symbolic link";
+    default:
+      return "unknown";
+  }
+}
+
+/**
  * A file the reader refuses: a symbolic link, a FIFO, a folder. `code` is `ELOOP` for a
  * link, `ENOTREG` otherwise.
  *
@@ -73,17 +114,20 @@ export function parseLimitOption(option: string, text: string, max: number): num
 export class NotRegularFileError extends Error {
   /** `ELOOP` (a symbolic link) or `ENOTREG` (a FIFO, a folder, a device, a socket). */
   readonly code: "ELOOP" | "ENOTREG";
+  /** What it is instead: "a symbolic link", "a FIFO", "a folder", "a socket" or "a device". */
+  readonly what: string;
 
   /** @internal */
   constructor(
     readonly path: string,
-    /** What it is instead: "a symbolic link", "a FIFO", "a folder", "a socket" or "a device". */
-    readonly what: string,
-    code: "ELOOP" | "ENOTREG",
+    /** What it is instead, exactly. */
+    readonly kind: Exclude<FileKind, "file">,
   ) {
+    const what = kind === "symbolic link" ? "a symbolic link" : kind === "FIFO" ? "a FIFO" : kind === "folder" ? "a folder" : kind === "socket" ? "a socket" : "a device";
     super(`${path} is ${what}, not a regular file: not read`);
     this.name = "NotRegularFileError";
-    this.code = code;
+    this.what = what;
+    this.code = kind === "symbolic link" ? "ELOOP" : "ENOTREG";
   }
 }
 
@@ -114,9 +158,110 @@ export class ReadLimitError extends Error {
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /**
+ * The file-system calls {@link openRegularFile} makes: those of `node:fs` by default; the
+ * archive keeper passes its injectable file system.
+ */
+export interface RegularFileSystem {
+  openSync(path: string, flags: number, mode: number): number;
+  fstatSync(fd: number): { readonly size: number; readonly mode: number };
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): number;
+  closeSync(fd: number): void;
+}
+
+const NODE_FS: RegularFileSystem = {
+  openSync: (path, flags, mode) => openSync(path, flags, mode),
+  fstatSync: (fd) => fstatSync(fd),
+  readSync: (fd, buffer, offset, length, position) => readSync(fd, buffer, offset, length, position),
+  closeSync: (fd) => closeSync(fd),
+};
+
+/** A regular file opened by {@link openRegularFile}: its descriptor, and its size and mode when opened. */
+export interface OpenedFile {
+  readonly fd: number;
+  readonly size: number;
+  readonly mode: number;
+}
+
+/**
+ * Opens a file to read that may be hostile, the one way every reader of the project does: a
+ * symbolic link is not followed (`O_NOFOLLOW`: refused by the kernel, no race between a check
+ * and the open), a FIFO does not block (`O_NONBLOCK`), and anything but a regular file is
+ * refused (checked with `fstat` on the opened file, which is then closed). Throws a
+ * {@link NotRegularFileError} (`kind` says what stands there), or the system's error (`ENOENT`,
+ * `EACCES`, `ENXIO` for a socket, …). Callers word the refusal as their users expect.
+ *
+ * @param extraFlags added to the open flags (`O_NOCTTY` for a key file).
+ * @example
+ * ```ts
+ * const { fd, size } = openRegularFile("/var/log/app/audit.log.1");
+ * ```
+ */
+export function openRegularFile(path: string, fs: RegularFileSystem = NODE_FS, extraFlags = 0): OpenedFile {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, OPEN_FLAGS | extraFlags, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ELOOP") throw new NotRegularFileError(path, "symbolic link");
+    throw error;
+  }
+  let stats: { readonly size: number; readonly mode: number };
+  try {
+    stats = fs.fstatSync(fd);
+  } catch (error) {
+    fs.closeSync(fd);
+    throw error;
+  }
+  const kind = fileKindOf(stats.mode);
+  if (kind !== "file") {
+    fs.closeSync(fd);
+    throw new NotRegularFileError(path, kind);
+  }
+  return { fd, size: stats.size, mode: stats.mode };
+}
+
+/**
+ * Reads the bytes of a file opened by {@link openRegularFile}, from the start: its size when
+ * opened, fewer if it shrank meanwhile. Does not close it.
+ *
+ * @example
+ * ```ts
+ * const opened = openRegularFile(path);
+ * try { return readOpened(opened); } finally { closeSync(opened.fd); }
+ * ```
+ */
+export function readOpened(opened: OpenedFile, fs: RegularFileSystem = NODE_FS): Buffer {
+  const buffer = Buffer.alloc(opened.size);
+  let read = 0;
+  while (read < opened.size) {
+    const n = fs.readSync(opened.fd, buffer, read, opened.size - read, read);
+    if (n <= 0) break;
+    read += n;
+  }
+  return buffer.subarray(0, read);
+}
+
+/**
+ * Reads a whole regular file (opened as {@link openRegularFile} does) of at most `maxBytes`
+ * bytes; undefined when it is larger (nothing read).
+ *
+ * @example
+ * ```ts
+ * const bytes = readRegularFile("/var/log/app/audit.log.2", 256 * 1024 * 1024);
+ * ```
+ */
+export function readRegularFile(path: string, maxBytes: number, fs: RegularFileSystem = NODE_FS): Buffer | undefined {
+  const opened = openRegularFile(path, fs);
+  try {
+    return opened.size > maxBytes ? undefined : readOpened(opened, fs);
+  } finally {
+    fs.closeSync(opened.fd);
+  }
+}
+
+/**
  * Opens an audit file for reading: a symbolic link is not followed, a FIFO does not block,
- * and anything but a regular file is refused. Returns the descriptor; throws
- * {@link NotRegularFileError}, or the system's error (`ENOENT`, `EACCES`, …).
+ * and anything but a regular file is refused ({@link openRegularFile}). Returns the
+ * descriptor; throws {@link NotRegularFileError}, or the system's error (`ENOENT`, `EACCES`, …).
  *
  * @example
  * ```ts
@@ -124,20 +269,7 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
  * ```
  */
 export function openAuditFile(path: string): number {
-  let fd: number;
-  try {
-    fd = openSync(path, OPEN_FLAGS);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ELOOP") throw new NotRegularFileError(path, "a symbolic link", "ELOOP");
-    throw error;
-  }
-  const stats = fstatSync(fd);
-  if (!stats.isFile()) {
-    closeSync(fd);
-    const what = stats.isFIFO() ? "a FIFO" : stats.isDirectory() ? "a folder" : stats.isSocket() ? "a socket" : "a device";
-    throw new NotRegularFileError(path, what, "ENOTREG");
-  }
-  return fd;
+  return openRegularFile(path).fd;
 }
 
 /**
@@ -150,21 +282,9 @@ export function openAuditFile(path: string): number {
  * ```
  */
 export function readAuditFileBounded(path: string, maxBytes: number): Buffer {
-  const fd = openAuditFile(path);
-  try {
-    const size = fstatSync(fd).size;
-    if (size > maxBytes) throw new ReadLimitError(path, undefined, `is larger than ${maxBytes} bytes`);
-    const buffer = Buffer.alloc(size);
-    let read = 0;
-    while (read < size) {
-      const n = readSync(fd, buffer, read, size - read, read);
-      if (n === 0) break;
-      read += n;
-    }
-    return buffer.subarray(0, read);
-  } finally {
-    closeSync(fd);
-  }
+  const bytes = readRegularFile(path, maxBytes);
+  if (bytes === undefined) throw new ReadLimitError(path, undefined, `is larger than ${maxBytes} bytes`);
+  return bytes;
 }
 
 /**

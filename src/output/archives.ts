@@ -17,9 +17,11 @@
  */
 import * as nodeFs from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { createGzip, gunzipSync, type Gzip } from "node:zlib";
+import { createGzip, type Gzip } from "node:zlib";
 import { removeLockLeftovers, tryLock } from "./file-lock.js";
 import type { FileSystemError, RotationPolicy, WriterFailure, WriterFileSystem } from "./file-system.js";
+import { compareTwins, MAX_COMPARED_BYTES } from "../logfile/twins.js";
+import { openRegularFile } from "../logfile/read.js";
 import { archiveName, parseArchiveNames, TEMPORARY_SUFFIX, type ArchiveEntry, type ArchiveListing, type ArchiveMap } from "../logfile/names.js";
 
 /** A temporary compression file older than this (no write since) belongs to a process that died. */
@@ -35,12 +37,9 @@ export const LOCK_RETRY_MAX_MS = 30_000;
 /** After a failed compression (a full disk), how long before the next attempt. */
 export const COMPRESS_RETRY_MS = 60_000;
 
-/** An archive both plain and compressed is compared byte for byte only up to this size (larger: both are kept). */
-const MAX_COMPARED_BYTES = 256 * 1024 * 1024;
 const DAY_MS = 86_400_000;
 const READ_CHUNK = 256 * 1024;
 const TMP_FLAGS = nodeFs.constants.O_WRONLY | nodeFs.constants.O_CREAT | nodeFs.constants.O_EXCL | (nodeFs.constants.O_NOFOLLOW ?? 0);
-const READ_FLAGS = nodeFs.constants.O_RDONLY | (nodeFs.constants.O_NOFOLLOW ?? 0);
 
 interface Job {
   /** Inode of the archive being compressed. */
@@ -310,51 +309,22 @@ export class ArchiveKeeper {
       const plain = archiveName(this.path, index, false);
       const gz = archiveName(this.path, index, true);
       try {
-        const original = this.readWhole(plain);
-        if (original === undefined) continue;
-        const compressed = this.readWhole(gz);
-        if (compressed === undefined) continue;
-        let inflated: Buffer | undefined;
-        try {
-          inflated = gunzipSync(compressed, { maxOutputLength: original.length + 1 });
-        } catch (error) {
-          // Longer than the original: a complete file with other records, not a cut one (keep both).
-          if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") continue;
-          inflated = undefined;
-        }
-        if (inflated === undefined) {
+        const verdict = compareTwins(plain, gz, MAX_COMPARED_BYTES, this.fs);
+        if (verdict === "damaged") {
           // Incomplete or damaged: the original is the complete copy.
           this.fs.unlinkSync(gz);
           entry.gz = false;
-        } else if (inflated.equals(original)) {
+        } else if (verdict === "same") {
           this.fs.unlinkSync(plain);
           entry.plain = false;
         } else {
+          // Larger than compared, or a complete file with other records (keep both).
           continue;
         }
         this.update(index, entry);
       } catch (error) {
         if ((error as FileSystemError).code !== "ENOENT") this.onFailure({ operation: "compress", path: plain, error: error as FileSystemError });
       }
-    }
-  }
-
-  /** A regular file's bytes (not followed if a link); `undefined` when larger than {@link MAX_COMPARED_BYTES}. */
-  private readWhole(path: string): Buffer | undefined {
-    const fd = this.fs.openSync(path, READ_FLAGS, 0);
-    try {
-      const size = this.fs.fstatSync(fd).size;
-      if (size > MAX_COMPARED_BYTES) return undefined;
-      const buffer = Buffer.alloc(size);
-      let at = 0;
-      while (at < size) {
-        const n = this.fs.readSync(fd, buffer, at, size - at, at);
-        if (n <= 0) break;
-        at += n;
-      }
-      return buffer.subarray(0, at);
-    } finally {
-      this.fs.closeSync(fd);
     }
   }
 
@@ -395,7 +365,8 @@ export class ArchiveKeeper {
       let tmpFd = -1;
       let tmpPath = "";
       try {
-        sourceFd = this.fs.openSync(source, READ_FLAGS, 0);
+        // No link, and a FIFO planted at the name neither blocks nor is compressed.
+        sourceFd = openRegularFile(source, this.fs).fd;
         const stat = this.fs.fstatSync(sourceFd);
         if (claimed.has(stat.ino)) {
           this.fs.closeSync(sourceFd);

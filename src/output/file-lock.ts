@@ -19,6 +19,7 @@
 import { randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs";
 import { basename } from "node:path";
+import { NotRegularFileError, openRegularFile, type FileKind } from "../logfile/read.js";
 
 /** A lock older than this is considered abandoned (rotation takes milliseconds). */
 export const STALE_LOCK_MS = 10_000;
@@ -74,20 +75,20 @@ export const NOT_A_LOCK = "ENOTLOCK";
 
 /**
  * Reads a lock file without following a symbolic link and without blocking (a FIFO put at the
- * lock's name would otherwise block the reader forever): opened `O_NOFOLLOW | O_NONBLOCK`, its
- * type checked with `fstat`, at most 64 bytes read.
+ * lock's name would otherwise block the reader forever): opened by `openRegularFile`
+ * (`O_NOFOLLOW | O_NONBLOCK`, its type checked with `fstat`), at most 64 bytes read.
  */
 function readLockText(path: string): string {
   let fd: number;
   try {
-    fd = nodeFs.openSync(path, nodeFs.constants.O_RDONLY | NOFOLLOW | NONBLOCK);
+    fd = openRegularFile(path).fd;
   } catch (error) {
-    if ((error as { code?: string }).code === "ELOOP") throw Object.assign(new Error(`${path} is a symbolic link, not a lock file`), { code: NOT_A_LOCK });
+    if (error instanceof NotRegularFileError) {
+      throw Object.assign(new Error(`${path} is ${describeKind(error.kind)}, not a lock file`), { code: NOT_A_LOCK });
+    }
     throw error;
   }
   try {
-    const stat = nodeFs.fstatSync(fd);
-    if (!stat.isFile()) throw Object.assign(new Error(`${path} is ${describeType(stat)}, not a lock file`), { code: NOT_A_LOCK });
     const buffer = Buffer.alloc(64);
     const n = nodeFs.readSync(fd, buffer, 0, buffer.length, 0);
     return buffer.subarray(0, n).toString("utf8");
@@ -108,14 +109,43 @@ const NONBLOCK = nodeFs.constants.O_NONBLOCK ?? 0;
  * ```
  */
 export function describeType(stat: { isFile(): boolean; isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSymbolicLink(): boolean }): string {
-  if (stat.isFile()) return "a regular file";
-  if (stat.isDirectory()) return "a folder";
-  if (stat.isFIFO()) return "a FIFO (named pipe)";
-  if (stat.isSocket()) return "a socket";
-  if (stat.isCharacterDevice()) return "a character device";
-  if (stat.isBlockDevice()) return "a block device";
-  if (stat.isSymbolicLink()) return "a symbolic link";
-  return "not a regular file";
+  if (stat.isFile()) return describeKind("file");
+  if (stat.isDirectory()) return describeKind("folder");
+  if (stat.isFIFO()) return describeKind("FIFO");
+  if (stat.isSocket()) return describeKind("socket");
+  if (stat.isCharacterDevice()) return describeKind("character device");
+  if (stat.isBlockDevice()) return describeKind("block device");
+  if (stat.isSymbolicLink()) return describeKind("symbolic link");
+  return describeKind("unknown");
+}
+
+/**
+ * The project's words for a kind of file, in messages (those of {@link describeType}).
+ *
+ * @example
+ * ```ts
+ * describeKind("FIFO"); // "a FIFO (named pipe)"
+ * ```
+ */
+export function describeKind(kind: FileKind): string {
+  switch (kind) {
+    case "file":
+      return "a regular file";
+    case "folder":
+      return "a folder";
+    case "FIFO":
+      return "a FIFO (named pipe)";
+    case "socket":
+      return "a socket";
+    case "character device":
+      return "a character device";
+    case "block device":
+      return "a block device";
+    case "symbolic link":
+      return "a symbolic link";
+    default:
+      return "not a regular file";
+  }
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
