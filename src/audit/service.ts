@@ -9,7 +9,7 @@ import { LoggerFactory, type Logger } from "../facade/logger.js";
 import { currentMdc } from "../facade/mdc.js";
 import { decodePropertiesFile, parseProperties } from "../java/properties.js";
 import { ConfigError, formatProblem, type ConfigProblem } from "../config/errors.js";
-import { KEY_PREFIX, resolveConfig, type AuditConfig, type PropertySource } from "../config/schema.js";
+import { KEY_PREFIX, resolveConfig, type AuditConfig, type DedicatedConfig, type PropertySource } from "../config/schema.js";
 import { FileSettler, readSnapshot, sameSnapshot, watchPath, type FileSnapshot } from "../config/watcher.js";
 import { riskyChange } from "../config/change.js";
 import { NOT_A_REGULAR_FILE, RollingFileWriter, type FileSystemError, type WriterFailure, type WriterFileSystem } from "../output/rolling-file.js";
@@ -417,12 +417,12 @@ export class AuditLogServiceImpl {
       input = collectAttributes(attributes, config.maxAttributes);
     }
     if (targets !== undefined) this.offerTargets(targets, build, eventId, input);
-    if (buffer === undefined) {
+    if (buffer === undefined || config.file === undefined) {
       if (logger !== undefined) this.logStandard(config, logger, build, eventId, input);
       return;
     }
     this.counters.logged++;
-    buffer.offer(this.render(config, build(eventId, input), config.file?.messageOnly === true ? 0 : Date.now()));
+    buffer.offer(this.render(config, build(eventId, input), config.file.messageOnly ? 0 : Date.now()));
     if (exiting) buffer.drain();
   }
 
@@ -438,8 +438,8 @@ export class AuditLogServiceImpl {
   }
 
   /** The line of one record in dedicated mode. */
-  private render(config: AuditConfig, message: string, now: number): string {
-    const file = config.file as NonNullable<AuditConfig["file"]>;
+  private render(config: DedicatedConfig, message: string, now: number): string {
+    const file = config.file;
     // The default pattern: no event object, no clock, no MDC lookup.
     if (file.messageOnly) return message + "\n";
     try {
@@ -776,13 +776,13 @@ export class AuditLogServiceImpl {
   }
 
   /** The chain of a file when integrity is on. */
-  private createChain(writer: RollingFileWriter, config: AuditConfig, build: RecordBuilder): ChainSealer | undefined {
+  private createChain(writer: RollingFileWriter, config: DedicatedConfig, build: RecordBuilder): ChainSealer | undefined {
     if (config.integrity === undefined) return undefined;
     return new ChainSealer({ writer, settings: config.integrity, shared: config.multiprocess, render: this.checkpointRenderer(config, build) });
   }
 
   /** Checkpoints are audit records: built and laid out like every other line of the file. */
-  private checkpointRenderer(config: AuditConfig, build: RecordBuilder): CheckpointRenderer {
+  private checkpointRenderer(config: DedicatedConfig, build: RecordBuilder): CheckpointRenderer {
     return (attributes, now) => this.render(config, build(CHECKPOINT_EVENT_ID, attributes), now);
   }
 
