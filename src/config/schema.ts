@@ -71,7 +71,7 @@ export interface CommonConfig {
   /** How many records may wait while the file cannot be written. */
   readonly bufferSize: number;
   /** When written records are forced to the disk. */
-  readonly fsync: "never" | "rotation" | "always";
+  readonly fsync: KeyValues["file.fsync"];
   /** Batched durability: the longest wait in milliseconds, or `undefined` for sync. */
   readonly batchDelayMs: number | undefined;
   /** Whether several processes share the file (resolved from `auto`). */

@@ -1,6 +1,7 @@
 /**
- * The keys of named remote and file targets, `target.<name>.<option>` after the key prefix,
- * and their validation into {@link TargetSpec}s (every problem names key, value and line).
+ * Named remote and file targets, `target.<name>.<option>` after the key prefix: the options
+ * (declared with their parsers in `keys.ts`) grouped by target, parsed, and checked against the
+ * target's type and format into {@link TargetSpec}s (every problem names key, value and line).
  *
  * @module
  */
@@ -16,6 +17,7 @@ import type { TargetByFormat, TargetByType, TargetFile, TargetFormat, TargetProt
 import { canonicalValue, TARGET_KEYS, type TargetKeySpec, type TargetOption, type TargetValues } from "./keys.js";
 import { wholeNumber, type Parsed, type Parser } from "./parsers.js";
 
+// Where these lived before the key table had a file of its own; importers of targets.js keep working.
 export { TARGET_KEYS, type TargetKeySpec };
 
 const OPTIONS = new Map<string, TargetKeySpec<unknown>>(TARGET_KEYS.map((k) => [k.option, k as TargetKeySpec<unknown>]));
