@@ -4,12 +4,14 @@
  * key and every target option; docs/keys.md and etc/slf4j-auditlog.properties agree with it.
  */
 import test from "ava";
+import fc from "fast-check";
 import { randomBytes } from "node:crypto";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_KEYS, KEY_PREFIX, TARGET_KEYS, type KeySpec, type TargetKeySpec } from "../src/config/keys.js";
 import { resolveConfig, type PropertySource, type ResolveResult } from "../src/config/schema.js";
 import { parseProperties } from "../src/java/properties.js";
+import { oneOf, wholeNumber } from "../src/config/parsers.js";
 import { renderKeysDoc } from "../scripts/keys-doc.js";
 import { tempDir } from "./lib/helpers.js";
 
@@ -123,4 +125,46 @@ test("the target examples of etc/slf4j-auditlog.properties use only options the 
     t.not(spec, undefined, `${entry.key} is a known target option`);
     t.true(spec?.parse(entry.value, { baseDir: "/etc/app" }).ok, `${entry.key}=${entry.value} parses`);
   }
+});
+
+test("property: wholeNumber accepts exactly the whole numbers of its range, written in at most its digits", (t) => {
+  const context = { baseDir: "/" };
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 0, max: 100_000 }), fc.string({ maxLength: 8 }), (min, span, text) => {
+      const max = min + span;
+      const parsed = wholeNumber(min, max, "expected")(text, context);
+      const t2 = text.trim();
+      const valid = /^[0-9]+$/.test(t2) && t2.length <= String(max).length && Number(t2) >= min && Number(t2) <= max;
+      return parsed.ok ? valid && parsed.value === Number(t2) : !valid && parsed.expected === "expected";
+    }),
+  );
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 100_000 }), (n) => {
+      const parsed = wholeNumber(0, 100_000, "expected")(` ${n} `, context);
+      return parsed.ok && parsed.value === n;
+    }),
+  );
+  t.pass();
+});
+
+test("property: oneOf gives the canonical word for any case and spacing, the alias's word for an alias, and the expected text for anything else", (t) => {
+  const context = { baseDir: "/" };
+  const parse = oneOf(["gzip", "none"], "expected gzip or none", { true: "gzip", false: "none" });
+  fc.assert(
+    fc.property(fc.constantFrom("gzip", "none", "true", "false"), fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }), fc.nat(3), (word, upper, pad) => {
+      const written = " ".repeat(pad) + [...word].map((c, i) => (upper[i] === true ? c.toUpperCase() : c)).join("") + " ".repeat(pad);
+      const parsed = parse(written, context);
+      return parsed.ok && parsed.value === ({ gzip: "gzip", none: "none", true: "gzip", false: "none" } as Record<string, string>)[word];
+    }),
+  );
+  fc.assert(
+    fc.property(fc.string({ maxLength: 10 }), (text) => {
+      const known = ["gzip", "none", "true", "false"].includes(text.trim().toLowerCase());
+      const parsed = parse(text, context);
+      return known ? parsed.ok : !parsed.ok && parsed.expected === "expected gzip or none";
+    }),
+  );
+  // Inherited names of a plain object are no aliases.
+  t.false(parse("constructor", context).ok);
+  t.false(parse("__proto__", context).ok);
 });
