@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { createAuditLogService, parseAuditLine } from "../src/index.js";
 import { NODE_FILE_SYSTEM, RollingFileWriter, type RotationPolicy, type WriterFailure, type WriterFileSystem } from "../src/output/rolling-file.js";
+import { resolveConfig } from "../src/config/schema.js";
 import { captureStatus, listDir, P, readLines, tempDir, waitFor } from "./lib/helpers.js";
 
 const line = (i: number): string => `record-${String(i).padStart(4, "0")}\n`; // 12 bytes
@@ -316,7 +317,7 @@ test("file.compress and file.maxAge are validated with key, value, line and what
   captureStatus(t);
   const dir = tempDir(t);
   const file = join(dir, "audit.properties");
-  writeFileSync(file, [`${P}enabled=true`, `${P}file.location=audit.log`, `${P}file.compress=gzip`, `${P}file.maxAge=1.5`].join("\n") + "\n");
+  writeFileSync(file, [`${P}enabled=true`, `${P}file.location=audit.log`, `${P}file.compress=zip`, `${P}file.maxAge=1.5`].join("\n") + "\n");
   const audit = createAuditLogService();
   t.teardown(() => audit.shutdown());
   const error = await t.throwsAsync(audit.configure({ propertiesFile: file, watch: false }));
@@ -324,7 +325,7 @@ test("file.compress and file.maxAge are validated with key, value, line and what
     error?.message,
     [
       `Invalid audit configuration in ${file} (2 problems):`,
-      `  line 3: ${P}file.compress = "gzip": expected true or false`,
+      `  line 3: ${P}file.compress = "zip": expected gzip or none (true and false are aliases of them)`,
       `  line 4: ${P}file.maxAge = "1.5": expected a whole number of days from 0 (no age limit) to 36500`,
     ].join("\n"),
   );
@@ -333,6 +334,38 @@ test("file.compress and file.maxAge are validated with key, value, line and what
   writeFileSync(file, [`${P}enabled=true`, `${P}file.location=audit.log`, `${P}file.compress=TRUE`, `${P}file.maxAge=30`].join("\n") + "\n");
   await t.notThrowsAsync(audit.configure({ propertiesFile: file, watch: false }));
   t.is(audit.stats().mode, "dedicated");
+});
+
+test("file.compress says gzip or none, as a file target's compress does; true and false stay aliases of them", (t) => {
+  const compressOf = (value: string): boolean | undefined => {
+    const result = resolveConfig([{ key: `${P}file.location`, value: "/tmp/audit.log", line: 1 }, { key: `${P}file.compress`, value, line: 2 }], "/tmp");
+    return result.ok && result.config.file !== undefined ? result.config.file.compress : undefined;
+  };
+  t.true(compressOf("gzip"));
+  t.true(compressOf(" GZIP "));
+  t.true(compressOf("true"));
+  t.false(compressOf("none"));
+  t.false(compressOf("false"));
+  t.false(compressOf(""), "empty: the default, none");
+  t.is(compressOf("zlib"), undefined, "zlib is for GELF datagrams, not archives");
+  // The same words on a file target: gzip/none, and true/false as their aliases.
+  const targetCompress = (value: string): boolean | undefined => {
+    const result = resolveConfig(
+      [
+        { key: `${P}target.copy.type`, value: "file", line: 1 },
+        { key: `${P}target.copy.path`, value: "/tmp/copy.log", line: 2 },
+        { key: `${P}target.copy.compress`, value, line: 3 },
+      ],
+      "/tmp",
+    );
+    const target = result.ok ? result.config.targets[0] : undefined;
+    return target?.type === "file" ? target.file.compress : undefined;
+  };
+  t.true(targetCompress("gzip"));
+  t.true(targetCompress("true"));
+  t.false(targetCompress("none"));
+  t.false(targetCompress("false"));
+  t.is(targetCompress("zlib"), undefined);
 });
 
 const compressChild = fileURLToPath(new URL("./fixtures/compress-child.js", import.meta.url));

@@ -1,167 +1,29 @@
 /**
- * The configuration keys, their defaults and documentation, and how a set of properties
- * becomes a validated, compiled audit configuration (whole or not at all).
+ * How a set of properties becomes a validated, compiled audit configuration (whole or not at
+ * all): the keys of the table in `keys.ts` parsed by their parsers, then what needs several keys
+ * at once (the date pattern in its zone and locale, the layout, the integrity key file, the
+ * mode), the targets, and the reload fingerprint of every key.
+ *
+ * @module
  */
 import cluster from "node:cluster";
-import { isAbsolute, resolve } from "node:path";
-import { Level, LEVEL_IDS, parseLevel } from "../facade/level.js";
-import {
-  compileJavaDatePattern,
-  createIsoSecondsFormatter,
-  parseJavaLocale,
-  parseJavaTimeZone,
-  type JavaTimeZone,
-} from "../java/date.js";
+import type { Level } from "../facade/level.js";
+import { compileJavaDatePattern, createIsoSecondsFormatter, parseJavaLocale, parseJavaTimeZone, type JavaTimeZone } from "../java/date.js";
 import { compilePatternLayout, describePatternLayout, type LayoutEvent, type PatternPiece } from "../layout/pattern.js";
-import { UNSAFE_CHARACTER } from "../sanitize/escape.js";
 import { ed25519KeyFromSecretFile, hmacKeyFromSecretFile, KeyFileError, readSecretFile } from "../integrity/keys.js";
 import type { ConfigProblem } from "./errors.js";
-import { parseFileSize } from "../java/file-size.js";
 import { parseTargets, type TargetProperty } from "./targets.js";
 import type { TargetSpec } from "../targets/spec.js";
 import type { IntegritySettings } from "../integrity/settings.js";
+import { canonicalValue, CONFIG_KEYS, KEY_PREFIX, type KeyName, type KeySpec, type KeyValues } from "./keys.js";
+import type { Parser } from "./parsers.js";
+import { intendedKey, suggestion } from "./names.js";
 
 export type { IntegritySettings };
+// Where these lived before the key table had a file of its own; importers of schema.js keep working.
+export { CONFIG_KEYS, KEY_PREFIX, type KeySpec, intendedKey };
 
-export { parseFileSize };
-
-/** The prefix of every key this library reads. */
-export const KEY_PREFIX = "com.openexchange.log.audit.slf4j.";
-
-/** One configuration key: its name after the prefix, default, and documentation. */
-export interface KeySpec {
-  /** The key without {@link KEY_PREFIX}. */
-  readonly name: string;
-  /** The default, as it would be written in the file. */
-  readonly defaultValue: string;
-  /** What the key does (shown in etc/slf4j-auditlog.properties and the README). */
-  readonly doc: string;
-}
-
-/**
- * Every key the library knows, in the order of the shipped properties file.
- *
- * @example
- * ```ts
- * CONFIG_KEYS.map((k) => KEY_PREFIX + k.name);
- * ```
- */
-export const CONFIG_KEYS: readonly KeySpec[] = [
-  { name: "enabled", defaultValue: "false", doc: "Turns audit logging on (true) or off (false)." },
-  { name: "level", defaultValue: "info", doc: "The level of every audit record: trace, debug, info, warn or error." },
-  {
-    name: "delimiter",
-    defaultValue: '", "',
-    doc: 'The text between the event id and each attribute. Surrounding quotes are removed, so "|" or ", " keep their spaces. Must not be empty or contain \\, = or control characters.',
-  },
-  { name: "includeAttributeNames", defaultValue: "true", doc: "Write attributes as name=value (true) or the value alone (false)." },
-  {
-    name: "date.pattern",
-    defaultValue: "",
-    doc: "A Java SimpleDateFormat pattern for Date values, e.g. yyyy-MM-dd HH:mm:ss.SSS z. Empty: ISO-8601 in UTC without milliseconds (2016-06-10T10:31:10Z).",
-  },
-  { name: "date.locale", defaultValue: "en_US", doc: "The locale of month, weekday and zone names in date.pattern: en_US, de_DE, de-DE, fr, ..." },
-  {
-    name: "date.timezone",
-    defaultValue: "GMT",
-    doc: "The time zone of date.pattern: an IANA id (Europe/Berlin), UTC, GMT, or GMT+hh:mm / GMT-hhmm.",
-  },
-  {
-    name: "file.location",
-    defaultValue: "",
-    doc: "Empty: standard mode (records go through the host's logging under com.openexchange.log.audit.AuditLogService). A path: dedicated mode, records go to this file and its archives .1 to .N. A relative path is resolved against the folder of this properties file.",
-  },
-  { name: "file.size", defaultValue: "2097152", doc: "The size at which the file is rotated: bytes, or a number with KB, MB or GB (1KB = 1024 bytes)." },
-  { name: "file.count", defaultValue: "99", doc: "How many archives (.1 newest to .N oldest) are kept, from 1 to 10000." },
-  {
-    name: "file.pattern",
-    defaultValue: "%sanitisedMessage%n",
-    doc: "The logback pattern of each line in dedicated mode. Surrounding quotes are removed. Each record stays one line: line breaks and controls written before the final %n are escaped. A %replace/%ereplace regex that can backtrack catastrophically, e.g. (x+x+)+y or (a|aa)+, or has a back-reference is refused.",
-  },
-  {
-    name: "file.fsync",
-    defaultValue: "never",
-    doc: "When written records are also forced to the disk (fsync), for power-loss durability: never (records are in the operating system when log() returns), rotation (before a file is rotated and on shutdown), or always (every record; slow).",
-  },
-  {
-    name: "file.durability",
-    defaultValue: "sync",
-    doc: "sync: every record is handed to the operating system before log() returns (one write per record). batched: records are written together, at most file.durability.maxDelayMs later or once 64 KiB wait (then log() writes them itself: back-pressure); faster, but a SIGKILL or crash loses the records of that last moment.",
-  },
-  {
-    name: "file.durability.maxDelayMs",
-    defaultValue: "5",
-    doc: "With file.durability=batched, the longest a record waits before it is written, in milliseconds (1 to 1000).",
-  },
-  {
-    name: "file.multiprocess",
-    defaultValue: "auto",
-    doc: "Several processes (cluster or PM2 workers) write the same file.location: true coordinates rotation between them with a lock file (audit.log.lock) and follows rotations done by the others; auto turns it on in cluster workers and PM2 instances. Whatever the value, a process that sees another process write the file (bytes it did not write) takes this protocol from then on, and rotation is always done under the lock.",
-  },
-  {
-    name: "mask.names",
-    defaultValue: "password, passwd, pwd, secret, token, authorization, cookie, credential, api_key, api-key, apikey, private_key",
-    doc: "Attributes whose name contains one of these words (case-insensitive, comma-separated) have their value masked before any output sees it. Empty masks nothing (the one key where an empty value does not mean the default).",
-  },
-  {
-    name: "mask.keep",
-    defaultValue: "0",
-    doc: "How many leading characters of a masked value stay visible (0: none); the rest is replaced by ****, whatever its length.",
-  },
-  {
-    name: "record.maxLength",
-    defaultValue: "65536",
-    doc: "The longest record message, in characters; a longer one is cut on a character boundary and ends with a visible marker ...[truncated N characters].",
-  },
-  {
-    name: "record.maxAttributes",
-    defaultValue: "256",
-    doc: "The most attributes written per record, from 1 to 100000. The rest are not read (an iterable is read lazily, so an endless one ends there) and a final attribute slf4ts.cut=N says how many were left out (N+: more than N).",
-  },
-  {
-    name: "buffer.size",
-    defaultValue: "100000",
-    doc: "How many records are kept in memory, in order, while the audit file cannot be written (disk full, permission denied, ...); they are retried with backoff and written once it works again. Past this, records are dropped and counted, and one record says how many. 0 keeps none.",
-  },
-  {
-    name: "file.compress",
-    defaultValue: "false",
-    doc: "true: archives are compressed with gzip after each rotation (audit.log.1.gz ... audit.log.N.gz), in the background, off the log() call; an archive counts as compressed only once its .gz is complete. false: archives stay plain; archives already compressed stay so.",
-  },
-  {
-    name: "file.maxAge",
-    defaultValue: "0",
-    doc: "Archives (compressed or not) whose modification time is older than this many days are deleted: at start, on reload and after every rotation. 0: no age limit, only file.count applies. The active file is never deleted.",
-  },
-  {
-    name: "integrity.mode",
-    defaultValue: "off",
-    doc: "Tamper evidence in dedicated mode: off, hmac (checkpoints authenticated with the secret in integrity.key) or ed25519 (checkpoints signed with the private key in integrity.key; the verifier needs only the public key). Every line then ends with a TAB and a chain=... field that links it to the previous record; slf4ts-audit verify checks the files.",
-  },
-  {
-    name: "integrity.key",
-    defaultValue: "",
-    doc: "The key file: for hmac a file with secret=<64 or more hex digits> (openssl rand -hex 32), for ed25519 a PEM private key (openssl genpkey -algorithm ed25519). A relative path is resolved against the folder of this properties file. Required when integrity.mode is not off. It must be a regular file (not a symbolic link, FIFO or device) that only its owner can write (mode 0600 or 0400); one its group or others can read is used, with a warning (INTEGRITY_KEY_READABLE).",
-  },
-  {
-    name: "integrity.checkpoint.records",
-    defaultValue: "1000",
-    doc: "A checkpoint (a signed record slf4ts.audit.checkpoint) is written after this many records, from 1 to 100000000; also at every rotation, at shutdown and at process exit.",
-  },
-  {
-    name: "integrity.checkpoint.seconds",
-    defaultValue: "60",
-    doc: "A checkpoint is also written at most this many seconds after a record that is not yet sealed (0: only by count, rotation and shutdown), from 0 to 86400.",
-  },
-  {
-    name: "integrity.epoch",
-    defaultValue: "0",
-    doc: "hmac only: the key evolves one way every this many seconds (k(i+1) = SHA-256(k(i)), the key file is overwritten and the old key erased), so a key stolen now cannot re-seal earlier records. 0: no evolution. The key file must then hold start=<ISO-8601 time of epoch 0>.",
-  },
-];
-
-const KNOWN = new Map(CONFIG_KEYS.map((k) => [k.name, k]));
-const KNOWN_LOWER = new Map(CONFIG_KEYS.map((k) => [k.name.toLowerCase(), k.name]));
+const KNOWN = new Map<string, KeySpec<unknown>>(CONFIG_KEYS.map((k) => [k.name, k as KeySpec<unknown>]));
 
 /** Where a property came from. */
 export interface PropertySource {
@@ -186,14 +48,14 @@ export interface FileSettings {
   readonly layout: (event: LayoutEvent) => string;
   /** The pattern is only the message and a line feed (the default): the line is `message + "\n"`. */
   readonly messageOnly: boolean;
-  /** Compress archives with gzip (`file.compress`). */
+  /** Compress archives with gzip (`file.compress=gzip`). */
   readonly compress: boolean;
   /** Delete archives older than this many days (`file.maxAge`; 0: no limit). */
   readonly maxAgeDays: number;
 }
 
-/** A validated, compiled configuration. */
-export interface AuditConfig {
+/** The settings of every mode. */
+export interface CommonConfig {
   readonly enabled: boolean;
   readonly level: Level;
   readonly delimiter: string;
@@ -206,12 +68,10 @@ export interface AuditConfig {
   readonly dateTimeZone: JavaTimeZone;
   /** Formats Date attribute values. */
   readonly formatDate: (epochMillis: number) => string;
-  /** Dedicated-mode settings, or `undefined` in standard mode. */
-  readonly file: FileSettings | undefined;
   /** How many records may wait while the file cannot be written. */
   readonly bufferSize: number;
   /** When written records are forced to the disk. */
-  readonly fsync: "never" | "rotation" | "always";
+  readonly fsync: KeyValues["file.fsync"];
   /** Batched durability: the longest wait in milliseconds, or `undefined` for sync. */
   readonly batchDelayMs: number | undefined;
   /** Whether several processes share the file (resolved from `auto`). */
@@ -228,126 +88,32 @@ export interface AuditConfig {
   readonly targets: readonly TargetSpec[];
   /** Tamper evidence in dedicated mode, or `undefined` when `integrity.mode` is off. */
   readonly integrity: IntegritySettings | undefined;
-  /** A canonical text of the settings, to tell whether a reload changed anything. */
+  /** A canonical text of the parsed value of every key, to tell whether a reload changed anything. */
   readonly fingerprint: string;
 }
+
+/** Standard mode (`file.location` empty): records go through the host's logging. */
+export interface StandardConfig extends CommonConfig {
+  readonly mode: "standard";
+  readonly file: undefined;
+}
+
+/** Dedicated mode: records go to `file.location` and its archives. */
+export interface DedicatedConfig extends CommonConfig {
+  readonly mode: "dedicated";
+  readonly file: FileSettings;
+}
+
+/**
+ * A validated, compiled configuration: a union on the mode, so `file` exists exactly in
+ * dedicated mode (`config.file !== undefined` or `config.mode === "dedicated"` narrows it).
+ */
+export type AuditConfig = StandardConfig | DedicatedConfig;
 
 /** The outcome of {@link resolveConfig}. */
 export type ResolveResult =
   | { readonly ok: true; readonly config: AuditConfig; readonly warnings: readonly ConfigProblem[] }
   | { readonly ok: false; readonly problems: readonly ConfigProblem[]; readonly warnings: readonly ConfigProblem[] };
-
-function unquote(text: string): string {
-  if (text.length >= 2) {
-    const first = text.charAt(0);
-    if ((first === '"' || first === "'") && text.charAt(text.length - 1) === first) {
-      return text.slice(1, -1);
-    }
-  }
-  return text;
-}
-
-/**
- * The optimal-string-alignment distance: insertions, deletions, substitutions and swaps of two
- * neighbouring characters each cost 1 (so `slfj4` is one edit from `slf4j`).
- */
-function editDistance(a: string, b: string): number {
-  // Three rows: two back (for a swap), one back, and the current one.
-  let before = Array.from({ length: b.length + 1 }, () => 0);
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, (before[j - 2] as number) + 1);
-      current.push(d);
-    }
-    before = previous;
-    previous = current;
-  }
-  return previous[b.length] as number;
-}
-
-/** The known key name closest to `name` (case-insensitive), if it is close enough to be a typo of it. */
-function closestName(name: string): string | undefined {
-  // A key far longer than any known one is no typo of one (and would make this quadratic).
-  if (name.length > 64) return undefined;
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const spec of CONFIG_KEYS) {
-    const d = editDistance(name.toLowerCase(), spec.name.toLowerCase());
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = spec.name;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
-}
-
-function suggestion(name: string): string {
-  const best = closestName(name);
-  return best !== undefined ? ` (did you mean ${KEY_PREFIX}${best}?)` : "";
-}
-
-/** How many edits a prefix may be away from {@link KEY_PREFIX} and still count as a typo of it. */
-const PREFIX_TYPO_EDITS = 2;
-
-/**
- * The key that `key` (which does not start with {@link KEY_PREFIX}) was probably meant to be,
- * when its prefix is a typo of ours: the same letters in another case, or at most
- * {@link PREFIX_TYPO_EDITS} characters missing, extra, wrong or swapped. Keys with clearly other
- * prefixes (`com.openexchange.mail.…`) give `undefined`.
- *
- * Two ways to split the key are tried: a known key name (or `target.`) at its end, whatever is
- * before it (this also finds a missing dot); and a prefix of about our prefix's length that ends
- * in a dot, whatever follows (the name may have a typo of its own).
- *
- * @example
- * ```ts
- * intendedKey("com.openexchange.log.audit.slf4J.integrity.mode"); // "com.openexchange.log.audit.slf4j.integrity.mode"
- * intendedKey("com.openexchange.log.audit.slfj4.enabled"); // "com.openexchange.log.audit.slf4j.enabled"
- * intendedKey("com.openexchange.mail.foo"); // undefined: someone else's key
- * ```
- */
-export function intendedKey(key: string): string | undefined {
-  // Bounded work: the longest known key is far shorter.
-  if (key.length > KEY_PREFIX.length + 80) return undefined;
-  const lower = key.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = PREFIX_TYPO_EDITS + 1;
-  const consider = (prefixLength: number, intended: () => string): void => {
-    if (prefixLength < KEY_PREFIX.length - PREFIX_TYPO_EDITS || prefixLength > KEY_PREFIX.length + PREFIX_TYPO_EDITS) return;
-    const d = editDistance(lower.slice(0, prefixLength), KEY_PREFIX);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = intended();
-    }
-  };
-  for (const spec of CONFIG_KEYS) {
-    if (lower.endsWith(spec.name.toLowerCase())) consider(key.length - spec.name.length, () => KEY_PREFIX + spec.name);
-  }
-  for (let at = lower.indexOf("target."); at >= 0; at = lower.indexOf("target.", at + 1)) {
-    consider(at, () => KEY_PREFIX + "target." + key.slice(at + "target.".length));
-  }
-  for (let length = KEY_PREFIX.length - PREFIX_TYPO_EDITS; length <= KEY_PREFIX.length + PREFIX_TYPO_EDITS; length++) {
-    if (key.charAt(length - 1) !== ".") continue;
-    const name = key.slice(length);
-    consider(length, () => KEY_PREFIX + (KNOWN_LOWER.get(name.toLowerCase()) ?? closestName(name) ?? name));
-  }
-  return best;
-}
-
-/** The part of a parser's message after its `Invalid thing "value": ` prefix (the problem shows the value already). */
-function reason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/^[^"]*"(?:[^"\\]|\\.)*": /, "");
-}
-
-function parseBoolean(text: string): boolean | undefined {
-  const t = text.trim().toLowerCase();
-  return t === "true" ? true : t === "false" ? false : undefined;
-}
 
 /** Whether this process is one of several workers that may share a file: a cluster worker or a PM2 instance. */
 function inSharedWorker(): boolean {
@@ -448,50 +214,24 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     given.set(name, property);
   }
 
-  // Each getter returns the trimmed-or-not raw value, or the default when absent or empty.
-  const raw = (name: string): { value: string; source: PropertySource | undefined } => {
-    const source = given.get(name);
-    const spec = KNOWN.get(name) as KeySpec;
-    if (source === undefined || source.value.trim() === "") {
-      return { value: spec.defaultValue, source: undefined };
-    }
-    return { value: source.value, source };
-  };
-  const fail = (name: string, expected: string): void => {
+  const fail = (name: KeyName, expected: string): void => {
     const source = given.get(name);
     problems.push({ key: KEY_PREFIX + name, value: source?.value, line: source?.line, expected });
   };
-
-  const enabledRaw = raw("enabled");
-  const enabled = parseBoolean(enabledRaw.value);
-  if (enabled === undefined) fail("enabled", "expected true or false");
-
-  const levelRaw = raw("level");
-  const level = parseLevel(levelRaw.value);
-  if (level === undefined) fail("level", `expected one of ${LEVEL_IDS.join(", ")}`);
-
-  const delimiter = unquote(raw("delimiter").value.trim());
-  if (delimiter === "" || delimiter.includes("\\") || delimiter.includes("=") || UNSAFE_CHARACTER.test(delimiter)) {
-    fail("delimiter", "expected a non-empty delimiter without \\, = or control characters (quotes keep spaces: \", \")");
+  // Every key through its parser: the value given, or the default when absent or empty.
+  const parsed: Partial<Record<KeyName, unknown>> = {};
+  for (const spec of CONFIG_KEYS as readonly (KeySpec<unknown> & { readonly name: KeyName })[]) {
+    const source = given.get(spec.name);
+    const text = source === undefined || (spec.emptyMeansDefault && source.value.trim() === "") ? spec.defaultValue : source.value;
+    const result = (spec.parse as Parser<unknown>)(text, { baseDir });
+    if (result.ok) parsed[spec.name] = result.value;
+    else fail(spec.name, result.expected);
   }
+  const values = parsed as Partial<KeyValues>;
 
-  const names = parseBoolean(raw("includeAttributeNames").value);
-  if (names === undefined) fail("includeAttributeNames", "expected true or false");
-
-  let dateLocale = "en-US";
-  try {
-    dateLocale = parseJavaLocale(raw("date.locale").value.trim());
-  } catch (error) {
-    fail("date.locale", reason(error));
-  }
-  let dateTimeZone: JavaTimeZone | undefined;
-  try {
-    dateTimeZone = parseJavaTimeZone(raw("date.timezone").value.trim());
-  } catch (error) {
-    fail("date.timezone", reason(error));
-  }
-  const datePatternRaw = raw("date.pattern").value;
-  const datePattern = datePatternRaw.trim() === "" ? "" : datePatternRaw;
+  const dateLocale = values["date.locale"] ?? "en-US";
+  const dateTimeZone = values["date.timezone"];
+  const datePattern = values["date.pattern"]?.trim() === "" ? "" : (values["date.pattern"] ?? "");
   let formatDate: ((ms: number) => string) | undefined;
   if (datePattern === "") {
     formatDate = createIsoSecondsFormatter();
@@ -504,14 +244,8 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
     }
   }
 
-  let file: FileSettings | undefined;
-  const location = raw("file.location").value.trim();
-  const maxSize = parseFileSize(raw("file.size").value);
-  if (maxSize === undefined) fail("file.size", "expected a size in bytes greater than 0, optionally with KB, MB or GB (e.g. 2097152, 512KB, 10MB)");
-  const countText = raw("file.count").value.trim();
-  const maxArchives = /^[0-9]{1,5}$/.test(countText) ? Number(countText) : NaN;
-  if (!(maxArchives >= 1 && maxArchives <= 10000)) fail("file.count", "expected a whole number of archives from 1 to 10000");
-  const pattern = unquote(raw("file.pattern").value.trim());
+  const location = values["file.location"] ?? "";
+  const pattern = values["file.pattern"] ?? "";
   let layout: ((event: LayoutEvent) => string) | undefined;
   try {
     // Audit messages are escaped when they are built, so %sanitisedMessage has nothing to do.
@@ -528,58 +262,9 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
   } catch (error) {
     fail("file.pattern", `expected a logback pattern: ${(error as Error).message}`);
   }
-  const bufferText = raw("buffer.size").value.trim();
-  const bufferSize = /^[0-9]{1,9}$/.test(bufferText) ? Number(bufferText) : NaN;
-  if (!(bufferSize >= 0 && bufferSize <= 100_000_000)) fail("buffer.size", "expected a whole number of records from 0 to 100000000");
-
-  const fsyncText = raw("file.fsync").value.trim().toLowerCase();
-  if (fsyncText !== "never" && fsyncText !== "rotation" && fsyncText !== "always") fail("file.fsync", "expected never, rotation or always");
-  const durabilityText = raw("file.durability").value.trim().toLowerCase();
-  if (durabilityText !== "sync" && durabilityText !== "batched") fail("file.durability", "expected sync or batched");
-  const delayText = raw("file.durability.maxDelayMs").value.trim();
-  const delay = /^[0-9]{1,4}$/.test(delayText) ? Number(delayText) : NaN;
-  if (!(delay >= 1 && delay <= 1000)) fail("file.durability.maxDelayMs", "expected a whole number of milliseconds from 1 to 1000");
-  const batchDelayMs = durabilityText === "batched" ? delay : undefined;
-  const mpText = raw("file.multiprocess").value.trim().toLowerCase();
-  if (mpText !== "auto" && mpText !== "true" && mpText !== "false") fail("file.multiprocess", "expected auto, true or false");
-  const multiprocess = mpText === "true" || (mpText === "auto" && inSharedWorker());
-  // Unlike the other keys, an empty mask.names means what it says: mask nothing.
-  const maskSource = given.get("mask.names");
-  const maskNames = (maskSource !== undefined ? maskSource.value : (KNOWN.get("mask.names") as KeySpec).defaultValue)
-    .split(",")
-    .map((w) => w.trim().toLowerCase())
-    .filter((w) => w !== "");
-  const keepText = raw("mask.keep").value.trim();
-  const maskKeep = /^[0-9]{1,4}$/.test(keepText) ? Number(keepText) : NaN;
-  if (!(maskKeep >= 0 && maskKeep <= 1000)) fail("mask.keep", "expected a whole number of characters from 0 to 1000");
-  const maxText = raw("record.maxLength").value.trim();
-  const maxLength = /^[0-9]{1,10}$/.test(maxText) ? Number(maxText) : NaN;
-  if (!(maxLength >= 256 && maxLength <= 1_073_741_824)) fail("record.maxLength", "expected a whole number of characters from 256 to 1073741824");
-  const maxAttributesText = raw("record.maxAttributes").value.trim();
-  const maxAttributes = /^[0-9]{1,6}$/.test(maxAttributesText) ? Number(maxAttributesText) : NaN;
-  if (!(maxAttributes >= 1 && maxAttributes <= 100_000)) fail("record.maxAttributes", "expected a whole number of attributes from 1 to 100000");
-
-  const compress = parseBoolean(raw("file.compress").value);
-  if (compress === undefined) fail("file.compress", "expected true or false");
-  const maxAgeText = raw("file.maxAge").value.trim();
-  const maxAgeDays = /^[0-9]{1,5}$/.test(maxAgeText) ? Number(maxAgeText) : NaN;
-  if (!(maxAgeDays >= 0 && maxAgeDays <= 36500)) fail("file.maxAge", "expected a whole number of days from 0 (no age limit) to 36500");
-  const integrity = resolveIntegrity(raw, fail, baseDir, location === "" ? warnings : undefined);
-
-  if (location !== "" && maxSize !== undefined && layout !== undefined && problems.length === 0) {
-    const locationSource = given.get("file.location");
-    file = {
-      location: isAbsolute(location) ? location : resolve(baseDir, location),
-      source: { value: locationSource?.value ?? location, line: locationSource?.line },
-      maxSize,
-      maxArchives,
-      pattern,
-      layout,
-      messageOnly: /^%(?:sanitisedMessage|m|msg|message)%n$/.test(pattern),
-      compress: compress as boolean,
-      maxAgeDays,
-    };
-  }
+  const multiprocessText = values["file.multiprocess"];
+  const multiprocess = multiprocessText === "true" || (multiprocessText === "auto" && inSharedWorker());
+  const integrity = resolveIntegrity(values, given, fail, location === "" ? warnings : undefined);
 
   const targetResult = parseTargets(targetProperties, baseDir, KEY_PREFIX, (targetPattern) =>
     compilePatternLayout(targetPattern, { createDateFormatter: layoutDateFormatter, messageIsSanitized: true, oneLine: true }),
@@ -587,94 +272,81 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
   problems.push(...targetResult.problems);
   warnings.push(...targetResult.warnings);
 
-  if (problems.length > 0) {
+  if (problems.length > 0 || layout === undefined || formatDate === undefined) {
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     return { ok: false, problems, warnings };
   }
-  const config: AuditConfig = {
-    enabled: enabled as boolean,
-    level: level as Level,
-    delimiter,
-    includeAttributeNames: names as boolean,
+  // No problem: every key parsed.
+  const all = values as KeyValues;
+  // The parsed value of every key of the table, and each target's: a reload notices a change of any key.
+  const fingerprint = JSON.stringify([
+    CONFIG_KEYS.map((spec) => [spec.name, canonicalValue(spec as KeySpec<unknown>, all[spec.name])]),
+    targetResult.targets.map((t) => t.fingerprint),
+  ]);
+  const common: CommonConfig = {
+    enabled: all.enabled,
+    level: all.level,
+    delimiter: all.delimiter,
+    includeAttributeNames: all.includeAttributeNames,
     datePattern,
-    dateLocale,
-    dateTimeZone: dateTimeZone as JavaTimeZone,
-    formatDate: formatDate as (ms: number) => string,
-    file,
-    bufferSize,
-    fsync: fsyncText as AuditConfig["fsync"],
-    batchDelayMs,
+    dateLocale: all["date.locale"],
+    dateTimeZone: all["date.timezone"],
+    formatDate,
+    bufferSize: all["buffer.size"],
+    fsync: all["file.fsync"],
+    batchDelayMs: all["file.durability"] === "batched" ? all["file.durability.maxDelayMs"] : undefined,
     multiprocess,
-    maskNames,
-    maskKeep,
-    maxLength,
-    maxAttributes,
+    maskNames: all["mask.names"],
+    maskKeep: all["mask.keep"],
+    maxLength: all["record.maxLength"],
+    maxAttributes: all["record.maxAttributes"],
     targets: targetResult.targets,
     integrity,
-    fingerprint: "",
+    fingerprint,
   };
-  const fingerprint = JSON.stringify([
-    config.enabled,
-    config.level,
-    config.delimiter,
-    config.includeAttributeNames,
-    config.datePattern,
-    config.dateLocale,
-    config.dateTimeZone.id,
-    file?.location,
-    file?.maxSize,
-    file?.maxArchives,
-    file?.pattern,
-    bufferSize,
-    config.fsync,
-    batchDelayMs,
-    multiprocess,
-    maskNames,
-    maskKeep,
-    maxLength,
-    maxAttributes,
-    file?.compress,
-    file?.maxAgeDays,
-    targetResult.targets.map((t) => t.fingerprint),
-    integrity === undefined ? null : [integrity.mode, integrity.keyPath, integrity.checkpointRecords, integrity.checkpointSeconds, integrity.epochSeconds],
-  ]);
-  return { ok: true, config: { ...config, fingerprint }, warnings };
+  if (location === "") return { ok: true, config: { ...common, mode: "standard", file: undefined }, warnings };
+  const locationSource = given.get("file.location");
+  const file: FileSettings = {
+    location,
+    source: { value: locationSource?.value ?? location, line: locationSource?.line },
+    maxSize: all["file.size"],
+    maxArchives: all["file.count"],
+    pattern,
+    layout,
+    messageOnly: /^%(?:sanitisedMessage|m|msg|message)%n$/.test(pattern),
+    compress: all["file.compress"] === "gzip",
+    maxAgeDays: all["file.maxAge"],
+  };
+  return { ok: true, config: { ...common, mode: "dedicated", file }, warnings };
 }
 
 /**
- * Validates the `integrity.*` keys and reads the key file (the secret is checked, then
+ * Checks the `integrity.*` keys together and reads the key file (the secret is checked, then
  * forgotten: the integrity chain reads it again when it starts, so a configuration object never
  * holds a key that evolution should have erased).
  */
 function resolveIntegrity(
-  raw: (name: string) => { value: string; source: PropertySource | undefined },
-  fail: (name: string, expected: string) => void,
-  baseDir: string,
+  values: Partial<KeyValues>,
+  given: ReadonlyMap<string, PropertySource>,
+  fail: (name: KeyName, expected: string) => void,
   standardModeWarnings: ConfigProblem[] | undefined,
 ): IntegritySettings | undefined {
-  const modeText = raw("integrity.mode").value.trim().toLowerCase();
-  if (modeText !== "off" && modeText !== "hmac" && modeText !== "ed25519") fail("integrity.mode", "expected off, hmac or ed25519");
-  const recordsText = raw("integrity.checkpoint.records").value.trim();
-  const records = /^[0-9]{1,9}$/.test(recordsText) ? Number(recordsText) : NaN;
-  if (!(records >= 1 && records <= 100_000_000)) fail("integrity.checkpoint.records", "expected a whole number of records from 1 to 100000000");
-  const secondsText = raw("integrity.checkpoint.seconds").value.trim();
-  const seconds = /^[0-9]{1,5}$/.test(secondsText) ? Number(secondsText) : NaN;
-  if (!(seconds >= 0 && seconds <= 86_400)) fail("integrity.checkpoint.seconds", "expected a whole number of seconds from 0 to 86400");
-  const epochText = raw("integrity.epoch").value.trim();
-  const epoch = /^[0-9]{1,8}$/.test(epochText) ? Number(epochText) : NaN;
-  if (!(epoch >= 0 && epoch <= 31_536_000)) fail("integrity.epoch", "expected 0 (no key evolution) or an epoch length in seconds from 1 to 31536000");
-  if (modeText !== "hmac" && modeText !== "ed25519") return undefined;
+  const mode = values["integrity.mode"];
+  const records = values["integrity.checkpoint.records"] ?? NaN;
+  const seconds = values["integrity.checkpoint.seconds"] ?? NaN;
+  const epoch = values["integrity.epoch"] ?? NaN;
+  if (mode !== "hmac" && mode !== "ed25519") return undefined;
   if (standardModeWarnings !== undefined) {
-    const source = raw("integrity.mode").source;
-    standardModeWarnings.push({ key: KEY_PREFIX + "integrity.mode", value: source?.value ?? modeText, line: source?.line, expected: "has no effect in standard mode: tamper evidence covers the files of dedicated mode (set file.location)" });
+    const source = given.get("integrity.mode");
+    const shown = source === undefined || source.value.trim() === "" ? undefined : source;
+    standardModeWarnings.push({ key: KEY_PREFIX + "integrity.mode", value: shown?.value ?? mode, line: shown?.line, expected: "has no effect in standard mode: tamper evidence covers the files of dedicated mode (set file.location)" });
   }
-  const keyText = raw("integrity.key").value.trim();
-  if (keyText === "") {
-    fail("integrity.key", `expected the path of the key file (integrity.mode=${modeText} needs one)`);
+  const keyPath = values["integrity.key"] ?? "";
+  if (keyPath === "") {
+    fail("integrity.key", `expected the path of the key file (integrity.mode=${mode} needs one)`);
     return undefined;
   }
-  const keyPath = isAbsolute(keyText) ? keyText : resolve(baseDir, keyText);
-  if (modeText === "ed25519") {
+  if (mode === "ed25519") {
     if (epoch > 0) fail("integrity.epoch", "expected 0: key evolution is for integrity.mode=hmac (with ed25519 the private key can stay off the verifier, and only checkpoints signed before a theft are trusted)");
     try {
       ed25519KeyFromSecretFile(keyPath, readSecretFile(keyPath));
@@ -700,5 +372,5 @@ function resolveIntegrity(
       else fail("integrity.key", `expected an HMAC key file: ${(error as Error).message}`);
     }
   }
-  return { mode: modeText, keyPath, checkpointRecords: records, checkpointSeconds: seconds, epochSeconds: epoch };
+  return { mode, keyPath, checkpointRecords: records, checkpointSeconds: seconds, epochSeconds: epoch };
 }

@@ -14,19 +14,24 @@ export type TargetFormat = "rfc5424" | "rfc3164" | "plain" | "json" | "gelf" | "
 /** How a remote target sends. */
 export type TargetProtocol = "udp" | "tcp" | "tls";
 
-/** The validated settings of one target. */
-export interface TargetSpec {
+/** A file target's file: absolute path, rotation size, archives kept, compression and age limit. */
+export interface TargetFile {
+  readonly path: string;
+  readonly maxSize: number;
+  readonly maxArchives: number;
+  readonly compress: boolean;
+  readonly maxAgeDays: number;
+}
+
+/** The settings every target has, whatever its type and format. */
+export interface TargetCommon {
   /** The name in `target.<name>.`. */
   readonly name: string;
-  readonly type: TargetType;
   readonly protocol: TargetProtocol;
   readonly host: string;
   readonly port: number;
-  readonly format: TargetFormat;
   /** format=plain: the layout pattern. */
   readonly pattern: string;
-  /** format=plain: the compiled layout (undefined for the other formats). */
-  readonly layout: ((event: LayoutEvent) => string) | undefined;
   /** The level of records on this target, or undefined for the level key. */
   readonly level: Level | undefined;
   /** Whether an event id goes to this target (include and exclude). */
@@ -52,9 +57,22 @@ export interface TargetSpec {
   readonly resendMs: number;
   /** tcp/tls: how long a write may wait for the operating system before the connection counts as stalled. */
   readonly stallMs: number;
-  /** file: absolute path, rotation size and archive count. */
-  readonly file: { readonly path: string; readonly maxSize: number; readonly maxArchives: number; readonly compress: boolean; readonly maxAgeDays: number } | undefined;
   /** Canonical text of the settings: a target whose fingerprint is unchanged by a reload keeps its connection. */
   readonly fingerprint: string;
 }
 
+/** What differs by type: a file target has its file, the others have none. */
+export type TargetByType =
+  | { readonly type: "file"; readonly file: TargetFile }
+  | { readonly type: Exclude<TargetType, "file">; readonly file: undefined };
+
+/** What differs by format: format=plain has its compiled layout, the others have none. */
+export type TargetByFormat =
+  | { readonly format: "plain"; readonly layout: (event: LayoutEvent) => string }
+  | { readonly format: Exclude<TargetFormat, "plain">; readonly layout: undefined };
+
+/**
+ * The validated settings of one target: a union on the type (`file` only for file targets)
+ * and on the format (`layout` only for format=plain), so the compiler knows which exist.
+ */
+export type TargetSpec = TargetCommon & TargetByType & TargetByFormat;

@@ -103,7 +103,7 @@ class Target {
     this.format = compileFormat(spec, () => this.context);
     this.destination = spec.file !== undefined ? spec.file.path : `${spec.protocol}://${spec.host}:${spec.port}`;
     if (spec.type === "file") {
-      const file = spec.file as NonNullable<TargetSpec["file"]>;
+      const file = spec.file;
       const policy = { maxSize: file.maxSize, maxArchives: file.maxArchives, compress: file.compress, maxAgeDays: file.maxAgeDays };
       const writer = new RollingFileWriter(file.path, policy, (failure) => {
         this.counters.fileErrors++;
@@ -450,7 +450,7 @@ function compileFormat(spec: TargetSpec, context: () => TargetContext): (event: 
     case "ecs":
       return (e) => Buffer.from(formatEcs(e) + "\n", "utf8");
     case "plain": {
-      const layout = spec.layout as NonNullable<TargetSpec["layout"]>;
+      const layout = spec.layout;
       return (e, message) => Buffer.from(layout({ timestamp: e.timestamp, level: e.level, loggerName: context().loggerName, message: message(), mdc: currentMdc() }), "utf8");
     }
   }
