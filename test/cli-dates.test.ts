@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { compileDateReader, parseIsoSpan } from "../src/java/date-reader.js";
 import { parseTimeBound, UsageError } from "../src/cli/filters.js";
 import { DEFAULT_READ_SETTINGS } from "../src/logfile/files.js";
-import { compileJavaDatePattern, parseJavaTimeZone } from "../src/java/date.js";
+import { compileJavaDatePattern } from "../src/java/date.js";
+import { parseJavaTimeZone } from "../src/java/zone.js";
 
 const utc = parseJavaTimeZone("UTC");
 const berlin = parseJavaTimeZone("Europe/Berlin");

@@ -1,14 +1,9 @@
 import test from "ava";
 import fc from "fast-check";
-import {
-  JavaDatePatternError,
-  compileJavaDatePattern,
-  createIsoSecondsFormatter,
-  formatIsoSeconds,
-  parseJavaLocale,
-  parseJavaTimeZone,
-  type JavaTimeZone,
-} from "../src/java/date.js";
+import { compileJavaDatePattern, createIsoSecondsFormatter, formatIsoSeconds } from "../src/java/date.js";
+import { JavaDatePatternError } from "../src/java/date-pattern.js";
+import { parseJavaLocale } from "../src/java/locale.js";
+import { parseJavaTimeZone, type JavaTimeZone } from "../src/java/zone.js";
 
 /** [pattern, locale (Java form), zone id, instant, expected output]. */
 type Golden = readonly [pattern: string, locale: string, zone: string, instant: string, expected: string];

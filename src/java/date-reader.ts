@@ -9,7 +9,9 @@
  *
  * @module
  */
-import { compileJavaDatePattern, parseJavaTimeZone, type JavaTimeZone } from "./date.js";
+import { compileJavaDatePattern } from "./date.js";
+import { tokenizeDatePattern, type DatePatternToken } from "./date-pattern.js";
+import { parseJavaTimeZone, type JavaTimeZone } from "./zone.js";
 
 /**
  * A span of time given with some precision: `2026-11-17` covers the whole day.
@@ -106,39 +108,6 @@ export function parseIsoSpan(text: string, zone: JavaTimeZone): TimeSpan | undef
   return { start, end };
 }
 
-type Token = { readonly kind: "literal"; readonly text: string } | { readonly kind: "field"; readonly letter: string; readonly count: number };
-
-/** SimpleDateFormat's tokens (the pattern is known to be valid: it was compiled first). */
-function tokenize(pattern: string): Token[] {
-  const tokens: Token[] = [];
-  let literal = "";
-  let inQuote = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern.charAt(i);
-    if (c === "'") {
-      if (pattern.charAt(i + 1) === "'") {
-        literal += "'";
-        i++;
-      } else {
-        inQuote = !inQuote;
-      }
-      continue;
-    }
-    if (inQuote || !/[A-Za-z]/.test(c)) {
-      literal += c;
-      continue;
-    }
-    let j = i;
-    while (pattern.charAt(j + 1) === c) j++;
-    if (literal !== "") tokens.push({ kind: "literal", text: literal });
-    literal = "";
-    tokens.push({ kind: "field", letter: c, count: j - i + 1 });
-    i = j;
-  }
-  if (literal !== "") tokens.push({ kind: "literal", text: literal });
-  return tokens;
-}
-
 function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
 }
@@ -150,7 +119,7 @@ function alternation(names: Iterable<string>): string {
 
 const NUMERIC = new Set(["y", "Y", "d", "H", "k", "K", "h", "m", "s", "S", "D", "F", "w", "W", "u"]);
 
-function isNumeric(token: Token | undefined): boolean {
+function isNumeric(token: DatePatternToken | undefined): boolean {
   return token !== undefined && token.kind === "field" && (NUMERIC.has(token.letter) || ((token.letter === "M" || token.letter === "L") && token.count <= 2));
 }
 
@@ -188,7 +157,7 @@ export function compileDateReader(pattern: string, locale: string, zone: JavaTim
   const format = compileJavaDatePattern(pattern, { locale, zone });
   const utc = parseJavaTimeZone("UTC");
   const nameFormat = (p: string): ((ms: number) => string) => compileJavaDatePattern(p, { locale, zone: utc });
-  const tokens = tokenize(pattern);
+  const tokens = tokenizeDatePattern(pattern);
   const groups: string[] = [];
   const readers: Array<(text: string, fields: Fields) => boolean> = [];
   let source = "";
