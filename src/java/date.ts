@@ -45,8 +45,10 @@
  *    knows more legacy abbreviations (NPT, NST, CHAST, JST, MSK, ART, ...) where we print
  *    `GMT+05:45` etc. An English locale other than en-US/en-CA gets `GMT-04:00` for New York,
  *    as in Java.
- * 5. **Zone names follow the instant.** ICU picks the name in force at the instant (historical
- *    metazones); Java picks only between the zone's current standard and daylight names.
+ * 5. **Zone names** are, as in Java, the zone's current standard or daylight name (daylight when
+ *    the offset at the instant is above the current standard offset), taken from ICU at an
+ *    instant of recent years that has it. Java decides "daylight" by the tz database's flag;
+ *    the two differ only for offsets above standard time that were not DST (none seen).
  * 6. **Errors.** Pattern errors are `JavaDatePatternError` of `date-pattern.ts` (Java:
  *    `IllegalArgumentException`) and their messages add ` at position N` to Java's text. Unknown zones and locales throw
  *    `RangeError` instead of silently becoming GMT and `Locale.US`; `UTC+02:00`-style ids are
@@ -179,7 +181,25 @@ function yearOfEra(year: number): number {
   return year >= 1 ? year : 1 - year;
 }
 
-function renderer(letter: string, count: number, names: LocaleData): Render {
+/**
+ * The twelve names a month field of three or more letters prints (index 0 = January): `L` and a
+ * pattern's only field `M` take the standalone form, Java's `forceStandaloneForm` (a lone `MMMM`
+ * in ru_RU gives "июнь", `d MMMM` "июня"; `'at' MMM` in de_DE "at Jan", `d. MMM` "10. Jan.");
+ * any other `M` takes the format form. The date reader reads names with this same rule.
+ *
+ * @example
+ * ```ts
+ * monthNames("M", 4, localeData("ru-RU"), true)[5];  // "июнь"
+ * monthNames("M", 4, localeData("ru-RU"), false)[5]; // "июня"
+ * ```
+ */
+export function monthNames(letter: "M" | "L", count: number, names: LocaleData, onlyField: boolean): readonly string[] {
+  if (letter === "M" && !onlyField) return count === 3 ? names.monthsShort : names.monthsLong;
+  return count === 3 ? names.standaloneMonthsShort : names.standaloneMonthsLong;
+}
+
+/** The renderer of one field; `onlyField` when the pattern has no other (see {@link monthNames}). */
+function renderer(letter: string, count: number, names: LocaleData, onlyField: boolean): Render {
   switch (letter) {
     case "G":
       return (f) => names.eras[f.year >= 1 ? 1 : 0];
@@ -190,10 +210,7 @@ function renderer(letter: string, count: number, names: LocaleData): Render {
     case "M":
     case "L": {
       if (count < 3) return (f) => pad(f.month, count);
-      const list =
-        letter === "M"
-          ? count === 3 ? names.monthsShort : names.monthsLong
-          : count === 3 ? names.standaloneMonthsShort : names.standaloneMonthsLong;
+      const list = monthNames(letter, count, names, onlyField);
       return (f) => list[f.month - 1] ?? "";
     }
     case "w":
@@ -298,6 +315,8 @@ export function compileJavaDatePattern(
   const locale = parseJavaLocale(options.locale);
   const zone = options.zone;
   const names = localeData(locale);
+  let fieldCount = 0;
+  for (const token of tokens) if (token.kind === "field") fieldCount++;
 
   // Pieces: literal strings and renderers, with S fields splitting them into segments.
   type Piece = string | Render;
@@ -323,7 +342,7 @@ export function compileJavaDatePattern(
       if (count >= 4) needLongZone = true;
       else needShortZone = true;
     }
-    current.push(renderer(letter, count, names));
+    current.push(renderer(letter, count, names, fieldCount === 1));
   }
 
   const namer = needShortZone || needLongZone ? zoneNamer(zone, locale) : undefined;

@@ -37,8 +37,9 @@ export interface JavaTimeZone {
   /** The offset east of UTC in minutes for fixed zones; `undefined` for `iana` zones. */
   readonly fixedOffsetMinutes: number | undefined;
   /**
-   * The offset east of UTC in minutes at an instant (DST included). Can be fractional for
-   * historical local mean time offsets.
+   * The offset east of UTC in minutes at an instant (DST included), as Java's `TimeZone` has it:
+   * from 1900 on the tz database's (fractional for the local mean times some zones kept after
+   * 1900), before 1900 the zone's current standard offset.
    */
   offsetMinutesAt(epochMillis: number): number;
 }
@@ -81,6 +82,24 @@ function customId(prefix: string, negative: boolean, minutes: number): string {
   const h = Math.trunc(minutes / 60);
   const m = minutes % 60;
   return `${prefix}${negative ? "-" : "+"}${h < 10 ? "0" : ""}${h}:${m < 10 ? "0" : ""}${m}`;
+}
+
+/**
+ * 1900-01-01T00:00Z. Java's time-zone data starts here: before it, a `TimeZone` has its current
+ * standard offset (`getRawOffset()`), without local mean time or daylight saving time.
+ */
+const JAVA_ZONE_HISTORY_START = Date.UTC(1900, 0, 1);
+
+/**
+ * A zone's current standard offset, Java's `TimeZone.getRawOffset()`: the smallest offset on the
+ * days of this year (the standard time, or the one offset of a zone without DST). Asked once per
+ * zone, and only for instants before 1900.
+ */
+function standardOffsetMinutes(zone: IANAZone): number {
+  const year = new Date().getUTCFullYear();
+  let min = Number.POSITIVE_INFINITY;
+  for (let day = 0; day < 366; day++) min = Math.min(min, zone.offset(Date.UTC(year, 0, 1 + day, 12)));
+  return min;
 }
 
 /**
@@ -151,11 +170,13 @@ export function parseJavaTimeZone(text: string): JavaTimeZone {
   const resolved = new Intl.DateTimeFormat("en-US", { timeZone: s }).resolvedOptions().timeZone;
   const id = resolved.toLowerCase() === lower ? resolved : s;
   const zone = IANAZone.create(id);
+  let standard: number | undefined;
   return Object.freeze({
     id,
     kind: "iana" as const,
     fixedOffsetMinutes: undefined,
-    offsetMinutesAt: (epochMillis: number): number => zone.offset(epochMillis),
+    offsetMinutesAt: (epochMillis: number): number =>
+      epochMillis < JAVA_ZONE_HISTORY_START ? (standard ??= standardOffsetMinutes(zone)) : zone.offset(epochMillis),
   });
 }
 
@@ -185,6 +206,20 @@ export interface ZoneNamer {
  * ```
  */
 export function zoneNamer(zone: JavaTimeZone, locale: string): ZoneNamer {
+  // A namer holds a dozen Intl formatters (each costs about a millisecond to make) and no state:
+  // one per zone and locale serves every pattern compiled with them.
+  const key = `${zone.kind}\u0000${zone.id}\u0000${locale}`;
+  let namer = namers.get(key);
+  if (namer === undefined) {
+    namer = makeZoneNamer(zone, locale);
+    namers.set(key, namer);
+  }
+  return namer;
+}
+
+const namers = new Map<string, ZoneNamer>();
+
+function makeZoneNamer(zone: JavaTimeZone, locale: string): ZoneNamer {
   switch (zone.kind) {
     case "gmt": {
       // Java prints "GMT" in every locale; the long name is that of GMT as used in London.
@@ -212,20 +247,53 @@ export function zoneNamer(zone: JavaTimeZone, locale: string): ZoneNamer {
       }));
       const gmtFormat = dtf(locale, { timeZone: zone.id, timeZoneName: "longOffset" });
       const long = dtf(locale, { timeZone: zone.id, timeZoneName: "long" });
+      const shortAt = (epochMillis: number): string => {
+        for (const c of candidates) {
+          const name = part(c.name, epochMillis, "timeZoneName");
+          // ICU prints the localised offset ("GMT+2") when it has no abbreviation.
+          if (name !== "" && name !== part(c.offset, epochMillis, "timeZoneName")) return name;
+        }
+        // Java's CLDR fallback: the localised GMT format, "GMT+05:30" (fr "UTC+05:30").
+        return part(gmtFormat, epochMillis, "timeZoneName");
+      };
+      // Java names a zone by its current names only: the standard one, or the daylight one when
+      // the instant is in daylight saving time (an offset above the current standard offset;
+      // never before 1900). Each is ICU's name at an instant of recent years that has it.
+      const { standard, daylight } = referenceInstants(zone);
+      const names = (at: number): { short: string; long: string } => ({ short: shortAt(at), long: part(long, at, "timeZoneName") });
+      let standardNames: { short: string; long: string } | undefined;
+      let daylightNames: { short: string; long: string } | undefined;
+      const namesAt = (epochMillis: number): { short: string; long: string } =>
+        daylight !== undefined && epochMillis >= JAVA_ZONE_HISTORY_START && zone.offsetMinutesAt(epochMillis) > zone.offsetMinutesAt(standard)
+          ? (daylightNames ??= names(daylight))
+          : (standardNames ??= names(standard));
       return {
-        short(epochMillis: number): string {
-          for (const c of candidates) {
-            const name = part(c.name, epochMillis, "timeZoneName");
-            // ICU prints the localised offset ("GMT+2") when it has no abbreviation.
-            if (name !== "" && name !== part(c.offset, epochMillis, "timeZoneName")) return name;
-          }
-          // Java's CLDR fallback: the localised GMT format, "GMT+05:30" (fr "UTC+05:30").
-          return part(gmtFormat, epochMillis, "timeZoneName");
-        },
-        long: (epochMillis: number): string => part(long, epochMillis, "timeZoneName"),
+        short: (epochMillis: number): string => namesAt(epochMillis).short,
+        long: (epochMillis: number): string => namesAt(epochMillis).long,
       };
     }
   }
+}
+
+/**
+ * An instant of this year in standard time, and the latest instant in daylight saving time
+ * (offset above the standard one) of the last 60 years, undefined for a zone without any.
+ */
+function referenceInstants(zone: JavaTimeZone): { standard: number; daylight: number | undefined } {
+  const year = new Date().getUTCFullYear();
+  const standardOffset = zone.offsetMinutesAt(JAVA_ZONE_HISTORY_START - 1);
+  let standard: number | undefined;
+  for (let day = 0; day < 366 && standard === undefined; day++) {
+    const at = Date.UTC(year, 0, 1 + day, 12);
+    if (zone.offsetMinutesAt(at) === standardOffset) standard = at;
+  }
+  for (let y = year; y > year - 60; y--) {
+    for (let day = 0; day < 366; day += 7) {
+      const at = Date.UTC(y, 0, 1 + day, 12);
+      if (zone.offsetMinutesAt(at) > standardOffset) return { standard: standard ?? at, daylight: at };
+    }
+  }
+  return { standard: standard ?? Date.UTC(year, 0, 1), daylight: undefined };
 }
 
 /**
