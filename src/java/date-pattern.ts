@@ -48,7 +48,16 @@ export class JavaDatePatternError extends Error {
   }
 }
 
-/** `DateFormatSymbols.patternChars` in Java 17. */
+/**
+ * The pattern letters, `DateFormatSymbols.patternChars` in Java 17; any other ASCII letter
+ * outside quotes is an error.
+ *
+ * @example
+ * ```ts
+ * PATTERN_LETTERS.includes("X"); // true
+ * PATTERN_LETTERS.includes("b"); // false
+ * ```
+ */
 export const PATTERN_LETTERS = "GyMdkHmsSEDFwWahKzZYuXL";
 
 /**

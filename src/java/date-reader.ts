@@ -2,7 +2,8 @@
  * Reading dates back: the ISO 8601 texts people type (`--since 2026-11-17`) and the texts a
  * Java `SimpleDateFormat` pattern wrote (`date.pattern`, the `%d` of `file.pattern`).
  *
- * A pattern is read by a regular expression built from its letters, then the instant found is
+ * A pattern is read by a regular expression built from its tokens (the formatter's own, from
+ * `date-pattern.ts`; month names by the writer's rule, `monthNames`), then the instant found is
  * formatted again with the very formatter that wrote it and must give back the same text: a
  * parse is only accepted when it round-trips, so an ambiguous or unsupported text is reported
  * as not understood instead of being read wrong.

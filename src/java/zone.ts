@@ -260,11 +260,12 @@ function makeZoneNamer(zone: JavaTimeZone, locale: string): ZoneNamer {
       // the instant is in daylight saving time (an offset above the current standard offset;
       // never before 1900). Each is ICU's name at an instant of recent years that has it.
       const { standard, daylight } = referenceInstants(zone);
+      const standardOffset = zone.offsetMinutesAt(standard);
       const names = (at: number): { short: string; long: string } => ({ short: shortAt(at), long: part(long, at, "timeZoneName") });
       let standardNames: { short: string; long: string } | undefined;
       let daylightNames: { short: string; long: string } | undefined;
       const namesAt = (epochMillis: number): { short: string; long: string } =>
-        daylight !== undefined && epochMillis >= JAVA_ZONE_HISTORY_START && zone.offsetMinutesAt(epochMillis) > zone.offsetMinutesAt(standard)
+        daylight !== undefined && epochMillis >= JAVA_ZONE_HISTORY_START && zone.offsetMinutesAt(epochMillis) > standardOffset
           ? (daylightNames ??= names(daylight))
           : (standardNames ??= names(standard));
       return {
