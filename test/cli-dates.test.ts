@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { compileDateReader, parseIsoSpan } from "../src/java/date-reader.js";
 import { parseTimeBound, UsageError } from "../src/cli/filters.js";
 import { DEFAULT_READ_SETTINGS } from "../src/logfile/records.js";
-import { compileJavaDatePattern, parseJavaTimeZone } from "../src/java/date.js";
+import { compileJavaDatePattern } from "../src/java/date.js";
+import { parseJavaTimeZone } from "../src/java/zone.js";
 
 const utc = parseJavaTimeZone("UTC");
 const berlin = parseJavaTimeZone("Europe/Berlin");
@@ -91,4 +92,36 @@ test("a date reader without a zone in its pattern reads every text back to a tex
   );
   t.is(reader.parse("2026-10-25 02:30"), Date.UTC(2026, 9, 25, 0, 30));
   t.is(reader.parse("2026-03-29 02:30"), undefined, "a local time that does not exist");
+});
+
+test("a date reader stays the writer's inverse before 1900 and across 1900, and for a lone month (standalone names)", (t) => {
+  // Before 1900 zones have their standard offset (Kolkata +05:30), from 1900 the tz database's
+  // (+05:21:10): local times of the 8 min 50 s after the switch exist twice and read as the earlier.
+  for (const zoneId of ["Asia/Kolkata", "America/Sao_Paulo", "Pacific/Chatham", "Australia/Lord_Howe", "Asia/Kathmandu", "America/St_Johns", "Europe/Berlin"]) {
+    const zone = parseJavaTimeZone(zoneId);
+    for (const pattern of ["yyyy-MM-dd HH:mm:ss.SSS", "yyyy-MM-dd HH:mm:ss.SSS Z", "d MMMM yyyy HH:mm:ss.SSS zzzz"]) {
+      const format = compileJavaDatePattern(pattern, { locale: "en-US", zone });
+      const reader = compileDateReader(pattern, "en-US", zone);
+      fc.assert(
+        fc.property(fc.integer({ min: Date.UTC(1800, 0, 1), max: Date.UTC(1899, 11, 31, 23, 59, 59, 999) }), (ms) => reader.parse(format(ms)) === ms),
+        { numRuns: 100 },
+      );
+      fc.assert(
+        fc.property(fc.integer({ min: Date.UTC(1899, 11, 31), max: Date.UTC(1900, 0, 2) }), (ms) => {
+          const text = format(ms);
+          const back = reader.parse(text);
+          return back !== undefined && format(back) === text && back <= ms;
+        }),
+        { numRuns: 200 },
+      );
+    }
+  }
+  const kolkata = parseJavaTimeZone("Asia/Kolkata");
+  t.is(compileDateReader("yyyy-MM-dd HH:mm:ss Z", "en-US", kolkata).parse("1899-12-31 17:30:00 +0530"), Date.UTC(1899, 11, 31, 12));
+  // A lone MMMM is written standalone ("июнь"); the reader reads that form, and the format form
+  // where the month has company ("10 июня").
+  const alone = compileDateReader("MMMM", "ru-RU", utc);
+  t.is(alone.parse("июнь"), Date.UTC(1970, 5, 1));
+  t.is(alone.parse("июня"), undefined);
+  t.is(compileDateReader("d MMMM yyyy", "ru-RU", utc).parse("10 июня 2016"), Date.UTC(2016, 5, 10));
 });

@@ -1,14 +1,9 @@
 import test from "ava";
 import fc from "fast-check";
-import {
-  JavaDatePatternError,
-  compileJavaDatePattern,
-  createIsoSecondsFormatter,
-  formatIsoSeconds,
-  parseJavaLocale,
-  parseJavaTimeZone,
-  type JavaTimeZone,
-} from "../src/java/date.js";
+import { compileJavaDatePattern, createIsoSecondsFormatter, formatIsoSeconds } from "../src/java/date.js";
+import { JavaDatePatternError } from "../src/java/date-pattern.js";
+import { parseJavaLocale } from "../src/java/locale.js";
+import { parseJavaTimeZone, type JavaTimeZone } from "../src/java/zone.js";
 
 /** [pattern, locale (Java form), zone id, instant, expected output]. */
 type Golden = readonly [pattern: string, locale: string, zone: string, instant: string, expected: string];
@@ -395,6 +390,50 @@ test("the issue's example", (t) => {
     format("EEEE, d. MMMM yyyy HH:mm z", "de_DE", "Europe/Berlin", "2016-06-10T10:31:10Z"),
     "Freitag, 10. Juni 2016 12:31 MESZ",
   );
+});
+
+test("a pattern whose only field is M (3+ letters) names months standalone, as Java does", (t) => {
+  // Java 17.0.15 (SimpleDateFormat.forceStandaloneForm): printed by test/java/SimpleDateFormatCases.java.
+  checkAll(t, [
+    ["MMMM", "ru_RU", "UTC", "2016-06-10T10:31:10Z", "июнь"],
+    ["MMMM''", "ru_RU", "UTC", "2016-06-10T10:31:10Z", "июнь'"],
+    ["MMM", "de_DE", "UTC", "2016-06-10T10:31:10Z", "Jun"],
+    ["'at' MMM", "de_DE", "UTC", "1970-01-01T00:00:00Z", "at Jan"],
+    // Another field (even another M) keeps the format form.
+    ["d MMMM", "ru_RU", "UTC", "2016-06-10T10:31:10Z", "10 июня"],
+    ["MMM yyyy", "de_DE", "UTC", "2016-03-10T10:31:10Z", "März 2016"],
+    ["MM MMMM", "ru_RU", "UTC", "2016-06-10T10:31:10Z", "06 июня"],
+    ["LLLL", "ru_RU", "UTC", "2016-06-10T10:31:10Z", "июнь"],
+  ]);
+});
+
+test("before 1900 a zone has its current standard offset, without local mean time, as in Java", (t) => {
+  // Java's time-zone data starts on 1900-01-01T00:00Z; expectations printed by Java 17.0.15.
+  checkAll(t, [
+    ["HH:mm Z", "en_US", "Asia/Kolkata", "1899-12-31T12:00:00Z", "17:30 +0530"],
+    ["HH:mm Z", "en_US", "America/Sao_Paulo", "1899-12-31T12:00:00Z", "09:00 -0300"],
+    ["HH:mm Z", "en_US", "Pacific/Chatham", "1899-12-31T12:00:00Z", "00:45 +1245"],
+    ["HH:mm Z", "en_US", "Australia/Lord_Howe", "1899-12-31T12:00:00Z", "22:30 +1030"],
+    ["HH:mm Z", "en_US", "Asia/Kathmandu", "1899-12-31T12:00:00Z", "17:45 +0545"],
+    ["HH:mm Z", "en_US", "America/St_Johns", "1899-12-31T12:00:00Z", "08:30 -0330"],
+    ["yyyy-MM-dd HH:mm Z", "en_US", "Europe/Berlin", "1890-01-01T00:00:00Z", "1890-01-01 01:00 +0100"],
+    ["yyyy-MM-dd HH:mm Z", "en_US", "Europe/Berlin", "1893-04-01T00:00:00Z", "1893-04-01 01:00 +0100"],
+    // The last millisecond before 1900 and the first one of it: Madras time (+05:21:10) begins.
+    ["yyyy-MM-dd HH:mm:ss.SSS Z", "en_US", "Asia/Kolkata", "1899-12-31T23:59:59.999Z", "1900-01-01 05:29:59.999 +0530"],
+    ["yyyy-MM-dd HH:mm:ss.SSS Z", "en_US", "Asia/Kolkata", "1900-01-01T00:00:00Z", "1900-01-01 05:21:10.000 +0521"],
+  ]);
+});
+
+test("zone names are the zone's current standard or daylight names at any instant, as in Java", (t) => {
+  // ICU alone would print "GMT+05:53:28" for Kolkata in 1850 or a former metazone's name.
+  checkAll(t, [
+    ["z|zzzz", "en_US", "Asia/Kolkata", "1920-06-01T00:00:00Z", "IST|India Standard Time"],
+    ["z|zzzz", "en_US", "America/New_York", "1950-07-01T00:00:00Z", "EDT|Eastern Daylight Time"],
+    ["z|zzzz", "en_US", "Europe/Berlin", "1850-07-01T00:00:00Z", "CET|Central European Standard Time"],
+    ["z|zzzz", "de_DE", "Europe/Berlin", "1916-07-01T00:00:00Z", "MESZ|Mitteleuropäische Sommerzeit"],
+    // A zone that no longer has daylight saving time keeps its daylight name for the past.
+    ["zzzz", "en_US", "America/Sao_Paulo", "2016-01-15T00:00:00Z", "Brasilia Summer Time"],
+  ]);
 });
 
 test("one formatter crossing both 2016 DST switches in Europe/Berlin second by second", (t) => {

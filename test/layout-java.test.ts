@@ -1,7 +1,9 @@
 import test from "ava";
 import { writeFileSync } from "node:fs";
 import { Level, levelName } from "../src/facade/level.js";
-import { compileJavaDatePattern, parseJavaLocale, parseJavaTimeZone } from "../src/java/date.js";
+import { compileJavaDatePattern } from "../src/java/date.js";
+import { parseJavaLocale } from "../src/java/locale.js";
+import { parseJavaTimeZone } from "../src/java/zone.js";
 import { sanitizeText } from "../src/sanitize/escape.js";
 import { compilePatternLayout, type LayoutEvent, type PatternLayoutOptions } from "../src/layout/pattern.js";
 import { javaMissing, javaProgram } from "./lib/java.js";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { JavaTimeZone } from "../java/date.js";
+import type { JavaTimeZone } from "../java/zone.js";
 import { compileDateReader, parseIsoSpan, type TimeSpan } from "../java/date-reader.js";
 import type { AuditRecord, ReadSettings } from "../logfile/records.js";
 

@@ -7,7 +7,7 @@
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { parseJavaTimeZone, type JavaTimeZone } from "../java/date.js";
+import { parseJavaTimeZone, type JavaTimeZone } from "../java/zone.js";
 import { findAuditLogs, type AuditLogFiles } from "../logfile/files.js";
 import { createLineDecoder, DEFAULT_READ_SETTINGS, readAuditRecords, type LocatedRecord, type ReadSettings } from "../logfile/records.js";
 import { loadReadSettings } from "./settings.js";

@@ -11,7 +11,7 @@
  * @module
  */
 import type { Level } from "../facade/level.js";
-import type { JavaTimeZone } from "../java/date.js";
+import type { JavaTimeZone } from "../java/zone.js";
 import { UNSAFE_CHARACTER } from "../sanitize/escape.js";
 import { boolean, facility, level, list, locale, oneOf, path, rate, size, text, wholeNumber, zone, type Parser, type Rate } from "./parsers.js";
 

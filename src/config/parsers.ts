@@ -9,7 +9,8 @@
 import { isAbsolute, resolve } from "node:path";
 import { LEVEL_IDS, parseLevel, type Level } from "../facade/level.js";
 import { parseFileSize } from "../java/file-size.js";
-import { parseJavaLocale, parseJavaTimeZone, type JavaTimeZone } from "../java/date.js";
+import { parseJavaLocale } from "../java/locale.js";
+import { parseJavaTimeZone, type JavaTimeZone } from "../java/zone.js";
 
 /** What a parser made of a value: the value, or what was expected instead. */
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly expected: string };

@@ -8,7 +8,9 @@
  */
 import cluster from "node:cluster";
 import type { Level } from "../facade/level.js";
-import { compileJavaDatePattern, createIsoSecondsFormatter, parseJavaLocale, parseJavaTimeZone, type JavaTimeZone } from "../java/date.js";
+import { compileJavaDatePattern, createIsoSecondsFormatter } from "../java/date.js";
+import { parseJavaLocale } from "../java/locale.js";
+import { parseJavaTimeZone, type JavaTimeZone } from "../java/zone.js";
 import { compilePatternLayout, describePatternLayout, type LayoutEvent, type PatternPiece } from "../layout/pattern.js";
 import { ed25519KeyFromSecretFile, hmacKeyFromSecretFile, KeyFileError, readSecretFile } from "../integrity/keys.js";
 import type { ConfigProblem } from "./errors.js";

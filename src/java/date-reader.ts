@@ -2,14 +2,18 @@
  * Reading dates back: the ISO 8601 texts people type (`--since 2026-11-17`) and the texts a
  * Java `SimpleDateFormat` pattern wrote (`date.pattern`, the `%d` of `file.pattern`).
  *
- * A pattern is read by a regular expression built from its letters, then the instant found is
+ * A pattern is read by a regular expression built from its tokens (the formatter's own, from
+ * `date-pattern.ts`; month names by the writer's rule, `monthNames`), then the instant found is
  * formatted again with the very formatter that wrote it and must give back the same text: a
  * parse is only accepted when it round-trips, so an ambiguous or unsupported text is reported
  * as not understood instead of being read wrong.
  *
  * @module
  */
-import { compileJavaDatePattern, parseJavaTimeZone, type JavaTimeZone } from "./date.js";
+import { compileJavaDatePattern, monthNames } from "./date.js";
+import { tokenizeDatePattern, type DatePatternToken } from "./date-pattern.js";
+import { localeData, parseJavaLocale } from "./locale.js";
+import { parseJavaTimeZone, type JavaTimeZone } from "./zone.js";
 
 /**
  * A span of time given with some precision: `2026-11-17` covers the whole day.
@@ -42,13 +46,30 @@ export function localToEpoch(zone: JavaTimeZone, year: number, month: number, da
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second, ms);
   const local = date.getTime();
+  // Offsets in whole milliseconds, as the writer rounds them: local mean times such as Madras
+  // time (+05:21:10, in minutes 321.1666...) must not leave a fraction of a millisecond.
+  const offsetMs = (at: number): number => Math.round(zone.offsetMinutesAt(at) * 60_000);
   // Two steps: the offset at the guess, then at the corrected guess (right across DST changes).
-  const guess = local - zone.offsetMinutesAt(local) * 60_000;
-  const instant = local - zone.offsetMinutesAt(guess) * 60_000;
+  const guess = local - offsetMs(local);
+  const instant = local - offsetMs(guess);
   // In the repeated hour of a DST end both readings are right: take the earlier one.
-  const earlier = local - zone.offsetMinutesAt(instant - 3 * 3_600_000) * 60_000;
-  if (earlier < instant && earlier + zone.offsetMinutesAt(earlier) * 60_000 === local) return earlier;
+  const earlier = local - offsetMs(instant - 3 * 3_600_000);
+  if (earlier < instant && earlier + offsetMs(earlier) === local) return earlier;
   return instant;
+}
+
+/**
+ * The instants whose local time in `zone` is `local` (a local time as epoch milliseconds in
+ * UTC), in order: none in a DST gap, two in a repeated hour, else one.
+ */
+function readingsOfLocalTime(zone: JavaTimeZone, local: number): number[] {
+  const offsetMs = (at: number): number => Math.round(zone.offsetMinutesAt(at) * 60_000);
+  const found = new Set<number>();
+  for (const probe of [local - 86_400_000, local, local + 86_400_000]) {
+    const instant = local - offsetMs(probe);
+    if (instant + offsetMs(instant) === local) found.add(instant);
+  }
+  return [...found].sort((a, b) => a - b);
 }
 
 function offsetMinutes(text: string): number {
@@ -106,39 +127,6 @@ export function parseIsoSpan(text: string, zone: JavaTimeZone): TimeSpan | undef
   return { start, end };
 }
 
-type Token = { readonly kind: "literal"; readonly text: string } | { readonly kind: "field"; readonly letter: string; readonly count: number };
-
-/** SimpleDateFormat's tokens (the pattern is known to be valid: it was compiled first). */
-function tokenize(pattern: string): Token[] {
-  const tokens: Token[] = [];
-  let literal = "";
-  let inQuote = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern.charAt(i);
-    if (c === "'") {
-      if (pattern.charAt(i + 1) === "'") {
-        literal += "'";
-        i++;
-      } else {
-        inQuote = !inQuote;
-      }
-      continue;
-    }
-    if (inQuote || !/[A-Za-z]/.test(c)) {
-      literal += c;
-      continue;
-    }
-    let j = i;
-    while (pattern.charAt(j + 1) === c) j++;
-    if (literal !== "") tokens.push({ kind: "literal", text: literal });
-    literal = "";
-    tokens.push({ kind: "field", letter: c, count: j - i + 1 });
-    i = j;
-  }
-  if (literal !== "") tokens.push({ kind: "literal", text: literal });
-  return tokens;
-}
-
 function escapeRegExp(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
 }
@@ -150,7 +138,7 @@ function alternation(names: Iterable<string>): string {
 
 const NUMERIC = new Set(["y", "Y", "d", "H", "k", "K", "h", "m", "s", "S", "D", "F", "w", "W", "u"]);
 
-function isNumeric(token: Token | undefined): boolean {
+function isNumeric(token: DatePatternToken | undefined): boolean {
   return token !== undefined && token.kind === "field" && (NUMERIC.has(token.letter) || ((token.letter === "M" || token.letter === "L") && token.count <= 2));
 }
 
@@ -188,7 +176,8 @@ export function compileDateReader(pattern: string, locale: string, zone: JavaTim
   const format = compileJavaDatePattern(pattern, { locale, zone });
   const utc = parseJavaTimeZone("UTC");
   const nameFormat = (p: string): ((ms: number) => string) => compileJavaDatePattern(p, { locale, zone: utc });
-  const tokens = tokenize(pattern);
+  const tokens = tokenizeDatePattern(pattern);
+  const fieldCount = tokens.filter((t) => t.kind === "field").length;
   const groups: string[] = [];
   const readers: Array<(text: string, fields: Fields) => boolean> = [];
   let source = "";
@@ -234,9 +223,15 @@ export function compileDateReader(pattern: string, locale: string, zone: JavaTim
       case "M":
       case "L":
         if (count >= 3) {
-          names(`${letter.repeat(count >= 4 ? 4 : 3)}`, Array.from({ length: 12 }, (_, m) => Date.UTC(2001, m, 15)), (m, fields) => {
-            fields.month = m + 1;
-          });
+          // The names the writer prints: standalone for L and for an M that is the only field.
+          const list = monthNames(letter, count, localeData(parseJavaLocale(locale)), fieldCount === 1);
+          group = alternation(list);
+          read = (text, fields) => {
+            const at = list.indexOf(text);
+            if (at < 0) return false;
+            fields.month = at + 1;
+            return true;
+          };
         } else {
           read = numberOf((v, f) => (f.month = v));
         }
@@ -350,21 +345,24 @@ export function compileDateReader(pattern: string, locale: string, zone: JavaTim
         day = date.getUTCDate();
       }
       const hour = fields.hour12 !== undefined ? fields.hour12 + (fields.pm === true ? 12 : 0) : fields.hour;
-      let epoch: number;
-      if (fields.offset !== undefined) {
-        const date = new Date(0);
-        date.setUTCFullYear(year, month - 1, day);
-        date.setUTCHours(hour, fields.minute, fields.second, fields.ms);
-        epoch = date.getTime() - fields.offset * 60_000;
-      } else {
-        epoch = localToEpoch(zone, year, month, day, hour, fields.minute, fields.second, fields.ms);
+      const date = new Date(0);
+      date.setUTCFullYear(year, month - 1, day);
+      date.setUTCHours(hour, fields.minute, fields.second, fields.ms);
+      // Every instant with this local time in the zone, the earlier first (the repeated hour of
+      // a DST end has two). The offset the text states comes before them; they are the fallback
+      // for what a text cannot state: an offset with seconds (Madras time +05:21:10 is written
+      // +0521) or a name another offset had in the past (Lord Howe Standard Time, +10:00 in 1900).
+      const candidates = readingsOfLocalTime(zone, date.getTime());
+      if (fields.offset !== undefined) candidates.unshift(date.getTime() - fields.offset * 60_000);
+      for (const epoch of candidates) {
+        if (Number.isNaN(epoch)) continue;
+        try {
+          if (format(epoch) === text) return epoch;
+        } catch {
+          // An instant outside Date's range: not this one.
+        }
       }
-      if (Number.isNaN(epoch)) return undefined;
-      try {
-        return format(epoch) === text ? epoch : undefined;
-      } catch {
-        return undefined;
-      }
+      return undefined;
     },
   };
 }

@@ -5,12 +5,14 @@
  * `TimeZone`, or (without a pattern) with `ISO8601Utils.format(date, false)`. This module
  * reproduces both for Node:
  *
- * - {@link compileJavaDatePattern} tokenises a pattern exactly as `SimpleDateFormat.compile`
- *   does and returns a formatter. Numbers are computed here; localised names (months, weekdays,
- *   eras, AM/PM, zone names) come from `Intl` in the requested locale.
- * - {@link parseJavaTimeZone} and {@link parseJavaLocale} turn the configured zone and locale
- *   into validated values. Unlike the original (which silently fell back to GMT and `Locale.US`)
- *   they reject what they do not understand, with a message that says what was expected.
+ * - {@link compileJavaDatePattern} takes the tokens of a pattern (`date-pattern.ts`, split
+ *   exactly as `SimpleDateFormat.compile` does) and returns a formatter. Numbers are computed
+ *   here; localised names (months, weekdays, eras, AM/PM) come from `locale.ts` and zone names
+ *   from `zone.ts`, both from `Intl` in the requested locale.
+ * - `parseJavaTimeZone` (`zone.ts`) and `parseJavaLocale` (`locale.ts`) turn the configured zone
+ *   and locale into validated values. Unlike the original (which silently fell back to GMT and
+ *   `Locale.US`) they reject what they do not understand, with a message that says what was
+ *   expected.
  * - {@link createIsoSecondsFormatter} is the default `2016-06-10T10:31:10Z` format.
  *
  * Performance: a formatter runs once per log record. All parsing and every `Intl`/luxon object
@@ -43,10 +45,12 @@
  *    knows more legacy abbreviations (NPT, NST, CHAST, JST, MSK, ART, ...) where we print
  *    `GMT+05:45` etc. An English locale other than en-US/en-CA gets `GMT-04:00` for New York,
  *    as in Java.
- * 5. **Zone names follow the instant.** ICU picks the name in force at the instant (historical
- *    metazones); Java picks only between the zone's current standard and daylight names.
- * 6. **Errors.** Pattern errors are {@link JavaDatePatternError} (Java: `IllegalArgumentException`)
- *    and their messages add ` at position N` to Java's text. Unknown zones and locales throw
+ * 5. **Zone names** are, as in Java, the zone's current standard or daylight name (daylight when
+ *    the offset at the instant is above the current standard offset), taken from ICU at an
+ *    instant of recent years that has it. Java decides "daylight" by the tz database's flag;
+ *    the two differ only for offsets above standard time that were not DST (none seen).
+ * 6. **Errors.** Pattern errors are `JavaDatePatternError` of `date-pattern.ts` (Java:
+ *    `IllegalArgumentException`) and their messages add ` at position N` to Java's text. Unknown zones and locales throw
  *    `RangeError` instead of silently becoming GMT and `Locale.US`; `UTC+02:00`-style ids are
  *    accepted as fixed offsets (Java would silently use GMT).
  * 7. **Locales.** Languages without `Intl` data (`xx`) are rejected (Java formats them with root
@@ -63,266 +67,10 @@
  * @module
  */
 
-import { IANAZone, Info } from "luxon";
 
-// ---------------------------------------------------------------------------------------------
-// Errors
-// ---------------------------------------------------------------------------------------------
-
-/**
- * A `SimpleDateFormat` pattern that Java would reject. The message is Java's, followed by
- * ` at position N`; {@link JavaDatePatternError.position} is that 0-based index.
- *
- * @example
- * ```ts
- * try {
- *   compileJavaDatePattern("yyyy-mm-dd b", { locale: "en-US", zone: parseJavaTimeZone("UTC") });
- * } catch (e) {
- *   if (e instanceof JavaDatePatternError) {
- *     e.message;  // "Illegal pattern character 'b' at position 11"
- *     e.position; // 11
- *   }
- * }
- * ```
- */
-export class JavaDatePatternError extends Error {
-  /** 0-based index in {@link JavaDatePatternError.pattern} where the problem starts. */
-  readonly position: number;
-  /** The pattern that was rejected. */
-  readonly pattern: string;
-
-  /**
-   * @param javaMessage - Java's message without the position, e.g. `Unterminated quote`.
-   * @param position - 0-based index of the offending character or token.
-   * @param pattern - the whole pattern.
-   *
-   * @example
-   * ```ts
-   * new JavaDatePatternError("Unterminated quote", 5, "HH:mm'h").message;
-   * // "Unterminated quote at position 5"
-   * ```
-   */
-  constructor(javaMessage: string, position: number, pattern: string) {
-    super(`${javaMessage} at position ${position}`);
-    this.name = "JavaDatePatternError";
-    this.position = position;
-    this.pattern = pattern;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Time zones
-// ---------------------------------------------------------------------------------------------
-
-/**
- * A validated time zone, as {@link parseJavaTimeZone} returns it.
- *
- * - `gmt`: Java's `GMT` (also `Etc/GMT`, `Greenwich`, ...): offset 0, named `GMT` /
- *   "Greenwich Mean Time".
- * - `utc`: `UTC` (also `Etc/UTC`, `Zulu`, ...): offset 0, named `UTC` /
- *   "Coordinated Universal Time".
- * - `offset`: a custom fixed offset; `id` is Java's normalised form (`GMT+02:00`) or, for a
- *   `UTC+2`-style input, `UTC+02:00`. Its zone name is its id.
- * - `iana`: a region id such as `Europe/Berlin`; offsets and names come from the tz database.
- *
- * @example
- * ```ts
- * const zone: JavaTimeZone = parseJavaTimeZone("GMT+2");
- * zone.id;                    // "GMT+02:00"
- * zone.kind;                  // "offset"
- * zone.fixedOffsetMinutes;    // 120
- * zone.offsetMinutesAt(0);    // 120
- * ```
- */
-export interface JavaTimeZone {
-  /** Normalised id: `GMT`, `UTC`, `GMT+02:00`, `UTC+02:00` or an IANA id. */
-  readonly id: string;
-  /** What kind of zone this is; decides how its name is printed. */
-  readonly kind: "gmt" | "utc" | "offset" | "iana";
-  /** The offset east of UTC in minutes for fixed zones; `undefined` for `iana` zones. */
-  readonly fixedOffsetMinutes: number | undefined;
-  /**
-   * The offset east of UTC in minutes at an instant (DST included). Can be fractional for
-   * historical local mean time offsets.
-   */
-  offsetMinutesAt(epochMillis: number): number;
-}
-
-const ZONE_EXPECTED = "expected an IANA time-zone id (Europe/Berlin), UTC, GMT or GMT±hh:mm";
-
-/** tz-database aliases of Java's "GMT" and "UTC" zones, lower-cased. */
-const GMT_ALIASES = new Set([
-  "etc/gmt",
-  "etc/gmt0",
-  "etc/gmt+0",
-  "etc/gmt-0",
-  "gmt0",
-  "greenwich",
-  "etc/greenwich",
-]);
-const UTC_ALIASES = new Set(["etc/utc", "etc/uct", "uct", "universal", "etc/universal", "zulu", "etc/zulu"]);
-
-/** Characters an IANA id may contain; rejects offset strings such as `+02:00`. */
-const IANA_SYNTAX = /^[A-Za-z][A-Za-z0-9_+\-/]*$/;
-/** `GMT`/`UTC`, a sign and digits with an optional colon; the digits are checked below. */
-const CUSTOM_SYNTAX = /^(GMT|UTC)([+-])(\d+)(?::(\d+))?$/i;
-
-function zoneError(text: string, reason?: string): RangeError {
-  const why = reason === undefined ? "" : `${reason}; `;
-  return new RangeError(`Invalid time zone ${JSON.stringify(text)}: ${why}${ZONE_EXPECTED}`);
-}
-
-function fixedZone(id: string, kind: "gmt" | "utc" | "offset", minutes: number): JavaTimeZone {
-  return Object.freeze({
-    id,
-    kind,
-    fixedOffsetMinutes: minutes,
-    offsetMinutesAt: (_epochMillis: number): number => minutes,
-  });
-}
-
-/** Java's custom-id form of an offset: `GMT+05:30`, `GMT-08:00`. */
-function customId(prefix: string, negative: boolean, minutes: number): string {
-  const h = Math.trunc(minutes / 60);
-  const m = minutes % 60;
-  return `${prefix}${negative ? "-" : "+"}${h < 10 ? "0" : ""}${h}:${m < 10 ? "0" : ""}${m}`;
-}
-
-/**
- * Parses a time-zone setting the way `java.util.TimeZone.getTimeZone` understands it, but
- * rejects what Java would silently replace with GMT.
- *
- * Accepted (after trimming): `GMT`, `UTC`; Java custom ids `GMT+2`, `GMT+02:00`, `GMT+2:30`,
- * `GMT-0800` (hours 0-23, minutes 00-59; normalised to `GMT+02:00`); the same with a `UTC`
- * prefix (normalised to `UTC+02:00`); and any IANA id the runtime's `Intl` knows
- * (`Europe/Berlin`, `Etc/GMT-2`, `CET`, `EST`, `PST`). IANA ids are matched case-insensitively.
- *
- * @throws RangeError for anything else; the message ends with
- *   `expected an IANA time-zone id (Europe/Berlin), UTC, GMT or GMT±hh:mm`.
- *
- * @example
- * ```ts
- * parseJavaTimeZone("GMT-0800").id;        // "GMT-08:00"
- * parseJavaTimeZone(" Europe/Berlin ").id; // "Europe/Berlin"
- * parseJavaTimeZone("Mars/Base");
- * // RangeError: Invalid time zone "Mars/Base": expected an IANA time-zone id (Europe/Berlin), UTC, GMT or GMT±hh:mm
- * ```
- */
-export function parseJavaTimeZone(text: string): JavaTimeZone {
-  if (typeof text !== "string") {
-    throw new TypeError(`time zone must be a string, got ${typeof text}`);
-  }
-  const s = text.trim();
-  if (s === "") throw zoneError(text, "empty");
-  const upper = s.toUpperCase();
-  if (upper === "GMT") return fixedZone("GMT", "gmt", 0);
-  if (upper === "UTC") return fixedZone("UTC", "utc", 0);
-
-  const custom = CUSTOM_SYNTAX.exec(s);
-  if (custom !== null) {
-    const prefix = (custom[1] ?? "GMT").toUpperCase();
-    const negative = custom[2] === "-";
-    const first = custom[3] ?? "";
-    const second = custom[4];
-    let hours: number;
-    let minutes: number;
-    // java.util.TimeZone.parseCustomTimeZone: H, HH, H:MM, HH:MM, HMM or HHMM.
-    if (second !== undefined) {
-      if (first.length > 2 || second.length !== 2) throw zoneError(text, "malformed offset");
-      hours = Number(first);
-      minutes = Number(second);
-    } else if (first.length <= 2) {
-      hours = Number(first);
-      minutes = 0;
-    } else if (first.length <= 4) {
-      hours = Math.trunc(Number(first) / 100);
-      minutes = Number(first) % 100;
-    } else {
-      throw zoneError(text, "malformed offset");
-    }
-    if (hours > 23 || minutes > 59) {
-      throw zoneError(text, "offset hours must be 0-23 and minutes 00-59");
-    }
-    const total = hours * 60 + minutes;
-    // GMT-0 keeps Java's id "GMT-00:00" but its offset is a plain 0, not -0.
-    return fixedZone(customId(prefix, negative, total), "offset", negative && total !== 0 ? -total : total);
-  }
-
-  if (!IANA_SYNTAX.test(s) || !IANAZone.isValidZone(s)) throw zoneError(text);
-  const lower = s.toLowerCase();
-  if (GMT_ALIASES.has(lower)) return fixedZone(s, "gmt", 0);
-  if (UTC_ALIASES.has(lower)) return fixedZone(s, "utc", 0);
-  // Fix the case ("europe/berlin") but keep the user's link name ("US/Eastern"), as Java does.
-  const resolved = new Intl.DateTimeFormat("en-US", { timeZone: s }).resolvedOptions().timeZone;
-  const id = resolved.toLowerCase() === lower ? resolved : s;
-  const zone = IANAZone.create(id);
-  return Object.freeze({
-    id,
-    kind: "iana" as const,
-    fixedOffsetMinutes: undefined,
-    offsetMinutesAt: (epochMillis: number): number => zone.offset(epochMillis),
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Locales
-// ---------------------------------------------------------------------------------------------
-
-const LOCALE_EXPECTED = "expected a locale such as en_US or de-DE";
-
-/** Java's `Locale.toString()` form: language, optional country, optional variant. */
-const JAVA_LOCALE = /^([A-Za-z]{2,3})(?:_([A-Za-z]{2}|\d{3})(?:_([A-Za-z0-9]{5,8}|\d[A-Za-z0-9]{3}))?)?$/;
-
-/**
- * Parses a locale setting into a BCP-47 tag for `Intl` and luxon.
- *
- * Accepts Java's `Locale.toString()` form (`en_US`, `de_DE`, `de`, and a third variant part if
- * it is a valid BCP-47 variant, e.g. `ca_ES_VALENCIA`) and BCP-47 tags (`de-DE`, `en-GB`).
- * The result is canonicalised (`EN_us` gives `en-US`).
- *
- * Java's legacy variants that are not BCP-47 variants (`ja_JP_JP`, `th_TH_TH`, `no_NO_NY`)
- * are rejected: they select calendars and digits this module does not reproduce.
- *
- * @throws RangeError if the text is not a locale, or if `Intl` has no data for its language
- *   (`xx`); the message ends with `expected a locale such as en_US or de-DE`.
- *
- * @example
- * ```ts
- * parseJavaLocale("de_DE"); // "de-DE"
- * parseJavaLocale("en-GB"); // "en-GB"
- * parseJavaLocale("xx");
- * // RangeError: Unsupported locale "xx": no locale data for this language; expected a locale such as en_US or de-DE
- * ```
- */
-export function parseJavaLocale(text: string): string {
-  if (typeof text !== "string") {
-    throw new TypeError(`locale must be a string, got ${typeof text}`);
-  }
-  const s = text.trim();
-  let candidate: string;
-  const java = JAVA_LOCALE.exec(s);
-  if (java !== null) {
-    candidate = [java[1], java[2], java[3]].filter((p) => p !== undefined).join("-");
-  } else if (s !== "" && !s.includes("_")) {
-    candidate = s;
-  } else {
-    throw new RangeError(`Invalid locale ${JSON.stringify(text)}: ${LOCALE_EXPECTED}`);
-  }
-  let tag: string;
-  try {
-    const canonical = Intl.getCanonicalLocales(candidate)[0];
-    if (canonical === undefined) throw new RangeError("no tag");
-    tag = canonical;
-  } catch {
-    throw new RangeError(`Invalid locale ${JSON.stringify(text)}: ${LOCALE_EXPECTED}`);
-  }
-  if (Intl.DateTimeFormat.supportedLocalesOf([tag]).length === 0) {
-    throw new RangeError(
-      `Unsupported locale ${JSON.stringify(text)}: no locale data for this language; ${LOCALE_EXPECTED}`,
-    );
-  }
-  return tag;
-}
+import { tokenizeDatePattern } from "./date-pattern.js";
+import { localeData, parseJavaLocale, type LocaleData } from "./locale.js";
+import { zoneNamer, type JavaTimeZone } from "./zone.js";
 
 // ---------------------------------------------------------------------------------------------
 // Calendar arithmetic (proleptic Gregorian, epoch days; after H. Hinnant's civil algorithms)
@@ -371,246 +119,6 @@ function weekNumber(periodStart: number, epochDay: number, firstDay: number, min
   let firstWeekStart = dayOfWeekOnOrBefore(periodStart + 6, firstDay);
   if (firstWeekStart - periodStart >= minDays) firstWeekStart -= 7;
   return Math.floor((epochDay - firstWeekStart) / 7) + 1;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Pattern tokeniser (java.text.SimpleDateFormat.compile)
-// ---------------------------------------------------------------------------------------------
-
-/** `DateFormatSymbols.patternChars` in Java 17. */
-const PATTERN_LETTERS = "GyMdkHmsSEDFwWahKzZYuXL";
-
-type Token =
-  | { readonly kind: "literal"; readonly text: string }
-  | { readonly kind: "field"; readonly letter: string; readonly count: number };
-
-function isAsciiLetter(c: string): boolean {
-  return (c >= "a" && c <= "z") || (c >= "A" && c <= "Z");
-}
-
-/** Splits a pattern into literal runs and letter runs, with Java's rules and error order. */
-function tokenize(pattern: string): Token[] {
-  const tokens: Token[] = [];
-  let literal = "";
-  let letter = "";
-  let count = 0;
-  let runStart = 0;
-  let inQuote = false;
-  let quoteStart = 0;
-
-  const endRun = (): void => {
-    if (count === 0) return;
-    // SimpleDateFormat.encode rejects ISO zones longer than 3 when the run ends.
-    if (letter === "X" && count >= 4) {
-      throw new JavaDatePatternError(`invalid ISO 8601 format: length=${count}`, runStart, pattern);
-    }
-    if (literal !== "") {
-      tokens.push({ kind: "literal", text: literal });
-      literal = "";
-    }
-    tokens.push({ kind: "field", letter, count });
-    count = 0;
-  };
-
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern.charAt(i);
-    if (c === "'") {
-      // '' is one quote, inside and outside quoted text.
-      if (i + 1 < pattern.length && pattern.charAt(i + 1) === "'") {
-        i++;
-        endRun();
-        literal += "'";
-        continue;
-      }
-      if (!inQuote) {
-        endRun();
-        inQuote = true;
-        quoteStart = i;
-      } else {
-        inQuote = false;
-      }
-      continue;
-    }
-    if (inQuote || !isAsciiLetter(c)) {
-      endRun();
-      literal += c;
-      continue;
-    }
-    if (!PATTERN_LETTERS.includes(c)) {
-      throw new JavaDatePatternError(`Illegal pattern character '${c}'`, i, pattern);
-    }
-    if (count > 0 && c !== letter) endRun();
-    if (count === 0) {
-      letter = c;
-      runStart = i;
-    }
-    count++;
-  }
-  if (inQuote) throw new JavaDatePatternError("Unterminated quote", quoteStart, pattern);
-  endRun();
-  if (literal !== "") tokens.push({ kind: "literal", text: literal });
-  return tokens;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Localised names, built once per locale
-// ---------------------------------------------------------------------------------------------
-
-interface LocaleData {
-  /** Month names, format context (`M`), index 0 = January. */
-  readonly monthsShort: readonly string[];
-  readonly monthsLong: readonly string[];
-  /** Month names, standalone (`L`). */
-  readonly standaloneMonthsShort: readonly string[];
-  readonly standaloneMonthsLong: readonly string[];
-  /** Weekday names by Java day of week (index 1 = Sunday ... 7 = Saturday; index 0 unused). */
-  readonly weekdaysShort: readonly string[];
-  readonly weekdaysLong: readonly string[];
-  /** Index 0 = BC, 1 = AD. */
-  readonly eras: readonly [string, string];
-  /** Index 0 = AM, 1 = PM. */
-  readonly amPm: readonly [string, string];
-  /** Java's Calendar.firstDayOfWeek (1 = Sunday) and minimalDaysInFirstWeek. */
-  readonly firstDayOfWeek: number;
-  readonly minimalDaysInFirstWeek: number;
-}
-
-const localeDataCache = new Map<string, LocaleData>();
-
-/** Names must be Gregorian with Latin digits whatever the locale's defaults are. */
-function dtf(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat(locale, { calendar: "gregory", numberingSystem: "latn", timeZone: "UTC", ...options });
-}
-
-function part(format: Intl.DateTimeFormat, epochMillis: number, type: Intl.DateTimeFormatPartTypes): string {
-  for (const p of format.formatToParts(epochMillis)) if (p.type === type) return p.value;
-  return "";
-}
-
-function localeData(locale: string): LocaleData {
-  const cached = localeDataCache.get(locale);
-  if (cached !== undefined) return cached;
-
-  const months = (width: "short" | "long"): { format: string[]; standalone: string[] } => {
-    const withDay = dtf(locale, { month: width, day: "numeric" });
-    const alone = dtf(locale, { month: width });
-    const format: string[] = [];
-    const standalone: string[] = [];
-    for (let m = 0; m < 12; m++) {
-      const t = Date.UTC(2016, m, 15);
-      // The whole standalone text: for ja/zh/ko it is "6月", whose 月 is a literal part.
-      const s = alone.format(t);
-      const f = part(withDay, t, "month");
-      standalone.push(s);
-      format.push(f === "" || /^\d+$/.test(f) ? s : f);
-    }
-    return { format, standalone };
-  };
-  const weekdays = (width: "short" | "long"): string[] => {
-    // Format context, as Java's DateFormatSymbols: de "Fr." (standalone would be "Fr").
-    const f = dtf(locale, { weekday: width, year: "numeric", month: "long", day: "numeric" });
-    const names = [""];
-    for (let d = 0; d < 7; d++) names.push(part(f, Date.UTC(2016, 5, 5 + d), "weekday")); // 2016-06-05 = Sunday
-    return names;
-  };
-  const era = dtf(locale, { era: "short", year: "numeric" });
-  const hour = dtf(locale, { hour: "numeric", hourCycle: "h12" });
-  const short = months("short");
-  const long = months("long");
-
-  // Java (CLDRCalendarDataProviderImpl) uses the locale's country and "US" when there is none.
-  let firstDayOfWeek = 1;
-  let minimalDaysInFirstWeek = 1;
-  if (new Intl.Locale(locale).region !== undefined) {
-    firstDayOfWeek = (Info.getStartOfWeek({ locale }) % 7) + 1; // luxon 1 = Monday ... 7 = Sunday
-    minimalDaysInFirstWeek = Info.getMinimumDaysInFirstWeek({ locale });
-  }
-
-  const data: LocaleData = {
-    monthsShort: short.format,
-    monthsLong: long.format,
-    standaloneMonthsShort: short.standalone,
-    standaloneMonthsLong: long.standalone,
-    weekdaysShort: weekdays("short"),
-    weekdaysLong: weekdays("long"),
-    eras: [part(era, Date.UTC(-99, 5, 15), "era"), part(era, Date.UTC(2016, 5, 15), "era")],
-    amPm: [part(hour, Date.UTC(2016, 5, 10, 3), "dayPeriod"), part(hour, Date.UTC(2016, 5, 10, 15), "dayPeriod")],
-    firstDayOfWeek,
-    minimalDaysInFirstWeek,
-  };
-  localeDataCache.set(locale, data);
-  return data;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Zone names
-// ---------------------------------------------------------------------------------------------
-
-interface ZoneNamer {
-  short(epochMillis: number): string;
-  long(epochMillis: number): string;
-}
-
-function zoneNamer(zone: JavaTimeZone, locale: string): ZoneNamer {
-  switch (zone.kind) {
-    case "gmt": {
-      // Java prints "GMT" in every locale; the long name is that of GMT as used in London.
-      const name = part(
-        dtf(locale, { timeZone: "Europe/London", timeZoneName: "long" }),
-        Date.UTC(2016, 0, 15),
-        "timeZoneName",
-      );
-      return { short: () => "GMT", long: () => name };
-    }
-    case "utc": {
-      const s = part(dtf(locale, { timeZone: "UTC", timeZoneName: "short" }), 0, "timeZoneName");
-      const l = part(dtf(locale, { timeZone: "UTC", timeZoneName: "long" }), 0, "timeZoneName");
-      return { short: () => s, long: () => l };
-    }
-    case "offset": {
-      // Java's TimeZone.getDisplayName falls back to the custom id for every style.
-      const id = zone.id;
-      return { short: () => id, long: () => id };
-    }
-    case "iana": {
-      const candidates = abbreviationLocales(locale).map((l) => ({
-        name: dtf(l, { timeZone: zone.id, timeZoneName: "short" }),
-        offset: dtf(l, { timeZone: zone.id, timeZoneName: "shortOffset" }),
-      }));
-      const gmtFormat = dtf(locale, { timeZone: zone.id, timeZoneName: "longOffset" });
-      const long = dtf(locale, { timeZone: zone.id, timeZoneName: "long" });
-      return {
-        short(epochMillis: number): string {
-          for (const c of candidates) {
-            const name = part(c.name, epochMillis, "timeZoneName");
-            // ICU prints the localised offset ("GMT+2") when it has no abbreviation.
-            if (name !== "" && name !== part(c.offset, epochMillis, "timeZoneName")) return name;
-          }
-          // Java's CLDR fallback: the localised GMT format, "GMT+05:30" (fr "UTC+05:30").
-          return part(gmtFormat, epochMillis, "timeZoneName");
-        },
-        long: (epochMillis: number): string => part(long, epochMillis, "timeZoneName"),
-      };
-    }
-  }
-}
-
-/**
- * Where to look for a short zone name, in order. Java 17 prints the locale's CLDR abbreviation
- * and otherwise a legacy English one from its COMPAT tables, for every locale (de_DE "EDT",
- * fr_FR "CEST", ja_JP "AEST"). ICU knows English abbreviations only in the regions that use
- * them, so we ask en-GB (CET, CEST, BST), en-US (EST, PDT), en-AU (AEST) and en-IN (IST). For
- * every IANA zone at 2016 instants, each name these give equals Java 17's, except where the zone
- * changed metazone since (America/Whitehorse was PST in 2016, Java now says MST) or Java keeps
- * an old name (Europe/Istanbul: ICU EEST, Java TRST).
- * English locales other than en-US/en-CA inherit CLDR's en-001, which suppresses the US
- * abbreviations: Java prints "GMT-04:00" for New York in en_GB, so we skip en-US for them.
- */
-function abbreviationLocales(locale: string): string[] {
-  const { language, region } = new Intl.Locale(locale);
-  const skipUs = language === "en" && region !== undefined && region !== "US" && region !== "CA";
-  const list = [locale, "en-GB", ...(skipUs ? [] : ["en-US"]), "en-AU", "en-IN"];
-  return [...new Set(list)];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -673,7 +181,25 @@ function yearOfEra(year: number): number {
   return year >= 1 ? year : 1 - year;
 }
 
-function renderer(letter: string, count: number, names: LocaleData): Render {
+/**
+ * The twelve names a month field of three or more letters prints (index 0 = January): `L` and a
+ * pattern's only field `M` take the standalone form, Java's `forceStandaloneForm` (a lone `MMMM`
+ * in ru_RU gives "июнь", `d MMMM` "июня"; `'at' MMM` in de_DE "at Jan", `d. MMM` "10. Jan.");
+ * any other `M` takes the format form. The date reader reads names with this same rule.
+ *
+ * @example
+ * ```ts
+ * monthNames("M", 4, localeData("ru-RU"), true)[5];  // "июнь"
+ * monthNames("M", 4, localeData("ru-RU"), false)[5]; // "июня"
+ * ```
+ */
+export function monthNames(letter: "M" | "L", count: number, names: LocaleData, onlyField: boolean): readonly string[] {
+  if (letter === "M" && !onlyField) return count === 3 ? names.monthsShort : names.monthsLong;
+  return count === 3 ? names.standaloneMonthsShort : names.standaloneMonthsLong;
+}
+
+/** The renderer of one field; `onlyField` when the pattern has no other (see {@link monthNames}). */
+function renderer(letter: string, count: number, names: LocaleData, onlyField: boolean): Render {
   switch (letter) {
     case "G":
       return (f) => names.eras[f.year >= 1 ? 1 : 0];
@@ -684,10 +210,7 @@ function renderer(letter: string, count: number, names: LocaleData): Render {
     case "M":
     case "L": {
       if (count < 3) return (f) => pad(f.month, count);
-      const list =
-        letter === "M"
-          ? count === 3 ? names.monthsShort : names.monthsLong
-          : count === 3 ? names.standaloneMonthsShort : names.standaloneMonthsLong;
+      const list = monthNames(letter, count, names, onlyField);
       return (f) => list[f.month - 1] ?? "";
     }
     case "w":
@@ -756,7 +279,7 @@ function checkEpochMillis(epochMillis: unknown): asserts epochMillis is number {
 export interface JavaDatePatternOptions {
   /** A locale for names and week rules: BCP-47 (`de-DE`) or Java form (`de_DE`). */
   readonly locale: string;
-  /** The zone, from {@link parseJavaTimeZone}. */
+  /** The zone, from `parseJavaTimeZone` (`zone.ts`). */
   readonly zone: JavaTimeZone;
 }
 
@@ -772,7 +295,7 @@ export interface JavaDatePatternOptions {
  * It throws `TypeError`/`RangeError` for a non-number or an instant outside `Date`'s range.
  *
  * @throws JavaDatePatternError if Java would reject the pattern.
- * @throws RangeError if the locale is invalid (see {@link parseJavaLocale}).
+ * @throws RangeError if the locale is invalid (see `parseJavaLocale` in `locale.ts`).
  *
  * @example
  * ```ts
@@ -788,10 +311,12 @@ export function compileJavaDatePattern(
   options: JavaDatePatternOptions,
 ): (epochMillis: number) => string {
   if (typeof pattern !== "string") throw new TypeError(`pattern must be a string, got ${typeof pattern}`);
-  const tokens = tokenize(pattern);
+  const tokens = tokenizeDatePattern(pattern);
   const locale = parseJavaLocale(options.locale);
   const zone = options.zone;
   const names = localeData(locale);
+  let fieldCount = 0;
+  for (const token of tokens) if (token.kind === "field") fieldCount++;
 
   // Pieces: literal strings and renderers, with S fields splitting them into segments.
   type Piece = string | Render;
@@ -817,7 +342,7 @@ export function compileJavaDatePattern(
       if (count >= 4) needLongZone = true;
       else needShortZone = true;
     }
-    current.push(renderer(letter, count, names));
+    current.push(renderer(letter, count, names, fieldCount === 1));
   }
 
   const namer = needShortZone || needLongZone ? zoneNamer(zone, locale) : undefined;

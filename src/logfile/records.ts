@@ -7,7 +7,8 @@
  * @module
  */
 import { AuditLineSyntaxError, parseAuditLine } from "../record/record.js";
-import { parseJavaLocale, parseJavaTimeZone, type JavaTimeZone } from "../java/date.js";
+import { parseJavaLocale } from "../java/locale.js";
+import { parseJavaTimeZone, type JavaTimeZone } from "../java/zone.js";
 import { describePatternLayout, type PatternPiece } from "../layout/pattern.js";
 import { compileDateReader, parseIsoSpan, type DateReader } from "../java/date-reader.js";
 import { readAuditLines, type AuditFile } from "./files.js";
