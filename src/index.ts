@@ -32,15 +32,9 @@ export {
   type AuditLogServiceOptions,
   type AuditStats,
 } from "./audit/service.js";
-export {
-  parseAuditLine,
-  AuditLineSyntaxError,
-  NULL_MARKER,
-  CUT_NAME,
-  type AuditAttributes,
-  type ParsedAuditLine,
-  type RecordFormat,
-} from "./record/record.js";
+export { parseAuditLine, AuditLineSyntaxError, type ParsedAuditLine } from "./record/parse.js";
+export { NULL_MARKER, type RecordFormat } from "./record/escaping.js";
+export { CUT_NAME, type AuditAttributes } from "./record/attributes.js";
 export { ConfigError, type ConfigProblem } from "./config/errors.js";
 export { CONFIG_KEYS, KEY_PREFIX, type KeySpec } from "./config/schema.js";
 export { StatusChannel, STATUS_LOGGER_NAME, type StatusCode, type StatusEvent, type StatusListener } from "./status/status.js";

@@ -18,7 +18,8 @@ import { ChainSealer, type CheckpointRenderer } from "../integrity/chain.js";
 import { CHECKPOINT_EVENT_ID } from "../integrity/token.js";
 import { StatusChannel } from "../status/status.js";
 import { TargetSet, type TargetContext, type TargetStats } from "../targets/targets.js";
-import { collectAttributes, compileRecordBuilder, type AuditAttributes, type CollectedAttributes, type RecordBuilder, type RecordInput } from "../record/record.js";
+import { collectAttributes, type AuditAttributes, type CollectedAttributes } from "../record/attributes.js";
+import { compileRecordBuilder, type RecordBuilder, type RecordInput } from "../record/builder.js";
 import { renderOther } from "../record/values.js";
 
 /** The logger name of audit records in standard mode (and `%logger` in dedicated mode). */

@@ -5,7 +5,7 @@
  * @module
  */
 import { Level, levelName } from "../facade/level.js";
-import { NULL_MARKER, createEscaper } from "../record/record.js";
+import { NULL_MARKER, createEscaper } from "../record/escaping.js";
 
 /**
  * One audit record, already rendered: attribute names and values are text (secrets masked),

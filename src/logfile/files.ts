@@ -9,7 +9,7 @@ import { createReadStream, lstatSync, readdirSync, readFileSync, realpathSync, s
 import { basename, dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { createGunzip, gunzipSync } from "node:zlib";
-import { AuditLineSyntaxError, parseAuditLine } from "../record/record.js";
+import { AuditLineSyntaxError, parseAuditLine } from "../record/parse.js";
 import { parseJavaLocale, parseJavaTimeZone, type JavaTimeZone } from "../java/date.js";
 import { describePatternLayout, type PatternPiece } from "../layout/pattern.js";
 import { compileDateReader, parseIsoSpan, type DateReader } from "../java/date-reader.js";

@@ -7,7 +7,8 @@
 import { gzipSync, deflateSync } from "node:zlib";
 import { Level } from "../facade/level.js";
 import { currentMdc } from "../facade/mdc.js";
-import { compileRecordBuilder, parseAuditLine, type RecordBuilder, type RecordInput } from "../record/record.js";
+import { compileRecordBuilder, type RecordBuilder, type RecordInput } from "../record/builder.js";
+import { parseAuditLine } from "../record/parse.js";
 import { renderOther } from "../record/values.js";
 import { formatEcs } from "../format/ecs.js";
 import type { AuditEvent } from "../format/event.js";
