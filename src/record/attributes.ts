@@ -142,14 +142,18 @@ function pairOf(entry: unknown, describe: (thrown: unknown) => string): readonly
 
 /**
  * Reads attributes once, at most `maxAttributes` of them (see {@link CollectedAttributes}).
- * Never throws; a getter that throws gives `[getter threw: …]` as the value.
+ * Never throws; a getter that throws gives `[getter threw: …]` as the value (`describe` renders
+ * what was thrown).
  * @internal
  */
-export function collectAttributes(attributes: AuditAttributes | null | undefined, maxAttributes: number): CollectedAttributes {
+export function collectAttributes(
+  attributes: AuditAttributes | CollectedAttributes | null | undefined,
+  maxAttributes: number,
+  describe: (thrown: unknown) => string = (thrown) => renderOther(thrown),
+): CollectedAttributes {
   if (isCollected(attributes)) return attributes;
   const pairs: Array<readonly [unknown, unknown]> = [];
   if (attributes === undefined || attributes === null) return new CollectedAttributes(pairs, undefined, undefined);
-  const describe = (thrown: unknown): string => renderOther(thrown);
   let iterable: boolean;
   try {
     iterable = typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";

@@ -107,6 +107,36 @@ export function safeCut(line: string, limit: number, delimiter: string, names: b
   return safe;
 }
 
+/** The marker that ends a cut message (before escaping), N being the characters removed. */
+export function truncationMarker(removed: number): string {
+  return `...[truncated ${removed} characters]`;
+}
+
+/**
+ * Where a built `line` longer than `maxLength` is cut ({@link safeCut}), and the escaped marker
+ * that then ends it; `total` is the line's length counting what escaping left out.
+ * @internal
+ */
+export function cutPlace(
+  line: string,
+  total: number,
+  maxLength: number,
+  delimiter: string,
+  names: boolean,
+  escapeValue: (text: string) => string,
+): { readonly cut: number; readonly marker: string; readonly removed: number } {
+  const markerFor = (n: number): string => escapeValue(truncationMarker(n));
+  // The marker's length depends on N, and N on where the cut falls: cut, then check that the
+  // marker fits, and cut earlier if it does not (N only grows, so this ends).
+  let limit = maxLength - markerFor(total - maxLength).length;
+  for (;;) {
+    const cut = safeCut(line, limit, delimiter, names);
+    const marker = markerFor(total - cut);
+    if (cut + marker.length <= maxLength || cut === 0) return { cut, marker, removed: total - cut };
+    limit = Math.min(cut - 1, maxLength - marker.length);
+  }
+}
+
 /**
  * Compiles the record builder for a format and a date formatter (used for `Date` values);
  * `dateResolutionMs` is 1000 when the formatter's output depends only on the second.
@@ -400,18 +430,10 @@ export function compileRecordBuilder(
 
   if (maxLength === Infinity) return build;
 
-  const markerFor = (n: number): string => escaping.escapeValue(`...[truncated ${n} characters]`);
   /** Cuts a built line; `total` is its length counting what escapeValue left out. */
   const truncate = (line: string, total: number): string => {
-    // The marker's length depends on N, and N on where the cut falls: cut, then check that the
-    // marker fits, and cut earlier if it does not (N only grows, so this ends).
-    let limit = maxLength - markerFor(total - maxLength).length;
-    for (;;) {
-      const cut = safeCut(line, limit, delimiter, names);
-      const marker = markerFor(total - cut);
-      if (cut + marker.length <= maxLength || cut === 0) return line.slice(0, cut) + marker;
-      limit = Math.min(cut - 1, maxLength - marker.length);
-    }
+    const { cut, marker } = cutPlace(line, total, maxLength, delimiter, names, escaping.escapeValue);
+    return line.slice(0, cut) + marker;
   };
   return (eventId, attributes) => {
     // Saved and restored: a getter or toJSON may log while its record is being built.

@@ -53,6 +53,11 @@ export interface Escaping {
   readonly valueNeeds: RegExp;
   /** The escaped length of `text` from `from` on, without building it (`name`: with the rules of names). */
   escapedLengthFrom(text: string, from: number, name?: boolean): number;
+  /**
+   * The index in `text` up to which its escaped value is `escaped` characters long (the first
+   * one at or past it, when `escaped` falls inside an escape): maps a cut in a line back to the text.
+   */
+  rawIndexOf(text: string, escaped: number): number;
 }
 
 /** 1 for code units that {@link UNSAFE_CHARACTER} matches on their own (built on first use). */
@@ -91,18 +96,21 @@ export function compileEscaping(delimiter: string): Escaping {
   };
   const d0First = d0.length > 0 ? d0.charCodeAt(0) : -1;
   const d0Second = d0.length > 1 ? d0.charCodeAt(1) : -1;
-  // Counts what escapeValue would write, code unit by code unit (the same rules as valueNeeds).
-  const escapedLengthFrom = (text: string, from: number, name = false): number => {
+  // Counts what escapeValue would write, code unit by code unit (the same rules as valueNeeds),
+  // from `from` until the end or until `stop` escaped characters; returns where it stopped.
+  let counted = 0;
+  const scan = (text: string, from: number, name: boolean, stop: number): number => {
     const unsafe = unsafeUnits();
     const n = text.length;
     let length = 0;
-    for (let i = from; i < n; i++) {
+    let i = from;
+    while (i < n && length < stop) {
       const c = text.charCodeAt(i);
       if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
         const next = text.charCodeAt(i + 1);
         if (next >= 0xdc00 && next <= 0xdfff) {
           length += c === d0First && next === d0Second ? d0Escaped.length : 2;
-          i++;
+          i += 2;
           continue;
         }
       }
@@ -110,9 +118,16 @@ export function compileEscaping(delimiter: string): Escaping {
       else if (c === 0x5c || (name && c === 0x3d)) length += 2;
       else if (unsafe[c] === 1) length += c === 0x0a || c === 0x0d || c === 0x09 ? 2 : 6;
       else length += 1;
+      i++;
     }
-    return length;
+    counted = length;
+    return i;
   };
+  const escapedLengthFrom = (text: string, from: number, name = false): number => {
+    scan(text, from, name, Infinity);
+    return counted;
+  };
+  const rawIndexOf = (text: string, escaped: number): number => scan(text, 0, false, escaped);
   // Quick tests without the `u` flag (several times faster): they also match a well-formed
   // surrogate pair, which only sends such text to the exact replacement, where the pair stays.
   const valueQuick = new RegExp(valueNeeds.source);
@@ -122,6 +137,7 @@ export function compileEscaping(delimiter: string): Escaping {
     escapeName: (text) => (nameQuick.test(text) ? text.replace(nameAll, replace) : text),
     valueNeeds: valueQuick,
     escapedLengthFrom,
+    rawIndexOf,
   };
 }
 
