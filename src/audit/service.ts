@@ -2,7 +2,6 @@
  * The audit logger: `log(eventId, attributes)` in standard mode (through the facade) or
  * dedicated mode (its own rotated files), configured by a reloadable .properties file.
  */
-import { types } from "node:util";
 import { dirname, resolve } from "node:path";
 import { Level, levelName } from "../facade/level.js";
 import { LoggerFactory, type Logger } from "../facade/logger.js";
@@ -20,6 +19,7 @@ import { StatusChannel } from "../status/status.js";
 import { TargetSet, type TargetContext, type TargetStats } from "../targets/targets.js";
 import { collectAttributes, type AuditAttributes, type CollectedAttributes } from "../record/attributes.js";
 import { compileRecordBuilder, type RecordBuilder, type RecordInput } from "../record/builder.js";
+import { compileRecordRenderer, type RecordRenderer } from "../record/render.js";
 import { renderOther } from "../record/values.js";
 
 /** The logger name of audit records in standard mode (and `%logger` in dedicated mode). */
@@ -97,6 +97,8 @@ export interface AuditStats {
 interface Pipeline {
   readonly config: AuditConfig | undefined;
   readonly build: RecordBuilder | undefined;
+  /** With targets: the one rendering that the targets and the file (or standard mode) share. */
+  readonly renderRecord: RecordRenderer | undefined;
   readonly writer: RollingFileWriter | undefined;
   readonly buffer: RetryBuffer | undefined;
   /** The facade logger of standard mode. */
@@ -107,7 +109,7 @@ interface Pipeline {
   readonly chain: ChainSealer | undefined;
 }
 
-const DISABLED: Pipeline = { config: undefined, build: undefined, writer: undefined, buffer: undefined, logger: undefined, targets: undefined, chain: undefined };
+const DISABLED: Pipeline = { config: undefined, build: undefined, renderRecord: undefined, writer: undefined, buffer: undefined, logger: undefined, targets: undefined, chain: undefined };
 
 /** How the properties file is watched. */
 interface WatchOptions {
@@ -180,18 +182,6 @@ function describeOpenError(error: FileSystemError): string {
       return `${error.message} (${NOT_A_REGULAR_FILE})`;
     default:
       return `${errorCode(error)}: ${error.message}`;
-  }
-}
-
-/** Whether attributes are an iterable other than an Array or Map (which can be read twice). */
-function isOneShot(attributes: AuditAttributes | null | undefined): boolean {
-  if (attributes === undefined || attributes === null || types.isMap(attributes)) return false;
-  try {
-    // (Array.isArray of a revoked Proxy throws too.)
-    return !Array.isArray(attributes) && typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
-  } catch {
-    // The builders say what went wrong in the record.
-    return false;
   }
 }
 
@@ -400,7 +390,7 @@ export class AuditLogServiceImpl {
       throw new TypeError(`audit attributes must be an object or an iterable of [name, value] pairs, got ${typeof attributes}`);
     }
     if (this.pendingEnvironment) this.configureFromEnvironment();
-    const { config, build, buffer, logger, targets } = this.pipeline;
+    const { config, build, renderRecord, buffer, logger, targets } = this.pipeline;
     if (config === undefined || !config.enabled || build === undefined) {
       if (this.shutDown) this.noteAfterShutdown();
       return;
@@ -413,29 +403,28 @@ export class AuditLogServiceImpl {
         return;
       }
       input = collected;
-    } else if (targets !== undefined && isOneShot(attributes)) {
-      // The targets and the file both read the attributes: a generator can be read only once.
-      input = collectAttributes(attributes, config.maxAttributes);
     }
-    if (targets !== undefined) this.offerTargets(targets, build, eventId, input);
+    // With targets, one rendering serves them and the file; without, the fused builder.
+    const message = targets !== undefined && renderRecord !== undefined ? this.offerTargets(targets, renderRecord, eventId, input) : undefined;
     if (buffer === undefined) {
-      if (logger !== undefined) this.logStandard(config, logger, build, eventId, input);
+      if (logger !== undefined) this.logStandard(config, logger, () => message ?? build(eventId, input));
       return;
     }
     this.counters.logged++;
-    buffer.offer(this.render(config, build(eventId, input), config.file?.messageOnly === true ? 0 : Date.now()));
+    buffer.offer(this.render(config, message ?? build(eventId, input), config.file?.messageOnly === true ? 0 : Date.now()));
     if (exiting) buffer.drain();
   }
 
-  /** Hands an event to the named targets; the message (for plain layouts) is built at most once. */
-  private offerTargets(targets: TargetSet, build: RecordBuilder, eventId: string, input: RecordInput | undefined): void {
-    let message: string | undefined;
+  /** Renders an event once and hands it to the named targets; returns its message, for the file or standard mode. */
+  private offerTargets(targets: TargetSet, renderRecord: RecordRenderer, eventId: string, input: RecordInput | undefined): string {
+    const record = renderRecord(eventId, input);
     try {
-      targets.offer(eventId, input, () => (message ??= build(eventId, input)));
+      targets.offer(record);
     } catch (error) {
       // A target must never make log() throw (formatting is guarded per target; this is the last net).
       StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit targets failed on event ${JSON.stringify(eventId)}: ${renderOther(error)}`);
     }
+    return record.message;
   }
 
   /** The line of one record in dedicated mode. */
@@ -452,7 +441,7 @@ export class AuditLogServiceImpl {
     }
   }
 
-  private logStandard(config: AuditConfig, logger: Logger, build: RecordBuilder, eventId: string, input: RecordInput | undefined): void {
+  private logStandard(config: AuditConfig, logger: Logger, messageOf: () => string): void {
     if (!logger.isEnabled(config.level)) {
       this.counters.levelDisabled++;
       if (!this.levelDisabledReported) {
@@ -466,7 +455,7 @@ export class AuditLogServiceImpl {
       return;
     }
     this.counters.logged++;
-    const message = build(eventId, input);
+    const message = messageOf();
     try {
       // Straight to the backend: the record is final text, not an SLF4J pattern.
       logger.backend.log({ level: config.level, loggerName: AUDIT_LOGGER_NAME, message, error: undefined, mdc: currentMdc(), timestamp: Date.now() });
@@ -739,13 +728,14 @@ export class AuditLogServiceImpl {
     }
     let targets: TargetSet | undefined;
     if (config.enabled && config.targets.length > 0) {
-      const context: TargetContext = { level: config.level, maskNames: config.maskNames, maskKeep: config.maskKeep, maxLength: config.maxLength, maxAttributes: config.maxAttributes, loggerName: AUDIT_LOGGER_NAME };
+      const context: TargetContext = { level: config.level, loggerName: AUDIT_LOGGER_NAME };
       targets = old.targets ?? new TargetSet([], context);
       targets.reconfigure(config.targets, context);
     } else {
       void old.targets?.close();
     }
-    this.pipeline = { config, build, writer, buffer, logger, targets, chain };
+    const renderRecord = targets !== undefined ? compileRecordRenderer(config, config.formatDate) : undefined;
+    this.pipeline = { config, build, renderRecord, writer, buffer, logger, targets, chain };
     if (old.writer !== undefined && old.writer !== writer) this.retire(old, buffer !== undefined, "reload");
     this.levelDisabledReported = false;
     this.counters.reloads++;
