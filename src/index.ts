@@ -41,7 +41,7 @@ export { StatusChannel, STATUS_LOGGER_NAME, type StatusCode, type StatusEvent, t
 export { sanitizeText } from "./sanitize/escape.js";
 export { TARGET_KEYS, type TargetKeySpec } from "./config/targets.js";
 export type { TargetType, TargetFormat, TargetProtocol } from "./targets/spec.js";
-export { RATE_LIMITED_EVENT_ID, type TargetStats } from "./targets/targets.js";
+export { RATE_LIMITED_EVENT_ID, type TargetStats } from "./targets/stats.js";
 export { syslogSeverity, type AuditEvent } from "./format/event.js";
 export { compileRfc5424, formatRfc5424, frameOctetCounting, type Rfc5424Options } from "./format/rfc5424.js";
 export { compileRfc3164, formatRfc3164, type Rfc3164Options } from "./format/rfc3164.js";
