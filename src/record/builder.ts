@@ -9,8 +9,6 @@
  * is masked; after building, a message longer than the maximum is cut at a place where the
  * line still parses and ends with an escaped `...[truncated N characters]`.
  *
- * This file holds one cohesive thing (the compiled builder and its cut) and is kept whole.
- *
  * @module
  */
 import { types } from "node:util";
