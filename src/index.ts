@@ -32,22 +32,16 @@ export {
   type AuditLogServiceOptions,
   type AuditStats,
 } from "./audit/service.js";
-export {
-  parseAuditLine,
-  AuditLineSyntaxError,
-  NULL_MARKER,
-  CUT_NAME,
-  type AuditAttributes,
-  type ParsedAuditLine,
-  type RecordFormat,
-} from "./record/record.js";
+export { parseAuditLine, AuditLineSyntaxError, type ParsedAuditLine } from "./record/parse.js";
+export { NULL_MARKER, type RecordFormat } from "./record/escaping.js";
+export { CUT_NAME, type AuditAttributes } from "./record/attributes.js";
 export { ConfigError, type ConfigProblem } from "./config/errors.js";
 export { CONFIG_KEYS, KEY_PREFIX, type KeySpec } from "./config/schema.js";
 export { StatusChannel, STATUS_LOGGER_NAME, type StatusCode, type StatusEvent, type StatusListener } from "./status/status.js";
 export { sanitizeText } from "./sanitize/escape.js";
 export { TARGET_KEYS, type TargetKeySpec } from "./config/targets.js";
 export type { TargetType, TargetFormat, TargetProtocol } from "./targets/spec.js";
-export { RATE_LIMITED_EVENT_ID, type TargetStats } from "./targets/targets.js";
+export { RATE_LIMITED_EVENT_ID, type TargetStats } from "./targets/stats.js";
 export { syslogSeverity, type AuditEvent } from "./format/event.js";
 export { compileRfc5424, formatRfc5424, frameOctetCounting, type Rfc5424Options } from "./format/rfc5424.js";
 export { compileRfc3164, formatRfc3164, type Rfc3164Options } from "./format/rfc3164.js";

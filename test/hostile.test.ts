@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createAuditLogService, LoggerFactory, parseAuditLine, type AuditAttributes, type LoggerBinding, type RecordFormat } from "../src/index.js";
-import { compileRecordBuilder, createEscaper } from "../src/record/record.js";
+import { compileRecordBuilder } from "../src/record/builder.js";
+import { createEscaper } from "../src/record/escaping.js";
 import { P, readLines, tempDir } from "./lib/helpers.js";
 
 // Standard-mode records (and the library's status reports) are recorded here instead of

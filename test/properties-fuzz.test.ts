@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { appendFileSync, closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { AUDIT_LOGGER_NAME, type AuditLogServiceImpl } from "../src/audit/service.js";
-import { compileRecordBuilder, type RecordBuilder } from "../src/record/record.js";
+import { compileRecordBuilder, type RecordBuilder } from "../src/record/builder.js";
 import { decodePropertiesFile, parseProperties } from "../src/java/properties.js";
 import { resolveConfig, type AuditConfig } from "../src/config/schema.js";
 import { ConfigError, createAuditLogService, Level, LoggerFactory, type LoggerBinding } from "../src/index.js";

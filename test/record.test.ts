@@ -1,6 +1,8 @@
 import test from "ava";
 import fc from "fast-check";
-import { compileRecordBuilder, createEscaper, parseAuditLine, AuditLineSyntaxError, type RecordFormat } from "../src/record/record.js";
+import { compileRecordBuilder } from "../src/record/builder.js";
+import { createEscaper, type RecordFormat } from "../src/record/escaping.js";
+import { parseAuditLine, AuditLineSyntaxError } from "../src/record/parse.js";
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 const at = new Date(Date.UTC(2016, 5, 10, 10, 31, 10));

@@ -18,7 +18,8 @@ import { ChainSealer, type CheckpointRenderer } from "../integrity/chain.js";
 import { CHECKPOINT_EVENT_ID } from "../integrity/token.js";
 import { StatusChannel } from "../status/status.js";
 import { TargetSet, type TargetContext } from "../targets/targets.js";
-import { compileRecordBuilder, type RecordBuilder } from "../record/record.js";
+import { compileRecordBuilder, type RecordBuilder } from "../record/builder.js";
+import { compileRecordRenderer, type RecordRenderer } from "../record/render.js";
 import { renderOther } from "../record/values.js";
 
 /** The logger name of audit records in standard mode (and `%logger` in dedicated mode). */
@@ -40,6 +41,8 @@ export interface DedicatedPipeline {
   readonly chain: ChainSealer | undefined;
   /** The named targets, when there are any. */
   readonly targets: TargetSet | undefined;
+  /** With targets: the one rendering that the targets and the file (or standard mode) share. */
+  readonly renderRecord: RecordRenderer | undefined;
 }
 
 /** Standard mode: records go to the host's logging through the facade. */
@@ -51,6 +54,8 @@ export interface StandardPipeline {
   readonly logger: Logger;
   /** The named targets, when there are any. */
   readonly targets: TargetSet | undefined;
+  /** With targets: the one rendering that the targets and the file (or standard mode) share. */
+  readonly renderRecord: RecordRenderer | undefined;
 }
 
 /** Nothing is logged: not configured yet, shut down, or `enabled=false` (then with its configuration). */
@@ -233,14 +238,15 @@ export function assemblePipeline(host: PipelineHost, old: Pipeline, config: Audi
   let targets: TargetSet | undefined;
   const oldTargets = targetsOf(old);
   if (config.enabled && config.targets.length > 0) {
-    const context: TargetContext = { level: config.level, maskNames: config.maskNames, maskKeep: config.maskKeep, maxLength: config.maxLength, maxAttributes: config.maxAttributes, loggerName: AUDIT_LOGGER_NAME };
+    const context: TargetContext = { level: config.level, loggerName: AUDIT_LOGGER_NAME };
     targets = oldTargets ?? new TargetSet([], context);
     targets.reconfigure(config.targets, context);
   } else {
     void oldTargets?.close();
   }
-  if (file !== undefined && dedicated !== undefined) return { mode: "dedicated", config, file, build, ...dedicated, targets };
-  if (logger !== undefined) return { mode: "standard", config, build, logger, targets };
+  const renderRecord = targets !== undefined ? compileRecordRenderer(config, config.formatDate) : undefined;
+  if (file !== undefined && dedicated !== undefined) return { mode: "dedicated", config, file, build, ...dedicated, targets, renderRecord };
+  if (logger !== undefined) return { mode: "standard", config, build, logger, targets, renderRecord };
   return { mode: "off", config, build };
 }
 

@@ -16,8 +16,11 @@ import type { FileSnapshot } from "../config/watcher.js";
 import { riskyChange } from "../config/change.js";
 import type { WriterFileSystem } from "../output/rolling-file.js";
 import { StatusChannel } from "../status/status.js";
-import type { TargetSet, TargetStats } from "../targets/targets.js";
-import { collectAttributes, type AuditAttributes, type CollectedAttributes, type RecordBuilder, type RecordInput } from "../record/record.js";
+import type { TargetSet } from "../targets/targets.js";
+import type { TargetStats } from "../targets/stats.js";
+import { collectAttributes, type AuditAttributes, type CollectedAttributes } from "../record/attributes.js";
+import type { RecordInput } from "../record/builder.js";
+import type { RecordRenderer } from "../record/render.js";
 import { renderOther } from "../record/values.js";
 import { ConfigSource } from "./sources.js";
 import {
@@ -106,17 +109,6 @@ export interface AuditStats {
   readonly targets: readonly TargetStats[];
 }
 
-/** Whether attributes are an iterable other than an Array or Map (which can be read twice). */
-function isOneShot(attributes: AuditAttributes | null | undefined): boolean {
-  if (attributes === undefined || attributes === null || types.isMap(attributes)) return false;
-  try {
-    // (Array.isArray of a revoked Proxy throws too.)
-    return !Array.isArray(attributes) && typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
-  } catch {
-    // The builders say what went wrong in the record.
-    return false;
-  }
-}
 /**
  * An audit logger. `AuditLogService` is the process's default instance; use
  * {@link createAuditLogService} for an independent one.
@@ -281,7 +273,7 @@ export class AuditLogServiceImpl {
       if (this.shutDown) this.noteAfterShutdown();
       return;
     }
-    const { config, build, targets } = pipeline;
+    const { config, build, targets, renderRecord } = pipeline;
     let input: RecordInput | undefined = attributes;
     if (this.filters.length > 0) {
       const collected = collectAttributes(attributes, config.maxAttributes);
@@ -290,34 +282,33 @@ export class AuditLogServiceImpl {
         return;
       }
       input = collected;
-    } else if (targets !== undefined && isOneShot(attributes)) {
-      // The targets and the file both read the attributes: a generator can be read only once.
-      input = collectAttributes(attributes, config.maxAttributes);
     }
-    if (targets !== undefined) this.offerTargets(targets, build, eventId, input);
+    // With targets, one rendering serves them and the file (or standard mode); without, the fused builder.
+    const message = targets !== undefined && renderRecord !== undefined ? this.offerTargets(targets, renderRecord, eventId, input) : undefined;
     if (pipeline.mode === "standard") {
-      this.logStandard(config, pipeline.logger, build, eventId, input);
+      this.logStandard(config, pipeline.logger, () => message ?? build(eventId, input));
       return;
     }
     this.counters.logged++;
     const { file, buffer } = pipeline;
-    buffer.offer(renderLine(file, config.level, build(eventId, input), file.messageOnly ? 0 : Date.now()));
+    buffer.offer(renderLine(file, config.level, message ?? build(eventId, input), file.messageOnly ? 0 : Date.now()));
     if (exiting) buffer.drain();
   }
 
-  /** Hands an event to the named targets; the message (for plain layouts) is built at most once. */
-  private offerTargets(targets: TargetSet, build: RecordBuilder, eventId: string, input: RecordInput | undefined): void {
-    let message: string | undefined;
+  /** Renders an event once and hands it to the named targets; returns its message, for the file or standard mode. */
+  private offerTargets(targets: TargetSet, renderRecord: RecordRenderer, eventId: string, input: RecordInput | undefined): string {
+    const record = renderRecord(eventId, input);
     try {
-      targets.offer(eventId, input, () => (message ??= build(eventId, input)));
+      targets.offer(record);
     } catch (error) {
       // A target must never make log() throw (formatting is guarded per target; this is the last net).
       StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit targets failed on event ${JSON.stringify(eventId)}: ${renderOther(error)}`);
     }
+    return record.message;
   }
 
 
-  private logStandard(config: AuditConfig, logger: Logger, build: RecordBuilder, eventId: string, input: RecordInput | undefined): void {
+  private logStandard(config: AuditConfig, logger: Logger, messageOf: () => string): void {
     if (!logger.isEnabled(config.level)) {
       this.counters.levelDisabled++;
       if (!this.levelDisabledReported) {
@@ -331,7 +322,7 @@ export class AuditLogServiceImpl {
       return;
     }
     this.counters.logged++;
-    const message = build(eventId, input);
+    const message = messageOf();
     try {
       // Straight to the backend: the record is final text, not an SLF4J pattern.
       logger.backend.log({ level: config.level, loggerName: AUDIT_LOGGER_NAME, message, error: undefined, mdc: currentMdc(), timestamp: Date.now() });

@@ -5,7 +5,7 @@
  * @module
  */
 import { Level, levelName } from "../facade/level.js";
-import { NULL_MARKER, createEscaper } from "../record/record.js";
+import { NULL_MARKER, createEscaper } from "../record/escaping.js";
 
 /**
  * One audit record, already rendered: attribute names and values are text (secrets masked),
@@ -98,7 +98,7 @@ const plainEscaper = createEscaper(" ");
 
 /**
  * The plain audit line of an event: `eventId name=value name=value…`, one line, escaped as the
- * dedicated audit file escapes records (see `src/audit/record.ts`) with a single space as the
+ * dedicated audit file escapes records (see `src/record/escaping.ts`) with a single space as the
  * delimiter: `\` → `\\`, space → `\ `, `=` in names → `\=`, control and line-separator characters
  * → `\n`, `\uXXXX`…, and a null value is written `\N`. `parseAuditLine` with delimiter `" "` and
  * names included reads it back.

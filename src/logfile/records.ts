@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { AuditLineSyntaxError, parseAuditLine } from "../record/record.js";
+import { AuditLineSyntaxError, parseAuditLine } from "../record/parse.js";
 import { parseJavaLocale } from "../java/locale.js";
 import { parseJavaTimeZone, type JavaTimeZone } from "../java/zone.js";
 import { describePatternLayout, type PatternPiece } from "../layout/pattern.js";

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { randomBytes } from "node:crypto";
 import * as dgram from "node:dgram";
 import { lookup } from "node:dns";
 import { isIP } from "node:net";
@@ -467,34 +466,6 @@ export class StreamTransport extends Transport {
       socket.end();
     });
   }
-}
-
-/** GELF UDP chunking (GELF 1.1): magic, 8-byte message id, sequence number, count. */
-export const GELF_CHUNK_MAGIC = Buffer.from([0x1e, 0x0f]);
-/** At most this many chunks per GELF message. */
-export const GELF_MAX_CHUNKS = 128;
-
-/**
- * Splits a GELF message into UDP datagrams of at most `chunkSize` bytes (one datagram when it
- * fits, else 12-byte-header chunks). Returns undefined when it would need more than 128 chunks.
- *
- * @example
- * ```ts
- * gelfChunks(Buffer.alloc(3000), 1420)?.length; // 3
- * ```
- */
-export function gelfChunks(message: Buffer, chunkSize: number): Buffer[] | undefined {
-  if (message.length <= chunkSize) return [message];
-  const room = chunkSize - 12;
-  const count = Math.ceil(message.length / room);
-  if (count > GELF_MAX_CHUNKS) return undefined;
-  const id = randomBytes(8);
-  const chunks: Buffer[] = [];
-  for (let i = 0; i < count; i++) {
-    const header = Buffer.concat([GELF_CHUNK_MAGIC, id, Buffer.from([i, count])]);
-    chunks.push(Buffer.concat([header, message.subarray(i * room, (i + 1) * room)]));
-  }
-  return chunks;
 }
 
 /**

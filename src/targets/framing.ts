@@ -1,0 +1,134 @@
+/**
+ * Encoding and framing of a target's records: the wire format of one event (RFC 5424, RFC 3164,
+ * JSON, GELF, ECS, or a plain pattern), then the framing its transport needs: octet counting on
+ * syslog streams (RFC 6587), a NUL after each GELF message on TCP, a newline in files and on plain
+ * streams, compression and chunking of GELF over UDP. The formats themselves live in `format/`.
+ *
+ * @module
+ */
+import { randomBytes } from "node:crypto";
+import { deflateSync, gzipSync } from "node:zlib";
+import { currentMdc } from "../facade/mdc.js";
+import { formatEcs } from "../format/ecs.js";
+import type { AuditEvent } from "../format/event.js";
+import { formatGelf, gelfNulFrame } from "../format/gelf.js";
+import { formatJson } from "../format/json.js";
+import { compileRfc3164 } from "../format/rfc3164.js";
+import { compileRfc5424, frameOctetCounting } from "../format/rfc5424.js";
+import type { LayoutEvent } from "../layout/pattern.js";
+import type { TargetSpec } from "./spec.js";
+
+/** Turns one event into the bytes a target sends; `message` is the record's message (for plain layouts). */
+export type Encoder = (event: AuditEvent, message: () => string) => Buffer;
+
+/** What an encoder needs of a target's settings. */
+export type EncodingSettings = Pick<TargetSpec, "name" | "type" | "protocol" | "format" | "facility" | "maxBytes" | "compress" | "chunkSize" | "layout">;
+
+/** Ends each text record with a newline (files, JSON and plain streams). */
+function newline(text: string): Buffer {
+  return Buffer.from(text + "\n", "utf8");
+}
+
+/** Cuts the string values of a GELF object until its JSON fits in `limit` bytes. */
+function fitGelf(event: AuditEvent, limit: number, encode: (json: string) => Buffer): Buffer {
+  let budget = 4096;
+  for (;;) {
+    const cut = (text: string): string => (text.length > budget ? text.slice(0, budget) + "...[truncated]" : text);
+    const smaller: AuditEvent = { ...event, attributes: event.attributes.map(([n, v]) => [n, v === null ? null : cut(v)] as const) };
+    const bytes = encode(formatGelf(smaller));
+    if (bytes.length <= limit || budget <= 16) return bytes;
+    budget = Math.floor(budget / 2);
+  }
+}
+
+/**
+ * Compiles the encoder of a target: its format, then its framing. `loggerName` is read per
+ * record (it may change with a reload); a plain format needs the compiled `layout` of its spec.
+ *
+ * @example
+ * ```ts
+ * const encode = compileEncoder(spec, () => "com.openexchange.log.audit.AuditLogService");
+ * transport.offer(encode(event, () => record.message));
+ * ```
+ */
+export function compileEncoder(spec: EncodingSettings, loggerName: () => string): Encoder {
+  const stream = spec.protocol !== "udp" && spec.type !== "file";
+  switch (spec.format) {
+    case "rfc5424": {
+      const format = compileRfc5424({ facility: spec.facility, maxBytes: spec.maxBytes });
+      return stream ? (e) => Buffer.from(frameOctetCounting(format(e)), "utf8") : (e) => Buffer.from(format(e), "utf8");
+    }
+    case "rfc3164": {
+      const format = compileRfc3164({ facility: spec.facility, maxBytes: spec.maxBytes });
+      return stream ? (e) => Buffer.from(frameOctetCounting(format(e)), "utf8") : (e) => Buffer.from(format(e), "utf8");
+    }
+    case "gelf": {
+      if (spec.type === "gelf" && spec.protocol === "udp") {
+        const encode =
+          spec.compress === "gzip"
+            ? (json: string): Buffer => gzipSync(json)
+            : spec.compress === "zlib"
+              ? (json: string): Buffer => deflateSync(json)
+              : (json: string): Buffer => Buffer.from(json, "utf8");
+        const limit = GELF_MAX_CHUNKS * (spec.chunkSize - 12);
+        return (e) => {
+          const bytes = encode(formatGelf(e));
+          return bytes.length <= limit ? bytes : fitGelf(e, limit, encode);
+        };
+      }
+      if (spec.type === "gelf") {
+        return (e) => {
+          const frame = gelfNulFrame(formatGelf(e));
+          return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+        };
+      }
+      return (e) => newline(formatGelf(e));
+    }
+    case "json":
+      return (e) => newline(formatJson(e));
+    case "ecs":
+      return (e) => newline(formatEcs(e));
+    case "plain": {
+      const layout: ((event: LayoutEvent) => string) | undefined = spec.layout;
+      if (layout === undefined) throw new TypeError(`audit target "${spec.name}": format=plain needs a compiled layout`);
+      return (e, message) => Buffer.from(layout({ timestamp: e.timestamp, level: e.level, loggerName: loggerName(), message: message(), mdc: currentMdc() }), "utf8");
+    }
+  }
+}
+
+/**
+ * How a target's encoded record becomes datagrams: GELF over UDP is chunked (GELF 1.1), anything
+ * else is one datagram.
+ */
+export function datagramsOf(spec: Pick<TargetSpec, "type" | "chunkSize">): (record: Buffer) => Buffer[] {
+  return spec.type === "gelf" ? (record) => gelfChunks(record, spec.chunkSize) ?? [record] : (record) => [record];
+}
+
+/** GELF UDP chunking (GELF 1.1): magic, 8-byte message id, sequence number, count. */
+export const GELF_CHUNK_MAGIC = Buffer.from([0x1e, 0x0f]);
+/** At most this many chunks per GELF message. */
+export const GELF_MAX_CHUNKS = 128;
+
+/**
+ * Splits a GELF message into UDP datagrams of at most `chunkSize` bytes (one datagram when it
+ * fits, else 12-byte-header chunks). Returns undefined when it would need more than 128 chunks.
+ *
+ * @example
+ * ```ts
+ * gelfChunks(Buffer.alloc(3000), 1420)?.length; // 3
+ * ```
+ */
+export function gelfChunks(message: Buffer, chunkSize: number): Buffer[] | undefined {
+  if (message.length <= chunkSize) return [message];
+  const room = chunkSize - 12;
+  const count = Math.ceil(message.length / room);
+  if (count > GELF_MAX_CHUNKS) return undefined;
+  const id = randomBytes(8);
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const header = Buffer.concat([GELF_CHUNK_MAGIC, id, Buffer.from([i, count])]);
+    chunks.push(Buffer.concat([header, message.subarray(i * room, (i + 1) * room)]));
+  }
+  return chunks;
+}
+
