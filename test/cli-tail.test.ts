@@ -10,7 +10,7 @@ import { buildFixture } from "./lib/cli-fixture.js";
 import { P, readLines, tempDir, waitFor } from "./lib/helpers.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
-const WRITER = fileURLToPath(new URL("./fixtures/tail-writer.js", import.meta.url));
+const WRITER = fileURLToPath(new URL("./programs/tail-writer.js", import.meta.url));
 
 function capture(cwd: string): { io: CliIo; out: () => string; err: () => string; abort: () => void } {
   let out = "";

@@ -18,8 +18,8 @@ import { EMPTY_LOCK_MS, removeLockLeftovers, tryLock } from "../src/output/file-
 import { RollingFileWriter } from "../src/output/rolling-file.js";
 import { listDir, P, tempDir } from "./lib/helpers.js";
 
-const crashLogger = fileURLToPath(new URL("./fixtures/crash-logger.js", import.meta.url));
-const lockKiller = fileURLToPath(new URL("./fixtures/lock-killer.js", import.meta.url));
+const crashLogger = fileURLToPath(new URL("./programs/crash-logger.js", import.meta.url));
+const lockKiller = fileURLToPath(new URL("./programs/lock-killer.js", import.meta.url));
 
 async function verify(logs: string, key: string): Promise<{ code: number; out: string }> {
   let out = "";

@@ -20,7 +20,8 @@ import type { CliIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
 import { P, tempDir } from "./lib/helpers.js";
 
-const child = fileURLToPath(new URL("./fixtures/crash-logger.js", import.meta.url));
+const child = fileURLToPath(new URL("./programs/crash-logger.js", import.meta.url));
+const cleanStart = fileURLToPath(new URL("./programs/clean-start.js", import.meta.url));
 const TRIALS = Number(process.env["SLF4TS_CRASH_TRIALS"] ?? 10);
 
 interface Trial {
@@ -111,7 +112,7 @@ test(`${TRIALS} SIGKILLs during rotations and compressions: no record lost, dupl
   // record: the chain starts with it and its resume checkpoint seals the last killed session's tail.
   let lastErr = "";
   const last = await new Promise<number | null>((resolve) => {
-    const proc = spawn(process.execPath, ["-e", `import(${JSON.stringify(new URL("../src/index.js", import.meta.url).href)}).then(async ({ AuditLogService: a }) => { await a.configure({ propertiesFile: ${JSON.stringify(props)}, watch: false }); a.log("crash.final", {}); await a.flush(); await a.shutdown(); })`], { stdio: ["ignore", "ignore", "pipe"] });
+    const proc = spawn(process.execPath, [cleanStart, props, "crash.final"], { stdio: ["ignore", "ignore", "pipe"] });
     proc.stderr.on("data", (d: Buffer) => (lastErr += d.toString()));
     proc.on("close", resolve);
   });

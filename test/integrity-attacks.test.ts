@@ -19,7 +19,7 @@ import type { LogReport } from "../src/integrity/verify.js";
 import { readHmacKeyFile } from "../src/integrity/keys.js";
 import { listDir, P, readLines, tempDir } from "./lib/helpers.js";
 
-const child = fileURLToPath(new URL("./fixtures/integrity-child.js", import.meta.url));
+const child = fileURLToPath(new URL("./programs/integrity-child.js", import.meta.url));
 
 const BASE: Record<string, string> = {
   enabled: "true",

@@ -18,7 +18,7 @@ import { chainHash, parseChainToken, recordToken, splitChainField } from "../src
 import type { LogReport } from "../src/integrity/verify.js";
 import { listDir, P, readLines, tempDir } from "./lib/helpers.js";
 
-const killWriter = fileURLToPath(new URL("./fixtures/kill-writer.js", import.meta.url));
+const killWriter = fileURLToPath(new URL("./programs/kill-writer.js", import.meta.url));
 
 const BASE: Record<string, string> = {
   enabled: "true",

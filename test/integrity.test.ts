@@ -13,8 +13,8 @@ import type { LogReport } from "../src/integrity/verify.js";
 import { captureStatus, listDir, P, readLines, tempDir } from "./lib/helpers.js";
 
 const cliPath = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
-const crashChild = fileURLToPath(new URL("./fixtures/crash-child.js", import.meta.url));
-const clusterWriter = fileURLToPath(new URL("./fixtures/cluster-writer.js", import.meta.url));
+const crashChild = fileURLToPath(new URL("./programs/crash-child.js", import.meta.url));
+const clusterWriter = fileURLToPath(new URL("./programs/cluster-writer.js", import.meta.url));
 
 const BASE: Record<string, string> = {
   enabled: "true",

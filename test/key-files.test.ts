@@ -14,7 +14,7 @@ import { ConfigError, createAuditLogService } from "../src/index.js";
 import { parseHmacKeyFile, writeHmacKeyFile } from "../src/integrity/keys.js";
 import { captureStatus, P, readLines, tempDir } from "./lib/helpers.js";
 
-const configureChild = fileURLToPath(new URL("./fixtures/configure-child.js", import.meta.url));
+const configureChild = fileURLToPath(new URL("./programs/configure-child.js", import.meta.url));
 const HOUR = 3600;
 
 function requireRoot(t: ExecutionContext): void {

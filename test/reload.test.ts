@@ -6,8 +6,8 @@ import { join } from "node:path";
 import type { AuditStats, StatusEvent } from "../src/index.js";
 import { P, readLines, tempDir, waitFor } from "./lib/helpers.js";
 
-const childPath = fileURLToPath(new URL("./fixtures/audit-child.js", import.meta.url));
-const slowWriterPath = fileURLToPath(new URL("./fixtures/slow-writer.js", import.meta.url));
+const childPath = fileURLToPath(new URL("./programs/audit-child.js", import.meta.url));
+const slowWriterPath = fileURLToPath(new URL("./programs/slow-writer.js", import.meta.url));
 
 interface Host {
   child: ChildProcess;

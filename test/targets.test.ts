@@ -301,7 +301,7 @@ test("with a spool, records logged while the receiver is down survive a crash of
       "",
     ].join("\n"),
   );
-  const child = join(process.cwd(), "dist/test/fixtures/target-child.js");
+  const child = join(process.cwd(), "dist/test/programs/target-child.js");
   // The first host logs 40 records and is killed at once: nothing was sent.
   await t.throwsAsync(run(process.execPath, [child, file, "40", "0", "kill"]));
   t.is(readLines(join(dir, "audit.log")).length, 40);
