@@ -1,20 +1,15 @@
 import test from "ava";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createAuditLogService, parseAuditLine, MDC, StatusChannel, type StatusEvent } from "../src/index.js";
-import { listDir, P, readLines, tempDir } from "./lib/helpers.js";
+import { listDir, readLines, tempDir, writeProperties } from "./lib/helpers.js";
 
 const at = new Date(Date.UTC(2016, 5, 10, 10, 31, 10, 5));
 
 async function service(t: import("ava").ExecutionContext, props: Record<string, string>) {
   const dir = tempDir(t);
   const file = join(dir, "slf4j-auditlog.properties");
-  writeFileSync(
-    file,
-    Object.entries({ enabled: "true", "file.location": "logs/audit.log", ...props })
-      .map(([k, v]) => `${P}${k}=${v}`)
-      .join("\n") + "\n",
-  );
+  writeProperties(file, { enabled: "true", "file.location": "logs/audit.log", ...props });
   const audit = createAuditLogService();
   await audit.configure({ propertiesFile: file, watch: false });
   t.teardown(() => audit.shutdown());

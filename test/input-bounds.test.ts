@@ -1,21 +1,15 @@
 // Input cannot stall log(): at most record.maxAttributes attributes are read (iterables lazily),
 // names are bounded like values, and an empty event id is a programmer error.
 import test from "ava";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AUDIT_LOGGER_NAME, ConfigError, createAuditLogService, LoggerFactory, parseAuditLine, type LoggerBinding } from "../src/index.js";
-import { captureStatus, P, readLines, tempDir } from "./lib/helpers.js";
+import { captureStatus, P, readLines, tempDir, writeProperties } from "./lib/helpers.js";
 
 async function service(t: import("ava").ExecutionContext, props: Record<string, string>) {
   const dir = tempDir(t);
   const file = join(dir, "slf4j-auditlog.properties");
   const write = (extra: Record<string, string>): void =>
-    writeFileSync(
-      file,
-      Object.entries({ enabled: "true", "file.location": "logs/audit.log", delimiter: '"|"', ...extra })
-        .map(([k, v]) => `${P}${k}=${v}`)
-        .join("\n") + "\n",
-    );
+    writeProperties(file, { enabled: "true", "file.location": "logs/audit.log", delimiter: '"|"', ...extra });
   write(props);
   const audit = createAuditLogService();
   await audit.configure({ propertiesFile: file, watch: false });
