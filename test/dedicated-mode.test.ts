@@ -1,8 +1,8 @@
 import test from "ava";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { createAuditLogService, parseAuditLine, MDC, StatusChannel, type StatusEvent } from "../src/index.js";
-import { listDir, readLines } from "./lib/helpers.js";
+import { createAuditLogService, parseAuditLine, MDC } from "../src/index.js";
+import { captureStatus, listDir, readLines } from "./lib/helpers.js";
 import { dedicatedService } from "./lib/service.js";
 
 const at = new Date(Date.UTC(2016, 5, 10, 10, 31, 10, 5));
@@ -86,9 +86,7 @@ test("rotation by size and count in dedicated mode", async (t) => {
 
 test("filters veto events; a throwing filter is reported and the event kept", async (t) => {
   const { audit, log } = await dedicatedService(t, { delimiter: '"|"' });
-  const events: StatusEvent[] = [];
-  const stop = StatusChannel.subscribe((e) => events.push(e));
-  t.teardown(stop);
+  const events = captureStatus(t);
   audit.addFilter((_eventId, attributes) => {
     // Filters see a frozen copy: they cannot change the record.
     t.true(Object.isFrozen(attributes) && attributes.every((pair) => Object.isFrozen(pair)));
