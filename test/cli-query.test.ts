@@ -4,21 +4,14 @@ import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
-import type { CliIo } from "../src/cli/io.js";
-import { main } from "../src/cli/main.js";
+import { runCli, type CliResult } from "./lib/cli.js";
 import { at, buildFixture, EVENTS, writeLog } from "./lib/cli-fixture.js";
 import { tempDir } from "./lib/helpers.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 
 /** Runs the CLI in this process with captured streams. */
-async function cli(args: string[], cwd: string, tty = false): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: tty, outIsTTY: tty, cwd, signal: new AbortController().signal };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const cli = (args: string[], cwd: string, tty = false): Promise<CliResult> => runCli(args, { cwd, tty });
 
 /** Runs the CLI as a child process (stdout and stderr are pipes). */
 function child(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {

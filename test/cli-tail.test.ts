@@ -4,26 +4,18 @@ import { appendFileSync, readdirSync, readFileSync, renameSync, unlinkSync, writ
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import type { CliIo } from "../src/cli/io.js";
 import { main } from "../src/cli/main.js";
+import { captureIo } from "./lib/cli.js";
 import { buildFixture } from "./lib/cli-fixture.js";
 import { P, readLines, tempDir, waitFor } from "./lib/helpers.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
-const WRITER = fileURLToPath(new URL("./fixtures/tail-writer.js", import.meta.url));
-
-function capture(cwd: string): { io: CliIo; out: () => string; err: () => string; abort: () => void } {
-  let out = "";
-  let err = "";
-  const controller = new AbortController();
-  const io: CliIo = { out: (s) => void (out += s), err: (s) => void (err += s), errIsTTY: false, outIsTTY: false, cwd, signal: controller.signal };
-  return { io, out: () => out, err: () => err, abort: () => controller.abort() };
-}
+const WRITER = fileURLToPath(new URL("./programs/tail-writer.js", import.meta.url));
 
 test("tail -n prints the last records of the active file, and of the newest archives when it has fewer", async (t) => {
   const dir = tempDir(t);
   await buildFixture(dir);
-  const three = capture(dir);
+  const three = captureIo({ cwd: dir });
   t.is(await main(["tail", "-n", "3", "logs/audit.log"], three.io), 0);
   t.is(
     three.out(),
@@ -31,14 +23,14 @@ test("tail -n prints the last records of the active file, and of the newest arch
       "ox.login, login=anna, ip=192.0.2.7, timestamp=2026-11-21T07:30:00Z, client=web\n" +
       "ox.logout, login=anna, ip=192.0.2.7, timestamp=2026-11-21T08:30:00Z\n",
   );
-  const six = capture(dir);
+  const six = captureIo({ cwd: dir });
   t.is(await main(["tail", "-n", "6", "logs/audit.log"], six.io), 0);
   t.deepEqual(six.out().split("\n").slice(0, 2), [
     "ox.login, login=anna, ip=198.51.100.20, timestamp=2026-11-20T08:00:00Z, client=web",
     "ox.login, login=erin, ip=192.0.2.8, timestamp=2026-11-20T14:45:00Z, client=web",
   ]);
   t.is(six.out().split("\n").length, 7);
-  const logins = capture(dir);
+  const logins = captureIo({ cwd: dir });
   t.is(await main(["tail", "-n", "2", "--event", "ox.login", "--format", "jsonl", "logs/audit.log"], logins.io), 0);
   t.deepEqual(
     logins.out().trimEnd().split("\n").map((l) => JSON.parse(l) as { file: string; line: number; time: string }).map((r) => [r.file, r.line, r.time]),
@@ -53,7 +45,7 @@ test("tail -f prints a last line only once it is complete, and reads a truncated
   const dir = tempDir(t);
   const file = join(dir, "audit.log");
   writeFileSync(file, "a, x=1\npartial, x=");
-  const run = capture(dir);
+  const run = captureIo({ cwd: dir });
   const done = main(["tail", "-f", "--poll", "10", "audit.log"], run.io);
   t.true(await waitFor(() => run.out() === "a, x=1\n"));
   await new Promise((r) => setTimeout(r, 50));
@@ -113,7 +105,7 @@ test("tail -f knows a rotated file again once it is compressed, also after two r
   const dir = tempDir(t);
   const file = join(dir, "audit.log");
   writeFileSync(file, "a, n=1\n");
-  const run = capture(dir);
+  const run = captureIo({ cwd: dir });
   const done = main(["tail", "-f", "--poll", "300", "audit.log"], run.io);
   t.true(await waitFor(() => run.out() === "a, n=1\n"));
   // Between two looks: a record for the old file, two rotations, and both archives compressed.

@@ -368,7 +368,7 @@ test("file.compress says gzip or none, as a file target's compress does; true an
   t.is(targetCompress("zlib"), undefined);
 });
 
-const compressChild = fileURLToPath(new URL("./fixtures/compress-child.js", import.meta.url));
+const compressChild = fileURLToPath(new URL("./programs/compress-child.js", import.meta.url));
 const seqOf = (line: string): number => Number(parseAuditLine(line, { delimiter: "|", includeAttributeNames: true }).attributes[0]?.[1]);
 
 test("SIGKILL during rotations and compressions: every .gz is complete, nothing lost; the next start cleans up and compresses the rest", async (t) => {
@@ -419,7 +419,7 @@ test("SIGKILL during rotations and compressions: every .gz is complete, nothing 
   t.is(final.length, unique.length);
 });
 
-const clusterWriter = fileURLToPath(new URL("./fixtures/cluster-writer.js", import.meta.url));
+const clusterWriter = fileURLToPath(new URL("./programs/cluster-writer.js", import.meta.url));
 
 function runWriter(args: string[]): Promise<{ code: number | null; stderr: string; compressed: number }> {
   return new Promise((resolve) => {

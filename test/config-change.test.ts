@@ -7,11 +7,14 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { riskyChange } from "../src/config/change.js";
 import { resolveConfig, type AuditConfig } from "../src/config/schema.js";
 import { FileSettler, readSnapshot, sameSnapshot, type FileSnapshot } from "../src/config/watcher.js";
 import { createAuditLogService, type StatusEvent } from "../src/index.js";
 import { captureStatus, P, tempDir, waitFor } from "./lib/helpers.js";
+
+const rewriter = fileURLToPath(new URL("./programs/rewrite-file.js", import.meta.url));
 
 function configOf(dir: string, settings: Record<string, string>): AuditConfig {
   const result = resolveConfig(
@@ -80,17 +83,7 @@ test("sameSnapshot sees a rewrite with the same bytes by rename, a change of con
  * of the writer.)
  */
 function rewriteFor(file: string, everyMs: number, forMs: number, last: string): Promise<unknown> {
-  const script = `
-    import { writeFileSync } from "node:fs";
-    const [file, every, duration, last] = process.argv.slice(1);
-    const end = Date.now() + Number(duration);
-    for (let i = 0; Date.now() < end; i++) {
-      writeFileSync(file, "n=" + i + "\\n");
-      await new Promise((r) => setTimeout(r, Number(every)));
-    }
-    writeFileSync(file, last);
-  `;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script, file, String(everyMs), String(forMs), last], { stdio: "inherit" });
+  const child = spawn(process.execPath, [rewriter, file, String(everyMs), String(forMs), last], { stdio: "inherit" });
   return new Promise((resolve) => child.on("exit", resolve));
 }
 

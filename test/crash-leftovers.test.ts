@@ -7,36 +7,27 @@
  */
 import test, { type ExecutionContext } from "ava";
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import type { CliIo } from "../src/cli/io.js";
-import { main } from "../src/cli/main.js";
 import { EMPTY_LOCK_MS, removeLockLeftovers, tryLock } from "../src/output/file-lock.js";
 import { RollingFileWriter } from "../src/output/rolling-file.js";
-import { listDir, P, tempDir } from "./lib/helpers.js";
+import { runCli } from "./lib/cli.js";
+import { listDir, tempDir } from "./lib/helpers.js";
+import { INTEGRITY_SETTINGS, integritySetup, type IntegritySetup } from "./lib/integrity.js";
 
-const crashLogger = fileURLToPath(new URL("./fixtures/crash-logger.js", import.meta.url));
-const lockKiller = fileURLToPath(new URL("./fixtures/lock-killer.js", import.meta.url));
+const crashLogger = fileURLToPath(new URL("./programs/crash-logger.js", import.meta.url));
+const lockKiller = fileURLToPath(new URL("./programs/lock-killer.js", import.meta.url));
 
+/** `slf4ts-audit verify --key <key> <logs>`: the exit code and what it wrote (stdout, then stderr). */
 async function verify(logs: string, key: string): Promise<{ code: number; out: string }> {
-  let out = "";
-  const io: CliIo = { out: (s) => (out += s), err: (s) => (out += s), errIsTTY: false, outIsTTY: false, cwd: process.cwd(), signal: new AbortController().signal };
-  const code = await main(["verify", "--key", key, logs], io);
-  return { code, out };
+  const { code, out, err } = await runCli(["verify", "--key", key, logs]);
+  return { code, out: out + err };
 }
 
-function setup(t: ExecutionContext): { logs: string; props: string; key: string } {
-  const dir = tempDir(t, "slf4ts-leftovers-");
-  const key = join(dir, "audit.key");
-  writeFileSync(key, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
-  const props = join(dir, "audit.properties");
-  const settings = { enabled: "true", "file.location": "logs/audit.log", "file.size": "2KB", "file.count": "10000", "integrity.mode": "hmac", "integrity.key": "audit.key", "integrity.checkpoint.records": "10" };
-  writeFileSync(props, Object.entries(settings).map(([k, v]) => `${P}${k}=${v}`).join("\n") + "\n");
-  return { logs: join(dir, "logs"), props, key };
-}
+const setup = (t: ExecutionContext): IntegritySetup =>
+  integritySetup(t, { base: { ...INTEGRITY_SETTINGS, "file.size": "2KB", "file.count": "10000" }, prefix: "slf4ts-leftovers-" });
 
 /** Runs the crash logger (run `run`), which SIGKILLs itself after `max` records or before its rename number `atRename`. */
 function crashRun(props: string, run: number, env: Record<string, string>): void {

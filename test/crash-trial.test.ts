@@ -13,14 +13,14 @@
 import test from "ava";
 import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { CliIo } from "../src/cli/io.js";
-import { main } from "../src/cli/main.js";
-import { P, tempDir } from "./lib/helpers.js";
+import { runCli } from "./lib/cli.js";
+import { INTEGRITY_SETTINGS, integritySetup } from "./lib/integrity.js";
 
-const child = fileURLToPath(new URL("./fixtures/crash-logger.js", import.meta.url));
+const child = fileURLToPath(new URL("./programs/crash-logger.js", import.meta.url));
+const cleanStart = fileURLToPath(new URL("./programs/clean-start.js", import.meta.url));
 const TRIALS = Number(process.env["SLF4TS_CRASH_TRIALS"] ?? 10);
 
 interface Trial {
@@ -69,33 +69,21 @@ function trial(props: string, run: number): Promise<Trial> {
   });
 }
 
-async function cli(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = { out: (s) => (out += s), err: (s) => (err += s), errIsTTY: false, outIsTTY: false, cwd: process.cwd(), signal: new AbortController().signal };
-  const code = await main(args, io);
-  return { code, out, err };
-}
-
 test(`${TRIALS} SIGKILLs during rotations and compressions: no record lost, duplicated or torn; archives whole; query and verify see it all`, async (t) => {
   t.timeout(60_000 + TRIALS * 5000);
-  const dir = tempDir(t, "slf4ts-crash-");
-  const key = join(dir, "audit.key");
-  writeFileSync(key, `secret=${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
-  const props = join(dir, "audit.properties");
-  const settings = {
-    enabled: "true",
-    delimiter: '"|"',
-    "file.location": "logs/audit.log",
-    // 4 KB, larger for a long trial so that the archives stay a few hundred (every rotation renames them all).
-    "file.size": `${4 * Math.ceil(TRIALS / 10)}KB`,
-    "file.count": "10000",
-    "file.compress": "true",
-    "integrity.mode": "hmac",
-    "integrity.key": "audit.key",
-    "integrity.checkpoint.records": "50",
-  };
-  writeFileSync(props, Object.entries(settings).map(([k, v]) => `${P}${k}=${v}`).join("\n") + "\n");
+  const { dir, key, props } = integritySetup(t, {
+    base: {
+      ...INTEGRITY_SETTINGS,
+      delimiter: '"|"',
+      // 4 KB, larger for a long trial so that the archives stay a few hundred (every rotation renames them all).
+      "file.size": `${4 * Math.ceil(TRIALS / 10)}KB`,
+      "file.count": "10000",
+      "file.compress": "true",
+      "integrity.checkpoint.records": "50",
+    },
+    keyText: `secret=${randomBytes(32).toString("hex")}\n`,
+    prefix: "slf4ts-crash-",
+  });
   const trials: Trial[] = [];
   // verify right after each kill, before any restart: what a killed rotation, compression or
   // lock leaves must read as intact (the next start only tidies it up).
@@ -103,7 +91,7 @@ test(`${TRIALS} SIGKILLs during rotations and compressions: no record lost, dupl
   for (let run = 0; run < TRIALS; run++) {
     const result = await trial(props, run);
     trials.push(result);
-    const check = await cli(["verify", "--key", key, join(dir, "logs")]);
+    const check = await runCli(["verify", "--key", key, join(dir, "logs")]);
     if (check.code !== 0) afterKill.push(`after run ${run} (killed ${result.how}):\n${check.out}${check.err}`);
   }
   t.deepEqual(afterKill, [], "verify right after each kill");
@@ -111,7 +99,7 @@ test(`${TRIALS} SIGKILLs during rotations and compressions: no record lost, dupl
   // record: the chain starts with it and its resume checkpoint seals the last killed session's tail.
   let lastErr = "";
   const last = await new Promise<number | null>((resolve) => {
-    const proc = spawn(process.execPath, ["-e", `import(${JSON.stringify(new URL("../src/index.js", import.meta.url).href)}).then(async ({ AuditLogService: a }) => { await a.configure({ propertiesFile: ${JSON.stringify(props)}, watch: false }); a.log("crash.final", {}); await a.flush(); await a.shutdown(); })`], { stdio: ["ignore", "ignore", "pipe"] });
+    const proc = spawn(process.execPath, [cleanStart, props, "crash.final"], { stdio: ["ignore", "ignore", "pipe"] });
     proc.stderr.on("data", (d: Buffer) => (lastErr += d.toString()));
     proc.on("close", resolve);
   });
@@ -126,7 +114,7 @@ test(`${TRIALS} SIGKILLs during rotations and compressions: no record lost, dupl
   t.true(numbers.length > TRIALS, `${numbers.length} archives`);
   t.true(names.some((n) => n.endsWith(".gz")), "some archives were compressed");
 
-  const query = await cli(["query", logs, "--properties", props, "--event", "crash.trial", "--format", "jsonl"]);
+  const query = await runCli(["query", logs, "--properties", props, "--event", "crash.trial", "--format", "jsonl"]);
   t.is(query.code, 0, query.err);
   const records = query.out
     .split("\n")
@@ -153,7 +141,7 @@ test(`${TRIALS} SIGKILLs during rotations and compressions: no record lost, dupl
   }
   t.is(at, records.length, "nothing but the runs' records, in run order");
 
-  const verify = await cli(["verify", "--key", key, logs]);
+  const verify = await runCli(["verify", "--key", key, logs]);
   t.is(verify.code, 0, `verify:\n${verify.out}${verify.err}\ntrials: ${trials.map((r) => r.how).join("; ")}`);
   const recovered = trials.filter((r) => r.recovered).length;
   if (!verify.out.includes("(0 warnings)")) t.log(verify.out);

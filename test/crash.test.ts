@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parseAuditLine } from "../src/index.js";
 import { P, readLines, tempDir } from "./lib/helpers.js";
 
-const child = fileURLToPath(new URL("./fixtures/crash-child.js", import.meta.url));
+const child = fileURLToPath(new URL("./programs/crash-child.js", import.meta.url));
 const COUNT = 20_000;
 
 for (const how of ["sigkill", "exit", "throw", "sigterm", "sigint", "return"] as const) {

@@ -1,28 +1,14 @@
 import test from "ava";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { createAuditLogService, parseAuditLine, MDC, StatusChannel, type StatusEvent } from "../src/index.js";
-import { listDir, P, readLines, tempDir } from "./lib/helpers.js";
+import { createAuditLogService, parseAuditLine, MDC } from "../src/index.js";
+import { captureStatus, listDir, readLines } from "./lib/helpers.js";
+import { dedicatedService } from "./lib/service.js";
 
 const at = new Date(Date.UTC(2016, 5, 10, 10, 31, 10, 5));
 
-async function service(t: import("ava").ExecutionContext, props: Record<string, string>) {
-  const dir = tempDir(t);
-  const file = join(dir, "slf4j-auditlog.properties");
-  writeFileSync(
-    file,
-    Object.entries({ enabled: "true", "file.location": "logs/audit.log", ...props })
-      .map(([k, v]) => `${P}${k}=${v}`)
-      .join("\n") + "\n",
-  );
-  const audit = createAuditLogService();
-  await audit.configure({ propertiesFile: file, watch: false });
-  t.teardown(() => audit.shutdown());
-  return { audit, dir, log: join(dir, "logs", "audit.log") };
-}
-
 test("default pattern: the sanitised message and a newline, in a file relative to the properties file", async (t) => {
-  const { audit, log } = await service(t, { delimiter: '"|"' });
+  const { audit, log } = await dedicatedService(t, { delimiter: '"|"' });
   audit.log("ox.login", { login: "thorben", ip: "::1", timestamp: at });
   audit.log("ox.logout", [["login", "thorben"], ["ip", "::1"], ["timestamp", at]]);
   t.deepEqual(readLines(log), ["ox.login|login=thorben|ip=::1|timestamp=2016-06-10T10:31:10Z", "ox.logout|login=thorben|ip=::1|timestamp=2016-06-10T10:31:10Z"]);
@@ -36,7 +22,7 @@ test("default pattern: the sanitised message and a newline, in a file relative t
 });
 
 test("names off and the documented German date example", async (t) => {
-  const { audit, log } = await service(t, {
+  const { audit, log } = await dedicatedService(t, {
     delimiter: '"|"',
     includeAttributeNames: "false",
     "date.pattern": "EEEE, d. MMMM yyyy HH:mm z",
@@ -48,7 +34,7 @@ test("names off and the documented German date example", async (t) => {
 });
 
 test("with the shipped delimiter a comma inside a value is escaped, so the line still reads back", async (t) => {
-  const { audit, log } = await service(t, { "date.pattern": "EEEE, d. MMMM yyyy", "date.locale": "de_DE" });
+  const { audit, log } = await dedicatedService(t, { "date.pattern": "EEEE, d. MMMM yyyy", "date.locale": "de_DE" });
   audit.log("ox.login", { login: "thorben", timestamp: at });
   const lines = readLines(log);
   t.deepEqual(lines, ["ox.login, login=thorben, timestamp=Freitag\\, 10. Juni 2016"]);
@@ -59,7 +45,7 @@ test("with the shipped delimiter a comma inside a value is escaped, so the line 
 });
 
 test("a hostile value stays on one line and reads back exactly", async (t) => {
-  const { audit, log } = await service(t, { delimiter: '"|"' });
+  const { audit, log } = await dedicatedService(t, { delimiter: '"|"' });
   const evil = "me@gmx.de\nox.login|login=admin\u001b[2J\u2028\u202E";
   audit.log("pop3.external.login", { "pop3.login": evil, "pop3.port": 995 });
   const lines = readLines(log);
@@ -74,7 +60,7 @@ test("a hostile value stays on one line and reads back exactly", async (t) => {
 });
 
 test("a full logback pattern with level, logger, MDC and replace", async (t) => {
-  const { audit, log } = await service(t, {
+  const { audit, log } = await dedicatedService(t, {
     level: "warn",
     "file.pattern": '"%d{yyyy, UTC} %-5level [%logger{20}] %X{requestId:-none} %replace(%msg){\'\\\\d\', \'#\'}%n"',
   });
@@ -87,7 +73,7 @@ test("a full logback pattern with level, logger, MDC and replace", async (t) => 
 });
 
 test("rotation by size and count in dedicated mode", async (t) => {
-  const { audit, dir } = await service(t, { "file.size": "100", "file.count": "3", delimiter: '"|"' });
+  const { audit, dir } = await dedicatedService(t, { "file.size": "100", "file.count": "3", delimiter: '"|"' });
   for (let i = 0; i < 40; i++) audit.log("ev", { i: String(i).padStart(3, "0") }); // "ev|i=000\n": 9 bytes, 11 fit in 100
   const logs = join(dir, "logs");
   t.deepEqual(listDir(logs), ["audit.log", "audit.log.1", "audit.log.2", "audit.log.3"]);
@@ -99,10 +85,8 @@ test("rotation by size and count in dedicated mode", async (t) => {
 });
 
 test("filters veto events; a throwing filter is reported and the event kept", async (t) => {
-  const { audit, log } = await service(t, { delimiter: '"|"' });
-  const events: StatusEvent[] = [];
-  const stop = StatusChannel.subscribe((e) => events.push(e));
-  t.teardown(stop);
+  const { audit, log } = await dedicatedService(t, { delimiter: '"|"' });
+  const events = captureStatus(t);
   audit.addFilter((_eventId, attributes) => {
     // Filters see a frozen copy: they cannot change the record.
     t.true(Object.isFrozen(attributes) && attributes.every((pair) => Object.isFrozen(pair)));
@@ -129,14 +113,14 @@ test("a non-string event id or non-object attributes are a TypeError whatever th
     instanceOf: TypeError,
     message: "audit attributes must be an object or an iterable of [name, value] pairs, got string",
   });
-  const { audit } = await service(t, { delimiter: '"|"' });
+  const { audit } = await dedicatedService(t, { delimiter: '"|"' });
   t.throws(() => audit.log(42 as unknown as string), { instanceOf: TypeError });
   t.throws(() => audit.log("ev", 42 as unknown as Record<string, unknown>), { instanceOf: TypeError });
   t.notThrows(() => audit.log("ev", null as unknown as Record<string, unknown>));
 });
 
 test("odd attributes never throw and never lose the event", async (t) => {
-  const { audit, log } = await service(t, { delimiter: '"|"' });
+  const { audit, log } = await dedicatedService(t, { delimiter: '"|"' });
   const hostile = {
     get boom(): string {
       throw new Error("getter");
@@ -157,14 +141,14 @@ test("odd attributes never throw and never lose the event", async (t) => {
 });
 
 test("a disabled service writes nothing", async (t) => {
-  const { audit, log } = await service(t, { enabled: "false" });
+  const { audit, log } = await dedicatedService(t, { enabled: "false" });
   audit.log("ox.login", { login: "x" });
   t.throws(() => readFileSync(log));
   t.is(audit.stats().mode, "disabled");
 });
 
 test("batched durability: records wait at most maxDelayMs, flush() writes them now, rotation never splits a record", async (t) => {
-  const { audit, dir, log } = await service(t, {
+  const { audit, dir, log } = await dedicatedService(t, {
     delimiter: '"|"',
     "file.durability": "batched",
     "file.durability.maxDelayMs": "50",
@@ -188,7 +172,7 @@ test("batched durability: records wait at most maxDelayMs, flush() writes them n
 });
 
 test("batched durability keeps memory bounded: at 64 KiB waiting, log() writes the batch itself", async (t) => {
-  const { audit, log } = await service(t, { "file.durability": "batched", "file.durability.maxDelayMs": "1000" });
+  const { audit, log } = await dedicatedService(t, { "file.durability": "batched", "file.durability.maxDelayMs": "1000" });
   const value = "v".repeat(1000);
   for (let i = 0; i < 200; i++) audit.log("ev", { i, value });
   const stats = audit.stats();

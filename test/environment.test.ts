@@ -5,18 +5,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { P, readLines, tempDir } from "./lib/helpers.js";
 
-const index = fileURLToPath(new URL("../src/index.js", import.meta.url));
-const script = `
-const { AuditLogService } = await import(${JSON.stringify(index)});
-AuditLogService.log("ox.login", { login: "thorben" });
-console.log(JSON.stringify(AuditLogService.stats()));
-`;
+const program = fileURLToPath(new URL("./programs/default-service.js", import.meta.url));
 
 test("without configure(), the default service reads the file named by SLF4TS_AUDIT_PROPERTIES", (t) => {
   const dir = tempDir(t);
   const props = join(dir, "env.properties");
   writeFileSync(props, `${P}enabled=true\n${P}file.location=audit.log\n`);
-  const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+  const result = spawnSync(process.execPath, [program, "thorben"], {
     env: { ...process.env, SLF4TS_AUDIT_PROPERTIES: props },
     encoding: "utf8",
   });
@@ -28,7 +23,7 @@ test("without configure(), the default service reads the file named by SLF4TS_AU
 test("without configure() and without the variable, the default service is disabled", (t) => {
   const env = { ...process.env };
   delete env["SLF4TS_AUDIT_PROPERTIES"];
-  const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], { env, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [program, "thorben"], { env, encoding: "utf8" });
   t.is(result.status, 0, result.stderr);
   t.like(JSON.parse(result.stdout), { mode: "disabled", written: 0, logged: 0 });
   t.is(result.stderr, "");
@@ -38,7 +33,7 @@ test("an invalid file named by the variable is reported on stderr and the servic
   const dir = tempDir(t);
   const props = join(dir, "env.properties");
   writeFileSync(props, `${P}enabled=true\n${P}file.count=many\n`);
-  const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+  const result = spawnSync(process.execPath, [program, "thorben"], {
     env: { ...process.env, SLF4TS_AUDIT_PROPERTIES: props },
     encoding: "utf8",
   });
@@ -54,8 +49,7 @@ test("standard mode whose records the host's logging would hide says so once on 
   const dir = tempDir(t);
   const props = join(dir, "env.properties");
   writeFileSync(props, `${P}enabled=true\n`);
-  const twice = script.replace('AuditLogService.log("ox.login", { login: "thorben" });', 'AuditLogService.log("ox.login", { login: "a" }); AuditLogService.log("ox.login", { login: "b" });');
-  const result = spawnSync(process.execPath, ["--input-type=module", "-e", twice], { env: { ...process.env, SLF4TS_AUDIT_PROPERTIES: props }, encoding: "utf8" });
+  const result = spawnSync(process.execPath, [program, "a", "b"], { env: { ...process.env, SLF4TS_AUDIT_PROPERTIES: props }, encoding: "utf8" });
   t.is(result.status, 0, result.stderr);
   t.like(JSON.parse(result.stdout), { mode: "standard", levelDisabled: 2, written: 0 });
   t.is(

@@ -131,7 +131,7 @@ test.serial("permission denied (EACCES, an unprivileged process): records wait u
   writeFileSync(props, `${P}enabled=true\n${P}delimiter="|"\n${P}file.location=logs/audit.log\n`, { mode: 0o644 });
   // Unprivileged (nobody), but allowed to read any file (the checkout may sit in a folder only
   // root can enter); writing stays subject to permissions.
-  const child = spawn("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search", process.execPath, fileURLToPath(new URL("./fixtures/audit-child.js", import.meta.url)), props], {
+  const child = spawn("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search", process.execPath, fileURLToPath(new URL("./programs/audit-child.js", import.meta.url)), props], {
     stdio: ["ignore", "ignore", "pipe", "ipc"],
     serialization: "advanced",
   });
@@ -251,7 +251,7 @@ test.serial("a location that is a folder keeps the last good configuration on re
   t.false(existsSync(join(dir, "folder.log", "x")));
 });
 
-const exitChild = fileURLToPath(new URL("./fixtures/exit-child.js", import.meta.url));
+const exitChild = fileURLToPath(new URL("./programs/exit-child.js", import.meta.url));
 
 test.serial("process.exit() with records waiting for a full disk: written by the exit hook once there is space, else reported", (t) => {
   requireRoot(t);

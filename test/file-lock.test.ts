@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { acquireLock, NODE_LOCK_FILE_SYSTEM, STALE_LOCK_MS, tryLock, type LockFileSystem } from "../src/output/file-lock.js";
 import { tempDir } from "./lib/helpers.js";
 
-const contender = fileURLToPath(new URL("./fixtures/lock-contender.js", import.meta.url));
+const contender = fileURLToPath(new URL("./programs/lock-contender.js", import.meta.url));
 
 /** The pid of a process that has exited (a short-lived child). */
 function deadPid(): number {

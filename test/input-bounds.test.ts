@@ -1,27 +1,13 @@
 // Input cannot stall log(): at most record.maxAttributes attributes are read (iterables lazily),
 // names are bounded like values, and an empty event id is a programmer error.
-import test from "ava";
-import { writeFileSync } from "node:fs";
+import test, { type ExecutionContext } from "ava";
 import { join } from "node:path";
 import { AUDIT_LOGGER_NAME, ConfigError, createAuditLogService, LoggerFactory, parseAuditLine, type LoggerBinding } from "../src/index.js";
 import { captureStatus, P, readLines, tempDir } from "./lib/helpers.js";
+import { dedicatedService, type DedicatedService } from "./lib/service.js";
 
-async function service(t: import("ava").ExecutionContext, props: Record<string, string>) {
-  const dir = tempDir(t);
-  const file = join(dir, "slf4j-auditlog.properties");
-  const write = (extra: Record<string, string>): void =>
-    writeFileSync(
-      file,
-      Object.entries({ enabled: "true", "file.location": "logs/audit.log", delimiter: '"|"', ...extra })
-        .map(([k, v]) => `${P}${k}=${v}`)
-        .join("\n") + "\n",
-    );
-  write(props);
-  const audit = createAuditLogService();
-  await audit.configure({ propertiesFile: file, watch: false });
-  t.teardown(() => audit.shutdown());
-  return { audit, file, write, log: join(dir, "logs", "audit.log") };
-}
+/** A dedicated-mode service with `|` between attributes. */
+const service = (t: ExecutionContext, settings: Record<string, string>): Promise<DedicatedService> => dedicatedService(t, settings, { delimiter: '"|"' });
 
 const pipe = { delimiter: "|", includeAttributeNames: true };
 

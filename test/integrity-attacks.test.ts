@@ -7,88 +7,28 @@
 import test, { type ExecutionContext } from "ava";
 import { spawn, spawnSync } from "node:child_process";
 import { createHmac, generateKeyPairSync, randomBytes } from "node:crypto";
-import { appendFileSync, cpSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { createAuditLogService } from "../src/index.js";
-import { main } from "../src/cli/main.js";
-import type { CliIo } from "../src/cli/io.js";
-import { chainHash, checkpointToken, parseChainToken, recordToken, signedMessage, splitChainField, ZERO_HASH } from "../src/integrity/token.js";
-import type { LogReport } from "../src/integrity/verify.js";
+import { chainHash, checkpointToken, recordToken, signedMessage, splitChainField, ZERO_HASH } from "../src/integrity/token.js";
 import { readHmacKeyFile } from "../src/integrity/keys.js";
-import { listDir, P, readLines, tempDir } from "./lib/helpers.js";
+import { runCli } from "./lib/cli.js";
+import { listDir, readLines, writeLines, writeProperties } from "./lib/helpers.js";
+import { copyLogs, describeFindings, INTEGRITY_SETTINGS, integritySetup, reasonOf, tokenOf, verifyJson, verifyLog, type IntegritySetup } from "./lib/integrity.js";
 
-const child = fileURLToPath(new URL("./fixtures/integrity-child.js", import.meta.url));
+const child = fileURLToPath(new URL("./programs/integrity-child.js", import.meta.url));
 
-const BASE: Record<string, string> = {
-  enabled: "true",
-  "file.location": "logs/audit.log",
-  "file.size": "1MB",
-  "file.count": "50",
-  "integrity.mode": "hmac",
-  "integrity.key": "audit.key",
-  "integrity.checkpoint.records": "10",
-};
+const BASE: Record<string, string> = { ...INTEGRITY_SETTINGS, "file.size": "1MB", "file.count": "50" };
 
-interface Setup {
-  readonly dir: string;
-  readonly logs: string;
-  readonly active: string;
-  readonly props: string;
-  readonly key: string;
-  write(settings: Record<string, string>): void;
-}
-
-function setup(t: ExecutionContext, settings: Record<string, string> = {}, key?: string): Setup {
-  const dir = tempDir(t, "slf4ts-attack-");
-  const keyPath = join(dir, "audit.key");
-  writeFileSync(keyPath, key ?? `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
-  const props = join(dir, "audit.properties");
-  const write = (s: Record<string, string>): void => {
-    writeFileSync(props, Object.entries({ ...BASE, ...s }).map(([k, v]) => `${P}${k}=${v}`).join("\n") + "\n");
-  };
-  write(settings);
-  const logs = join(dir, "logs");
-  return { dir, logs, active: join(logs, "audit.log"), props, key: keyPath, write };
-}
+const setup = (t: ExecutionContext, settings: Record<string, string> = {}, keyText?: string): IntegritySetup => integritySetup(t, { base: BASE, settings, keyText, prefix: "slf4ts-attack-" });
 
 /** One run of the logger in a child process: `count` records, then a clean shutdown. */
-function run(s: Setup, count: number, how = "return"): string {
+function run(s: IntegritySetup, count: number, how = "return"): string {
   const result = spawnSync(process.execPath, [child, s.props, String(count), how], { encoding: "utf8", timeout: 60_000 });
   if (result.status !== 0) throw new Error(`child exited ${result.status} (${result.signal}): ${result.stderr}`);
   return result.stdout;
-}
-
-interface JsonReport {
-  intact: boolean;
-  logs: LogReport[];
-}
-
-async function verify(s: Setup, folder = s.logs, extra: string[] = []): Promise<{ code: number; report: JsonReport; kinds: string[]; warnings: string[] }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = { out: (x) => (out += x), err: (x) => (err += x), errIsTTY: false, outIsTTY: false, cwd: process.cwd(), signal: new AbortController().signal };
-  const code = await main(["verify", "--json", "--key", s.key, "--properties", s.props, ...extra, folder], io);
-  if (out === "") throw new Error(`no report (exit ${code}): ${err}`);
-  const report = JSON.parse(out) as JsonReport;
-  const kinds = [...new Set(report.logs.flatMap((l) => l.findings.map((f) => f.kind)))].sort();
-  const warnings = [...new Set(report.logs.flatMap((l) => l.warnings.map((f) => f.kind)))].sort();
-  return { code, report, kinds, warnings };
-}
-
-const tokenOf = (line: string) => parseChainToken(splitChainField(line).token ?? "");
-const reasonOf = (line: string): string | undefined => tokenOf(line)?.checkpoint?.reason;
-const findings = (r: JsonReport): string => JSON.stringify(r.logs.flatMap((l) => l.findings), null, 1);
-
-function writeLines(path: string, lines: readonly string[]): void {
-  writeFileSync(path, lines.map((l) => `${l}\n`).join(""));
-}
-
-function copy(s: Setup, name: string): Setup {
-  const logs = join(s.dir, name);
-  cpSync(s.logs, logs, { recursive: true });
-  return { ...s, logs, active: join(logs, "audit.log") };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -99,8 +39,8 @@ test("untouched: restarts after clean shutdowns link session to session, no warn
   run(s, 40);
   run(s, 40);
   run(s, 40);
-  const { code, report, warnings } = await verify(s);
-  t.is(code, 0, findings(report));
+  const { code, report, warnings } = await verifyLog(s);
+  t.is(code, 0, describeFindings(report));
   t.deepEqual(warnings, []);
   const sessions = report.logs[0]?.sessions ?? [];
   t.is(sessions.length, 3);
@@ -131,8 +71,8 @@ test("untouched: integrity off and on again by reloads, and across a restart, ve
   const lines = readLines(s.active);
   t.is(lines.filter((l) => reasonOf(l) === "integrity-off").length, 2);
   t.is(lines.filter((l) => reasonOf(l) === "genesis").length, 1);
-  const { code, report, warnings } = await verify(s);
-  t.is(code, 0, findings(report));
+  const { code, report, warnings } = await verifyLog(s);
+  t.is(code, 0, describeFindings(report));
   t.deepEqual(warnings, ["unchained"]);
   t.is(report.logs[0]?.unchained, 8);
   t.is(report.logs[0]?.sessions.length, 3);
@@ -154,8 +94,8 @@ test("untouched: integrity off for several rotations, then on again in a new pro
     .flatMap((n) => readLines(join(s.logs, n)))
     .find((l) => reasonOf(l) === "resume");
   t.true(resume?.includes("resumed.file=audit.log.chain"), resume);
-  const { code, report, warnings } = await verify(s);
-  t.is(code, 0, findings(report));
+  const { code, report, warnings } = await verifyLog(s);
+  t.is(code, 0, describeFindings(report));
   t.deepEqual(warnings, ["unchained"]);
 });
 
@@ -174,8 +114,8 @@ test("untouched: gzip archives and a restart right after a rotation (the link is
     .flatMap((n) => readLines(join(s.logs, n)))
     .find((l) => reasonOf(l) === "resume");
   t.true(resume?.includes("resumed.file=audit.log.1.gz"), resume);
-  const { code, report } = await verify(s);
-  t.is(code, 0, findings(report));
+  const { code, report } = await verifyLog(s);
+  t.is(code, 0, describeFindings(report));
   t.is(report.logs[0]?.sessions.length, 2);
   t.is(report.logs[0]?.sessions[1]?.resumedFrom, report.logs[0]?.sessions[0]?.id);
 });
@@ -198,8 +138,8 @@ test("untouched: an older version's log followed by this version's genesis: olde
   run(s, 5);
   const all = readLines(s.active);
   t.is(reasonOf(all[3] as string), "genesis", "the old format's lines cannot be linked to: a new log begins");
-  const { code, report, warnings } = await verify(s);
-  t.is(code, 0, findings(report));
+  const { code, report, warnings } = await verifyLog(s);
+  t.is(code, 0, describeFindings(report));
   t.deepEqual(warnings, ["older-version"]);
 });
 
@@ -210,16 +150,16 @@ test("attack: strip the chain field from every line and edit a record", async (t
   const s = setup(t, { "file.size": "4KB" });
   run(s, 50);
   run(s, 50);
-  const c = copy(s, "stripped");
+  const c = copyLogs(s, "stripped");
   for (const name of listDir(c.logs)) {
     const path = join(c.logs, name);
     writeLines(path, readLines(path).map((l) => splitChainField(l).body.replace("login=user1", "login=mallory")));
   }
-  const { code, kinds, report } = await verify(c);
+  const { code, kinds, report } = await verifyLog(c);
   t.is(code, 1);
-  t.deepEqual(kinds, ["unverified"], findings(report));
+  t.deepEqual(kinds, ["unverified"], describeFindings(report));
   // The same without the properties file (only the key) is found too.
-  const keyOnly = await verify(c, c.logs, []);
+  const keyOnly = await verifyJson(["--key", c.key, c.logs]);
   t.is(keyOnly.code, 1);
 });
 
@@ -227,7 +167,7 @@ test("attack: strip the chain field from every line before the last session's st
   const s = setup(t, { "file.size": "4KB" });
   run(s, 50);
   run(s, 50);
-  const c = copy(s, "stripped");
+  const c = copyLogs(s, "stripped");
   // Oldest first: every line before the second run's resume checkpoint loses its chain field.
   const names = listDir(c.logs).sort((a, b) => (Number(b.split(".")[2] ?? 0) || 0) - (Number(a.split(".")[2] ?? 0) || 0));
   let seen = false;
@@ -242,7 +182,7 @@ test("attack: strip the chain field from every line before the last session's st
     );
   }
   t.true(seen);
-  const { code, kinds } = await verify(c);
+  const { code, kinds } = await verifyLog(c);
   t.is(code, 1);
   t.true(kinds.includes("unverified"), kinds.join());
 });
@@ -261,18 +201,18 @@ test("attack: splice a whole session from another log that uses the same key", a
   const theirs = readLines(other.active);
   const cut = mine.findIndex((l) => reasonOf(l) === "resume");
   const foreign = theirs.slice(theirs.findIndex((l) => reasonOf(l) === "resume"));
-  const c = copy(s, "spliced");
+  const c = copyLogs(s, "spliced");
   writeLines(c.active, [...mine.slice(0, cut), ...foreign, ...mine.slice(cut)]);
-  const { code, kinds, report } = await verify(c);
+  const { code, kinds, report } = await verifyLog(c);
   t.is(code, 1);
-  t.true(kinds.includes("spliced"), findings(report));
+  t.true(kinds.includes("spliced"), describeFindings(report));
   // Its genesis session instead: a zero-prev start in the middle of the log.
   const genesis = theirs.slice(0, theirs.findIndex((l) => reasonOf(l) === "resume"));
-  const c2 = copy(s, "spliced-genesis");
+  const c2 = copyLogs(s, "spliced-genesis");
   writeLines(c2.active, [...mine.slice(0, cut), ...genesis, ...mine.slice(cut)]);
-  const second = await verify(c2);
+  const second = await verifyLog(c2);
   t.is(second.code, 1);
-  t.true(second.kinds.includes("spliced") && second.kinds.includes("inserted"), findings(second.report));
+  t.true(second.kinds.includes("spliced") && second.kinds.includes("inserted"), describeFindings(second.report));
   t.true(second.report.logs[0]?.findings.some((f) => f.message.includes("from nothing (a genesis) in the middle of the log")));
 });
 
@@ -294,9 +234,9 @@ test("attack: a line appended after a clean shutdown is not sealed by the next s
     t.is(reasonOf(resume), "resume", resume);
     t.is(tokenOf(resume)?.prev, hash, "the new session links to the shutdown checkpoint, not to the appended line");
     t.true(resume.includes("unvouched=1"), resume);
-    const { code, kinds, report } = await verify(s);
+    const { code, kinds, report } = await verifyLog(s);
     t.is(code, 1, variant);
-    t.deepEqual(kinds, ["inserted"], findings(report));
+    t.deepEqual(kinds, ["inserted"], describeFindings(report));
   }
 });
 
@@ -322,12 +262,9 @@ test("attack: a forged checkpoint appended after a shutdown is checked by the ne
     t.is(tokenOf(resume)?.prev, hash, `${mode}: linked to the real shutdown checkpoint, not the forged one`);
     t.true(resume.includes("unvouched=1"), resume);
     const args = mode === "ed25519" ? ["--public-key", join(s.dir, "ed.pub.pem")] : ["--key", s.key];
-    let out = "";
-    const io: CliIo = { out: (x) => (out += x), err: () => undefined, errIsTTY: false, outIsTTY: false, cwd: process.cwd(), signal: new AbortController().signal };
-    const code = await main(["verify", "--json", ...args, s.logs], io);
-    const report = JSON.parse(out) as JsonReport;
+    const { code, kinds, report } = await verifyJson([...args, s.logs]);
     t.is(code, 1);
-    t.deepEqual([...new Set(report.logs.flatMap((l) => l.findings.map((f) => f.kind)))].sort(), ["bad-signature", "inserted"], findings(report));
+    t.deepEqual(kinds, ["bad-signature", "inserted"], describeFindings(report));
   }
 });
 
@@ -372,9 +309,9 @@ test("attack (signing oracle): a checkpoint of the other algorithm, or of an old
     run(s, 2);
     const after = readLines(s.active);
     t.false(after.some((l) => reasonOf(l) === "recovered"), `${fake}: the logger sealed forged records:\n${after.filter((l) => reasonOf(l) !== undefined).join("\n")}`);
-    const r = await verify(s);
-    t.is(r.code, 1, `${fake}: ${findings(r.report)}`);
-    t.true(r.kinds.includes("unverified"), `${fake}: ${findings(r.report)}`);
+    const r = await verifyLog(s);
+    t.is(r.code, 1, `${fake}: ${describeFindings(r.report)}`);
+    t.true(r.kinds.includes("unverified"), `${fake}: ${describeFindings(r.report)}`);
   }
 });
 
@@ -390,9 +327,9 @@ test("attack (reopen a closed session): its closing checkpoint and sealed record
   run(s, 5);
   const after = readLines(s.active);
   t.false(after.some((l) => reasonOf(l) === "recovered"), after.filter((l) => reasonOf(l) !== undefined).join("\n"));
-  const r = await verify(s);
-  t.is(r.code, 1, findings(r.report));
-  t.deepEqual(r.kinds, ["unverified"], findings(r.report));
+  const r = await verifyLog(s);
+  t.is(r.code, 1, describeFindings(r.report));
+  t.deepEqual(r.kinds, ["unverified"], describeFindings(r.report));
 });
 
 /**
@@ -400,7 +337,7 @@ test("attack (reopen a closed session): its closing checkpoint and sealed record
  * version of the logger that was a signing oracle (or any bug in its adoption) wrote. Verify
  * alone must still refuse what it could not have sealed legitimately.
  */
-function sealAsRecovered(s: Setup, lines: string[], log: string, count: number): void {
+function sealAsRecovered(s: IntegritySetup, lines: string[], log: string, count: number): void {
   const last = lines.at(-1) as string;
   const token = tokenOf(last)!;
   const prev = chainHash(token.prev, token.session, token.seq, splitChainField(last).body);
@@ -422,26 +359,26 @@ test("verify alone: a signed `recovered` checkpoint over more records than the s
   forgeAfter(lines, 30);
   sealAsRecovered(s, lines, log, 30);
   writeLines(s.active, lines);
-  let r = await verify(s);
-  t.is(r.code, 1, findings(r.report));
-  t.deepEqual(r.kinds, ["unverified"], findings(r.report));
-  t.regex(findings(r.report), /more than its process could have left unsealed when killed \(integrity\.checkpoint\.records=10\)/);
+  let r = await verifyLog(s);
+  t.is(r.code, 1, describeFindings(r.report));
+  t.deepEqual(r.kinds, ["unverified"], describeFindings(r.report));
+  t.regex(describeFindings(r.report), /more than its process could have left unsealed when killed \(integrity\.checkpoint\.records=10\)/);
   // The same tail of 10 (= checkpoint.records, a kill right before the due checkpoint) is a warning.
   lines = clean.slice(0, clean.findIndex((l, i) => i > 0 && reasonOf(l) === "records") + 1);
   forgeAfter(lines, 10);
   sealAsRecovered(s, lines, log, 10);
   writeLines(s.active, lines);
-  r = await verify(s);
-  t.is(r.code, 0, findings(r.report));
+  r = await verifyLog(s);
+  t.is(r.code, 0, describeFindings(r.report));
   t.deepEqual(r.warnings, ["recovered"]);
   // 2: an invented session after the real log: records, no checkpoint of it, then `recovered`.
   lines = [...clean];
   forgeAfter(lines, 3, "EVILEVILEVIL", 6, "B".repeat(43));
   sealAsRecovered(s, lines, log, 3);
   writeLines(s.active, lines);
-  r = await verify(s);
-  t.is(r.code, 1, findings(r.report));
-  t.regex(findings(r.report), /no verified checkpoint of that session stands before them/);
+  r = await verifyLog(s);
+  t.is(r.code, 1, describeFindings(r.report));
+  t.regex(describeFindings(r.report), /no verified checkpoint of that session stands before them/);
 });
 
 test("attack (format-1 excuse): chain fields stripped from the head of the oldest archive, one invented format-1 line put before them: found", async (t) => {
@@ -452,25 +389,25 @@ test("attack (format-1 excuse): chain fields stripped from the head of the oldes
   for (let i = 0; i < 12; i++) lines[i] = splitChainField(lines[i] as string).body.replace("login=", "login=changed");
   lines.unshift(`ox.login, note=old\tchain=1.AAAAAAAAAAAA.0.${ZERO_HASH}`);
   writeLines(oldest, lines);
-  const r = await verify(s);
-  t.is(r.code, 1, findings(r.report));
-  t.true(r.kinds.includes("unverified"), findings(r.report));
+  const r = await verifyLog(s);
+  t.is(r.code, 1, describeFindings(r.report));
+  t.true(r.kinds.includes("unverified"), describeFindings(r.report));
 });
 
 test("attack (split archive): the two oldest archives deleted and the oldest remaining one split in three, so that file.count still matches: found (a single writer ends every file with its rotation checkpoint)", async (t) => {
   const s = setup(t, { "file.size": "4KB", "file.count": "5" });
   run(s, 400);
-  const before = await verify(s);
-  t.is(before.code, 0, findings(before.report));
+  const before = await verifyLog(s);
+  t.is(before.code, 0, describeFindings(before.report));
   const lines = readLines(join(s.logs, "audit.log.3"));
   const k = Math.floor(lines.length / 3);
   writeLines(join(s.logs, "audit.log.5"), lines.slice(0, k));
   writeLines(join(s.logs, "audit.log.4"), lines.slice(k, 2 * k));
   writeLines(join(s.logs, "audit.log.3"), lines.slice(2 * k));
-  const r = await verify(s);
-  t.is(r.code, 1, findings(r.report));
-  t.deepEqual(r.kinds, ["truncated"], findings(r.report));
-  t.regex(findings(r.report), /audit\.log\.5 ends inside session \S+ \(seq \d+, audit\.log\.5:\d+\) without its rotation checkpoint/);
+  const r = await verifyLog(s);
+  t.is(r.code, 1, describeFindings(r.report));
+  t.deepEqual(r.kinds, ["truncated"], describeFindings(r.report));
+  t.regex(describeFindings(r.report), /audit\.log\.5 ends inside session \S+ \(seq \d+, audit\.log\.5:\d+\) without its rotation checkpoint/);
 });
 
 test("an archive present plain and compressed (a crash between the .gz rename and the unlink): the same lines are read once (a warning, exit 0); different lines are a finding", async (t) => {
@@ -478,28 +415,28 @@ test("an archive present plain and compressed (a crash between the .gz rename an
   run(s, 200);
   const plain = join(s.logs, "audit.log.2");
   writeFileSync(`${plain}.gz`, gzipSync(readFileSync(plain)));
-  const same = await verify(s);
-  t.is(same.code, 0, findings(same.report));
+  const same = await verifyLog(s);
+  t.is(same.code, 0, describeFindings(same.report));
   // Byte for byte the same: the file reader reads the pair once and says why.
   t.deepEqual(same.warnings, ["interrupted"], JSON.stringify(same.report.logs[0]?.warnings));
   const lines = readLines(plain);
   lines[3] = (lines[3] as string).replace("login=", "login=x");
   writeFileSync(`${plain}.gz`, gzipSync(lines.map((l) => `${l}\n`).join("")));
-  const differ = await verify(s);
-  t.is(differ.code, 1, findings(differ.report));
-  t.true(differ.kinds.includes("replaced-archive"), findings(differ.report));
+  const differ = await verifyLog(s);
+  t.is(differ.code, 1, describeFindings(differ.report));
+  t.true(differ.kinds.includes("replaced-archive"), describeFindings(differ.report));
 });
 
 test("integrity turned off by a restart (not a reload): the plain lines after the shutdown checkpoint are a finding whose message names that cause and the fix", async (t) => {
   const s = setup(t);
   run(s, 5);
   const { "integrity.mode": _mode, "integrity.key": _key, ...plain } = BASE;
-  writeFileSync(s.props, Object.entries(plain).map(([k, v]) => `${P}${k}=${v}`).join("\n") + "\n");
+  writeProperties(s.props, plain);
   run(s, 3);
-  const r = await verify(s);
-  t.is(r.code, 1, findings(r.report));
-  t.deepEqual(r.kinds, ["inserted"], findings(r.report));
-  t.regex(findings(r.report), /after the checkpoint that closed session \S+ .*or integrity was turned off by a restart: turn it off by a reload/);
+  const r = await verifyLog(s);
+  t.is(r.code, 1, describeFindings(r.report));
+  t.deepEqual(r.kinds, ["inserted"], describeFindings(r.report));
+  t.regex(describeFindings(r.report), /after the checkpoint that closed session \S+ .*or integrity was turned off by a restart: turn it off by a reload/);
 });
 
 test("attack (whole folder replaced by another log with the same key): found with verify --log-id (the identity kept elsewhere)", async (t) => {
@@ -508,16 +445,15 @@ test("attack (whole folder replaced by another log with the same key): found wit
   const b = setup(t, {}, key);
   run(a, 15);
   run(b, 15);
-  const idA = (await verify(a)).report.logs[0]?.logId as string;
+  const idA = (await verifyLog(a)).report.logs[0]?.logId as string;
   t.regex(idA, /^[A-Za-z0-9_-]{16}$/);
-  t.is((await verify(a, a.logs, ["--log-id", idA])).code, 0);
+  t.is((await verifyLog(a, { args: ["--log-id", idA] })).code, 0);
   // The folder of log a replaced by log b: intact on its own, but not the log a's owner recorded.
-  const r = await verify(b, b.logs, ["--log-id", idA]);
-  t.is(r.code, 1, findings(r.report));
-  t.deepEqual(r.kinds, ["spliced"], findings(r.report));
-  let err = "";
-  const io: CliIo = { out: () => undefined, err: (x) => (err += x), errIsTTY: false, outIsTTY: false, cwd: process.cwd(), signal: new AbortController().signal };
-  t.is(await main(["verify", "--key", a.key, "--log-id", "x y", a.logs], io), 2);
+  const r = await verifyLog(b, { args: ["--log-id", idA] });
+  t.is(r.code, 1, describeFindings(r.report));
+  t.deepEqual(r.kinds, ["spliced"], describeFindings(r.report));
+  const { code, err } = await runCli(["verify", "--key", a.key, "--log-id", "x y", a.logs]);
+  t.is(code, 2);
   t.regex(err, /--log-id expects the log's identity \(16 base64url characters, as verify prints it\), not "x y"/);
 });
 
@@ -538,14 +474,14 @@ test("attack: integrity off and on, then the old session's tail and its signed i
   const resume = lines.findIndex((l) => reasonOf(l) === "resume");
   t.true(off > 0 && resume > off);
   t.is(tokenOf(lines[resume] as string)?.prev, chainHash(tokenOf(lines[off] as string)!.prev, tokenOf(lines[off] as string)!.session, tokenOf(lines[off] as string)!.seq, splitChainField(lines[off] as string).body), "the new session links to the integrity-off checkpoint");
-  t.is((await verify(s)).code, 0);
+  t.is((await verifyLog(s)).code, 0);
   // Delete the records after the last records checkpoint, and the integrity-off checkpoint.
   const lastRecordsCp = lines.slice(0, off).findLastIndex((l) => reasonOf(l) === "records");
-  const c = copy(s, "cut");
+  const c = copyLogs(s, "cut");
   writeLines(c.active, [...lines.slice(0, lastRecordsCp + 1), ...lines.slice(off + 1)]);
-  const { code, kinds, report } = await verify(c);
+  const { code, kinds, report } = await verifyLog(c);
   t.is(code, 1);
-  t.true(kinds.includes("deleted"), findings(report));
+  t.true(kinds.includes("deleted"), describeFindings(report));
 });
 
 test("attack: a fake session in the oldest file", async (t) => {
@@ -562,18 +498,18 @@ test("attack: a fake session in the oldest file", async (t) => {
     out.push(`${body}\tchain=${recordToken(fake, seq, prev)}`);
     prev = chainHash(prev, fake, seq, body);
   }
-  const c = copy(s, "fake");
+  const c = copyLogs(s, "fake");
   writeLines(join(c.logs, `audit.log.${oldest + 1}`), out);
-  const { code, kinds, report } = await verify(c);
+  const { code, kinds, report } = await verifyLog(c);
   t.is(code, 1);
-  t.true(kinds.includes("unverified"), findings(report));
+  t.true(kinds.includes("unverified"), describeFindings(report));
   // With a forged genesis checkpoint in front of it: its signature cannot be made.
   const body = "slf4ts.audit.checkpoint, reason=genesis";
   const cp = `${body}\tchain=${checkpointToken(fake, 4, ZERO_HASH, { alg: "hs256", epoch: undefined, time: Date.now() - 60_000, reason: "genesis", signature: randomBytes(32).toString("base64url"), log: "AAAAAAAAAAAAAAAA", mode: "s" })}`;
   writeLines(join(c.logs, `audit.log.${oldest + 1}`), [cp, ...out]);
-  const second = await verify(c);
+  const second = await verifyLog(c);
   t.is(second.code, 1);
-  t.true(second.kinds.includes("bad-signature"), findings(second.report));
+  t.true(second.kinds.includes("bad-signature"), describeFindings(second.report));
 });
 
 test("attack: the only file truncated while the logger runs", async (t) => {
@@ -585,9 +521,9 @@ test("attack: the only file truncated while the logger runs", async (t) => {
   for (let i = 25; i < 40; i++) audit.log("ox.login", { seq: i });
   await audit.shutdown();
   t.deepEqual(listDir(s.logs), ["audit.log"]);
-  const { code, kinds, report } = await verify(s);
+  const { code, kinds, report } = await verifyLog(s);
   t.is(code, 1);
-  t.deepEqual(kinds, ["truncated"], findings(report));
+  t.deepEqual(kinds, ["truncated"], describeFindings(report));
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -601,8 +537,8 @@ test("a wall clock stepped back 30 s is recorded (clock.step), not reported as t
   t.true(stepped.length > 0, "checkpoints written while the clock is behind say so");
   const times = lines.map((l) => tokenOf(l)?.checkpoint?.time).filter((x): x is number => x !== undefined);
   t.deepEqual(times, [...times].sort((a, b) => a - b), "checkpoint times never go back");
-  const { code, kinds, warnings, report } = await verify(s);
-  t.is(code, 0, findings(report));
+  const { code, kinds, warnings, report } = await verifyLog(s);
+  t.is(code, 0, describeFindings(report));
   t.deepEqual(kinds, []);
   t.deepEqual(warnings, []);
 });
@@ -617,7 +553,7 @@ test("with integrity on, no archive exceeds file.size by more than one record (c
   t.true(names.length > 10);
   const longestRecord = Math.max(...names.flatMap((n) => readLines(join(s.logs, n)).filter((l) => !l.startsWith("slf4ts.audit.checkpoint")).map((l) => Buffer.byteLength(l) + 1)));
   for (const name of names) t.true(statSync(join(s.logs, name)).size <= 2048 + longestRecord, `${name}: ${statSync(join(s.logs, name)).size} bytes`);
-  t.is((await verify(s)).code, 0);
+  t.is((await verifyLog(s)).code, 0);
 });
 
 test("a gzip bomb as the newest archive: the first log() does not inflate it (memory bounded, child process)", async (t) => {

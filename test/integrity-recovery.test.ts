@@ -7,47 +7,19 @@
  */
 import test, { type ExecutionContext } from "ava";
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { appendFileSync, cpSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gunzipSync } from "node:zlib";
-import { main } from "../src/cli/main.js";
-import type { CliIo } from "../src/cli/io.js";
-import { chainHash, parseChainToken, recordToken, splitChainField } from "../src/integrity/token.js";
+import { chainHash, recordToken, splitChainField } from "../src/integrity/token.js";
 import type { LogReport } from "../src/integrity/verify.js";
-import { listDir, P, readLines, tempDir } from "./lib/helpers.js";
+import { listDir, P, readLines, writeLines } from "./lib/helpers.js";
+import { allLines, INTEGRITY_SETTINGS, integritySetup, tokenOf, verifyLog, type IntegritySetup } from "./lib/integrity.js";
 
-const killWriter = fileURLToPath(new URL("./fixtures/kill-writer.js", import.meta.url));
+const killWriter = fileURLToPath(new URL("./programs/kill-writer.js", import.meta.url));
 
-const BASE: Record<string, string> = {
-  enabled: "true",
-  "file.location": "logs/audit.log",
-  "file.size": "4KB",
-  "file.count": "10000",
-  "file.durability": "sync",
-  "integrity.mode": "hmac",
-  "integrity.key": "audit.key",
-  "integrity.checkpoint.records": "10",
-};
+const BASE: Record<string, string> = { ...INTEGRITY_SETTINGS, "file.size": "4KB", "file.count": "10000", "file.durability": "sync" };
 
-interface Setup {
-  readonly dir: string;
-  readonly logs: string;
-  readonly active: string;
-  readonly props: string;
-  readonly key: string;
-}
-
-function setup(t: ExecutionContext, settings: Record<string, string> = {}): Setup {
-  const dir = tempDir(t, "slf4ts-recovery-");
-  const key = join(dir, "audit.key");
-  writeFileSync(key, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
-  const props = join(dir, "audit.properties");
-  writeFileSync(props, Object.entries({ ...BASE, ...settings }).map(([k, v]) => `${P}${k}=${v}`).join("\n") + "\n");
-  const logs = join(dir, "logs");
-  return { dir, logs, active: join(logs, "audit.log"), props, key };
-}
+const setup = (t: ExecutionContext, settings: Record<string, string> = {}): IntegritySetup => integritySetup(t, { base: BASE, settings, prefix: "slf4ts-recovery-" });
 
 /**
  * Starts a writer (run `run`) and kills it with SIGKILL once it has acknowledged at least
@@ -93,33 +65,6 @@ function logCleanly(props: string, run: number, count: number): void {
   if (result.status !== 0) throw new Error(`writer exited ${result.status} (${result.signal}): ${result.stderr}`);
 }
 
-interface JsonReport {
-  intact: boolean;
-  logs: LogReport[];
-}
-
-async function verify(s: Setup, folder = s.logs): Promise<{ code: number; log: LogReport; kinds: string[]; warnings: string[] }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = { out: (x) => (out += x), err: (x) => (err += x), errIsTTY: false, outIsTTY: false, cwd: process.cwd(), signal: new AbortController().signal };
-  const code = await main(["verify", "--json", "--key", s.key, "--properties", s.props, folder], io);
-  if (out === "") throw new Error(`no report (exit ${code}): ${err}`);
-  const log = (JSON.parse(out) as JsonReport).logs[0] as LogReport;
-  return { code, log, kinds: [...new Set(log.findings.map((f) => f.kind))].sort(), warnings: [...new Set(log.warnings.map((f) => f.kind))].sort() };
-}
-
-/** Every line of every file of the log (archives inflated), oldest file first. */
-function allLines(logs: string): string[] {
-  const names = listDir(logs).filter((n) => /^audit\.log(\.\d+(\.gz)?)?$/.test(n));
-  const index = (n: string): number => (n === "audit.log" ? 0 : Number(n.split(".")[2]));
-  names.sort((a, b) => index(b) - index(a));
-  return names.flatMap((n) => {
-    const bytes = readFileSync(join(logs, n));
-    const text = (n.endsWith(".gz") ? gunzipSync(bytes) : bytes).toString("utf8");
-    return text === "" ? [] : text.replace(/\n$/, "").split("\n");
-  });
-}
-
 /** The (run, seq) pairs of the writers' records, in file order. */
 function recordsOf(lines: readonly string[]): Array<[number, number]> {
   const out: Array<[number, number]> = [];
@@ -136,7 +81,7 @@ const fmt = (log: LogReport): string => JSON.stringify({ findings: log.findings,
  * Six runs killed with SIGKILL (`external`: by the test at an arbitrary instant, else by the
  * writer itself after a random number of records), then a clean one; verify after each.
  */
-async function killedRuns(t: ExecutionContext, s: Setup, external: boolean): Promise<void> {
+async function killedRuns(t: ExecutionContext, s: IntegritySetup, external: boolean): Promise<void> {
   const runs = 6;
   const acked: number[] = [];
   for (let run = 0; run < runs; run++) {
@@ -147,18 +92,18 @@ async function killedRuns(t: ExecutionContext, s: Setup, external: boolean): Pro
       acked.push(count - 1);
     }
     // Before the next start, the killed run's tail is only not yet sealed: a warning.
-    const before = await verify(s);
+    const before = await verifyLog(s);
     t.is(before.code, 0, `after the kill of run ${run}: ${fmt(before.log)}`);
     t.deepEqual(before.kinds, []);
   }
   logCleanly(s.props, runs, 30);
-  const { code, log, kinds, warnings } = await verify(s);
+  const { code, log, kinds, warnings } = await verifyLog(s);
   t.is(code, 0, fmt(log));
   t.deepEqual(kinds, []);
   t.true(warnings.every((w) => w === "recovered"), fmt(log));
   const lines = allLines(s.logs);
   // No line is torn or unchained: each one carries a chain token.
-  t.deepEqual(lines.filter((l) => parseChainToken(splitChainField(l).token ?? "") === undefined), []);
+  t.deepEqual(lines.filter((l) => tokenOf(l) === undefined), []);
   const recoveredLines = lines.filter((l) => l.startsWith("slf4ts.audit.checkpoint, reason=recovered,"));
   // A kill lands right after a checkpoint (nothing to adopt) 1 time in 10 at most: 6 kills
   // without any tail to adopt would be a 1-in-a-million chance.
@@ -192,7 +137,7 @@ test("checkpoint.records lowered between a kill and the restart: the killed tail
   logCleanly(s.props, 1, 2);
   const lines = allLines(s.logs);
   t.true(lines.some((l) => l.includes("reason=recovered") && l.includes("records=8")), lines.filter((l) => l.includes("checkpoint")).join("\n"));
-  const r = await verify(s);
+  const r = await verifyLog(s);
   t.is(r.code, 0, fmt(r.log));
   t.deepEqual(r.warnings, ["recovered"], fmt(r.log));
 });
@@ -203,12 +148,12 @@ test("an insider edits a record of a killed run before the restart: the restart 
   const lines = readLines(s.active);
   // Line 1: the genesis checkpoint; every line after it is an unsealed record.
   t.true(lines.length > 40);
-  t.is(parseChainToken(splitChainField(lines[1] as string).token ?? "")?.checkpoint, undefined);
+  t.is(tokenOf(lines[1] as string)?.checkpoint, undefined);
   const edited = 20; // 0-based: line 21, record seq 19 of run 0, chain seq 20
   const original = lines[edited] as string;
   lines[edited] = original.replace(/, seq=19, /, ", seq=91, ");
   t.not(lines[edited], original);
-  writeFileSync(s.active, lines.map((l) => `${l}\n`).join(""));
+  writeLines(s.active, lines);
   const tail = lines.length - 1;
   logCleanly(s.props, 1, 5);
   const after = readLines(s.active);
@@ -217,7 +162,7 @@ test("an insider edits a record of a killed run before the restart: the restart 
   // link to the edited text: the restart adopts up to the edited line, not beyond.
   t.regex(recovered, /^slf4ts\.audit\.checkpoint, reason=recovered, session=\S+, seq=21, records=20, /);
   t.regex(after[lines.length + 1] as string, new RegExp(`^slf4ts\\.audit\\.checkpoint, reason=resume, .*, unvouched=${tail - 20}, `));
-  const { code, log, kinds } = await verify(s);
+  const { code, log, kinds } = await verifyLog(s);
   t.is(code, 1);
   t.deepEqual(kinds, ["modified", "unverified"], fmt(log));
   t.is(log.findings.find((f) => f.kind === "modified")?.line, edited + 1);
@@ -231,9 +176,9 @@ test("an insider deletes a record of a killed run, or appends a plain line, befo
     const lines = readLines(s.active);
     if (attack === "delete") lines.splice(30, 1);
     else lines.push("kill.test, run=0, seq=9999, pad=mallory");
-    writeFileSync(s.active, lines.map((l) => `${l}\n`).join(""));
+    writeLines(s.active, lines);
     logCleanly(s.props, 1, 5);
-    const { code, log, kinds } = await verify(s);
+    const { code, log, kinds } = await verifyLog(s);
     t.is(code, 1, attack);
     t.deepEqual(kinds, attack === "delete" ? ["deleted", "unverified"] : ["inserted"], `${attack}: ${fmt(log)}`);
   }
@@ -244,12 +189,12 @@ test("the documented limit: a record appended after a crash with a correctly com
   await logAndKill(t, s.props, 0, 40);
   const lines = readLines(s.active);
   const last = lines.at(-1) as string;
-  const token = parseChainToken(splitChainField(last).token ?? "")!;
+  const token = tokenOf(last)!;
   // The record token is a plain SHA-256 chain: anyone who can write the file can continue it.
   const hash = chainHash(token.prev, token.session, token.seq, splitChainField(last).body);
   appendFileSync(s.active, `kill.test, run=0, seq=forged, pad=mallory\tchain=${recordToken(token.session, token.seq + 1, hash)}\n`);
   logCleanly(s.props, 1, 5);
-  const { code, log, kinds, warnings } = await verify(s);
+  const { code, log, kinds, warnings } = await verifyLog(s);
   // Not detectable: the window between a session's last checkpoint and the next start is
   // unprotected (it is as long as integrity.checkpoint.records / .seconds allow), and verify
   // says so in the warning.
@@ -271,7 +216,7 @@ test("a killed run's tail ending in a record cut short: the restart adopts the w
   const after = readLines(s.active);
   t.regex(after[whole + 1] as string, new RegExp(`^slf4ts\\.audit\\.checkpoint, reason=recovered, session=\\S+, seq=${whole}, records=${whole - 1}, `));
   t.regex(after[whole + 2] as string, /^slf4ts\.audit\.checkpoint, reason=repaired, .*, repaired\.bytes=\d+, /);
-  const { code, log, kinds, warnings } = await verify(s);
+  const { code, log, kinds, warnings } = await verifyLog(s);
   t.is(code, 1);
   t.deepEqual(kinds, ["truncated"], fmt(log));
   t.is(log.findings[0]?.line, whole + 1);
@@ -286,7 +231,7 @@ test("several processes (file.multiprocess): a killed process's tail is not adop
   const acked = 299;
   t.is(await other, 0);
   logCleanly(s.props, 2, 20);
-  const { code, log, kinds, warnings } = await verify(s);
+  const { code, log, kinds, warnings } = await verifyLog(s);
   t.is(code, 0, fmt(log));
   t.deepEqual(kinds, []);
   t.deepEqual(warnings, ["unsealed"]);
@@ -307,8 +252,8 @@ test("several processes (file.multiprocess): a killed process's tail is not adop
   const i = own.findIndex((l) => l.startsWith("kill.test, run=0, seq=100, "));
   t.true(i >= 0);
   own[i] = (own[i] as string).replace("seq=100,", "seq=101,");
-  writeFileSync(file, own.map((l) => `${l}\n`).join(""));
-  const edited = await verify(s, copy);
+  writeLines(file, own);
+  const edited = await verifyLog(s, { folder: copy });
   t.is(edited.code, 1);
   t.deepEqual(edited.kinds, ["modified"], fmt(edited.log));
 });
@@ -319,7 +264,7 @@ test("a kill between a rotation's two steps (the active file renamed aside to .r
   // What a SIGKILL right after the rotation's first rename leaves.
   renameSync(s.active, `${s.active}.rotating`);
   logCleanly(s.props, 1, 100);
-  const { code, log, kinds } = await verify(s);
+  const { code, log, kinds } = await verifyLog(s);
   t.is(code, 0, fmt(log));
   t.deepEqual(kinds, []);
   const records = recordsOf(allLines(s.logs));

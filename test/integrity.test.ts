@@ -6,45 +6,19 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { ConfigError, createAuditLogService, parseAuditLine } from "../src/index.js";
-import { main } from "../src/cli/main.js";
-import type { CliIo } from "../src/cli/io.js";
 import { chainHash, checkpointToken, parseChainToken, recordToken, signedMessage, splitChainField, ZERO_HASH } from "../src/integrity/token.js";
 import type { LogReport } from "../src/integrity/verify.js";
-import { captureStatus, listDir, P, readLines, tempDir } from "./lib/helpers.js";
+import { runCli } from "./lib/cli.js";
+import { captureStatus, listDir, P, readLines, writeLines } from "./lib/helpers.js";
+import { copyLogs, findingKinds, INTEGRITY_SETTINGS, integritySetup, reasonOf, tokenOf, verifyJson, warningKinds, type IntegritySetup, type VerifyReport } from "./lib/integrity.js";
 
 const cliPath = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
-const crashChild = fileURLToPath(new URL("./fixtures/crash-child.js", import.meta.url));
-const clusterWriter = fileURLToPath(new URL("./fixtures/cluster-writer.js", import.meta.url));
+const crashChild = fileURLToPath(new URL("./programs/crash-child.js", import.meta.url));
+const clusterWriter = fileURLToPath(new URL("./programs/cluster-writer.js", import.meta.url));
 
-const BASE: Record<string, string> = {
-  enabled: "true",
-  "file.location": "logs/audit.log",
-  "file.size": "4KB",
-  "file.count": "50",
-  "integrity.mode": "hmac",
-  "integrity.key": "audit.key",
-  "integrity.checkpoint.records": "10",
-};
+const BASE: Record<string, string> = { ...INTEGRITY_SETTINGS, "file.size": "4KB", "file.count": "50" };
 
-interface Setup {
-  readonly dir: string;
-  readonly logs: string;
-  readonly props: string;
-  readonly key: string;
-  write(settings: Record<string, string>): void;
-}
-
-function setup(t: ExecutionContext, settings: Record<string, string> = {}): Setup {
-  const dir = tempDir(t, "slf4ts-integrity-");
-  const key = join(dir, "audit.key");
-  writeFileSync(key, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
-  const props = join(dir, "audit.properties");
-  const write = (s: Record<string, string>): void => {
-    writeFileSync(props, Object.entries({ ...BASE, ...s }).map(([k, v]) => `${P}${k}=${v}`).join("\n") + "\n");
-  };
-  write(settings);
-  return { dir, logs: join(dir, "logs"), props, key, write };
-}
+const setup = (t: ExecutionContext, settings: Record<string, string> = {}): IntegritySetup => integritySetup(t, { base: BASE, settings });
 
 /** Logs `count` records through a real service (dedicated mode), then shuts it down. */
 async function writeRecords(props: string, from: number, count: number): Promise<void> {
@@ -54,44 +28,15 @@ async function writeRecords(props: string, from: number, count: number): Promise
   await audit.shutdown();
 }
 
-async function verify(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = { out: (s) => (out += s), err: (s) => (err += s), errIsTTY: false, outIsTTY: false, cwd: process.cwd(), signal: new AbortController().signal };
-  const code = await main(["verify", ...args], io);
-  return { code, out, err };
-}
-
-interface JsonReport {
-  intact: boolean;
-  findings: number;
-  warnings: number;
-  logs: LogReport[];
-}
-
-async function verifyJson(args: readonly string[]): Promise<{ code: number; report: JsonReport }> {
-  const { code, out, err } = await verify(["--json", ...args]);
-  if (out === "") throw new Error(`no report (exit ${code}): ${err}`);
-  return { code, report: JSON.parse(out) as JsonReport };
-}
-
-const kinds = (report: JsonReport): string[] => [...new Set(report.logs.flatMap((l) => l.findings.map((f) => f.kind)))].sort();
-const warningKinds = (report: JsonReport): string[] => [...new Set(report.logs.flatMap((l) => l.warnings.map((f) => f.kind)))].sort();
-
-function writeLines(path: string, lines: readonly string[]): void {
-  writeFileSync(path, lines.map((l) => `${l}\n`).join(""));
-}
+/** `slf4ts-audit verify <args>` with the text report. */
+const verify = (args: readonly string[]) => runCli(["verify", ...args]);
 
 /** A copy of the logs folder to tamper with. */
-function copy(s: Setup, name: string): string {
-  const target = join(s.dir, name);
-  cpSync(s.logs, target, { recursive: true });
-  return target;
-}
+const copy = (s: IntegritySetup, name: string): string => copyLogs(s, name).logs;
 
 /** The seq of a chained line. */
-const seqOf = (line: string): number => parseChainToken(splitChainField(line).token ?? "")?.seq ?? -1;
-const isCheckpoint = (line: string): boolean => parseChainToken(splitChainField(line).token ?? "")?.checkpoint !== undefined;
+const seqOf = (line: string): number => tokenOf(line)?.seq ?? -1;
+const isCheckpoint = (line: string): boolean => tokenOf(line)?.checkpoint !== undefined;
 
 /**
  * What an attacker without the key does: re-links every line from `from` on to the changed
@@ -154,8 +99,8 @@ test("records and checkpoints carry a trailing chain field; the line before it i
   t.is(token?.prev, chainHash(ZERO_HASH, start?.session as string, 0, first.body), "linked to the start checkpoint");
   // What query strips leaves exactly the record.
   t.is((lines[1] as string).replace(/\tchain=\S*$/, ""), "ox.login|seq=0|login=user0|ip=192.0.2.1");
-  t.is(parseChainToken(splitChainField(lines[11] as string).token as string)?.checkpoint?.reason, "records");
-  t.is(parseChainToken(splitChainField(lines.at(-1) as string).token as string)?.checkpoint?.reason, "shutdown");
+  t.is(reasonOf(lines[11] as string), "records");
+  t.is(reasonOf(lines.at(-1) as string), "shutdown");
   const { code, out } = await verify(["--key", s.key, s.logs]);
   t.is(code, 0, out);
   t.is(out, `${join(s.logs, "audit.log")}: 1 file, 29 chained lines in 1 session, 4 of 4 checkpoints verified, log ${start?.checkpoint?.log}\nResult: INTACT (0 warnings)\n`);
@@ -169,7 +114,7 @@ test("untouched files across several rotations verify (exit 0); each archive end
   for (const name of names.filter((n) => n !== "audit.log")) {
     t.true(statSync(join(s.logs, name)).size <= 4096, `${name} stays within file.size, its closing checkpoint included`);
     const last = readLines(join(s.logs, name)).at(-1) as string;
-    t.is(parseChainToken(splitChainField(last).token as string)?.checkpoint?.reason, "rotation", name);
+    t.is(reasonOf(last), "rotation", name);
   }
   const { code, report } = await verifyJson(["--key", s.key, s.logs]);
   t.is(code, 0, JSON.stringify(report.logs[0]?.findings));
@@ -209,7 +154,7 @@ test("Ed25519: the verifier needs only the public key; another public key finds 
   t.true((good.report.logs[0]?.checkpoints ?? 0) > 12);
   const bad = await verifyJson(["--public-key", join(s.dir, "other.pem"), s.logs]);
   t.is(bad.code, 1);
-  t.deepEqual(kinds(bad.report), ["bad-signature"]);
+  t.deepEqual(findingKinds(bad.report), ["bad-signature"]);
   t.is(bad.report.logs[0]?.findings.length, bad.report.logs[0]?.checkpoints);
   // An HMAC key does not check Ed25519 checkpoints.
   const hmacOnly = await verifyJson(["--key", s.key, s.logs]);
@@ -251,7 +196,7 @@ test("turning integrity off by a reload closes the chain; the unchained lines af
   await audit.shutdown();
   const lines = readLines(join(s.logs, "audit.log"));
   t.deepEqual(lines.slice(-3), ["ox.login, seq=5", "ox.login, seq=6", "ox.login, seq=7"]);
-  t.is(parseChainToken(splitChainField(lines.at(-4) as string).token as string)?.checkpoint?.reason, "integrity-off");
+  t.is(reasonOf(lines.at(-4) as string), "integrity-off");
   const { code, report } = await verifyJson(["--key", s.key, s.logs]);
   t.is(code, 0);
   t.deepEqual(warningKinds(report), ["unchained"]);
@@ -271,7 +216,7 @@ test("a restarted process adopts the killed run's intact unsealed tail: a signed
   // seals them (a crash is no finding), and verify shows the window in a warning.
   const { code, report } = await verifyJson(["--key", s.key, s.logs]);
   t.is(code, 0, JSON.stringify(report.logs[0]?.findings));
-  t.deepEqual(kinds(report), []);
+  t.deepEqual(findingKinds(report), []);
   t.deepEqual(warningKinds(report), ["recovered"]);
   const sessions = report.logs[0]?.sessions ?? [];
   t.is(sessions.length, 2);
@@ -306,7 +251,7 @@ test("a last record cut short before a restart: the next run ends its line, says
   t.regex(lines[repaired] as string, /^slf4ts\.audit\.checkpoint, reason=repaired, session=\S+, seq=0, records=0, records\.max=\d+, alg=hs256, resumed\.session=\S+, resumed\.seq=22, resumed\.file=audit\.log, repaired\.bytes=\d+, time=/);
   const { code, report } = await verifyJson(["--key", s.key, s.logs]);
   t.is(code, 1);
-  t.deepEqual(kinds(report), ["truncated"]);
+  t.deepEqual(findingKinds(report), ["truncated"]);
   t.is(report.logs[0]?.findings[0]?.line, repaired);
   t.true(report.logs[0]?.findings[0]?.message.includes("was cut short"));
 });
@@ -347,21 +292,21 @@ test("several processes on one file: one chain per process session, interleaved,
   writeLines(best.file, best.lines.filter((_, i) => i !== victim));
   const after = await verifyJson(["--key", s.key, tampered]);
   t.is(after.code, 1);
-  t.deepEqual(kinds(after.report), ["deleted"]);
+  t.deepEqual(findingKinds(after.report), ["deleted"]);
 });
 
 // Tampering, each on a fresh log of several files written by the real service.
-async function tamperSetup(t: ExecutionContext): Promise<Setup> {
+async function tamperSetup(t: ExecutionContext): Promise<IntegritySetup> {
   const s = setup(t);
   await writeRecords(s.props, 0, 300);
   return s;
 }
 
-async function expectFinding(t: ExecutionContext, s: Setup, folder: string, expected: string[], extraArgs: string[] = []): Promise<JsonReport> {
+async function expectFinding(t: ExecutionContext, s: IntegritySetup, folder: string, expected: string[], extraArgs: string[] = []): Promise<VerifyReport> {
   const { code, report } = await verifyJson(["--key", s.key, ...extraArgs, folder]);
   t.is(code, 1);
   t.false(report.intact);
-  t.deepEqual(kinds(report), expected, JSON.stringify(report.logs[0]?.findings, null, 1));
+  t.deepEqual(findingKinds(report), expected, JSON.stringify(report.logs[0]?.findings, null, 1));
   return report;
 }
 
@@ -490,13 +435,13 @@ test("a wrong key: every checkpoint is reported, exit 1", async (t) => {
   writeFileSync(wrong, `secret=${randomBytes(32).toString("hex")}\n`);
   const { code, report } = await verifyJson(["--key", wrong, s.logs]);
   t.is(code, 1);
-  t.deepEqual(kinds(report), ["bad-signature"]);
+  t.deepEqual(findingKinds(report), ["bad-signature"]);
   t.is(report.logs[0]?.findings.length, report.logs[0]?.checkpoints);
 });
 
 const HOUR = 3600;
 
-function evolvedSetup(t: ExecutionContext, epochsAgo: number, seconds = HOUR): { s: Setup; initial: string; secret: Buffer; start: number } {
+function evolvedSetup(t: ExecutionContext, epochsAgo: number, seconds = HOUR): { s: IntegritySetup; initial: string; secret: Buffer; start: number } {
   const s = setup(t, { "integrity.epoch": String(seconds) });
   const secret = randomBytes(32);
   const start = Math.floor(Date.now() / 1000) * 1000 - Math.round((epochsAgo + 0.5) * seconds * 1000);
@@ -521,8 +466,8 @@ test("key evolution: the key file holds only the current epoch's key; the initia
   t.true(keyText.includes("epoch=5\n"));
   t.false(keyText.includes(secret.toString("hex")), "the initial key was erased from the file");
   const start = readLines(join(s.logs, listDir(s.logs).at(-1) as string))[0] as string;
-  t.is(parseChainToken(splitChainField(start).token as string)?.checkpoint?.reason, "genesis");
-  t.is(parseChainToken(splitChainField(start).token as string)?.checkpoint?.epoch, 5);
+  t.is(reasonOf(start), "genesis");
+  t.is(tokenOf(start)?.checkpoint?.epoch, 5);
   const { code, report } = await verifyJson(["--key", initial, s.logs]);
   t.is(code, 0, JSON.stringify(report.logs[0]?.findings));
   // The evolved key cannot check an earlier epoch: here it is the same epoch, so it verifies too.
@@ -537,7 +482,7 @@ test("key evolution in real time: checkpoints of two epochs verify with the init
   await new Promise((r) => setTimeout(r, 1300));
   for (let i = 5; i < 10; i++) audit.log("ox.login", { seq: i });
   await audit.shutdown();
-  const epochs = new Set(readLines(join(s.logs, "audit.log")).map((l) => parseChainToken(splitChainField(l).token as string)?.checkpoint?.epoch).filter((e) => e !== undefined));
+  const epochs = new Set(readLines(join(s.logs, "audit.log")).map((l) => tokenOf(l)?.checkpoint?.epoch).filter((e) => e !== undefined));
   t.true(epochs.size >= 2, `epochs ${[...epochs].join(", ")}`);
   const { code, report } = await verifyJson(["--key", initial, s.logs]);
   t.is(code, 0, JSON.stringify(report.logs[0]?.findings));
@@ -561,14 +506,14 @@ test("tampering: a key stolen in a later epoch re-seals old records (CVE-2023-31
   // The verifier uses the initial copy kept off the host. Backdating also puts the re-sealed
   // checkpoints before the untouched earlier ones.
   const report = (await verifyJson(["--key", initial, dir])).report;
-  t.deepEqual(kinds(report), ["epoch-out-of-time", "time-out-of-order"]);
+  t.deepEqual(findingKinds(report), ["epoch-out-of-time", "time-out-of-order"]);
   t.true(report.logs[0]?.findings.some((f) => f.kind === "epoch-out-of-time" && f.message.includes("is signed with the key of epoch 5") && f.message.includes("a key used out of its time")));
   // Claiming the old epoch itself, with the stolen key: the HMAC does not match.
   const dir2 = copy(s, "t2");
   writeLines(join(dir2, "audit.log"), rechain(lines, i, (message) => ({ signature: createHmac("sha256", stolen).update(message).digest("base64url"), epoch: 2, time: backdated })));
   const claimed = await verifyJson(["--key", initial, dir2]);
   t.is(claimed.code, 1);
-  t.deepEqual(kinds(claimed.report), ["bad-signature"]);
+  t.deepEqual(findingKinds(claimed.report), ["bad-signature"]);
 });
 
 test("records after the last checkpoint are reported as not yet sealed (a warning, exit 0)", async (t) => {
@@ -591,7 +536,7 @@ test("a checkpoint is written by the timer when records wait to be sealed", asyn
   while (readLines(file).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const lines = readLines(file);
   t.is(lines.length, 3);
-  t.is(parseChainToken(splitChainField(lines[2] as string).token as string)?.checkpoint?.reason, "timer");
+  t.is(reasonOf(lines[2] as string), "timer");
 });
 
 test("the CLI as a child process: exit codes 0, 1, 2, 3 and the JSON report", async (t) => {
@@ -599,7 +544,7 @@ test("the CLI as a child process: exit codes 0, 1, 2, 3 and the JSON report", as
   const run = (...args: string[]) => spawnSync(process.execPath, [cliPath, "verify", ...args], { encoding: "utf8", timeout: 60_000 });
   const intact = run("--json", "--key", s.key, s.logs);
   t.is(intact.status, 0, intact.stderr);
-  const json = JSON.parse(intact.stdout) as JsonReport;
+  const json = JSON.parse(intact.stdout) as VerifyReport;
   t.true(json.intact);
   t.is(json.findings, 0);
   t.is(json.logs[0]?.active, join(s.logs, "audit.log"));
@@ -608,7 +553,7 @@ test("the CLI as a child process: exit codes 0, 1, 2, 3 and the JSON report", as
   writeLines(file, readLines(file).filter((_, i) => i !== 5));
   const tampered = run("--json", "--key", s.key, dir);
   t.is(tampered.status, 1);
-  const report = JSON.parse(tampered.stdout) as JsonReport;
+  const report = JSON.parse(tampered.stdout) as VerifyReport;
   t.is(report.findings, 1);
   t.is(report.logs[0]?.findings[0]?.kind, "deleted");
   t.is(report.logs[0]?.findings[0]?.file, file);

@@ -12,9 +12,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, createAuditLogService } from "../src/index.js";
 import { parseHmacKeyFile, writeHmacKeyFile } from "../src/integrity/keys.js";
-import { captureStatus, P, readLines, tempDir } from "./lib/helpers.js";
+import { captureStatus, P, readLines, tempDir, writeProperties } from "./lib/helpers.js";
 
-const configureChild = fileURLToPath(new URL("./fixtures/configure-child.js", import.meta.url));
+const configureChild = fileURLToPath(new URL("./programs/configure-child.js", import.meta.url));
 const HOUR = 3600;
 
 function requireRoot(t: ExecutionContext): void {
@@ -37,7 +37,7 @@ function setup(t: ExecutionContext, mode: number, settings: Record<string, strin
   chmodSync(key, mode);
   const props = join(dir, "audit.properties");
   const all = { enabled: "true", "file.location": "logs/audit.log", "integrity.mode": "hmac", "integrity.key": "audit.key", ...settings };
-  writeFileSync(props, Object.entries(all).map(([k, v]) => `${P}${k}=${v}`).join("\n") + "\n");
+  writeProperties(props, all);
   return { dir, props, key, secret };
 }
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { parseAuditLine } from "../src/index.js";
 import { P, readLines, tempDir } from "./lib/helpers.js";
 
-const writer = fileURLToPath(new URL("./fixtures/cluster-writer.js", import.meta.url));
+const writer = fileURLToPath(new URL("./programs/cluster-writer.js", import.meta.url));
 const WORKERS = 4;
 const RECORDS = 20_000;
 const SIZE = 64 * 1024;

@@ -12,7 +12,8 @@ import { fileURLToPath } from "node:url";
 import { parseAuditLine } from "../src/index.js";
 import { readLines, tempDir } from "./lib/helpers.js";
 
-const child = fileURLToPath(new URL("./fixtures/hang-child.js", import.meta.url));
+const child = fileURLToPath(new URL("./programs/hang-child.js", import.meta.url));
+const lockHolder = fileURLToPath(new URL("./programs/lock-holder.js", import.meta.url));
 // Below ava's own timeout (60 s), so that a hang is reported as this test's failure.
 const LIMIT_MS = 40_000;
 
@@ -99,13 +100,9 @@ for (const multiprocess of ["true", "unset"] as const) {
     const dir = tempDir(t);
     const lock = join(dir, "audit.log.lock");
     // A live process that owns the lock and keeps it fresh (as a hostile local user could).
-    const holder = spawn(
-      process.execPath,
-      ["-e", `const fs=require("fs");const p=${JSON.stringify(lock)};const k=()=>{try{fs.writeFileSync(p,String(process.pid))}catch{}};k();setInterval(k,100);`],
-      { stdio: "ignore" },
-    );
+    const holder = spawn(process.execPath, [lockHolder, lock, "fresh"], { stdio: "ignore" });
     t.teardown(() => holder.kill("SIGKILL"));
-    for (let i = 0; i < 100 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 20)); // up to 10 s for the holder to start on a busy machine
     t.true(existsSync(lock));
     const outcome = (await run(t, ["fresh-lock", dir, multiprocess])) as Outcome & { logMs: number };
     // 200 waits of 2 s would be 400 s; one wait, then the back-off, is about 2 s. Generous bound.
@@ -120,15 +117,10 @@ for (const multiprocess of ["true", "unset"] as const) {
 test("a lock that a local user makes seem to change hands (rewritten with other live pids) costs one contended wait, then the back-off: not one wait per record", async (t) => {
   const dir = tempDir(t);
   const lock = join(dir, "audit.log.lock");
-  // Alternates the lock's owner between itself and pid 1 (alive, no start time to compare), so
-  // every look sees another owner: what real contention by co-writers looks like.
-  const holder = spawn(
-    process.execPath,
-    ["-e", `const fs=require("fs");const p=${JSON.stringify(lock)};let i=0;const k=()=>{try{fs.writeFileSync(p,(i++%2?"1 - x":process.pid+" - y")+"\\n")}catch{}};k();setInterval(k,20);`],
-    { stdio: "ignore" },
-  );
+  // Alternates the lock's owner between itself and pid 1, so every look sees another owner.
+  const holder = spawn(process.execPath, [lockHolder, lock, "alternate"], { stdio: "ignore" });
   t.teardown(() => holder.kill("SIGKILL"));
-  for (let i = 0; i < 100 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 500 && !existsSync(lock); i++) await new Promise((r) => setTimeout(r, 20)); // up to 10 s for the holder to start on a busy machine
   t.true(existsSync(lock));
   const outcome = (await run(t, ["fresh-lock", dir, "true"])) as Outcome & { logMs: number };
   // 200 waits of 2 s would be 400 s; one contended wait (EBUSY, no back-off) and one more that

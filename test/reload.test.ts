@@ -4,10 +4,10 @@ import { existsSync, readdirSync, renameSync, statSync, writeFileSync } from "no
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import type { AuditStats, StatusEvent } from "../src/index.js";
-import { P, readLines, tempDir, waitFor } from "./lib/helpers.js";
+import { P, readLines, tempDir, waitFor, writeProperties } from "./lib/helpers.js";
 
-const childPath = fileURLToPath(new URL("./fixtures/audit-child.js", import.meta.url));
-const slowWriterPath = fileURLToPath(new URL("./fixtures/slow-writer.js", import.meta.url));
+const childPath = fileURLToPath(new URL("./programs/audit-child.js", import.meta.url));
+const slowWriterPath = fileURLToPath(new URL("./programs/slow-writer.js", import.meta.url));
 
 interface Host {
   child: ChildProcess;
@@ -30,14 +30,11 @@ async function startHost(t: import("ava").ExecutionContext, settings: Record<str
   const statuses: StatusEvent[] = [];
   const waiting = new Map<string, (message: Record<string, unknown>) => void>();
   const write = (s: Record<string, string>, how: "inplace" | "rename" = "inplace"): void => {
-    const text = Object.entries(s)
-      .map(([k, v]) => `${P}${k}=${v}`)
-      .join("\n");
     if (how === "rename") {
-      writeFileSync(`${props}.tmp`, text + "\n");
+      writeProperties(`${props}.tmp`, s);
       renameSync(`${props}.tmp`, props);
     } else {
-      writeFileSync(props, text + "\n");
+      writeProperties(props, s);
     }
   };
   write(settings);

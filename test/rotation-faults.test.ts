@@ -149,7 +149,7 @@ test.serial("a reload while records are being dropped still writes the drop reco
   t.is(audit.stats().dropped, 7);
 });
 
-const crashChild = fileURLToPath(new URL("./fixtures/crash-child.js", import.meta.url));
+const crashChild = fileURLToPath(new URL("./programs/crash-child.js", import.meta.url));
 
 test("a host's once SIGTERM handler, registered before configure(), decides; the batch is written", (t) => {
   const dir = tempDir(t);

@@ -383,7 +383,7 @@ function gone(pid: number): boolean {
 }
 
 async function childOutcome(t: ExecutionContext, how: "exit" | "hang"): Promise<{ pid: number; port: number }> {
-  const fixture = fileURLToPath(new URL("./fixtures/rsyslog-child.js", import.meta.url));
+  const fixture = fileURLToPath(new URL("./programs/rsyslog-child.js", import.meta.url));
   const child = spawn(process.execPath, [fixture, tempDir(t), how], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));

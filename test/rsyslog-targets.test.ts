@@ -3,19 +3,13 @@
  * at test time: what rsyslog wrote is checked, record by record. GELF over chunked, compressed
  * UDP is checked against the Node receiver in test/lib/gelf-receiver.ts.
  */
-import test, { type ExecutionContext } from "ava";
+import test from "ava";
 import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createAuditLogService, type AuditLogServiceImpl } from "../src/index.js";
 import { startGelfReceiver } from "./lib/gelf-receiver.js";
 import { decodeRsyslogEscapes, startRsyslog, type RsyslogRecord } from "./lib/rsyslog.js";
 import { captureStatus, P, readLines, tempDir, waitFor } from "./lib/helpers.js";
-
-function service(t: ExecutionContext): AuditLogServiceImpl {
-  const audit = createAuditLogService();
-  t.teardown(() => audit.shutdown());
-  return audit;
-}
+import { testService } from "./lib/service.js";
 
 /** Properties of one target. */
 function target(name: string, options: Record<string, string>): Record<string, string> {
@@ -30,7 +24,7 @@ test("one log() reaches the file and rsyslog over TCP, TLS, mutual TLS and UDP, 
   const rs = await startRsyslog({ tcp: true, tls: true, mtls: true, udp: true });
   t.teardown(() => rs.dispose());
   const common = { type: "syslog", host: "127.0.0.1", hostname: "mail1", appName: "oxaudit" };
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({
     properties: {
       [P + "enabled"]: "true",
@@ -74,7 +68,7 @@ test("mutual TLS: rsyslog refuses a client without a certificate or with one fro
   const status = captureStatus(t);
   const rs = await startRsyslog({ mtls: true });
   t.teardown(() => rs.dispose());
-  const audit = service(t);
+  const audit = testService(t);
   const base = { type: "syslog", protocol: "tls", host: "127.0.0.1", port: String(rs.ports.mtls), "tls.ca": rs.certs.caCert, "tls.servername": "localhost" };
   await audit.configure({
     properties: {
@@ -99,7 +93,7 @@ test("TLS: the target refuses an rsyslog whose certificate its CA did not sign, 
   const status = captureStatus(t);
   const rs = await startRsyslog({ tls: true });
   t.teardown(() => rs.dispose());
-  const audit = service(t);
+  const audit = testService(t);
   const base = { type: "syslog", protocol: "tls", host: "127.0.0.1", port: String(rs.ports.tls), "tls.servername": "localhost" };
   await audit.configure({
     properties: { [P + "enabled"]: "true", ...target("strict", { ...base, "tls.ca": rs.certs.wrongCaCert }), ...target("lax", { ...base, "tls.insecure": "true" }) },
@@ -117,7 +111,7 @@ test("an embedded newline stays inside its record; a 20 kB record is cut at maxB
   captureStatus(t);
   const rs = await startRsyslog({ tls: true });
   t.teardown(() => rs.dispose());
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({
     properties: {
       [P + "enabled"]: "true",
@@ -145,7 +139,7 @@ test("rsyslog killed in the middle of a stream and restarted: nothing is lost, o
   const status = captureStatus(t);
   const rs = await startRsyslog({ tcp: true });
   t.teardown(() => rs.dispose());
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({
     properties: { [P + "enabled"]: "true", ...target("stream", { type: "syslog", host: "127.0.0.1", port: String(rs.ports.tcp) }) },
     watch: false,
@@ -181,7 +175,7 @@ test("past buffer.size while rsyslog is down: the buffered records, then one dro
   captureStatus(t);
   const rs = await startRsyslog({ tcp: true });
   t.teardown(() => rs.dispose());
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({
     properties: { [P + "enabled"]: "true", ...target("siem", { type: "syslog", host: "127.0.0.1", port: String(rs.ports.tcp), "buffer.size": "50", resendMs: "0" }) },
     watch: false,
@@ -210,7 +204,7 @@ test("GELF over TCP reaches rsyslog as NUL-framed JSON; GELF over UDP, chunked a
   t.teardown(() => rs.dispose());
   const gelf = await startGelfReceiver();
   t.teardown(() => gelf.close());
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({
     properties: {
       [P + "enabled"]: "true",
@@ -258,7 +252,7 @@ test("a file and a TLS rsyslog from one properties file, edited while the progra
     renameSync(file + ".tmp", file);
   };
   write("before", "*");
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({ propertiesFile: file, pollIntervalMs: 50 });
   for (let seq = 0; seq < 100; seq++) audit.log("ox.login", { seq });
   write("after", "ox.*");
@@ -286,7 +280,7 @@ test("RFC 3164 for old receivers: rsyslog parses host, tag and message", async (
   captureStatus(t);
   const rs = await startRsyslog({ udp: true });
   t.teardown(() => rs.dispose());
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({
     properties: { [P + "enabled"]: "true", ...target("legacy", { type: "syslog", protocol: "udp", format: "rfc3164", host: "127.0.0.1", port: String(rs.ports.udp), hostname: "mail1", appName: "oxaudit" }) },
     watch: false,

@@ -169,7 +169,7 @@ test.serial("a host that ends without shutdown while its receiver does not read 
   const properties = target(receiver.port, { "buffer.size": "100000", stallMs: "1000" });
   writeFileSync(props, Object.entries(properties).map(([k, v]) => `${k}=${v}`).join("\n") + "\n");
   // 8 MB: more than the kernel's buffers of a connection take.
-  const child = spawn(process.execPath, [fileURLToPath(new URL("./fixtures/natural-exit-child.js", import.meta.url)), props, "2000"], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [fileURLToPath(new URL("./programs/natural-exit-child.js", import.meta.url)), props, "2000"], { stdio: ["ignore", "ignore", "pipe"] });
   t.teardown(() => child.kill("SIGKILL"));
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));

@@ -6,15 +6,10 @@
 import test from "ava";
 import { writeFileSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, createAuditLogService, type AuditLogServiceImpl } from "../src/index.js";
+import { ConfigError } from "../src/index.js";
 import { captureStatus, P, readLines, tempDir, waitFor } from "./lib/helpers.js";
+import { testService } from "./lib/service.js";
 import { TcpReceiver } from "./lib/tcp-receiver.js";
-
-function service(t: import("ava").ExecutionContext): AuditLogServiceImpl {
-  const audit = createAuditLogService();
-  t.teardown(() => audit.shutdown());
-  return audit;
-}
 
 async function receiver(t: import("ava").ExecutionContext): Promise<TcpReceiver> {
   const r = await new TcpReceiver().start();
@@ -43,7 +38,7 @@ function seqs(messages: readonly string[]): number[] {
 test("a syslog target sends octet-counted RFC 5424 messages with the attributes as structured data", async (t) => {
   captureStatus(t);
   const r = await receiver(t);
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({ properties: syslog(r.port), watch: false });
   audit.log("ox.login", { login: "ann", ip: "192.0.2.1", note: 'quote" back\\ bracket]', password: "hunter2" });
   audit.log("ox.logout", { login: "ann\nforged" });
@@ -59,7 +54,7 @@ test("a syslog target sends octet-counted RFC 5424 messages with the attributes 
 test("a record longer than maxBytes is cut on a UTF-8 boundary, with a marker, and the frame counts bytes", async (t) => {
   captureStatus(t);
   const r = await receiver(t);
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({ properties: syslog(r.port, { maxBytes: "2048" }), watch: false });
   audit.log("ox.mail", { body: "é".repeat(10_000) });
   await audit.flush();
@@ -75,7 +70,7 @@ test("records wait while the receiver is down and arrive in order when it is bac
   const status = captureStatus(t);
   const r = await receiver(t);
   await r.stop();
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({ properties: syslog(r.port, {}, "outage"), watch: false });
   for (let seq = 0; seq < 50; seq++) audit.log("ox.login", { seq });
   t.true(await waitFor(() => status.some((e) => e.code === "TARGET_FAILED" && e.message.includes('"outage"'))));
@@ -92,7 +87,7 @@ test("past buffer.size records are dropped and counted, and one drop record take
   captureStatus(t);
   const r = await receiver(t);
   await r.stop();
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({ properties: syslog(r.port, { "buffer.size": "10" }), watch: false });
   for (let seq = 0; seq < 30; seq++) audit.log("ox.login", { seq });
   t.is(audit.stats().targets[0]?.dropped, 20);
@@ -110,7 +105,7 @@ test("past buffer.size records are dropped and counted, and one drop record take
 test("records sent shortly before a connection broke are sent again: none is lost, order is kept", async (t) => {
   captureStatus(t);
   const r = await receiver(t);
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({ properties: syslog(r.port, { resendMs: "5000" }), watch: false });
   for (let seq = 0; seq < 100; seq++) audit.log("ox.login", { seq });
   t.true(await waitFor(() => r.messages().length === 100));
@@ -132,7 +127,7 @@ test("records sent shortly before a connection broke are sent again: none is los
 test("include and exclude globs choose the events of each target, and filtered records are counted", async (t) => {
   captureStatus(t);
   const r = await receiver(t);
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({
     properties: { ...syslog(r.port, { include: "ox.*, audit-?pi", exclude: "ox.logout" }) },
     watch: false,
@@ -150,7 +145,7 @@ test("include and exclude globs choose the events of each target, and filtered r
 test("a rate limit skips records past N per interval and states how many in one record", async (t) => {
   captureStatus(t);
   const r = await receiver(t);
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({ properties: syslog(r.port, { rateLimit: "3/s", "rateLimit.events": "ox.ping" }), watch: false });
   for (let seq = 0; seq < 10; seq++) audit.log("ox.ping", { seq });
   for (let seq = 0; seq < 5; seq++) audit.log("ox.login", { seq });
@@ -189,7 +184,7 @@ test("target keys are validated like the others: key, value, line and what was e
       "",
     ].join("\n"),
   );
-  const audit = service(t);
+  const audit = testService(t);
   const error = (await t.throwsAsync(audit.configure({ propertiesFile: file, watch: false }), { instanceOf: ConfigError })) as ConfigError;
   const text = error.message;
   t.true(text.includes(`line 4: ${P}target.siem.port = "99999": expected a port number from 1 to 65535`));
@@ -206,7 +201,7 @@ test("target keys are validated like the others: key, value, line and what was e
 test("tls.insecure=true is reported as a warning at every configuration", async (t) => {
   const status = captureStatus(t);
   const r = await receiver(t);
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({ properties: syslog(r.port, { protocol: "tls", "tls.insecure": "true" }), watch: false });
   t.true(status.some((e) => e.code === "CONFIG_WARNING" && e.message.includes(`${P}target.siem.tls.insecure`) && e.message.includes("NOT verified")));
 });
@@ -224,7 +219,7 @@ test("editing the properties file adds, moves and removes targets while the prog
   const base = [`${P}enabled=true`, `${P}file.location=audit.log`];
   const target = (port: number): string[] => [`${P}target.siem.type=tcp`, `${P}target.siem.host=127.0.0.1`, `${P}target.siem.port=${port}`, `${P}target.siem.format=json`];
   write([...base, ...target(first.port)]);
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({ propertiesFile: file, pollIntervalMs: 50 });
   audit.log("ox.login", { seq: 1 });
   t.true(await waitFor(() => first.lines().length === 1));
@@ -250,7 +245,7 @@ test("editing the properties file adds, moves and removes targets while the prog
 test("a file target writes JSON or ECS lines beside the dedicated file", async (t) => {
   captureStatus(t);
   const dir = tempDir(t);
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({
     properties: {
       [P + "enabled"]: "true",
@@ -301,7 +296,7 @@ test("with a spool, records logged while the receiver is down survive a crash of
       "",
     ].join("\n"),
   );
-  const child = join(process.cwd(), "dist/test/fixtures/target-child.js");
+  const child = join(process.cwd(), "dist/test/programs/target-child.js");
   // The first host logs 40 records and is killed at once: nothing was sent.
   await t.throwsAsync(run(process.execPath, [child, file, "40", "0", "kill"]));
   t.is(readLines(join(dir, "audit.log")).length, 40);
@@ -321,7 +316,7 @@ test("a file target rotates by size and, with compress=gzip, compresses its arch
   const { readdirSync } = await import("node:fs");
   captureStatus(t);
   const dir = tempDir(t);
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({
     properties: {
       [P + "enabled"]: "true",
@@ -354,7 +349,7 @@ test("a file target rotates by size and, with compress=gzip, compresses its arch
 test("a tcp target with format=plain sends the file's record through its own pattern", async (t) => {
   captureStatus(t);
   const r = await receiver(t);
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({
     properties: {
       [P + "enabled"]: "true",
@@ -389,11 +384,11 @@ test("review cases of configuration: type=none keeps any options unchecked; buff
   const { generateTestCerts } = await import("./lib/certs.js");
   const dir = tempDir(t);
   const certs = await generateTestCerts(join(dir, "certs"));
-  const off = service(t);
+  const off = testService(t);
   await off.configure({ properties: { [P + "enabled"]: "true", ...Object.fromEntries(Object.entries({ type: "none", format: "rfc5424", host: "x", facility: "local0" }).map(([k, v]) => [`${P}target.off.${k}`, v])) }, watch: false });
   t.deepEqual(off.stats().targets, []);
 
-  const audit = service(t);
+  const audit = testService(t);
   const error = (await t.throwsAsync(
     audit.configure({
       properties: {
@@ -444,7 +439,7 @@ test("a reload that moves a target hands over what waits, the dropped count and 
   await down.stop();
   const up = await receiver(t);
   const dir = tempDir(t);
-  const audit = service(t);
+  const audit = testService(t);
   const spool = { spool: join(dir, "spool"), "spool.maxSize": "1KB" };
   await audit.configure({ properties: syslog(down.port, spool, "moved"), watch: false });
   for (let seq = 0; seq < 30; seq++) audit.log("ox.login", { seq });
@@ -465,7 +460,7 @@ test("a reload that moves a connected target: every record once, each receiver i
   captureStatus(t);
   const first = await receiver(t);
   const second = await receiver(t);
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({ properties: syslog(first.port, {}, "busy"), watch: false });
   for (let seq = 0; seq < 3000; seq++) audit.log("ox.login", { seq });
   await audit.configure({ properties: syslog(second.port, {}, "busy"), watch: false });
@@ -487,7 +482,7 @@ test("a receiver that accepts and closes at once: backoff grows, and no recovery
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const audit = service(t);
+  const audit = testService(t);
   await audit.configure({ properties: syslog((server.address() as import("node:net").AddressInfo).port, {}, "flappy"), watch: false });
   audit.log("ox.login", { seq: 1 });
   // 100, 200, 400, 800, 1600 ms (with jitter, at most half less): at most 7 attempts in 3 s, so no

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "no
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { createAuditLogService } from "../../src/index.js";
-import { P } from "./helpers.js";
+import { writeProperties } from "./helpers.js";
 
 /** A moment of the fixture week (November 2026; the 17th is a Tuesday), in UTC. */
 export const at = (day: number, hour: number, minute = 0): Date => new Date(Date.UTC(2026, 10, day, hour, minute));
@@ -43,12 +43,7 @@ export const EVENTS: ReadonlyArray<readonly [string, Record<string, unknown>]> =
 /** Writes a properties file and logs `events` through a real AuditLogService in dedicated mode. */
 export async function writeLog(dir: string, props: Record<string, string>, events: ReadonlyArray<readonly [string, Record<string, unknown>]>): Promise<string> {
   const file = join(dir, "slf4j-auditlog.properties");
-  writeFileSync(
-    file,
-    Object.entries({ enabled: "true", "file.location": "logs/audit.log", ...props })
-      .map(([k, v]) => `${P}${k}=${v}`)
-      .join("\n") + "\n",
-  );
+  writeProperties(file, { enabled: "true", "file.location": "logs/audit.log", ...props });
   const audit = createAuditLogService();
   await audit.configure({ propertiesFile: file, watch: false });
   for (const [id, attributes] of events) audit.log(id, attributes);

@@ -1,5 +1,5 @@
 /** Shared test helpers: temporary folders, reading files, waiting for conditions. */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExecutionContext } from "ava";
@@ -16,6 +16,11 @@ export function tempDir(t: ExecutionContext, prefix = "slf4ts-"): string {
 export function readLines(path: string): string[] {
   const text = readFileSync(path, "utf8");
   return text === "" ? [] : text.replace(/\n$/, "").split("\n");
+}
+
+/** Writes `lines` to a file, each ended by a line feed (what {@link readLines} reads back). */
+export function writeLines(path: string, lines: readonly string[]): void {
+  writeFileSync(path, lines.map((l) => `${l}\n`).join(""));
 }
 
 /** Sorted names in a folder. */
@@ -39,6 +44,11 @@ export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promi
 
 /** The key prefix, shortened for tests. */
 export const P = "com.openexchange.log.audit.slf4j.";
+
+/** Writes an audit properties file: each key of `settings` gets the prefix {@link P}. */
+export function writeProperties(path: string, settings: Readonly<Record<string, string>>): void {
+  writeFileSync(path, Object.entries(settings).map(([k, v]) => `${P}${k}=${v}`).join("\n") + "\n");
+}
 
 /**
  * Collects status events for the rest of the test (rate limits reset) and keeps their stderr
