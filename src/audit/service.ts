@@ -41,7 +41,9 @@ import {
 import { drainAtExit, exiting, forgetAtExit } from "./exit-hooks.js";
 
 export { AUDIT_LOGGER_NAME, DROPPED_EVENT_ID } from "./pipeline.js";
-export { PROPERTIES_ENV } from "./sources.js";
+
+/** The environment variable naming a properties file for the default service. */
+export const PROPERTIES_ENV = "SLF4TS_AUDIT_PROPERTIES";
 
 /**
  * A filter may veto an event by returning false (as the original's `AuditLogFilter`). A filter
@@ -307,7 +309,7 @@ export class AuditLogServiceImpl {
     return record.message;
   }
 
-
+  /** Standard mode: the record goes to the host's logging, straight to its backend. */
   private logStandard(config: AuditConfig, logger: Logger, messageOf: () => string): void {
     if (!logger.isEnabled(config.level)) {
       this.counters.levelDisabled++;
@@ -360,7 +362,7 @@ export class AuditLogServiceImpl {
 
   private configureFromEnvironment(): void {
     this.pendingEnvironment = false;
-    if (!this.source.useEnvironment()) return;
+    if (!this.source.useEnvironment(PROPERTIES_ENV)) return;
     try {
       this.loadAndApply(false);
     } catch {

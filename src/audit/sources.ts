@@ -12,9 +12,6 @@ import type { PropertySource } from "../config/schema.js";
 import { FileSettler, readSnapshot, sameSnapshot, watchPath, type FileSnapshot } from "../config/watcher.js";
 import { StatusChannel } from "../status/status.js";
 
-/** The environment variable naming a properties file for the default service. */
-export const PROPERTIES_ENV = "SLF4TS_AUDIT_PROPERTIES";
-
 /** The options of `AuditLogServiceOptions` that say where the configuration comes from and how a file is watched (documented there). */
 export interface SourceOptions {
   readonly propertiesFile?: string;
@@ -121,11 +118,12 @@ export class ConfigSource {
   }
 
   /**
-   * Takes the file named by {@link PROPERTIES_ENV}, keeping the watch options.
+   * Takes the file named by the environment variable `variable` (`SLF4TS_AUDIT_PROPERTIES`),
+   * keeping the watch options.
    * @returns false when the variable is not set (or blank), and nothing changed.
    */
-  useEnvironment(): boolean {
-    const file = process.env[PROPERTIES_ENV];
+  useEnvironment(variable: string): boolean {
+    const file = process.env[variable];
     if (file === undefined || file.trim() === "") return false;
     this.file = resolve(file);
     this.inline = undefined;
