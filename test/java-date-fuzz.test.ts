@@ -11,7 +11,6 @@ import test, { type ExecutionContext } from "ava";
 import { IANAZone } from "luxon";
 import { compileJavaDatePattern } from "../src/java/date.js";
 import { JavaDatePatternError, PATTERN_LETTERS, tokenizeDatePattern } from "../src/java/date-pattern.js";
-import { compileDateReader } from "../src/java/date-reader.js";
 import { parseJavaTimeZone } from "../src/java/zone.js";
 import { javaMissing, javaProgram } from "./lib/java.js";
 
@@ -81,7 +80,6 @@ function transitions(zone: string, year: number): number[] {
 
 /** Interesting instants for a zone: DST changes, week-year edges, before 1970 and 1900. */
 function instants(zone: string, next: () => number): number[] {
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
   const between = (from: number, to: number): number => Math.floor(from + next() * (to - from));
   const out: number[] = [];
   if (zone.includes("/")) {
@@ -104,7 +102,6 @@ function instants(zone: string, next: () => number): number[] {
 
 /** A random pattern: 1-5 fields of any letter at 1-5 repetitions, literals between them. */
 function pattern(next: () => number): string {
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
   const fields = 1 + Math.floor(next() * 5);
   let out = next() < 0.2 ? pick(LITERALS) : "";
   for (let i = 0; i < fields; i++) {
@@ -122,7 +119,6 @@ type Case = readonly [pattern: string, locale: string, zone: string, instant: nu
 
 function cases(seed: number, count: number): Case[] {
   const next = random(seed);
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
   const byZone = new Map<string, number[]>(ZONES.map((z) => [z, instants(z, next)]));
   const out: Case[] = [];
   for (let i = 0; i < count; i++) {

@@ -12,7 +12,7 @@ import { compileRecordRenderer } from "../src/record/render.js";
 import { MAX_JSON_DEPTH, renderOther } from "../src/record/values.js";
 import type { Delivery, DeliveryEvents, DeliveryStats, HandOver } from "../src/targets/delivery.js";
 import { compileEncoder, datagramsOf, gelfChunks, GELF_CHUNK_MAGIC } from "../src/targets/framing.js";
-import { MemoryQueue, type DeliveryQueue } from "../src/targets/queue.js";
+import type { DeliveryQueue } from "../src/targets/queue.js";
 import { RateLimiter, type LimiterClock, type SkippedRecords } from "../src/targets/rate-limit.js";
 import { RemoteDelivery, type Link, type RemoteSettings } from "../src/targets/remote-delivery.js";
 import type { TargetSpec } from "../src/targets/spec.js";

@@ -6,7 +6,6 @@
  * from is in `sources.ts`, the pipeline it assembles (and the hand-over on a reload) in
  * `pipeline.ts`, the process exit hooks in `exit-hooks.ts`.
  */
-import { types } from "node:util";
 import { Level, levelName } from "../facade/level.js";
 import { LoggerFactory, type Logger } from "../facade/logger.js";
 import { currentMdc } from "../facade/mdc.js";
