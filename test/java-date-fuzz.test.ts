@@ -102,6 +102,7 @@ function instants(zone: string, next: () => number): number[] {
 
 /** A random pattern: 1-5 fields of any letter at 1-5 repetitions, literals between them. */
 function pattern(next: () => number): string {
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
   const fields = 1 + Math.floor(next() * 5);
   let out = next() < 0.2 ? pick(LITERALS) : "";
   for (let i = 0; i < fields; i++) {
@@ -119,6 +120,7 @@ type Case = readonly [pattern: string, locale: string, zone: string, instant: nu
 
 function cases(seed: number, count: number): Case[] {
   const next = random(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
   const byZone = new Map<string, number[]>(ZONES.map((z) => [z, instants(z, next)]));
   const out: Case[] = [];
   for (let i = 0; i < count; i++) {
