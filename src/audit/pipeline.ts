@@ -21,12 +21,9 @@ import { TargetSet, type TargetContext } from "../targets/targets.js";
 import { compileRecordBuilder, type RecordBuilder } from "../record/builder.js";
 import { compileRecordRenderer, type RecordRenderer } from "../record/render.js";
 import { renderOther } from "../record/values.js";
+import { AUDIT_LOGGER_NAME, DROPPED_EVENT_ID } from "./names.js";
 
-/** The logger name of audit records in standard mode (and `%logger` in dedicated mode). */
-export const AUDIT_LOGGER_NAME = "com.openexchange.log.audit.AuditLogService";
-
-/** The event id of the record that states how many records were dropped. */
-export const DROPPED_EVENT_ID = "slf4ts.audit.dropped";
+export { AUDIT_LOGGER_NAME, DROPPED_EVENT_ID };
 
 /** Dedicated mode: the service's own rotated file. */
 export interface DedicatedPipeline {

@@ -39,7 +39,7 @@ import {
 } from "./pipeline.js";
 import { drainAtExit, exiting, forgetAtExit } from "./exit-hooks.js";
 
-export { AUDIT_LOGGER_NAME, DROPPED_EVENT_ID } from "./pipeline.js";
+export { AUDIT_LOGGER_NAME, DROPPED_EVENT_ID } from "./names.js";
 
 /** The environment variable naming a properties file for the default service. */
 export const PROPERTIES_ENV = "SLF4TS_AUDIT_PROPERTIES";

@@ -16,110 +16,22 @@
  * a line without chain field is explained only by the genesis after it or a signed
  * `integrity-off` checkpoint before it.
  *
+ * This file stays one piece (about 700 lines): the scan is one streaming pass whose state (the
+ * open sessions, the checkpoints a session may link to, the holes and the log's identity) every
+ * step reads and changes, and the rules above are how those steps interlock. What stands apart
+ * is elsewhere: the report's shapes (`findings.ts`), which files are read and the evolved HMAC
+ * keys (`verify-files.ts`), the line format (`token.ts`).
+ *
  * @module
  */
-import { createHmac, timingSafeEqual, verify as verifySignature, type KeyObject } from "node:crypto";
+import { createHmac, timingSafeEqual, verify as verifySignature } from "node:crypto";
 import { basename } from "node:path";
 import { readAuditLines, type AuditFile, type AuditLogFiles } from "../logfile/files.js";
-import { DEFAULT_READ_LIMITS, ReadLimitError } from "../logfile/read.js";
-import { compareTwins } from "../logfile/twins.js";
-import { epochWindow, evolveSecret, MAX_EPOCH, type HmacKeyFile } from "./keys.js";
+import { epochWindow } from "./keys.js";
 import { chainHash, checkpointRecordsMax, parseChainToken, signedMessage, splitChainField, ZERO_HASH, type ChainToken, type CheckpointFields } from "./token.js";
-
-/** Kinds of evidence of tampering or damage (exit code 1). */
-export type FindingKind =
-  | "modified"
-  | "inserted"
-  | "deleted"
-  | "reordered"
-  | "truncated"
-  | "missing-archive"
-  | "replaced-archive"
-  | "bad-signature"
-  | "epoch-out-of-time"
-  | "time-out-of-order"
-  | "spliced"
-  | "unverified";
-
-/** Kinds of warnings: what cannot be proven, but is no evidence of tampering. */
-export type WarningKind = "unsealed" | "unchained" | "history-incomplete" | "older-version" | "recovered" | "interrupted" | "duplicate-archive";
-
-/** One finding or warning. */
-export interface Finding<K extends string = FindingKind | WarningKind> {
-  readonly kind: K;
-  /** The file (absolute path), when the finding is about a place. */
-  readonly file: string | undefined;
-  /** The 1-based line in `file`. */
-  readonly line: number | undefined;
-  /** The chain session concerned. */
-  readonly session: string | undefined;
-  /** The record number concerned. */
-  readonly seq: number | undefined;
-  /** What was found, for people. */
-  readonly message: string;
-}
-
-/** One chain session as found in the files. */
-export interface SessionReport {
-  readonly id: string;
-  /** The first and last record numbers present. */
-  readonly firstSeq: number;
-  readonly lastSeq: number;
-  readonly records: number;
-  readonly checkpoints: number;
-  /** Checkpoints whose signature (and epoch time) checked out. */
-  readonly verifiedCheckpoints: number;
-  /** The last record number covered by a good checkpoint (-1: none). */
-  readonly sealedThrough: number;
-  /** The session this one resumed from (single process: the previous run). */
-  readonly resumedFrom: string | undefined;
-  /** How the session shared the log: `s` one process at a time, `m` several (`file.multiprocess`). */
-  readonly mode: "s" | "m";
-}
-
-/** The result for one audit log. */
-export interface LogReport {
-  /** The active file's path. */
-  readonly active: string;
-  readonly files: ReadonlyArray<{ readonly path: string; readonly lines: number; readonly records: number; readonly checkpoints: number }>;
-  readonly sessions: readonly SessionReport[];
-  readonly findings: ReadonlyArray<Finding<FindingKind>>;
-  readonly warnings: ReadonlyArray<Finding<WarningKind>>;
-  /** Chained lines (records and checkpoints). */
-  readonly records: number;
-  readonly checkpoints: number;
-  readonly verifiedCheckpoints: number;
-  /** Lines without a chain field. */
-  readonly unchained: number;
-  /** The log's identity (chosen at its genesis and bound into every signed checkpoint), when a checkpoint of this format was found. */
-  readonly logId: string | undefined;
-}
-
-/** The keys and settings a verification uses. */
-export interface VerifyOptions {
-  /** The HMAC key file: its initial copy when the key evolves. */
-  readonly hmacKey?: HmacKeyFile | undefined;
-  /** The Ed25519 public key. */
-  readonly publicKey?: KeyObject | undefined;
-  /** The epoch length when the HMAC key file does not say (`seconds=`). */
-  readonly epochSeconds?: number | undefined;
-  /** Check the chain only, not the signatures (anyone can recompute a chain: weak). */
-  readonly chainOnly?: boolean | undefined;
-  /** `file.count` of the logger: fewer archives with a chain that does not begin in the oldest one means archives were deleted. */
-  readonly fileCount?: number | undefined;
-  /**
-   * `integrity.checkpoint.records` of the logger, used only for sessions whose checkpoints do not
-   * say it (`records.max`, written by older versions): a `recovered` checkpoint sealing more
-   * records than that is a finding (a closed session reopened).
-   */
-  readonly checkpointRecords?: number | undefined;
-  /** The log's expected identity (kept elsewhere): a verified checkpoint of any other log is `spliced`. */
-  readonly logId?: string | undefined;
-  /** "Now" for checkpoints from the future (tests). */
-  readonly now?: number | undefined;
-  /** Called now and then during a long scan. */
-  readonly onProgress?: ((file: string, lines: number) => void) | undefined;
-}
+import type { Finding, FindingKind, LogReport, VerifyOptions, WarningKind } from "./findings.js";
+import { HmacKeyring, resolveTwins } from "./verify-files.js";
+export type { Finding, FindingKind, LogReport, SessionReport, VerifyOptions, WarningKind } from "./findings.js";
 
 /** A checkpoint more than this far in the future is reported (clock skew allowed). */
 const FUTURE_SLACK_MS = 5 * 60 * 1000;
@@ -182,62 +94,6 @@ interface Anchor {
   readonly seq: number;
   readonly reason: string;
   readonly loc: Loc;
-}
-
-/** Derives evolved HMAC keys from the verifier's copy, remembering the last one. */
-class HmacKeyring {
-  private epoch: number;
-  private secret: Buffer;
-  constructor(private readonly base: HmacKeyFile) {
-    this.epoch = base.epoch;
-    this.secret = base.secret;
-  }
-  /** The key of an epoch (`undefined`: no evolution), or why there is none. */
-  keyFor(epoch: number | undefined): Buffer | string {
-    if (epoch === undefined) return this.base.secret;
-    if (epoch < this.base.epoch) return `the key given is of epoch ${this.base.epoch}, later than this checkpoint's epoch ${epoch} (give the initial key file)`;
-    if (epoch > MAX_EPOCH) return `epoch ${epoch} is out of range`;
-    if (epoch < this.epoch) {
-      this.epoch = this.base.epoch;
-      this.secret = this.base.secret;
-    }
-    while (this.epoch < epoch) {
-      this.secret = evolveSecret(this.secret);
-      this.epoch++;
-    }
-    return this.secret;
-  }
-}
-
-/**
- * An archive present both plain and compressed (`audit.log.3` and `audit.log.3.gz`: a crash
- * between the compressed copy's rename and the plain file's unlink, until the writer's next
- * start removes one) is read once when the `.gz` decompresses to the very bytes of the plain
- * one (a warning); when they differ, or the `.gz` does not decompress, it is a finding and only
- * the compressed one is read (see `compareTwins`). Larger than `maxGunzipBytes`: not compared,
- * a {@link ReadLimitError}.
- */
-async function resolveTwins(files: readonly AuditFile[], findings: Array<Finding<FindingKind>>, warnings: Array<Finding<WarningKind>>): Promise<AuditFile[]> {
-  const kept: AuditFile[] = [];
-  for (const file of files) {
-    const twin = file.index === 0 ? undefined : files.find((f) => f !== file && f.index === file.index);
-    if (twin === undefined || file.compressed) {
-      kept.push(file);
-      continue;
-    }
-    // `file` is the plain one, `twin` the compressed one; compared within the bound of decompressing.
-    const maxBytes = (twin.limits ?? DEFAULT_READ_LIMITS).maxGunzipBytes;
-    const verdict = compareTwins(file.path, twin.path, maxBytes);
-    if (verdict === "too-large") {
-      throw new ReadLimitError(twin.path, undefined, `${basename(file.path)} and ${basename(twin.path)} are the same archive, too large to compare (more than ${maxBytes} bytes; --max-gunzip-bytes)`);
-    }
-    if (verdict === "same") {
-      warnings.push({ kind: "duplicate-archive", file: file.path, line: undefined, session: undefined, seq: undefined, message: `${basename(file.path)} and ${basename(twin.path)} hold the same lines (a crash while the archive was compressed; the logger's next start removes the plain copy): read once` });
-    } else {
-      findings.push({ kind: "replaced-archive", file: file.path, line: undefined, session: undefined, seq: undefined, message: `${basename(file.path)} and ${basename(twin.path)} are the same archive, but hold different lines: one of them was changed or replaced (only ${basename(twin.path)} was checked)` });
-    }
-  }
-  return kept;
 }
 
 /**

@@ -3,6 +3,9 @@
  * UDP datagrams ({@link DatagramTransport}). Both reconnect or retry with exponential backoff
  * and jitter, deliver in order, and never throw into the caller: `offer()` only queues.
  *
+ * The two transports share one file (a little over 600 lines): their backoff, stall and resend
+ * rules are one life cycle of a connection, kept side by side so they cannot drift apart.
+ *
  * @module
  */
 import * as dgram from "node:dgram";
