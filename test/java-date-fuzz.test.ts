@@ -7,35 +7,13 @@
  * rejected with Java's message; any other difference must be one of the known ones below, each
  * keyed by what differs, and documented in docs/java-compatibility.md ("SimpleDateFormat").
  */
-import test, { type ExecutionContext } from "ava";
+import test from "ava";
 import { IANAZone } from "luxon";
 import { compileJavaDatePattern } from "../src/java/date.js";
 import { JavaDatePatternError, PATTERN_LETTERS, tokenizeDatePattern } from "../src/java/date-pattern.js";
 import { parseJavaTimeZone } from "../src/java/zone.js";
-import { javaMissing, javaProgram } from "./lib/java.js";
-
-/** Skips outside CI when Java is missing; in CI a missing JDK is a failure that names it. */
-function java(t: ExecutionContext): ((cases: readonly (readonly unknown[])[]) => unknown[]) | undefined {
-  const missing = javaMissing();
-  if (missing === undefined) return javaProgram("SimpleDateFormatCases");
-  if (process.env.CI === "true") t.fail(missing);
-  else {
-    t.log(`skipped: ${missing}`);
-    t.pass();
-  }
-  return undefined;
-}
-
-/** mulberry32: a small seeded generator, so every run sends Java the same cases. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { javaOrSkip } from "./lib/java.js";
+import { seededRandom } from "./lib/prng.js";
 
 const LOCALES = ["en_US", "en_GB", "de_DE", "de", "fr_FR", "ru_RU", "ja_JP", "ar_EG", "hi_IN", "pt_BR", "es_ES", "zh_CN"] as const;
 const ZONES = [
@@ -119,7 +97,7 @@ function pattern(next: () => number): string {
 type Case = readonly [pattern: string, locale: string, zone: string, instant: number];
 
 function cases(seed: number, count: number): Case[] {
-  const next = random(seed);
+  const next = seededRandom(seed).next;
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
   const byZone = new Map<string, number[]>(ZONES.map((z) => [z, instants(z, next)]));
   const out: Case[] = [];
@@ -178,7 +156,7 @@ function differenceKey(letter: string, locale: string, zone: string, javaText: s
 test("SimpleDateFormat: thousands of seeded patterns × locales × zones × instants format as in Java 17", (t) => {
   // About 10 s of CPU (a JVM start and javac included); the margin is for a loaded machine.
   t.timeout(240_000);
-  const run = java(t);
+  const run = javaOrSkip(t, "SimpleDateFormatCases");
   if (run === undefined) return;
   const all = cases(20261203, 3000);
   const answers = run(all.map((c) => ["format", ...c]));
@@ -239,7 +217,7 @@ test("SimpleDateFormat: thousands of seeded patterns × locales × zones × inst
 
 test("before 1900 every zone has Java's raw offset (TimeZone.getRawOffset) of today", (t) => {
   t.timeout(240_000);
-  const run = java(t);
+  const run = javaOrSkip(t, "SimpleDateFormatCases");
   if (run === undefined) return;
   const zones = Intl.supportedValuesOf("timeZone");
   const raw = run(zones.map((z) => ["rawOffset", z])) as string[];

@@ -6,32 +6,11 @@
  * (test/java/FileSizeCases.java) and by `parseFileSize`. The differences allowed here are the
  * ones docs/java-compatibility.md lists.
  */
-import test, { type ExecutionContext } from "ava";
+import test from "ava";
 import { parseFileSize } from "../src/java/file-size.js";
 import { parseProperties } from "../src/java/properties.js";
-import { javaMissing, javaProgram, type JARS } from "./lib/java.js";
-
-function java(t: ExecutionContext, name: string, jars: readonly (keyof typeof JARS)[] = []): ((cases: readonly (readonly unknown[])[]) => unknown[]) | undefined {
-  const missing = javaMissing(jars);
-  if (missing === undefined) return javaProgram(name, jars);
-  if (process.env.CI === "true") t.fail(missing);
-  else {
-    t.log(`skipped: ${missing}`);
-    t.pass();
-  }
-  return undefined;
-}
-
-/** mulberry32: a small seeded generator, so every run sends Java the same cases. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { javaOrSkip } from "./lib/java.js";
+import { seededRandom } from "./lib/prng.js";
 
 /** Pieces of keys and values: plain text, every escape Java knows, broken escapes, specials. */
 const PIECES = [
@@ -75,9 +54,9 @@ function propertiesText(next: () => number): string {
 
 test("Properties.load(Reader) and parseProperties give the same table on thousands of generated files", (t) => {
   t.timeout(240_000);
-  const run = java(t, "PropertiesCases");
+  const run = javaOrSkip(t, "PropertiesCases");
   if (run === undefined) return;
-  const next = random(20261203);
+  const next = seededRandom(20261203).next;
   const texts = Array.from({ length: 3000 }, () => propertiesText(next));
   const answers = run(texts.map((text) => [text]));
   const differences: string[] = [];
@@ -116,9 +95,9 @@ function sizeText(next: () => number): string {
 
 test("FileSize.valueOf and parseFileSize agree on generated sizes, except where documented", (t) => {
   t.timeout(240_000);
-  const run = java(t, "FileSizeCases", ["logbackCore"]);
+  const run = javaOrSkip(t, "FileSizeCases", ["logbackCore"]);
   if (run === undefined) return;
-  const next = random(4242);
+  const next = seededRandom(4242).next;
   const texts = [...new Set(Array.from({ length: 3000 }, () => sizeText(next)))];
   const answers = run(texts.map((text) => [text]));
   const kinds = new Map<string, number>();

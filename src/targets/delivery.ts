@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { DeliveryStats } from "./stats.js";
 import type { DeliveryQueue, QueueDrops } from "./queue.js";
 
 /** What a delivery tells its target. */
@@ -22,23 +23,7 @@ export interface DeliveryEvents {
   fault(code: "ROTATE_FAILED" | "COMPRESS_FAILED" | "EXPIRE_FAILED", message: string): void;
 }
 
-/** Counters of a delivery. */
-export interface DeliveryStats {
-  /** Records handed to the operating system (resent ones again). */
-  readonly sent: number;
-  /** Records sent again after a connection broke. */
-  readonly resent: number;
-  /** Records waiting. */
-  readonly buffered: number;
-  /** Records dropped (buffer or spool full, or never deliverable). */
-  readonly dropped: number;
-  /** Failed connections, sends or writes. */
-  readonly errors: number;
-  /** Whether it can deliver now. */
-  readonly connected: boolean;
-  /** Whether waiting records are kept in an on-disk spool (they survive the process). */
-  readonly spooled: boolean;
-}
+export type { DeliveryStats };
 
 /** What a delivery passes to its successor on a reload: its queue, and when the successor may start. */
 export interface HandOver {

@@ -12,8 +12,8 @@ export const RATE_LIMITED_EVENT_ID = "slf4ts.audit.ratelimited";
 /** The event id of the record that states how many records a target dropped (as in dedicated mode). */
 export const TARGET_DROPPED_EVENT_ID = "slf4ts.audit.dropped";
 
-/** Counters of one target. */
-export interface TargetStats {
+/** Counters of one target: its delivery's, and what the target itself filtered and limited. */
+export interface TargetStats extends DeliveryStats {
   /** The target's name. */
   readonly name: string;
   /** `syslog`, `tcp`, `gelf` or `file`. */
@@ -26,17 +26,21 @@ export interface TargetStats {
   readonly filtered: number;
   /** Records skipped by its rate limit. */
   readonly rateLimited: number;
+}
+
+/** Counters of a delivery. */
+export interface DeliveryStats {
   /** Records handed to the operating system (resent ones again). */
   readonly sent: number;
   /** Records sent again after a connection broke. */
   readonly resent: number;
-  /** Records waiting to be sent. */
+  /** Records waiting. */
   readonly buffered: number;
-  /** Records dropped because the buffer or spool was full. */
+  /** Records dropped (buffer or spool full, or never deliverable). */
   readonly dropped: number;
   /** Failed connections, sends or writes. */
   readonly errors: number;
-  /** Whether it can send now. */
+  /** Whether it can deliver now. */
   readonly connected: boolean;
   /** Whether waiting records are kept in an on-disk spool (they survive the process). */
   readonly spooled: boolean;

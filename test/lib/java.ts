@@ -8,6 +8,7 @@
  * Lines cross the pipe as JSON strings, so any text (newlines, controls, lone surrogates
  * escaped as `\uXXXX`) survives both ways.
  */
+import type { ExecutionContext } from "ava";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -66,4 +67,19 @@ export function javaProgram(name: string, jars: readonly (keyof typeof JARS)[] =
     if (lines.length !== cases.length) throw new Error(`java ${name} answered ${lines.length} lines for ${cases.length} cases:\n${run.stderr.slice(-2000)}`);
     return lines.map((l) => JSON.parse(l) as unknown);
   };
+}
+
+/**
+ * The program's runner, or undefined when Java cannot run here: then, in CI (`CI=true`), the
+ * test fails naming what to install; elsewhere it passes with a note that it was skipped.
+ */
+export function javaOrSkip(t: ExecutionContext, name: string, jars: readonly (keyof typeof JARS)[] = []): ((cases: readonly (readonly unknown[])[]) => unknown[]) | undefined {
+  const missing = javaMissing(jars);
+  if (missing === undefined) return javaProgram(name, jars);
+  if (process.env.CI === "true") t.fail(missing);
+  else {
+    t.log(`skipped: ${missing}`);
+    t.pass();
+  }
+  return undefined;
 }
