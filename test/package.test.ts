@@ -21,6 +21,7 @@ test("the packed tarball installs into a project and works: ESM import, types, l
   t.true(shipped.includes("dist/src/index.js"));
   t.true(shipped.includes("dist/src/index.d.ts"));
   t.true(shipped.includes("etc/slf4j-auditlog.properties"));
+  t.true(shipped.includes("LICENSE"), "the license text ships");
   t.false(shipped.some((p) => p.startsWith("test/") || p.startsWith("dist/test/") || p.startsWith("dist/examples/")), "no tests or demo in the package");
 
   const project = join(dir, "host");
@@ -76,5 +77,7 @@ void [mode, first, ConfigError];
   // The command is installed as a bin and runs from the project.
   const help = execFileSync(join(project, "node_modules", ".bin", "slf4ts-audit"), ["--help"], { cwd: project, encoding: "utf8" });
   t.regex(help, /^Usage: slf4ts-audit <command>/);
+  const version = execFileSync(join(project, "node_modules", ".bin", "slf4ts-audit"), ["--version"], { cwd: project, encoding: "utf8" });
+  t.is(version, `slf4ts-audit ${(JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version}\n`);
   t.regex(help, /verify .*\n.*query .*\n.*tail /s);
 });

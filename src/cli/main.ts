@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { realpathSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
 import { terminalText } from "./output.js";
@@ -14,9 +14,22 @@ import { verifyCommand } from "./verify.js";
 
 const COMMANDS: Readonly<Record<string, CliCommand>> = { verify: verifyCommand, query: queryCommand, tail: tailCommand };
 
+/**
+ * The package's version, read from its package.json (this file is `dist/src/cli/main.js` in the
+ * package); "unknown" when it cannot be read.
+ */
+function packageVersion(): string {
+  try {
+    const manifest = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { name?: unknown; version?: unknown };
+    return manifest.name === "slf4ts" && typeof manifest.version === "string" ? manifest.version : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
 function overview(): string {
   const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(8)} ${command.summary}`);
-  return `Usage: slf4ts-audit <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun slf4ts-audit <command> --help for the options of a command.\n\nExit codes: 0 success, 1 findings (tampering, unparsable lines), 2 bad command line, 3 unreadable input or an unexpected error.\n`;
+  return `Usage: slf4ts-audit <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun slf4ts-audit <command> --help for the options of a command; slf4ts-audit --version prints the version.\n\nExit codes: 0 success, 1 findings (tampering, unparsable lines), 2 bad command line, 3 unreadable input or an unexpected error.\n`;
 }
 
 /**
@@ -38,6 +51,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     (name === undefined ? io.err : io.out)(overview());
     return name === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    io.out(`slf4ts-audit ${packageVersion()}\n`);
+    return EXIT.OK;
   }
   const command = COMMANDS[name];
   if (command === undefined) {
