@@ -1,6 +1,6 @@
 import test from "ava";
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readLines, tempDir } from "./lib/helpers.js";
@@ -73,6 +73,11 @@ void [mode, first, ConfigError];
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
   t.notThrows(() => execFileSync(process.execPath, [tsc, "-p", project], { cwd: project, encoding: "utf8" }));
   t.is(JSON.parse(readFileSync(join(project, "node_modules", "slf4ts", "package.json"), "utf8")).name, "slf4ts");
+  // Internals stay out of the published declarations (stripInternal): no member a user sees is marked internal.
+  const declarations = (readdirSync(join(project, "node_modules", "slf4ts", "dist", "src"), { recursive: true }) as string[]).filter((f) => f.endsWith(".d.ts"));
+  t.true(declarations.length > 20);
+  const internal = declarations.filter((f) => readFileSync(join(project, "node_modules", "slf4ts", "dist", "src", f), "utf8").includes("@internal"));
+  t.deepEqual(internal, [], "no @internal in the published .d.ts files");
 
   // The command is installed as a bin and runs from the project.
   const help = execFileSync(join(project, "node_modules", ".bin", "slf4ts-audit"), ["--help"], { cwd: project, encoding: "utf8" });

@@ -1,8 +1,9 @@
 import test from "ava";
 import { Level, StatusChannel, type StatusEvent } from "../src/index.js";
+import { resetStatusRateLimits, setStatusClock } from "../src/status/status.js";
 
 test("status events are rate-limited per code and the next delivered one counts the suppressed", (t) => {
-  StatusChannel.resetRateLimits();
+  resetStatusRateLimits();
   const events: StatusEvent[] = [];
   const stop = StatusChannel.subscribe((e) => events.push(e));
   t.teardown(stop);
@@ -22,16 +23,16 @@ test("status events are rate-limited per code and the next delivered one counts 
 });
 
 test("after the minute, the next event carries how many were suppressed", (t) => {
-  StatusChannel.resetRateLimits();
+  resetStatusRateLimits();
   let now = 1_000_000;
-  StatusChannel.setClock(() => now);
+  setStatusClock(() => now);
   const events: StatusEvent[] = [];
   const stop = StatusChannel.subscribe((e) => events.push(e));
   const originalWrite = process.stderr.write.bind(process.stderr);
   process.stderr.write = (() => true) as typeof process.stderr.write;
   t.teardown(() => {
     stop();
-    StatusChannel.setClock();
+    setStatusClock();
     process.stderr.write = originalWrite;
   });
   for (let i = 0; i < 15; i++) StatusChannel.report("WRITE_FAILED", Level.ERROR, `a${i}`);
@@ -46,7 +47,7 @@ test("after the minute, the next event carries how many were suppressed", (t) =>
 });
 
 test("a listener that throws does not stop the others", (t) => {
-  StatusChannel.resetRateLimits();
+  resetStatusRateLimits();
   const seen: string[] = [];
   const a = StatusChannel.subscribe(() => {
     throw new Error("listener bug");

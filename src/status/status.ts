@@ -119,12 +119,30 @@ export const StatusChannel = {
       // Reporting must never throw.
     }
   },
-  /** Forgets rate-limit state (for tests). @internal */
-  resetRateLimits(): void {
-    windows.clear();
-  },
-  /** Replaces the clock of the rate limiter (for tests); no argument restores Date.now. @internal */
-  setClock(now?: () => number): void {
-    clock = now ?? Date.now;
-  },
 };
+
+/**
+ * Forgets the rate-limit state of the status channel. For tests; not part of the package's
+ * public surface (src/index.ts does not export it).
+ *
+ * @example
+ * ```ts
+ * resetStatusRateLimits();
+ * ```
+ */
+export function resetStatusRateLimits(): void {
+  windows.clear();
+}
+
+/**
+ * Replaces the clock of the status channel's rate limiter; no argument restores `Date.now`.
+ * For tests; not part of the package's public surface.
+ *
+ * @example
+ * ```ts
+ * setStatusClock(() => 0);
+ * ```
+ */
+export function setStatusClock(now?: () => number): void {
+  clock = now ?? Date.now;
+}

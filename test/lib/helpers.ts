@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExecutionContext } from "ava";
 import { StatusChannel, type StatusEvent } from "../../src/index.js";
+import { resetStatusRateLimits } from "../../src/status/status.js";
 
 /** A fresh temporary folder, removed when the test ends. */
 export function tempDir(t: ExecutionContext, prefix = "slf4ts-"): string {
@@ -55,7 +56,7 @@ export function writeProperties(path: string, settings: Readonly<Record<string, 
  * copies out of the test output: the reports are asserted, not shown.
  */
 export function captureStatus(t: ExecutionContext): StatusEvent[] {
-  StatusChannel.resetRateLimits();
+  resetStatusRateLimits();
   const events: StatusEvent[] = [];
   const stop = StatusChannel.subscribe((e) => events.push(e));
   const write = process.stderr.write.bind(process.stderr);
