@@ -11,8 +11,13 @@ const KNOWN_LOWER = new Map(CONFIG_KEYS.map((k) => [k.name.toLowerCase(), k.name
 /**
  * The optimal-string-alignment distance: insertions, deletions, substitutions and swaps of two
  * neighbouring characters each cost 1 (so `slfj4` is one edit from `slf4j`).
+ *
+ * @example
+ * ```ts
+ * editDistance("--versoin", "--version"); // 1
+ * ```
  */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   // Three rows: two back (for a swap), one back, and the current one.
   let before = Array.from({ length: b.length + 1 }, () => 0);
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
