@@ -2,12 +2,12 @@ import test from "ava";
 import { isIP } from "node:net";
 import { Level } from "../src/facade/level.js";
 import type { AuditEvent } from "../src/format/event.js";
+import { base as loginEvent } from "./lib/format-fixtures.js";
 import { ECS_LOGGER, ecsAttributeKey, ecsOutcome, formatEcs } from "../src/format/ecs.js";
 
+/** The formatter tests' login event, with attributes that ECS maps to its own fields. */
 const base: AuditEvent = {
-  timestamp: Date.UTC(2026, 0, 2, 3, 4, 5, 6),
-  level: Level.INFO,
-  eventId: "ox.login",
+  ...loginEvent,
   attributes: [
     ["login", "alice"],
     ["ip", "192.0.2.1"],
@@ -15,9 +15,6 @@ const base: AuditEvent = {
     ["client.name", "web"],
     ["client", "x"],
   ],
-  hostname: "mail1",
-  appName: "slf4ts",
-  procId: "4242",
 };
 
 /**
