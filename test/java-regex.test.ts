@@ -1,7 +1,6 @@
 import test from "ava";
-import { writeFileSync } from "node:fs";
 import { javaReplaceAll, RegexSyntaxError, translateJavaRegex, translateJavaReplacement } from "../src/java/regex.js";
-import { javaOrSkip } from "./lib/java.js";
+import { javaOrSkip, tallyJavaAnswers, type JavaAnswer } from "./lib/java.js";
 import { type Random, seededRandom } from "./lib/prng.js";
 
 // src/java/regex.ts on its own: Java regexes translated to JavaScript ones that match what Java
@@ -178,7 +177,7 @@ function generate(): Case[] {
   return cases;
 }
 
-type Answer = { readonly ok: string } | { readonly error: string };
+type Answer = JavaAnswer;
 
 function ours(c: Case): Answer {
   try {
@@ -249,27 +248,14 @@ test(`translated regexes replace as java.util.regex does on ${CASES} generated r
   });
   const again = program(retry.map((i) => [withAsciiBoundaries((cases[i] as Case).regex), (cases[i] as Case).input, (cases[i] as Case).replacement])) as Answer[];
   const ascii = new Map(retry.map((index, k) => [index, again[k] as Answer]));
-  const seen = new Map<string, number>();
-  const unexplained: string[] = [];
-  let alike = 0;
-  let bothRejected = 0;
-  cases.forEach((c, i) => {
-    const theirs = java[i] as Answer;
-    const mine = mines[i] as Answer;
-    if ("error" in mine && "error" in theirs) {
-      bothRejected++;
-      return;
-    }
-    if ("ok" in mine && "ok" in theirs && mine.ok === theirs.ok) {
-      alike++;
-      return;
-    }
-    const kind = knownDifference(c, mine, theirs, ascii.get(i));
-    if (kind === undefined) unexplained.push(`${JSON.stringify(c)}\n  slf4ts: ${JSON.stringify(mine)}\n  Java:   ${JSON.stringify(theirs)}`);
-    else seen.set(kind, (seen.get(kind) ?? 0) + 1);
-  });
+  const { alike, bothRejected, seen, unexplained } = tallyJavaAnswers(
+    cases.length,
+    (i) => mines[i] as Answer,
+    (i) => java[i] as Answer,
+    (i) => knownDifference(cases[i] as Case, mines[i] as Answer, java[i] as Answer, ascii.get(i)),
+    (i) => `${JSON.stringify(cases[i])}\n  slf4ts: ${JSON.stringify(mines[i])}\n  Java:   ${JSON.stringify(java[i])}`,
+  );
   t.log(`${alike} replaced alike, ${bothRejected} rejected by both, known differences: ${JSON.stringify(Object.fromEntries(seen))}`);
-  if (process.env.JAVA_DIFFERENCES !== undefined) writeFileSync(process.env.JAVA_DIFFERENCES, unexplained.join("\n"));
   t.deepEqual(unexplained.slice(0, 15), [], `${unexplained.length} unexplained differences`);
   t.true(alike > CASES / 2, `only ${alike} cases replaced by both`);
   t.true(bothRejected > 100, `only ${bothRejected} cases rejected by both`);

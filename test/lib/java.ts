@@ -10,7 +10,7 @@
  */
 import type { ExecutionContext } from "ava";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -82,4 +82,50 @@ export function javaOrSkip(t: ExecutionContext, name: string, jars: readonly (ke
     t.pass();
   }
   return undefined;
+}
+
+/** An answer of ours or of Java's for one case: the text, or that the input was rejected. */
+export type JavaAnswer = { readonly ok: string } | { readonly error: string };
+
+/** How the answers of slf4ts and Java to the same cases compare. */
+export interface JavaTally {
+  /** Cases both answered with the same text. */
+  readonly alike: number;
+  /** Cases both rejected. */
+  readonly bothRejected: number;
+  /** Named known differences, with how often each happened. */
+  readonly seen: ReadonlyMap<string, number>;
+  /** The differences no known one explains, described for the test's message. */
+  readonly unexplained: readonly string[];
+}
+
+/**
+ * Compares our answers with Java's case by case: alike, rejected by both, a known difference
+ * (`knownDifference` names it) or unexplained (`describe` says what the case was). Also writes
+ * the unexplained ones to the file named by `JAVA_DIFFERENCES`, when set, for a closer look.
+ */
+export function tallyJavaAnswers(
+  count: number,
+  ours: (i: number) => JavaAnswer,
+  theirs: (i: number) => JavaAnswer,
+  knownDifference: (i: number) => string | undefined,
+  describe: (i: number) => string,
+): JavaTally {
+  const seen = new Map<string, number>();
+  const unexplained: string[] = [];
+  let alike = 0;
+  let bothRejected = 0;
+  for (let i = 0; i < count; i++) {
+    const mine = ours(i);
+    const java = theirs(i);
+    if ("error" in mine && "error" in java) bothRejected++;
+    else if ("ok" in mine && "ok" in java && mine.ok === java.ok) alike++;
+    else {
+      const kind = knownDifference(i);
+      if (kind === undefined) unexplained.push(describe(i));
+      else seen.set(kind, (seen.get(kind) ?? 0) + 1);
+    }
+  }
+  if (process.env.JAVA_DIFFERENCES !== undefined) writeFileSync(process.env.JAVA_DIFFERENCES, unexplained.join("\n"));
+  return { alike, bothRejected, seen, unexplained };
 }
