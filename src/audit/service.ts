@@ -9,6 +9,7 @@
 import { Level, levelName } from "../facade/level.js";
 import { LoggerFactory, type Logger } from "../facade/logger.js";
 import { currentMdc } from "../facade/mdc.js";
+import { NO_MARKERS, NO_PAIRS } from "../facade/binding.js";
 import { ConfigError, formatProblem, type ConfigProblem } from "../config/errors.js";
 import { KEY_PREFIX, resolveConfig, type AuditConfig } from "../config/schema.js";
 import type { FileSnapshot } from "../config/watcher.js";
@@ -326,7 +327,7 @@ export class AuditLogServiceImpl {
     const message = messageOf();
     try {
       // Straight to the backend: the record is final text, not an SLF4J pattern.
-      logger.backend.log({ level: config.level, loggerName: AUDIT_LOGGER_NAME, message, error: undefined, mdc: currentMdc(), timestamp: Date.now() });
+      logger.backend.log({ level: config.level, loggerName: AUDIT_LOGGER_NAME, message, error: undefined, mdc: currentMdc(), timestamp: Date.now(), keyValues: NO_PAIRS, markers: NO_MARKERS });
       this.counters.written++;
     } catch (error) {
       this.counters.errors++;

@@ -3,6 +3,20 @@
  * writes to send facade output to another logger (pino, winston, …).
  */
 import type { Level } from "./level.js";
+import type { Marker } from "./marker.js";
+
+/** One key–value pair of a log call (SLF4J 2's `addKeyValue`), as a binding receives it. */
+export interface KeyValuePair {
+  /** The key, as the caller gave it. */
+  readonly key: string;
+  /** The value, as the caller gave it (a binding renders it as its backend prefers). */
+  readonly value: unknown;
+}
+
+/** The empty list every record without key–values or markers shares. */
+export const NO_PAIRS: readonly KeyValuePair[] = Object.freeze([]);
+/** The empty marker list every record without markers shares. */
+export const NO_MARKERS: readonly Marker[] = Object.freeze([]);
 
 /** One log call that passed the level check, as the facade hands it to a backend. */
 export interface LogRecord {
@@ -18,6 +32,13 @@ export interface LogRecord {
   readonly mdc: ReadonlyMap<string, string>;
   /** When the call was made, in epoch milliseconds. */
   readonly timestamp: number;
+  /**
+   * Structured data of the call, in the order given: the fluent API's `addKeyValue`, and in
+   * standard mode an audit record's event id and attributes. Empty (shared, frozen) when none.
+   */
+  readonly keyValues: readonly KeyValuePair[];
+  /** The markers of the call (the fluent API's `addMarker`). Empty (shared, frozen) when none. */
+  readonly markers: readonly Marker[];
 }
 
 /** A backend's logger for one name. */

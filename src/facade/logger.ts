@@ -1,7 +1,7 @@
 /**
  * The facade: `Logger` and `LoggerFactory`. No I/O happens here; a binding does it.
  */
-import type { BackendLogger, LoggerBinding } from "./binding.js";
+import { NO_MARKERS, NO_PAIRS, type BackendLogger, type LoggerBinding } from "./binding.js";
 import { formatMessage } from "./format.js";
 import { Level } from "./level.js";
 import { currentMdc } from "./mdc.js";
@@ -117,7 +117,7 @@ export class Logger {
   private emit(level: Level, pattern: unknown, args: readonly unknown[]): void {
     const { message, error } = formatMessage(typeof pattern === "string" ? pattern : String(pattern), args);
     try {
-      this.backend.log({ level, loggerName: this.name, message, error, mdc: currentMdc(), timestamp: Date.now() });
+      this.backend.log({ level, loggerName: this.name, message, error, mdc: currentMdc(), timestamp: Date.now(), keyValues: NO_PAIRS, markers: NO_MARKERS });
     } catch {
       // A backend must not break the caller's code path.
     }
