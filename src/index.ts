@@ -32,7 +32,9 @@ export {
   type AuditLogFilter,
   type AuditLogServiceOptions,
   type AuditStats,
+  captureAuditRecords,
 } from "./audit/service.js";
+export type { AuditCapture, CapturedAuditRecord } from "./audit/capture.js";
 export { parseAuditLine, AuditLineSyntaxError, type ParsedAuditLine } from "./record/parse.js";
 export { NULL_MARKER, type RecordFormat } from "./record/escaping.js";
 export { CUT_NAME, type AuditAttributes } from "./record/attributes.js";
