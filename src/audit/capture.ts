@@ -1,14 +1,10 @@
 /**
  * Capture for tests: what an audit service was asked to log, rendered as its file would say it.
- * The service hands each accepted event to its captures (`AuditLogServiceImpl.capture`); this
- * module holds the record type and the rendering, `captureAuditRecords` in service.ts hands out
+ * This module holds the public types (kept apart so that the published declarations reach
+ * nothing internal); `capture-renderer.ts` renders, `captureAuditRecords` in service.ts hands out
  * the handle.
  */
 import type { Level } from "../facade/level.js";
-import { resolveConfig, type AuditConfig } from "../config/schema.js";
-import { formatProblem } from "../config/errors.js";
-import { compileRecordRenderer, type RecordRenderer } from "../record/render.js";
-import type { RecordInput } from "../record/builder.js";
 
 /**
  * One audit event as a capture keeps it: the attributes rendered and masked exactly as the
@@ -40,35 +36,4 @@ export interface AuditCapture {
   clear(): void;
   /** Stops capturing; the records stay readable. Calling it again does nothing. */
   stop(): void;
-}
-
-/** Renders captured records for one configuration (compiled once, on first capture). */
-export class CaptureRenderer {
-  private render: RecordRenderer | undefined;
-  constructor(readonly config: AuditConfig) {}
-
-  /** The captured form of one event. Never throws (the event id and attributes were checked). */
-  record(eventId: string, input: RecordInput | undefined, timestamp: number): CapturedAuditRecord {
-    const render = (this.render ??= compileRecordRenderer(this.config, this.config.formatDate, this.config.formatDate));
-    const rendered = render(eventId, input);
-    return Object.freeze({
-      eventId,
-      attributes: Object.freeze(Object.fromEntries(rendered.attributes)) as Readonly<Record<string, string | null>>,
-      message: rendered.message,
-      level: this.config.level,
-      timestamp,
-    });
-  }
-}
-
-let defaults: AuditConfig | undefined;
-
-/** The configuration of a service that was never configured: every key at its default. */
-export function defaultConfig(): AuditConfig {
-  if (defaults === undefined) {
-    const result = resolveConfig([], process.cwd());
-    if (!result.ok) throw new Error(`the default audit configuration is invalid: ${result.problems.map((p) => formatProblem(p)).join("; ")}`);
-    defaults = result.config;
-  }
-  return defaults;
 }

@@ -39,7 +39,8 @@ import {
   type PipelineHost,
 } from "./pipeline.js";
 import { drainAtExit, exiting, forgetAtExit } from "./exit-hooks.js";
-import { CaptureRenderer, defaultConfig, type AuditCapture, type CapturedAuditRecord } from "./capture.js";
+import type { AuditCapture, CapturedAuditRecord } from "./capture.js";
+import { CaptureRenderer, defaultConfig } from "./capture-renderer.js";
 
 export { AUDIT_LOGGER_NAME, DROPPED_EVENT_ID } from "./names.js";
 
