@@ -105,6 +105,8 @@ test.serial("atTrace…atError and atLevel log at their level", (t) => {
   // A value that is not a level gives the no-op builder, and nothing is logged.
   t.is(log.atLevel(7 as Level), NOP_EVENT_BUILDER);
   t.is(log.atLevel(-1 as Level), NOP_EVENT_BUILDER);
+  t.is(log.atLevel("2" as unknown as Level), NOP_EVENT_BUILDER, "a level as text is not a level");
+  t.is(log.atLevel(1.5 as Level), NOP_EVENT_BUILDER);
   t.notThrows(() => log.atLevel(Number.NaN as Level).log("never"));
   t.is(records.length, 6);
 });

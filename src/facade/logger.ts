@@ -128,11 +128,15 @@ export class Logger {
    * ```
    */
   atLevel(level: Level): LoggingEventBuilder {
+    if (!Number.isInteger(level) || level < Level.TRACE || level > Level.ERROR) return NOP_EVENT_BUILDER;
+    return this.builder(level);
+  }
+
+  private builder(level: Level): LoggingEventBuilder {
     let on: boolean;
     if (this.cached) {
       on = this.enabled[level] === true;
     } else {
-      if (!Number.isInteger(level) || level < Level.TRACE || level > Level.ERROR) return NOP_EVENT_BUILDER;
       try {
         on = this.backend.isEnabled(level);
       } catch {
@@ -146,23 +150,23 @@ export class Logger {
    * {@link LoggingEventBuilder} for the rules.
    */
   atTrace(): LoggingEventBuilder {
-    return this.atLevel(Level.TRACE);
+    return this.builder(Level.TRACE);
   }
   /** A builder at DEBUG (see {@link Logger.atTrace}). */
   atDebug(): LoggingEventBuilder {
-    return this.atLevel(Level.DEBUG);
+    return this.builder(Level.DEBUG);
   }
   /** A builder at INFO (see {@link Logger.atTrace}). */
   atInfo(): LoggingEventBuilder {
-    return this.atLevel(Level.INFO);
+    return this.builder(Level.INFO);
   }
   /** A builder at WARN (see {@link Logger.atTrace}). */
   atWarn(): LoggingEventBuilder {
-    return this.atLevel(Level.WARN);
+    return this.builder(Level.WARN);
   }
   /** A builder at ERROR (see {@link Logger.atTrace}). */
   atError(): LoggingEventBuilder {
-    return this.atLevel(Level.ERROR);
+    return this.builder(Level.ERROR);
   }
 
   // The fluent builders' way to the binding (bound once per logger, not per event).
