@@ -81,6 +81,24 @@ test.serial("every builder method reaches the binding: key-values and markers in
   t.is(records[2]?.markers, NO_MARKERS);
 });
 
+test.serial("a key that is not a string becomes one; a missing marker is ignored", (t) => {
+  const { binding, records } = rawBinding(Level.TRACE);
+  LoggerFactory.setBinding(binding);
+  const log = LoggerFactory.getLogger("fluent.loose");
+  const AUDIT = MarkerFactory.getMarker("AUDIT");
+  t.notThrows(() =>
+    log
+      .atInfo()
+      .addKeyValue(7 as unknown as string, "seven")
+      .addMarker(null as unknown as typeof AUDIT)
+      .addMarker(undefined as unknown as typeof AUDIT)
+      .addMarker(AUDIT)
+      .log("loose"),
+  );
+  t.deepEqual(records[0]?.keyValues, [{ key: "7", value: "seven" }]);
+  t.deepEqual(records[0]?.markers, [AUDIT]);
+});
+
 test.serial("atTrace…atError and atLevel log at their level", (t) => {
   const { binding, records } = rawBinding(Level.TRACE);
   LoggerFactory.setBinding(binding);
