@@ -419,6 +419,7 @@ test.serial("the memory binding keeps plain snapshots: the MDC as it was, key-va
   t.is(first?.keyValues["at"], when, "values are kept as given, not rendered");
   t.like(second, { level: Level.TRACE, message: "failed", error, mdc: { requestId: "changed", later: "x" }, keyValues: {}, markers: [] });
   t.false(first?.mdc instanceof Map, "a plain object, not the live map");
+  t.true(Object.isFrozen(first) && Object.isFrozen(first?.mdc) && Object.isFrozen(first?.keyValues) && Object.isFrozen(first?.markers));
   const records = memory.records;
   memory.clear();
   t.is(memory.records, records, "clear() empties the same array");

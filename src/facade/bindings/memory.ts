@@ -5,7 +5,7 @@
 import { Level } from "../level.js";
 import type { BackendLogger, LoggerBinding, LogRecord } from "../binding.js";
 
-/** One record kept by {@link createMemoryBinding}: a plain copy, taken when the call was made. */
+/** One record kept by {@link createMemoryBinding}: a plain, frozen copy, taken when the call was made. */
 export interface MemoryRecord {
   /** The level of the call. */
   readonly level: Level;
@@ -46,20 +46,21 @@ export interface MemoryBinding {
   clear(): void;
 }
 
+// Frozen, as captureAuditRecords's records are: a test cannot change what was logged by accident.
 function snapshot(record: LogRecord): MemoryRecord {
-  const keyValuePairs = record.keyValues.map(({ key, value }) => ({ key, value }));
-  return {
+  const keyValuePairs = Object.freeze(record.keyValues.map(({ key, value }) => Object.freeze({ key, value })));
+  return Object.freeze({
     level: record.level,
     loggerName: record.loggerName,
     message: record.message,
     error: record.error,
     // Object.fromEntries defines each key as an own entry, "__proto__" included.
-    mdc: Object.fromEntries(record.mdc),
-    keyValues: Object.fromEntries(keyValuePairs.map(({ key, value }) => [key, value])),
+    mdc: Object.freeze(Object.fromEntries(record.mdc)),
+    keyValues: Object.freeze(Object.fromEntries(keyValuePairs.map(({ key, value }) => [key, value]))),
     keyValuePairs,
-    markers: record.markers.map((m) => m.name),
+    markers: Object.freeze(record.markers.map((m) => m.name)),
     timestamp: record.timestamp,
-  };
+  });
 }
 
 /**
