@@ -22,6 +22,14 @@ export type { BackendLogger, KeyValuePair, LoggerBinding, LogRecord } from "./fa
 export { MarkerFactory, type Marker } from "./facade/marker.js";
 export { createConsoleBinding, type ConsoleBindingOptions } from "./facade/bindings/console.js";
 export { nopBinding } from "./facade/bindings/nop.js";
+export { createPinoBinding, type PinoBindingOptions, type PinoLike } from "./facade/bindings/pino.js";
+export { createWinstonBinding, type WinstonBindingOptions, type WinstonLike } from "./facade/bindings/winston.js";
+export {
+  createOpenTelemetryBinding,
+  type OpenTelemetryBindingOptions,
+  type OpenTelemetryLogger,
+  type OpenTelemetryLoggerProvider,
+} from "./facade/bindings/opentelemetry.js";
 export { createLog4jsBinding, loadLog4js, type Log4jsModule } from "./facade/bindings/log4js.js";
 export {
   AuditLogService,
