@@ -36,6 +36,8 @@ export {
   AuditLogServiceImpl,
   createAuditLogService,
   AUDIT_LOGGER_NAME,
+  AUDIT_EVENT_ID_KEY,
+  AUDIT_MARKER_NAME,
   PROPERTIES_ENV,
   type AuditLogFilter,
   type AuditLogServiceOptions,
