@@ -109,9 +109,9 @@ function globalProvider(): OpenTelemetryLoggerProvider {
   try {
     api = createRequire(import.meta.url)("@opentelemetry/api-logs") as typeof api;
   } catch (error) {
-    throw new Error(
-      `createOpenTelemetryBinding() without a loggerProvider needs the package @opentelemetry/api-logs, which could not be loaded (${renderArgument(error instanceof Error ? error.message : error)}); install it (npm install @opentelemetry/api-logs) or pass { loggerProvider }`,
-    );
+    const code = (error as { code?: unknown } | null)?.code;
+    const why = code === "MODULE_NOT_FOUND" || code === "ERR_MODULE_NOT_FOUND" ? "which is not installed" : `which could not be loaded (${renderArgument(error).split("\n")[0] ?? ""})`;
+    throw new Error(`createOpenTelemetryBinding() without a loggerProvider needs the package @opentelemetry/api-logs, ${why}; install it (npm install @opentelemetry/api-logs) or pass { loggerProvider }`);
   }
   return api.logs.getLoggerProvider();
 }
