@@ -146,7 +146,16 @@ export function createOpenTelemetryBinding(options: OpenTelemetryBindingOptions 
   const otel = provider.getLogger(options.name ?? "slf4ts", options.version);
   const reserved = new Set(OWNED);
   const ask = otel.enabled;
-  const enabled = typeof ask === "function" ? (level: Level) => ask.call(otel, { severityNumber: SEVERITY[level] }) : () => true;
+  const enabled =
+    typeof ask === "function"
+      ? (level: Level): boolean => {
+          try {
+            return ask.call(otel, { severityNumber: SEVERITY[level] });
+          } catch {
+            return false; // asked on every call, outside the facade's guard: never throw into the caller
+          }
+        }
+      : (): boolean => true;
   return {
     name: "opentelemetry",
     getLogger(): BackendLogger {

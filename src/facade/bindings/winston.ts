@@ -90,7 +90,13 @@ export function createWinstonBinding(winston: WinstonLike, options: WinstonBindi
     name: "winston",
     getLogger(): BackendLogger {
       return {
-        isEnabled: (level: Level) => winston.isLevelEnabled(levels[level] as string),
+        isEnabled: (level: Level) => {
+          try {
+            return winston.isLevelEnabled(levels[level] as string);
+          } catch {
+            return false; // asked on every call, outside the facade's guard: never throw into the caller
+          }
+        },
         log: (record: LogRecord) => {
           try {
             send(record, undefined);
