@@ -62,7 +62,9 @@ const PINO_OWNED = ["level", "time", "msg", "pid", "hostname", "err", "markers"]
 export function createPinoBinding(pino: PinoLike, options: PinoBindingOptions = {}): LoggerBinding {
   const nameKey = options.nameKey ?? "logger";
   const reserved = new Set([...PINO_OWNED, nameKey]);
-  const children = new Set<PinoLike>();
+  // One child per name, kept: getLogger is asked again for every name when the binding is set again.
+  const children = new Map<string, PinoLike>();
+  const ours = new Set<PinoLike>();
   const listeners: Array<() => void> = [];
   let passingOn = false;
   const levelChanged = (_label: string, _value: number, _previousLabel: string, _previousValue: number, changed: unknown): void => {
@@ -71,11 +73,11 @@ export function createPinoBinding(pino: PinoLike, options: PinoBindingOptions = 
       // A child keeps the level it was made with; the facade's children follow their parent.
       passingOn = true;
       try {
-        for (const child of children) child.level = pino.level;
+        for (const child of ours) child.level = pino.level;
       } finally {
         passingOn = false;
       }
-    } else if (!children.has(changed as PinoLike)) {
+    } else if (!ours.has(changed as PinoLike)) {
       return; // another child of the host's logger
     }
     for (const listener of listeners) listener();
@@ -92,21 +94,25 @@ export function createPinoBinding(pino: PinoLike, options: PinoBindingOptions = 
   const binding: LoggerBinding = {
     name: "pino",
     getLogger(name: string): BackendLogger {
-      passingOn = true; // making a child sets its level: not a change
-      let child: PinoLike;
-      try {
-        child = pino.child({ [nameKey]: name });
-      } finally {
-        passingOn = false;
+      let child = children.get(name);
+      if (child === undefined) {
+        passingOn = true; // making a child sets its level: not a change
+        try {
+          child = pino.child({ [nameKey]: name });
+        } finally {
+          passingOn = false;
+        }
+        children.set(name, child);
+        ours.add(child);
       }
-      children.add(child);
+      const logger = child;
       return {
-        isEnabled: (level: Level) => child.isLevelEnabled(PINO_LEVELS[level] as PinoLevel),
+        isEnabled: (level: Level) => logger.isLevelEnabled(PINO_LEVELS[level] as PinoLevel),
         log: (record: LogRecord) => {
           const fields = record.keyValues.length === 0 && record.mdc.size === 0 ? {} : recordFields(record, reserved);
           if (record.error !== undefined) fields["err"] = record.error;
           if (record.markers.length > 0) fields["markers"] = markerNames(record);
-          child[PINO_LEVELS[record.level] as PinoLevel](fields, record.message);
+          logger[PINO_LEVELS[record.level] as PinoLevel](fields, record.message);
         },
       };
     },
