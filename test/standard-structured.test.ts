@@ -135,3 +135,45 @@ test.serial("with a named target, the binding and the target share one rendering
   t.true(await waitFor(() => readLines(`${dir}/copy.log`).some((l) => l.includes("ox.login") && l.includes("****")), 5000));
   t.false(readLines(`${dir}/copy.log`).join("\n").includes("hunter2"));
 });
+
+test.serial("attributes given as a generator (read once) reach both the message and the fields", async (t) => {
+  const out: string[] = [];
+  LoggerFactory.setBinding(createPinoBinding(pino({ level: "info" }, { write: (line: string) => void out.push(line) })));
+  const audit = await standardService();
+  out.length = 0;
+  function* pairs(): Generator<[string, unknown]> {
+    yield ["login", "ann"];
+    yield ["password", "hunter2"];
+  }
+  audit.log("ox.login", pairs());
+  t.like(JSON.parse(out[0] ?? "{}"), { msg: "ox.login, login=ann, password=****", eventId: "ox.login", login: "ann", password: "****" });
+});
+
+test.serial("a binding that reads only the message pays nothing for the fields; one that reads them gets them once", async (t) => {
+  const seen: Array<{ message: string; keyValues?: unknown }> = [];
+  let structured = false;
+  LoggerFactory.setBinding({
+    name: "probe",
+    getLogger: () => ({
+      isEnabled: () => true,
+      log: (r) => void seen.push(structured ? { message: r.message, keyValues: [...r.keyValues, ...r.keyValues] } : { message: r.message }),
+    }),
+  });
+  const audit = await standardService();
+  let reads = 0;
+  const attributes = {
+    get login(): string {
+      reads++;
+      return "ann";
+    },
+  };
+  audit.log("ox.login", attributes);
+  t.is(reads, 1, "the message alone reads the attributes once");
+  structured = true;
+  audit.log("ox.login", attributes);
+  t.is(reads, 3, "the key-values are rendered once, however often they are read");
+  t.deepEqual(seen.slice(-2), [
+    { message: "ox.login, login=ann" },
+    { message: "ox.login, login=ann", keyValues: [{ key: "eventId", value: "ox.login" }, { key: "login", value: "ann" }, { key: "eventId", value: "ox.login" }, { key: "login", value: "ann" }] },
+  ]);
+});

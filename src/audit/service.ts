@@ -9,8 +9,6 @@
 import { Level, levelName } from "../facade/level.js";
 import { LoggerFactory, type Logger } from "../facade/logger.js";
 import { currentMdc } from "../facade/mdc.js";
-import type { KeyValuePair } from "../facade/binding.js";
-import { MarkerFactory, type Marker } from "../facade/marker.js";
 import { ConfigError, formatProblem, type ConfigProblem } from "../config/errors.js";
 import { KEY_PREFIX, resolveConfig, type AuditConfig } from "../config/schema.js";
 import type { FileSnapshot } from "../config/watcher.js";
@@ -19,15 +17,13 @@ import type { WriterFileSystem } from "../output/rolling-file.js";
 import { StatusChannel } from "../status/status.js";
 import type { TargetSet } from "../targets/targets.js";
 import type { TargetStats } from "../targets/stats.js";
-import { collectAttributes, type AuditAttributes, type CollectedAttributes } from "../record/attributes.js";
+import { collectAttributes, readsAgain, type AuditAttributes, type CollectedAttributes } from "../record/attributes.js";
 import type { RecordInput } from "../record/builder.js";
 import type { RecordRenderer, RenderedRecord } from "../record/render.js";
 import { renderOther } from "../record/values.js";
 import { ConfigSource } from "./sources.js";
 import {
-  AUDIT_EVENT_ID_KEY,
   AUDIT_LOGGER_NAME,
-  AUDIT_MARKER_NAME,
   OFF,
   TARGET_FLUSH_MS,
   assemblePipeline,
@@ -40,13 +36,13 @@ import {
   writerOf,
   type Pipeline,
   type PipelineHost,
+  type StandardPipeline,
 } from "./pipeline.js";
 import { drainAtExit, exiting, forgetAtExit } from "./exit-hooks.js";
+import { StandardRecord } from "./standard-record.js";
 
 export { AUDIT_EVENT_ID_KEY, AUDIT_LOGGER_NAME, AUDIT_MARKER_NAME, DROPPED_EVENT_ID } from "./names.js";
 
-/** The markers of every standard-mode record: `AUDIT`. */
-const AUDIT_MARKERS: readonly Marker[] = Object.freeze([MarkerFactory.getMarker(AUDIT_MARKER_NAME)]);
 
 /** The environment variable naming a properties file for the default service. */
 export const PROPERTIES_ENV = "SLF4TS_AUDIT_PROPERTIES";
@@ -294,7 +290,7 @@ export class AuditLogServiceImpl {
     // With targets, one rendering serves them and the file (or standard mode); without, the fused builder.
     const rendered = targets !== undefined && renderRecord !== undefined ? this.offerTargets(targets, renderRecord, eventId, input) : undefined;
     if (pipeline.mode === "standard") {
-      this.logStandard(config, pipeline.logger, () => rendered ?? pipeline.renderRecord(eventId, input));
+      this.logStandard(config, pipeline, eventId, input, rendered);
       return;
     }
     this.counters.logged++;
@@ -318,9 +314,10 @@ export class AuditLogServiceImpl {
   /**
    * Standard mode: the record goes to the host's logging, straight to its backend: the rendered
    * record as the message, the event id and the attributes (rendered and masked as in the
-   * message) as key–values, and the marker `AUDIT`.
+   * message) as key–values, made only if the binding reads them, and the marker `AUDIT`.
    */
-  private logStandard(config: AuditConfig, logger: Logger, recordOf: () => RenderedRecord): void {
+  private logStandard(config: AuditConfig, pipeline: StandardPipeline, eventId: string, attributes: RecordInput | undefined, rendered: RenderedRecord | undefined): void {
+    const logger = pipeline.logger;
     if (!logger.isEnabled(config.level)) {
       this.counters.levelDisabled++;
       if (!this.levelDisabledReported) {
@@ -335,11 +332,11 @@ export class AuditLogServiceImpl {
     }
     this.counters.logged++;
     try {
-      const record = recordOf();
-      const keyValues: KeyValuePair[] = [{ key: AUDIT_EVENT_ID_KEY, value: record.eventId }];
-      for (const [key, value] of record.attributes) keyValues.push({ key, value });
+      // The key-values may be rendered after the message was built: an iterable that reads only once is collected first.
+      const input = rendered !== undefined || readsAgain(attributes) ? attributes : collectAttributes(attributes, config.maxAttributes);
+      const message = rendered?.message ?? pipeline.build(eventId, input);
       // Straight to the backend: the record is final text, not an SLF4J pattern.
-      logger.backend.log({ level: config.level, loggerName: AUDIT_LOGGER_NAME, message: record.message, error: undefined, mdc: currentMdc(), timestamp: Date.now(), keyValues, markers: AUDIT_MARKERS });
+      logger.backend.log(new StandardRecord(config.level, message, currentMdc(), Date.now(), eventId, input, pipeline.renderRecord, rendered));
       this.counters.written++;
     } catch (error) {
       this.counters.errors++;
