@@ -15,7 +15,7 @@ type AnyValue = string | number | boolean | Uint8Array | null | undefined | AnyV
 /** The parts of an OpenTelemetry `Logger` (`@opentelemetry/api-logs`) that the binding uses. */
 export interface OpenTelemetryLogger {
   emit(record: {
-    timestamp?: number;
+    timestamp?: Date;
     severityNumber?: number;
     severityText?: string;
     body?: string;
@@ -173,7 +173,9 @@ export function createOpenTelemetryBinding(options: OpenTelemetryBindingOptions 
             const stack = read(error, "stack");
             if (stack !== undefined) attributes["exception.stacktrace"] = stack;
           }
-          otel.emit({ timestamp: record.timestamp, severityNumber: SEVERITY[record.level], severityText: SEVERITY_TEXT[record.level], body: record.message, attributes });
+          // A Date, not epoch milliseconds: older OpenTelemetry versions read a number below the
+          // process's time origin as relative to it, which a clock adjustment can make Date.now().
+          otel.emit({ timestamp: new Date(record.timestamp), severityNumber: SEVERITY[record.level], severityText: SEVERITY_TEXT[record.level], body: record.message, attributes });
         },
       };
     },
