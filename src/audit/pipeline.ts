@@ -51,7 +51,7 @@ export interface StandardPipeline {
   readonly logger: Logger;
   /** The named targets, when there are any. */
   readonly targets: TargetSet | undefined;
-  /** The one rendering that the targets and the binding share (the binding takes its message and its attributes as key–values). */
+  /** The one rendering the targets share; without targets it renders the record's key–values when the binding reads them. */
   readonly renderRecord: RecordRenderer;
 }
 
