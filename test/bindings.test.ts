@@ -295,3 +295,13 @@ test.serial("OpenTelemetry: without a provider, the global one, even when regist
   LoggerFactory.getLogger("com.example.G").info("through the global provider");
   t.deepEqual(exporter.getFinishedLogRecords().map((r) => [r.instrumentationScope.name, r.body]), [["slf4ts", "through the global provider"]]);
 });
+
+test.serial("nameKey: the logger's name under another field, which is then reserved", async (t) => {
+  const { logger, lines } = pinoInto();
+  send(createPinoBinding(logger, { nameKey: "category" }), record({ keyValues: [{ key: "category", value: "mine" }, { key: "logger", value: "free" }] }));
+  t.like(lines()[0], { category: "com.example.Kv", category_: "mine", logger: "free" });
+  const w = winstonInto();
+  send(createWinstonBinding(w.logger, { nameKey: "category" }), record({ keyValues: [{ key: "category", value: "mine" }] }));
+  t.true(await waitFor(() => w.lines().length === 1, 5000));
+  t.like(w.lines()[0], { category: "com.example.Kv", category_: "mine" });
+});
