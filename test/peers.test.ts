@@ -16,6 +16,7 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 test("npm install <tarball> pino: no log4js, NOP with one notice until a binding is set, pino's JSON with createPinoBinding", (t) => {
+  t.timeout(240_000); // npm pack and npm install; each child process has its own limit too
   const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     peerDependencies: Record<string, string>;
     peerDependenciesMeta: Record<string, { optional?: boolean }>;
