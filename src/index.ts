@@ -24,12 +24,22 @@ export { MarkerFactory, type Marker } from "./facade/marker.js";
 export { createConsoleBinding, type ConsoleBindingOptions } from "./facade/bindings/console.js";
 export { nopBinding } from "./facade/bindings/nop.js";
 export { createMemoryBinding, type MemoryBinding, type MemoryBindingOptions, type MemoryRecord } from "./facade/bindings/memory.js";
+export { createPinoBinding, type PinoBindingOptions, type PinoLike } from "./facade/bindings/pino.js";
+export { createWinstonBinding, type WinstonBindingOptions, type WinstonLike } from "./facade/bindings/winston.js";
+export {
+  createOpenTelemetryBinding,
+  type OpenTelemetryBindingOptions,
+  type OpenTelemetryLogger,
+  type OpenTelemetryLoggerProvider,
+} from "./facade/bindings/opentelemetry.js";
 export { createLog4jsBinding, loadLog4js, type Log4jsModule } from "./facade/bindings/log4js.js";
 export {
   AuditLogService,
   AuditLogServiceImpl,
   createAuditLogService,
   AUDIT_LOGGER_NAME,
+  AUDIT_EVENT_ID_KEY,
+  AUDIT_MARKER_NAME,
   PROPERTIES_ENV,
   type AuditLogFilter,
   type AuditLogServiceOptions,

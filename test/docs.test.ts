@@ -40,6 +40,10 @@ const promised: ReadonlyArray<readonly [page: string, what: string, pattern: Reg
   ["docs/facade.md", "the facade", /LoggerFactory\.getLogger/],
   ["docs/facade.md", "the fluent API", /\.atInfo\(\)/],
   ["docs/facade.md", "a test with the memory binding", /createMemoryBinding\(\)/],
+  ["docs/bindings.md", "the pino binding", /createPinoBinding\(pino\(\)\)/],
+  ["docs/bindings.md", "the winston binding", /createWinstonBinding\(host\)/],
+  ["docs/bindings.md", "the OpenTelemetry binding", /createOpenTelemetryBinding\(\{ loggerProvider/],
+  ["docs/audit-logger.md", "standard mode into a structured backend", /createPinoBinding[\s\S]*AuditLogService\.log/],
 ];
 
 // One unpacked `npm pack`, shared by every scratch project of this file.

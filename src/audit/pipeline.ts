@@ -21,9 +21,9 @@ import { TargetSet, type TargetContext } from "../targets/targets.js";
 import { compileRecordBuilder, type RecordBuilder } from "../record/builder.js";
 import { compileRecordRenderer, type RecordRenderer } from "../record/render.js";
 import { renderOther } from "../record/values.js";
-import { AUDIT_LOGGER_NAME, DROPPED_EVENT_ID } from "./names.js";
+import { AUDIT_EVENT_ID_KEY, AUDIT_LOGGER_NAME, AUDIT_MARKER_NAME, DROPPED_EVENT_ID } from "./names.js";
 
-export { AUDIT_LOGGER_NAME, DROPPED_EVENT_ID };
+export { AUDIT_EVENT_ID_KEY, AUDIT_LOGGER_NAME, AUDIT_MARKER_NAME, DROPPED_EVENT_ID };
 
 /** Dedicated mode: the service's own rotated file. */
 export interface DedicatedPipeline {
@@ -51,8 +51,8 @@ export interface StandardPipeline {
   readonly logger: Logger;
   /** The named targets, when there are any. */
   readonly targets: TargetSet | undefined;
-  /** With targets: the one rendering that the targets and the file (or standard mode) share. */
-  readonly renderRecord: RecordRenderer | undefined;
+  /** The one rendering the targets share; without targets it renders the record's key–values when the binding reads them. */
+  readonly renderRecord: RecordRenderer;
 }
 
 /** Nothing is logged: not configured yet, shut down, or `enabled=false` (then with its configuration). */
@@ -241,9 +241,10 @@ export function assemblePipeline(host: PipelineHost, old: Pipeline, config: Audi
   } else {
     void oldTargets?.close();
   }
-  const renderRecord = targets !== undefined ? compileRecordRenderer(config, config.formatDate) : undefined;
+  // Standard mode always renders (the binding takes the attributes as key–values); dedicated mode only for targets.
+  const renderRecord = targets !== undefined || logger !== undefined ? compileRecordRenderer(config, config.formatDate) : undefined;
   if (file !== undefined && dedicated !== undefined) return { mode: "dedicated", config, file, build, ...dedicated, targets, renderRecord };
-  if (logger !== undefined) return { mode: "standard", config, build, logger, targets, renderRecord };
+  if (logger !== undefined) return { mode: "standard", config, build, logger, targets, renderRecord: renderRecord ?? compileRecordRenderer(config, config.formatDate) };
   return { mode: "off", config, build };
 }
 

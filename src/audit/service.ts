@@ -9,7 +9,6 @@
 import { Level, levelName } from "../facade/level.js";
 import { LoggerFactory, type Logger } from "../facade/logger.js";
 import { currentMdc } from "../facade/mdc.js";
-import { NO_MARKERS, NO_PAIRS } from "../facade/binding.js";
 import { ConfigError, formatProblem, type ConfigProblem } from "../config/errors.js";
 import { KEY_PREFIX, resolveConfig, type AuditConfig } from "../config/schema.js";
 import type { FileSnapshot } from "../config/watcher.js";
@@ -18,9 +17,9 @@ import type { WriterFileSystem } from "../output/rolling-file.js";
 import { StatusChannel } from "../status/status.js";
 import type { TargetSet } from "../targets/targets.js";
 import type { TargetStats } from "../targets/stats.js";
-import { collectAttributes, type AuditAttributes, type CollectedAttributes } from "../record/attributes.js";
+import { collectAttributes, readsAgain, type AuditAttributes, type CollectedAttributes } from "../record/attributes.js";
 import type { RecordInput } from "../record/builder.js";
-import type { RecordRenderer } from "../record/render.js";
+import type { RecordRenderer, RenderedRecord } from "../record/render.js";
 import { renderOther } from "../record/values.js";
 import { ConfigSource } from "./sources.js";
 import {
@@ -37,12 +36,14 @@ import {
   writerOf,
   type Pipeline,
   type PipelineHost,
+  type StandardPipeline,
 } from "./pipeline.js";
 import { drainAtExit, exiting, forgetAtExit } from "./exit-hooks.js";
 import type { AuditCapture, CapturedAuditRecord } from "./capture.js";
 import { CaptureRenderer, defaultConfig } from "./capture-renderer.js";
+import { StandardRecord } from "./standard-record.js";
 
-export { AUDIT_LOGGER_NAME, DROPPED_EVENT_ID } from "./names.js";
+export { AUDIT_EVENT_ID_KEY, AUDIT_LOGGER_NAME, AUDIT_MARKER_NAME, DROPPED_EVENT_ID } from "./names.js";
 
 /** The environment variable naming a properties file for the default service. */
 export const PROPERTIES_ENV = "SLF4TS_AUDIT_PROPERTIES";
@@ -302,19 +303,19 @@ export class AuditLogServiceImpl {
       input = collected;
     }
     // With targets, one rendering serves them and the file (or standard mode); without, the fused builder.
-    const message = targets !== undefined && renderRecord !== undefined ? this.offerTargets(targets, renderRecord, eventId, input) : undefined;
+    const rendered = targets !== undefined && renderRecord !== undefined ? this.offerTargets(targets, renderRecord, eventId, input) : undefined;
     if (pipeline.mode === "standard") {
-      this.logStandard(config, pipeline.logger, () => message ?? build(eventId, input));
+      this.logStandard(config, pipeline, eventId, input, rendered);
       return;
     }
     this.counters.logged++;
     const { file, buffer } = pipeline;
-    buffer.offer(renderLine(file, config.level, message ?? build(eventId, input), file.messageOnly ? 0 : Date.now()));
+    buffer.offer(renderLine(file, config.level, rendered?.message ?? build(eventId, input), file.messageOnly ? 0 : Date.now()));
     if (exiting) buffer.drain();
   }
 
-  /** Renders an event once and hands it to the named targets; returns its message, for the file or standard mode. */
-  private offerTargets(targets: TargetSet, renderRecord: RecordRenderer, eventId: string, input: RecordInput | undefined): string {
+  /** Renders an event once and hands it to the named targets; returns the rendering, for the file or standard mode. */
+  private offerTargets(targets: TargetSet, renderRecord: RecordRenderer, eventId: string, input: RecordInput | undefined): RenderedRecord {
     const record = renderRecord(eventId, input);
     try {
       targets.offer(record);
@@ -322,11 +323,16 @@ export class AuditLogServiceImpl {
       // A target must never make log() throw (formatting is guarded per target; this is the last net).
       StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit targets failed on event ${JSON.stringify(eventId)}: ${renderOther(error)}`);
     }
-    return record.message;
+    return record;
   }
 
-  /** Standard mode: the record goes to the host's logging, straight to its backend. */
-  private logStandard(config: AuditConfig, logger: Logger, messageOf: () => string): void {
+  /**
+   * Standard mode: the record goes to the host's logging, straight to its backend: the rendered
+   * record as the message, the event id and the attributes (rendered and masked as in the
+   * message) as key–values, made only if the binding reads them, and the marker `AUDIT`.
+   */
+  private logStandard(config: AuditConfig, pipeline: StandardPipeline, eventId: string, attributes: RecordInput | undefined, rendered: RenderedRecord | undefined): void {
+    const logger = pipeline.logger;
     if (!logger.isEnabled(config.level)) {
       this.counters.levelDisabled++;
       if (!this.levelDisabledReported) {
@@ -340,10 +346,12 @@ export class AuditLogServiceImpl {
       return;
     }
     this.counters.logged++;
-    const message = messageOf();
     try {
+      // The key-values may be rendered after the message was built: an iterable that reads only once is collected first.
+      const input = rendered !== undefined || readsAgain(attributes) ? attributes : collectAttributes(attributes, config.maxAttributes);
+      const message = rendered?.message ?? pipeline.build(eventId, input);
       // Straight to the backend: the record is final text, not an SLF4J pattern.
-      logger.backend.log({ level: config.level, loggerName: AUDIT_LOGGER_NAME, message, error: undefined, mdc: currentMdc(), timestamp: Date.now(), keyValues: NO_PAIRS, markers: NO_MARKERS });
+      logger.backend.log(new StandardRecord(config.level, message, currentMdc(), Date.now(), eventId, input, pipeline.renderRecord, rendered));
       this.counters.written++;
     } catch (error) {
       this.counters.errors++;

@@ -1,6 +1,6 @@
 /**
  * The small interface between the facade and a logging backend. A binding is all a user
- * writes to send facade output to another logger (pino, winston, …).
+ * writes to send facade output to another logger.
  */
 import type { Level } from "./level.js";
 import type { Marker } from "./marker.js";
@@ -39,6 +39,13 @@ export interface LogRecord {
   readonly keyValues: readonly KeyValuePair[];
   /** The markers of the call (the fluent API's `addMarker`). Empty (shared, frozen) when none. */
   readonly markers: readonly Marker[];
+  /**
+   * True when the message already says every key–value (an audit record in standard mode: the
+   * rendered record is the message). A text binding (console, log4js) then writes the message
+   * alone and does not read `keyValues` (which may cost a rendering); a structured binding
+   * (pino, winston, OpenTelemetry) still sends them as fields.
+   */
+  readonly messageHasKeyValues?: boolean;
 }
 
 /** A backend's logger for one name. */
@@ -53,23 +60,20 @@ export interface BackendLogger {
  * A backend. `getLogger` is called once per facade logger name and again when the binding is
  * replaced, so it may create and keep per-name state.
  *
+ * pino, winston and OpenTelemetry have theirs (`createPinoBinding`, `createWinstonBinding`,
+ * `createOpenTelemetryBinding`); your own backend is a few lines.
+ *
  * @example
  * ```ts
- * import pino from "pino";
  * import { LoggerFactory, Level, type LoggerBinding } from "slf4ts";
- * const root = pino();
- * const names = ["trace", "debug", "info", "warn", "error"] as const;
- * const pinoBinding: LoggerBinding = {
- *   name: "pino",
- *   getLogger(name) {
- *     const child = root.child({ logger: name });
- *     return {
- *       isEnabled: (level) => child.isLevelEnabled(names[level]),
- *       log: (r) => child[names[r.level]]({ ...Object.fromEntries(r.mdc), err: r.error }, r.message),
- *     };
- *   },
+ * const lines: LoggerBinding = {
+ *   name: "lines",
+ *   getLogger: (name) => ({
+ *     isEnabled: (level) => level >= Level.INFO,
+ *     log: (record) => console.log(`${name}: ${record.message}`),
+ *   }),
  * };
- * LoggerFactory.setBinding(pinoBinding);
+ * LoggerFactory.setBinding(lines);
  * ```
  */
 export interface LoggerBinding {

@@ -183,3 +183,18 @@ export function collectAttributes(
   }
   return new CollectedAttributes(pairs, keys.length > n ? String(keys.length - n) : undefined, undefined);
 }
+
+/**
+ * Whether reading `attributes` a second time gives the same pairs without collecting them first:
+ * nothing, collected attributes, a plain object, an array or a Map. Any other iterable (a
+ * generator, an iterator) may be read only once. False when asking throws.
+ * @internal
+ */
+export function readsAgain(attributes: AuditAttributes | CollectedAttributes | null | undefined): boolean {
+  if (attributes === undefined || attributes === null || isCollected(attributes)) return true;
+  try {
+    return Array.isArray(attributes) || attributes instanceof Map || typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] !== "function";
+  } catch {
+    return false;
+  }
+}

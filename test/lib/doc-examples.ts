@@ -79,7 +79,9 @@ export function installPackage(dir: string, tarball: string, repoNodeModules: st
     bin?: Record<string, string>;
   };
   // Node resolves these links to their real paths, so their own dependencies come from the repository.
-  const linked = [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {}), "pino", "@types/node"];
+  // The optional peers (log4js, pino, winston, the OpenTelemetry logs API) are all there, with the
+  // OpenTelemetry SDK the examples of docs/bindings.md use.
+  const linked = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {}), "pino", "@opentelemetry/sdk-logs", "@types/node"]);
   for (const name of linked) {
     mkdirSync(dirname(join(modules, name)), { recursive: true });
     symlinkSync(join(repoNodeModules, name), join(modules, name));

@@ -21,8 +21,10 @@ function renderRecord(record: LogRecord): string {
     line += `[${record.markers.map((m) => m.name).join(", ")}] `;
   }
   line += record.message;
-  for (const { key, value } of record.keyValues) {
-    line += ` ${key}=${renderArgument(value)}`;
+  if (record.messageHasKeyValues !== true) {
+    for (const { key, value } of record.keyValues) {
+      line += ` ${key}=${renderArgument(value)}`;
+    }
   }
   if (record.mdc.size > 0) {
     const parts: string[] = [];

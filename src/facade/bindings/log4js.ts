@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type { Level } from "../level.js";
-import type { BackendLogger, LoggerBinding, LogRecord } from "../binding.js";
+import { NO_PAIRS, type BackendLogger, type LoggerBinding, type LogRecord } from "../binding.js";
 import { renderArgument } from "../format.js";
 
 // The parts of log4js this binding uses (log4js 6.x).
@@ -30,12 +30,14 @@ const LOG4JS_MARKER_KEY = "marker";
  * entry wins over an earlier one of the same name: the call's own key–values over the MDC.
  */
 function contextOf(record: LogRecord): Record<string, unknown> {
-  if (record.keyValues.length === 0 && record.markers.length === 0) {
+  // An audit record's fields are in its message already (and reading them would render them).
+  const keyValues = record.messageHasKeyValues === true ? NO_PAIRS : record.keyValues;
+  if (keyValues.length === 0 && record.markers.length === 0) {
     return record.mdc.size === 0 ? EMPTY_CONTEXT : Object.fromEntries(record.mdc);
   }
   const context: Record<string, unknown> = Object.fromEntries(record.mdc);
   if (record.markers.length > 0) context[LOG4JS_MARKER_KEY] = record.markers.map((m) => m.name).join(",");
-  for (const { key, value } of record.keyValues) {
+  for (const { key, value } of keyValues) {
     // defineProperty: a key named "__proto__" is an entry like any other.
     Object.defineProperty(context, key, { value: renderArgument(value), enumerable: true, writable: true, configurable: true });
   }
