@@ -25,6 +25,7 @@ export { nopBinding } from "./facade/bindings/nop.js";
 export { createLog4jsBinding, loadLog4js, type Log4jsModule } from "./facade/bindings/log4js.js";
 export {
   AuditLogService,
+  AuditLogger,
   AuditLogServiceImpl,
   createAuditLogService,
   AUDIT_LOGGER_NAME,

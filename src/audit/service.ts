@@ -122,7 +122,7 @@ export interface AuditStats {
  * AuditLogService.log("ox.login", { login: "thorben", ip: "::1", timestamp: new Date() });
  * ```
  */
-export class AuditLogServiceImpl {
+export class AuditLogger {
   private pipeline: Pipeline = OFF;
   private readonly filters: AuditLogFilter[] = [];
   private readonly source = new ConfigSource((snapshot, confirmed) => this.loadAndApply(false, snapshot, confirmed));
@@ -441,6 +441,19 @@ export class AuditLogServiceImpl {
 }
 
 /**
+ * The former name of {@link AuditLogger}, the same class (`AuditLogServiceImpl === AuditLogger`).
+ *
+ * @deprecated Use {@link AuditLogger}; this alias is removed in the next major version.
+ * @example
+ * ```ts
+ * import { AuditLogger } from "slf4ts"; // instead of AuditLogServiceImpl
+ * ```
+ */
+export const AuditLogServiceImpl = AuditLogger;
+/** @deprecated Use {@link AuditLogger}. */
+export type AuditLogServiceImpl = AuditLogger;
+
+/**
  * Creates an independent audit logger with the same methods as `AuditLogService`. With
  * `propertiesFile` or `properties` in the options it is configured at once (call
  * `configure()` and await it instead to see configuration errors).
@@ -452,8 +465,8 @@ export class AuditLogServiceImpl {
  * audit.log("app.export", { user: "ann", rows: 120 });
  * ```
  */
-export function createAuditLogService(options: AuditLogServiceOptions = {}): AuditLogServiceImpl {
-  const service = new AuditLogServiceImpl(options);
+export function createAuditLogService(options: AuditLogServiceOptions = {}): AuditLogger {
+  const service = new AuditLogger(options);
   if (options.propertiesFile !== undefined || options.properties !== undefined) {
     service.configure(options).catch(() => {
       // Reported on the status channel already.
@@ -467,5 +480,5 @@ export function createAuditLogService(options: AuditLogServiceOptions = {}): Aud
  * the `SLF4TS_AUDIT_PROPERTIES` environment variable on first use; without it, it is disabled
  * (as the original is by default).
  */
-export const AuditLogService: AuditLogServiceImpl = new AuditLogServiceImpl({ fromEnvironment: true });
+export const AuditLogService: AuditLogger = new AuditLogger({ fromEnvironment: true });
 
