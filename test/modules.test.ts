@@ -6,7 +6,7 @@
  * mixes both, and a TypeScript CommonJS build under NodeNext, run as child processes.
  */
 import test from "ava";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -56,7 +56,8 @@ const PROPERTIES = `{
   "com.openexchange.log.audit.slf4j.file.location": "audit.log",
 }`;
 
-test("a CommonJS app requires slf4ts: the facade and the audit logger work, no warning on stderr", (t) => {
+test.serial("a CommonJS app requires slf4ts: the facade and the audit logger work, no warning on stderr", (t) => {
+  t.timeout(120_000);
   const dir = project(t, "commonjs", {
     "main.js": `const { AuditLogService, LoggerFactory, MDC, AuditLogger, createConsoleBinding } = require("slf4ts");
 LoggerFactory.setBinding(createConsoleBinding({ stream: process.stdout }));
@@ -76,7 +77,8 @@ AuditLogService.configure({ properties: ${PROPERTIES}, watch: false }).then(asyn
   t.deepEqual(readLines(join(dir, "audit.log")), ["ox.login, login=thorben"]);
 });
 
-test("an ESM app imports slf4ts", (t) => {
+test.serial("an ESM app imports slf4ts", (t) => {
+  t.timeout(120_000);
   const dir = project(t, "module", {
     "main.js": `import { AuditLogService } from "slf4ts";
 await AuditLogService.configure({ properties: ${PROPERTIES}, watch: false });
@@ -93,7 +95,8 @@ await AuditLogService.shutdown();
 /** What the ESM module and the CommonJS module of the mixed process compare. */
 const SHARED = ["AuditLogService", "LoggerFactory", "MDC", "StatusChannel", "AuditLogger", "ConfigError"];
 
-test("one process, a CommonJS module and an ESM module: the same objects, one configure() seen by both", (t) => {
+test.serial("one process, a CommonJS module and an ESM module: the same objects, one configure() seen by both", (t) => {
+  t.timeout(120_000);
   const files = {
     "cjs-part.cjs": `const slf4ts = require("slf4ts");
 exports.slf4ts = slf4ts;
@@ -143,7 +146,7 @@ cjs.AuditLogService.configure({ properties: ${PROPERTIES}, watch: false }).then(
   t.deepEqual(readLines(join(fromCjs, "audit.log")), ["ox.from.esm, who=esm", "ox.from.cjs, who=cjs"]);
 });
 
-test("TypeScript under NodeNext: .ts and .cts of a CommonJS package and an .mts compile against the declarations and run", (t) => {
+test.serial("TypeScript under NodeNext: .ts and .cts of a CommonJS package and an .mts compile against the declarations and run", (t) => {
   t.timeout(120_000);
   const dir = project(t, "commonjs", {
     "main.ts": `import { AuditLogService, LoggerFactory, type AuditStats } from "slf4ts";
@@ -186,4 +189,51 @@ export function fromMts(): void {
   t.is(r.stderr, "");
   t.is(r.stdout, "dedicated function\n");
   t.deepEqual(readLines(join(dir, "audit.log")), ["ox.cts, who=ts", "ox.cts, who=ts2", "ox.mts, who=mts"]);
+});
+
+test.serial("go to definition in an editor (tsserver) lands in the shipped TypeScript source, through the declaration maps", async (t) => {
+  t.timeout(90_000);
+  const dir = project(t, "module", {
+    "app.ts": `import { AuditLogService } from "slf4ts";\nAuditLogService.log("ox.login", {});\n`,
+    "tsconfig.json": JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, types: [] }, files: ["app.ts"] }),
+  });
+  const file = join(dir, "app.ts");
+  const server = spawn(process.execPath, [join(root, "node_modules", "typescript", "lib", "tsserver.js"), "--disableAutomaticTypingAcquisition"], { cwd: dir, stdio: ["pipe", "pipe", "ignore"] });
+  const killer = setTimeout(() => server.kill(), 80_000);
+  t.teardown(() => {
+    clearTimeout(killer);
+    server.kill();
+  });
+  // tsserver answers with "Content-Length: N" framed JSON; requests are one JSON per line.
+  let buffered = "";
+  const waiting = new Map<number, (body: unknown) => void>();
+  server.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    buffered += chunk;
+    for (;;) {
+      const header = /^Content-Length: (\d+)\r\n\r\n/.exec(buffered);
+      if (header === null) return;
+      const start = header[0].length;
+      const length = Number(header[1]);
+      if (Buffer.byteLength(buffered.slice(start)) < length) return;
+      const json = Buffer.from(buffered.slice(start)).subarray(0, length).toString("utf8");
+      buffered = Buffer.from(buffered.slice(start)).subarray(length).toString("utf8");
+      const message = JSON.parse(json) as { type: string; request_seq?: number; body?: unknown };
+      if (message.type === "response" && message.request_seq !== undefined) waiting.get(message.request_seq)?.(message.body);
+    }
+  });
+  let seq = 0;
+  const request = (command: string, args: object): Promise<unknown> =>
+    new Promise((resolve) => {
+      const id = ++seq;
+      waiting.set(id, resolve);
+      server.stdin.write(`${JSON.stringify({ seq: id, type: "request", command, arguments: args })}\n`);
+    });
+  server.stdin.write(`${JSON.stringify({ seq: 0, type: "request", command: "open", arguments: { file } })}\n`);
+  const definitions = (await request("definition", { file, line: 2, offset: 3 })) as Array<{ file: string; start: { line: number } }>;
+  t.true(Array.isArray(definitions) && definitions.length > 0, "no definition found");
+  const shown = definitions.map((d) => `${d.file}:${d.start.line}`);
+  t.true(shown.every((d) => /\/node_modules\/slf4ts\/src\/audit\/service\.ts:\d+$/.test(d)), shown.join(", "));
+  const first = definitions[0];
+  const source = first === undefined ? [] : readFileSync(first.file, "utf8").split("\n");
+  t.regex(source[(first?.start.line ?? 0) - 1] ?? "", /export const AuditLogService\b/);
 });
