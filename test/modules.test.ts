@@ -3,7 +3,9 @@
  * same ES module files (the `require` condition of the exports map points at them, and Node
  * 20.19+ loads ESM with `require`), so a process has one module state whichever way its modules
  * load the package. Each test is a user's project: a CommonJS app, an ESM app, a process that
- * mixes both, and a TypeScript CommonJS build under NodeNext, run as child processes.
+ * mixes both, and a TypeScript CommonJS build under NodeNext, run as child processes. A
+ * top-level await anywhere in the package's module graph would make `require` refuse it
+ * (ERR_REQUIRE_ASYNC_MODULE): the CommonJS tests are what would catch one.
  */
 import test from "ava";
 import { execFileSync, spawn, spawnSync } from "node:child_process";

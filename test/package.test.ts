@@ -22,6 +22,9 @@ test("the packed tarball installs into a project and works: ESM import, types, l
   t.true(shipped.includes("dist/src/index.d.ts"));
   t.true(shipped.includes("etc/slf4j-auditlog.properties"));
   t.true(shipped.includes("LICENSE"), "the license text ships");
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { license?: string };
+  t.is(manifest.license, "MIT");
+  t.regex(readFileSync(join(root, "LICENSE"), "utf8"), /^MIT License\n\nCopyright \(c\) \d{4} .+\n[\s\S]*THE SOFTWARE IS PROVIDED "AS IS"/, "the LICENSE is the MIT text that package.json names");
   t.false(shipped.some((p) => p.startsWith("test/") || p.startsWith("dist/test/") || p.startsWith("dist/examples/")), "no tests or demo in the package");
 
   const project = join(dir, "host");
