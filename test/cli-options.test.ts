@@ -8,7 +8,10 @@ import { spawnSync } from "node:child_process";
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { parseArgs } from "node:util";
 import { main } from "../src/cli/main.js";
+import { checkOptions } from "../src/cli/options.js";
 import { captureIo, runCli } from "./lib/cli.js";
 import { buildFixture } from "./lib/cli-fixture.js";
 import { tempDir, waitFor } from "./lib/helpers.js";
@@ -102,4 +105,34 @@ test("tail takes a folder: the active file and archives of the one log in it, as
   const empty = await runCli(["tail", "empty"], { cwd: dir });
   t.is(empty.code, 3);
   t.is(empty.err, `slf4ts-audit tail: cannot read ${join(dir, "empty")} (no audit log in the folder)\n`);
+});
+
+test("checkOptions and parseArgs agree on every command line: what one refuses the other refuses (so parseArgs' own message is never what the user reads)", (t) => {
+  const options = { since: { type: "string" }, event: { type: "string", multiple: true }, lines: { type: "string", short: "n" }, follow: { type: "boolean", short: "f" }, json: { type: "boolean" } } as const;
+  const piece = fc.oneof(
+    fc.constantFrom("--since", "--event", "--lines", "--follow", "--json", "-n", "-f", "-fn", "-nf", "-n5", "-fn5", "-x", "-fx", "--sinse", "--", "-", "--since=", "--follow=", "--json=1", "--lines=-3", "-n-3", "--help", "-h"),
+    fc.constantFrom("1h", "-1h", "logs", "x=y", "--", "-"),
+    fc.string({ maxLength: 4 }),
+  );
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 6 }), (args) => {
+      let checked: string | undefined;
+      try {
+        checkOptions(args, options);
+      } catch (error) {
+        checked = (error as Error).message;
+      }
+      let parsed: string | undefined;
+      try {
+        parseArgs({ args, allowPositionals: true, options: { ...options, help: { type: "boolean", short: "h" } } });
+      } catch (error) {
+        parsed = (error as Error).message;
+      }
+      if ((checked === undefined) !== (parsed === undefined)) {
+        throw new Error(`${JSON.stringify(args)}: checkOptions ${checked ?? "accepts"}; parseArgs ${parsed ?? "accepts"}`);
+      }
+    }),
+    { numRuns: 3000 },
+  );
+  t.pass();
 });
