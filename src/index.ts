@@ -16,12 +16,14 @@
  */
 export { Level, LEVEL_IDS, levelName, parseLevel, type LevelId } from "./facade/level.js";
 export { Logger, LoggerFactory } from "./facade/logger.js";
+export { type LoggingEventBuilder } from "./facade/event-builder.js";
 export { MDC, type MdcEntries } from "./facade/mdc.js";
 export { formatMessage, type FormattedMessage } from "./facade/format.js";
 export type { BackendLogger, KeyValuePair, LoggerBinding, LogRecord } from "./facade/binding.js";
 export { MarkerFactory, type Marker } from "./facade/marker.js";
 export { createConsoleBinding, type ConsoleBindingOptions } from "./facade/bindings/console.js";
 export { nopBinding } from "./facade/bindings/nop.js";
+export { createMemoryBinding, type MemoryBinding, type MemoryBindingOptions, type MemoryRecord } from "./facade/bindings/memory.js";
 export { createLog4jsBinding, type Log4jsModule } from "./facade/bindings/log4js.js";
 export {
   AuditLogService,
@@ -33,7 +35,9 @@ export {
   type AuditLogFilter,
   type AuditLogServiceOptions,
   type AuditStats,
+  captureAuditRecords,
 } from "./audit/service.js";
+export type { AuditCapture, CapturedAuditRecord } from "./audit/capture.js";
 export { parseAuditLine, AuditLineSyntaxError, type ParsedAuditLine } from "./record/parse.js";
 export { NULL_MARKER, type RecordFormat } from "./record/escaping.js";
 export { CUT_NAME, type AuditAttributes } from "./record/attributes.js";

@@ -40,6 +40,8 @@ const promised: ReadonlyArray<readonly [page: string, what: string, pattern: Reg
   ["docs/integrity.md", "a key, records and verify", /slf4ts-audit verify --key/],
   ["docs/configuration.md", "a configuration error", /ConfigError/],
   ["docs/facade.md", "the facade", /LoggerFactory\.getLogger/],
+  ["docs/facade.md", "the fluent API", /\.atInfo\(\)/],
+  ["docs/facade.md", "a test with the memory binding", /createMemoryBinding\(\)/],
 ];
 
 // One unpacked `npm pack`, shared by every scratch project of this file.

@@ -39,6 +39,8 @@ import {
   type PipelineHost,
 } from "./pipeline.js";
 import { drainAtExit, exiting, forgetAtExit } from "./exit-hooks.js";
+import type { AuditCapture, CapturedAuditRecord } from "./capture.js";
+import { CaptureRenderer, defaultConfig } from "./capture-renderer.js";
 
 export { AUDIT_LOGGER_NAME, DROPPED_EVENT_ID } from "./names.js";
 
@@ -142,6 +144,9 @@ export class AuditLogger {
     afterShutdown: 0,
   };
   private retired = { rotations: 0, dropped: 0, compressed: 0 };
+  /** The captures of {@link captureAuditRecords}; empty but for a user's tests. */
+  private readonly captures: Array<(record: CapturedAuditRecord) => void> = [];
+  private captureRenderer: CaptureRenderer | undefined;
   /** What the pipeline counts into and reads back of this service. */
   private readonly host: PipelineHost;
 
@@ -271,13 +276,24 @@ export class AuditLogger {
     }
     if (this.pendingEnvironment) this.configureFromEnvironment();
     const pipeline = this.pipeline;
+    let input: RecordInput | undefined = attributes;
+    if (this.captures.length > 0) {
+      // Read once for the captures and whatever writes the record (an iterator can be read once).
+      const captureConfig = pipeline.config ?? defaultConfig();
+      const collected = collectAttributes(attributes, captureConfig.maxAttributes);
+      if (this.filters.length > 0 && !this.accepts(eventId, this.toPairs(collected))) {
+        this.counters.filtered++;
+        return;
+      }
+      this.capture(captureConfig, eventId, collected);
+      input = collected;
+    }
     if (pipeline.mode === "off") {
       if (this.shutDown) this.noteAfterShutdown();
       return;
     }
     const { config, build, targets, renderRecord } = pipeline;
-    let input: RecordInput | undefined = attributes;
-    if (this.filters.length > 0) {
+    if (this.filters.length > 0 && input === attributes) {
       const collected = collectAttributes(attributes, config.maxAttributes);
       if (!this.accepts(eventId, this.toPairs(collected))) {
         this.counters.filtered++;
@@ -333,6 +349,26 @@ export class AuditLogger {
       this.counters.errors++;
       StatusChannel.report("WRITE_FAILED", Level.ERROR, `the logging binding threw while writing an audit record: ${renderOther(error)}`);
     }
+  }
+
+  /** Hands an accepted event to every capture, rendered as the configuration's file would write it. */
+  private capture(config: AuditConfig, eventId: string, collected: CollectedAttributes): void {
+    try {
+      if (this.captureRenderer?.config !== config) this.captureRenderer = new CaptureRenderer(config);
+      const record = this.captureRenderer.record(eventId, collected, Date.now());
+      for (const sink of [...this.captures]) sink(record);
+    } catch (error) {
+      StatusChannel.report("WRITE_FAILED", Level.ERROR, `an audit capture failed on event ${JSON.stringify(eventId)}: ${renderOther(error)}`);
+    }
+  }
+
+  /** @internal Adds a capture (see {@link captureAuditRecords}); returns its removal. */
+  addCapture(sink: (record: CapturedAuditRecord) => void): () => void {
+    this.captures.push(sink);
+    return () => {
+      const index = this.captures.indexOf(sink);
+      if (index >= 0) this.captures.splice(index, 1);
+    };
   }
 
   /** What filters see: a frozen copy of the pairs read (and the reading error as `slf4ts.error`). */
@@ -482,3 +518,34 @@ export function createAuditLogService(options: AuditLogServiceOptions = {}): Aud
  */
 export const AuditLogService: AuditLogger = new AuditLogger({ fromEnvironment: true });
 
+
+/**
+ * Captures what an audit service is asked to log, for a user's tests: each event that passes
+ * the filters, whatever the mode (also while the service is disabled, as it is unconfigured),
+ * with its attributes rendered and masked exactly as the configured file would write them. The
+ * records are still written wherever the configuration sends them.
+ *
+ * @param service the service to watch (default: the process's `AuditLogService`).
+ * @example
+ * ```ts
+ * import { captureAuditRecords } from "slf4ts";
+ * const audit = captureAuditRecords();
+ * loginHandler({ user: "ann", password: "hunter2" });
+ * assert.deepEqual(audit.records.map((r) => [r.eventId, r.attributes]), [["ox.login", { login: "ann", password: "****" }]]);
+ * audit.stop();
+ * ```
+ */
+export function captureAuditRecords(service: AuditLogger = AuditLogService): AuditCapture {
+  const records: CapturedAuditRecord[] = [];
+  let remove: (() => void) | undefined = service.addCapture((record) => records.push(record));
+  return {
+    records,
+    clear: () => {
+      records.length = 0;
+    },
+    stop: () => {
+      remove?.();
+      remove = undefined;
+    },
+  };
+}

@@ -26,7 +26,7 @@ export interface LogRecord {
   readonly loggerName: string;
   /** The message with every `{}` filled in. */
   readonly message: string;
-  /** The throwable: a trailing `Error` argument of the call, if there was one. */
+  /** The throwable: the fluent API's `setCause`, else a trailing `Error` argument of the call, if there was one. */
   readonly error: Error | undefined;
   /** The MDC of the calling context, live: read it during `log()`, do not keep it. */
   readonly mdc: ReadonlyMap<string, string>;

@@ -1,9 +1,11 @@
 /**
  * The facade: `Logger` and `LoggerFactory`. No I/O happens here; a binding does it.
  */
-import { NO_MARKERS, NO_PAIRS, type BackendLogger, type LoggerBinding } from "./binding.js";
+import { NO_MARKERS, NO_PAIRS, type BackendLogger, type KeyValuePair, type LoggerBinding } from "./binding.js";
+import { DefaultLoggingEventBuilder, NOP_EVENT_BUILDER, type LoggingEventBuilder } from "./event-builder.js";
 import { formatMessage } from "./format.js";
 import { Level } from "./level.js";
+import type { Marker } from "./marker.js";
 import { currentMdc } from "./mdc.js";
 import { nopBinding } from "./bindings/nop.js";
 import { createLog4jsBinding, loadLog4js, loadLog4jsInternals } from "./bindings/log4js.js";
@@ -25,6 +27,7 @@ const NOOP: LogMethod = () => undefined;
  * log.info("user {} logged in from {}", user, ip);
  * log.error("login failed for {}", user, err); // err reaches the backend as an error
  * if (log.isDebugEnabled()) log.debug("state {}", expensiveDump());
+ * log.atInfo().addKeyValue("user", user).log("logged in"); // SLF4J 2's fluent API
  * ```
  */
 export class Logger {
@@ -114,10 +117,66 @@ export class Logger {
     if (this.isEnabled(level)) this.emit(level, message, args);
   }
 
-  private emit(level: Level, pattern: unknown, args: readonly unknown[]): void {
-    const { message, error } = formatMessage(typeof pattern === "string" ? pattern : String(pattern), args);
+  /**
+   * A {@link LoggingEventBuilder} at `level` (SLF4J 2's fluent API). Whether the level is enabled
+   * is decided here, once: a disabled level (or a value that is not a {@link Level}) gives the
+   * shared no-op builder, on which nothing is called or formatted.
+   *
+   * @example
+   * ```ts
+   * log.atLevel(Level.WARN).addKeyValue("attempts", 3).log("login of {} refused", user);
+   * ```
+   */
+  atLevel(level: Level): LoggingEventBuilder {
+    if (!Number.isInteger(level) || level < Level.TRACE || level > Level.ERROR) return NOP_EVENT_BUILDER;
+    return this.builder(level);
+  }
+
+  private builder(level: Level): LoggingEventBuilder {
+    let on: boolean;
+    if (this.cached) {
+      on = this.enabled[level] === true;
+    } else {
+      try {
+        on = this.backend.isEnabled(level);
+      } catch {
+        on = false; // as in refresh(): a backend that cannot answer logs nothing
+      }
+    }
+    return on ? new DefaultLoggingEventBuilder(this.sink, level) : NOP_EVENT_BUILDER;
+  }
+  /**
+   * A builder at TRACE: `log.atTrace().addKeyValue("k", v).log("message {}", arg)`. See
+   * {@link LoggingEventBuilder} for the rules.
+   */
+  atTrace(): LoggingEventBuilder {
+    return this.builder(Level.TRACE);
+  }
+  /** A builder at DEBUG (see {@link Logger.atTrace}). */
+  atDebug(): LoggingEventBuilder {
+    return this.builder(Level.DEBUG);
+  }
+  /** A builder at INFO (see {@link Logger.atTrace}). */
+  atInfo(): LoggingEventBuilder {
+    return this.builder(Level.INFO);
+  }
+  /** A builder at WARN (see {@link Logger.atTrace}). */
+  atWarn(): LoggingEventBuilder {
+    return this.builder(Level.WARN);
+  }
+  /** A builder at ERROR (see {@link Logger.atTrace}). */
+  atError(): LoggingEventBuilder {
+    return this.builder(Level.ERROR);
+  }
+
+  // The fluent builders' way to the binding (bound once per logger, not per event).
+  private readonly sink = (level: Level, pattern: unknown, args: readonly unknown[], keyValues: readonly KeyValuePair[], markers: readonly Marker[]): void =>
+    this.emit(level, pattern, args, keyValues, markers);
+
+  private emit(level: Level, pattern: unknown, args: readonly unknown[], keyValues: readonly KeyValuePair[] = NO_PAIRS, markers: readonly Marker[] = NO_MARKERS): void {
     try {
-      this.backend.log({ level, loggerName: this.name, message, error, mdc: currentMdc(), timestamp: Date.now(), keyValues: NO_PAIRS, markers: NO_MARKERS });
+      const { message, error } = formatMessage(typeof pattern === "string" ? pattern : String(pattern), args);
+      this.backend.log({ level, loggerName: this.name, message, error, mdc: currentMdc(), timestamp: Date.now(), keyValues, markers });
     } catch {
       // A backend must not break the caller's code path.
     }

@@ -95,7 +95,8 @@ function isoDate(time: number): string {
 
 /**
  * Compiles the renderer of a configuration: the same options and date formatter as
- * `compileRecordBuilder`, and its message is the builder's, byte for byte. Never throws for
+ * `compileRecordBuilder`, and its message is the builder's, byte for byte. The attribute pairs
+ * write dates with `pairDate` (default: ISO 8601 with milliseconds, as the targets expect). Never throws for
  * any value and always ends; a non-string or empty event id, or attributes that are neither an
  * object nor an iterable, are programmer errors and throw a `TypeError`.
  *
@@ -105,7 +106,11 @@ function isoDate(time: number): string {
  * render("ox.login", { login: "thorben" }).message; // "ox.login|login=thorben"
  * ```
  */
-export function compileRecordRenderer(options: RecordOptions, formatDate: (epochMillis: number) => string): RecordRenderer {
+export function compileRecordRenderer(
+  options: RecordOptions,
+  formatDate: (epochMillis: number) => string,
+  pairDate: (epochMillis: number) => string = isoDate,
+): RecordRenderer {
   const escaping = compileEscaping(options.delimiter);
   const { escapeValue, escapeName } = escaping;
   const delimiter = options.delimiter;
@@ -194,7 +199,7 @@ export function compileRecordRenderer(options: RecordOptions, formatDate: (epoch
     const pairs: Array<readonly [string, string | null]> = [];
     for (let i = 0; i < count && i < fields.length; i++) {
       const f = fields[i] as Field;
-      pairs.push([f.name, f.kind === Kind.Null ? null : f.kind === Kind.Date ? dateText(f, isoDate) : f.text]);
+      pairs.push([f.name, f.kind === Kind.Null ? null : f.kind === Kind.Date ? dateText(f, pairDate) : f.text]);
     }
     const f = fields[count];
     if (f === undefined || prefix < 0) return pairs;
@@ -206,7 +211,7 @@ export function compileRecordRenderer(options: RecordOptions, formatDate: (epoch
       const written = messageText(f);
       const end = f.kind === Kind.Verbatim ? prefix : escaping.rawIndexOf(written, prefix);
       // A date is cut in the pairs where its text in the message was cut (the formats differ).
-      const own = f.kind === Kind.Date ? dateText(f, isoDate) : f.text;
+      const own = f.kind === Kind.Date ? dateText(f, pairDate) : f.text;
       kept = own.slice(0, f.kind === Kind.Cut && !names ? Math.max(0, end - CUT_NAME.length - 1) : end);
     }
     pairs.push([f.name, kept + marker]);

@@ -1,5 +1,10 @@
+/**
+ * The console binding: SimpleLogger-style lines on a stream, with the call's markers,
+ * key–values and MDC.
+ */
 import { Level, levelName } from "../level.js";
 import type { LoggerBinding, LogRecord } from "../binding.js";
+import { renderArgument } from "../format.js";
 
 /** Options of {@link createConsoleBinding}. */
 export interface ConsoleBindingOptions {
@@ -10,7 +15,15 @@ export interface ConsoleBindingOptions {
 }
 
 function renderRecord(record: LogRecord): string {
-  let line = `${new Date(record.timestamp).toISOString()} ${levelName(record.level)} ${record.loggerName} - ${record.message}`;
+  let line = `${new Date(record.timestamp).toISOString()} ${levelName(record.level)} ${record.loggerName} - `;
+  if (record.markers.length > 0) {
+    // Before the message, by name, as SLF4J's SimpleLogger puts them; bracketed to stand apart.
+    line += `[${record.markers.map((m) => m.name).join(", ")}] `;
+  }
+  line += record.message;
+  for (const { key, value } of record.keyValues) {
+    line += ` ${key}=${renderArgument(value)}`;
+  }
   if (record.mdc.size > 0) {
     const parts: string[] = [];
     for (const [key, value] of record.mdc) {
@@ -27,8 +40,10 @@ function renderRecord(record: LogRecord): string {
 
 /**
  * A binding that writes one line per record to a stream, in the manner of SLF4J's
- * SimpleLogger: `2016-06-10T10:31:10.005Z INFO name - message {mdc}` and the stack of a
- * throwable on the following lines.
+ * SimpleLogger: `2016-06-10T10:31:10.005Z INFO name - [MARKER] message key=value {mdc}` and
+ * the stack of a throwable on the following lines. The markers (by name, joined by ", ") stand
+ * in brackets before the message; the key–values follow it as `key=value`, each value rendered
+ * as a `{}` argument is ({@link renderArgument}), in the order they were added; the MDC comes last.
  *
  * @example
  * ```ts

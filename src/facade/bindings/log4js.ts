@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import type { Level } from "../level.js";
 import type { BackendLogger, LoggerBinding, LogRecord } from "../binding.js";
+import { renderArgument } from "../format.js";
 
 // The parts of log4js this binding uses (log4js 6.x).
 interface Log4jsLevel {
@@ -18,6 +19,28 @@ export interface Log4jsModule {
 }
 
 const EMPTY_CONTEXT: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+/** The name of the log4js context entry that holds a call's markers (names joined by ","). */
+const LOG4JS_MARKER_KEY = "marker";
+
+/**
+ * The log4js event context of a record: the MDC, then the markers as one entry
+ * ({@link LOG4JS_MARKER_KEY}), then the key–values, each value rendered as a `{}` argument is (a
+ * string, like an MDC value, so `%X{key}` pads and truncates as it does for the MDC). A later
+ * entry wins over an earlier one of the same name: the call's own key–values over the MDC.
+ */
+function contextOf(record: LogRecord): Record<string, unknown> {
+  if (record.keyValues.length === 0 && record.markers.length === 0) {
+    return record.mdc.size === 0 ? EMPTY_CONTEXT : Object.fromEntries(record.mdc);
+  }
+  const context: Record<string, unknown> = Object.fromEntries(record.mdc);
+  if (record.markers.length > 0) context[LOG4JS_MARKER_KEY] = record.markers.map((m) => m.name).join(",");
+  for (const { key, value } of record.keyValues) {
+    // defineProperty: a key named "__proto__" is an entry like any other.
+    Object.defineProperty(context, key, { value: renderArgument(value), enumerable: true, writable: true, configurable: true });
+  }
+  return context;
+}
 
 /**
  * Where log4js announces a new configuration and changes a category's level: its internal
@@ -50,8 +73,10 @@ function hookLevelChanges(internals: Log4jsInternals | undefined, listener: () =
 /**
  * A binding onto log4js: each facade logger is the log4js logger of the same name (its
  * category), so a host's `log4js.configure(...)` decides where facade output goes. The MDC of
- * the call becomes the log4js event context (`%X{key}` in log4js patterns), and a throwable
- * reaches log4js as an `Error` argument (and `loggingEvent.error`).
+ * the call, its key–values and its markers (the entry `marker`, names joined by ",") become
+ * the log4js event context (`%X{key}` in log4js patterns; a key–value wins over an MDC entry
+ * of the same name), and a throwable reaches log4js as an `Error` argument (and
+ * `loggingEvent.error`).
  *
  * By default it uses the `log4js` module that `import "log4js"` resolves to from this package,
  * which is the host's own copy when the host depends on a compatible log4js 6. With
@@ -85,7 +110,7 @@ export function createLog4jsBinding(log4js: Log4jsModule, internals?: Log4jsInte
         log: (record: LogRecord) => {
           // LoggingEvent copies the logger's context when it is created, so setting it for
           // the duration of this synchronous call is enough.
-          logger.context = record.mdc.size === 0 ? EMPTY_CONTEXT : Object.fromEntries(record.mdc);
+          logger.context = contextOf(record);
           try {
             const level = levels[record.level] as Log4jsLevel;
             if (record.error === undefined) {
