@@ -18,7 +18,7 @@ export { Level, LEVEL_IDS, levelName, parseLevel, type LevelId } from "./facade/
 export { Logger, LoggerFactory } from "./facade/logger.js";
 export { type LoggingEventBuilder } from "./facade/event-builder.js";
 export { MDC, type MdcEntries } from "./facade/mdc.js";
-export { formatMessage, renderArgument, type FormattedMessage } from "./facade/format.js";
+export { formatMessage, type FormattedMessage } from "./facade/format.js";
 export type { BackendLogger, KeyValuePair, LoggerBinding, LogRecord } from "./facade/binding.js";
 export { MarkerFactory, type Marker } from "./facade/marker.js";
 export { createConsoleBinding, type ConsoleBindingOptions } from "./facade/bindings/console.js";
@@ -32,9 +32,10 @@ export {
   type OpenTelemetryLogger,
   type OpenTelemetryLoggerProvider,
 } from "./facade/bindings/opentelemetry.js";
-export { createLog4jsBinding, loadLog4js, type Log4jsModule } from "./facade/bindings/log4js.js";
+export { createLog4jsBinding, type Log4jsModule } from "./facade/bindings/log4js.js";
 export {
   AuditLogService,
+  AuditLogger,
   AuditLogServiceImpl,
   createAuditLogService,
   AUDIT_LOGGER_NAME,
@@ -57,9 +58,9 @@ export { sanitizeText } from "./sanitize/escape.js";
 export { TARGET_KEYS, type TargetKeySpec } from "./config/targets.js";
 export type { TargetType, TargetFormat, TargetProtocol } from "./targets/spec.js";
 export { RATE_LIMITED_EVENT_ID, type TargetStats } from "./targets/stats.js";
-export { syslogSeverity, type AuditEvent } from "./format/event.js";
-export { compileRfc5424, formatRfc5424, frameOctetCounting, type Rfc5424Options } from "./format/rfc5424.js";
-export { compileRfc3164, formatRfc3164, type Rfc3164Options } from "./format/rfc3164.js";
+export type { AuditEvent } from "./format/event.js";
+export { formatRfc5424, type Rfc5424Options } from "./format/rfc5424.js";
+export { formatRfc3164, type Rfc3164Options } from "./format/rfc3164.js";
 export { formatJson } from "./format/json.js";
-export { formatGelf, gelfNulFrame } from "./format/gelf.js";
-export { formatEcs, ecsDocument, ECS_VERSION } from "./format/ecs.js";
+export { formatGelf } from "./format/gelf.js";
+export { formatEcs, ECS_VERSION } from "./format/ecs.js";

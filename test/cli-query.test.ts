@@ -238,7 +238,7 @@ test("exit codes and streams of the child process: nothing matched is 0 and sile
   t.deepEqual(await child(["query", "logs", "--event", "no.such.event"], dir), { code: 0, out: "", err: "" });
   const usage = await child(["query", "logs", "--colour"], dir);
   t.is(usage.code, 2);
-  t.regex(usage.err, /^slf4ts-audit query: Unknown option '--colour'/);
+  t.is(usage.err, "slf4ts-audit query: unknown option --colour\nRun slf4ts-audit query --help for the options.\n");
   const since = await child(["query", "logs", "--since", "last tuesday"], dir);
   t.is(since.code, 2);
   t.is(since.err, 'slf4ts-audit query: --since "last tuesday": expected an ISO 8601 date or time (2026-11-17, 2026-11-17T10:30, 2026-11-17T10:30:00Z) or an age such as 2h or 7d\nRun slf4ts-audit query --help for the options.\n');

@@ -35,6 +35,8 @@ const promised: ReadonlyArray<readonly [page: string, what: string, pattern: Reg
   ["README.md", "the command", /slf4ts-audit query/],
   ["docs/cli.md", "query", /slf4ts-audit query/],
   ["docs/cli.md", "tail", /slf4ts-audit tail/],
+  ["docs/cli.md", "an unknown option's did-you-mean", /slf4ts-audit query --sinse/],
+  ["docs/api.md", "CommonJS", /require\("slf4ts"\)/],
   ["docs/integrity.md", "a key, records and verify", /slf4ts-audit verify --key/],
   ["docs/configuration.md", "a configuration error", /ConfigError/],
   ["docs/facade.md", "the facade", /LoggerFactory\.getLogger/],

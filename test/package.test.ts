@@ -1,7 +1,7 @@
 import test from "ava";
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readLines, tempDir } from "./lib/helpers.js";
 
@@ -22,6 +22,9 @@ test("the packed tarball installs into a project and works: ESM import, types, l
   t.true(shipped.includes("dist/src/index.d.ts"));
   t.true(shipped.includes("etc/slf4j-auditlog.properties"));
   t.true(shipped.includes("LICENSE"), "the license text ships");
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { license?: string };
+  t.is(manifest.license, "MIT");
+  t.regex(readFileSync(join(root, "LICENSE"), "utf8"), /^MIT License\n\nCopyright \(c\) \d{4} .+\n[\s\S]*THE SOFTWARE IS PROVIDED "AS IS"/, "the LICENSE is the MIT text that package.json names");
   t.false(shipped.some((p) => p.startsWith("test/") || p.startsWith("dist/test/") || p.startsWith("dist/examples/")), "no tests or demo in the package");
 
   const project = join(dir, "host");
@@ -85,4 +88,26 @@ void [mode, first, ConfigError];
   const version = execFileSync(join(project, "node_modules", ".bin", "slf4ts-audit"), ["--version"], { cwd: project, encoding: "utf8" });
   t.is(version, `slf4ts-audit ${(JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version}\n`);
   t.regex(help, /verify .*\n.*query .*\n.*tail /s);
+});
+
+test("the tarball ships src/ only because its maps point there: every .d.ts has a declaration map, every map's sources ship, every shipped source is a map's source", (t) => {
+  const packed = JSON.parse(execFileSync(npm, ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, encoding: "utf8" })) as Array<{ files: Array<{ path: string }> }>;
+  const shipped = new Set((packed[0]?.files ?? []).map((f) => f.path));
+  const declarations = [...shipped].filter((p) => p.endsWith(".d.ts"));
+  const maps = [...shipped].filter((p) => p.endsWith(".map"));
+  const sources = [...shipped].filter((p) => p.startsWith("src/"));
+  t.true(declarations.length > 20 && sources.length > 20, `${declarations.length} declarations, ${sources.length} sources`);
+  t.deepEqual(declarations.filter((d) => !shipped.has(`${d}.map`)), [], "a declaration file without its map");
+  const pointedAt = new Set<string>();
+  const dangling: string[] = [];
+  for (const map of maps) {
+    const { sources: mapped } = JSON.parse(readFileSync(join(root, map), "utf8")) as { sources: string[] };
+    for (const source of mapped) {
+      const target = posix.normalize(posix.join(posix.dirname(map), source));
+      if (shipped.has(target)) pointedAt.add(target);
+      else dangling.push(`${map} -> ${source}`);
+    }
+  }
+  t.deepEqual(dangling, [], "a map points at a file the package does not ship");
+  t.deepEqual(sources.filter((s) => !pointedAt.has(s)), [], "a source file that no map points at");
 });

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import assert from "node:assert/strict";
 import { appendFileSync, closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { AUDIT_LOGGER_NAME, type AuditLogServiceImpl } from "../src/audit/service.js";
+import { AUDIT_LOGGER_NAME, type AuditLogger } from "../src/audit/service.js";
 import { compileRecordBuilder, type RecordBuilder } from "../src/record/builder.js";
 import { decodePropertiesFile, parseProperties } from "../src/java/properties.js";
 import { resolveConfig, type AuditConfig } from "../src/config/schema.js";
@@ -114,7 +114,7 @@ function tail(path: string, length: number): string {
 let probes = 0;
 
 /** Logs one record and checks that it came out exactly as `expected` says. */
-function probe(svc: AuditLogServiceImpl, expected: Expectation, context: string): void {
+function probe(svc: AuditLogger, expected: Expectation, context: string): void {
   const attributes = { n: ++probes, password: "pw-secret", note: "a|b;c" };
   const auditRecords = (): string[] => recorded.filter((r) => r.startsWith(`${AUDIT_LOGGER_NAME}|`));
   const recordedBefore = auditRecords().length;
@@ -143,7 +143,7 @@ function probe(svc: AuditLogServiceImpl, expected: Expectation, context: string)
 }
 
 interface Harness {
-  readonly svc: AuditLogServiceImpl;
+  readonly svc: AuditLogger;
   readonly propertiesFile: string;
   readonly dir: string;
   /** What the configuration in force writes. */

@@ -125,7 +125,7 @@ export interface AuditStats {
  * AuditLogService.log("ox.login", { login: "thorben", ip: "::1", timestamp: new Date() });
  * ```
  */
-export class AuditLogServiceImpl {
+export class AuditLogger {
   private pipeline: Pipeline = OFF;
   private readonly filters: AuditLogFilter[] = [];
   private readonly source = new ConfigSource((snapshot, confirmed) => this.loadAndApply(false, snapshot, confirmed));
@@ -485,6 +485,19 @@ export class AuditLogServiceImpl {
 }
 
 /**
+ * The former name of {@link AuditLogger}, the same class (`AuditLogServiceImpl === AuditLogger`).
+ *
+ * @deprecated Use {@link AuditLogger}; this alias is removed in the next major version.
+ * @example
+ * ```ts
+ * import { AuditLogger } from "slf4ts"; // instead of AuditLogServiceImpl
+ * ```
+ */
+export const AuditLogServiceImpl = AuditLogger;
+/** @deprecated Use {@link AuditLogger}. */
+export type AuditLogServiceImpl = AuditLogger;
+
+/**
  * Creates an independent audit logger with the same methods as `AuditLogService`. With
  * `propertiesFile` or `properties` in the options it is configured at once (call
  * `configure()` and await it instead to see configuration errors).
@@ -496,8 +509,8 @@ export class AuditLogServiceImpl {
  * audit.log("app.export", { user: "ann", rows: 120 });
  * ```
  */
-export function createAuditLogService(options: AuditLogServiceOptions = {}): AuditLogServiceImpl {
-  const service = new AuditLogServiceImpl(options);
+export function createAuditLogService(options: AuditLogServiceOptions = {}): AuditLogger {
+  const service = new AuditLogger(options);
   if (options.propertiesFile !== undefined || options.properties !== undefined) {
     service.configure(options).catch(() => {
       // Reported on the status channel already.
@@ -511,7 +524,7 @@ export function createAuditLogService(options: AuditLogServiceOptions = {}): Aud
  * the `SLF4TS_AUDIT_PROPERTIES` environment variable on first use; without it, it is disabled
  * (as the original is by default).
  */
-export const AuditLogService: AuditLogServiceImpl = new AuditLogServiceImpl({ fromEnvironment: true });
+export const AuditLogService: AuditLogger = new AuditLogger({ fromEnvironment: true });
 
 
 /**
@@ -530,7 +543,7 @@ export const AuditLogService: AuditLogServiceImpl = new AuditLogServiceImpl({ fr
  * audit.stop();
  * ```
  */
-export function captureAuditRecords(service: AuditLogServiceImpl = AuditLogService): AuditCapture {
+export function captureAuditRecords(service: AuditLogger = AuditLogService): AuditCapture {
   const records: CapturedAuditRecord[] = [];
   let remove: (() => void) | undefined = service.addCapture((record) => records.push(record));
   return {

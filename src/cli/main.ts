@@ -6,8 +6,8 @@
  */
 import { readFileSync, realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { editDistance } from "../config/names.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
+import { closestWord } from "./options.js";
 import { terminalText } from "./output.js";
 import { queryCommand } from "./query.js";
 import { tailCommand } from "./tail.js";
@@ -59,11 +59,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   const command = COMMANDS[name];
   if (command === undefined) {
-    const guess = [...Object.keys(COMMANDS), "--version", "--help"]
-      .map((known) => ({ known, distance: editDistance(name.toLowerCase(), known) }))
-      .filter((c) => c.distance <= 2 && c.distance < c.known.length / 2)
-      .sort((a, b) => a.distance - b.distance)[0];
-    const hint = guess === undefined ? "" : ` (did you mean "${guess.known}"?)`;
+    const guess = closestWord(name, [...Object.keys(COMMANDS), "--version", "--help"]);
+    const hint = guess === undefined ? "" : ` (did you mean "${guess}"?)`;
     io.err(`slf4ts-audit: unknown command "${terminalText(name)}"${hint}\n\n${overview()}`);
     return EXIT.USAGE;
   }

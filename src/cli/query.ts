@@ -13,6 +13,7 @@ import { createLineDecoder, DEFAULT_READ_SETTINGS, readAuditRecords, type Locate
 import { loadReadSettings } from "./settings.js";
 import { FILTER_OPTIONS, globToRegExp, matches, parseAttributeTest, parseTimeBound, UsageError, type RecordFilter } from "./filters.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
+import { checkOptions, oneOf } from "./options.js";
 import { csv, displayPath, jsonLine, table, terminalText, type OutputFormat } from "./output.js";
 import { DEFAULT_READ_LIMITS, MAX_LINE_BYTES_LIMIT, NotRegularFileError, parseLimitOption, ReadLimitError, type ReadLimits } from "../logfile/read.js";
 
@@ -163,19 +164,16 @@ function resolveFrom(cwd: string, path: string): string {
 }
 
 function parseQueryArgs(args: readonly string[], io: CliIo): QueryOptions {
+  const options = { ...FILTER_OPTIONS, ...LIMIT_OPTIONS, limit: { type: "string" } } as const;
+  checkOptions(args, options);
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: { ...FILTER_OPTIONS, ...LIMIT_OPTIONS, limit: { type: "string" } },
-    });
+    parsed = parseArgs({ args: [...args], allowPositionals: true, options });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   const values = parsed.values;
-  const format = values.format ?? (io.outIsTTY ? "table" : "jsonl");
-  if (format !== "table" && format !== "jsonl" && format !== "csv") throw new UsageError(`--format "${format}": expected table, jsonl or csv`);
+  const format = oneOf("--format", values.format ?? (io.outIsTTY ? "table" : "jsonl"), ["table", "jsonl", "csv"]);
   let limit = Infinity;
   if (values.limit !== undefined) {
     if (!/^[1-9][0-9]{0,9}$/.test(values.limit)) throw new UsageError(`--limit "${values.limit}": expected a whole number from 1`);

@@ -18,22 +18,24 @@
  * @module
  */
 import { closeSync, fstatSync, readSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
-import { findAuditLogs, readAuditLines, resolveArgument, type AuditFile } from "../logfile/files.js";
+import { findAuditLogs, readAuditLines, resolveArgument, type AuditFile, type AuditLogFiles } from "../logfile/files.js";
 import { createLineDecoder, type LineDecoder, type LocatedRecord } from "../logfile/records.js";
 import { FILTER_OPTIONS, matches, UsageError, type RecordFilter } from "./filters.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
 import { displayPath, jsonLine, rawLineText, terminalText } from "./output.js";
+import { checkOptions, oneOf } from "./options.js";
 import { LIMIT_OPTIONS, readFilterOptions, readLimitOptions } from "./query.js";
 import { LineSplitter, NotRegularFileError, openAuditFile, readAuditFileBounded, ReadLimitError, type LongLine, type ReadLimits } from "../logfile/read.js";
 
-const HELP = `Usage: slf4ts-audit tail [-f] [-n N] [<file>] [options]
+const HELP = `Usage: slf4ts-audit tail [-f] [-n N] [<file or folder>] [options]
 
 Prints the last N records of an audit log (from its active file, and from its newest archives
 when the active file has fewer), and with -f every record written after them, following the
-active file across rotations (renamed to .1, a new file created) until Ctrl-C.
+active file across rotations (renamed to .1, a new file created) until Ctrl-C. A folder stands
+for the one audit log in it (its active file and archives, found as query finds them).
 
 Options:
   -n, --lines N       how many records to print first (default 10; 0 for none)
@@ -77,13 +79,11 @@ interface TailOptions {
 }
 
 function parseTailArgs(args: readonly string[], io: CliIo): TailOptions {
+  const options = { ...FILTER_OPTIONS, ...LIMIT_OPTIONS, lines: { type: "string", short: "n" }, follow: { type: "boolean", short: "f" }, poll: { type: "string" } } as const;
+  checkOptions(args, options);
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: { ...FILTER_OPTIONS, ...LIMIT_OPTIONS, lines: { type: "string", short: "n" }, follow: { type: "boolean", short: "f" }, poll: { type: "string" } },
-    });
+    parsed = parseArgs({ args: [...args], allowPositionals: true, options });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -92,20 +92,33 @@ function parseTailArgs(args: readonly string[], io: CliIo): TailOptions {
   if (!/^[0-9]{1,9}$/.test(lines)) throw new UsageError(`-n "${lines}": expected a whole number from 0`);
   const poll = values.poll ?? "250";
   if (!/^[1-9][0-9]{0,5}$/.test(poll)) throw new UsageError(`--poll "${poll}": expected milliseconds from 1`);
-  const format = values.format ?? "raw";
-  if (format !== "raw" && format !== "jsonl") throw new UsageError(`--format "${format}": expected raw or jsonl`);
-  if (parsed.positionals.length > 1) throw new UsageError("tail follows one file");
+  const format = oneOf("--format", values.format ?? "raw", ["raw", "jsonl"]);
+  if (parsed.positionals.length > 1) throw new UsageError("tail follows one log: give one file or folder");
   const limits = readLimitOptions(values);
   const { settings, filter } = readFilterOptions(values, io.cwd, Date.now());
   const given = parsed.positionals[0];
   const named = given !== undefined ? resolve(io.cwd, given) : settings.location;
   // The path named is resolved once (the user named it); what is found there later is not followed.
-  const path = named === undefined ? undefined : resolveArgument(named);
-  if (path === undefined) throw new UsageError("no file given: name the active file, or give --properties with a file.location");
+  const path = named === undefined ? undefined : activeFileOf(resolveArgument(named), limits);
+  if (path === undefined) throw new UsageError("no file given: name the active file or its folder, or give --properties with a file.location");
   const filtering = filter.events.length > 0 || filter.attributes.length > 0 || filter.since !== undefined || filter.until !== undefined;
   // Raw lines without a filter need no reading at all (any line is printed as written).
   const decode = filtering || format === "jsonl" || values["time-attr"] !== undefined ? createLineDecoder(settings, values["time-attr"]) : undefined;
   return { path, lines: Number(lines), follow: values.follow === true, format, pollMs: Number(poll), decode, filter, limits };
+}
+
+/**
+ * The active file to follow for a path given: the path itself, or for a folder the active file
+ * of the one audit log in it (found as `query` finds logs in a folder: the active file and its
+ * archives). Throws a UsageError when the folder holds several logs, an Error when it holds none.
+ */
+function activeFileOf(path: string, limits: ReadLimits): string {
+  if (statOrUndefined(path)?.isDirectory() !== true) return path;
+  const logs = findAuditLogs(path, limits);
+  if (logs.length === 1) return (logs[0] as AuditLogFiles).active;
+  if (logs.length === 0) throw new Error(`cannot read ${path} (no audit log in the folder)`);
+  const names = logs.map((log) => terminalText(basename(log.active)));
+  throw new UsageError(`the folder ${terminalText(path)} holds ${logs.length} logs (${names.join(", ")}): name the active file of the one to tail`);
 }
 
 /** A line read, or one too long to read (only its length known). */
@@ -164,7 +177,7 @@ function drain(file: OpenFile): Line[] {
   return out;
 }
 
-function statOrUndefined(path: string): { ino: number; size: number } | undefined {
+function statOrUndefined(path: string): { ino: number; size: number; isDirectory(): boolean } | undefined {
   try {
     return statSync(path);
   } catch {

@@ -11,6 +11,7 @@ import { verifyAuditLog, type Finding, type LogReport, type VerifyOptions } from
 import { findAuditLogs, type AuditLogFiles } from "../logfile/files.js";
 import { readPropertiesEntries } from "./settings.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
+import { unknownOption } from "./options.js";
 import { displayPath, jsonSafe, terminalText } from "./output.js";
 import { DEFAULT_READ_LIMITS, MAX_LINE_BYTES_LIMIT, NotRegularFileError, parseLimitOption, ReadLimitError, type ReadLimits } from "../logfile/read.js";
 
@@ -84,6 +85,9 @@ interface Arguments {
   limits: ReadLimits;
 }
 
+/** The options of `verify`, for the "did you mean" of an unknown one. */
+const VERIFY_OPTIONS = ["--key", "--public-key", "--epoch-seconds", "--properties", "--log-id", "--chain-only", "--json", "--max-line-bytes", "--max-gunzip-bytes", "--help"];
+
 function parseArguments(args: readonly string[]): Arguments | string {
   const parsed: Arguments = { paths: [], key: undefined, publicKey: undefined, epochSeconds: undefined, properties: undefined, logId: undefined, chainOnly: false, json: false, limits: DEFAULT_READ_LIMITS };
   for (let i = 0; i < args.length; i++) {
@@ -135,7 +139,7 @@ function parseArguments(args: readonly string[]): Arguments | string {
         else parsed.chainOnly = true;
         break;
       default:
-        return `unknown option ${terminalText(option)}`;
+        return unknownOption(option, VERIFY_OPTIONS);
     }
   }
   if (parsed.paths.length === 0) return "give at least one audit file or folder";

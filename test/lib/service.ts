@@ -4,11 +4,11 @@
  */
 import { join } from "node:path";
 import type { ExecutionContext } from "ava";
-import { createAuditLogService, type AuditLogServiceImpl } from "../../src/index.js";
+import { createAuditLogService, type AuditLogger } from "../../src/index.js";
 import { tempDir, writeProperties } from "./helpers.js";
 
 /** A new, unconfigured service, shut down at the end of the test. */
-export function testService(t: ExecutionContext): AuditLogServiceImpl {
+export function testService(t: ExecutionContext): AuditLogger {
   const audit = createAuditLogService();
   t.teardown(() => audit.shutdown());
   return audit;
@@ -16,7 +16,7 @@ export function testService(t: ExecutionContext): AuditLogServiceImpl {
 
 /** A service configured by {@link dedicatedService}, and where its files are. */
 export interface DedicatedService {
-  readonly audit: AuditLogServiceImpl;
+  readonly audit: AuditLogger;
   /** The temporary folder of the properties file and the logs. */
   readonly dir: string;
   /** The properties file, `<dir>/slf4j-auditlog.properties`. */
