@@ -5,8 +5,9 @@
  * not a regular file. Every check is one system call per folder of the path, so it ends
  * promptly whatever the path (Node's recursive `mkdir` loops for ever under `/proc`).
  *
- * What can only fail later (a disk that fills, a folder made read-only or removed after the
- * start) is not decided here: the writer keeps those records in memory and retries.
+ * What can only fail later, or may clear by itself (a disk that fills, a read-only file system
+ * that is remounted, a folder removed after the start), is not decided here: the writer keeps
+ * those records in memory and retries.
  */
 import * as nodeFs from "node:fs";
 import { basename, dirname, resolve } from "node:path";
@@ -82,10 +83,14 @@ function kernelFileSystem(fs: LocationFileSystem, path: string): string | undefi
   }
 }
 
-function denied(error: Errno, what: string): LocationProblem {
+/**
+ * A failed access check as a problem; `undefined` for a read-only file system (EROFS), which is
+ * left to the writer like a full disk: a remount read-write fixes it, and the records wait.
+ */
+function denied(error: Errno, what: string): LocationProblem | undefined {
   const code = error.code ?? error.name;
+  if (code === "EROFS") return undefined;
   if (code === "EACCES" || code === "EPERM") return { kind: "unusable", reason: `permission denied: this process may not ${what} (${code})` };
-  if (code === "EROFS") return { kind: "unusable", reason: `the file system is read-only: this process may not ${what} (EROFS)` };
   return { kind: "unusable", reason: `this process may not ${what} (${code}: ${error.message})` };
 }
 
