@@ -69,7 +69,9 @@ function hookLevelChanges(internals: Log4jsInternals | undefined, listener: () =
  * By default it uses the `log4js` module that `import "log4js"` resolves to from this package,
  * which is the host's own copy when the host depends on a compatible log4js 6. With
  * `internals` (see {@link loadLog4jsInternals}) it also learns of every `log4js.configure()` and
- * `logger.level = …`, so the facade decides each level once and a disabled level costs nothing.
+ * `logger.level = …`, so the facade decides each level once and a disabled level costs nothing;
+ * and while log4js runs on the level-OFF default it gave itself (nobody configured it), the
+ * first call it would discard says so once per process on stderr.
  *
  * @example
  * ```ts
