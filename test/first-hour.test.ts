@@ -62,6 +62,26 @@ test("log4js configured right after the first getLogger: no notice, the record i
   t.is(r.stdout, "INFO com.example.App hello world\n");
 });
 
+test("log4js configured with level OFF by the host: its choice, no notice", async (t) => {
+  const r = await run(t, ["log4js-off-on-purpose"]);
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stderr, "");
+  t.is(r.stdout, "");
+});
+
+test("a target's spool folder under /proc: reported at once (one mkdir per folder), the service goes on", async (t) => {
+  const dir = tempDir(t);
+  const r = await run(t, ["spool-under-proc", dir]);
+  t.is(r.status, 0, r.stderr);
+  t.true((JSON.parse(r.stdout) as { ms: number }).ms < 5000, r.stdout);
+  t.true(
+    r.stderr.startsWith(
+      `SLF4TS ERROR [TARGET_FAILED] audit target "siem": cannot use the spool /proc/nope/spool (Error: cannot create the folder /proc/nope: ENOENT: no such file or directory, mkdir '/proc/nope'); its records are kept in memory only (buffer.size)\n`,
+    ),
+    r.stderr,
+  );
+});
+
 const disabledNotice = (value: string, where: string): string =>
   `SLF4TS WARN [AUDIT_DISABLED] audit logging is off: ${P}enabled ${value} in ${where}, so log() writes nothing; set ${P}enabled=true there (and ${P}file.location=<file> for a file of its own)\n`;
 

@@ -5,6 +5,8 @@
  *
  *   log4js-unconfigured: logs through the default binding without configuring log4js.
  *   log4js-configured-after: takes a logger at start, configures log4js right after, logs.
+ *   log4js-off-on-purpose: configures log4js with level OFF itself, then logs.
+ *   spool-under-proc: a target whose spool folder is under /proc (a recursive mkdir never returns).
  *   disabled-inline: configure() with no properties, twice, then enabled=false; log() each time.
  *   disabled-file: configure() from argv[3]/audit.properties (enabled=false on its line 2), then reload().
  *   disabled-env: the default service from SLF4TS_AUDIT_PROPERTIES (enabled not set).
@@ -41,6 +43,30 @@ switch (scenario) {
     });
     log.info("hello {}", "world");
     log.debug("not shown: below the level the host chose");
+    break;
+  }
+  case "log4js-off-on-purpose": {
+    log4js.configure({ appenders: { out: { type: "stdout" } }, categories: { default: { appenders: ["out"], level: "off" } } });
+    LoggerFactory.getLogger("com.example.App").error("discarded, as the host chose");
+    break;
+  }
+  case "spool-under-proc": {
+    const audit = createAuditLogService();
+    const started = Date.now();
+    await audit.configure({
+      watch: false,
+      properties: {
+        [`${P}enabled`]: "true",
+        [`${P}file.location`]: join(dir, "audit.log"),
+        [`${P}target.siem.type`]: "syslog",
+        [`${P}target.siem.protocol`]: "tcp",
+        [`${P}target.siem.host`]: "127.0.0.1",
+        [`${P}target.siem.port`]: "9",
+        [`${P}target.siem.spool`]: "/proc/nope/spool",
+      },
+    });
+    out({ ms: Date.now() - started });
+    await audit.shutdown();
     break;
   }
   case "disabled-inline": {
