@@ -37,7 +37,14 @@ async function run(t: ExecutionContext, args: readonly string[], options: { env?
     timedOut = true;
     proc.kill("SIGKILL");
   }, LIMIT_MS);
-  const status = await new Promise<number | null>((resolve) => proc.on("close", (code) => resolve(code)));
+  // A command that cannot be started (setpriv missing) is a failure naming it, not a wait.
+  const status = await new Promise<number | null>((resolve) => {
+    proc.on("close", (code) => resolve(code));
+    proc.on("error", (error) => {
+      stderr += `cannot start ${String(command)}: ${error.message}\n`;
+      resolve(null);
+    });
+  });
   clearTimeout(timer);
   t.false(timedOut, `${args.join(" ")} did not end within ${LIMIT_MS} ms\n--- stdout\n${stdout}--- stderr\n${stderr}`);
   return { status, stdout, stderr };
