@@ -6,7 +6,7 @@
  */
 import test, { type ExecutionContext } from "ava";
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { P, readLines, tempDir } from "./lib/helpers.js";
@@ -140,6 +140,8 @@ const refused: ReadonlyArray<readonly [string, (dir: string) => string, (dir: st
   ["a parent that is a file", (dir) => join(dir, "notes.txt", "audit.log"), (dir) => `${join(dir, "notes.txt")} is a file, not a folder`],
   ["a parent of a parent that is a file (ENOTDIR on the way)", (dir) => join(dir, "notes.txt", "logs", "audit.log"), (dir) => `${join(dir, "notes.txt")} is a file, not a folder`],
   ["a folder", (dir) => join(dir, "logs"), () => "it is a folder, not a regular file"],
+  // Not under /proc by its name: found by the file system's type (statfs).
+  ["a path through a symbolic link to a folder of /proc", (dir) => join(dir, "kernel", "nope", "audit.log"), (dir) => `${join(dir, "kernel")} is on a proc file system, whose files are the kernel's interfaces, not storage`],
 ];
 
 for (const [what, locationOf, reasonOf] of refused) {
@@ -147,6 +149,7 @@ for (const [what, locationOf, reasonOf] of refused) {
     const dir = tempDir(t);
     writeFileSync(join(dir, "notes.txt"), "not a folder\n");
     mkdirSync(join(dir, "logs"));
+    symlinkSync("/proc/self", join(dir, "kernel"));
     const location = locationOf(dir);
     const r = await run(t, ["refuse", dir, location]);
     t.is(r.status, 0, r.stderr);
