@@ -205,4 +205,14 @@ test("no permission to create the file (EACCES): refused at configure(); run as 
   t.is(result.error, refusal(join(dir, "audit.properties"), join(logs, "audit.log"), `permission denied: this process may not create audit.log in ${logs} (EACCES)`));
   t.is(result.mode, "disabled");
   t.false(existsSync(join(logs, "audit.log")));
+
+  // An existing file this process may not write, in a folder it may write.
+  const open = join(dir, "open");
+  mkdirSync(open);
+  chmodSync(open, 0o777);
+  writeFileSync(join(open, "audit.log"), "");
+  chmodSync(join(open, "audit.log"), 0o444);
+  const second = await run(t, ["refuse", dir, join(open, "audit.log")], prefix === undefined ? {} : { prefix });
+  t.is(second.status, 0, second.stderr);
+  t.is((JSON.parse(second.stdout) as { error?: string }).error, refusal(join(dir, "audit.properties"), join(open, "audit.log"), "permission denied: this process may not write it (EACCES)"));
 });
