@@ -14,6 +14,7 @@ import type { ConfigProblem } from "../config/errors.js";
 import { KEY_PREFIX, type AuditConfig, type FileSettings } from "../config/schema.js";
 import { NOT_A_REGULAR_FILE, RollingFileWriter, type FileSystemError, type WriterFailure, type WriterFileSystem } from "../output/rolling-file.js";
 import { RetryBuffer, type DropReport } from "../output/retry-buffer.js";
+import { checkLocation, type LocationProblem } from "../output/location.js";
 import { ChainSealer, type CheckpointRenderer } from "../integrity/chain.js";
 import { CHECKPOINT_EVENT_ID } from "../integrity/token.js";
 import { StatusChannel } from "../status/status.js";
@@ -135,6 +136,16 @@ function describeOpenError(error: FileSystemError): string {
   }
 }
 
+/** Why a location was refused, as the `expected` part of its configuration problem. */
+function describeLocationProblem(problem: LocationProblem): string {
+  if (problem.kind === "unusable") return `cannot be the audit file: ${problem.reason}`;
+  const target = `${KEY_PREFIX}target.<name>`;
+  return (
+    `cannot be the audit file: it is the process's standard ${problem.stream === "stdout" ? "output" : "error"}, and the audit file is a regular file (rotated, locked, read back); ` +
+    `to write audit records to ${problem.stream} (as in a container), use a console target: ${target}.type=console with ${target}.stream=${problem.stream}`
+  );
+}
+
 /**
  * The line of one record in dedicated mode.
  *
@@ -210,6 +221,11 @@ export function assemblePipeline(host: PipelineHost, old: Pipeline, config: Audi
       handOver(host, kept.buffer, buffer);
       dedicated = { writer, buffer, chain };
     } else {
+      // A location that can never work is refused before anything is created, first configuration or reload.
+      const unusable = checkLocation(file.location);
+      if (unusable !== undefined) {
+        refuse({ key: KEY_PREFIX + "file.location", value: file.source.value, line: file.source.line, expected: describeLocationProblem(unusable) });
+      }
       const writer = new RollingFileWriter(file.location, policy, (f) => reportWriterFailure(host, f), host.fileSystem, (code, message) =>
         // Both are worth an operator's eye: another writer nobody announced, a crash in a rotation.
         StatusChannel.report(code, Level.WARN, message),

@@ -134,6 +134,10 @@ export class AuditLogger {
   private pendingEnvironment: boolean;
   private shutDown = false;
   private levelDisabledReported = false;
+  /** `enabled=false` was reported for the configuration in force (said once, not on every reload that stays off). */
+  private disabledReported = false;
+  /** The properties file came from the environment variable, not from configure(). */
+  private fromEnvironment = false;
   private counters = {
     logged: 0,
     written: 0,
@@ -173,6 +177,7 @@ export class AuditLogger {
     // Checked first (by use()): a bad option (a programmer error) changes nothing.
     this.source.use(options);
     this.pendingEnvironment = false;
+    this.fromEnvironment = false;
     this.shutDown = false;
     try {
       this.loadAndApply(true);
@@ -407,6 +412,7 @@ export class AuditLogger {
   private configureFromEnvironment(): void {
     this.pendingEnvironment = false;
     if (!this.source.useEnvironment(PROPERTIES_ENV)) return;
+    this.fromEnvironment = true;
     try {
       this.loadAndApply(false);
     } catch {
@@ -457,6 +463,31 @@ export class AuditLogger {
     }
     if (this.pipeline.config?.fingerprint === result.config.fingerprint && !force) return;
     this.apply(result.config);
+    this.noteDisabled(result.config, source.properties.find((p) => p.key === KEY_PREFIX + "enabled"));
+  }
+
+  /**
+   * Says once, on stderr unless the host's logging shows it, that the configuration applied
+   * leaves audit logging off (`enabled=false`, the default, and the shipped example file's
+   * value), where that comes from and what to set; again only after a configuration that was on.
+   */
+  private noteDisabled(config: AuditConfig, given: { readonly line: number | undefined } | undefined): void {
+    if (config.enabled) {
+      this.disabledReported = false;
+      return;
+    }
+    if (this.disabledReported) return;
+    this.disabledReported = true;
+    const key = KEY_PREFIX + "enabled";
+    const path = this.source.path;
+    const where =
+      path === undefined ? "the properties given to configure()" : this.fromEnvironment ? `${path} (named by the environment variable ${PROPERTIES_ENV})` : path;
+    const value = given === undefined ? `${key} is not set (its default is false)` : given.line === undefined ? `${key} is false` : `${key} is false (line ${given.line})`;
+    StatusChannel.report(
+      "AUDIT_DISABLED",
+      Level.WARN,
+      `audit logging is off: ${value} in ${where}, so log() writes nothing; set ${key}=true there (and ${KEY_PREFIX}file.location=<file> for a file of its own)`,
+    );
   }
 
   /**

@@ -126,7 +126,7 @@ export const CONFIG_KEYS = [
   key({
     name: "file.location",
     defaultValue: "",
-    doc: "Empty: standard mode (records go through the host's logging, log4js by default, under the logger com.openexchange.log.audit.AuditLogService). A path: dedicated mode, records go to this file and its archives .1 (newest) to .N (oldest). A relative path is resolved against the folder of this properties file.",
+    doc: "Empty: standard mode (records go through the host's logging, log4js by default, under the logger com.openexchange.log.audit.AuditLogService). A path: dedicated mode, records go to this file and its archives .1 (newest) to .N (oldest). A relative path is resolved against the folder of this properties file. A location that can never be written is refused when the configuration is applied: /dev/stdout and /dev/stderr (use a console target), anything under /proc or /sys, a file where a folder should be, a folder, no permission (docs/files.md).",
     values: "*(empty: standard mode)* or a path: `/var/log/open-xchange/slf4j-auditlog.log`; relative paths are resolved against the folder of the properties file",
     example: "/var/log/open-xchange/slf4j-auditlog.log",
     parse: path(),

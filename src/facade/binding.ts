@@ -54,6 +54,15 @@ export interface BackendLogger {
   isEnabled(level: Level): boolean;
   /** Delivers one record. Must not throw; the facade guards it anyway. */
   log(record: LogRecord): void;
+  /**
+   * Optional, for a binding that announces level changes: while its backend discards every
+   * record only because nobody configured it (log4js's own default is level OFF), a function
+   * the facade calls instead of nothing on a call at a disabled level, so the binding can say
+   * so once. The facade asks when it decides the levels; once the binding has said it, it
+   * announces a level change and answers `undefined`, and a disabled level is an empty
+   * function again.
+   */
+  unconfiguredNotice?(): (() => void) | undefined;
 }
 
 /**

@@ -36,6 +36,8 @@ export class Logger {
   /** @internal Whether the binding announces level changes (levels decided once). */
   cached = false;
   private enabled = [false, false, false, false, false];
+  /** What a call at a disabled level does: nothing, or once the binding's notice (see BackendLogger.unconfiguredNotice). */
+  private off: LogMethod = NOOP;
   /** Logs at TRACE. */
   trace: LogMethod = NOOP;
   /** Logs at DEBUG. */
@@ -68,6 +70,14 @@ export class Logger {
   /** @internal Decides every level again (the binding said levels changed). */
   refresh(): void {
     const methods: LogMethod[] = [];
+    let notice: (() => void) | undefined;
+    try {
+      notice = this.cached ? this.backend.unconfiguredNotice?.() : undefined;
+    } catch {
+      notice = undefined;
+    }
+    const off: LogMethod = notice === undefined ? NOOP : () => notice();
+    this.off = off;
     for (let level = Level.TRACE; level <= Level.ERROR; level++) {
       const l = level as Level;
       if (this.cached) {
@@ -78,7 +88,7 @@ export class Logger {
           on = false; // a backend that cannot answer logs nothing at that level, and never throws here
         }
         this.enabled[l] = on;
-        methods.push(on ? (message, ...args) => this.emit(l, message, args) : NOOP);
+        methods.push(on ? (message, ...args) => this.emit(l, message, args) : off);
       } else {
         methods.push((message, ...args) => {
           if (this.backend.isEnabled(l)) this.emit(l, message, args);
@@ -115,6 +125,7 @@ export class Logger {
   /** Logs at `level`. */
   log(level: Level, message: string, ...args: unknown[]): void {
     if (this.isEnabled(level)) this.emit(level, message, args);
+    else this.off(message);
   }
 
   /**
@@ -143,7 +154,10 @@ export class Logger {
         on = false; // as in refresh(): a backend that cannot answer logs nothing
       }
     }
-    return on ? new DefaultLoggingEventBuilder(this.sink, level) : NOP_EVENT_BUILDER;
+    if (on) return new DefaultLoggingEventBuilder(this.sink, level);
+    // A disabled level: as its plain method, the binding's notice once (log4js never configured).
+    if (this.off !== NOOP) this.off("");
+    return NOP_EVENT_BUILDER;
   }
   /**
    * A builder at TRACE: `log.atTrace().addKeyValue("k", v).log("message {}", arg)`. See

@@ -142,9 +142,15 @@ function notRegular(path: string, what: string): FileSystemError {
 /**
  * Creates the folders of `dir` that are missing, one `mkdir` each, at most
  * {@link MAX_FOLDER_DEPTH} of them. (Node's recursive mkdir loops for ever on a path under
- * `/proc`, whose folders answer ENOENT to mkdir.)
+ * `/proc`: procfs answers ENOENT to `mkdir /proc/nope`, which Node reads as "the parent is
+ * missing", creates the parent (EEXIST) and tries the child again, for ever.)
+ *
+ * @example
+ * ```ts
+ * makeFolders(NODE_FILE_SYSTEM, "/var/spool/app/siem");
+ * ```
  */
-function makeFolders(fs: WriterFileSystem, dir: string): void {
+export function makeFolders(fs: WriterFileSystem, dir: string): void {
   const missing: string[] = [];
   let current = dir;
   for (;;) {

@@ -10,6 +10,7 @@
  */
 import * as fs from "node:fs";
 import { join } from "node:path";
+import { makeFolders, NODE_FILE_SYSTEM } from "../output/rolling-file.js";
 
 /** A record in a queue: its bytes, and when the transport handed it to the operating system. */
 export interface QueuedRecord {
@@ -253,7 +254,8 @@ export class SpoolQueue implements DeliveryQueue {
    */
   static open(folder: string, maxBytes: number, framing = ""): SpoolQueue {
     if (openSpools.has(folder)) throw new Error(`the spool ${folder} is already used by another target of this process`);
-    fs.mkdirSync(folder, { recursive: true, mode: 0o750 });
+    // Bounded, unlike a recursive mkdir (which never returns for a folder under /proc).
+    makeFolders(NODE_FILE_SYSTEM, folder);
     const ownerPath = join(folder, "owner");
     try {
       const pid = Number(fs.readFileSync(ownerPath, "utf8").trim());

@@ -108,9 +108,10 @@ export interface DocFailure {
 /**
  * Runs the blocks of one Markdown file in order in the scratch project `dir` (files written by
  * one block are there for the next) and returns the failures; it stops at the first one, since
- * the blocks after it usually build on it.
+ * the blocks after it usually build on it. With `quiet`, a block that prints anything on stderr
+ * fails too (the README: a new user's first run shows only what the page shows).
  */
-export async function runBlocks(blocks: readonly DocBlock[], dir: string): Promise<DocFailure[]> {
+export async function runBlocks(blocks: readonly DocBlock[], dir: string, options: { readonly quiet?: boolean } = {}): Promise<DocFailure[]> {
   let previous: { block: DocBlock; stdout: string } | undefined;
   let counter = 0;
   for (const block of blocks) {
@@ -135,6 +136,9 @@ export async function runBlocks(blocks: readonly DocBlock[], dir: string): Promi
     if ("error" in result) return [{ where, message: result.error }];
     if (result.status !== expectedExit) {
       return [{ where, message: `exited with ${String(result.status)}${result.signal === null ? "" : ` (${result.signal})`}, expected ${expectedExit}\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}` }];
+    }
+    if (options.quiet === true && result.stderr !== "") {
+      return [{ where, message: `printed on stderr, which the page does not show:\n${result.stderr}` }];
     }
     previous = { block, stdout: result.stdout };
   }

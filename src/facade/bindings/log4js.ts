@@ -15,6 +15,8 @@ interface Log4jsLogger {
 /** The parts of the log4js module that {@link createLog4jsBinding} needs. */
 export interface Log4jsModule {
   getLogger(category: string): unknown;
+  /** Whether log4js was configured (log4js 6.4 and later); see {@link createLog4jsBinding}. */
+  isConfigured?(): boolean;
   readonly levels: Readonly<Record<"TRACE" | "DEBUG" | "INFO" | "WARN" | "ERROR", unknown>>;
 }
 
@@ -42,6 +44,17 @@ function contextOf(record: LogRecord): Record<string, unknown> {
     Object.defineProperty(context, key, { value: renderArgument(value), enumerable: true, writable: true, configurable: true });
   }
   return context;
+}
+
+/** The notice that log4js discards everything, once per process (several bindings share it). */
+let unconfiguredAnnounced = false;
+
+function unconfiguredText(loggerName: string): string {
+  return (
+    `SLF4TS: log4js is not configured, so it discards every record (its default level is OFF); a call to logger ${JSON.stringify(loggerName)} was not logged.\n` +
+    "SLF4TS: call log4js.configure(...) before logging, or choose another binding, e.g. LoggerFactory.setBinding(createConsoleBinding()); " +
+    "audit records can have a file of their own (com.openexchange.log.audit.slf4j.file.location).\n"
+  );
 }
 
 /**
@@ -83,7 +96,9 @@ function hookLevelChanges(internals: Log4jsInternals | undefined, listener: () =
  * By default it uses the `log4js` module that `import "log4js"` resolves to from this package,
  * which is the host's own copy when the host depends on a compatible log4js 6. With
  * `internals` (see {@link loadLog4jsInternals}) it also learns of every `log4js.configure()` and
- * `logger.level = …`, so the facade decides each level once and a disabled level costs nothing.
+ * `logger.level = …`, so the facade decides each level once and a disabled level costs nothing;
+ * and while log4js runs on the level-OFF default it gave itself (nobody configured it), the
+ * first call it would discard says so once per process on stderr.
  *
  * @example
  * ```ts
@@ -93,9 +108,36 @@ function hookLevelChanges(internals: Log4jsInternals | undefined, listener: () =
  */
 export function createLog4jsBinding(log4js: Log4jsModule, internals?: Log4jsInternals): LoggerBinding {
   const listeners: Array<() => void> = [];
+  // log4js configures itself (level OFF) on its first getLogger() when nobody configured it;
+  // until someone does (configure(), a level set), this binding says once that records are lost.
+  let unconfigured = false;
+  let ownGetLogger = false;
   const hooked = hookLevelChanges(internals, () => {
+    if (!ownGetLogger) unconfigured = false;
     for (const listener of listeners) listener();
   });
+  const announce = (loggerName: string): void => {
+    if (unconfiguredAnnounced) return;
+    unconfiguredAnnounced = true;
+    try {
+      process.stderr.write(unconfiguredText(loggerName));
+    } catch {
+      // Saying it must never break the caller.
+    }
+    // The facade decides again: a disabled level is an empty function from now on.
+    for (const listener of listeners) listener();
+  };
+  const getLog4jsLogger = (name: string): Log4jsLogger => {
+    if (!hooked || typeof log4js.isConfigured !== "function" || log4js.isConfigured()) return log4js.getLogger(name) as Log4jsLogger;
+    ownGetLogger = true;
+    try {
+      return log4js.getLogger(name) as Log4jsLogger;
+    } finally {
+      ownGetLogger = false;
+      // LOG4JS_CONFIG names the configuration log4js gives itself: then it is configured.
+      unconfigured = process.env["LOG4JS_CONFIG"] === undefined;
+    }
+  };
   const levels = [
     log4js.levels.TRACE,
     log4js.levels.DEBUG,
@@ -106,8 +148,9 @@ export function createLog4jsBinding(log4js: Log4jsModule, internals?: Log4jsInte
   const binding: LoggerBinding = {
     name: "log4js",
     getLogger(name: string): BackendLogger {
-      const logger = log4js.getLogger(name) as Log4jsLogger;
+      const logger = getLog4jsLogger(name);
       return {
+        unconfiguredNotice: () => (unconfigured && !unconfiguredAnnounced ? () => announce(name) : undefined),
         isEnabled: (level: Level) => logger.isLevelEnabled(levels[level] as Log4jsLevel),
         log: (record: LogRecord) => {
           // LoggingEvent copies the logger's context when it is created, so setting it for
