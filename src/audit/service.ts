@@ -288,7 +288,7 @@ export class AuditLogServiceImpl {
     // With targets, one rendering serves them and the file (or standard mode); without, the fused builder.
     const message = targets !== undefined && renderRecord !== undefined ? this.offerTargets(targets, renderRecord, eventId, input) : undefined;
     if (pipeline.mode === "standard") {
-      this.logStandard(config, pipeline.logger, () => message ?? build(eventId, input));
+      this.logStandard(config, pipeline.logger, () => message ?? build(eventId, input), targets !== undefined);
       return;
     }
     this.counters.logged++;
@@ -309,16 +309,20 @@ export class AuditLogServiceImpl {
     return record.message;
   }
 
-  /** Standard mode: the record goes to the host's logging, straight to its backend. */
-  private logStandard(config: AuditConfig, logger: Logger, messageOf: () => string): void {
+  /**
+   * Standard mode: the record goes to the host's logging, straight to its backend. With named
+   * targets (a console target in a container, say), a host logging that is off is worth an INFO
+   * only: the records do reach the targets.
+   */
+  private logStandard(config: AuditConfig, logger: Logger, messageOf: () => string, toTargets: boolean): void {
     if (!logger.isEnabled(config.level)) {
       this.counters.levelDisabled++;
       if (!this.levelDisabledReported) {
         this.levelDisabledReported = true;
         StatusChannel.report(
           "LEVEL_DISABLED",
-          Level.WARN,
-          `audit records are not written: the host's logging (binding "${LoggerFactory.getBinding().name}") has level ${levelName(config.level)} disabled for logger ${AUDIT_LOGGER_NAME}; configure it (for log4js: a category "${AUDIT_LOGGER_NAME}" with level ${levelName(config.level).toLowerCase()} or lower) or set ${KEY_PREFIX}file.location`,
+          toTargets ? Level.INFO : Level.WARN,
+          `audit records ${toTargets ? "go to the named targets only, not to the host's logging" : "are not written"}: the host's logging (binding "${LoggerFactory.getBinding().name}") has level ${levelName(config.level)} disabled for logger ${AUDIT_LOGGER_NAME}; configure it (for log4js: a category "${AUDIT_LOGGER_NAME}" with level ${levelName(config.level).toLowerCase()} or lower) or set ${KEY_PREFIX}file.location`,
         );
       }
       return;

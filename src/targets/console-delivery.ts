@@ -161,13 +161,16 @@ export class ConsoleDelivery implements Delivery {
       this.dropped++;
       return;
     }
-    if (this.drops !== undefined) {
-      // The record that says how many were dropped takes their place in the stream.
-      const drops: QueueDrops = this.drops;
-      this.drops = undefined;
-      this.queue.push(this.events.dropRecord(drops));
-    }
+    this.placeDropRecord();
     this.queue.push(bytes);
+  }
+
+  /** Once there is room again, the record that says how many were dropped takes their place in the stream. */
+  private placeDropRecord(): void {
+    if (this.drops === undefined) return;
+    const drops: QueueDrops = this.drops;
+    this.drops = undefined;
+    this.queue.push(this.events.dropRecord(drops));
   }
 
   /**
@@ -223,6 +226,7 @@ export class ConsoleDelivery implements Delivery {
       this.sent++;
       this.queue[this.head++] = EMPTY;
       this.headOffset = 0;
+      this.placeDropRecord();
     }
     if (this.gone) {
       this.dropped += this.waiting() + (this.drops?.count ?? 0);
