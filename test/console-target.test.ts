@@ -158,6 +158,20 @@ test("a reader that stops reading while the FIFO fills: every record arrives onc
   t.true(result.slowest < 1000, `slowest log() took ${result.slowest} ms`);
 });
 
+test("process.exit() while records wait in memory: the exit hook writes them (waiting up to blockMs), none lost", async (t) => {
+  const count = 2000;
+  const { dir, file } = properties(t, { format: "json", blockMs: "3000" });
+  const resultFile = join(dir, "result.json");
+  const script = `"${process.execPath}" "${CHILD}" "${file}" ${count} "${resultFile}" exit 250 | ${sleepyReader(resultFile, 300)}`;
+  const { code, stdout, stderr, result } = await run("sh", ["-c", script], resultFile, 40_000);
+  t.is(code, 0);
+  // When the child exited, records were still waiting; they arrived all the same.
+  t.true((result.stats[0]?.buffered ?? 0) > 0);
+  const seqs = lines(t, stdout).map((line) => Number((JSON.parse(line) as { attributes: { seq: string } }).attributes.seq));
+  t.deepEqual(seqs, [...Array(count).keys()]);
+  t.false(stderr.includes("RECORDS_DROPPED"), stderr);
+});
+
 test("records past buffer.size while the reader sleeps are dropped, counted and said in the stream; the rest arrive in order", async (t) => {
   const count = 3000;
   const { dir, file } = properties(t, { format: "json", blockMs: "50", "buffer.size": "100" });

@@ -7,7 +7,8 @@
  * - `plain`: just the records;
  * - `mix`: a `console.log("app <i>")` line after each record (the host's own output);
  * - `wait`: first waits for a line on stdin (the parent closes the reader of our stdout before);
- * - `wait,mix`: both.
+ * - `wait,mix`: both;
+ * - `exit`: `process.exit(0)` right after logging (the result is written first, then).
  * When the records are logged (before they are flushed), it creates `<argv[4]>.logged`.
  */
 import { fstatSync, readFileSync, writeFileSync } from "node:fs";
@@ -50,6 +51,11 @@ const loggedMs = Date.now() - started;
 // The loop is over: a reader that waits for this file knows the pipe is as full as it gets.
 writeFileSync(`${resultFile}.logged`, "");
 const fds = { stdout: describe(1), stderr: describe(2) };
+if (mode === "exit") {
+  // No flush, no shutdown: what waits gets only the exit hook's last synchronous attempt.
+  writeFileSync(resultFile, JSON.stringify({ threw, stats: audit.stats().targets, codes, fds, loggedMs, slowest }));
+  process.exit(0);
+}
 await audit.flush();
 const stats = audit.stats().targets;
 await audit.shutdown();
