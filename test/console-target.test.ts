@@ -226,6 +226,22 @@ test("EPIPE: the reader of stdout is gone; log() does not throw, the child exits
   t.regex(stderr, /\[TARGET_FAILED\] audit target "c" \(console stdout\) cannot be written \(EPIPE: .*\): the reader of the pipe is gone; records for it are dropped and counted/);
 });
 
+test("EPIPE on stderr: the status line that reports it meets the same closed stderr, and still nothing throws or crashes", async (t) => {
+  const { dir, file } = properties(t, { format: "json", stream: "stderr" });
+  const resultFile = join(dir, "result.json");
+  const { code, signal, stdout, result } = await run(process.execPath, [CHILD, file, "50", resultFile, "wait,mix"], resultFile, 30_000, (child) => {
+    child.stderr?.destroy();
+    setTimeout(() => child.stdin?.write("go\n"), 200);
+  });
+  t.is(signal, null);
+  t.is(code, 0);
+  t.is(result.threw, undefined);
+  t.like(result.stats[0], { destination: "stderr", sent: 0, dropped: 50 });
+  t.true(result.codes.includes("TARGET_FAILED"));
+  // The host's own stdout is untouched.
+  t.deepEqual(lines(t, stdout), [...Array(50).keys()].map((i) => `app ${i}`));
+});
+
 test("bad console options are ConfigErrors naming key, value, line and what was expected", async (t) => {
   const status = captureStatus(t);
   const dir = tempDir(t);
