@@ -47,6 +47,7 @@ function spec(overrides: Partial<TargetSpec> = {}): TargetSpec {
     resendMs: 0,
     stallMs: 10_000,
     file: undefined,
+    console: undefined,
     fingerprint: "",
   };
   // The overrides keep the remote, non-plain shape of the base (the tests vary its common fields).

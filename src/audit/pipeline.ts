@@ -390,6 +390,7 @@ function reportUnwritten(count: number, path: string | undefined): void {
 
 /** The last synchronous attempt at process exit: what waits is written or said to be lost, on stderr. */
 export function drainPipelineForExit(pipeline: Pipeline): void {
+  targetsOf(pipeline)?.drainForExit();
   for (const target of targetsOf(pipeline)?.stats() ?? []) {
     if (target.buffered > 0 && !target.spooled) {
       process.stderr.write(`SLF4TS ERROR [RECORDS_DROPPED] ${target.buffered} audit record(s) could not be sent to target "${target.name}" (${target.destination}) before exit\n`);

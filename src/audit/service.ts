@@ -310,7 +310,7 @@ export class AuditLogger {
     // With targets, one rendering serves them and the file (or standard mode); without, the fused builder.
     const rendered = targets !== undefined && renderRecord !== undefined ? this.offerTargets(targets, renderRecord, eventId, input) : undefined;
     if (pipeline.mode === "standard") {
-      this.logStandard(config, pipeline, eventId, input, rendered);
+      this.logStandard(config, pipeline, eventId, input, rendered, targets !== undefined);
       return;
     }
     this.counters.logged++;
@@ -334,9 +334,18 @@ export class AuditLogger {
   /**
    * Standard mode: the record goes to the host's logging, straight to its backend: the rendered
    * record as the message, the event id and the attributes (rendered and masked as in the
-   * message) as key–values, made only if the binding reads them, and the marker `AUDIT`.
+   * message) as key–values, made only if the binding reads them, and the marker `AUDIT`. With
+   * named targets (a console target in a container, say), a host logging that is off is worth an
+   * INFO only: the records do reach the targets.
    */
-  private logStandard(config: AuditConfig, pipeline: StandardPipeline, eventId: string, attributes: RecordInput | undefined, rendered: RenderedRecord | undefined): void {
+  private logStandard(
+    config: AuditConfig,
+    pipeline: StandardPipeline,
+    eventId: string,
+    attributes: RecordInput | undefined,
+    rendered: RenderedRecord | undefined,
+    toTargets: boolean,
+  ): void {
     const logger = pipeline.logger;
     if (!logger.isEnabled(config.level)) {
       this.counters.levelDisabled++;
@@ -344,8 +353,8 @@ export class AuditLogger {
         this.levelDisabledReported = true;
         StatusChannel.report(
           "LEVEL_DISABLED",
-          Level.WARN,
-          `audit records are not written: the host's logging (binding "${LoggerFactory.getBinding().name}") has level ${levelName(config.level)} disabled for logger ${AUDIT_LOGGER_NAME}; configure it (for log4js: a category "${AUDIT_LOGGER_NAME}" with level ${levelName(config.level).toLowerCase()} or lower) or set ${KEY_PREFIX}file.location`,
+          toTargets ? Level.INFO : Level.WARN,
+          `audit records ${toTargets ? "go to the named targets only, not to the host's logging" : "are not written"}: the host's logging (binding "${LoggerFactory.getBinding().name}") has level ${levelName(config.level)} disabled for logger ${AUDIT_LOGGER_NAME}; configure it (for log4js: a category "${AUDIT_LOGGER_NAME}" with level ${levelName(config.level).toLowerCase()} or lower) or set ${KEY_PREFIX}file.location`,
         );
       }
       return;

@@ -364,7 +364,7 @@ export const TARGET_KEYS = [
   option({
     option: "type",
     defaultValue: "",
-    doc: "Required: syslog, tcp (a raw stream of formatted records), gelf, file, or none (the target is off; its other options stay in the file unchecked, so it can be switched on again).",
+    doc: "Required: syslog, tcp (a raw stream of formatted records), gelf, file, console (the process's stdout or stderr, for containers: see docs/containers.md), or none (the target is off; its other options stay in the file unchecked, so it can be switched on again).",
     example: "syslog",
     parse: text({ lowerCase: true }),
   }),
@@ -386,7 +386,7 @@ export const TARGET_KEYS = [
   option({
     option: "format",
     defaultValue: "",
-    doc: "syslog: rfc5424 (default) or rfc3164 (old receivers); tcp and file: json (default), ecs, gelf or plain (the pattern); gelf: gelf.",
+    doc: "syslog: rfc5424 (default) or rfc3164 (old receivers); tcp and file: json (default), ecs, gelf or plain (the pattern); console: json (default), ecs, gelf, plain, rfc5424 or rfc3164 (one record a line); gelf: gelf.",
     example: "rfc3164",
     parse: text({ lowerCase: true }),
   }),
@@ -444,7 +444,7 @@ export const TARGET_KEYS = [
   option({
     option: "maxBytes",
     defaultValue: "8096",
-    doc: "syslog: the largest message in bytes (UTF-8), rsyslog's default maxMessageSize; a longer one is cut on a character boundary and ends with ...[truncated]. From 515 (rfc5424) or 128 (rfc3164). Other types are bounded by record.maxLength (and GELF over UDP by 128 chunks).",
+    doc: "syslog (and console with rfc5424 or rfc3164): the largest message in bytes (UTF-8), rsyslog's default maxMessageSize; a longer one is cut on a character boundary and ends with ...[truncated]. From 515 (rfc5424) or 128 (rfc3164). Other types are bounded by record.maxLength (and GELF over UDP by 128 chunks).",
     example: "65536",
     parse: text(),
   }),
@@ -482,7 +482,7 @@ export const TARGET_KEYS = [
   option({
     option: "buffer.size",
     defaultValue: "10000",
-    doc: "Records kept in memory, in order, while the receiver is unreachable; past it records are dropped and counted, and one slf4ts.audit.dropped record says how many when delivery resumes.",
+    doc: "Records kept in memory, in order, while the receiver is unreachable (console: while the reader of the pipe does not read); past it records are dropped and counted, and one slf4ts.audit.dropped record says how many when delivery resumes.",
     example: "50000",
     parse: wholeNumber(1, 100_000_000, "expected a whole number of records from 1 to 100000000", 10),
   }),
@@ -513,6 +513,20 @@ export const TARGET_KEYS = [
     doc: "tcp/tls: a connection whose writes the operating system has taken nothing of for this many milliseconds (a receiver that accepts but does not read) is treated as broken: reported as an outage (TARGET_FAILED), closed and reconnected with backoff; records wait and are dropped and counted as in any outage. 100 to 600000.",
     example: "30000",
     parse: wholeNumber(100, 600_000, "expected a whole number of milliseconds from 100 to 600000", 10),
+  }),
+  option({
+    option: "stream",
+    defaultValue: "stdout",
+    doc: "console: stdout or stderr, the standard stream the records are written to (synchronously: a record is in the pipe when log() returns).",
+    example: "stderr",
+    parse: oneOf(["stdout", "stderr"], "expected stdout or stderr"),
+  }),
+  option({
+    option: "blockMs",
+    defaultValue: "1000",
+    doc: "console: how long one log() may wait for a full pipe (a reader that does not read) before records wait in memory instead, up to buffer.size records, written in order once the reader reads again; past it records are dropped and counted. 0 to 60000.",
+    example: "200",
+    parse: wholeNumber(0, 60_000, "expected a whole number of milliseconds from 0 to 60000", 10),
   }),
   option({
     option: "path",

@@ -13,7 +13,7 @@ import type { LayoutEvent } from "../layout/pattern.js";
 import { RFC5424_MIN_MAX_BYTES } from "../format/rfc5424.js";
 import type { ConfigProblem } from "./errors.js";
 import { compileGlobs } from "./glob.js";
-import type { TargetByFormat, TargetByType, TargetFile, TargetFormat, TargetProtocol, TargetSpec, TargetType } from "../targets/spec.js";
+import type { TargetByFormat, TargetByType, TargetConsole, TargetFile, TargetFormat, TargetProtocol, TargetSpec, TargetType } from "../targets/spec.js";
 import { canonicalValue, TARGET_KEYS, type TargetKeySpec, type TargetOption, type TargetValues } from "./keys.js";
 import { wholeNumber, type Parsed, type Parser } from "./parsers.js";
 
@@ -37,12 +37,14 @@ const FORMATS: Readonly<Record<TargetType, readonly TargetFormat[]>> = {
   tcp: ["json", "ecs", "gelf", "plain"],
   gelf: ["gelf"],
   file: ["json", "ecs", "gelf", "plain"],
+  console: ["json", "ecs", "gelf", "plain", "rfc5424", "rfc3164"],
 };
 const PROTOCOLS: Readonly<Record<TargetType, readonly TargetProtocol[]>> = {
   syslog: ["tcp", "udp", "tls"],
   tcp: ["tcp", "tls"],
   gelf: ["udp", "tcp", "tls"],
   file: [],
+  console: [],
 };
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /**
@@ -117,26 +119,28 @@ export function parseTargets(
 
     const typeText = value("type") ?? "";
     if (typeText === "") {
-      fail("type", "a target needs a type: syslog, tcp, gelf, file or none");
+      fail("type", "a target needs a type: syslog, tcp, gelf, file, console or none");
       continue;
     }
     if (typeText === "none") continue;
     if (!(typeText in FORMATS)) {
-      fail("type", "expected syslog, tcp, gelf, file or none");
+      fail("type", "expected syslog, tcp, gelf, file, console or none");
       continue;
     }
     const type = typeText as TargetType;
+    // A file or console target writes here; the others send to a receiver.
+    const remote = type !== "file" && type !== "console";
 
     const protocols = PROTOCOLS[type];
     const protocolText = value("protocol") || (type === "gelf" ? "udp" : "tcp");
-    if (type !== "file" && !protocols.includes(protocolText as TargetProtocol)) fail("protocol", `expected ${protocols.join(", ")} for a ${type} target`);
+    if (remote && !protocols.includes(protocolText as TargetProtocol)) fail("protocol", `expected ${protocols.join(", ")} for a ${type} target`);
     const protocol = protocolText as TargetProtocol;
 
     const host = value("host") ?? "";
-    if (type !== "file" && host === "") fail("host", `a ${type} target needs a host`);
+    if (remote && host === "") fail("host", `a ${type} target needs a host`);
     if (/\s/.test(host)) fail("host", "expected a host name or IP address without spaces");
     let port = 0;
-    if (type !== "file") {
+    if (remote) {
       if (given("port")) {
         port = value("port") ?? 0;
       } else if (type === "tcp") {
@@ -171,14 +175,14 @@ export function parseTargets(
     const appName = value("appName") ?? "";
     const hostname = value("hostname") || osHostname();
 
-    const minBytes = format === "rfc3164" ? 128 : type === "syslog" ? RFC5424_MIN_MAX_BYTES : 512;
+    const minBytes = format === "rfc3164" ? 128 : format === "rfc5424" ? RFC5424_MIN_MAX_BYTES : 512;
     // A UDP datagram carries at most 65507 bytes of payload (IPv4).
     const maxMax = type === "syslog" && protocol === "udp" ? 65_507 : 1_073_741_824;
     const maxBytesParsed = wholeNumber(minBytes, maxMax, `expected a whole number of bytes from ${minBytes} to ${maxMax}${maxMax === 65_507 ? " (the largest UDP datagram)" : ""}`, 10)(get("maxBytes"), context);
     if (!maxBytesParsed.ok) fail("maxBytes", maxBytesParsed.expected);
     const compress = value("compress") ?? "none";
     if (compress !== "none" && !(type === "gelf" && protocol === "udp") && !(type === "file" && compress === "gzip")) {
-      fail("compress", type === "file" ? "expected none or gzip for a file target" : "compression is for gelf targets over udp (GELF over TCP is never compressed) and the archives of file targets");
+      fail("compress", type === "file" ? "expected none or gzip for a file target" : type === "console" ? "a console target writes uncompressed lines; expected none" : "compression is for gelf targets over udp (GELF over TCP is never compressed) and the archives of file targets");
     }
     const chunkSize = value("chunkSize");
 
@@ -215,7 +219,7 @@ export function parseTargets(
       }
     }
     const insecure = value("tls.insecure") ?? false;
-    if (protocol !== "tls" && type !== "file" && (given("tls.ca") || given("tls.cert") || given("tls.key") || insecure)) {
+    if (protocol !== "tls" && remote && (given("tls.ca") || given("tls.cert") || given("tls.key") || insecure)) {
       warnings.push({ key: key("protocol"), value: options.get("protocol")?.value ?? protocol, line: options.get("protocol")?.line, expected: "tls.* options are ignored: the protocol is not tls" });
     }
     if (insecure && protocol === "tls") {
@@ -232,7 +236,7 @@ export function parseTargets(
     let spool: string | undefined;
     if (given("spool")) {
       spool = value("spool") ?? "";
-      if (type === "file") fail("spool", "a file target needs no spool");
+      if (!remote) fail("spool", `a ${type} target needs no spool`);
       const other = spools.get(spool);
       if (other !== undefined) fail("spool", `the folder is already the spool of target "${other}"; every target needs its own`);
       else spools.set(spool, name);
@@ -253,6 +257,13 @@ export function parseTargets(
       }
     }
 
+    let consoleStream: TargetConsole | undefined;
+    if (type === "console") {
+      const stream = value("stream");
+      const blockMs = value("blockMs");
+      if (stream !== undefined && blockMs !== undefined) consoleStream = { stream, blockMs };
+    }
+
     if (problems.length > before) continue;
     const digest = (text: string | undefined): string | undefined => (text === undefined ? undefined : createHash("sha256").update(text).digest("hex"));
     // Every option, as parsed (an option this type does not look at, as written): a reload that
@@ -267,7 +278,16 @@ export function parseTargets(
       digest(cert),
       digest(tlsKey),
     ]);
-    const byType: TargetByType | undefined = type === "file" ? (file === undefined ? undefined : { type, file }) : { type, file: undefined };
+    const byType: TargetByType | undefined =
+      type === "file"
+        ? file === undefined
+          ? undefined
+          : { type, file, console: undefined }
+        : type === "console"
+          ? consoleStream === undefined
+            ? undefined
+            : { type, file: undefined, console: consoleStream }
+          : { type, file: undefined, console: undefined };
     const byFormat: TargetByFormat | undefined = format === "plain" ? (layout === undefined ? undefined : { format, layout }) : { format, layout: undefined };
     if (byType === undefined || byFormat === undefined) continue; // not reached: their problems were reported
     targets.push({

@@ -2,13 +2,36 @@
  * Notices changes to one file, including saves that replace it by rename, without keeping the
  * process alive.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, watch, watchFile, unwatchFile, type FSWatcher, type StatWatcher } from "node:fs";
-import { basename, dirname } from "node:path";
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, watch, watchFile, unwatchFile, type FSWatcher, type StatWatcher } from "node:fs";
+import { basename, dirname, isAbsolute, sep } from "node:path";
+
+/**
+ * The names in the file's folder whose change changes what the path reads: the file's own name
+ * and, when the file is a symbolic link to a relative path through another link in the same
+ * folder, that link's name. A Kubernetes ConfigMap volume is exactly that:
+ * `slf4j-auditlog.properties -> ..data/slf4j-auditlog.properties`, and the kubelet publishes a
+ * new version by renaming a new `..data` link over the old one (the file's own name never
+ * changes, so a watch on it alone would miss every update).
+ */
+function namesThatChangeIt(path: string): Set<string> {
+  const names = new Set([basename(path)]);
+  try {
+    const target = readlinkSync(path);
+    if (!isAbsolute(target)) {
+      const first = target.split(sep)[0] as string;
+      if (first !== "" && first !== "." && first !== ".." && first !== target) names.add(first);
+    }
+  } catch {
+    // Not a link (or gone): its own name is all there is.
+  }
+  return names;
+}
 
 /**
  * Calls `onChange` (debounced) after the file changes. Two mechanisms work together: an
- * `fs.watch` on the folder (fast, sees a rename over the file) and `fs.watchFile` polling every
- * `intervalMs` (reliable on every file system). Neither keeps the event loop alive.
+ * `fs.watch` on the folder (fast, sees a rename over the file, and over the link the file goes
+ * through, as in a Kubernetes ConfigMap volume: see `namesThatChangeIt`) and `fs.watchFile`
+ * polling every `intervalMs` (reliable on every file system). Neither keeps the event loop alive.
  *
  * @returns a function that stops watching.
  * @example
@@ -27,11 +50,15 @@ export function watchPath(path: string, onChange: () => void, intervalMs = 500, 
     }, debounceMs);
     timer.unref();
   };
-  const name = basename(path);
+  let names = namesThatChangeIt(path);
   let dirWatcher: FSWatcher | undefined;
   try {
     dirWatcher = watch(dirname(path), { persistent: false }, (_event, filename) => {
-      if (filename === null || filename === name) trigger();
+      if (filename === null || names.has(filename)) {
+        trigger();
+        // The file may have become a link, or stopped being one.
+        names = namesThatChangeIt(path);
+      }
     });
     dirWatcher.on("error", () => {
       dirWatcher?.close();

@@ -1,7 +1,7 @@
 /**
  * The one interface a target delivers through ({@link Delivery}), whatever is behind it: a
- * rotated file (`file-delivery.ts`) or a remote receiver over TCP, TLS or UDP
- * (`remote-delivery.ts`). A delivery takes records already encoded and framed, keeps them in
+ * rotated file (`file-delivery.ts`), the process's stdout or stderr (`console-delivery.ts`) or a
+ * remote receiver over TCP, TLS or UDP (`remote-delivery.ts`). A delivery takes records already encoded and framed, keeps them in
  * order while it cannot deliver, and tells its target what happens ({@link DeliveryEvents}).
  *
  * @module
@@ -58,6 +58,8 @@ export interface Delivery {
   handOff(): HandOver | undefined;
   /** Stops now and lets go of its queue and spool (a successor opens the same spool). */
   release(): void;
+  /** The last synchronous, bounded attempt to deliver what waits in memory, at process exit (deliveries that can write synchronously). */
+  drainForExit?(): void;
   /** Stops; how many records were not delivered (and not kept in a spool), and when it is closed. */
   close(): { lost: number; done: Promise<void> };
 }

@@ -2,7 +2,7 @@
  * Encoding and framing of a target's records: the wire format of one event (RFC 5424, RFC 3164,
  * JSON, GELF, ECS, or a plain pattern), then the framing its transport needs: octet counting on
  * syslog streams (RFC 6587), a NUL after each GELF message on TCP, a newline in files and on plain
- * streams, compression and chunking of GELF over UDP. The formats themselves live in `format/`.
+ * streams, one record a line on the console, compression and chunking of GELF over UDP. The formats themselves live in `format/`.
  *
  * @module
  */
@@ -52,15 +52,18 @@ function fitGelf(event: AuditEvent, limit: number, encode: (json: string) => Buf
  * ```
  */
 export function compileEncoder(spec: EncodingSettings, loggerName: () => string): Encoder {
-  const stream = spec.protocol !== "udp" && spec.type !== "file";
+  // Syslog on a stream is octet-counted; on a console it is one record a line; a datagram is bare.
+  const framing = spec.type === "console" ? "line" : spec.protocol !== "udp" && spec.type !== "file" ? "octets" : "none";
+  const frame: (text: string) => Buffer =
+    framing === "octets" ? (text) => Buffer.from(frameOctetCounting(text), "utf8") : framing === "line" ? newline : (text) => Buffer.from(text, "utf8");
   switch (spec.format) {
     case "rfc5424": {
       const format = compileRfc5424({ facility: spec.facility, maxBytes: spec.maxBytes });
-      return stream ? (e) => Buffer.from(frameOctetCounting(format(e)), "utf8") : (e) => Buffer.from(format(e), "utf8");
+      return (e) => frame(format(e));
     }
     case "rfc3164": {
       const format = compileRfc3164({ facility: spec.facility, maxBytes: spec.maxBytes });
-      return stream ? (e) => Buffer.from(frameOctetCounting(format(e)), "utf8") : (e) => Buffer.from(format(e), "utf8");
+      return (e) => frame(format(e));
     }
     case "gelf": {
       if (spec.type === "gelf" && spec.protocol === "udp") {

@@ -8,7 +8,7 @@ import type { Level } from "../facade/level.js";
 import type { LayoutEvent } from "../layout/pattern.js";
 
 /** The kinds of target. */
-export type TargetType = "syslog" | "tcp" | "gelf" | "file";
+export type TargetType = "syslog" | "tcp" | "gelf" | "file" | "console";
 /** The formats a target writes. */
 export type TargetFormat = "rfc5424" | "rfc3164" | "plain" | "json" | "gelf" | "ecs";
 /** How a remote target sends. */
@@ -21,6 +21,14 @@ export interface TargetFile {
   readonly maxArchives: number;
   readonly compress: boolean;
   readonly maxAgeDays: number;
+}
+
+/** A console target's stream: which of the process's standard streams, and how long `log()` may wait for it. */
+export interface TargetConsole {
+  /** `stdout` (file descriptor 1) or `stderr` (2). */
+  readonly stream: "stdout" | "stderr";
+  /** How long one `log()` may wait for a full pipe before records wait in memory instead (milliseconds). */
+  readonly blockMs: number;
 }
 
 /** The settings every target has, whatever its type and format. */
@@ -61,10 +69,11 @@ export interface TargetCommon {
   readonly fingerprint: string;
 }
 
-/** What differs by type: a file target has its file, the others have none. */
+/** What differs by type: a file target has its file, a console target its stream, the others neither. */
 export type TargetByType =
-  | { readonly type: "file"; readonly file: TargetFile }
-  | { readonly type: Exclude<TargetType, "file">; readonly file: undefined };
+  | { readonly type: "file"; readonly file: TargetFile; readonly console: undefined }
+  | { readonly type: "console"; readonly file: undefined; readonly console: TargetConsole }
+  | { readonly type: Exclude<TargetType, "file" | "console">; readonly file: undefined; readonly console: undefined };
 
 /** What differs by format: format=plain has its compiled layout, the others have none. */
 export type TargetByFormat =
@@ -72,7 +81,8 @@ export type TargetByFormat =
   | { readonly format: Exclude<TargetFormat, "plain">; readonly layout: undefined };
 
 /**
- * The validated settings of one target: a union on the type (`file` only for file targets)
+ * The validated settings of one target: a union on the type (`file` only for file targets,
+ * `console` only for console targets)
  * and on the format (`layout` only for format=plain), so the compiler knows which exist.
  */
 export type TargetSpec = TargetCommon & TargetByType & TargetByFormat;

@@ -16,9 +16,9 @@ export const TARGET_DROPPED_EVENT_ID = "slf4ts.audit.dropped";
 export interface TargetStats extends DeliveryStats {
   /** The target's name. */
   readonly name: string;
-  /** `syslog`, `tcp`, `gelf` or `file`. */
+  /** `syslog`, `tcp`, `gelf`, `file` or `console`. */
   readonly type: string;
-  /** Where it sends: `tls://host:port`, or the file. */
+  /** Where it sends: `tls://host:port`, the file, or `stdout` / `stderr`. */
   readonly destination: string;
   /** Records accepted for this target (after filters and the rate limit). */
   readonly accepted: number;

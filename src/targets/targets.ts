@@ -12,6 +12,7 @@ import type { RenderedRecord } from "../record/render.js";
 import { renderOther } from "../record/values.js";
 import { StatusChannel } from "../status/status.js";
 import type { Delivery, DeliveryEvents, HandOver } from "./delivery.js";
+import { ConsoleDelivery } from "./console-delivery.js";
 import { FileDelivery } from "./file-delivery.js";
 import { compileEncoder, type Encoder } from "./framing.js";
 import type { QueueDrops } from "./queue.js";
@@ -37,9 +38,13 @@ export interface TargetContext {
 /** Makes a target's delivery: a file or a remote receiver (tests pass their own). */
 export type DeliveryFactory = (spec: TargetSpec, events: DeliveryEvents, inherited: HandOver | undefined) => Delivery;
 
-/** The real deliveries: a file target writes its file, any other sends to its receiver. */
+/** The real deliveries: a file target writes its file, a console target its stream, any other sends to its receiver. */
 export const DELIVERIES: DeliveryFactory = (spec, events, inherited) =>
-  spec.file !== undefined ? new FileDelivery(spec.file, spec.bufferSize, events) : new RemoteDelivery(spec, events, inherited);
+  spec.file !== undefined
+    ? new FileDelivery(spec.file, spec.bufferSize, events)
+    : spec.console !== undefined
+      ? new ConsoleDelivery(spec.console, spec.bufferSize, events)
+      : new RemoteDelivery(spec, events, inherited);
 
 /**
  * One target: filters, rate-limits, encodes and hands each record to its delivery; reports
@@ -140,6 +145,16 @@ export class Target {
   private down(error: Error & { code?: string | undefined }): void {
     if (this.failing) return;
     this.failing = true;
+    if (this.spec.type === "console" && error.code !== STALLED) {
+      StatusChannel.report(
+        "TARGET_FAILED",
+        Level.ERROR,
+        `audit target "${this.spec.name}" (console ${this.destination}) cannot be written (${error.code ?? error.name}: ${error.message})${
+          error.code === "EPIPE" ? ": the reader of the pipe is gone; records for it are dropped and counted (stats: dropped)" : `; records are kept (buffer.size ${this.spec.bufferSize}) and written in order when it can be written again`
+        }`,
+      );
+      return;
+    }
     StatusChannel.report(
       "TARGET_FAILED",
       Level.ERROR,
@@ -187,6 +202,11 @@ export class Target {
       own.spool === spec.spool &&
       (own.format !== "plain" || own.pattern === spec.pattern)
     );
+  }
+
+  /** The last synchronous attempt to deliver what waits in memory, at process exit. */
+  drainForExit(): void {
+    this.delivery.drainForExit?.();
   }
 
   /** Stops now and lets go of the queue and spool (a successor opens the same spool). */
@@ -300,6 +320,17 @@ export class TargetSet {
       } catch (error) {
         // One target's failure must not keep the event from the others.
         StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit target "${target.spec.name}" failed on event ${JSON.stringify(eventId)}: ${renderOther(error)}`);
+      }
+    }
+  }
+
+  /** The last synchronous attempt of every target to deliver what waits in memory (console targets), at process exit; never throws. */
+  drainForExit(): void {
+    for (const target of this.targets.values()) {
+      try {
+        target.drainForExit();
+      } catch {
+        // The process is ending: what is left is reported as lost.
       }
     }
   }
