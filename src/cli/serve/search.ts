@@ -13,7 +13,7 @@ import type { JavaTimeZone } from "../../java/zone.js";
 import { RegexSyntaxError, translateJavaRegex } from "../../java/regex.js";
 import { findAuditLogs, readAuditLines, type AuditFile, type AuditLogFiles } from "../../logfile/files.js";
 import { createLineDecoder, readAuditRecords, type LineDecoder, type LocatedRecord, type ReadSettings } from "../../logfile/records.js";
-import type { ReadLimits } from "../../logfile/read.js";
+import { NotRegularFileError, ReadLimitError, type ReadLimits } from "../../logfile/read.js";
 import { globToRegExp, matches, parseTimeBound, UsageError, type AttributeTest, type RecordFilter } from "../filters.js";
 import { displayPath, isoTime } from "../output.js";
 
@@ -270,7 +270,13 @@ export class ScanReport {
 
   /** @internal */
   failed(file: AuditFile, error: unknown): void {
-    this.failedFiles.push({ file: displayPath(file.path, this.set.cwd), why: (error as NodeJS.ErrnoException).code ?? (error as Error).message });
+    const why =
+      error instanceof NotRegularFileError
+        ? `${error.what}, not a regular file: not followed or opened`
+        : error instanceof ReadLimitError
+          ? `${error.line === undefined ? "" : `line ${error.line}: `}${error.why}`
+          : ((error as NodeJS.ErrnoException).code ?? (error as Error).message);
+    this.failedFiles.push({ file: displayPath(file.path, this.set.cwd), why });
   }
 
   /** The report as JSON fields. */
@@ -425,13 +431,19 @@ export async function lineDetail(set: LogSet, file: string, line: number): Promi
   const found = logFiles(set).find((f) => displayPath(f.path, set.cwd) === file);
   if (found === undefined) return undefined;
   const decode = decoderOf(set);
-  for await (const read of readAuditLines(found, { longLines: "yield" })) {
-    if (read.lineNumber < line) continue;
-    if (read.lineNumber > line) break;
-    if (read.tooLong !== undefined) return { file, line, text: "", record: null, why: `line longer than the read bound (${read.tooLong} bytes): not read` };
-    const decoded = decode(read.text);
-    if (!decoded.ok) return { file, line, text: read.text, record: null, why: decoded.why };
-    return { file, line, text: read.text, record: recordJson({ ...decoded.record, file: found, lineNumber: line, text: read.text }, set), why: null };
+  try {
+    for await (const read of readAuditLines(found, { longLines: "yield" })) {
+      if (read.lineNumber < line) continue;
+      if (read.lineNumber > line) break;
+      if (read.tooLong !== undefined) return { file, line, text: "", record: null, why: `line longer than the read bound (${read.tooLong} bytes): not read` };
+      const decoded = decode(read.text);
+      if (!decoded.ok) return { file, line, text: read.text, record: null, why: decoded.why };
+      return { file, line, text: read.text, record: recordJson({ ...decoded.record, file: found, lineNumber: line, text: read.text }, set), why: null };
+    }
+  } catch (error) {
+    // A link or a FIFO named like an archive is never opened: there is no such line to show.
+    if (error instanceof NotRegularFileError) return undefined;
+    throw error;
   }
   return undefined;
 }

@@ -310,6 +310,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       return;
     }
     if (req.method !== "GET" && req.method !== "HEAD") {
+      // Read (and drop) what was sent, so the answer reaches the client before the socket closes.
+      req.resume();
       send(res, 405, "text/plain; charset=utf-8", "The console is read-only: GET and HEAD only.\n", { Allow: "GET, HEAD" });
       return;
     }
