@@ -14,8 +14,10 @@ const SVG = "http://www.w3.org/2000/svg";
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Text as it may be shown: unsafe characters written as \n, \r, \t or \uXXXX. */
-function shown(text) {
-  return String(text).replace(UNSAFE, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : "\\u" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")));
+function shown(text, keepTab = false) {
+  return String(text).replace(UNSAFE, (c) =>
+    c === "\t" && keepTab ? c : c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : "\\u" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0"),
+  );
 }
 
 /** A new element with its text (shown safely) and class. */
@@ -159,7 +161,8 @@ async function showDetail(file, line) {
   const detail = await api("/api/line", new URLSearchParams({ file, line: String(line) }));
   $("detail").hidden = false;
   $("detail-where").textContent = shown(`${detail.file}, line ${detail.line}`);
-  $("detail-raw").textContent = shown(detail.text);
+  // As `tail --format raw`: a TAB stays (it separates the integrity field, \tchain=...).
+  $("detail-raw").textContent = shown(detail.text, true);
   const table = $("detail-attributes");
   table.replaceChildren();
   if (detail.record !== null) {
@@ -224,7 +227,7 @@ function renderHistogram(stats) {
     t.textContent = text;
     svg.append(t);
   };
-  if (stats.total > 0) {
+  if (stats.total > stats.untimed) {
     label(2, iso(stats.start), "start");
     label(width - 2, iso(stats.end), "end");
   }
