@@ -52,6 +52,7 @@ function formParams(order) {
   one("q");
   if (order === "asc") params.set("order", "asc");
   one("by");
+  if ($("follow").checked) params.set("follow", "1");
   return params;
 }
 
@@ -96,6 +97,11 @@ function columnKeys(record) {
 
 let flagged = new Map(); // "file:line" -> finding, from the verify view
 let selected;
+let shownPage; // the page on the screen, with the records follow mode added
+let follower; // the EventSource of follow mode
+const fresh = new WeakSet(); // records that arrived by follow mode
+/** The most rows follow mode keeps on the page (the oldest shown go). */
+const MAX_FOLLOWED_ROWS = 1000;
 
 function renderTable(page, params) {
   const columns = [];
@@ -119,6 +125,7 @@ function renderTable(page, params) {
   thead.append(head);
   for (const record of page.records) {
     const tr = document.createElement("tr");
+    if (fresh.has(record)) tr.classList.add("new");
     const values = new Map();
     columnKeys(record).forEach((key, i) => values.set(key, record.attributes[i].value));
     tr.append(el("td", record.time ?? ""), el("td", record.event));
@@ -145,7 +152,9 @@ function renderTable(page, params) {
     tbody.append(tr);
   }
   const offset = page.offset;
-  $("page-info").textContent = page.records.length === 0 ? "no records match" : `records ${offset + 1}–${offset + page.records.length}${page.more ? "" : " (the last)"}`;
+  $("page-info").textContent =
+    (page.records.length === 0 ? "no records match" : `records ${offset + 1}–${offset + page.records.length}${page.more ? "" : " (the last)"}`) +
+    (page.followed > 0 ? `, ${page.followed} new` : "");
   $("prev").disabled = offset === 0;
   $("next").disabled = !page.more;
   $("prev").textContent = order === "asc" ? "‹ older" : "‹ newer";
@@ -274,6 +283,38 @@ function updateExports(search) {
   }
 }
 
+function stopFollow() {
+  follower?.close();
+  follower = undefined;
+  document.body.dataset.follow = "off";
+}
+
+/** Follow mode: the records written from now on that match the search join the table. */
+function startFollow(all) {
+  stopFollow();
+  const asc = all.get("order") === "asc";
+  follower = new EventSource(`/api/follow?${searchParams(all)}`);
+  follower.addEventListener("open", () => {
+    document.body.dataset.follow = "on";
+  });
+  follower.addEventListener("record", (event) => {
+    const record = JSON.parse(event.data);
+    fresh.add(record);
+    const records = shownPage.records;
+    if (asc) records.push(record);
+    else records.unshift(record);
+    if (records.length > MAX_FOLLOWED_ROWS) asc ? records.shift() : records.pop();
+    shownPage.followed = (shownPage.followed ?? 0) + 1;
+    renderTable(shownPage, all);
+  });
+  for (const kind of ["notice", "problem"]) {
+    follower.addEventListener(kind, (event) => {
+      const data = JSON.parse(event.data);
+      showError(new Error(typeof data === "string" ? data : `${data.file}:${data.line}: ${data.why}`));
+    });
+  }
+}
+
 async function load() {
   const all = new URLSearchParams(location.search);
   fillForm(all);
@@ -290,10 +331,14 @@ async function load() {
   document.body.dataset.state = "loading";
   try {
     const [result, counts] = await Promise.all([api("/api/search", page), api("/api/stats", stats)]);
-    renderTable(result, all);
+    shownPage = { ...result, followed: 0 };
+    renderTable(shownPage, all);
     renderHistogram(counts);
     renderCounts($("events"), counts.events);
     renderCounts($("values"), counts.values);
+    $("follow").checked = all.get("follow") === "1";
+    if ($("follow").checked) startFollow(all);
+    else stopFollow();
   } finally {
     document.body.dataset.state = "ready";
   }
@@ -347,6 +392,14 @@ const page = (direction) => {
 };
 $("prev").addEventListener("click", () => page(-1));
 $("next").addEventListener("click", () => page(1));
+$("follow").addEventListener("change", () => {
+  const next = new URLSearchParams(location.search);
+  if ($("follow").checked) next.set("follow", "1");
+  else next.delete("follow");
+  history.replaceState(null, "", `?${next}`);
+  if ($("follow").checked) startFollow(next);
+  else stopFollow();
+});
 $("close-detail").addEventListener("click", () => {
   $("detail").hidden = true;
 });

@@ -272,3 +272,28 @@ browserTest("a tampered file shows its finding, on the record it concerns", asyn
   t.regex((await page.textContent("#detail-verify")) ?? "", /^integrity: modified: /);
   await shot(page, "verify.png");
 });
+
+browserTest("follow mode shows a record written after the page opened", async (t) => {
+  const dir = tempDir(t, "slf4ts-console-");
+  const props = await buildFixture(dir);
+  const served = await startServe(t, ["--properties", "slf4j-auditlog.properties"], dir);
+  const { page, errors } = await openPage(t);
+  await page.goto(`${served.url}?event=ox.login`);
+  await ready(page);
+  const before = (await rows(page)).length;
+  await page.check("#follow");
+  await page.waitForSelector("body[data-follow=on]");
+  t.regex(page.url(), /follow=1/);
+  const audit = createAuditLogService();
+  await audit.configure({ propertiesFile: props, watch: false });
+  audit.log("ox.logout", { login: "late", timestamp: new Date() });
+  audit.log("ox.login", { login: "late", ip: "203.0.113.50", timestamp: new Date() });
+  await audit.shutdown();
+  await page.waitForSelector("#records tbody tr.new");
+  const table = await rows(page);
+  t.is(table.length, before + 1);
+  t.is(table[0]?.[1], "ox.login");
+  t.true(table[0]?.includes("late"));
+  t.regex((await page.textContent("#page-info")) ?? "", /, 1 new$/);
+  t.deepEqual(errors, []);
+});

@@ -7,7 +7,8 @@
  * symbolic links, a file beside the log), the security headers.
  */
 import test from "ava";
-import { appendFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { get as httpGet, type IncomingMessage } from "node:http";
 import { join } from "node:path";
 import { createAuditLogService } from "../src/index.js";
 import { buildFixture, EVENTS, writeLog } from "./lib/cli-fixture.js";
@@ -348,4 +349,72 @@ test("serve --help and the overview name the command", async (t) => {
   const noFiles = await runCli(["serve", "--port", "0"]);
   t.is(noFiles.code, 2);
   t.regex(noFiles.err, /no files given/);
+});
+
+test("follow: server-sent events of the matching records written from now on, across rotations, each once and in order", async (t) => {
+  const dir = tempDir(t, "slf4ts-serve-");
+  const props = await writeLog(dir, { "file.size": "300", "file.count": "100" }, [["ox.login", { login: "before" }]]);
+  const served = await startServe(t, ["--properties", "slf4j-auditlog.properties"], dir);
+  const events: Array<{ event: string; data: unknown }> = [];
+  let buffer = "";
+  const request = httpGet(new URL("/api/follow?event=ox.login&q=user", served.url));
+  t.teardown(() => void request.destroy());
+  const opened = await new Promise<IncomingMessage>((resolve, reject) => {
+    request.on("response", resolve);
+    request.on("error", reject);
+  });
+  t.is(opened.statusCode, 200);
+  t.regex(String(opened.headers["content-type"]), /^text\/event-stream/);
+  opened.on("data", (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let end: number;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (event !== undefined && data !== undefined) events.push({ event, data: JSON.parse(data) });
+    }
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  const audit = createAuditLogService();
+  await audit.configure({ propertiesFile: props, watch: false });
+  for (let i = 0; i < 40; i++) {
+    audit.log(i % 4 === 3 ? "ox.logout" : "ox.login", { login: `user${i}`, ip: "192.0.2.7" });
+    if (i % 5 === 4) await new Promise((r) => setTimeout(r, 60));
+  }
+  await audit.shutdown();
+  const expected = Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 4 !== 3).map((i) => `user${i}`);
+  const deadline = Date.now() + 10_000;
+  const logins = (): string[] => events.filter((e) => e.event === "record").map((e) => (e.data as Row).attributes.find((a) => a.name === "login")?.value as string);
+  while (logins().length < expected.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 600));
+  t.deepEqual(logins(), expected);
+  t.true(readdirSync(join(dir, "logs")).filter((n) => /^audit\.log\.\d+$/.test(n)).length >= 3, "the writer rotated");
+  t.deepEqual(events.filter((e) => e.event !== "record"), []);
+});
+
+test("follow: at most 16 followers at once; a follower that left frees its place", async (t) => {
+  const { dir } = await fixture(t);
+  const served = await startServe(t, ["--properties", "slf4j-auditlog.properties"], dir);
+  const open = async (): Promise<{ status: number; close: () => void }> => {
+    const req = httpGet(new URL("/api/follow", served.url));
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      req.on("response", resolve);
+      req.on("error", reject);
+    });
+    return { status: res.statusCode ?? 0, close: () => void req.destroy() };
+  };
+  const followers = [];
+  for (let i = 0; i < 16; i++) followers.push(await open());
+  t.true(followers.every((f) => f.status === 200));
+  const refused = await open();
+  t.is(refused.status, 503);
+  refused.close();
+  followers.pop()?.close();
+  await new Promise((r) => setTimeout(r, 300));
+  const again = await open();
+  t.is(again.status, 200);
+  again.close();
+  for (const f of followers) f.close();
 });

@@ -1,7 +1,7 @@
 /**
  * The console's HTTP server (node:http): the page and its two assets, read into memory at the
  * start (no path of a request ever reaches the file system), and the JSON API over the log set
- * (search, one line, counts, export, verify). Read-only: GET and HEAD, and POST only to sign in.
+ * (search, one line, counts, export, verify, follow). Read-only: GET and HEAD, and POST only to sign in.
  *
  * Safe by default: every response carries a Content-Security-Policy without inline script,
  * `X-Content-Type-Options: nosniff` and no caching; with a token every request but the sign-in
@@ -17,6 +17,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { verifyAuditLog, type Finding, type LogReport, type VerifyOptions } from "../../integrity/verify.js";
 import { NotRegularFileError, ReadLimitError } from "../../logfile/read.js";
+import { createLineDecoder } from "../../logfile/records.js";
+import { matches } from "../filters.js";
+import { drain, followFile, openFile } from "../follow.js";
 import { columnKeys, csvField, displayPath, isoTime, jsonLine, jsonSafe } from "../output.js";
 import { lineDetail, logsOf, parseSearch, QueryError, recordJson, ScanReport, searchAll, searchPage, searchStats, type LogSet } from "./search.js";
 
@@ -41,6 +44,8 @@ export interface ConsoleOptions {
   readonly verify: VerifyOptions | undefined;
   /** The folder holding index.html, console.js and console.css (default: the package's `console/`). */
   readonly assets?: string;
+  /** How often follow mode looks at the files, in milliseconds (default 250). */
+  readonly pollMs?: number;
 }
 
 /**
@@ -257,6 +262,77 @@ async function exportRecords(res: ServerResponse, set: LogSet, params: URLSearch
   res.end();
 }
 
+/** The most followers (server-sent event streams) at once. */
+const MAX_FOLLOWERS = 16;
+/** A follower whose client reads slower than this many bytes behind is let go. */
+const MAX_FOLLOW_BACKLOG = 4 * 1024 * 1024;
+/** How often a follow stream says it is alive (a comment line), so proxies keep it open. */
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * Follow mode: server-sent events of the records written from now on that match the search
+ * (`event: record`, data as {@link recordJson}), from every log's active file across rotations
+ * (the machinery of `tail -f`); lines that cannot be read are `event: problem`, a rotation that
+ * lost track or a truncation `event: notice`. Ends when the client leaves or the server stops.
+ */
+async function followRecords(res: ServerResponse, set: LogSet, params: URLSearchParams, pollMs: number, signal: AbortSignal): Promise<void> {
+  const query = parseSearch(params, set, Date.now());
+  const decode = createLineDecoder(set.settings, set.timeAttribute);
+  const logs = logsOf(set);
+  res.writeHead(200, { ...SECURITY_HEADERS, "Content-Type": "text/event-stream; charset=utf-8", Connection: "keep-alive" });
+  const send = (event: string, data: unknown): void => {
+    if (res.destroyed) return;
+    if (res.writableLength > MAX_FOLLOW_BACKLOG) {
+      res.destroy();
+      return;
+    }
+    res.write(`event: ${event}\ndata: ${jsonSafe(JSON.stringify(data))}\n\n`);
+  };
+  res.write(`retry: 2000\n: following ${logs.length} log(s)\n\n`);
+  const heartbeat = setInterval(() => res.write(": alive\n\n"), HEARTBEAT_MS);
+  try {
+    await Promise.all(
+      logs.map(async (log) => {
+        // From now on: what the active file holds already is counted (line numbers), not sent.
+        const start = openFile(log.active, set.limits);
+        if (start !== undefined) drain(start);
+        const shown = displayPath(log.active, set.cwd);
+        try {
+          await followFile(log.active, start, { limits: set.limits, pollMs, signal }, {
+            lines: (lines, path) => {
+              const file = { path, index: 0, compressed: false, limits: set.limits };
+              for (const line of lines) {
+                if (line.tooLong !== undefined) {
+                  send("problem", { file: displayPath(path, set.cwd), line: line.lineNumber, why: `line longer than ${set.limits.maxLineBytes} bytes (${line.tooLong} bytes): not read` });
+                  continue;
+                }
+                const decoded = decode(line.text);
+                if (!decoded.ok) {
+                  send("problem", { file: displayPath(path, set.cwd), line: line.lineNumber, why: decoded.why });
+                  continue;
+                }
+                const record = { ...decoded.record, file, lineNumber: line.lineNumber, text: line.text };
+                if (!matches(record, query.filter)) continue;
+                if (query.text !== undefined && !line.text.toLowerCase().includes(query.text)) continue;
+                send("record", recordJson(record, set));
+              }
+            },
+            rotatedMidLine: (path, lineNumber) => send("notice", `${displayPath(path, set.cwd)}:${lineNumber}: the file was rotated with a last line without a line break`),
+            lost: () => send("notice", `the rotated ${shown} is gone from the archives; records of archives rotated in between may be missing`),
+            truncated: () => send("notice", `${shown} was truncated; reading it from its start`),
+          });
+        } catch (error) {
+          const why = error instanceof NotRegularFileError ? `${displayPath(error.path, set.cwd)} is ${error.what}, not a regular file: not followed or opened` : (error as Error).message;
+          send("notice", `stopped following ${shown}: ${why}`);
+        }
+      }),
+    );
+  } finally {
+    clearInterval(heartbeat);
+    if (!res.destroyed) res.end();
+  }
+}
+
 /**
  * Starts a console. Refuses (throws an `Error`) to listen on an address that is not loopback
  * without a token.
@@ -274,6 +350,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   }
   const assets = loadAssets(options.assets ?? PACKAGE_ASSETS);
   let port = options.port;
+  let followers = 0;
   const loopback = isLoopback(options.host);
 
   const hostAllowed = (header: string | undefined): boolean => {
@@ -356,6 +433,19 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
         const report = new ScanReport(set);
         const stats = await searchStats(set, query, Number(bucketsText), by === undefined || by === "" ? undefined : by, report, controller.signal);
         sendJson(res, 200, { ...stats, startTime: isoTime(stats.start), endTime: isoTime(stats.end), ...report.toJSON() });
+        return;
+      }
+      case "/api/follow": {
+        if (followers >= MAX_FOLLOWERS) {
+          sendJson(res, 503, { error: `already ${MAX_FOLLOWERS} followers: close one first` });
+          return;
+        }
+        followers++;
+        try {
+          await followRecords(res, set, params, options.pollMs ?? 250, controller.signal);
+        } finally {
+          followers--;
+        }
         return;
       }
       case "/api/export":
