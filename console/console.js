@@ -97,6 +97,7 @@ function columnKeys(record) {
 
 let flagged = new Map(); // "file:line" -> finding, from the verify view
 let selected;
+let loads = 0; // the number of the latest search, so an older answer arriving late is dropped
 let shownPage; // the page on the screen, with the records follow mode added
 let follower; // the EventSource of follow mode
 const fresh = new WeakSet(); // records that arrived by follow mode
@@ -329,18 +330,25 @@ async function load() {
   if (by !== "") stats.set("by", by);
   $("by-title").textContent = by === "" ? "Per value (choose “Count by”)" : shown(`Per ${by}`);
   document.body.dataset.state = "loading";
-  try {
-    const [result, counts] = await Promise.all([api("/api/search", page), api("/api/stats", stats)]);
-    shownPage = { ...result, followed: 0 };
-    renderTable(shownPage, all);
+  const generation = ++loads;
+  // The table first; the counts read every file of the search, so they come when they come.
+  const pictures = api("/api/stats", stats).then((counts) => {
+    if (generation !== loads) return;
     renderHistogram(counts);
     renderCounts($("events"), counts.events);
     renderCounts($("values"), counts.values);
+  }).catch(showError);
+  try {
+    const result = await api("/api/search", page);
+    if (generation !== loads) return;
+    shownPage = { ...result, followed: 0 };
+    renderTable(shownPage, all);
     $("follow").checked = all.get("follow") === "1";
     if ($("follow").checked) startFollow(all);
     else stopFollow();
+    await pictures;
   } finally {
-    document.body.dataset.state = "ready";
+    if (generation === loads) document.body.dataset.state = "ready";
   }
 }
 
@@ -368,6 +376,7 @@ async function loadVerify() {
   }
   badge.textContent = findings === 0 ? `integrity: intact${warnings > 0 ? ` (${warnings} warning(s))` : ""}` : `integrity: ${findings} finding(s)`;
   badge.title = shown(lines.join("\n"));
+  if (shownPage !== undefined) renderTable(shownPage, new URLSearchParams(location.search));
   badge.className = `verify ${findings === 0 ? "intact" : "findings"}`;
   badge.dataset.findings = String(findings);
 }
@@ -405,10 +414,8 @@ $("close-detail").addEventListener("click", () => {
 });
 window.addEventListener("popstate", () => load().catch(showError));
 
-// The integrity status first (rows it flags are marked), then the search of the URL.
-loadVerify()
-  .catch((error) => {
-    $("verify").textContent = shown(`integrity: ${error.message}`);
-  })
-  .then(load)
-  .catch(showError);
+// The search of the URL, and beside it the integrity status (which marks the rows it names).
+load().catch(showError);
+loadVerify().catch((error) => {
+  $("verify").textContent = shown(`integrity: ${error.message}`);
+});
