@@ -4,7 +4,7 @@
  * and the URL holds it; values holding `<script>`, event handlers, terminal escapes and bidi
  * characters stay inert text; off loopback the page asks for the token; traversal fails; the
  * histogram draws the counts of the records; a tampered file shows its finding on the record.
- * The screenshots of docs/console.md are made here.
+ * The screenshots of docs/console.md are made here (SLF4TS_SCREENSHOTS=docs writes them anew).
  *
  * Without chromium the tests are skipped on a developer's machine and fail under CI=true
  * (`.ci/run` installs the Debian package `chromium`).
@@ -81,9 +81,17 @@ async function rows(page: Page): Promise<string[][]> {
   return page.$$eval("#records tbody tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent ?? "")));
 }
 
-function shot(page: Page, name: string): Promise<Buffer> {
-  mkdirSync(SHOTS, { recursive: true });
-  return page.screenshot({ path: join(SHOTS, name) });
+/**
+ * A screenshot for docs/console.md: written into docs/console/ when it is missing there or when
+ * SLF4TS_SCREENSHOTS=docs (the pictures hold random chain ids, so a run would otherwise change
+ * the tracked files every time), else beside the test's files.
+ */
+async function shot(t: ExecutionContext, page: Page, name: string): Promise<void> {
+  const intoDocs = process.env["SLF4TS_SCREENSHOTS"] === "docs" || !existsSync(join(SHOTS, name));
+  const folder = intoDocs ? SHOTS : tempDir(t, "slf4ts-shot-");
+  mkdirSync(folder, { recursive: true });
+  const png = await page.screenshot({ path: join(folder, name) });
+  t.true(png.length > 10_000, `${name}: ${png.length} bytes`);
 }
 
 browserTest("the search narrows the table, the URL holds it (bookmarkable), a row opens its file, line and raw line", async (t) => {
@@ -118,7 +126,7 @@ browserTest("the search narrows the table, the URL holds it (bookmarkable), a ro
   t.deepEqual(await rows(again.page), table);
   t.is(await again.page.inputValue("input[name=event]"), "ox.login");
   t.is(await again.page.inputValue("textarea[name=attr]"), "ip=192.0.2.7");
-  await shot(page, "search.png");
+  await shot(t, page, "search.png");
   // A record's detail: its file, line and the line as written.
   await page.click("#records tbody tr:nth-child(2)");
   await page.waitForSelector("#detail:not([hidden])");
@@ -127,7 +135,7 @@ browserTest("the search narrows the table, the URL holds it (bookmarkable), a ro
   t.truthy(m, where ?? "");
   const raw = await page.textContent("#detail-raw");
   t.regex(raw ?? "", /^ox\.login, login=\w+, ip=192\.0\.2\.7, timestamp=/);
-  await shot(page, "detail.png");
+  await shot(t, page, "detail.png");
   // Nothing was fetched from anywhere else, and nothing failed.
   const origin = new URL(served.url).origin;
   t.deepEqual(requests.filter((u) => !u.startsWith(origin + "/")), []);
@@ -230,7 +238,7 @@ browserTest("the histogram draws the counts of the records, and a drag across it
   );
   const perLogin = await page.$$eval("#values tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
   t.deepEqual(perLogin[0], ["anna", String(EVENTS.filter(([, a]) => a["login"] === "anna").length)]);
-  await shot(page, "histogram.png");
+  await shot(t, page, "histogram.png");
   // Drag over the first third of the chart: the search is now that time range.
   const box = await page.locator("#histogram").boundingBox();
   if (box === null) return t.fail("no histogram");
@@ -270,7 +278,7 @@ browserTest("a tampered file shows its finding, on the record it concerns", asyn
   await page.click("#records tbody tr.flagged");
   await page.waitForSelector("#detail:not([hidden])");
   t.regex((await page.textContent("#detail-verify")) ?? "", /^integrity: modified: /);
-  await shot(page, "verify.png");
+  await shot(t, page, "verify.png");
 });
 
 browserTest("follow mode shows a record written after the page opened", async (t) => {
