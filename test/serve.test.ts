@@ -7,14 +7,14 @@
  * symbolic links, a file beside the log), the security headers.
  */
 import test from "ava";
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { get as httpGet, type IncomingMessage } from "node:http";
 import { join } from "node:path";
 import { createAuditLogService } from "../src/index.js";
 import { buildFixture, EVENTS, writeLog } from "./lib/cli-fixture.js";
 import { runCli } from "./lib/cli.js";
 import { tempDir } from "./lib/helpers.js";
-import { INTEGRITY_SETTINGS, integritySetup } from "./lib/integrity.js";
+import { INTEGRITY_SETTINGS, integritySetup, verifyLog } from "./lib/integrity.js";
 import { getJson, rawRequest, startServe } from "./lib/serve.js";
 
 interface Row {
@@ -179,6 +179,25 @@ test("verify: the verdicts of slf4ts-audit verify, intact and then with the tamp
   // Without a key the view says so.
   const noKey = await startServe(t, ["--properties", s.props], s.dir);
   t.deepEqual((await getJson(noKey.url, "/api/verify")).body, { checked: false, why: "no --key, --public-key or --chain-only was given to slf4ts-audit serve" });
+});
+
+test("verify: with --properties, the same findings and warnings as slf4ts-audit verify (an archive deleted, found by file.count)", async (t) => {
+  const s = integritySetup(t, { base: INTEGRITY_SETTINGS, settings: { "file.size": "600", "file.count": "20" } });
+  const audit = createAuditLogService();
+  await audit.configure({ propertiesFile: s.props, watch: false });
+  for (let i = 0; i < 40; i++) audit.log("ox.login", { login: `user${i}`, ip: "192.0.2.7" });
+  await audit.shutdown();
+  const archives = readdirSync(s.logs).filter((n) => /^audit\.log\.\d+$/.test(n)).sort((a, b) => Number(b.split(".").at(-1)) - Number(a.split(".").at(-1)));
+  t.true(archives.length >= 3, archives.join());
+  // The oldest archive goes: only file.count tells that one is missing.
+  rmSync(join(s.logs, archives[0] as string));
+  const cli = await verifyLog(s);
+  t.not(cli.kinds.length, 0, "verify finds it");
+  const served = await startServe(t, ["--properties", s.props, "--key", s.key], s.dir);
+  type Verify = { logs: Array<{ findings: Array<{ kind: string }>; warnings: Array<{ kind: string }> }> };
+  const report = (await getJson<Verify>(served.url, "/api/verify")).body;
+  t.deepEqual([...new Set(report.logs.flatMap((l) => l.findings.map((f) => f.kind)))].sort(), cli.kinds);
+  t.deepEqual([...new Set(report.logs.flatMap((l) => l.warnings.map((f) => f.kind)))].sort(), cli.warnings);
 });
 
 test("read-only: only GET and HEAD (POST only to sign in)", async (t) => {

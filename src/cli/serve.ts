@@ -18,6 +18,7 @@ import { EXIT, type CliCommand, type CliIo } from "./io.js";
 import { terminalText } from "./output.js";
 import { LIMIT_OPTIONS, readLimitOptions } from "./query.js";
 import { loadReadSettings } from "./settings.js";
+import { readVerifyProperties } from "./verify.js";
 import { isLoopback, startConsole, type ConsoleOptions } from "./serve/server.js";
 
 const HELP = `Usage: slf4ts-audit serve [<files or folders>...] [options]
@@ -36,7 +37,9 @@ Options:
                       Authorization: Bearer TOKEN
   --token-file FILE   the token is the first line of FILE (so it is not on the command line)
   --generate-token    a random token, printed once on stderr
-  --key FILE          the HMAC key file, for the verify view (as verify --key)
+  --key FILE          the HMAC key file, for the verify view (as verify --key; with
+                      --properties, its integrity.epoch, file.count and
+                      integrity.checkpoint.records are used as verify uses them)
   --public-key FILE   the Ed25519 public key, for the verify view (as verify --public-key)
   --chain-only        the verify view checks the chain without signatures (weak)
   --tz ZONE           zone of times typed without an offset (default: date.timezone, GMT)
@@ -135,7 +138,10 @@ function parseServeArgs(args: readonly string[], io: CliIo): { options: ConsoleO
   }
   let verify: VerifyOptions | undefined;
   if (values.key !== undefined || values["public-key"] !== undefined || values["chain-only"] === true) {
+    // As verify --properties: the epoch, file.count and checkpoint.records of the logger.
+    const fromProperties = values.properties === undefined ? undefined : readVerifyProperties(resolve(io.cwd, values.properties));
     verify = {
+      ...(fromProperties === undefined ? {} : { epochSeconds: fromProperties.epochSeconds, fileCount: fromProperties.fileCount, checkpointRecords: fromProperties.checkpointRecords }),
       chainOnly: values["chain-only"] === true,
       hmacKey: values.key === undefined ? undefined : readHmacKeyFile(resolve(io.cwd, values.key)),
       publicKey: values["public-key"] === undefined ? undefined : readEd25519PublicKey(resolve(io.cwd, values["public-key"])),

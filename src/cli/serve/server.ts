@@ -235,7 +235,9 @@ async function exportRecords(res: ServerResponse, set: LogSet, params: URLSearch
   let columns: string[] = [];
   if (format === "csv") {
     const seen = new Set<string>();
-    for await (const record of searchAll(set, query, new ScanReport(set), signal)) for (const key of columnKeys(record)) seen.add(key);
+    // Oldest first whatever the order asked (no file's matches held to be reversed): the columns
+    // are the attribute names in the order they first appear in the log.
+    for await (const record of searchAll(set, { ...query, order: "asc" }, new ScanReport(set), signal)) for (const key of columnKeys(record)) seen.add(key);
     columns = [...seen];
   }
   res.writeHead(200, {
