@@ -360,7 +360,7 @@ test("--token-file reads the token from a file; a loopback console with a token 
   t.regex(missing.err, /cannot read the token file .*nope \(ENOENT\)/);
 });
 
-test("serve --help and the overview name the command", async (t) => {
+test("serve --help and the overview name the command; a bad command line, missing files or a taken port are said", async (t) => {
   const help = await runCli(["serve", "--help"]);
   t.is(help.code, 0);
   t.regex(help.out, /^Usage: slf4ts-audit serve/);
@@ -368,6 +368,19 @@ test("serve --help and the overview name the command", async (t) => {
   const noFiles = await runCli(["serve", "--port", "0"]);
   t.is(noFiles.code, 2);
   t.regex(noFiles.err, /no files given/);
+  const dir = tempDir(t, "slf4ts-serve-");
+  const missing = await runCli(["serve", "--port", "0", "nothing/audit.log"], { cwd: dir });
+  t.is(missing.code, 3);
+  t.regex(missing.err, /^slf4ts-audit serve: cannot read .*nothing/);
+  const badPort = await runCli(["serve", "--port", "70000", "x"], { cwd: dir });
+  t.is(badPort.code, 2);
+  t.regex(badPort.err, /--port "70000": expected a whole number from 0 to 65535/);
+  // A port already taken: said, exit code 3.
+  writeFileSync(join(dir, "audit.log"), "ox.login, login=a\n");
+  const first = await startServe(t, ["audit.log"], dir);
+  const taken = await runCli(["serve", "--port", new URL(first.url).port, "audit.log"], { cwd: dir });
+  t.is(taken.code, 3);
+  t.regex(taken.err, /cannot listen on 127\.0\.0\.1 port \d+ \(EADDRINUSE\)/);
 });
 
 test("follow: server-sent events of the matching records written from now on, across rotations, each once and in order", async (t) => {

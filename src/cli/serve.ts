@@ -19,6 +19,7 @@ import { terminalText } from "./output.js";
 import { LIMIT_OPTIONS, readLimitOptions } from "./query.js";
 import { loadReadSettings } from "./settings.js";
 import { readVerifyProperties } from "./verify.js";
+import { logsOf } from "./serve/search.js";
 import { isLoopback, startConsole, type ConsoleOptions } from "./serve/server.js";
 
 const HELP = `Usage: slf4ts-audit serve [<files or folders>...] [options]
@@ -173,6 +174,13 @@ export const serveCommand: CliCommand = {
         io.err(`slf4ts-audit serve: ${terminalText(error.message)}\nRun slf4ts-audit serve --help for the options.\n`);
         return EXIT.USAGE;
       }
+      io.err(`slf4ts-audit serve: ${terminalText((error as Error).message)}\n`);
+      return EXIT.IO;
+    }
+    // The files must be there to start (as query needs them); later each request finds them anew.
+    try {
+      logsOf(parsed.options.set);
+    } catch (error) {
       io.err(`slf4ts-audit serve: ${terminalText((error as Error).message)}\n`);
       return EXIT.IO;
     }
