@@ -60,6 +60,8 @@ const QUESTIONS: ReadonlyArray<readonly [string, string]> = [
   ["first page of a rare event (1 in 8), newest first", "/api/search?limit=100&event=ox.login.failed"],
   ["first page of one user (1 in 5000), newest first", "/api/search?limit=100&attr=login%3Duser4242"],
   ["a search that matches nothing (every line read)", "/api/search?limit=100&attr=login%3Dnobody"],
+  ["free text that matches nothing (every line read)", "/api/search?limit=100&q=nobody"],
+  ["a regex that matches nothing (every line read and decoded)", "/api/search?limit=100&attr=login~%5Enobody"],
   ["counts: histogram, per event id, per ip (every line read)", "/api/stats?buckets=60&by=login"],
 ];
 

@@ -450,3 +450,24 @@ test("follow: at most 16 followers at once; a follower that left frees its place
   again.close();
   for (const f of followers) f.close();
 });
+
+test("the raw-line prefilter loses nothing: values written with escapes are still found by name=value and by free text", async (t) => {
+  const dir = tempDir(t, "slf4ts-serve-");
+  await writeLog(dir, {}, [
+    ["ox.login", { login: "a,b", ip: "192.0.2.1" }],
+    ["ox.login", { login: "new\nline", ip: "192.0.2.2" }],
+    ["ox.login", { login: "plain", ip: "192.0.2.3" }],
+  ]);
+  // A line no logger wrote: "admin" spelled with an escape.
+  appendFileSync(join(dir, "logs", "audit.log"), "ox.login, login=\\u0061dmin, ip=192.0.2.4\n");
+  const served = await startServe(t, ["--properties", "slf4j-auditlog.properties"], dir);
+  const ips = async (query: string): Promise<unknown[]> => (await getJson<Page>(served.url, `/api/search?order=asc&${query}`)).body.records.map((r) => attr(r, "ip"));
+  t.deepEqual(await ips(`attr=${encodeURIComponent("login=a,b")}`), ["192.0.2.1"]);
+  t.deepEqual(await ips(`attr=${encodeURIComponent("login=new\nline")}`), ["192.0.2.2"]);
+  t.deepEqual(await ips("attr=login%3Dplain"), ["192.0.2.3"]);
+  // An escape hides nothing from a search: the line has a backslash, so it is decoded.
+  t.deepEqual(await ips("attr=login%3Dadmin"), ["192.0.2.4"]);
+  // Free text is looked for in the line as written.
+  t.deepEqual(await ips("q=a%5C%2Cb"), ["192.0.2.1"]);
+  t.deepEqual(await ips("q=PLAIN"), ["192.0.2.3"]);
+});

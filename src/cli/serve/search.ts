@@ -12,9 +12,12 @@
 import type { JavaTimeZone } from "../../java/zone.js";
 import { RegexSyntaxError, translateJavaRegex } from "../../java/regex.js";
 import { findAuditLogs, readAuditLines, type AuditFile, type AuditLogFiles } from "../../logfile/files.js";
-import { createLineDecoder, readAuditRecords, type LineDecoder, type LocatedRecord, type ReadSettings } from "../../logfile/records.js";
-import { NotRegularFileError, ReadLimitError, type ReadLimits } from "../../logfile/read.js";
+import { createLineDecoder, type LineDecoder, type LocatedRecord, type ReadSettings } from "../../logfile/records.js";
+import { DEFAULT_READ_LIMITS, NotRegularFileError, ReadLimitError, type ReadLimits } from "../../logfile/read.js";
 import { globToRegExp, matches, parseTimeBound, UsageError, type AttributeTest, type RecordFilter } from "../filters.js";
+
+/** An attribute test, with the exact value of a `name=value` test (for the raw-line prefilter). */
+type SearchTest = AttributeTest & { readonly literal?: string };
 import { displayPath, isoTime } from "../output.js";
 
 /**
@@ -70,6 +73,13 @@ export interface SearchQuery {
   readonly filter: RecordFilter;
   /** Free text, lower-cased: the raw line must contain it (case-insensitive); undefined for none. */
   readonly text: string | undefined;
+  /**
+   * The values of the `name=value` tests, which a matching line holds as they are when it has
+   * no backslash: without one, every field of a line is a verbatim part of it (only escapes
+   * change text), so such a line lacking one of these cannot match and is not decoded (decoding
+   * is most of a scan's cost). A line with a backslash is always decoded.
+   */
+  readonly literals: readonly string[];
   /** `asc`: oldest first; `desc`: newest first (write order of the files, as `query`). */
   readonly order: "asc" | "desc";
   /** Matches skipped before the page. */
@@ -100,12 +110,12 @@ function wholeNumber(params: URLSearchParams, name: string, fallback: number, mi
  * catastrophically (`(a+)+`, `(a|aa)+`) or uses a back-reference is refused, so no request can
  * keep the server busy with one value.
  */
-function attributeTest(text: string): AttributeTest {
+function attributeTest(text: string): SearchTest {
   const at = text.search(/[=~]/);
   if (at <= 0) throw new QueryError(`attr "${text}": expected name=value or name~regex`);
   const name = text.slice(0, at);
   const rest = text.slice(at + 1);
-  if (text.charAt(at) === "=") return { name, test: (value) => value === rest };
+  if (text.charAt(at) === "=") return { name, test: (value) => value === rest, literal: rest };
   let regex: RegExp;
   try {
     regex = new RegExp(translateJavaRegex(rest).source, "u");
@@ -147,10 +157,12 @@ export function parseSearch(params: URLSearchParams, set: LogSet, now: number): 
   const order = params.get("order") ?? "desc";
   if (order !== "asc" && order !== "desc") throw new QueryError(`order "${order}": expected asc or desc`);
   const text = params.get("q")?.trim().toLowerCase();
+  const tests = params.getAll("attr").filter((a) => a.trim() !== "").map(attributeTest);
   return {
+    literals: tests.flatMap((test) => (test.literal === undefined || test.literal === "" ? [] : [test.literal])),
     filter: {
       events: params.getAll("event").filter((e) => e.trim() !== "").map((e) => globToRegExp(e.trim())),
-      attributes: params.getAll("attr").filter((a) => a.trim() !== "").map(attributeTest),
+      attributes: tests,
       since: bound("since"),
       until: bound("until"),
     },
@@ -292,21 +304,35 @@ function decoderOf(set: LogSet): LineDecoder {
 
 /**
  * The matching records of the files given, in file order, with what could not be read noted in
- * `report`. Stops (between two lines) once `signal` is aborted: a request whose client left.
+ * `report` (as `readAuditRecords` reports it). Stops (between two lines) once `signal` is
+ * aborted: a request whose client left. The free text and the exact attribute values are looked
+ * for in the raw line first, so lines that cannot match are not decoded.
  */
-async function* matching(files: readonly AuditFile[], query: Pick<SearchQuery, "filter" | "text">, decode: LineDecoder, report: ScanReport, signal: AbortSignal | undefined): AsyncGenerator<LocatedRecord> {
+async function* matching(files: readonly AuditFile[], query: Pick<SearchQuery, "filter" | "text" | "literals">, decode: LineDecoder, report: ScanReport, signal: AbortSignal | undefined): AsyncGenerator<LocatedRecord> {
+  const needles = query.literals;
   for (const file of files) {
     try {
-      for await (const item of readAuditRecords([file], decode)) {
+      for await (const line of readAuditLines(file, { longLines: "yield" })) {
         if (signal?.aborted === true) return;
         report.lines++;
-        if ("why" in item) {
-          report.problem(item.file, item.lineNumber, item.why);
+        if (line.tooLong !== undefined) {
+          report.problem(file, line.lineNumber, `line longer than ${(file.limits ?? DEFAULT_READ_LIMITS).maxLineBytes} bytes (${line.tooLong} bytes; --max-line-bytes): not read`);
           continue;
         }
-        if (!matches(item, query.filter)) continue;
-        if (query.text !== undefined && !item.text.toLowerCase().includes(query.text)) continue;
-        yield item;
+        if (!line.complete) {
+          report.problem(file, line.lineNumber, "the last line has no line break (a record cut short)");
+          continue;
+        }
+        const text = line.text;
+        if (query.text !== undefined && !text.toLowerCase().includes(query.text)) continue;
+        if (needles.length > 0 && !text.includes("\\") && !needles.every((needle) => text.includes(needle))) continue;
+        const decoded = decode(text);
+        if (!decoded.ok) {
+          report.problem(file, line.lineNumber, decoded.why);
+          continue;
+        }
+        const record: LocatedRecord = { ...decoded.record, file, lineNumber: line.lineNumber, text };
+        if (matches(record, query.filter)) yield record;
       }
     } catch (error) {
       report.failed(file, error);
@@ -384,7 +410,7 @@ export async function searchPage(set: LogSet, query: SearchQuery, signal?: Abort
  * for await (const record of searchAll(set, query, report)) write(jsonLine(record, record.file.path));
  * ```
  */
-export async function* searchAll(set: LogSet, query: Pick<SearchQuery, "filter" | "text" | "order">, report: ScanReport, signal?: AbortSignal): AsyncGenerator<LocatedRecord> {
+export async function* searchAll(set: LogSet, query: Pick<SearchQuery, "filter" | "text" | "literals" | "order">, report: ScanReport, signal?: AbortSignal): AsyncGenerator<LocatedRecord> {
   const decode = decoderOf(set);
   const files = logFiles(set);
   if (query.order === "asc") {
