@@ -97,6 +97,7 @@ function columnKeys(record) {
 
 let flagged = new Map(); // "file:line" -> finding, from the verify view
 let selected;
+let lastStats = ""; // the parameters of the counts on the screen
 let loads = 0; // the number of the latest search, so an older answer arriving late is dropped
 let shownPage; // the page on the screen, with the records follow mode added
 let follower; // the EventSource of follow mode
@@ -325,6 +326,7 @@ async function load() {
   if (all.get("offset")) page.set("offset", all.get("offset"));
   updateExports(search);
   const stats = new URLSearchParams(search);
+  stats.delete("order");
   stats.set("buckets", "60");
   const by = all.get("by") ?? "";
   if (by !== "") stats.set("by", by);
@@ -332,16 +334,21 @@ async function load() {
   document.body.dataset.state = "loading";
   const generation = ++loads;
   // The table first; the counts read every file of the search, so they are asked for after it
-  // (on one server they would otherwise slow the first page down) and come when they come.
-  const pictures = () =>
-    api("/api/stats", stats)
-      .then((counts) => {
-        if (generation !== loads) return;
-        renderHistogram(counts);
-        renderCounts($("events"), counts.events);
-        renderCounts($("values"), counts.values);
-      })
-      .catch(showError);
+  // (on one server they would otherwise slow the first page down) and come when they come. They
+  // do not change with the page or the order: asked for again only when the search changes.
+  const pictures = async () => {
+    if (stats.toString() === lastStats) return;
+    try {
+      const counts = await api("/api/stats", stats);
+      if (generation !== loads) return;
+      renderHistogram(counts);
+      renderCounts($("events"), counts.events);
+      renderCounts($("values"), counts.values);
+      lastStats = stats.toString();
+    } catch (error) {
+      showError(error);
+    }
+  };
   try {
     const result = await api("/api/search", page);
     if (generation !== loads) return;
