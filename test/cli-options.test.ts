@@ -27,7 +27,7 @@ test("the installed command: query --sinse 1h says unknown option --sinse; did y
   t.is(r.stderr, usage("query", "unknown option --sinse; did you mean --since?"));
 });
 
-test("unknown options of query, tail and verify name the option probably meant, and nothing when none is close", async (t) => {
+test("unknown options of query, tail, verify and serve name the option probably meant, and nothing when none is close", async (t) => {
   const cases: ReadonlyArray<readonly [string[], string, string]> = [
     [["query", "--unitl", "1h", "x"], "query", "unknown option --unitl; did you mean --until?"],
     [["query", "x", "--evnt=ox.*"], "query", "unknown option --evnt; did you mean --event?"],
@@ -40,6 +40,8 @@ test("unknown options of query, tail and verify name the option probably meant, 
     [["verify", "--chain-onyl", "x"], "verify", "unknown option --chain-onyl; did you mean --chain-only?"],
     [["verify", "--kye", "k", "x"], "verify", "unknown option --kye; did you mean --key?"],
     [["verify", "--signature", "x"], "verify", "unknown option --signature"],
+    [["serve", "--prot", "8470", "x"], "serve", "unknown option --prot; did you mean --port?"],
+    [["serve", "--tokn", "x", "x"], "serve", "unknown option --tokn; did you mean --token?"],
   ];
   for (const [args, command, message] of cases) {
     const r = await runCli(args);

@@ -1,6 +1,6 @@
 import test from "ava";
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readLines, tempDir } from "./lib/helpers.js";
@@ -8,7 +8,7 @@ import { readLines, tempDir } from "./lib/helpers.js";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
-test("the packed tarball installs into a project and works: ESM import, types, log4js shared with the host", (t) => {
+test("the packed tarball installs into a project and works: ESM import, types, log4js shared with the host", async (t) => {
   const dir = tempDir(t, "slf4ts-pack-");
   // --ignore-scripts: dist/ is already built by the test build; rebuilding while other test files run would race.
   const packed = JSON.parse(execFileSync(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], { cwd: root, encoding: "utf8" })) as Array<{
@@ -25,6 +25,8 @@ test("the packed tarball installs into a project and works: ESM import, types, l
   const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { license?: string };
   t.is(manifest.license, "MIT");
   t.regex(readFileSync(join(root, "LICENSE"), "utf8"), /^MIT License\n\nCopyright \(c\) \d{4} .+\n[\s\S]*THE SOFTWARE IS PROVIDED "AS IS"/, "the LICENSE is the MIT text that package.json names");
+  // The console's page ships whole: slf4ts-audit serve loads nothing from the network.
+  for (const asset of ["console/index.html", "console/console.js", "console/console.css"]) t.true(shipped.includes(asset), asset);
   t.false(shipped.some((p) => p.startsWith("test/") || p.startsWith("dist/test/") || p.startsWith("dist/examples/")), "no tests or demo in the package");
 
   const project = join(dir, "host");
@@ -88,6 +90,33 @@ void [mode, first, ConfigError];
   const version = execFileSync(join(project, "node_modules", ".bin", "slf4ts-audit"), ["--version"], { cwd: project, encoding: "utf8" });
   t.is(version, `slf4ts-audit ${(JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version}\n`);
   t.regex(help, /verify .*\n.*query .*\n.*tail /s);
+
+  // The installed console serves its page from the package's own files (nothing from the network).
+  mkdirSync(join(project, "logs"));
+  writeFileSync(join(project, "logs", "audit.log"), "ox.login, login=anna\n");
+  const child = spawn(join(project, "node_modules", ".bin", "slf4ts-audit"), ["serve", "--port", "0", "logs"], { cwd: project, stdio: ["ignore", "pipe", "pipe"] });
+  t.teardown(() => void child.kill());
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`serve printed no address in 10 s: ${out}`)), 10_000);
+    child.stdout.on("data", (data: Buffer) => {
+      out += data.toString();
+      const m = /(http:\/\/\S+\/) /.exec(out);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve(m[1] as string);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`serve ended with ${code}`)));
+  });
+  for (const [path, file, type] of [["/", "index.html", "text/html"], ["/console.js", "console.js", "text/javascript"], ["/console.css", "console.css", "text/css"]] as const) {
+    const res = await fetch(new URL(path, url));
+    t.is(res.status, 200, path);
+    t.true((res.headers.get("content-type") ?? "").startsWith(type), path);
+    t.is(await res.text(), readFileSync(join(root, "console", file), "utf8"), path);
+  }
+  const found = (await (await fetch(new URL("/api/search", url))).json()) as { records: Array<{ event: string }> };
+  t.deepEqual(found.records.map((r) => r.event), ["ox.login"]);
 });
 
 test("the tarball ships src/ only because its maps point there: every .d.ts has a declaration map, every map's sources ship, every shipped source is a map's source", (t) => {

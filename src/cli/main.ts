@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `slf4ts-audit` command line: `verify`, `query` and `tail` over dedicated-mode audit files.
+ * The `slf4ts-audit` command line: `verify`, `query`, `tail` and `serve` over dedicated-mode audit files.
  *
  * @module
  */
@@ -10,10 +10,11 @@ import { EXIT, type CliCommand, type CliIo } from "./io.js";
 import { closestWord } from "./options.js";
 import { terminalText } from "./output.js";
 import { queryCommand } from "./query.js";
+import { serveCommand } from "./serve.js";
 import { tailCommand } from "./tail.js";
 import { verifyCommand } from "./verify.js";
 
-const COMMANDS: Readonly<Record<string, CliCommand>> = { verify: verifyCommand, query: queryCommand, tail: tailCommand };
+const COMMANDS: Readonly<Record<string, CliCommand>> = { verify: verifyCommand, query: queryCommand, tail: tailCommand, serve: serveCommand };
 
 /**
  * The package's version, read from its package.json (this file is `dist/src/cli/main.js` in the

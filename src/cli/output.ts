@@ -126,8 +126,16 @@ export function jsonLine(record: LocatedRecord, file: string): string {
   );
 }
 
-/** The column key of each attribute of a record: its name (or `#position`), `name#2` for a repeated name. */
-function columnKeys(record: LocatedRecord): string[] {
+/**
+ * The column key of each attribute of a record: its name (or `#position`), `name#2` for a
+ * repeated name (the columns of {@link csv}, {@link table} and the console's table).
+ *
+ * @example
+ * ```ts
+ * columnKeys(record); // ["login", "ip", "ip#2"]
+ * ```
+ */
+export function columnKeys(record: Pick<LocatedRecord, "attributes">): string[] {
   const seen = new Map<string, number>();
   return record.attributes.map(([name], index) => {
     const base = name ?? `#${index + 1}`;
@@ -152,8 +160,13 @@ const FORMULA_START = /^[=+\-@\t\r]/;
  * a spreadsheet shows it as text instead of running it as a formula), then control, C1,
  * line-separator and bidi characters are escaped as in {@link terminalText}, then the field
  * is quoted when it holds `"` or `,` or is empty.
+ *
+ * @example
+ * ```ts
+ * csvField("=1+1"); // "'=1+1"
+ * ```
  */
-function csvField(value: string | null | undefined): string {
+export function csvField(value: string | null | undefined): string {
   // PostgreSQL's convention: null (and a missing attribute) is an empty unquoted field, an
   // empty string is "".
   if (value === null || value === undefined) return "";

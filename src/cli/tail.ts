@@ -2,25 +2,15 @@
  * `slf4ts-audit tail`: the last records of an audit log, and with `-f` every new record as it
  * is written, following the active file across rotations.
  *
- * Following polls (fs.watch is not reliable across platforms and renames): the open file is
- * read to its end, then its path is looked at. When the path names another file (the writer
- * renamed the file to `.1` and created a new one), the old file is read to its end through the
- * descriptor still open, the files rotated since are found by their inode among `.1`, `.2`, …
- * (or, once compressed to `.N.gz`, by their size and first bytes) and read in order (so several
- * rotations between two looks lose nothing), and the new active
- * file is followed from its start. A file that shrinks in place was truncated and is read again
- * from its start. A last line without a line break is held until it is complete.
- *
- * Every file is opened without following a symbolic link or blocking on a FIFO (the path given
- * is resolved once, at the start); lines are split in time linear in their length, and a line
- * longer than `--max-line-bytes` is counted, not held, and reported.
+ * Following (rotations, truncation, compressed archives, links and FIFOs never opened) is the
+ * machinery of `./follow.ts`; the path given is resolved once, at the start. A line longer than
+ * `--max-line-bytes` is counted, not held, and reported.
  *
  * @module
  */
-import { closeSync, fstatSync, readSync, statSync } from "node:fs";
+import { closeSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { gunzipSync } from "node:zlib";
 import { findAuditLogs, readAuditLines, resolveArgument, type AuditFile, type AuditLogFiles } from "../logfile/files.js";
 import { createLineDecoder, type LineDecoder, type LocatedRecord } from "../logfile/records.js";
 import { FILTER_OPTIONS, matches, UsageError, type RecordFilter } from "./filters.js";
@@ -28,7 +18,8 @@ import { EXIT, type CliCommand, type CliIo } from "./io.js";
 import { displayPath, jsonLine, rawLineText, terminalText } from "./output.js";
 import { checkOptions, oneOf } from "./options.js";
 import { LIMIT_OPTIONS, readFilterOptions, readLimitOptions } from "./query.js";
-import { LineSplitter, NotRegularFileError, openAuditFile, readAuditFileBounded, ReadLimitError, type LongLine, type ReadLimits } from "../logfile/read.js";
+import { NotRegularFileError, ReadLimitError, type ReadLimits } from "../logfile/read.js";
+import { closeQuietly, drain, followFile, openFile, type Line, type OpenFile } from "./follow.js";
 
 const HELP = `Usage: slf4ts-audit tail [-f] [-n N] [<file or folder>] [options]
 
@@ -113,7 +104,7 @@ function parseTailArgs(args: readonly string[], io: CliIo): TailOptions {
  * archives). Throws a UsageError when the folder holds several logs, an Error when it holds none.
  */
 function activeFileOf(path: string, limits: ReadLimits): string {
-  if (statOrUndefined(path)?.isDirectory() !== true) return path;
+  if (!isDirectory(path)) return path;
   const logs = findAuditLogs(path, limits);
   if (logs.length === 1) return (logs[0] as AuditLogFiles).active;
   if (logs.length === 0) throw new Error(`cannot read ${path} (no audit log in the folder)`);
@@ -121,81 +112,12 @@ function activeFileOf(path: string, limits: ReadLimits): string {
   throw new UsageError(`the folder ${terminalText(path)} holds ${logs.length} logs (${names.join(", ")}): name the active file of the one to tail`);
 }
 
-/** A line read, or one too long to read (only its length known). */
-interface Line {
-  readonly text: string;
-  readonly lineNumber: number;
-  readonly tooLong?: number;
-}
-
-/** A line, or a {@link LongLine}, as a {@link Line} with its number. */
-function numbered(item: string | LongLine, lineNumber: number): Line {
-  return typeof item === "string" ? { text: item, lineNumber } : { text: "", lineNumber, tooLong: item.tooLong };
-}
-
-/** One file being read through its descriptor. */
-interface OpenFile {
-  readonly fd: number;
-  readonly ino: number;
-  /** The path it was found under (shown with its records). */
-  readonly path: string;
-  position: number;
-  lineNumber: number;
-  readonly splitter: LineSplitter;
-  /** Its first bytes (up to {@link HEAD}), to know it again once it is compressed. */
-  head: Buffer;
-}
-
-/** How many leading bytes identify a file that was compressed after rotation. */
-const HEAD = 4096;
-
-/** Opens a file to follow (no symbolic link, no FIFO: {@link openAuditFile}); undefined when it is not there. */
-function openFile(path: string, limits: ReadLimits): OpenFile | undefined {
-  let fd: number;
+function isDirectory(path: string): boolean {
   try {
-    fd = openAuditFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-  return { fd, ino: fstatSync(fd).ino, path, position: 0, lineNumber: 0, splitter: new LineSplitter(limits.maxLineBytes), head: Buffer.alloc(0) };
-}
-
-const CHUNK = 64 * 1024;
-
-/** Reads an open file from its position to its end; returns its complete lines with their numbers. */
-function drain(file: OpenFile): Line[] {
-  const out: Line[] = [];
-  const buffer = Buffer.alloc(CHUNK);
-  for (;;) {
-    const n = readSync(file.fd, buffer, 0, CHUNK, file.position);
-    if (n === 0) break;
-    if (file.position < HEAD) file.head = Buffer.concat([file.head, buffer.subarray(0, Math.min(n, HEAD - file.position))]);
-    file.position += n;
-    for (const item of file.splitter.push(buffer.subarray(0, n))) out.push(numbered(item, ++file.lineNumber));
-  }
-  return out;
-}
-
-function statOrUndefined(path: string): { ino: number; size: number; isDirectory(): boolean } | undefined {
-  try {
-    return statSync(path);
+    return statSync(path).isDirectory();
   } catch {
-    return undefined;
+    return false;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    if (signal.aborted) return done();
-    const timer = setTimeout(finish, ms);
-    function finish(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", finish);
-      done();
-    }
-    signal.addEventListener("abort", finish, { once: true });
-  });
 }
 
 /** Prints records (or reports lines that cannot be read) for one run of the command. */
@@ -296,99 +218,6 @@ async function lastRecords(
   return result;
 }
 
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // Already closed.
-  }
-}
-
-/** The most rotations between two looks that tail catches up on. */
-const MAX_CATCH_UP = 64;
-
-/** An archive rotated since the followed file, already read into memory (it was compressed). */
-interface ReadArchive {
-  readonly path: string;
-  readonly data: Buffer;
-}
-
-/** The file the writer let go of: its inode, and its size and first bytes to know it once compressed. */
-interface OldFile {
-  readonly ino: number;
-  readonly size: number;
-  readonly head: Buffer;
-}
-
-/**
- * The decompressed content of a `.gz` archive; undefined when it is not there or not (yet) a
- * whole gzip file. Throws {@link ReadLimitError} when it decompresses to more than
- * `maxGunzipBytes`, {@link NotRegularFileError} for a link or a FIFO.
- */
-function gunzipOrUndefined(path: string, limits: ReadLimits): Buffer | undefined {
-  let compressed: Buffer;
-  try {
-    compressed = readAuditFileBounded(path, limits.maxGunzipBytes);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-  try {
-    return gunzipSync(compressed, { maxOutputLength: limits.maxGunzipBytes });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
-      throw new ReadLimitError(path, undefined, `decompresses to more than ${limits.maxGunzipBytes} bytes (a gzip bomb? --max-gunzip-bytes): not read`);
-    }
-    return undefined;
-  }
-}
-
-/**
- * After the followed file's path came to name another file: the files to read next, oldest
- * first (the archives written since, then the new active file, which is followed), or
- * "wait" while a rotation (or a compression) seems to be under way, or "lost" when the old file
- * cannot be found among the archives (then archives in between may have been missed). An
- * archive compressed since (`.N.gz`) is known again by its size and first bytes.
- */
-function successors(path: string, old: OldFile, limits: ReadLimits): Array<OpenFile | ReadArchive> | "wait" | "lost" {
-  const found: Array<OpenFile | ReadArchive> = [];
-  const seen = new Set<number>();
-  const close = (): void => found.forEach((f) => "fd" in f && closeSync(f.fd));
-  // Upward from the active file: files move upward as they are rotated, so none is missed.
-  // More than MAX_CATCH_UP rotations between two looks is not looked for (each .gz is read).
-  for (let i = 0; i <= MAX_CATCH_UP; i++) {
-    const name = i === 0 ? path : `${path}.${i}`;
-    const file = openFile(name, limits);
-    if (file === undefined) {
-      if (i === 0) {
-        close();
-        return "wait";
-      }
-      const data = gunzipOrUndefined(`${name}.gz`, limits);
-      if (data === undefined) break;
-      if (data.length === old.size && data.subarray(0, old.head.length).equals(old.head)) return found.reverse();
-      found.push({ path: `${name}.gz`, data });
-      continue;
-    }
-    if (file.ino === old.ino) {
-      closeSync(file.fd);
-      // The active file itself is the old one again: nothing to switch to yet.
-      if (i === 0) return "wait";
-      return found.reverse();
-    }
-    if (seen.has(file.ino)) {
-      closeSync(file.fd);
-      continue;
-    }
-    seen.add(file.ino);
-    found.push(file);
-  }
-  close();
-  return statOrUndefined(`${path}.rotating`)?.ino === old.ino ? "wait" : "lost";
-}
-
-/** How many looks in a row may fail to find the old file before tail says records may be missing. */
-const LOST_AFTER = 8;
 
 /** The `tail` command. */
 export const tailCommand: CliCommand = {
@@ -421,65 +250,15 @@ export const tailCommand: CliCommand = {
         if (current !== undefined) closeSync(current.fd);
         return printer.exitCode();
       }
-      let misses = 0;
-      while (!io.signal.aborted) {
-        if (current === undefined) {
-          current = openFile(options.path, options.limits);
-          if (current === undefined) {
-            await sleep(options.pollMs, io.signal);
-            continue;
-          }
-        }
-        printer.emit(drain(current), current.path);
-        const now = statOrUndefined(options.path);
-        if (now !== undefined && now.ino !== current.ino) {
-          // Rotated: what the writer put in the old file before it let go of it comes first.
-          printer.emit(drain(current), current.path);
-          let next = successors(options.path, { ino: current.ino, size: current.position, head: current.head }, options.limits);
-          // A rotation or compression under way can hide the old file for a moment.
-          if (next === "lost" && ++misses < LOST_AFTER) next = "wait";
-          if (next === "wait") {
-            await sleep(options.pollMs, io.signal);
-            continue;
-          }
-          misses = 0;
-          const rest = current.splitter.takeRest();
-          if (rest !== "") {
-            io.err(`${shown(current.path)}:${current.lineNumber + 1}: the file was rotated with a last line without a line break\n`);
-            printer.emit([numbered(rest, current.lineNumber + 1)], current.path);
-          }
-          closeSync(current.fd);
-          if (next === "lost") {
-            io.err(`slf4ts-audit tail: the rotated ${shown(options.path)} is gone from the archives; records of archives rotated in between may be missing\n`);
-            current = openFile(options.path, options.limits);
-            continue;
-          }
-          // The archives written since, in order, then the new active file.
-          const last = next.pop() as OpenFile;
-          for (const file of next) {
-            if ("fd" in file) {
-              printer.emit(drain(file), file.path);
-              closeSync(file.fd);
-            } else {
-              const splitter = new LineSplitter(options.limits.maxLineBytes);
-              printer.emit(splitter.push(file.data).map((item, i) => numbered(item, i + 1)), file.path);
-            }
-          }
-          current = last;
-          continue;
-        }
-        if (now !== undefined && now.size < current.position) {
-          io.err(`slf4ts-audit tail: ${shown(options.path)} was truncated; reading it from its start\n`);
-          current.position = 0;
-          current.lineNumber = 0;
-          current.splitter.takeRest();
-          continue;
-        }
-        await sleep(options.pollMs, io.signal);
-      }
-      // Ctrl-C: what is complete has been printed.
-      if (current !== undefined) printer.emit(drain(current), current.path);
-      if (current !== undefined) closeSync(current.fd);
+      // The follower takes the open file over (and closes every file it opens).
+      const start = current;
+      current = undefined;
+      await followFile(options.path, start, { limits: options.limits, pollMs: options.pollMs, signal: io.signal }, {
+        lines: (lines, path) => printer.emit(lines, path),
+        rotatedMidLine: (path, lineNumber) => io.err(`${shown(path)}:${lineNumber}: the file was rotated with a last line without a line break\n`),
+        lost: () => io.err(`slf4ts-audit tail: the rotated ${shown(options.path)} is gone from the archives; records of archives rotated in between may be missing\n`),
+        truncated: () => io.err(`slf4ts-audit tail: ${shown(options.path)} was truncated; reading it from its start\n`),
+      });
     } catch (error) {
       if (current !== undefined) closeQuietly(current.fd);
       if (error instanceof ReadLimitError) {

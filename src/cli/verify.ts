@@ -149,8 +149,17 @@ function parseArguments(args: readonly string[]): Arguments | string {
   return parsed;
 }
 
-/** Reads integrity.epoch, integrity.checkpoint.records and file.count from a properties file; throws with a message. */
-function readProperties(path: string): { epochSeconds: number | undefined; fileCount: number | undefined; checkpointRecords: number } {
+/**
+ * Reads what a verification takes from the logger's properties file: integrity.epoch,
+ * integrity.checkpoint.records and file.count (none when file.maxAge deletes archives by age);
+ * throws an `Error` naming the file, key and value. Shared with `serve`'s verify view.
+ *
+ * @example
+ * ```ts
+ * const { epochSeconds, fileCount, checkpointRecords } = readVerifyProperties("/etc/app/slf4j-auditlog.properties");
+ * ```
+ */
+export function readVerifyProperties(path: string): { epochSeconds: number | undefined; fileCount: number | undefined; checkpointRecords: number } {
   const entries = readPropertiesEntries(path);
   const get = (name: string): string | undefined => {
     let value: string | undefined;
@@ -207,7 +216,7 @@ export const verifyCommand: CliCommand = {
       if (parsed.key !== undefined) hmacKey = readHmacKeyFile(resolve(io.cwd, parsed.key));
       if (parsed.publicKey !== undefined) options.publicKey = readEd25519PublicKey(resolve(io.cwd, parsed.publicKey));
       if (parsed.properties !== undefined) {
-        const settings = readProperties(resolve(io.cwd, parsed.properties));
+        const settings = readVerifyProperties(resolve(io.cwd, parsed.properties));
         options.fileCount = settings.fileCount;
         options.epochSeconds = settings.epochSeconds;
         options.checkpointRecords = settings.checkpointRecords;

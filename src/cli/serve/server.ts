@@ -1,0 +1,497 @@
+/**
+ * The console's HTTP server (node:http): the page and its two assets, read into memory at the
+ * start (no path of a request ever reaches the file system), and the JSON API over the log set
+ * (search, one line, counts, export, verify, follow). Read-only: GET and HEAD, and POST only to sign in.
+ *
+ * Safe by default: every response carries a Content-Security-Policy without inline script,
+ * `X-Content-Type-Options: nosniff` and no caching; with a token every request but the sign-in
+ * form needs it (an `Authorization: Bearer` header, or the cookie the sign-in form sets,
+ * compared in constant time); bound to loopback, a request must name a loopback host in its
+ * `Host` header (a web page of another site that rebinds its DNS name to 127.0.0.1 is refused).
+ *
+ * @module
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { verifyAuditLog, type Finding, type LogReport, type VerifyOptions } from "../../integrity/verify.js";
+import { NotRegularFileError, ReadLimitError } from "../../logfile/read.js";
+import { createLineDecoder } from "../../logfile/records.js";
+import { matches } from "../filters.js";
+import { drain, followFile, openFile } from "../follow.js";
+import { columnKeys, csvField, displayPath, isoTime, jsonLine, jsonSafe } from "../output.js";
+import { lineDetail, logsOf, parseSearch, QueryError, recordJson, ScanReport, searchAll, searchPage, searchStats, type LogSet } from "./search.js";
+
+/**
+ * What a console serves and how.
+ *
+ * @example
+ * ```ts
+ * const options: ConsoleOptions = { set, host: "127.0.0.1", port: 8470, token: undefined, verify: undefined };
+ * ```
+ */
+export interface ConsoleOptions {
+  /** The audit logs. */
+  readonly set: LogSet;
+  /** The address to listen on. */
+  readonly host: string;
+  /** The port (0: any free one). */
+  readonly port: number;
+  /** The token every request must carry; undefined: none (loopback only, see {@link isLoopback}). */
+  readonly token: string | undefined;
+  /** The keys of `verify`; undefined: the verify view says no key was given. */
+  readonly verify: VerifyOptions | undefined;
+  /** The folder holding index.html, console.js and console.css (default: the package's `console/`). */
+  readonly assets?: string;
+  /** How often follow mode looks at the files, in milliseconds (default 250). */
+  readonly pollMs?: number;
+}
+
+/**
+ * A running console.
+ *
+ * @example
+ * ```ts
+ * const running = await startConsole(options);
+ * console.log(running.url);
+ * await running.close();
+ * ```
+ */
+export interface RunningConsole {
+  /** The page's address (`http://127.0.0.1:8470/`). */
+  readonly url: string;
+  /** The server. */
+  readonly server: Server;
+  /** Stops listening and ends open connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Whether a host name or address is loopback only (`localhost`, `127.x.y.z`, `::1`).
+ *
+ * @example
+ * ```ts
+ * isLoopback("127.0.0.1"); // true
+ * isLoopback("0.0.0.0"); // false
+ * ```
+ */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127(?:\.[0-9]{1,3}){3}$/.test(h) || /^::ffff:127(?:\.[0-9]{1,3}){3}$/.test(h);
+}
+
+/** The package's `console/` folder (this file is `dist/src/cli/serve/server.js`). */
+const PACKAGE_ASSETS = new URL("../../../../console/", import.meta.url);
+
+/** The name of the cookie the sign-in form sets. */
+const COOKIE = "slf4ts_console";
+
+/**
+ * Every response's security headers. No inline script or style, nothing from elsewhere; the
+ * page may not be framed; no referrer leaves it.
+ */
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "Content-Security-Policy":
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  "X-Content-Type-Options": "nosniff",
+  "X-Frame-Options": "DENY",
+  "Referrer-Policy": "no-referrer",
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Resource-Policy": "same-origin",
+  "Cache-Control": "no-store",
+};
+
+interface Asset {
+  readonly type: string;
+  readonly body: Buffer;
+}
+
+function loadAssets(folder: URL | string): ReadonlyMap<string, Asset> {
+  const read = (name: string): Buffer => readFileSync(typeof folder === "string" ? `${folder}/${name}` : new URL(name, folder));
+  return new Map([
+    ["/", { type: "text/html; charset=utf-8", body: read("index.html") }],
+    ["/console.js", { type: "text/javascript; charset=utf-8", body: read("console.js") }],
+    ["/console.css", { type: "text/css; charset=utf-8", body: read("console.css") }],
+  ]);
+}
+
+/** Equal in constant time (both hashed first, so their lengths tell nothing either). */
+function sameSecret(given: string, token: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(token).digest();
+  return timingSafeEqual(a, b);
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer, extra: Readonly<Record<string, string>> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, "Content-Type": type, "Content-Length": String(Buffer.byteLength(body)), ...extra });
+  res.end(res.req.method === "HEAD" ? undefined : body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, "application/json; charset=utf-8", jsonSafe(JSON.stringify(value)));
+}
+
+const SIGN_IN = (problem: string): string => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>slf4ts audit console: sign in</title></head>
+<body><h1>slf4ts audit console</h1>
+<p>This console needs its token (printed by <code>slf4ts-audit serve</code> when it started, or given with --token).</p>
+${problem === "" ? "" : `<p><strong>${problem}</strong></p>`}
+<form method="post" action="/sign-in"><label>Token <input type="password" name="token" autocomplete="off" autofocus></label> <button type="submit">Sign in</button></form>
+</body></html>
+`;
+
+/** The longest body the sign-in form may post. */
+const MAX_SIGN_IN_BYTES = 4096;
+
+function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        resolve(undefined);
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", () => resolve(undefined));
+  });
+}
+
+/** The verify view: per log, the verdicts of `slf4ts-audit verify`. */
+async function verifyReport(set: LogSet, options: VerifyOptions | undefined): Promise<unknown> {
+  if (options === undefined) return { checked: false, why: "no --key, --public-key or --chain-only was given to slf4ts-audit serve" };
+  const logs = [];
+  for (const log of logsOf(set)) {
+    try {
+      const report: LogReport = await verifyAuditLog(log, options);
+      const files = report.files.map((f) => ({ ...f, path: displayPath(f.path, set.cwd) }));
+      const place = (f: Finding): Finding => ({ ...f, file: f.file === undefined ? undefined : displayPath(f.file, set.cwd) });
+      logs.push({
+        active: displayPath(report.active, set.cwd),
+        intact: report.findings.length === 0,
+        files,
+        findings: report.findings.map(place),
+        warnings: report.warnings.map(place),
+        records: report.records,
+        checkpoints: report.checkpoints,
+        verifiedCheckpoints: report.verifiedCheckpoints,
+        logId: report.logId ?? null,
+      });
+    } catch (error) {
+      const why =
+        error instanceof ReadLimitError
+          ? `${displayPath(error.path, set.cwd)}${error.line === undefined ? "" : `:${error.line}`}: ${error.why}`
+          : error instanceof NotRegularFileError
+            ? `${displayPath(error.path, set.cwd)} is ${error.what}, not a regular file: not followed or opened`
+            : (error as Error).message;
+      logs.push({ active: displayPath(log.active, set.cwd), intact: false, stopped: why, findings: [], warnings: [] });
+    }
+  }
+  return { checked: true, signaturesChecked: options.chainOnly !== true, logs };
+}
+
+/** Writes text to a response, waiting while its buffer is full; false once the client left. */
+async function write(res: ServerResponse, text: string): Promise<boolean> {
+  if (res.destroyed) return false;
+  if (res.write(text)) return true;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+  return !res.destroyed;
+}
+
+/** The export: CSV (a first pass finds the columns, a second writes the rows) or JSON lines. */
+async function exportRecords(res: ServerResponse, set: LogSet, params: URLSearchParams, signal: AbortSignal): Promise<void> {
+  const format = params.get("format") ?? "jsonl";
+  if (format !== "csv" && format !== "jsonl") throw new QueryError(`format "${format}": expected csv or jsonl`);
+  const query = parseSearch(params, set, Date.now());
+  const report = new ScanReport(set);
+  let columns: string[] = [];
+  if (format === "csv") {
+    const seen = new Set<string>();
+    // Oldest first whatever the order asked (no file's matches held to be reversed): the columns
+    // are the attribute names in the order they first appear in the log.
+    for await (const record of searchAll(set, { ...query, order: "asc" }, new ScanReport(set), signal)) for (const key of columnKeys(record)) seen.add(key);
+    columns = [...seen];
+  }
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    "Content-Type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+    "Content-Disposition": `attachment; filename="audit-records.${format}"`,
+  });
+  if (res.req.method === "HEAD") {
+    res.end();
+    return;
+  }
+  if (format === "csv" && !(await write(res, ["file", "line", "time", "event", ...columns].map(csvField).join(",") + "\r\n"))) return;
+  for await (const record of searchAll(set, query, report, signal)) {
+    const file = displayPath(record.file.path, set.cwd);
+    let text: string;
+    if (format === "jsonl") text = jsonLine(record, file);
+    else {
+      const values = new Map<string, string | null>();
+      columnKeys(record).forEach((key, i) => values.set(key, (record.attributes[i] as readonly [string | undefined, string | null])[1]));
+      text = [file, String(record.lineNumber), record.time === undefined ? null : isoTime(record.time), record.event, ...columns.map((c) => values.get(c))].map(csvField).join(",") + "\r\n";
+    }
+    if (!(await write(res, text))) return;
+  }
+  res.end();
+}
+
+/** The most followers (server-sent event streams) at once. */
+const MAX_FOLLOWERS = 16;
+/** A follower whose client reads slower than this many bytes behind is let go. */
+const MAX_FOLLOW_BACKLOG = 4 * 1024 * 1024;
+/** How often a follow stream says it is alive (a comment line), so proxies keep it open. */
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * Follow mode: server-sent events of the records written from now on that match the search
+ * (`event: record`, data as {@link recordJson}), from every log's active file across rotations
+ * (the machinery of `tail -f`); lines that cannot be read are `event: problem`, a rotation that
+ * lost track or a truncation `event: notice`. Ends when the client leaves or the server stops.
+ */
+async function followRecords(res: ServerResponse, set: LogSet, params: URLSearchParams, pollMs: number, signal: AbortSignal): Promise<void> {
+  const query = parseSearch(params, set, Date.now());
+  const decode = createLineDecoder(set.settings, set.timeAttribute);
+  const logs = logsOf(set);
+  res.writeHead(200, { ...SECURITY_HEADERS, "Content-Type": "text/event-stream; charset=utf-8", Connection: "keep-alive" });
+  const send = (event: string, data: unknown): void => {
+    if (res.destroyed) return;
+    if (res.writableLength > MAX_FOLLOW_BACKLOG) {
+      res.destroy();
+      return;
+    }
+    res.write(`event: ${event}\ndata: ${jsonSafe(JSON.stringify(data))}\n\n`);
+  };
+  res.write(`retry: 2000\n: following ${logs.length} log(s)\n\n`);
+  const heartbeat = setInterval(() => res.write(": alive\n\n"), HEARTBEAT_MS);
+  try {
+    await Promise.all(
+      logs.map(async (log) => {
+        // From now on: what the active file holds already is counted (line numbers), not sent.
+        const start = openFile(log.active, set.limits);
+        if (start !== undefined) drain(start);
+        const shown = displayPath(log.active, set.cwd);
+        try {
+          await followFile(log.active, start, { limits: set.limits, pollMs, signal }, {
+            lines: (lines, path) => {
+              const file = { path, index: 0, compressed: false, limits: set.limits };
+              for (const line of lines) {
+                if (line.tooLong !== undefined) {
+                  send("problem", { file: displayPath(path, set.cwd), line: line.lineNumber, why: `line longer than ${set.limits.maxLineBytes} bytes (${line.tooLong} bytes): not read` });
+                  continue;
+                }
+                const decoded = decode(line.text);
+                if (!decoded.ok) {
+                  send("problem", { file: displayPath(path, set.cwd), line: line.lineNumber, why: decoded.why });
+                  continue;
+                }
+                const record = { ...decoded.record, file, lineNumber: line.lineNumber, text: line.text };
+                if (!matches(record, query.filter)) continue;
+                if (query.text !== undefined && !line.text.toLowerCase().includes(query.text)) continue;
+                send("record", recordJson(record, set));
+              }
+            },
+            rotatedMidLine: (path, lineNumber) => send("notice", `${displayPath(path, set.cwd)}:${lineNumber}: the file was rotated with a last line without a line break`),
+            lost: () => send("notice", `the rotated ${shown} is gone from the archives; records of archives rotated in between may be missing`),
+            truncated: () => send("notice", `${shown} was truncated; reading it from its start`),
+          });
+        } catch (error) {
+          const why = error instanceof NotRegularFileError ? `${displayPath(error.path, set.cwd)} is ${error.what}, not a regular file: not followed or opened` : (error as Error).message;
+          send("notice", `stopped following ${shown}: ${why}`);
+        }
+      }),
+    );
+  } finally {
+    clearInterval(heartbeat);
+    if (!res.destroyed) res.end();
+  }
+}
+
+/**
+ * Starts a console. Refuses (throws an `Error`) to listen on an address that is not loopback
+ * without a token.
+ *
+ * @example
+ * ```ts
+ * const running = await startConsole({ set, host: "127.0.0.1", port: 0, token: undefined, verify: undefined });
+ * await fetch(new URL("/api/search?event=ox.login", running.url));
+ * ```
+ */
+export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
+  const { set, token } = options;
+  if (token === undefined && !isLoopback(options.host)) {
+    throw new Error(`--host ${options.host} is not a loopback address: a token is required (--token, --token-file or --generate-token)`);
+  }
+  const assets = loadAssets(options.assets ?? PACKAGE_ASSETS);
+  let port = options.port;
+  let followers = 0;
+  const loopback = isLoopback(options.host);
+
+  const hostAllowed = (header: string | undefined): boolean => {
+    if (!loopback) return true;
+    if (header === undefined) return false;
+    const m = /^(\[[0-9a-f:.]+\]|[^:]+)(?::([0-9]{1,5}))?$/i.exec(header);
+    return m !== null && isLoopback(m[1] as string) && (m[2] === undefined ? port === 80 : Number(m[2]) === port);
+  };
+
+  const signedIn = (req: IncomingMessage): boolean => {
+    if (token === undefined) return true;
+    const auth = req.headers.authorization;
+    const bearer = auth !== undefined && /^Bearer /i.test(auth) ? auth.slice(7).trim() : undefined;
+    const given = bearer ?? cookieValue(req.headers.cookie, COOKIE);
+    return given !== undefined && sameSecret(given, token);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!hostAllowed(req.headers.host)) {
+      send(res, 421, "text/plain; charset=utf-8", "This console answers only to a loopback host name (127.0.0.1, localhost, [::1]) with its port.\n");
+      return;
+    }
+    const url = new URL(req.url ?? "/", "http://console.invalid");
+    const path = url.pathname;
+    if (req.method === "POST" && path === "/sign-in" && token !== undefined) {
+      const body = await readBody(req, MAX_SIGN_IN_BYTES);
+      const given = body === undefined ? undefined : new URLSearchParams(body).get("token");
+      if (given === undefined || given === null || !sameSecret(given, token)) {
+        send(res, 401, "text/html; charset=utf-8", SIGN_IN("That is not the token."));
+        return;
+      }
+      res.writeHead(303, { ...SECURITY_HEADERS, Location: "/", "Set-Cookie": `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`, "Content-Length": "0" });
+      res.end();
+      return;
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      // Read (and drop) what was sent, so the answer reaches the client before the socket closes.
+      req.resume();
+      send(res, 405, "text/plain; charset=utf-8", "The console is read-only: GET and HEAD only.\n", { Allow: "GET, HEAD" });
+      return;
+    }
+    if (!signedIn(req)) {
+      if (path === "/") send(res, 401, "text/html; charset=utf-8", SIGN_IN(""));
+      else sendJson(res, 401, { error: "this console needs its token: Authorization: Bearer TOKEN, or sign in on the page" });
+      return;
+    }
+    const asset = assets.get(path);
+    if (asset !== undefined) {
+      send(res, 200, asset.type, asset.body);
+      return;
+    }
+    if (!path.startsWith("/api/")) {
+      send(res, 404, "text/plain; charset=utf-8", "Not found.\n");
+      return;
+    }
+    const controller = new AbortController();
+    res.on("close", () => controller.abort());
+    const params = url.searchParams;
+    switch (path) {
+      case "/api/search": {
+        const query = parseSearch(params, set, Date.now());
+        const page = await searchPage(set, query, controller.signal);
+        sendJson(res, 200, { offset: query.offset, limit: query.limit, order: query.order, more: page.more, records: page.records.map((r) => recordJson(r, set)), ...page.report.toJSON() });
+        return;
+      }
+      case "/api/line": {
+        const file = params.get("file");
+        const lineText = params.get("line");
+        if (file === null || lineText === null || !/^[1-9][0-9]{0,9}$/.test(lineText)) throw new QueryError("file and line: expected a file of the log set as the console shows it, and a line number from 1");
+        const detail = await lineDetail(set, file, Number(lineText));
+        if (detail === undefined) sendJson(res, 404, { error: "no such line in the files of this console" });
+        else sendJson(res, 200, detail);
+        return;
+      }
+      case "/api/stats": {
+        const query = parseSearch(params, set, Date.now());
+        const bucketsText = params.get("buckets") ?? "60";
+        if (!/^[1-9][0-9]{0,2}$/.test(bucketsText) || Number(bucketsText) > 500) throw new QueryError(`buckets "${bucketsText}": expected a whole number from 1 to 500`);
+        const by = params.get("by")?.trim();
+        const report = new ScanReport(set);
+        const stats = await searchStats(set, query, Number(bucketsText), by === undefined || by === "" ? undefined : by, report, controller.signal);
+        sendJson(res, 200, { ...stats, startTime: isoTime(stats.start), endTime: isoTime(stats.end), ...report.toJSON() });
+        return;
+      }
+      case "/api/follow": {
+        if (followers >= MAX_FOLLOWERS) {
+          sendJson(res, 503, { error: `already ${MAX_FOLLOWERS} followers: close one first` });
+          return;
+        }
+        followers++;
+        try {
+          await followRecords(res, set, params, options.pollMs ?? 250, controller.signal);
+        } finally {
+          followers--;
+        }
+        return;
+      }
+      case "/api/export":
+        await exportRecords(res, set, params, controller.signal);
+        return;
+      case "/api/verify":
+        sendJson(res, 200, await verifyReport(set, options.verify));
+        return;
+      case "/api/files":
+        sendJson(res, 200, { logs: logsOf(set).map((log) => ({ active: displayPath(log.active, set.cwd), files: log.files.map((f) => displayPath(f.path, set.cwd)) })) });
+        return;
+      default:
+        sendJson(res, 404, { error: "no such API" });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof QueryError) sendJson(res, 400, { error: error.message });
+      else sendJson(res, 500, { error: (error as Error).message });
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const shownHost = options.host.includes(":") ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${shownHost}:${port}/`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
