@@ -273,3 +273,12 @@ test("the shipped file is valid and leaves the service disabled", async (t) => {
   await audit.configure({ propertiesFile: new URL("../../etc/slf4j-auditlog.properties", import.meta.url).pathname, watch: false });
   t.is(audit.stats().mode, "disabled");
 });
+
+test("configure() without options (from JavaScript) uses the defaults, disabled; properties given in code are named as such in an error", async (t) => {
+  const audit = createAuditLogService();
+  t.teardown(() => audit.shutdown());
+  await (audit.configure as () => Promise<void>)();
+  t.is(audit.stats().mode, "disabled");
+  const error = await t.throwsAsync(audit.configure({ properties: { [`${P}level`]: "loud" }, watch: false }), { instanceOf: ConfigError });
+  t.regex(error?.message ?? "", /^Invalid audit configuration from the properties given to configure\(\) \(1 problem\):\n  com\.openexchange\.log\.audit\.slf4j\.level = "loud": /);
+});

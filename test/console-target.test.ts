@@ -124,6 +124,21 @@ for (const [format, matches] of FORMATS) {
   });
 }
 
+test("a value with line breaks stays inside its record's line in every format (RFC 5424 SD values escaped as \\n, \\r)", async (t) => {
+  for (const [format] of FORMATS) {
+    const { dir, file } = properties(t, { format });
+    const resultFile = join(dir, "result.json");
+    const { code, stdout } = await run(process.execPath, [CHILD, file, "3", resultFile, "breaks"], resultFile, 30_000);
+    t.is(code, 0, format);
+    const got = lines(t, stdout);
+    t.is(got.length, 3, `${format}: one line a record: ${stdout}`);
+    for (const line of got) {
+      if (format === "rfc5424") t.true(line.includes(String.raw`note="a\nb\r\nc"]`), line);
+      if (format === "json" || format === "ecs" || format === "gelf") t.notThrows(() => JSON.parse(line), format);
+    }
+  }
+});
+
 test("stream=stderr: the records go to stderr, stdout stays empty", async (t) => {
   const { dir, file } = properties(t, { stream: "stderr", format: "json" });
   const resultFile = join(dir, "result.json");

@@ -149,6 +149,11 @@ const refused: ReadonlyArray<readonly [string, (dir: string) => string, (dir: st
   ["a folder", (dir) => join(dir, "logs"), () => "it is a folder, not a regular file"],
   // Not under /proc by its name: found by the file system's type (statfs).
   ["a path through a symbolic link to a folder of /proc", (dir) => join(dir, "kernel", "nope", "audit.log"), (dir) => `${join(dir, "kernel")} is on a proc file system, whose files are the kernel's interfaces, not storage`],
+  // The container idiom (ln -sf /dev/stdout audit.log): a link whose chain ends at the console.
+  ["a symbolic link to /dev/stdout", (dir) => join(dir, "stdout.log"), () => consoleReason("stdout")],
+  ["a symbolic link to a link to /dev/stderr", (dir) => join(dir, "stderr-again.log"), () => consoleReason("stderr")],
+  ["a symbolic link into /proc", (dir) => join(dir, "hostname.log"), () => `it is a symbolic link to /proc/sys/kernel/hostname: ${KERNEL("/proc")}`],
+  ["a file on devpts (/dev/pts)", () => "/dev/pts/audit.log", () => "/dev/pts is on a devpts file system, whose files are the kernel's interfaces, not storage"],
 ];
 
 for (const [what, locationOf, reasonOf] of refused) {
@@ -157,6 +162,10 @@ for (const [what, locationOf, reasonOf] of refused) {
     writeFileSync(join(dir, "notes.txt"), "not a folder\n");
     mkdirSync(join(dir, "logs"));
     symlinkSync("/proc/self", join(dir, "kernel"));
+    symlinkSync("/dev/stdout", join(dir, "stdout.log"));
+    symlinkSync("/dev/stderr", join(dir, "stderr.log"));
+    symlinkSync("stderr.log", join(dir, "stderr-again.log"));
+    symlinkSync("/proc/sys/kernel/hostname", join(dir, "hostname.log"));
     const location = locationOf(dir);
     const r = await run(t, ["refuse", dir, location]);
     t.is(r.status, 0, r.stderr);

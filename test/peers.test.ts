@@ -73,4 +73,33 @@ AuditLogService.log("ox.login", { login: "ann", password: "hunter2" });
   t.like(lines[0], { level: 30, logger: "app.Main", msg: "hello pino" });
   const audit = lines.find((l) => l["eventId"] === "ox.login");
   t.like(audit, { logger: "com.openexchange.log.audit.AuditLogService", msg: "ox.login, login=ann, password=****", login: "ann", password: "****", markers: ["AUDIT"] });
+
+  // The README's first example without log4js: dedicated mode needs no binding, so nothing is said.
+  writeFileSync(
+    join(project, "dedicated.mjs"),
+    `import { AuditLogService } from "slf4ts";
+await AuditLogService.configure({ properties: {
+  "com.openexchange.log.audit.slf4j.enabled": "true",
+  "com.openexchange.log.audit.slf4j.file.location": "logs/audit.log",
+}, watch: false });
+AuditLogService.log("ox.login", { login: "ann" });
+await AuditLogService.shutdown();
+`,
+  );
+  const dedicated = spawnSync(process.execPath, ["dedicated.mjs"], { cwd: project, encoding: "utf8", timeout: 30_000 });
+  t.is(dedicated.status, 0, dedicated.stderr);
+  t.is(dedicated.stderr, "", "dedicated mode without log4js prints nothing");
+  t.is(readFileSync(join(project, "logs", "audit.log"), "utf8"), "ox.login, login=ann\n");
+  // Standard mode without a binding: the records go nowhere, and that is said.
+  writeFileSync(
+    join(project, "standard.mjs"),
+    `import { AuditLogService } from "slf4ts";
+await AuditLogService.configure({ properties: { "com.openexchange.log.audit.slf4j.enabled": "true" }, watch: false });
+AuditLogService.log("ox.login", { login: "ann" });
+`,
+  );
+  const standard = spawnSync(process.execPath, ["standard.mjs"], { cwd: project, encoding: "utf8", timeout: 30_000 });
+  t.is(standard.status, 0, standard.stderr);
+  t.true(standard.stderr.startsWith("SLF4TS: log4js could not be loaded; defaulting to the no-operation (NOP) binding.\n"), standard.stderr);
+  t.regex(standard.stderr, /\[LEVEL_DISABLED\] audit records are not written/);
 });

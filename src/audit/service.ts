@@ -173,7 +173,7 @@ export class AuditLogger {
    * {@link ConfigError} listing every problem when it is invalid; whatever was in force before
    * stays in force.
    */
-  async configure(options: AuditLogServiceOptions): Promise<void> {
+  async configure(options: AuditLogServiceOptions = {}): Promise<void> {
     // Checked first (by use()): a bad option (a programmer error) changes nothing.
     this.source.use(options);
     this.pendingEnvironment = false;

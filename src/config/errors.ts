@@ -58,9 +58,9 @@ export class ConfigError extends Error {
 
   /** Creates the error; its message lists every problem, one per line. */
   constructor(problems: readonly ConfigProblem[], source: string | undefined) {
-    const where = source === undefined ? "the audit configuration" : source;
+    const where = source === undefined ? "from the properties given to configure()" : `in ${source}`;
     const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
-    super(`Invalid audit configuration in ${where} (${count}):\n${problems.map((p) => `  ${formatProblem(p)}`).join("\n")}`);
+    super(`Invalid audit configuration ${where} (${count}):\n${problems.map((p) => `  ${formatProblem(p)}`).join("\n")}`);
     this.name = "ConfigError";
     this.problems = problems;
     this.source = source;

@@ -205,11 +205,41 @@ function defaultBinding(): LoggerBinding {
   if (log4js !== undefined) {
     return createLog4jsBinding(log4js, loadLog4jsInternals());
   }
+  // Said when a logger of the application's is first asked for (not one of the library's own:
+  // a program that only writes a dedicated audit file needs no binding and hears nothing).
+  nopNoticePending = true;
+  return nopBinding;
+}
+
+/** Whether the fallback to NOP is still to be announced. */
+let nopNoticePending = false;
+
+function announceNop(): void {
+  if (!nopNoticePending || binding !== nopBinding) return;
+  nopNoticePending = false;
   process.stderr.write(
     "SLF4TS: log4js could not be loaded; defaulting to the no-operation (NOP) binding.\n" +
       "SLF4TS: install log4js or call LoggerFactory.setBinding(...) to see facade output.\n",
   );
-  return nopBinding;
+}
+
+/** The logger of this name, made on first use. */
+function loggerFor(name: string): Logger {
+  let logger = loggers.get(name);
+  if (logger === undefined) {
+    const b = currentBinding();
+    logger = new Logger(name, b.getLogger(name), b.onLevelsChanged !== undefined);
+    loggers.set(name, logger);
+  }
+  return logger;
+}
+
+/**
+ * @internal The library's own logger (the status channel's): as `LoggerFactory.getLogger`, but
+ * it does not announce the fallback to NOP, which concerns the application's loggers.
+ */
+export function getLibraryLogger(name: string): Logger {
+  return loggerFor(name);
 }
 
 // Bindings whose level announcements are already wired to the loggers.
@@ -239,7 +269,8 @@ function currentBinding(): LoggerBinding {
 
 /**
  * Hands out loggers and holds the binding. The default binding is log4js; with log4js absent
- * it is the no-operation binding, announced once on stderr (as SLF4J does).
+ * it is the no-operation binding, announced once on stderr (as SLF4J does) when the application
+ * first asks for a logger (the audit logger's standard mode counts; its status reports do not).
  *
  * @example
  * ```ts
@@ -251,12 +282,8 @@ function currentBinding(): LoggerBinding {
 export const LoggerFactory = {
   /** The logger of this name; the same object for the same name. */
   getLogger(name: string): Logger {
-    let logger = loggers.get(name);
-    if (logger === undefined) {
-      const b = currentBinding();
-      logger = new Logger(name, b.getLogger(name), b.onLevelsChanged !== undefined);
-      loggers.set(name, logger);
-    }
+    const logger = loggerFor(name);
+    if (nopNoticePending) announceNop();
     return logger;
   },
   /** Replaces the binding; loggers handed out before follow the new binding at once. */

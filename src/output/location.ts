@@ -18,6 +18,7 @@ export interface LocationFileSystem {
   statSync(path: string): nodeFs.Stats;
   accessSync(path: string, mode: number): void;
   statfsSync(path: string): { readonly type: number };
+  readlinkSync(path: string): string;
 }
 
 /** The real file system. */
@@ -26,6 +27,7 @@ export const NODE_LOCATION_FILE_SYSTEM: LocationFileSystem = {
   statSync: (path) => nodeFs.statSync(path),
   accessSync: (path, mode) => nodeFs.accessSync(path, mode),
   statfsSync: (path) => nodeFs.statfsSync(path),
+  readlinkSync: (path) => nodeFs.readlinkSync(path),
 };
 
 /** Why a location cannot be the audit file. */
@@ -55,6 +57,11 @@ const KERNEL_FILE_SYSTEMS: ReadonlyMap<number, string> = new Map([
   [0x27e0eb, "cgroup"],
   [0x63677270, "cgroup2"],
   [0x62656570, "configfs"],
+  [0x1cd1, "devpts"],
+  [0x19800202, "mqueue"],
+  [0xcafe4a11, "bpf"],
+  [0x6165676c, "pstore"],
+  [0xde5e81e4, "efivarfs"],
 ]);
 
 /** Folders whose content is the kernel's, by path (also where `statfs` is not available). */
@@ -94,6 +101,40 @@ function denied(error: Errno, what: string): LocationProblem | undefined {
   return { kind: "unusable", reason: `this process may not ${what} (${code}: ${error.message})` };
 }
 
+/** The console or a kernel folder, by the path alone. */
+function consoleOrKernel(path: string): LocationProblem | undefined {
+  const stream = CONSOLE_PATHS.get(path) ?? (/^\/proc\/\d+\/fd\/[12]$/.test(path) && path.split("/")[2] === String(process.pid) ? (path.endsWith("1") ? "stdout" : "stderr") : undefined);
+  if (stream !== undefined) return { kind: "console", stream };
+  const kernelFolder = KERNEL_FOLDERS.find((folder) => path === folder || path.startsWith(folder + "/"));
+  if (kernelFolder !== undefined) {
+    return { kind: "unusable", reason: `it is under ${kernelFolder}, a kernel file system: its files are the kernel's interfaces, not storage` };
+  }
+  return undefined;
+}
+
+/** How many links {@link linkTarget} follows (the kernel's own limit is 40). */
+const MAX_LINKS = 40;
+
+/**
+ * Where a chain of symbolic links ends, by reading the links (never opening what they name):
+ * the first path that is a console path, under a kernel folder, or not a link; `undefined` when
+ * the chain is too long or cannot be read.
+ */
+function linkTarget(fs: LocationFileSystem, path: string): string | undefined {
+  let current = path;
+  for (let hop = 0; hop < MAX_LINKS; hop++) {
+    let target: string;
+    try {
+      target = fs.readlinkSync(current);
+    } catch {
+      return hop === 0 ? undefined : current; // not a link (any more): the chain ends here
+    }
+    current = resolve(dirname(current), target);
+    if (consoleOrKernel(current) !== undefined) return current;
+  }
+  return undefined;
+}
+
 /**
  * Checks that `location` can be the audit file; returns why not, or `undefined` when it can.
  * A file that exists must be a regular file this process may write (something else than a folder
@@ -111,16 +152,21 @@ function denied(error: Errno, what: string): LocationProblem | undefined {
  */
 export function checkLocation(location: string, fs: LocationFileSystem = NODE_LOCATION_FILE_SYSTEM): LocationProblem | undefined {
   const path = resolve(location);
-  const stream = CONSOLE_PATHS.get(path) ?? (/^\/proc\/\d+\/fd\/[12]$/.test(path) && path.split("/")[2] === String(process.pid) ? (path.endsWith("1") ? "stdout" : "stderr") : undefined);
-  if (stream !== undefined) return { kind: "console", stream };
-  const kernelFolder = KERNEL_FOLDERS.find((folder) => path === folder || path.startsWith(folder + "/"));
-  if (kernelFolder !== undefined) {
-    return { kind: "unusable", reason: `it is under ${kernelFolder}, a kernel file system: its files are the kernel's interfaces, not storage` };
-  }
+  const byPath = consoleOrKernel(path);
+  if (byPath !== undefined) return byPath;
   // The path itself: a regular file this process may write, or nothing yet.
   try {
     const stat = fs.lstatSync(path);
     if (stat.isDirectory()) return { kind: "unusable", reason: "it is a folder, not a regular file" };
+    // A link to the console or into the kernel's files (`ln -s /dev/stdout audit.log`, the
+    // container idiom) can never work: refused as the path itself would be.
+    if (stat.isSymbolicLink()) {
+      const end = linkTarget(fs, path);
+      if (end !== undefined) {
+        const problem = consoleOrKernel(end);
+        if (problem !== undefined) return problem.kind === "console" ? problem : { kind: "unusable", reason: `it is a symbolic link to ${end}: ${problem.reason}` };
+      }
+    }
     // A symbolic link, a FIFO, a socket or a device: the writer's open (never through a link,
     // never blocking) refuses it with what is there, the first configuration included.
     if (!stat.isFile()) return undefined;

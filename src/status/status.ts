@@ -2,7 +2,7 @@
  * The library's own status channel: where configuration problems, I/O failures and their
  * recovery are reported, instead of throwing into the host's code path.
  */
-import { LoggerFactory } from "../facade/logger.js";
+import { getLibraryLogger } from "../facade/logger.js";
 import { Level } from "../facade/level.js";
 import { sanitizeText } from "../sanitize/escape.js";
 
@@ -60,7 +60,7 @@ const windows = new Map<StatusCode, { start: number; count: number; suppressed: 
 export const STATUS_LOGGER_NAME = "slf4ts";
 
 function deliverToFacadeOrStderr(event: StatusEvent): void {
-  const logger = LoggerFactory.getLogger(STATUS_LOGGER_NAME);
+  const logger = getLibraryLogger(STATUS_LOGGER_NAME);
   const text = event.suppressed > 0 ? `${event.message} (${event.suppressed} similar reports suppressed)` : event.message;
   if (logger.isEnabled(event.level)) {
     logger.log(event.level, "[{}] {}", event.code, text);

@@ -29,6 +29,15 @@ function newline(text: string): Buffer {
   return Buffer.from(text + "\n", "utf8");
 }
 
+/**
+ * One record a line for syslog formats on the console: RFC 5424 lets an SD-PARAM value hold a
+ * raw line break (octet counting frames it); with newline framing it is written `\n` (`\r`),
+ * the record's own escape, so a collector that splits lines reads one record.
+ */
+function oneLine(text: string): Buffer {
+  return newline(text.includes("\n") || text.includes("\r") ? text.replace(/\r/g, "\\r").replace(/\n/g, "\\n") : text);
+}
+
 /** Cuts the string values of a GELF object until its JSON fits in `limit` bytes. */
 function fitGelf(event: AuditEvent, limit: number, encode: (json: string) => Buffer): Buffer {
   let budget = 4096;
@@ -55,7 +64,7 @@ export function compileEncoder(spec: EncodingSettings, loggerName: () => string)
   // Syslog on a stream is octet-counted; on a console it is one record a line; a datagram is bare.
   const framing = spec.type === "console" ? "line" : spec.protocol !== "udp" && spec.type !== "file" ? "octets" : "none";
   const frame: (text: string) => Buffer =
-    framing === "octets" ? (text) => Buffer.from(frameOctetCounting(text), "utf8") : framing === "line" ? newline : (text) => Buffer.from(text, "utf8");
+    framing === "octets" ? (text) => Buffer.from(frameOctetCounting(text), "utf8") : framing === "line" ? oneLine : (text) => Buffer.from(text, "utf8");
   switch (spec.format) {
     case "rfc5424": {
       const format = compileRfc5424({ facility: spec.facility, maxBytes: spec.maxBytes });

@@ -8,6 +8,7 @@
  * - `mix`: a `console.log("app <i>")` line after each record (the host's own output);
  * - `wait`: first waits for a line on stdin (the parent closes the reader of our stdout before);
  * - `wait,mix`: both;
+ * - `breaks`: each record also has `note` = "a\nb\r\nc" (line breaks in a value);
  * - `exit`: `process.exit(0)` right after logging (the result is written first, then).
  * When the records are logged (before they are flushed), it creates `<argv[4]>.logged`.
  */
@@ -40,7 +41,7 @@ let slowest = 0;
 for (let i = 0; i < Number(countText); i++) {
   const before = Date.now();
   try {
-    audit.log("ox.login", pad === "" ? { seq: i } : { seq: i, pad });
+    audit.log("ox.login", mode.includes("breaks") ? { seq: i, note: "a\nb\r\nc" } : pad === "" ? { seq: i } : { seq: i, pad });
   } catch (error) {
     threw ??= String(error);
   }
