@@ -227,6 +227,12 @@ test.serial("winston: custom level names (syslog levels)", async (t) => {
   t.like(JSON.parse(out[0] ?? "{}"), { level: "warning", message: "careful" });
 });
 
+test.serial("winston: a mapping to levels the logger does not have is refused at once, naming them (winston would drop those records silently)", (t) => {
+  const logger = winston.createLogger({ levels: winston.config.syslog.levels, transports: [new winston.transports.Stream({ stream: new Writable({ write: (_c, _e, done) => done() }) })] });
+  const error = t.throws(() => createWinstonBinding(logger), { instanceOf: TypeError });
+  t.regex(error?.message ?? "", /^createWinstonBinding: the winston logger has no level "silly", "warn" \(its levels: emerg, alert, crit, error, warning, notice, info, debug\); pass options\.levels/);
+});
+
 // ---- OpenTelemetry ------------------------------------------------------------------------------
 
 test.serial("OpenTelemetry: the SDK receives severity, body, timestamp and attributes (MDC, key-values, name, markers, exception)", (t) => {

@@ -12,6 +12,8 @@ import { markerNames, recordFields } from "./fields.js";
 export interface WinstonLike {
   log(entry: { level: string; message: string; [field: string]: unknown }): unknown;
   isLevelEnabled(level: string): boolean;
+  /** The logger's levels by name (winston's `logger.levels`); checked against the mapping when present. */
+  readonly levels?: Readonly<Record<string, number>>;
 }
 
 /** Options of {@link createWinstonBinding}. */
@@ -62,6 +64,9 @@ function plain(value: unknown): unknown {
  * `error`, `markers`, the name field) or that an earlier field has is written with a `_` after
  * its name (`level_`), so nothing is lost.
  *
+ * A mapped level the logger does not have (winston's syslog levels have no `warn`) is a
+ * `TypeError` here, naming it, rather than records that winston drops silently.
+ *
  * `isEnabled` asks winston's `isLevelEnabled` on every call (winston announces no level
  * changes). When winston throws on a value (a getter that throws), the record is sent again with
  * every object value as text; the facade never throws into the caller.
@@ -79,6 +84,17 @@ function plain(value: unknown): unknown {
 export function createWinstonBinding(winston: WinstonLike, options: WinstonBindingOptions = {}): LoggerBinding {
   const nameKey = options.nameKey ?? "logger";
   const levels = options.levels ?? NPM_LEVELS;
+  // A level winston does not have would be dropped by winston without a word: refuse the mapping now.
+  const known = winston.levels;
+  if (known !== undefined && known !== null && typeof known === "object") {
+    const missing = [...new Set(levels.filter((level) => !Object.prototype.hasOwnProperty.call(known, level)))];
+    if (missing.length > 0) {
+      throw new TypeError(
+        `createWinstonBinding: the winston logger has no level ${missing.map((l) => JSON.stringify(l)).join(", ")} (its levels: ${Object.keys(known).join(", ")}); ` +
+          `pass options.levels, winston's names for TRACE, DEBUG, INFO, WARN and ERROR, e.g. ["debug", "debug", "info", "warning", "error"] for winston.config.syslog.levels`,
+      );
+    }
+  }
   const reserved = new Set([...WINSTON_OWNED, nameKey]);
   const send = (record: LogRecord, convert: ((value: unknown) => unknown) | undefined): void => {
     const fields = record.keyValues.length === 0 && record.mdc.size === 0 ? {} : recordFields(record, reserved, convert);
