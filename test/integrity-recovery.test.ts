@@ -205,7 +205,7 @@ test("the documented limit: a record appended after a crash with a correctly com
   t.true(readLines(s.active).some((l) => l.startsWith("kill.test, run=0, seq=forged,")));
 });
 
-test("a killed run's tail ending in a record cut short: the restart adopts the whole records, ends the cut line; verify reports only the cut record", async (t) => {
+test("a killed run's tail ending in a record cut short: the restart adopts the whole records, ends the cut line; verify warns of the cut record only", async (t) => {
   const s = setup(t, { "file.size": "1MB", "integrity.checkpoint.records": "1000", "integrity.checkpoint.seconds": "0" });
   await logAndKill(t, s.props, 0, 40);
   const text = readFileSync(s.active);
@@ -217,11 +217,30 @@ test("a killed run's tail ending in a record cut short: the restart adopts the w
   t.regex(after[whole + 1] as string, new RegExp(`^slf4ts\\.audit\\.checkpoint, reason=recovered, session=\\S+, seq=${whole}, records=${whole - 1}, `));
   t.regex(after[whole + 2] as string, /^slf4ts\.audit\.checkpoint, reason=repaired, .*, repaired\.bytes=\d+, /);
   const { code, log, kinds, warnings } = await verifyLog(s);
-  t.is(code, 1);
-  t.deepEqual(kinds, ["truncated"], fmt(log));
-  t.is(log.findings[0]?.line, whole + 1);
-  t.true(log.findings[0]?.message.includes("was cut short"));
-  t.deepEqual(warnings, ["recovered"]);
+  // A crash is no finding: the cut record (log() had not returned for it) is a warning.
+  t.is(code, 0, fmt(log));
+  t.deepEqual(kinds, [], fmt(log));
+  t.deepEqual([...warnings].sort(), ["interrupted", "recovered"]);
+  const cut = log.warnings.find((w) => w.kind === "interrupted");
+  t.is(cut?.line, whole + 1);
+  t.true(cut?.message.includes("was cut short by a crash"), fmt(log));
+});
+
+test("a killed run's file ending in a record cut short, before the restart: a warning (interrupted), not a finding; an archive cut the same way is a finding", async (t) => {
+  const s = setup(t, { "file.size": "1MB", "integrity.checkpoint.records": "1000", "integrity.checkpoint.seconds": "0" });
+  await logAndKill(t, s.props, 0, 40);
+  const text = readFileSync(s.active);
+  writeFileSync(s.active, text.subarray(0, text.length - 30));
+  const before = await verifyLog(s);
+  t.is(before.code, 0, fmt(before.log));
+  t.deepEqual(before.kinds, []);
+  t.true(before.log.warnings.some((w) => w.kind === "interrupted" && w.message.includes("has no line feed")), fmt(before.log));
+  // The same cut in an archive (not where a crash can leave it) stays a finding.
+  renameSync(s.active, `${s.active}.1`);
+  writeFileSync(s.active, "");
+  const archived = await verifyLog(s);
+  t.is(archived.code, 1, fmt(archived.log));
+  t.true(archived.log.findings.some((f) => f.kind === "truncated" && f.message.includes("has no line feed")), fmt(archived.log));
 });
 
 test("several processes (file.multiprocess): a killed process's tail is not adopted by another (it may still be writing); it stays a warning (unsealed), verify exit 0, and an edit in it is found", async (t) => {

@@ -548,9 +548,12 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     // A line without a valid chain field right before a `recovered` checkpoint: cut short if the
     // session started after that checkpoint says it repaired a line, else judged as it is.
     let cut: Read | undefined;
+    // A crash is no finding: SIGKILL can stop a write at a page boundary, leaving the start of a
+    // record log() had not returned for. Cutting it by hand is no more than the deletion of an
+    // unsealed tail, which the files cannot show either (docs/integrity.md).
     const cutShort = (read: Read): void => {
       unchained++;
-      finding("truncated", read.loc, undefined, undefined, `${at(read.loc)} is a record that was cut short (its end never reached the disk); the logger ended the line when it restarted`);
+      warning("interrupted", read.loc, undefined, undefined, `${at(read.loc)} is a record that was cut short by a crash (its end never reached the disk; log() had not returned for it); the logger ended the line when it restarted`);
     };
     const release = (): void => {
       if (cut !== undefined) handle(cut);
@@ -567,7 +570,12 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       }
       if (!line.complete) {
         release();
-        finding("truncated", loc, undefined, undefined, `${name(fileIndex)} ends in the middle of a record (line ${line.lineNumber} has no line feed): the file was cut`);
+        if (fileIndex === files.length - 1) {
+          // The newest file: a write cut short by a crash until the next start ends the line (above).
+          warning("interrupted", loc, undefined, undefined, `${name(fileIndex)} ends in the middle of a record (line ${line.lineNumber} has no line feed): a write cut short by a crash, which the next start ends, or the file was cut`);
+        } else {
+          finding("truncated", loc, undefined, undefined, `${name(fileIndex)} ends in the middle of a record (line ${line.lineNumber} has no line feed): the file was cut`);
+        }
         continue;
       }
       const split = splitChainField(line.text);
