@@ -137,7 +137,8 @@ test("query --format csv: formula cells get a leading ' (OWASP), controls are es
       "'@SUM(A1:A9)",
       "'\\t=1",
       "'\\r=1",
-      "a\\u001B]8;;https://evil.example/\\u0007click\\u001B]8;;\\u0007\\nb",
+      // quoted: it holds ";", where a spreadsheet of a ";" locale would split
+      '"a\\u001B]8;;https://evil.example/\\u0007click\\u001B]8;;\\u0007\\nb"',
       "\\u202Eexe.txt",
       '"fine, really"',
       "",

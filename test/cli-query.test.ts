@@ -7,6 +7,9 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { runCli, type CliResult } from "./lib/cli.js";
 import { at, buildFixture, EVENTS, writeLog } from "./lib/cli-fixture.js";
 import { tempDir } from "./lib/helpers.js";
+import fc from "fast-check";
+import { globToRegExp } from "../src/cli/filters.js";
+import { csvField } from "../src/cli/output.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 
@@ -271,4 +274,27 @@ test("progress on an interactive stderr for long scans, nothing extra when piped
 
 test("at() helper and the fixture agree on the week", (t) => {
   t.is(at(17, 0).getUTCDay(), 2, "the 17th is a Tuesday");
+});
+
+test("event globs: the same answers as the anchored regular expression they stand for (property), and many stars do not backtrack", (t) => {
+  const alphabet = fc.constantFrom("a", "b", ".", "*", "?", "é", "😀");
+  fc.assert(
+    fc.property(fc.array(alphabet, { maxLength: 8 }), fc.array(fc.constantFrom("a", "b", ".", "é", "😀"), { maxLength: 10 }), (globChars, idChars) => {
+      const glob = globChars.join("");
+      const id = idChars.join("");
+      let source = "";
+      for (const c of glob) source += c === "*" ? ".*" : c === "?" ? "." : c.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
+      return globToRegExp(glob).test(id) === new RegExp(`^${source}$`, "su").test(id);
+    }),
+    { numRuns: 3000, seed: 12 },
+  );
+  // As a regex, ^.*.*…c$ over these ids backtracks for minutes; matched as a glob it answers at once.
+  t.false(globToRegExp(`${"*?".repeat(12)}c`).test("com.openexchange.mail.smtp.transport.primary.message.sent.ok"));
+  t.false(globToRegExp(`${"*".repeat(40)}c`).test("slf4ts.audit.checkpoint"));
+  t.true(globToRegExp(`${"*?".repeat(12)}k`).test("com.openexchange.mail.smtp.transport.primary.message.sent.ok"));
+});
+
+test("CSV: a value with ';' or TAB is quoted, so a spreadsheet that splits on ';' reads no formula after it", (t) => {
+  t.is(csvField("x;=SUM(1+1)*cmd|'/C calc'!A0"), `"x;=SUM(1+1)*cmd|'/C calc'!A0"`);
+  t.is(csvField("plain"), "plain");
 });

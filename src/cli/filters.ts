@@ -43,21 +43,51 @@ export class UsageError extends Error {
   }
 }
 
+/** A compiled event-id glob: `test` says whether it matches a whole id. */
+export interface Glob {
+  /** Whether `id` matches the glob as a whole. */
+  test(id: string): boolean;
+}
+
 /**
- * A glob over event ids (`*` any run of characters, `?` one character, everything else
- * literal) as an anchored regular expression.
+ * A glob over event ids (`*` any run of characters, `?` one character (code point), everything
+ * else literal), matched without a regular expression: in time linear in the id times the glob
+ * at worst, so a glob of many stars (`*****…c`) cannot backtrack for minutes as a regex would.
  *
  * @example
  * ```ts
  * globToRegExp("ox.log*").test("ox.login"); // true
  * ```
  */
-export function globToRegExp(glob: string): RegExp {
-  let source = "";
-  for (const c of glob) {
-    source += c === "*" ? ".*" : c === "?" ? "." : c.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
-  }
-  return new RegExp(`^${source}$`, "su");
+export function globToRegExp(glob: string): Glob {
+  const pattern = Array.from(glob.replace(/\*{2,}/g, "*"));
+  return {
+    test(id: string): boolean {
+      const text = Array.from(id);
+      let p = 0;
+      let t = 0;
+      let star = -1;
+      let resume = 0;
+      while (t < text.length) {
+        const c = pattern[p];
+        if (c === "*") {
+          star = p++;
+          resume = t;
+        } else if (c !== undefined && (c === "?" || c === text[t])) {
+          p++;
+          t++;
+        } else if (star >= 0) {
+          // Let the last star take one more character and try again from there.
+          p = star + 1;
+          t = ++resume;
+        } else {
+          return false;
+        }
+      }
+      while (pattern[p] === "*") p++;
+      return p === pattern.length;
+    },
+  };
 }
 
 /**
@@ -141,7 +171,7 @@ export function parseTimeBound(option: string, text: string, settings: ReadSetti
  */
 export interface RecordFilter {
   /** Event id globs (any may match); empty: every event. */
-  readonly events: readonly RegExp[];
+  readonly events: readonly Glob[];
   /** Attribute tests (all must match). */
   readonly attributes: readonly AttributeTest[];
   /** The first millisecond included, if any. */

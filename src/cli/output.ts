@@ -171,11 +171,13 @@ export function csvField(value: string | null | undefined): string {
   // empty string is "".
   if (value === null || value === undefined) return "";
   const text = escapeUnsafe(FORMULA_START.test(value) ? "'" + value : value);
-  return text === "" || /[",]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  // `;` quoted too: a spreadsheet in a locale whose list separator is `;` (de, fr) splits there,
+  // and the text after it could start a formula cell.
+  return text === "" || /[",;\t]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /**
- * Records as CSV (RFC 4180: CRLF line ends, fields with `"` or `,` quoted, `"` doubled):
+ * Records as CSV (RFC 4180: CRLF line ends, fields with `"`, `,`, `;` or TAB quoted, `"` doubled):
  * a header `file,line,time,event` and one column per attribute name (in the order names first
  * appear; a repeated name gets `name#2`; without names `#1`, `#2`, …). A null value and a
  * missing attribute are empty fields, an empty string is `""`. For spreadsheets the cells are
