@@ -201,7 +201,10 @@ test.serial("the active file moved away by an external logrotate: records follow
   const moved = readLines(join(dir, "audit.log-20261121")).map(seqOf);
   const fresh = readLines(active).map(seqOf);
   t.deepEqual([...moved, ...fresh], Array.from({ length: 11 }, (_, i) => i));
-  t.deepEqual(fresh, [10]);
+  // The path is checked once a second: records after the rename follow the moved file until the
+  // next check (5-9 here, unless a busy machine let that second pass while they were logged).
+  t.true(moved.length >= 5 && moved.length <= 10, `moved ${moved.join(",")}`);
+  t.true(fresh.length >= 1 && fresh[fresh.length - 1] === 10, `fresh ${fresh.join(",")}`);
 });
 
 test.serial("a symbolic link planted at the file's path is never followed", async (t) => {
