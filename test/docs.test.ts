@@ -4,16 +4,13 @@
  * so an example that stops working, or stops printing what the page shows, fails here.
  */
 import test from "ava";
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compareOutput, extractBlocks, installPackage, isRunnable, runBlocks, scratchProject, type DocBlock } from "./lib/doc-examples.js";
+import { compareOutput, extractBlocks, isRunnable, packAndInstall, runBlocks, scratchProject, type DocBlock } from "./lib/doc-examples.js";
 import { tempDir } from "./lib/helpers.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 /** The pages, README.md first, as paths relative to the repository. */
 const pages = ["README.md", ...readdirSync(join(root, "docs"))
@@ -51,14 +48,7 @@ const promised: ReadonlyArray<readonly [page: string, what: string, pattern: Reg
 // One unpacked `npm pack`, shared by every scratch project of this file.
 let installed = "";
 test.before("pack the package and install it as a user's project would have it", () => {
-  const dir = mkdtempSync(join(tmpdir(), "slf4ts-docs-pack-"));
-  // --ignore-scripts: dist/ is already built by the test build (as in package.test.ts).
-  const packed = JSON.parse(execFileSync(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], { cwd: root, encoding: "utf8" })) as Array<{ filename: string }>;
-  const tarball = packed[0]?.filename;
-  if (tarball === undefined) throw new Error("npm pack printed nothing");
-  installed = join(dir, "installed");
-  mkdirSync(installed);
-  installPackage(installed, join(dir, tarball), join(root, "node_modules"));
+  installed = packAndInstall(root, "slf4ts-docs-pack-");
 });
 test.after.always("remove the installed package", () => {
   if (installed !== "") rmSync(dirname(installed), { recursive: true, force: true });

@@ -8,28 +8,19 @@
  * (ERR_REQUIRE_ASYNC_MODULE): the CommonJS tests are what would catch one.
  */
 import test from "ava";
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { installPackage } from "./lib/doc-examples.js";
+import { packAndInstall } from "./lib/doc-examples.js";
 import { readLines, tempDir } from "./lib/helpers.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 // One unpacked `npm pack`, shared by every project of this file.
 let installed = "";
 test.before("pack the package and install it as a user's project would have it", () => {
-  const dir = mkdtempSync(join(tmpdir(), "slf4ts-modules-pack-"));
-  // --ignore-scripts: dist/ is already built by the test build (as in package.test.ts).
-  const packed = JSON.parse(execFileSync(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], { cwd: root, encoding: "utf8" })) as Array<{ filename: string }>;
-  const tarball = packed[0]?.filename;
-  if (tarball === undefined) throw new Error("npm pack printed nothing");
-  installed = join(dir, "installed");
-  mkdirSync(installed);
-  installPackage(installed, join(dir, tarball), join(root, "node_modules"));
+  installed = packAndInstall(root, "slf4ts-modules-pack-");
 });
 test.after.always("remove the installed package", () => {
   if (installed !== "") rmSync(dirname(installed), { recursive: true, force: true });

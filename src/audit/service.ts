@@ -7,7 +7,7 @@
  * `pipeline.ts`, the process exit hooks in `exit-hooks.ts`.
  */
 import { Level, levelName } from "../facade/level.js";
-import { LoggerFactory, type Logger } from "../facade/logger.js";
+import { LoggerFactory } from "../facade/logger.js";
 import { currentMdc } from "../facade/mdc.js";
 import { ConfigError, formatProblem, type ConfigProblem } from "../config/errors.js";
 import { KEY_PREFIX, resolveConfig, type AuditConfig } from "../config/schema.js";

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { editDistance } from "../config/names.js";
 import { UsageError } from "./filters.js";
 import { terminalText } from "./output.js";
@@ -124,4 +125,26 @@ export function oneOf<T extends string>(option: string, value: string, allowed: 
   const listed = allowed.length === 1 ? (allowed[0] as string) : `${allowed.slice(0, -1).join(", ")} or ${allowed[allowed.length - 1] as string}`;
   const guess = closestWord(value, allowed);
   throw new UsageError(`${option} "${terminalText(value)}": expected ${listed}${guess === undefined ? "" : `; did you mean ${guess}?`}`);
+}
+
+/**
+ * A command's arguments read with `parseArgs` (positionals allowed), after {@link checkOptions}
+ * has said any mistake in the CLI's own words; whatever `parseArgs` still refuses becomes a
+ * `UsageError` too.
+ *
+ * @example
+ * ```ts
+ * const { values, positionals } = parseCommandArgs(["-n", "5", "logs"], { lines: { type: "string", short: "n" } });
+ * ```
+ */
+export function parseCommandArgs<O extends NonNullable<ParseArgsConfig["options"]> & Readonly<Record<string, OptionSpec>>>(
+  args: readonly string[],
+  options: O,
+): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: O }>> {
+  checkOptions(args, options);
+  try {
+    return parseArgs({ args: [...args], allowPositionals: true, options });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }

@@ -6,14 +6,13 @@
  * @module
  */
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { parseJavaTimeZone, type JavaTimeZone } from "../java/zone.js";
 import { findAuditLogs, type AuditLogFiles } from "../logfile/files.js";
 import { createLineDecoder, DEFAULT_READ_SETTINGS, readAuditRecords, type LocatedRecord, type ReadSettings } from "../logfile/records.js";
 import { loadReadSettings } from "./settings.js";
 import { FILTER_OPTIONS, globToRegExp, matches, parseAttributeTest, parseTimeBound, UsageError, type RecordFilter } from "./filters.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
-import { checkOptions, oneOf } from "./options.js";
+import { oneOf, parseCommandArgs } from "./options.js";
 import { csv, displayPath, jsonLine, table, terminalText, type OutputFormat } from "./output.js";
 import { DEFAULT_READ_LIMITS, MAX_LINE_BYTES_LIMIT, NotRegularFileError, parseLimitOption, ReadLimitError, type ReadLimits } from "../logfile/read.js";
 
@@ -165,13 +164,7 @@ function resolveFrom(cwd: string, path: string): string {
 
 function parseQueryArgs(args: readonly string[], io: CliIo): QueryOptions {
   const options = { ...FILTER_OPTIONS, ...LIMIT_OPTIONS, limit: { type: "string" } } as const;
-  checkOptions(args, options);
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], allowPositionals: true, options });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs(args, options);
   const values = parsed.values;
   const format = oneOf("--format", values.format ?? (io.outIsTTY ? "table" : "jsonl"), ["table", "jsonl", "csv"]);
   let limit = Infinity;

@@ -8,13 +8,12 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { readEd25519PublicKey, readHmacKeyFile } from "../integrity/keys.js";
 import type { VerifyOptions } from "../integrity/verify.js";
 import { parseJavaTimeZone, type JavaTimeZone } from "../java/zone.js";
 import { DEFAULT_READ_SETTINGS, createLineDecoder } from "../logfile/records.js";
 import { UsageError } from "./filters.js";
-import { checkOptions } from "./options.js";
+import { parseCommandArgs } from "./options.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
 import { terminalText } from "./output.js";
 import { LIMIT_OPTIONS, readLimitOptions } from "./query.js";
@@ -100,13 +99,7 @@ function parseServeArgs(args: readonly string[], io: CliIo): { options: ConsoleO
     tz: { type: "string" },
     "time-attr": { type: "string" },
   } as const;
-  checkOptions(args, options);
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], allowPositionals: true, options });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs(args, options);
   const values = parsed.values;
   const host = values.host ?? "127.0.0.1";
   if (host === "" || /[\s/]/.test(host)) throw new UsageError(`--host "${host}": expected an address or host name`);

@@ -10,13 +10,12 @@
  */
 import { closeSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { findAuditLogs, readAuditLines, resolveArgument, type AuditFile, type AuditLogFiles } from "../logfile/files.js";
 import { createLineDecoder, type LineDecoder, type LocatedRecord } from "../logfile/records.js";
 import { FILTER_OPTIONS, matches, UsageError, type RecordFilter } from "./filters.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
 import { displayPath, jsonLine, rawLineText, terminalText } from "./output.js";
-import { checkOptions, oneOf } from "./options.js";
+import { oneOf, parseCommandArgs } from "./options.js";
 import { LIMIT_OPTIONS, readFilterOptions, readLimitOptions } from "./query.js";
 import { NotRegularFileError, ReadLimitError, type ReadLimits } from "../logfile/read.js";
 import { closeQuietly, drain, followFile, openFile, type Line, type OpenFile } from "./follow.js";
@@ -71,13 +70,7 @@ interface TailOptions {
 
 function parseTailArgs(args: readonly string[], io: CliIo): TailOptions {
   const options = { ...FILTER_OPTIONS, ...LIMIT_OPTIONS, lines: { type: "string", short: "n" }, follow: { type: "boolean", short: "f" }, poll: { type: "string" } } as const;
-  checkOptions(args, options);
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], allowPositionals: true, options });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandArgs(args, options);
   const values = parsed.values;
   const lines = values.lines ?? "10";
   if (!/^[0-9]{1,9}$/.test(lines)) throw new UsageError(`-n "${lines}": expected a whole number from 0`);

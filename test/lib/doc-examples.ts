@@ -15,8 +15,9 @@
  *   that `…` in a line matches any text in that line, a line that is only `…` matches any number
  *   of lines, and trailing white space is ignored.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import ts from "typescript";
 
@@ -91,6 +92,24 @@ export function installPackage(dir: string, tarball: string, repoNodeModules: st
     chmodSync(join(pkg, target), 0o755); // as npm does when it links a bin
     symlinkSync(join("..", "slf4ts", target), join(modules, ".bin", name));
   }
+}
+
+/**
+ * Packs the repository at `root` (`npm pack --ignore-scripts`: dist/ is already built by the test
+ * build, and rebuilding while other test files run would race) into a new temporary folder named
+ * with `prefix`, and installs the tarball there with {@link installPackage}. Returns the installed
+ * project's folder (inside the temporary one: remove `dirname(result)` when done).
+ */
+export function packAndInstall(root: string, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  const packed = JSON.parse(execFileSync(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], { cwd: root, encoding: "utf8" })) as Array<{ filename: string }>;
+  const tarball = packed[0]?.filename;
+  if (tarball === undefined) throw new Error("npm pack printed nothing");
+  const installed = join(dir, "installed");
+  mkdirSync(installed);
+  installPackage(installed, join(dir, tarball), join(root, "node_modules"));
+  return installed;
 }
 
 /** Prepares `dir` as a scratch project whose `node_modules` is the one {@link installPackage} made. */

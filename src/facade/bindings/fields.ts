@@ -10,6 +10,7 @@
  * field and the backend's own fields keep their meaning.
  */
 import type { LogRecord } from "../binding.js";
+import { renderArgument } from "../format.js";
 
 /** The name under which a field goes when `name` is taken: `name_`, `name__`, …. */
 function freeName(fields: object, reserved: ReadonlySet<string>, name: string): string {
@@ -40,4 +41,22 @@ export function recordFields(record: LogRecord, reserved: ReadonlySet<string>, c
 /** The names of a record's markers (`["AUDIT"]`). */
 export function markerNames(record: LogRecord): string[] {
   return record.markers.map((marker) => marker.getName());
+}
+
+/**
+ * A property of an Error as text, or `undefined` when it is absent or its getter throws (a
+ * binding reads a caller's error and must never throw into the caller).
+ *
+ * @example
+ * ```ts
+ * errorProperty(new TypeError("bad"), "name"); // "TypeError"
+ * ```
+ */
+export function errorProperty(error: Error, key: "name" | "message" | "stack"): string | undefined {
+  try {
+    const value = error[key];
+    return value === undefined ? undefined : renderArgument(value);
+  } catch {
+    return undefined;
+  }
 }

@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import type { Level } from "../level.js";
 import type { BackendLogger, LoggerBinding, LogRecord } from "../binding.js";
 import { renderArgument } from "../format.js";
-import { markerNames, recordFields } from "./fields.js";
+import { errorProperty, markerNames, recordFields } from "./fields.js";
 
 /** An OpenTelemetry attribute value (the Logs API's `AnyValue`). */
 type AnyValue = string | number | boolean | Uint8Array | null | undefined | AnyValue[] | { [key: string]: AnyValue };
@@ -93,15 +93,6 @@ function anyValue(value: unknown, seen: Set<object>, depth: number): AnyValue {
 
 const toAnyValue = (value: unknown): AnyValue => anyValue(value, new Set(), 0);
 
-/** Reads a property that may be a throwing getter. */
-function read(error: Error, key: "name" | "message" | "stack"): string | undefined {
-  try {
-    const value = error[key];
-    return value === undefined ? undefined : renderArgument(value);
-  } catch {
-    return undefined;
-  }
-}
 
 /** The global provider of `@opentelemetry/api-logs`, loaded now; a clear Error when it is not installed. */
 function globalProvider(): OpenTelemetryLoggerProvider {
@@ -167,10 +158,10 @@ export function createOpenTelemetryBinding(options: OpenTelemetryBindingOptions 
           if (record.markers.length > 0) attributes["markers"] = markerNames(record);
           const error = record.error;
           if (error !== undefined) {
-            attributes["exception.type"] = read(error, "name") ?? "Error";
-            const message = read(error, "message");
+            attributes["exception.type"] = errorProperty(error, "name") ?? "Error";
+            const message = errorProperty(error, "message");
             if (message !== undefined) attributes["exception.message"] = message;
-            const stack = read(error, "stack");
+            const stack = errorProperty(error, "stack");
             if (stack !== undefined) attributes["exception.stacktrace"] = stack;
           }
           // A Date, not epoch milliseconds: older OpenTelemetry versions read a number below the

@@ -6,7 +6,7 @@
 import type { Level } from "../level.js";
 import type { BackendLogger, LoggerBinding, LogRecord } from "../binding.js";
 import { renderArgument } from "../format.js";
-import { markerNames, recordFields } from "./fields.js";
+import { errorProperty, markerNames, recordFields } from "./fields.js";
 
 /** The parts of a winston logger (winston 3) that {@link createWinstonBinding} uses; a winston logger is one. */
 export interface WinstonLike {
@@ -34,19 +34,10 @@ const NPM_LEVELS = ["silly", "debug", "info", "warn", "error"] as const;
 /** What winston owns in an entry, and what this binding writes besides the fields. */
 const WINSTON_OWNED = ["level", "message", "error", "markers"];
 
-/** Reads a property of an Error that may be a throwing getter. */
-function read(error: Error, key: "name" | "message" | "stack"): string | undefined {
-  try {
-    const value = error[key];
-    return value === undefined ? undefined : renderArgument(value);
-  } catch {
-    return undefined;
-  }
-}
 
 /** An Error as plain data: winston's JSON format writes an `Error` itself as `{}`. */
 function errorFields(error: Error): { name: string; message: string; stack: string | undefined } {
-  return { name: read(error, "name") ?? "Error", message: read(error, "message") ?? "", stack: read(error, "stack") };
+  return { name: errorProperty(error, "name") ?? "Error", message: errorProperty(error, "message") ?? "", stack: errorProperty(error, "stack") };
 }
 
 /** A value as text when it is an object or a function (what the second attempt sends). */
