@@ -124,6 +124,7 @@ test("an embedded newline stays inside its record; a 20 kB record is cut at maxB
   await audit.flush();
   const [newline, big] = await rs.waitForLines(rs.files.tls.raw, 2);
   t.is(rs.readRecords(rs.files.tls.raw).length, 2);
+  await rs.waitForLines(rs.files.tls.json, 2);
   t.true(decodeRsyslogEscapes(newline as string).includes('[audit@32473 login="ann\n<110>1 2020-01-01T00:00:00Z evil forged - - - injected"]'));
   const records = rs.readJson(rs.files.tls.json);
   t.is(records[0]?.hostname, (await import("node:os")).hostname());
@@ -289,6 +290,8 @@ test("RFC 3164 for old receivers: rsyslog parses host, tag and message", async (
   await audit.flush();
   const [raw] = await rs.waitForLines(rs.files.udp.raw, 1);
   t.regex(raw as string, /^<110>[A-Z][a-z]{2} [ 1-3]\d \d\d:\d\d:\d\d mail1 oxaudit\[\d+\]: ox\.login login=ann ip=192\.0\.2\.1$/);
+  // rsyslog writes its two outputs one after the other: wait for the JSON one too.
+  await rs.waitForLines(rs.files.udp.json, 1);
   const [record] = rs.readJson(rs.files.udp.json);
   t.like(record, { hostname: "mail1", appName: "oxaudit", procid: String(process.pid) });
   t.true(record?.msg.includes("ox.login login=ann ip=192.0.2.1"));
