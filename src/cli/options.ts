@@ -9,6 +9,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { editDistance } from "../config/names.js";
+import { parseJavaTimeZone, type JavaTimeZone } from "../java/zone.js";
 import { UsageError } from "./filters.js";
 import { terminalText } from "./output.js";
 
@@ -146,5 +147,23 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig["options"
     return parseArgs({ args: [...args], allowPositionals: true, options });
   } catch (error) {
     throw new UsageError((error as Error).message);
+  }
+}
+
+/**
+ * The time zone of `--tz` (a Java zone id), or `fallback` (the properties file's `date.timezone`)
+ * without it; a bad id is a `UsageError` naming the option and the value.
+ *
+ * @example
+ * ```ts
+ * const zone = readZoneOption(values.tz, settings.dateTimeZone);
+ * ```
+ */
+export function readZoneOption(tz: string | undefined, fallback: JavaTimeZone): JavaTimeZone {
+  if (tz === undefined) return fallback;
+  try {
+    return parseJavaTimeZone(tz);
+  } catch (error) {
+    throw new UsageError(`--tz "${tz}": ${(error as Error).message}`);
   }
 }

@@ -6,13 +6,12 @@
  * @module
  */
 import { resolve } from "node:path";
-import { parseJavaTimeZone, type JavaTimeZone } from "../java/zone.js";
 import { findAuditLogs, type AuditLogFiles } from "../logfile/files.js";
 import { createLineDecoder, DEFAULT_READ_SETTINGS, readAuditRecords, type LocatedRecord, type ReadSettings } from "../logfile/records.js";
 import { loadReadSettings } from "./settings.js";
 import { FILTER_OPTIONS, globToRegExp, matches, parseAttributeTest, parseTimeBound, UsageError, type RecordFilter } from "./filters.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
-import { oneOf, parseCommandArgs } from "./options.js";
+import { oneOf, parseCommandArgs, readZoneOption } from "./options.js";
 import { csv, displayPath, jsonLine, table, terminalText, type OutputFormat } from "./output.js";
 import { DEFAULT_READ_LIMITS, MAX_LINE_BYTES_LIMIT, NotRegularFileError, parseLimitOption, ReadLimitError, type ReadLimits } from "../logfile/read.js";
 
@@ -139,14 +138,7 @@ export function readFilterOptions(values: {
   if (values.properties !== undefined) {
     settings = loadReadSettings(resolveFrom(cwd, values.properties));
   }
-  let zone: JavaTimeZone = settings.dateTimeZone;
-  if (values.tz !== undefined) {
-    try {
-      zone = parseJavaTimeZone(values.tz);
-    } catch (error) {
-      throw new UsageError(`--tz "${values.tz}": ${(error as Error).message}`);
-    }
-  }
+  const zone = readZoneOption(values.tz, settings.dateTimeZone);
   const since = values.since === undefined ? undefined : parseTimeBound("--since", values.since, settings, zone, now).start;
   const until = values.until === undefined ? undefined : parseTimeBound("--until", values.until, settings, zone, now).end;
   const filter: RecordFilter = {

@@ -10,10 +10,9 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { readEd25519PublicKey, readHmacKeyFile } from "../integrity/keys.js";
 import type { VerifyOptions } from "../integrity/verify.js";
-import { parseJavaTimeZone, type JavaTimeZone } from "../java/zone.js";
 import { DEFAULT_READ_SETTINGS, createLineDecoder } from "../logfile/records.js";
 import { UsageError } from "./filters.js";
-import { parseCommandArgs } from "./options.js";
+import { parseCommandArgs, readZoneOption } from "./options.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
 import { terminalText } from "./output.js";
 import { LIMIT_OPTIONS, readLimitOptions } from "./query.js";
@@ -114,14 +113,7 @@ function parseServeArgs(args: readonly string[], io: CliIo): { options: ConsoleO
   }
   const limits = readLimitOptions(values);
   const settings = values.properties === undefined ? DEFAULT_READ_SETTINGS : loadReadSettings(resolve(io.cwd, values.properties));
-  let zone: JavaTimeZone = settings.dateTimeZone;
-  if (values.tz !== undefined) {
-    try {
-      zone = parseJavaTimeZone(values.tz);
-    } catch (error) {
-      throw new UsageError(`--tz "${values.tz}": ${(error as Error).message}`);
-    }
-  }
+  const zone = readZoneOption(values.tz, settings.dateTimeZone);
   // The format must be readable before the first request (a file.pattern without a message).
   createLineDecoder(settings, values["time-attr"]);
   let paths = parsed.positionals.map((p) => resolve(io.cwd, p));
