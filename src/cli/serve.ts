@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { readEd25519PublicKey, readHmacKeyFile } from "../integrity/keys.js";
+import { resolveArgument } from "../logfile/files.js";
 import type { VerifyOptions } from "../integrity/verify.js";
 import { DEFAULT_READ_SETTINGS, createLineDecoder } from "../logfile/records.js";
 import { UsageError } from "./filters.js";
@@ -121,6 +122,9 @@ function parseServeArgs(args: readonly string[], io: CliIo): { options: ConsoleO
     if (settings.location === undefined) throw new UsageError("no files given: name files or folders, or give --properties with a file.location");
     paths = [settings.location];
   }
+  // Resolved once, now: a link named here is followed as the user named it; one made later at
+  // any of these paths (or in place of a folder on the way) is not (see LogSet.paths).
+  paths = paths.map(resolveArgument);
   let verify: VerifyOptions | undefined;
   if (values.key !== undefined || values["public-key"] !== undefined || values["chain-only"] === true) {
     // As verify --properties: the epoch, file.count and checkpoint.records of the logger.

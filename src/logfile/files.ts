@@ -92,6 +92,48 @@ export function resolveArgument(path: string): string {
 }
 
 /**
+ * How {@link findAuditLogs} takes its path.
+ *
+ * @example
+ * ```ts
+ * const options: FindOptions = { pinned: true };
+ * ```
+ */
+export interface FindOptions {
+  /**
+   * The path was resolved once already ({@link resolveArgument}, at a long-running command's
+   * start) and is taken as it is: no symbolic link is followed, neither at the path (a link put
+   * in place of the active file is listed as the active file, and refused when opened) nor on
+   * the way to it (a folder replaced by a link since is refused with an `Error` naming it).
+   * Default false: the argument's links are resolved now.
+   */
+  readonly pinned?: boolean;
+}
+
+/**
+ * A pinned path ({@link FindOptions.pinned}), checked: the folder that holds it (or the path
+ * itself, when it is a folder) must still be reached without a symbolic link, else an `Error`
+ * naming it and where it leads now.
+ */
+function pinnedPath(path: string): string {
+  let folder = path;
+  try {
+    if (!lstatSync(path).isDirectory()) folder = dirname(path);
+  } catch {
+    folder = dirname(path);
+  }
+  let real: string;
+  try {
+    real = realpathSync(folder);
+  } catch {
+    // Gone: nothing to read, said by the reading.
+    return path;
+  }
+  if (real !== folder) throw new Error(`cannot read ${path}: ${folder} is now reached through a symbolic link (to ${real}); the path was resolved at the start and links made since are not followed`);
+  return path;
+}
+
+/**
  * The audit logs named by a command-line argument: a file (its archives are found beside it)
  * or a folder (every audit log in it). The argument's own symbolic links are followed (see
  * {@link resolveArgument}); the files found are read without following any. Each file carries
@@ -103,11 +145,14 @@ export function resolveArgument(path: string): string {
  * for (const log of findAuditLogs("/var/log/app")) console.log(log.active, log.files.length);
  * ```
  */
-export function findAuditLogs(pathOrFolder: string, limits: ReadLimits = DEFAULT_READ_LIMITS): AuditLogFiles[] {
-  const path = resolveArgument(pathOrFolder);
+export function findAuditLogs(pathOrFolder: string, limits: ReadLimits = DEFAULT_READ_LIMITS, options: FindOptions = {}): AuditLogFiles[] {
+  const pinned = options.pinned === true;
+  const path = pinned ? pinnedPath(pathOrFolder) : resolveArgument(pathOrFolder);
   let stats;
   try {
-    stats = statSync(path);
+    // Pinned: a link now at the path is not followed (it is listed as the active file, and
+    // refused when opened); otherwise the argument's links were resolved above.
+    stats = pinned ? lstatSync(path) : statSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "ENOENT") throw new Error(`cannot read ${path} (${code ?? String(error)})`);

@@ -29,7 +29,11 @@ import { displayPath, isoTime } from "../output.js";
  * ```
  */
 export interface LogSet {
-  /** The files or folders given (resolved), as `query` takes them. */
+  /**
+   * The files or folders given, as `query` takes them, resolved once at the start
+   * (`resolveArgument`): each request takes them as they are and follows no symbolic
+   * link made since (`findAuditLogs`' `pinned`).
+   */
   readonly paths: readonly string[];
   /** How the lines were written (`--properties`). */
   readonly settings: ReadSettings;
@@ -199,7 +203,7 @@ export function logFiles(set: LogSet): AuditFile[] {
 export function logsOf(set: LogSet): AuditLogFiles[] {
   const logs: AuditLogFiles[] = [];
   for (const path of set.paths) {
-    for (const log of findAuditLogs(path, set.limits)) if (!logs.some((l) => l.active === log.active)) logs.push(log);
+    for (const log of findAuditLogs(path, set.limits, { pinned: true })) if (!logs.some((l) => l.active === log.active)) logs.push(log);
   }
   return logs;
 }

@@ -295,11 +295,12 @@ async function followRecords(res: ServerResponse, set: LogSet, params: URLSearch
   try {
     await Promise.all(
       logs.map(async (log) => {
-        // From now on: what the active file holds already is counted (line numbers), not sent.
-        const start = openFile(log.active, set.limits);
-        if (start !== undefined) drain(start);
         const shown = displayPath(log.active, set.cwd);
         try {
+          // From now on: what the active file holds already is counted (line numbers), not sent.
+          // A link at its path is refused here (a notice), as by followFile later.
+          const start = openFile(log.active, set.limits);
+          if (start !== undefined) drain(start);
           await followFile(log.active, start, { limits: set.limits, pollMs, signal }, {
             lines: (lines, path) => {
               const file = { path, index: 0, compressed: false, limits: set.limits };
