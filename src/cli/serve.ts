@@ -20,7 +20,7 @@ import { LIMIT_OPTIONS, readLimitOptions } from "./query.js";
 import { loadReadSettings } from "./settings.js";
 import { readVerifyProperties } from "./verify.js";
 import { logsOf } from "./serve/search.js";
-import { isLoopback, startConsole, type ConsoleOptions } from "./serve/server.js";
+import { DEFAULT_MAX_CLIENT_CONNECTIONS, DEFAULT_MAX_CONNECTIONS, isLoopback, startConsole, type ConsoleOptions } from "./serve/server.js";
 
 const HELP = `Usage: slf4ts-audit serve [<files or folders>...] [options]
 
@@ -47,6 +47,10 @@ Options:
   --time-attr NAME    take the record's time from attribute NAME (as query)
   --max-line-bytes SIZE, --max-gunzip-bytes SIZE
                       as for query (default 16MB and 1GB)
+  --max-connections N the most connections at once (default 64); more are answered 503
+  --max-client-connections N
+                      the most connections at once from one address (default 16; behind a
+                      reverse proxy every client has the proxy's address: raise it)
   -h, --help          this help
 
 Bound to loopback (the default) without a token, the console answers only requests that name
@@ -98,6 +102,8 @@ function parseServeArgs(args: readonly string[], io: CliIo): { options: ConsoleO
     "chain-only": { type: "boolean" },
     tz: { type: "string" },
     "time-attr": { type: "string" },
+    "max-connections": { type: "string" },
+    "max-client-connections": { type: "string" },
   } as const;
   const parsed = parseCommandArgs(args, options);
   const values = parsed.values;
@@ -108,6 +114,14 @@ function parseServeArgs(args: readonly string[], io: CliIo): { options: ConsoleO
     if (!/^[0-9]{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError(`--port "${values.port}": expected a whole number from 0 to 65535`);
     port = Number(values.port);
   }
+  const count = (option: "max-connections" | "max-client-connections", fallback: number): number => {
+    const text = values[option];
+    if (text === undefined) return fallback;
+    if (!/^[0-9]{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 10000) throw new UsageError(`--${option} "${text}": expected a whole number from 1 to 10000`);
+    return Number(text);
+  };
+  const maxConnections = count("max-connections", DEFAULT_MAX_CONNECTIONS);
+  const maxClientConnections = count("max-client-connections", Math.min(DEFAULT_MAX_CLIENT_CONNECTIONS, maxConnections));
   const { token, generated } = readToken(values, io.cwd);
   if (token === undefined && !isLoopback(host)) {
     throw new UsageError(`--host ${host} is not a loopback address: give a token (--token, --token-file or --generate-token), or listen on 127.0.0.1`);
@@ -137,7 +151,7 @@ function parseServeArgs(args: readonly string[], io: CliIo): { options: ConsoleO
     };
   }
   return {
-    options: { set: { paths, settings, limits, zone, cwd: io.cwd, timeAttribute: values["time-attr"] }, host, port, token, verify },
+    options: { set: { paths, settings, limits, zone, cwd: io.cwd, timeAttribute: values["time-attr"] }, host, port, token, verify, maxConnections, maxClientConnections },
     generated,
   };
 }

@@ -11,11 +11,13 @@
  *
  * @module
  */
-import { createHash, timingSafeEqual } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { lstatSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { verifyAuditLog, type Finding, type LogReport, type VerifyOptions } from "../../integrity/verify.js";
+import type { AuditLogFiles } from "../../logfile/files.js";
+import { fileKindOf } from "../../logfile/read.js";
 import { NotRegularFileError, ReadLimitError } from "../../logfile/read.js";
 import { createLineDecoder } from "../../logfile/records.js";
 import { matches } from "../filters.js";
@@ -46,7 +48,32 @@ export interface ConsoleOptions {
   readonly assets?: string;
   /** How often follow mode looks at the files, in milliseconds (default 250). */
   readonly pollMs?: number;
+  /** The most connections at once (default {@link DEFAULT_MAX_CONNECTIONS}); more are answered 503 and closed. */
+  readonly maxConnections?: number;
+  /** The most connections at once from one address (default {@link DEFAULT_MAX_CLIENT_CONNECTIONS}). */
+  readonly maxClientConnections?: number;
 }
+
+/** The most connections at once, by default (`--max-connections`). */
+export const DEFAULT_MAX_CONNECTIONS = 64;
+/** The most connections at once from one client address, by default (`--max-client-connections`). */
+export const DEFAULT_MAX_CLIENT_CONNECTIONS = 16;
+/** The request's headers must have arrived within this (slow headers: the connection is closed). */
+const HEADERS_TIMEOUT_MS = 10_000;
+/** The whole request (headers and body) must have arrived within this. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** A body (the sign-in form's, or any other, read and dropped) must have arrived within this. */
+const BODY_TIMEOUT_MS = 5_000;
+/** The largest body of any request (the sign-in form's is a token). */
+const MAX_BODY_BYTES = 4096;
+/** An idle kept-alive connection is closed after this. */
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** A connection with no traffic either way for this long is closed (a follow stream sends a heartbeat every 15 s). */
+const IDLE_TIMEOUT_MS = 120_000;
+/** How long a sign-in lasts (the cookie's Max-Age, and its session on the server). */
+const SESSION_MS = 12 * 3_600_000;
+/** The most sessions kept; the oldest goes first. */
+const MAX_SESSIONS = 1000;
 
 /**
  * A running console.
@@ -84,8 +111,11 @@ export function isLoopback(host: string): boolean {
 /** The package's `console/` folder (this file is `dist/src/cli/serve/server.js`). */
 const PACKAGE_ASSETS = new URL("../../../../console/", import.meta.url);
 
-/** The name of the cookie the sign-in form sets. */
-const COOKIE = "slf4ts_console";
+/**
+ * The name of the cookie the sign-in form sets, with the console's port in it: browsers send a
+ * host's cookies to every port of it, so two consoles on one host do not overwrite each other's.
+ */
+const cookieName = (port: number): string => `slf4ts_console_${port}`;
 
 /**
  * Every response's security headers. No inline script or style, nothing from elsewhere; the
@@ -156,39 +186,80 @@ ${problem === "" ? "" : `<p><strong>${problem}</strong></p>`}
 </body></html>
 `;
 
-/** The longest body the sign-in form may post. */
-const MAX_SIGN_IN_BYTES = 4096;
+/** Whether a request has a body (a length that is not 0, or a chunked one). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
 
-function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
+/**
+ * Reads a request's body within {@link MAX_BODY_BYTES} and {@link BODY_TIMEOUT_MS}: the text,
+ * or why not (`"large"`, `"slow"`, `"failed"`). A body over a bound is not read further.
+ */
+function readBody(req: IncomingMessage): Promise<{ text: string } | { problem: "large" | "slow" | "failed" }> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const finish = (result: { text: string } | { problem: "large" | "slow" | "failed" }): void => {
+      clearTimeout(timer);
+      req.removeAllListeners("data");
+      if ("problem" in result) req.pause();
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish({ problem: "slow" }), BODY_TIMEOUT_MS);
+    if (Number(req.headers["content-length"] ?? 0) > MAX_BODY_BYTES) {
+      finish({ problem: "large" });
+      return;
+    }
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > max) {
-        resolve(undefined);
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size > MAX_BODY_BYTES) finish({ problem: "large" });
+      else chunks.push(chunk);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", () => resolve(undefined));
+    req.on("end", () => finish({ text: Buffer.concat(chunks).toString("utf8") }));
+    req.on("error", () => finish({ problem: "failed" }));
   });
+}
+
+/** The answer to a body over a bound: 413 or 408, and the connection closed (the rest is not read). */
+function refuseBody(res: ServerResponse, problem: "large" | "slow" | "failed"): void {
+  const [status, text] =
+    problem === "large" ? [413, `A request body may be at most ${MAX_BODY_BYTES} bytes.\n`] : [408, `A request body must arrive within ${BODY_TIMEOUT_MS / 1000} s.\n`];
+  res.shouldKeepAlive = false;
+  send(res, status, "text/plain; charset=utf-8", text, { Connection: "close" });
+  res.on("finish", () => res.socket?.destroy());
 }
 
 /** The verify view: per log, the verdicts of `slf4ts-audit verify`. */
 async function verifyReport(set: LogSet, options: VerifyOptions | undefined): Promise<unknown> {
   if (options === undefined) return { checked: false, why: "no --key, --public-key or --chain-only was given to slf4ts-audit serve" };
   const logs = [];
-  for (const log of logsOf(set)) {
+  for (const found of logsOf(set)) {
+    // A folder, FIFO or link named like an archive (or at the active file's path) is not read:
+    // it is named, and the rest of the log is verified without it (its absence is then a finding).
+    const unreadable: Array<{ file: string; why: string }> = [];
+    const log: AuditLogFiles = {
+      ...found,
+      files: found.files.filter((f) => {
+        let kind;
+        try {
+          kind = fileKindOf(lstatSync(f.path).mode);
+        } catch {
+          return true; // gone since: verify says so
+        }
+        if (kind === "file") return true;
+        unreadable.push({ file: displayPath(f.path, set.cwd), why: `${new NotRegularFileError(f.path, kind).what}, not a regular file: not followed or opened` });
+        return false;
+      }),
+    };
     try {
       const report: LogReport = await verifyAuditLog(log, options);
       const files = report.files.map((f) => ({ ...f, path: displayPath(f.path, set.cwd) }));
       const place = (f: Finding): Finding => ({ ...f, file: f.file === undefined ? undefined : displayPath(f.file, set.cwd) });
       logs.push({
         active: displayPath(report.active, set.cwd),
-        intact: report.findings.length === 0,
+        intact: report.findings.length === 0 && unreadable.length === 0,
+        unreadable,
         files,
         findings: report.findings.map(place),
         warnings: report.warnings.map(place),
@@ -204,7 +275,7 @@ async function verifyReport(set: LogSet, options: VerifyOptions | undefined): Pr
           : error instanceof NotRegularFileError
             ? `${displayPath(error.path, set.cwd)} is ${error.what}, not a regular file: not followed or opened`
             : (error as Error).message;
-      logs.push({ active: displayPath(log.active, set.cwd), intact: false, stopped: why, findings: [], warnings: [] });
+      logs.push({ active: displayPath(log.active, set.cwd), intact: false, stopped: why, unreadable, findings: [], warnings: [] });
     }
   }
   return { checked: true, signaturesChecked: options.chainOnly !== true, logs };
@@ -266,6 +337,8 @@ async function exportRecords(res: ServerResponse, set: LogSet, params: URLSearch
 
 /** The most followers (server-sent event streams) at once. */
 const MAX_FOLLOWERS = 16;
+/** The most followers at once from one client address. */
+const MAX_CLIENT_FOLLOWERS = 4;
 /** A follower whose client reads slower than this many bytes behind is let go. */
 const MAX_FOLLOW_BACKLOG = 4 * 1024 * 1024;
 /** How often a follow stream says it is alive (a comment line), so proxies keep it open. */
@@ -354,6 +427,36 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const assets = loadAssets(options.assets ?? PACKAGE_ASSETS);
   let port = options.port;
   let followers = 0;
+  /** Followers and connections per client address. */
+  const clientFollowers = new Map<string, number>();
+  const clientConnections = new Map<string, number>();
+  let connections = 0;
+  const refusedSockets = new WeakSet<Socket>();
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  const maxClientConnections = options.maxClientConnections ?? DEFAULT_MAX_CLIENT_CONNECTIONS;
+  /**
+   * Sign-ins: the SHA-256 of a random session id (the cookie holds the id, never the token) to
+   * when it ends. Per process: a cookie of this console signs in nowhere else, even where the
+   * same token is used, and none survives a restart.
+   */
+  const sessions = new Map<string, number>();
+  const sessionKey = (id: string): string => createHash("sha256").update(id).digest("hex");
+  const newSession = (): string => {
+    const now = Date.now();
+    for (const [key, end] of sessions) if (end <= now) sessions.delete(key);
+    while (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string);
+    const id = randomBytes(32).toString("base64url");
+    sessions.set(sessionKey(id), now + SESSION_MS);
+    return id;
+  };
+  const validSession = (id: string): boolean => {
+    const key = sessionKey(id);
+    const end = sessions.get(key);
+    if (end === undefined) return false;
+    if (end > Date.now()) return true;
+    sessions.delete(key);
+    return false;
+  };
   const loopback = isLoopback(options.host);
 
   const hostAllowed = (header: string | undefined): boolean => {
@@ -367,8 +470,9 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     if (token === undefined) return true;
     const auth = req.headers.authorization;
     const bearer = auth !== undefined && /^Bearer /i.test(auth) ? auth.slice(7).trim() : undefined;
-    const given = bearer ?? cookieValue(req.headers.cookie, COOKIE);
-    return given !== undefined && sameSecret(given, token);
+    if (bearer !== undefined) return sameSecret(bearer, token);
+    const session = cookieValue(req.headers.cookie, cookieName(port));
+    return session !== undefined && validSession(session);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -376,22 +480,37 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       send(res, 421, "text/plain; charset=utf-8", "This console answers only to a loopback host name (127.0.0.1, localhost, [::1]) with its port.\n");
       return;
     }
-    const url = new URL(req.url ?? "/", "http://console.invalid");
+    // Any body is read within its bounds (size and time) before anything else, sign-in or not:
+    // a body sent byte by byte cannot hold a connection, signed in or not.
+    let body: string | undefined;
+    if (hasBody(req)) {
+      const read = await readBody(req);
+      if ("problem" in read) {
+        refuseBody(res, read.problem);
+        return;
+      }
+      body = read.text;
+    } else req.resume();
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://console.invalid");
+    } catch {
+      sendJson(res, 400, { error: "the request target is not a valid URL" });
+      return;
+    }
     const path = url.pathname;
     if (req.method === "POST" && path === "/sign-in" && token !== undefined) {
-      const body = await readBody(req, MAX_SIGN_IN_BYTES);
       const given = body === undefined ? undefined : new URLSearchParams(body).get("token");
       if (given === undefined || given === null || !sameSecret(given, token)) {
         send(res, 401, "text/html; charset=utf-8", SIGN_IN("That is not the token."));
         return;
       }
-      res.writeHead(303, { ...SECURITY_HEADERS, Location: "/", "Set-Cookie": `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`, "Content-Length": "0" });
+      const cookie = `${cookieName(port)}=${newSession()}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_MS / 1000}`;
+      res.writeHead(303, { ...SECURITY_HEADERS, Location: "/", "Set-Cookie": cookie, "Content-Length": "0" });
       res.end();
       return;
     }
     if (req.method !== "GET" && req.method !== "HEAD") {
-      // Read (and drop) what was sent, so the answer reaches the client before the socket closes.
-      req.resume();
       send(res, 405, "text/plain; charset=utf-8", "The console is read-only: GET and HEAD only.\n", { Allow: "GET, HEAD" });
       return;
     }
@@ -439,15 +558,32 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
         return;
       }
       case "/api/follow": {
+        const client = req.socket.remoteAddress ?? "";
+        const mine = clientFollowers.get(client) ?? 0;
         if (followers >= MAX_FOLLOWERS) {
           sendJson(res, 503, { error: `already ${MAX_FOLLOWERS} followers: close one first` });
           return;
         }
+        if (mine >= MAX_CLIENT_FOLLOWERS) {
+          sendJson(res, 503, { error: `already ${MAX_CLIENT_FOLLOWERS} followers from ${client}: close one first` });
+          return;
+        }
+        if (req.method === "HEAD") {
+          // The headers of the stream, without the stream (which would never end).
+          parseSearch(params, set, Date.now());
+          res.writeHead(200, { ...SECURITY_HEADERS, "Content-Type": "text/event-stream; charset=utf-8" });
+          res.end();
+          return;
+        }
         followers++;
+        clientFollowers.set(client, mine + 1);
         try {
           await followRecords(res, set, params, options.pollMs ?? 250, controller.signal);
         } finally {
           followers--;
+          const left = (clientFollowers.get(client) ?? 1) - 1;
+          if (left === 0) clientFollowers.delete(client);
+          else clientFollowers.set(client, left);
         }
         return;
       }
@@ -465,7 +601,24 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     }
   };
 
-  const server = createServer((req, res) => {
+  const server = createServer(
+    {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      // The timeouts above are checked this often (Node's default, 30 s, would let a slow client
+      // keep its connection up to 30 s past them).
+      connectionsCheckingInterval: 1000,
+    },
+    (req, res) => {
+      if (refusedSockets.has(req.socket)) {
+        res.destroy();
+        return;
+      }
+      dispatch(req, res);
+    },
+  );
+  const dispatch = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       if (res.headersSent) {
         res.destroy();
@@ -474,9 +627,30 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       if (error instanceof QueryError) sendJson(res, 400, { error: error.message });
       else sendJson(res, 500, { error: (error as Error).message });
     });
+  };
+  server.timeout = IDLE_TIMEOUT_MS;
+  // Connections counted, in all and per client address: one more is answered 503 and closed,
+  // before anything of it is read, so a client that opens many cannot shut out the others.
+  server.on("connection", (socket: Socket) => {
+    const client = socket.remoteAddress;
+    const mine = client === undefined ? 0 : (clientConnections.get(client) ?? 0);
+    if (client === undefined || connections >= maxConnections || mine >= maxClientConnections) {
+      refusedSockets.add(socket);
+      const why = client === undefined || connections >= maxConnections ? `at most ${maxConnections} connections at once` : `at most ${maxClientConnections} connections at once from one address`;
+      const text = `The console is busy: ${why}.\n`;
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\nRetry-After: 5\r\n\r\n${text}`);
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    connections++;
+    clientConnections.set(client, mine + 1);
+    socket.once("close", () => {
+      connections--;
+      const left = (clientConnections.get(client) ?? 1) - 1;
+      if (left === 0) clientConnections.delete(client);
+      else clientConnections.set(client, left);
+    });
   });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => {
