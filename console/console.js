@@ -84,12 +84,17 @@ function showError(error) {
   p.textContent = shown(error.message);
 }
 
-// The column key of each attribute: its name (or #position), name#2 for a repeated name.
+// The names of the table's own columns (and of the export's): an attribute of one of these
+// names is keyed as a repeat of it (time#2), so its column is never taken for the built-in one.
+const BUILT_IN_COLUMNS = new Set(["file", "line", "time", "event", "source"]);
+
+// The column key of each attribute: its name (or #position), name#2 for a repeated name and for
+// the name of a built-in column (as slf4ts-audit query's CSV and table).
 function columnKeys(record) {
   const seen = new Map();
   return record.attributes.map((a, i) => {
     const base = a.name ?? `#${i + 1}`;
-    const n = (seen.get(base) ?? 0) + 1;
+    const n = (seen.get(base) ?? (BUILT_IN_COLUMNS.has(base) ? 1 : 0)) + 1;
     seen.set(base, n);
     return n === 1 ? base : `${base}#${n}`;
   });

@@ -132,6 +132,9 @@ export function parseAttributeTest(text: string): AttributeTest {
 }
 
 const AGE = /^(\d{1,9})(s|m|h|d|w)$/;
+/** The first and last millisecond a time bound may name: the years ISO 8601 writes with four digits. */
+const MIN_TIME = Date.parse("0000-01-01T00:00:00Z");
+const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const AGE_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /**
@@ -139,23 +142,30 @@ const AGE_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86
  * `2026-11-17T10:30:00Z`; without an offset in `zone`), a time written in `date.pattern`, or an
  * age (`90m`, `2h`, `7d`, `1w`: that long before `now`). The span covers the precision given.
  *
- * @throws UsageError when the text is none of these.
+ * @throws UsageError when the text is none of these, or names a time outside the years 0000 to
+ * 9999 (an age reaching back before 0000-01-01), naming the option and the range.
  * @example
  * ```ts
  * parseTimeBound("--since", "2026-11-17", settings, zone, Date.now()).start;
  * ```
  */
 export function parseTimeBound(option: string, text: string, settings: ReadSettings, zone: JavaTimeZone, now: number): TimeSpan {
+  const inRange = (span: TimeSpan): TimeSpan => {
+    if (span.start >= MIN_TIME && span.end <= MAX_TIME) return span;
+    throw new UsageError(
+      `${option} "${text}": out of range; expected a time from 0000-01-01 to 9999-12-31 (an age of at most ${Math.floor((now - MIN_TIME) / 86_400_000)}d, reaching back to 0000-01-01)`,
+    );
+  };
   const age = AGE.exec(text.trim());
   if (age !== null) {
     const at = now - Number(age[1]) * (AGE_MS[age[2] as string] as number);
-    return { start: at, end: at };
+    return inRange({ start: at, end: at });
   }
   const iso = parseIsoSpan(text, zone);
-  if (iso !== undefined) return iso;
+  if (iso !== undefined) return inRange(iso);
   if (settings.datePattern !== "") {
     const at = compileDateReader(settings.datePattern, settings.dateLocale, zone).parse(text);
-    if (at !== undefined) return { start: at, end: at };
+    if (at !== undefined) return inRange({ start: at, end: at });
   }
   const configured = settings.datePattern === "" ? "" : `, a time as date.pattern writes it ("${settings.datePattern}")`;
   throw new UsageError(`${option} "${text}": expected an ISO 8601 date or time (2026-11-17, 2026-11-17T10:30, 2026-11-17T10:30:00Z)${configured} or an age such as 2h or 7d`);

@@ -127,19 +127,27 @@ export function jsonLine(record: LocatedRecord, file: string): string {
 }
 
 /**
+ * The names of the columns every record has (CSV's `file,line,time,event`, the tables' time,
+ * event and source): an attribute of one of these names is keyed as a repeat of it (`time#2`),
+ * so its column never shares a name with the built-in one.
+ */
+const BUILT_IN_COLUMNS: ReadonlySet<string> = new Set(["file", "line", "time", "event", "source"]);
+
+/**
  * The column key of each attribute of a record: its name (or `#position`), `name#2` for a
- * repeated name (the columns of {@link csv}, {@link table} and the console's table).
+ * repeated name and for a name of a built-in column (`file`, `line`, `time`, `event`,
+ * `source`: the columns of {@link csv}, {@link table} and the console's table).
  *
  * @example
  * ```ts
- * columnKeys(record); // ["login", "ip", "ip#2"]
+ * columnKeys(record); // ["login", "ip", "ip#2", "time#2"]
  * ```
  */
 export function columnKeys(record: Pick<LocatedRecord, "attributes">): string[] {
   const seen = new Map<string, number>();
   return record.attributes.map(([name], index) => {
     const base = name ?? `#${index + 1}`;
-    const n = (seen.get(base) ?? 0) + 1;
+    const n = (seen.get(base) ?? (BUILT_IN_COLUMNS.has(base) ? 1 : 0)) + 1;
     seen.set(base, n);
     return n === 1 ? base : `${base}#${n}`;
   });
