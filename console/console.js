@@ -382,9 +382,11 @@ async function loadVerify() {
   let warnings = 0;
   const lines = [];
   for (const log of report.logs) {
-    findings += log.findings.length + (log.stopped ? 1 : 0);
+    const unreadable = log.unreadable ?? [];
+    findings += log.findings.length + (log.stopped ? 1 : 0) + unreadable.length;
     warnings += log.warnings.length;
     if (log.stopped) lines.push(`${log.active}: stopped: ${log.stopped}`);
+    for (const u of unreadable) lines.push(`unreadable: ${u.file}: ${u.why}`);
     for (const f of [...log.findings, ...log.warnings]) {
       lines.push(`${f.kind}: ${f.message}`);
       if (f.file && f.line && !flagged.has(`${f.file}:${f.line}`)) flagged.set(`${f.file}:${f.line}`, f);

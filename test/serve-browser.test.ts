@@ -12,7 +12,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 import test, { type ExecutionContext } from "ava";
-import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync, appendFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -303,5 +303,32 @@ browserTest("follow mode shows a record written after the page opened", async (t
   t.is(table[0]?.[1], "ox.login");
   t.true(table[0]?.includes("late"));
   t.regex((await page.textContent("#page-info")) ?? "", /, 1 new$/);
+  t.deepEqual(errors, []);
+});
+
+browserTest("attributes named time and event get columns of their own (time#2, event#2); a link put in place of the active file is named, never shown", async (t) => {
+  const dir = tempDir(t, "slf4ts-console-");
+  await writeLog(dir, {}, [
+    ["ox.login", { time: "yesterday", event: "spoofed", login: "anna", timestamp: new Date("2026-11-17T09:30:00Z") }],
+    ["ox.login", { login: "ben", timestamp: new Date("2026-11-17T09:31:00Z") }],
+  ]);
+  const served = await startServe(t, ["--properties", "slf4j-auditlog.properties"], dir);
+  const { page, errors } = await openPage(t);
+  await page.goto(`${served.url}?order=asc`);
+  await ready(page);
+  const head = await page.$$eval("#records thead th", (ths) => ths.map((th) => th.textContent ?? ""));
+  t.deepEqual(head, ["time ▲", "event", "time#2", "event#2", "login", "timestamp", "source"]);
+  const table = await rows(page);
+  t.deepEqual(table[0]?.slice(0, 5), ["2026-11-17T09:30:00Z", "ox.login", "yesterday", "spoofed", "anna"]);
+  t.deepEqual(table[1]?.slice(0, 5), ["2026-11-17T09:31:00Z", "ox.login", "", "", "ben"]);
+  // The active file replaced by a link to a file the reader may read: named, not shown.
+  writeFileSync(join(dir, "secret.log"), "ox.login, login=TOPSECRET\n");
+  renameSync(join(dir, "logs", "audit.log"), join(dir, "logs", "audit.log.1"));
+  symlinkSync(join(dir, "secret.log"), join(dir, "logs", "audit.log"));
+  await page.reload();
+  await ready(page);
+  t.false(((await page.textContent("body")) ?? "").includes("TOPSECRET"));
+  t.regex((await page.textContent("#problems")) ?? "", /cannot read logs\/audit\.log \(a symbolic link, not a regular file: not followed or opened\)/);
+  t.is((await rows(page)).length, 2);
   t.deepEqual(errors, []);
 });

@@ -34,8 +34,8 @@ Options:
                       loopback needs a token
   --port N            the port (default 8470; 0 for any free one)
   --token TOKEN       every request must carry TOKEN (at least 16 characters): the page asks
-                      for it once (a cookie then holds it), scripts send
-                      Authorization: Bearer TOKEN
+                      for it once (a session cookie then signs the browser in for 12 hours;
+                      it never holds the token), scripts send Authorization: Bearer TOKEN
   --token-file FILE   the token is the first line of FILE (so it is not on the command line)
   --generate-token    a random token, printed once on stderr
   --key FILE          the HMAC key file, for the verify view (as verify --key; with
