@@ -13,6 +13,7 @@ import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { createAuditLogService } from "../src/index.js";
 import { buildFixture, writeLog } from "./lib/cli-fixture.js";
+import { runCli } from "./lib/cli.js";
 import { tempDir } from "./lib/helpers.js";
 import { INTEGRITY_SETTINGS, integritySetup } from "./lib/integrity.js";
 import { getJson, rawRequest, startServe } from "./lib/serve.js";
@@ -185,11 +186,12 @@ test("a body sent byte by byte is cut off within 5 s (sign-in, before the token 
     raw.socket.destroy();
     return { after, received: raw.received() };
   };
-  const [signIn, put] = await Promise.all([
+  const [signIn, put, rebound] = await Promise.all([
     slow(`POST /sign-in HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ntoken=`),
     slow(`PUT /api/search HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\n100\r\n`),
+    slow(`POST /sign-in HTTP/1.1\r\nHost: evil.example\r\nContent-Length: 1000\r\n\r\ntoken=`),
   ]);
-  for (const [what, result] of [["sign-in", signIn], ["PUT", put]] as const) {
+  for (const [what, result] of [["sign-in", signIn], ["PUT", put], ["wrong Host", rebound]] as const) {
     t.not(result.after, undefined, `${what}: the connection is still open after 9 s`);
     t.true((result.after ?? 0) >= 4000, `${what}: closed after ${result.after} ms`);
     t.regex(result.received, /^HTTP\/1\.1 408 /, what);
@@ -390,4 +392,14 @@ test("attributes named time, event, file, line or source get their own columns (
   const csv = (await rawRequest(served.url, "/api/export?format=csv")).body.split("\r\n");
   t.is(csv[0], "file,line,time,event,time#2,event#2,file#2,login,timestamp");
   t.is(csv[1], "logs/audit.log,1,2026-11-17T09:30:00Z,ox.login,yesterday,spoofed,x,anna,2026-11-17T09:30:00Z");
+});
+
+test("--max-connections and --max-client-connections take a whole number from 1 to 10000, else the command line is refused naming them", async (t) => {
+  const dir = tempDir(t, "slf4ts-serve-");
+  await buildFixture(dir);
+  for (const [option, value] of [["--max-connections", "0"], ["--max-client-connections", "x"], ["--max-connections", "10001"]] as const) {
+    const res = await runCli(["serve", "--properties", "slf4j-auditlog.properties", option, value], { cwd: dir });
+    t.is(res.code, 2);
+    t.regex(res.err, new RegExp(`^slf4ts-audit serve: ${option} "${value}": expected a whole number from 1 to 10000\n`));
+  }
 });

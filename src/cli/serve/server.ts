@@ -476,12 +476,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!hostAllowed(req.headers.host)) {
-      send(res, 421, "text/plain; charset=utf-8", "This console answers only to a loopback host name (127.0.0.1, localhost, [::1]) with its port.\n");
-      return;
-    }
-    // Any body is read within its bounds (size and time) before anything else, sign-in or not:
-    // a body sent byte by byte cannot hold a connection, signed in or not.
+    // Any body is read within its bounds (size and time) before anything else (the Host check,
+    // the token): a body sent byte by byte cannot hold a connection, whoever sends it.
     let body: string | undefined;
     if (hasBody(req)) {
       const read = await readBody(req);
@@ -491,6 +487,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       }
       body = read.text;
     } else req.resume();
+    if (!hostAllowed(req.headers.host)) {
+      send(res, 421, "text/plain; charset=utf-8", "This console answers only to a loopback host name (127.0.0.1, localhost, [::1]) with its port.\n");
+      return;
+    }
     let url: URL;
     try {
       url = new URL(req.url ?? "/", "http://console.invalid");
