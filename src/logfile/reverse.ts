@@ -332,3 +332,51 @@ export async function* readAuditLinesNewestFirst(file: AuditFile, options: Rever
     source.close();
   }
 }
+
+/**
+ * The position of the last line feed in the first `size` bytes of the open file `fd`, read
+ * backwards chunk by chunk (constant memory); -1 when there is none.
+ *
+ * @example
+ * ```ts
+ * const start = (await lastNewline(fd, size)) + 1; // where a last line still being written begins
+ * ```
+ */
+export async function lastNewline(fd: number, size: number): Promise<number> {
+  const source = fdSource(fd, size);
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  for (let end = size; end > 0; ) {
+    const length = Math.min(CHUNK, end);
+    const n = await source.read(buffer, length, end - length);
+    if (n < length) return -1;
+    end -= length;
+    const i = buffer.subarray(0, length).lastIndexOf(0x0a);
+    if (i >= 0) return end + i;
+  }
+  return -1;
+}
+
+/**
+ * Where line `line` + 1 begins in the first `size` bytes of the open file `fd`: the position
+ * right after its `line`-th line feed (0 for line 0), counted chunk by chunk (constant memory);
+ * undefined when there are fewer line feeds.
+ *
+ * @example
+ * ```ts
+ * await offsetAfterLine(fd, size, 2); // 4 for "a\nb\nc\n"
+ * ```
+ */
+export async function offsetAfterLine(fd: number, size: number, line: number): Promise<number | undefined> {
+  if (line === 0) return 0;
+  const source = fdSource(fd, size);
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  let left = line;
+  for (let position = 0; position < size; ) {
+    const n = await source.read(buffer, Math.min(CHUNK, size - position), position);
+    if (n <= 0) break;
+    const chunk = buffer.subarray(0, n);
+    for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) if (--left === 0) return position + i + 1;
+    position += n;
+  }
+  return undefined;
+}

@@ -9,12 +9,13 @@
  *
  * @module
  */
+import { closeSync } from "node:fs";
 import type { JavaTimeZone } from "../../java/zone.js";
 import { RegexSyntaxError, translateJavaRegex } from "../../java/regex.js";
 import { findAuditLogs, readAuditLines, type AuditFile, type AuditLogFiles } from "../../logfile/files.js";
 import { createLineDecoder, type LineDecoder, type LocatedRecord, type ReadSettings } from "../../logfile/records.js";
-import { DEFAULT_READ_LIMITS, NotRegularFileError, ReadLimitError, type ReadLimits } from "../../logfile/read.js";
-import { readAuditLinesNewestFirst } from "../../logfile/reverse.js";
+import { DEFAULT_READ_LIMITS, NotRegularFileError, openRegularFile, ReadLimitError, type ReadLimits } from "../../logfile/read.js";
+import { countNewlines, readAuditLinesNewestFirst } from "../../logfile/reverse.js";
 import { globToRegExp, matches, parseTimeBound, UsageError, type AttributeTest, type RecordFilter } from "../filters.js";
 
 /** An attribute test, with the exact value of a `name=value` test (for the raw-line prefilter). */
@@ -401,6 +402,16 @@ export async function* searchAll(set: LogSet, query: Pick<SearchQuery, "filter" 
   yield* matching(files, query, decoderOf(set), report, signal, query.order);
 }
 
+/** The line feeds of a plain file (counted once per size, see `countNewlines`). */
+async function newlinesOf(file: AuditFile): Promise<number> {
+  const opened = openRegularFile(file.path);
+  try {
+    return await countNewlines(opened.fd, opened.size);
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
 /**
  * One line of the log set, for the detail view: the file as shown, the line number, the raw
  * line and the record read from it (or why it cannot be read).
@@ -435,9 +446,12 @@ export async function lineDetail(set: LogSet, file: string, line: number): Promi
   if (found === undefined) return undefined;
   const decode = decoderOf(set);
   try {
-    for await (const read of readAuditLines(found, { longLines: "yield" })) {
-      if (read.lineNumber < line) continue;
-      if (read.lineNumber > line) break;
+    // A line in the second half of a plain file is read from the end (the detail of a record
+    // near the end of a large active file costs its distance from the end).
+    const backwards = !found.compressed && line > (await newlinesOf(found)) / 2;
+    for await (const read of backwards ? readAuditLinesNewestFirst(found, { longLines: "yield" }) : readAuditLines(found, { longLines: "yield" })) {
+      if (backwards ? read.lineNumber > line : read.lineNumber < line) continue;
+      if (backwards ? read.lineNumber < line : read.lineNumber > line) break;
       if (read.tooLong !== undefined) return { file, line, text: "", record: null, why: `line longer than the read bound (${read.tooLong} bytes): not read` };
       const decoded = decode(read.text);
       if (!decoded.ok) return { file, line, text: read.text, record: null, why: decoded.why };
