@@ -73,6 +73,12 @@ export class ReverseLineSplitter {
     let end = chunk.length;
     // lastIndexOf with a negative offset counts from the end: stop at 0 instead.
     for (let i = end > 0 ? chunk.lastIndexOf(0x0a, end - 1) : -1; i >= 0; i = end > 0 ? chunk.lastIndexOf(0x0a, end - 1) : -1) {
+      if (this.length === 0 && this.seenLineFeed) {
+        // A whole line inside the chunk (most lines): decoded from it, not copied first.
+        lines.push({ item: this.whole(chunk, i + 1, end), complete: true });
+        end = i;
+        continue;
+      }
       this.add(chunk.subarray(i + 1, end));
       if (this.seenLineFeed) lines.push(this.take(true));
       else {
@@ -90,6 +96,12 @@ export class ReverseLineSplitter {
   finish(): ReverseLine[] {
     if (this.seenLineFeed) return [this.take(true)];
     return this.length > 0 ? [this.take(false)] : [];
+  }
+
+  /** The line of bytes [start, end) of `chunk`, ended by a line feed. */
+  private whole(chunk: Buffer, start: number, end: number): string | LongLine {
+    const length = end - start - (end > start && chunk[end - 1] === 0x0d ? 1 : 0);
+    return length > this.maxLineBytes ? { tooLong: length } : chunk.toString("utf8", start, start + length);
   }
 
   private add(piece: Buffer): void {
