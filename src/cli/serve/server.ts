@@ -284,7 +284,7 @@ const HEARTBEAT_MS = 15_000;
  * The most bytes of the file a follow stream stopped in that a reconnection replays (what was
  * written there while the client was away); a longer gap is said in a notice and skipped.
  */
-export const MAX_REPLAY_BYTES = 8 * 1024 * 1024;
+const MAX_REPLAY_BYTES = 8 * 1024 * 1024;
 /** How many archives (`.1` … `.N`) are looked through for the file a follow stream stopped in. */
 const MAX_REPLAY_ARCHIVES = 64;
 
