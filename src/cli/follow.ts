@@ -19,6 +19,7 @@
 import { closeSync, fstatSync, readSync, statSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { LineSplitter, openAuditFile, readAuditFileBounded, ReadLimitError, type LongLine, type ReadLimits } from "../logfile/read.js";
+import { countNewlines, lastNewline, offsetAfterLine } from "../logfile/reverse.js";
 /** A line read, or one too long to read (only its length known). */
 export interface Line {
   readonly text: string;
@@ -57,6 +58,50 @@ export function openFile(path: string, limits: ReadLimits): OpenFile | undefined
     throw error;
   }
   return { fd, ino: fstatSync(fd).ino, path, position: 0, lineNumber: 0, splitter: new LineSplitter(limits.maxLineBytes), head: Buffer.alloc(0) };
+}
+
+/** The first bytes of an open file (up to {@link HEAD}), to know it again once compressed. */
+function readHead(fd: number, size: number): Buffer {
+  const head = Buffer.alloc(Math.min(HEAD, size));
+  const n = readSync(fd, head, 0, head.length, 0);
+  return head.subarray(0, n);
+}
+
+/**
+ * Opens a file to follow from where line `line` ends (its `line`-th line feed; `"end"`: from
+ * the start of its last line still without a line feed, or its end), without reading what comes
+ * before into memory: the line feeds before are counted in chunks (and remembered per file, see
+ * `countNewlines`), so the lines read next carry their right numbers. Undefined when the file is
+ * not there, or (for a line number) it has fewer lines.
+ *
+ * @example
+ * ```ts
+ * const start = await openFileAt(path, limits, "end"); // follow what is written from now on
+ * ```
+ */
+export async function openFileAt(path: string, limits: ReadLimits, line: number | "end"): Promise<OpenFile | undefined> {
+  const file = openFile(path, limits);
+  if (file === undefined) return undefined;
+  try {
+    const size = fstatSync(file.fd).size;
+    if (line === "end") {
+      file.position = (await lastNewline(file.fd, size)) + 1;
+      file.lineNumber = file.position === 0 ? 0 : await countNewlines(file.fd, file.position);
+    } else {
+      const position = await offsetAfterLine(file.fd, size, line);
+      if (position === undefined) {
+        closeSync(file.fd);
+        return undefined;
+      }
+      file.position = position;
+      file.lineNumber = line;
+    }
+    file.head = readHead(file.fd, size);
+    return file;
+  } catch (error) {
+    closeQuietly(file.fd);
+    throw error;
+  }
 }
 
 const CHUNK = 64 * 1024;
@@ -199,8 +244,11 @@ const LOST_AFTER = 8;
  * ```
  */
 export interface FollowEvents {
-  /** Complete lines (or lines too long to read) of the file found under `path`, in order. */
-  lines(lines: readonly Line[], path: string): void;
+  /**
+   * Complete lines (or lines too long to read) of the file found under `path`, in order; `ino`
+   * is its inode (undefined for an archive read compressed).
+   */
+  lines(lines: readonly Line[], path: string, ino?: number): void;
   /** The file under `path` was rotated with a last line without a line break (it follows, as line `lineNumber`). */
   rotatedMidLine(path: string, lineNumber: number): void;
   /** The rotated file is gone from the archives: records of archives rotated in between may be missing. */
@@ -251,11 +299,11 @@ export async function followFile(path: string, start: OpenFile | undefined, opti
           continue;
         }
       }
-      events.lines(drain(current), current.path);
+      events.lines(drain(current), current.path, current.ino);
       const now = statOrUndefined(path);
       if (now !== undefined && now.ino !== current.ino) {
         // Rotated: what the writer put in the old file before it let go of it comes first.
-        events.lines(drain(current), current.path);
+        events.lines(drain(current), current.path, current.ino);
         let next = successors(path, { ino: current.ino, size: current.position, head: current.head }, limits);
         // A rotation or compression under way can hide the old file for a moment.
         if (next === "lost" && ++misses < LOST_AFTER) next = "wait";
@@ -267,7 +315,7 @@ export async function followFile(path: string, start: OpenFile | undefined, opti
         const rest = current.splitter.takeRest();
         if (rest !== "") {
           events.rotatedMidLine(current.path, current.lineNumber + 1);
-          events.lines([numbered(rest, current.lineNumber + 1)], current.path);
+          events.lines([numbered(rest, current.lineNumber + 1)], current.path, current.ino);
         }
         closeSync(current.fd);
         current = undefined;
@@ -280,7 +328,7 @@ export async function followFile(path: string, start: OpenFile | undefined, opti
         const last = next.pop() as OpenFile;
         for (const file of next) {
           if ("fd" in file) {
-            events.lines(drain(file), file.path);
+            events.lines(drain(file), file.path, file.ino);
             closeSync(file.fd);
           } else {
             const splitter = new LineSplitter(limits.maxLineBytes);
@@ -300,7 +348,7 @@ export async function followFile(path: string, start: OpenFile | undefined, opti
       await sleep(pollMs, signal);
     }
     // Stopped: what is complete has been reported.
-    if (current !== undefined) events.lines(drain(current), current.path);
+    if (current !== undefined) events.lines(drain(current), current.path, current.ino);
   } finally {
     if (current !== undefined) closeQuietly(current.fd);
   }

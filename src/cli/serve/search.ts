@@ -9,11 +9,13 @@
  *
  * @module
  */
+import { closeSync } from "node:fs";
 import type { JavaTimeZone } from "../../java/zone.js";
 import { RegexSyntaxError, translateJavaRegex } from "../../java/regex.js";
 import { findAuditLogs, readAuditLines, type AuditFile, type AuditLogFiles } from "../../logfile/files.js";
 import { createLineDecoder, type LineDecoder, type LocatedRecord, type ReadSettings } from "../../logfile/records.js";
-import { DEFAULT_READ_LIMITS, NotRegularFileError, ReadLimitError, type ReadLimits } from "../../logfile/read.js";
+import { DEFAULT_READ_LIMITS, NotRegularFileError, openRegularFile, ReadLimitError, type ReadLimits } from "../../logfile/read.js";
+import { countNewlines, readAuditLinesNewestFirst } from "../../logfile/reverse.js";
 import { globToRegExp, matches, parseTimeBound, UsageError, type AttributeTest, type RecordFilter } from "../filters.js";
 
 /** An attribute test, with the exact value of a `name=value` test (for the raw-line prefilter). */
@@ -307,16 +309,18 @@ function decoderOf(set: LogSet): LineDecoder {
 }
 
 /**
- * The matching records of the files given, in file order, with what could not be read noted in
- * `report` (as `readAuditRecords` reports it). Stops (between two lines) once `signal` is
+ * The matching records of the files given, in the order given, each file read forward (`asc`)
+ * or from its end (`desc`, newest line first, in constant memory), with what could not be read
+ * noted in `report` (as `readAuditRecords` reports it). Stops (between two lines) once `signal` is
  * aborted: a request whose client left. The free text and the exact attribute values are looked
  * for in the raw line first, so lines that cannot match are not decoded.
  */
-async function* matching(files: readonly AuditFile[], query: Pick<SearchQuery, "filter" | "text" | "literals">, decode: LineDecoder, report: ScanReport, signal: AbortSignal | undefined): AsyncGenerator<LocatedRecord> {
+async function* matching(files: readonly AuditFile[], query: Pick<SearchQuery, "filter" | "text" | "literals">, decode: LineDecoder, report: ScanReport, signal: AbortSignal | undefined, order: "asc" | "desc" = "asc"): AsyncGenerator<LocatedRecord> {
   const needles = query.literals;
   for (const file of files) {
     try {
-      for await (const line of readAuditLines(file, { longLines: "yield" })) {
+      const lines = order === "asc" ? readAuditLines(file, { longLines: "yield" }) : readAuditLinesNewestFirst(file, { longLines: "yield" });
+      for await (const line of lines) {
         if (signal?.aborted === true) return;
         report.lines++;
         if (line.tooLong !== undefined) {
@@ -363,10 +367,10 @@ export interface SearchPage {
 }
 
 /**
- * A page of a search. Oldest first (`asc`) reads from the oldest file and stops at the first
- * match after the page; newest first (`desc`) reads the newest file first and the older ones
- * only while the page is not full, keeping no more than the page's matches of each file (so the
- * first page of a large log set reads only its newest files).
+ * A page of a search. Oldest first (`asc`) reads from the oldest file forward; newest first
+ * (`desc`) reads from the newest file's end backwards (see `readAuditLinesNewestFirst`); either
+ * stops at the first match after the page, so the first page of a large log set costs about
+ * the lines it shows, whatever the size of the files.
  *
  * @throws Error when a path of the set cannot be read or file.pattern cannot be read back.
  * @example
@@ -376,37 +380,20 @@ export interface SearchPage {
  */
 export async function searchPage(set: LogSet, query: SearchQuery, signal?: AbortSignal): Promise<SearchPage> {
   const report = new ScanReport(set);
-  const decode = decoderOf(set);
-  const files = logFiles(set);
-  const wanted = query.offset + query.limit + 1;
-  if (query.order === "asc") {
-    const records: LocatedRecord[] = [];
-    let seen = 0;
-    for await (const record of matching(files, query, decode, report, signal)) {
-      if (seen++ < query.offset) continue;
-      records.push(record);
-      if (records.length > query.limit) return { records: records.slice(0, query.limit), more: true, report };
-    }
-    return { records, more: false, report };
+  const files = query.order === "asc" ? logFiles(set) : logFiles(set).reverse();
+  const records: LocatedRecord[] = [];
+  let seen = 0;
+  for await (const record of matching(files, query, decoderOf(set), report, signal, query.order)) {
+    if (seen++ < query.offset) continue;
+    records.push(record);
+    if (records.length > query.limit) return { records: records.slice(0, query.limit), more: true, report };
   }
-  // Newest first: the files from the newest, each file's last matches kept.
-  const newestFirst: LocatedRecord[] = [];
-  for (const file of [...files].reverse()) {
-    const room = wanted - newestFirst.length;
-    const kept: LocatedRecord[] = [];
-    for await (const record of matching([file], query, decode, report, signal)) {
-      kept.push(record);
-      if (kept.length > room) kept.shift();
-    }
-    for (let i = kept.length - 1; i >= 0; i--) newestFirst.push(kept[i] as LocatedRecord);
-    if (newestFirst.length >= wanted || signal?.aborted === true) break;
-  }
-  return { records: newestFirst.slice(query.offset, query.offset + query.limit), more: newestFirst.length > query.offset + query.limit, report };
+  return { records, more: false, report };
 }
 
 /**
  * Every record of a search, in the order asked (newest first reads the files newest first,
- * each in its own order reversed, holding one file's matches at a time), for an export.
+ * each from its end), for an export: streamed, in constant memory whatever the order.
  *
  * @throws Error when a path of the set cannot be read or file.pattern cannot be read back.
  * @example
@@ -415,16 +402,17 @@ export async function searchPage(set: LogSet, query: SearchQuery, signal?: Abort
  * ```
  */
 export async function* searchAll(set: LogSet, query: Pick<SearchQuery, "filter" | "text" | "literals" | "order">, report: ScanReport, signal?: AbortSignal): AsyncGenerator<LocatedRecord> {
-  const decode = decoderOf(set);
-  const files = logFiles(set);
-  if (query.order === "asc") {
-    yield* matching(files, query, decode, report, signal);
-    return;
-  }
-  for (const file of [...files].reverse()) {
-    const kept: LocatedRecord[] = [];
-    for await (const record of matching([file], query, decode, report, signal)) kept.push(record);
-    for (let i = kept.length - 1; i >= 0; i--) yield kept[i] as LocatedRecord;
+  const files = query.order === "asc" ? logFiles(set) : logFiles(set).reverse();
+  yield* matching(files, query, decoderOf(set), report, signal, query.order);
+}
+
+/** The line feeds of a plain file (counted once per size, see `countNewlines`). */
+async function newlinesOf(file: AuditFile): Promise<number> {
+  const opened = openRegularFile(file.path);
+  try {
+    return await countNewlines(opened.fd, opened.size);
+  } finally {
+    closeSync(opened.fd);
   }
 }
 
@@ -462,9 +450,12 @@ export async function lineDetail(set: LogSet, file: string, line: number): Promi
   if (found === undefined) return undefined;
   const decode = decoderOf(set);
   try {
-    for await (const read of readAuditLines(found, { longLines: "yield" })) {
-      if (read.lineNumber < line) continue;
-      if (read.lineNumber > line) break;
+    // A line in the second half of a plain file is read from the end (the detail of a record
+    // near the end of a large active file costs its distance from the end).
+    const backwards = !found.compressed && line > (await newlinesOf(found)) / 2;
+    for await (const read of backwards ? readAuditLinesNewestFirst(found, { longLines: "yield" }) : readAuditLines(found, { longLines: "yield" })) {
+      if (backwards ? read.lineNumber > line : read.lineNumber < line) continue;
+      if (backwards ? read.lineNumber < line : read.lineNumber > line) break;
       if (read.tooLong !== undefined) return { file, line, text: "", record: null, why: `line longer than the read bound (${read.tooLong} bytes): not read` };
       const decoded = decode(read.text);
       if (!decoded.ok) return { file, line, text: read.text, record: null, why: decoded.why };

@@ -12,7 +12,7 @@
  * @module
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { lstatSync, readFileSync } from "node:fs";
+import { closeSync, fstatSync, lstatSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { verifyAuditLog, type Finding, type LogReport, type VerifyOptions } from "../../integrity/verify.js";
@@ -21,7 +21,7 @@ import { fileKindOf } from "../../logfile/read.js";
 import { NotRegularFileError, ReadLimitError } from "../../logfile/read.js";
 import { createLineDecoder } from "../../logfile/records.js";
 import { matches } from "../filters.js";
-import { drain, followFile, openFile } from "../follow.js";
+import { followFile, openFileAt, type OpenFile } from "../follow.js";
 import { columnKeys, csvField, displayPath, isoTime, jsonLine, jsonSafe } from "../output.js";
 import { lineDetail, logsOf, parseSearch, QueryError, recordJson, ScanReport, searchAll, searchPage, searchStats, type LogSet } from "./search.js";
 
@@ -297,6 +297,9 @@ async function write(res: ServerResponse, text: string): Promise<boolean> {
   return !res.destroyed;
 }
 
+/** How many characters of an export are gathered before they are written. */
+const EXPORT_BATCH = 64 * 1024;
+
 /** The export: CSV (a first pass finds the columns, a second writes the rows) or JSON lines. */
 async function exportRecords(res: ServerResponse, set: LogSet, params: URLSearchParams, signal: AbortSignal): Promise<void> {
   const format = params.get("format") ?? "jsonl";
@@ -321,6 +324,8 @@ async function exportRecords(res: ServerResponse, set: LogSet, params: URLSearch
     return;
   }
   if (format === "csv" && !(await write(res, ["file", "line", "time", "event", ...columns].map(csvField).join(",") + "\r\n"))) return;
+  // Rows are sent in batches of about 64 KiB (a write per row costs more than the row).
+  let batch = "";
   for await (const record of searchAll(set, query, report, signal)) {
     const file = displayPath(record.file.path, set.cwd);
     let text: string;
@@ -330,8 +335,13 @@ async function exportRecords(res: ServerResponse, set: LogSet, params: URLSearch
       columnKeys(record).forEach((key, i) => values.set(key, (record.attributes[i] as readonly [string | undefined, string | null])[1]));
       text = [file, String(record.lineNumber), record.time === undefined ? null : isoTime(record.time), record.event, ...columns.map((c) => values.get(c))].map(csvField).join(",") + "\r\n";
     }
-    if (!(await write(res, text))) return;
+    batch += text;
+    if (batch.length >= EXPORT_BATCH) {
+      if (!(await write(res, batch))) return;
+      batch = "";
+    }
   }
+  if (batch !== "" && !(await write(res, batch))) return;
   res.end();
 }
 
@@ -343,54 +353,155 @@ const MAX_CLIENT_FOLLOWERS = 4;
 const MAX_FOLLOW_BACKLOG = 4 * 1024 * 1024;
 /** How often a follow stream says it is alive (a comment line), so proxies keep it open. */
 const HEARTBEAT_MS = 15_000;
+/**
+ * The most bytes of the file a follow stream stopped in that a reconnection replays (what was
+ * written there while the client was away); a longer gap is said in a notice and skipped.
+ */
+const MAX_REPLAY_BYTES = 8 * 1024 * 1024;
+/** How many archives (`.1` … `.N`) are looked through for the file a follow stream stopped in. */
+const MAX_REPLAY_ARCHIVES = 64;
+
+/** Where a follow stream stands in one log: the inode of the file and the last line read of it. */
+interface FollowPosition {
+  readonly ino: number;
+  readonly line: number;
+}
+
+/**
+ * The `id:` of a follow event: for each log of the set, in order, `ino:line` of the last line
+ * read (matching or not), or nothing while unknown; joined by commas.
+ */
+function followId(positions: ReadonlyArray<FollowPosition | undefined>): string {
+  return positions.map((p) => (p === undefined ? "" : `${p.ino}:${p.line}`)).join(",");
+}
+
+/** A `Last-Event-ID` read back: one position per log, or undefined when it is not one of ours. */
+function parseFollowId(text: string, logs: number): Array<FollowPosition | undefined> | undefined {
+  const parts = text.split(",");
+  if (parts.length !== logs || text.length > 64 * logs) return undefined;
+  const positions: Array<FollowPosition | undefined> = [];
+  for (const part of parts) {
+    if (part === "") {
+      positions.push(undefined);
+      continue;
+    }
+    const m = /^([0-9]{1,20}):([0-9]{1,15})$/.exec(part);
+    if (m === null) return undefined;
+    positions.push({ ino: Number(m[1]), line: Number(m[2]) });
+  }
+  return positions;
+}
+
+/**
+ * Where a reconnecting follow stream starts in one log: right after the last line it had read,
+ * in the active file or (rotated since) in the archive `.1` … `.64` that is the same file (its
+ * inode), so followFile reads the rest of it, then the archives written since, then the active
+ * file. Undefined with why when it cannot (the file is gone or compressed, it holds fewer lines,
+ * or more than {@link MAX_REPLAY_BYTES} were written after that line).
+ */
+async function resumeAt(active: string, position: FollowPosition, limits: LogSet["limits"]): Promise<{ file: OpenFile } | { why: string }> {
+  for (let i = 0; i <= MAX_REPLAY_ARCHIVES; i++) {
+    const path = i === 0 ? active : `${active}.${i}`;
+    let stats;
+    try {
+      stats = lstatSync(path);
+    } catch {
+      if (i === 0) continue;
+      break;
+    }
+    if (stats.ino !== position.ino) continue;
+    const file = await openFileAt(path, limits, position.line);
+    if (file === undefined || file.ino !== position.ino) {
+      if (file !== undefined) closeSync(file.fd);
+      return { why: "the file it stopped in changed (it holds fewer lines, or was replaced)" };
+    }
+    const gap = fstatSync(file.fd).size - file.position;
+    if (gap > MAX_REPLAY_BYTES) {
+      closeSync(file.fd);
+      return { why: `${gap} bytes were written since, more than the ${MAX_REPLAY_BYTES} replayed: search for the records in between` };
+    }
+    return { file };
+  }
+  return { why: "the file it stopped in is gone or compressed" };
+}
 
 /**
  * Follow mode: server-sent events of the records written from now on that match the search
  * (`event: record`, data as {@link recordJson}), from every log's active file across rotations
  * (the machinery of `tail -f`); lines that cannot be read are `event: problem`, a rotation that
- * lost track or a truncation `event: notice`. Ends when the client leaves or the server stops.
+ * lost track or a truncation `event: notice`. Records and problems carry an `id:` (per log, the
+ * file's inode and the last line read); a client that reconnects with `Last-Event-ID` gets the
+ * records written meanwhile (see {@link resumeAt} and {@link MAX_REPLAY_BYTES}), else starts
+ * from now. Starting at the end of a large file reads nothing of it into memory (its lines are
+ * counted). Ends when the client leaves or the server stops.
  */
-async function followRecords(res: ServerResponse, set: LogSet, params: URLSearchParams, pollMs: number, signal: AbortSignal): Promise<void> {
+async function followRecords(res: ServerResponse, set: LogSet, params: URLSearchParams, pollMs: number, signal: AbortSignal, lastEventId: string | undefined): Promise<void> {
   const query = parseSearch(params, set, Date.now());
   const decode = createLineDecoder(set.settings, set.timeAttribute);
   const logs = logsOf(set);
   res.writeHead(200, { ...SECURITY_HEADERS, "Content-Type": "text/event-stream; charset=utf-8", Connection: "keep-alive" });
-  const send = (event: string, data: unknown): void => {
+  const send = (event: string, data: unknown, id?: string): void => {
     if (res.destroyed) return;
     if (res.writableLength > MAX_FOLLOW_BACKLOG) {
       res.destroy();
       return;
     }
-    res.write(`event: ${event}\ndata: ${jsonSafe(JSON.stringify(data))}\n\n`);
+    res.write(`${id === undefined ? "" : `id: ${id}\n`}event: ${event}\ndata: ${jsonSafe(JSON.stringify(data))}\n\n`);
   };
   res.write(`retry: 2000\n: following ${logs.length} log(s)\n\n`);
   const heartbeat = setInterval(() => res.write(": alive\n\n"), HEARTBEAT_MS);
+  const positions: Array<FollowPosition | undefined> = logs.map(() => undefined);
+  let resume: Array<FollowPosition | undefined> | undefined;
+  if (lastEventId !== undefined && lastEventId !== "") {
+    resume = parseFollowId(lastEventId, logs.length);
+    if (resume === undefined) send("notice", "Last-Event-ID not understood (expected one inode:line per log): following from now");
+  }
   try {
-    await Promise.all(
-      logs.map(async (log) => {
+    // Where each log starts: where the stream stopped (reconnection), else at the end.
+    const starts = await Promise.all(
+      logs.map(async (log, i) => {
         const shown = displayPath(log.active, set.cwd);
         try {
-          // From now on: what the active file holds already is counted (line numbers), not sent.
-          // A link at its path is refused here (a notice), as by followFile later.
-          const start = openFile(log.active, set.limits);
-          if (start !== undefined) drain(start);
+          const from = resume?.[i];
+          if (from !== undefined) {
+            const found = await resumeAt(log.active, from, set.limits);
+            if ("file" in found) return found.file;
+            send("notice", `${shown}: the records written while away cannot be replayed (${found.why}): following from now`);
+          }
+          return await openFileAt(log.active, set.limits, "end");
+        } catch (error) {
+          const why = error instanceof NotRegularFileError ? `${displayPath(error.path, set.cwd)} is ${error.what}, not a regular file: not followed or opened` : (error as Error).message;
+          send("notice", `stopped following ${shown}: ${why}`);
+          return null;
+        }
+      }),
+    );
+    await Promise.all(
+      logs.map(async (log, i) => {
+        const start = starts[i];
+        if (start === null) return;
+        if (start !== undefined) positions[i] = { ino: start.ino, line: start.lineNumber };
+        const shown = displayPath(log.active, set.cwd);
+        try {
           await followFile(log.active, start, { limits: set.limits, pollMs, signal }, {
-            lines: (lines, path) => {
+            lines: (lines, path, ino) => {
               const file = { path, index: 0, compressed: false, limits: set.limits };
               for (const line of lines) {
+                positions[i] = ino === undefined ? undefined : { ino, line: line.lineNumber };
+                const id = followId(positions);
                 if (line.tooLong !== undefined) {
-                  send("problem", { file: displayPath(path, set.cwd), line: line.lineNumber, why: `line longer than ${set.limits.maxLineBytes} bytes (${line.tooLong} bytes): not read` });
+                  send("problem", { file: displayPath(path, set.cwd), line: line.lineNumber, why: `line longer than ${set.limits.maxLineBytes} bytes (${line.tooLong} bytes): not read` }, id);
                   continue;
                 }
                 const decoded = decode(line.text);
                 if (!decoded.ok) {
-                  send("problem", { file: displayPath(path, set.cwd), line: line.lineNumber, why: decoded.why });
+                  send("problem", { file: displayPath(path, set.cwd), line: line.lineNumber, why: decoded.why }, id);
                   continue;
                 }
                 const record = { ...decoded.record, file, lineNumber: line.lineNumber, text: line.text };
                 if (!matches(record, query.filter)) continue;
                 if (query.text !== undefined && !line.text.toLowerCase().includes(query.text)) continue;
-                send("record", recordJson(record, set));
+                send("record", recordJson(record, set), id);
               }
             },
             rotatedMidLine: (path, lineNumber) => send("notice", `${displayPath(path, set.cwd)}:${lineNumber}: the file was rotated with a last line without a line break`),
@@ -578,7 +689,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
         followers++;
         clientFollowers.set(client, mine + 1);
         try {
-          await followRecords(res, set, params, options.pollMs ?? 250, controller.signal);
+          await followRecords(res, set, params, options.pollMs ?? 250, controller.signal, req.headers["last-event-id"] as string | undefined);
         } finally {
           followers--;
           const left = (clientFollowers.get(client) ?? 1) - 1;
