@@ -127,9 +127,16 @@ const BINARY_PROPERTIES: ReadonlyMap<string, string> = new Map([
   ["DIGIT", "Nd"],
 ]);
 
-/** One code point as a JavaScript `\u{…}` escape. */
-export function hexEscape(cp: number): string {
-  return `\\u{${cp.toString(16)}}`;
+/**
+ * The regex dialect a translation is written in: JavaScript's (flag `u`), or RE2's syntax for
+ * the linear-time matcher (`re2js`), which writes a code point `\x{…}`, a script without
+ * `Script=` and has no look-arounds.
+ */
+export type RegexDialect = "js" | "re2";
+
+/** One code point as a JavaScript `\u{…}` escape, or RE2's `\x{…}`. */
+export function hexEscape(cp: number, dialect: RegexDialect = "js"): string {
+  return dialect === "re2" ? `\\x{${cp.toString(16)}}` : `\\u{${cp.toString(16)}}`;
 }
 
 /** Sorted ranges with overlapping and adjacent ones merged. */
@@ -173,14 +180,28 @@ export function withAsciiCase(ranges: readonly Range[]): Range[] {
   return out;
 }
 
-/** A JavaScript character class (flag `u`) of ranges and `\p{…}` properties. */
-export function classSource(negated: boolean, ranges: readonly Range[], props: readonly string[]): string {
+/**
+ * A JavaScript character class (flag `u`) of ranges and `\p{…}` properties, or the same class
+ * in RE2's syntax (where `[]` and `[^]` are not classes: an empty one is written as a range).
+ */
+export function classSource(negated: boolean, ranges: readonly Range[], props: readonly string[], dialect: RegexDialect = "js"): string {
   let body = "";
   for (const [lo, hi] of normalizeRanges(ranges)) {
-    body += lo === hi ? hexEscape(lo) : hexEscape(lo) + "-" + hexEscape(hi);
+    body += lo === hi ? hexEscape(lo, dialect) : hexEscape(lo, dialect) + "-" + hexEscape(hi, dialect);
+  }
+  if (dialect === "re2") {
+    if (body === "" && props.length === 0) return negated ? ANY_RE2 : NOTHING_RE2;
+    return `[${negated ? "^" : ""}${body}${props.map((prop) => prop.replace("{Script=", "{")).join("")}]`;
   }
   return `[${negated ? "^" : ""}${body}${props.join("")}]`;
 }
+
+/** Any code point, in RE2's syntax. */
+export const ANY_RE2 = "[\\x{0}-\\x{10ffff}]";
+/** No code point, in RE2's syntax. */
+export const NOTHING_RE2 = "[^\\x{0}-\\x{10ffff}]";
+/** The JavaScript property names of {@link resolveProperty} that RE2 (`re2js`) does not know. */
+export const NOT_IN_RE2: ReadonlySet<string> = new Set(["Ideographic", "Join_Control", "Noncharacter_Code_Point"]);
 
 function isScriptName(name: string): boolean {
   try {

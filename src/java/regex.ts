@@ -21,16 +21,25 @@
  * ways: `(x+x+)+`, `(a|aa)+`). Remaining differences: `\b` uses ASCII word characters (as Java
  * 19+), and an empty match advances by a code point.
  *
+ * The same reader also writes RE2's syntax ({@link translateJavaRegexToRe2}) for a linear-time
+ * matcher: the console (`slf4ts-audit serve`) matches a user's `~` regex with `re2js`, so that no
+ * regex can hold it for long. There the constructs that need backtracking or a look-ahead are
+ * refused instead (see that function), and the backtracking check is not needed.
+ *
  * @module
  */
 import {
+  ANY_RE2,
   classSource,
   complementRanges,
   DIGIT,
   hexEscape,
   HORIZONTAL_SPACE,
   MAX_CODE_POINT,
+  NOT_IN_RE2,
+  NOTHING_RE2,
   type Range,
+  type RegexDialect,
   resolveProperty,
   SPACE,
   VERTICAL_SPACE,
@@ -87,8 +96,35 @@ export interface TranslatedRegex {
   readonly names: ReadonlyMap<string, number>;
 }
 
-/** Output tokens: text, the `(` of a capturing group, or a back-reference (by group id). */
-type RegexToken = string | { readonly open: number } | { readonly ref: number };
+/**
+ * A Java regex translated to RE2's syntax, for a linear-time matcher (`re2js`), to be searched
+ * for anywhere in a text (a test, not a match: groups are not captured). Java's `$` and `\Z`
+ * match at the end and before a final line terminator, which RE2 cannot say (it has no
+ * look-ahead): they are allowed only where nothing that consumes text can follow them, and
+ * {@link source} has them as `\z`; {@link beforeFinalTerminator} is the same regex for the
+ * text without its final line terminator (there `\z` is where Java's `$` matches before it, and
+ * the regex's own `\z` never matches). The regex matches a text when `source` is found in it, or
+ * when the text ends with a line terminator (`\r\n`, or one of `\n \r \u0085 \u2028 \u2029`)
+ * and `beforeFinalTerminator` is found in the text without it.
+ *
+ * @example
+ * ```ts
+ * const { source, beforeFinalTerminator } = translateJavaRegexToRe2("^ok$");
+ * source; // "^ok\\z"
+ * ```
+ */
+export interface Re2Regex {
+  /** The regex in RE2's syntax, to be compiled without flags. */
+  readonly source: string;
+  /** For a regex with `$` or `\Z`: the regex for the text without its final line terminator. */
+  readonly beforeFinalTerminator: string | undefined;
+}
+
+/**
+ * Output tokens: text, the `(` of a capturing group, a back-reference (by group id), or (RE2
+ * only) the end of the text as Java's `$` (`dollar`) or `\z` (`z`) sees it.
+ */
+type RegexToken = string | { readonly open: number } | { readonly ref: number } | { readonly end: "dollar" | "z" };
 
 interface Atom {
   readonly tokens: RegexToken[];
@@ -101,6 +137,15 @@ interface Atom {
    * whose maximum length it does not know (in a look-behind that is an error).
    */
   readonly group?: boolean;
+  /** RE2 only: it holds a `$` or `\Z`, which nothing that consumes text may follow. */
+  readonly ends?: boolean;
+}
+
+/** A sequence, alternation or quantified atom as read. */
+interface Part {
+  readonly tokens: RegexToken[];
+  readonly shape: Shape;
+  readonly ends?: boolean;
 }
 
 type Escaped =
@@ -131,13 +176,16 @@ const CARET_MULTILINE = "(?:^|(?<=[\\n\\u0085\\u2028\\u2029])|(?<=\\r)(?!\\n))(?
 // Java's `\R`, which is atomic: \r\n is never split.
 const LINEBREAK = "(?:\\r\\n|(?!\\r\\n)[\\n\\u000b\\f\\r\\u0085\\u2028\\u2029])";
 
-/** One code point as a JavaScript regex atom outside a class. */
-function literalOutsideClass(cp: number): string {
+// Java's `.` in RE2's syntax.
+const DOT_RE2 = "[^\\n\\r\\x{85}\\x{2028}\\x{2029}]";
+
+/** One code point as a JavaScript (or RE2) regex atom outside a class. */
+function literalOutsideClass(cp: number, dialect: RegexDialect): string {
   if (cp >= 0x20 && cp < 0x7f) {
     const c = String.fromCharCode(cp);
     return "^$\\.*+?()[]{}|/".includes(c) ? "\\" + c : c;
   }
-  return hexEscape(cp);
+  return hexEscape(cp, dialect);
 }
 
 function isOctal(code: number): boolean {
@@ -158,13 +206,51 @@ class JavaRegexTranslator {
   private readonly names = new Map<string, number>();
   private readonly backReferences: { readonly group: number; readonly index: number; readonly text: string }[] = [];
 
-  constructor(private readonly src: string) {}
+  private readonly re2: boolean;
 
-  translate(): TranslatedRegex {
+  constructor(
+    private readonly src: string,
+    private readonly dialect: RegexDialect = "js",
+  ) {
+    this.re2 = dialect === "re2";
+  }
+
+  /** The regex read whole. */
+  private read(): RegexToken[] {
     const { tokens } = this.alternation();
     if (this.pos < this.src.length) {
       throw new RegexSyntaxError('unmatched closing ")"', this.pos);
     }
+    return tokens;
+  }
+
+  translateToRe2(): Re2Regex {
+    const tokens = this.read();
+    const write = (beforeTerminator: boolean): string => {
+      let source = "";
+      for (const token of tokens) {
+        if (typeof token === "string") source += token;
+        else if ("open" in token) source += "(?:";
+        else if ("end" in token) source += token.end === "z" && beforeTerminator ? NOTHING_RE2 : "\\z";
+        // Back-references are refused before they become tokens.
+        else throw new RegexSyntaxError("back-reference", 0);
+      }
+      return source;
+    };
+    const dollar = tokens.some((token) => typeof token !== "string" && "end" in token && token.end === "dollar");
+    return { source: write(false), beforeFinalTerminator: dollar ? write(true) : undefined };
+  }
+
+  /**
+   * Refuses, for RE2, a construct that it cannot match in linear time or that has no exact
+   * equivalent there.
+   */
+  private linearOnly(message: string, index: number): void {
+    if (this.re2) throw new RegexSyntaxError(message, index);
+  }
+
+  translate(): TranslatedRegex {
+    const tokens = this.read();
     for (const reference of this.backReferences) {
       if (reference.group > this.groupCount) {
         throw new RegexSyntaxError(`back-reference "${reference.text}" to a group that does not exist`, reference.index);
@@ -179,31 +265,46 @@ class JavaRegexTranslator {
     for (const token of tokens) {
       if (typeof token === "string") source += token;
       else if ("open" in token) source += "(";
-      else source += `(?:\\${jsIndex.get(token.ref) as number})`;
+      else if ("ref" in token) source += `(?:\\${jsIndex.get(token.ref) as number})`;
     }
     const jsGroup = [0];
     for (let group = 1; group <= this.groupCount; group++) jsGroup.push(jsIndex.get(group) as number);
     return { source, groupCount: this.groupCount, jsGroup, names: this.names };
   }
 
-  private alternation(): { tokens: RegexToken[]; shape: Shape } {
+  private alternation(): Part {
     const first = this.sequence();
     const tokens = first.tokens;
     const shapes = [first.shape];
+    let ends = first.ends === true;
     while (this.src.charAt(this.pos) === "|") {
       this.pos++;
       tokens.push("|");
       const next = this.sequence();
       append(tokens, next.tokens);
       shapes.push(next.shape);
+      ends ||= next.ends === true;
     }
-    return { tokens, shape: shapes.length === 1 ? first.shape : alternationShape(shapes) };
+    return { tokens, shape: shapes.length === 1 ? first.shape : alternationShape(shapes), ends };
   }
 
-  private sequence(): { tokens: RegexToken[]; shape: Shape } {
+  private sequence(): Part {
     const src = this.src;
     const tokens: RegexToken[] = [];
     let shape = EMPTY_SHAPE;
+    // RE2: the first part that holds a `$` or `\Z`, if one does (see Re2Regex).
+    let ending: { readonly at: number; readonly text: string } | undefined;
+    const add = (part: Part, at: number): void => {
+      if (ending !== undefined && part.shape.maxLength > 0) {
+        throw new RegexSyntaxError(
+          `"${ending.text}" followed by "${src.slice(at, this.pos)}" is not supported: the regex is matched in linear time, where "$" and "\\Z" may only end it (nothing that matches text after them)`,
+          ending.at,
+        );
+      }
+      if (part.ends === true) ending ??= { at, text: src.slice(at, this.pos) };
+      append(tokens, part.tokens);
+      shape = sequenceShape(shape, part.shape);
+    };
     while (this.pos < src.length) {
       const c = src.charAt(this.pos);
       if (c === "|" || c === ")") break;
@@ -212,23 +313,18 @@ class JavaRegexTranslator {
         const end = src.indexOf("\\E", this.pos + 2);
         const quoted = Array.from(src.slice(this.pos + 2, end < 0 ? src.length : end));
         this.pos = end < 0 ? src.length : end + 2;
+        const at = this.pos;
         quoted.forEach((char, index) => {
           const atom = this.literal(char.codePointAt(0) as number);
-          const part = index === quoted.length - 1 ? this.quantified(atom, this.pos - 2) : atom;
-          append(tokens, part.tokens);
-          shape = sequenceShape(shape, part.shape);
+          add(index === quoted.length - 1 ? this.quantified(atom, this.pos - 2) : atom, at);
         });
         continue;
       }
       const start = this.pos;
       const atom = this.atom();
-      if (atom !== undefined) {
-        const part = this.quantified(atom, start);
-        append(tokens, part.tokens);
-        shape = sequenceShape(shape, part.shape);
-      }
+      if (atom !== undefined) add(this.quantified(atom, start), start);
     }
-    return { tokens, shape };
+    return { tokens, shape, ends: ending !== undefined };
   }
 
   /** Returns undefined for a flag group such as `(?i)`, which matches nothing. */
@@ -242,12 +338,19 @@ class JavaRegexTranslator {
         return this.characterClass();
       case ".":
         this.pos++;
-        return { tokens: [this.flags.s ? "[^]" : DOT], quantifiable: true, shape: charShape(this.flags.s ? [[0, MAX_CODE_POINT]] : DOT_RANGES) };
+        return {
+          tokens: [this.flags.s ? (this.re2 ? ANY_RE2 : "[^]") : this.re2 ? DOT_RE2 : DOT],
+          quantifiable: true,
+          shape: charShape(this.flags.s ? [[0, MAX_CODE_POINT]] : DOT_RANGES),
+        };
       case "^":
+        if (this.flags.m) this.linearOnly('"^" in multiline mode ((?m)) is not supported: the regex is matched in linear time, without look-arounds, which Java\'s line anchors need', this.pos);
         this.pos++;
         return { tokens: [this.flags.m ? CARET_MULTILINE : "^"], quantifiable: false, shape: EMPTY_SHAPE };
       case "$":
+        if (this.flags.m) this.linearOnly('"$" in multiline mode ((?m)) is not supported: the regex is matched in linear time, without look-arounds, which Java\'s line anchors need', this.pos);
         this.pos++;
+        if (this.re2) return { tokens: [{ end: "dollar" }], quantifiable: false, shape: EMPTY_SHAPE, ends: true };
         return { tokens: [this.flags.m ? DOLLAR_MULTILINE : DOLLAR], quantifiable: false, shape: EMPTY_SHAPE };
       case "\\": {
         const escaped = this.escape(false);
@@ -255,7 +358,7 @@ class JavaRegexTranslator {
           case "char":
             return this.literal(escaped.cp);
           case "set":
-            return { tokens: [classSource(false, escaped.ranges, escaped.props)], quantifiable: true, shape: setShape(false, escaped.ranges, escaped.props) };
+            return { tokens: [classSource(false, escaped.ranges, escaped.props, this.dialect)], quantifiable: true, shape: setShape(false, escaped.ranges, escaped.props) };
           case "atom":
             return escaped.atom;
         }
@@ -287,7 +390,7 @@ class JavaRegexTranslator {
         ]),
       };
     }
-    return { tokens: [literalOutsideClass(cp)], quantifiable: true, shape: charShape([[cp, cp]]) };
+    return { tokens: [literalOutsideClass(cp, this.dialect)], quantifiable: true, shape: charShape([[cp, cp]]) };
   }
 
   /**
@@ -296,7 +399,7 @@ class JavaRegexTranslator {
    * {@link MAX_REPEATED_WAYS}): nested quantifiers such as `(x+x+)+` or `(.*a){20}` and
    * overlapping alternatives such as `(a|aa)+`, the shapes of catastrophic backtracking.
    */
-  private quantified(atom: Atom, atomStart: number): { tokens: RegexToken[]; shape: Shape } {
+  private quantified(atom: Atom, atomStart: number): Part {
     const src = this.src;
     const start = this.pos;
     const c = src.charAt(start);
@@ -337,6 +440,7 @@ class JavaRegexTranslator {
     // nothing and backtracks into X for a longer match. An alternation has no such rule.
     const optional = min === 0 && max === 1 && inner.nullable;
     if (mode === "+") {
+      this.linearOnly(`possessive quantifier "${src.slice(atomStart, this.pos + 1)}" is not supported: the regex is matched in linear time, without possessive quantifiers; use "${src.slice(atomStart, this.pos)}"`, atomStart);
       // Possessive: (?=(X*))\k matches what X* matched first and never gives any of it back,
       // so it matches in one way whatever X is (X itself was checked when it was read).
       if (this.lookbehinds > 0) throw this.backwards(src.slice(start, this.pos + 1), start);
@@ -350,7 +454,14 @@ class JavaRegexTranslator {
       this.pos++;
       quantifier += "?";
     }
-    if (max >= 2 && inner.ways > 1 && !(inner.ways ** max <= MAX_REPEATED_WAYS)) {
+    if (atom.ends === true && max >= 2 && inner.maxLength > 0) {
+      throw new RegexSyntaxError(
+        `"${src.slice(atomStart, this.pos)}" is not supported: the regex is matched in linear time, where "$" and "\\Z" may only end it (not be repeated)`,
+        atomStart,
+      );
+    }
+    // A linear-time matcher takes any repetition: there is no backtracking to bound.
+    if (!this.re2 && max >= 2 && inner.ways > 1 && !(inner.ways ** max <= MAX_REPEATED_WAYS)) {
       const text = src.slice(atomStart, this.pos);
       throw new RegexSyntaxError(
         inner.why === "alternation"
@@ -362,7 +473,7 @@ class JavaRegexTranslator {
     const ways = min === max ? inner.ways ** min : max === Infinity ? Infinity : (max - min + 1) * inner.ways ** max;
     const why = inner.ways > 1 ? inner.why : min !== max ? "quantifier" : undefined;
     const tokens: RegexToken[] = !optional ? [...base, quantifier] : lazy ? ["(?:|", ...atom.tokens, ")"] : ["(?:", ...atom.tokens, "|)"];
-    return { tokens, shape: { nullable, minLength, maxLength, ways, why, first: inner.first } };
+    return { tokens, shape: { nullable, minLength, maxLength, ways, why, first: inner.first }, ends: atom.ends === true };
   }
 
   private group(): Atom | undefined {
@@ -384,10 +495,12 @@ class JavaRegexTranslator {
         this.pos++;
         prefix = ["(?:"];
       } else if (c === "=" || c === "!") {
+        this.linearOnly(`look-ahead "(?${c}" is not supported: the regex is matched in linear time, without look-arounds`, open);
         this.pos++;
         prefix = [`(?${c}`];
         quantifiable = false;
       } else if (c === "<" && (after === "=" || after === "!")) {
+        this.linearOnly(`look-behind "(?<${after}" is not supported: the regex is matched in linear time, without look-arounds`, open);
         this.pos += 2;
         prefix = [`(?<${after}`];
         quantifiable = false;
@@ -405,6 +518,7 @@ class JavaRegexTranslator {
       } else if (c === ">") {
         // Atomic group: (?:(?=(X))\k), wrapped so that a quantifier after it repeats all of it.
         if (this.lookbehinds > 0) throw this.backwards("(?>", open);
+        this.linearOnly('atomic group "(?>" is not supported: the regex is matched in linear time, without atomic groups; use "(?:"', open);
         this.pos++;
         const id = -++this.syntheticCount;
         prefix = ["(?:(?=", { open: id }];
@@ -466,7 +580,7 @@ class JavaRegexTranslator {
       : atomic
         ? { ...body.shape, ways: 1, why: undefined }
         : body.shape;
-    return { tokens, quantifiable, shape, group: quantifiable && !atomic };
+    return { tokens, quantifiable, shape, group: quantifiable && !atomic, ends: body.ends === true };
   }
 
   /**
@@ -552,7 +666,7 @@ class JavaRegexTranslator {
     }
     const ranges = this.flags.i ? withAsciiCase(literal) : literal;
     for (const range of fixed) ranges.push(range);
-    return { tokens: [classSource(negated, ranges, props)], quantifiable: true, shape: setShape(negated, ranges, props) };
+    return { tokens: [classSource(negated, ranges, props, this.dialect)], quantifiable: true, shape: setShape(negated, ranges, props) };
   }
 
   private classMember(): { readonly kind: "char"; readonly cp: number } | Extract<Escaped, { kind: "set" }> {
@@ -723,6 +837,7 @@ class JavaRegexTranslator {
         if (resolved === "unsupported") throw unsupported(text);
         if (resolved === undefined) throw new RegexSyntaxError(`unknown character property "${text}"`, start);
         if ("ranges" in resolved) return set(resolved.ranges, c === "P");
+        if (NOT_IN_RE2.has(resolved.prop)) this.linearOnly(`character property "${text}" is not supported: the regex is matched in linear time, by a matcher that does not know it`, start);
         return { kind: "set", ranges: [], props: [`\\${c}{${resolved.prop}}`] };
       }
       case "b":
@@ -733,10 +848,12 @@ class JavaRegexTranslator {
       case "A":
         return assertion(["^"], false);
       case "z":
-        return assertion(["$"], false);
+        return assertion([this.re2 ? { end: "z" } : "$"], false);
       case "Z":
+        if (this.re2 && !inClass) return { kind: "atom", atom: { tokens: [{ end: "dollar" }], quantifiable: false, shape: EMPTY_SHAPE, ends: true } };
         return assertion([DOLLAR], false);
       case "R":
+        this.linearOnly('"\\R" is not supported: the regex is matched in linear time, without look-aheads, which "\\R" needs (it never splits "\\r\\n"); use "(?:\\r\\n|[\\n\\x0B\\f\\r\\x{85}\\x{2028}\\x{2029}])"', start);
         return assertion([LINEBREAK], true, { ...charShape(VERTICAL_SPACE), maxLength: 2 });
       case "G":
       case "X":
@@ -768,6 +885,27 @@ class JavaRegexTranslator {
  */
 export function translateJavaRegex(regex: string): TranslatedRegex {
   return new JavaRegexTranslator(regex).translate();
+}
+
+/**
+ * Translates a Java regex to RE2's syntax for a linear-time matcher (`re2js`), to be searched
+ * for in a text: what Java finds, the match found the same (see {@link Re2Regex} for `$`).
+ * Refused besides what {@link translateJavaRegex} refuses: look-arounds, atomic groups,
+ * possessive quantifiers, `\R`, `^` and `$` under `(?m)`, `$` or `\Z` before anything that
+ * matches text, and the properties RE2 does not know (`\p{IsIdeographic}`,
+ * `\p{IsJoin_Control}`, `\p{IsNoncharacter_Code_Point}`). Accepted unlike there: nested
+ * quantifiers and overlapping alternatives (`(a+)+`, `(a|aa)+`), which cannot backtrack in a
+ * linear-time matcher. RE2 itself refuses a count above 1000 (`x{1001}`, `(x{100}){20}`).
+ *
+ * @throws RegexSyntaxError for a regex Java rejects or that cannot be matched exactly in
+ *   linear time.
+ * @example
+ * ```ts
+ * translateJavaRegexToRe2("a.").source; // "a[^\\n\\r\\x{85}\\x{2028}\\x{2029}]"
+ * ```
+ */
+export function translateJavaRegexToRe2(regex: string): Re2Regex {
+  return new JavaRegexTranslator(regex, "re2").translateToRe2();
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import { closeSync } from "node:fs";
 import type { JavaTimeZone } from "../../java/zone.js";
-import { RegexSyntaxError, translateJavaRegex } from "../../java/regex.js";
+import { RegexSyntaxError } from "../../java/regex.js";
 import { findAuditLogs, readAuditLines, type AuditFile, type AuditLogFiles } from "../../logfile/files.js";
 import { createLineDecoder, type LineDecoder, type LocatedRecord, type ReadSettings } from "../../logfile/records.js";
 import { DEFAULT_READ_LIMITS, NotRegularFileError, openRegularFile, ReadLimitError, type ReadLimits } from "../../logfile/read.js";
@@ -21,6 +21,7 @@ import { globToRegExp, matches, parseTimeBound, UsageError, type AttributeTest, 
 /** An attribute test, with the exact value of a `name=value` test (for the raw-line prefilter). */
 type SearchTest = AttributeTest & { readonly literal?: string };
 import { displayPath, isoTime } from "../output.js";
+import { linearRegexTest } from "./regex.js";
 
 /**
  * The audit logs a console serves and how their lines are read.
@@ -112,9 +113,9 @@ function wholeNumber(params: URLSearchParams, name: string, fallback: number, mi
 
 /**
  * An attribute test as `query --attr` reads it, but the regular expression of `name~regex` is
- * read as `%replace` reads one (Java's syntax, translated): one that can backtrack
- * catastrophically (`(a+)+`, `(a|aa)+`) or uses a back-reference is refused, so no request can
- * keep the server busy with one value.
+ * read in Java's syntax (as `%replace` reads one) and matched in linear time (see
+ * `./regex.ts`): whatever the regex and the value, no request can keep the server busy for
+ * long. A regex that needs backtracking (a back-reference, a look-around) is refused.
  */
 function attributeTest(text: string): SearchTest {
   const at = text.search(/[=~]/);
@@ -122,14 +123,12 @@ function attributeTest(text: string): SearchTest {
   const name = text.slice(0, at);
   const rest = text.slice(at + 1);
   if (text.charAt(at) === "=") return { name, test: (value) => value === rest, literal: rest };
-  let regex: RegExp;
   try {
-    regex = new RegExp(translateJavaRegex(rest).source, "u");
+    return { name, test: linearRegexTest(rest) };
   } catch (error) {
-    const where = error instanceof RegexSyntaxError ? ` at index ${error.index}` : "";
+    const where = error instanceof RegexSyntaxError && error.index >= 0 ? ` at index ${error.index}` : "";
     throw new QueryError(`attr "${text}": the regular expression is refused${where}: ${(error as Error).message}`);
   }
-  return { name, test: (value) => regex.test(value) };
 }
 
 /**
