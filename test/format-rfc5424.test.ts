@@ -4,8 +4,13 @@ import { Level } from "../src/facade/level.js";
 import type { AuditEvent } from "../src/format/event.js";
 import { base } from "./lib/format-fixtures.js";
 import {
+  MAX_SEQUENCE_ID,
   RFC5424_MIN_MAX_BYTES,
   TRUNCATION_MARKER,
+  originProblem,
+  rfc5424MinMaxBytes,
+  sdIdProblem,
+  sequenceCounter,
   compileRfc5424,
   escapeParamValue,
   formatRfc5424,
@@ -223,7 +228,10 @@ test("maxBytes inside SD ends the SD cleanly, never inside an escape or a charac
     const v = p.params[1];
     if (v !== undefined) {
       t.is(v[0], "v");
-      t.true(value.startsWith(v[1]) && v[1].length > 0);
+      // The cut value ends with the marker (its "]" escaped on the wire).
+      t.true(v[1].endsWith(TRUNCATION_MARKER), `max ${max}: ${v[1]}`);
+      const kept = v[1].slice(0, -TRUNCATION_MARKER.length);
+      t.true(value.startsWith(kept) && kept.length > 0);
     }
     t.is(p.params.length <= 2, true);
   }
@@ -282,4 +290,79 @@ test("octet-counting framing counts bytes", (t) => {
     t.is(rest.join(" "), message);
   }
   t.is(frameOctetCounting("é"), "2 é");
+});
+
+test("sdId: a private SD-ID name@<enterprise number> is accepted; anything else is refused with what was expected", (t) => {
+  for (const ok of ["audit@32473", "audit@64001", "x@1.2.3", "a-b_c@99"]) t.is(sdIdProblem(ok), undefined, ok);
+  for (const [bad, why] of [
+    ["audit", /name@<private enterprise number>/],
+    ["audit@", /name@<private enterprise number>/],
+    ["audit@0123", /without leading zeros/],
+    ["audit@12a", /name@<private enterprise number>/],
+    ["@32473", /name@<private enterprise number>/],
+    ["au dit@32473", /a character an SD-NAME cannot/],
+    ['au"dit@32473', /a character an SD-NAME cannot/],
+    ["audit]@32473", /a character an SD-NAME cannot/],
+    ["audité@32473", /a character an SD-NAME cannot/],
+    ["a@b@32473", /name@<private enterprise number>/],
+    ["x".repeat(27) + "@32473", /it has 33 characters/],
+    ["", /it has 0 characters/],
+    ["meta", /IANA-registered/],
+  ] as const) {
+    t.regex(sdIdProblem(bad) ?? "accepted", why, bad);
+  }
+  t.throws(() => compileRfc5424({ sdId: "audit" }), { instanceOf: RangeError, message: /^sdId "audit": expected an SD-ID of the form name@<private enterprise number>/ });
+  t.true(formatRfc5424(base, { sdId: "oxaudit@64001" }).includes(' [oxaudit@64001 login="alice" ip="192.0.2.1"] '));
+});
+
+test("[meta sequenceId] counts 1, 2, … per formatter's counter and wraps from 2147483647 to 1 (RFC 5424 §7.3.1)", (t) => {
+  const format = compileRfc5424({ sequence: sequenceCounter() });
+  t.true(format(base).includes(' ox.login [meta sequenceId="1"][audit@32473 login="alice" ip="192.0.2.1"] '));
+  t.true(format(base).includes(' [meta sequenceId="2"][audit@32473 '));
+  // Without attributes the meta element is the structured data.
+  t.regex(format({ ...base, attributes: [] }), / ox\.login \[meta sequenceId="3"\] ox\.login$/);
+  const near = sequenceCounter(MAX_SEQUENCE_ID - 1);
+  t.deepEqual([near(), near(), near(), near()], [MAX_SEQUENCE_ID - 1, MAX_SEQUENCE_ID, 1, 2]);
+});
+
+test("[origin software swVersion]: written escaped after meta; lengths checked (RFC 5424 §7.2)", (t) => {
+  const out = compileRfc5424({ sequence: sequenceCounter(), origin: { software: 'ox "app"', swVersion: "8.21]" } })(base);
+  t.true(out.includes(' [meta sequenceId="1"][origin software="ox \\"app\\"" swVersion="8.21\\]"][audit@32473 login="alice"'), out);
+  t.true(compileRfc5424({ origin: { software: "slf4ts" } })(base).includes(' [origin software="slf4ts"][audit@32473 '));
+  t.regex(originProblem("software", "x".repeat(49)) ?? "", /1 to 48 characters/);
+  t.regex(originProblem("swVersion", "x".repeat(33)) ?? "", /1 to 32 characters/);
+  t.regex(originProblem("software", "a\nb") ?? "", /control characters/);
+  t.is(originProblem("software", "€".repeat(48)), undefined);
+  t.throws(() => compileRfc5424({ origin: { software: "" } }), { instanceOf: RangeError, message: /origin: expected 1 to 48 characters/ });
+});
+
+test("meta and origin come before the audit element, so a cut at the smallest maxBytes keeps them; that minimum grows by their size", (t) => {
+  const options = { sequence: sequenceCounter(), origin: { software: "s".repeat(48), swVersion: "v".repeat(32) } };
+  const min = rfc5424MinMaxBytes(options);
+  t.is(rfc5424MinMaxBytes({}), RFC5424_MIN_MAX_BYTES);
+  t.is(min, RFC5424_MIN_MAX_BYTES + '[meta sequenceId="2147483647"]'.length + `[origin software="${"s".repeat(48)}" swVersion="${"v".repeat(32)}"]`.length);
+  t.throws(() => compileRfc5424({ ...options, maxBytes: min - 1 }), { instanceOf: RangeError });
+  const longest: AuditEvent = { ...base, hostname: "h".repeat(255), appName: "a".repeat(48), procId: "p".repeat(128), eventId: "e".repeat(32), attributes: [["v", "x".repeat(2000)]] };
+  const out = compileRfc5424({ ...options, maxBytes: min })(longest);
+  t.true(bytes(out) <= min, `${bytes(out)} > ${min}`);
+  t.true(out.includes(' [meta sequenceId="1"][origin software="'));
+  t.true(out.endsWith(" " + TRUNCATION_MARKER));
+});
+
+test("lineBreaks=escape (newline framing): LF and CR in values become \\n and \\r, a real backslash stays \\\\, and maxBytes counts the escapes", (t) => {
+  const event = { ...base, attributes: [["v", "a\nb\\nc\r\nd"]] as const };
+  const out = compileRfc5424({ lineBreaks: "escape" })(event);
+  t.false(/[\r\n]/.test(out));
+  t.true(out.includes(' [audit@32473 v="a\\nb\\\\nc\\r\\nd"] '), out);
+  // kept by default (octet counting frames it)
+  t.true(formatRfc5424(event).includes('v="a\nb\\\\nc\r\nd"'));
+  const long = { ...base, attributes: [["v", "\n".repeat(3000)]] as const };
+  for (const max of [RFC5424_MIN_MAX_BYTES, 600, 1000, 4000, 8096]) {
+    const cut = compileRfc5424({ lineBreaks: "escape", maxBytes: max })(long);
+    t.true(bytes(cut) <= max, `max ${max}`);
+    t.false(/[\r\n]/.test(cut));
+    // 3000 escaped LFs are 6000 bytes: cut inside the value below that, inside MSG above.
+    t.true(max < 6000 ? /v="(\\n)+\.\.\.\[truncated\\\]"\] \.\.\.\[truncated\]$/.test(cut) : / ox\.login v=(\\n)+\\?\.\.\.\[truncated\]$/.test(cut), `max ${max}`);
+  }
+  t.throws(() => compileRfc5424({ lineBreaks: "strip" as "keep" }), { instanceOf: RangeError });
 });

@@ -58,6 +58,9 @@ test("one log() reaches the file and rsyslog over TCP, TLS, mutual TLS and UDP, 
     // <110> = facility 13 (log audit) × 8 + severity 6 (INFO).
     t.true(rs.readRecords(rs.files[input].raw)[0]?.startsWith("<110>1 "), input);
   }
+  // A stream's records count as sent once its connection has stayed up 2 s (verified: a receiver
+  // refusing the client certificate closes it at once); UDP's when the operating system took them.
+  t.true(await waitFor(() => audit.stats().targets.every((s) => s.sent === 2), 10_000));
   t.deepEqual(
     audit.stats().targets.map((s) => [s.name, s.sent, s.dropped]),
     [["mtls", 2, 0], ["tcp", 2, 0], ["tls", 2, 0], ["udp", 2, 0]],
@@ -87,6 +90,37 @@ test("mutual TLS: rsyslog refuses a client without a certificate or with one fro
   // Nothing was lost either: both records still wait for a receiver that accepts them.
   t.deepEqual(audit.stats().targets.map((s) => [s.name, s.buffered + s.sent - s.resent]), [["nocert", 1], ["wrongcert", 1]]);
   t.true(audit.stats().targets.every((s) => !s.connected));
+});
+
+test("honest stats: 30 records to an rsyslog that refuses the client certificate count 0 as sent; with the right certificate all 30, once the connection is verified", async (t) => {
+  const status = captureStatus(t);
+  const rs = await startRsyslog({ mtls: true });
+  t.teardown(() => rs.dispose());
+  const audit = testService(t);
+  const base = { type: "syslog", protocol: "tls", host: "127.0.0.1", port: String(rs.ports.mtls), "tls.ca": rs.certs.caCert, "tls.servername": "localhost" };
+  await audit.configure({
+    properties: {
+      [P + "enabled"]: "true",
+      // Signed by another CA: TLS 1.3 ends the client's handshake before rsyslog checks the
+      // certificate, so the socket takes the records before rsyslog closes the connection.
+      ...target("refused", { ...base, "tls.cert": rs.certs.wrongClientCert, "tls.key": rs.certs.wrongClientKey }),
+      ...target("accepted", { ...base, "tls.cert": rs.certs.clientCert, "tls.key": rs.certs.clientKey }),
+    },
+    watch: false,
+  });
+  const stats = (name: string) => audit.stats().targets.find((s) => s.name === name);
+  // Wait until the refused target's connection is up, so the records go onto it.
+  t.true(await waitFor(() => stats("refused")?.connected === true || status.some((e) => e.code === "TARGET_FAILED"), 10_000));
+  for (let seq = 0; seq < 30; seq++) audit.log("ox.login", { seq });
+  t.true(await waitFor(() => status.some((e) => e.code === "TARGET_FAILED" && e.message.includes('"refused"')), 10_000));
+  await rs.waitForLines(rs.files.mtls.json, 30);
+  // Longer than a connection needs to count as verified (2 s), through a reconnect or two.
+  t.true(await waitFor(() => stats("accepted")?.sent === 30, 10_000));
+  await new Promise((r) => setTimeout(r, 3000));
+  t.like(stats("refused"), { sent: 0, resent: 0, buffered: 30, dropped: 0, connected: false });
+  t.like(stats("accepted"), { sent: 30, resent: 0, buffered: 0, dropped: 0 });
+  // rsyslog wrote the 30 of the accepted target, none of the refused one.
+  t.deepEqual(rs.readJson(rs.files.mtls.json).map(seqOf), [...Array(30).keys()]);
 });
 
 test("TLS: the target refuses an rsyslog whose certificate its CA did not sign, and tls.insecure would accept it (with a warning)", async (t) => {
@@ -183,6 +217,9 @@ test("past buffer.size while rsyslog is down: the buffered records, then one dro
   });
   audit.log("ox.login", { seq: 0 });
   await rs.waitForLines(rs.files.tcp.raw, 1);
+  // resendMs=0 forgets a record once the connection is verified (up 2 s): before that, a break
+  // sends it again.
+  t.true(await waitFor(() => audit.stats().targets[0]?.sent === 1, 10_000));
   await rs.stop();
   t.true(await waitFor(() => audit.stats().targets[0]?.connected === false));
   for (let seq = 1; seq <= 200; seq++) audit.log("ox.login", { seq });

@@ -38,6 +38,11 @@ function spec(overrides: Partial<TargetSpec> = {}): TargetSpec {
     appName: "slf4ts",
     hostname: "mail1",
     maxBytes: 8192,
+    framing: "octet-counting",
+    sdId: "audit@32473",
+    sequenceId: false,
+    origin: undefined,
+    timezone: undefined,
     compress: "none",
     chunkSize: 1420,
     tls: { secureContext: undefined, servername: "", insecure: false },
@@ -340,4 +345,21 @@ test("value rendering: nesting past the depth limit, the character budget, maske
   const shared = { x: 1 };
   t.is(renderOther({ a: shared, b: shared }), '{"a":{"x":1},"b":{"x":1}}');
   t.is(renderOther(new Map<unknown, unknown>([["k", new Set([1, 2])]])), '{"k":[1,2]}');
+});
+
+test("[meta sequenceId] counts per target and goes on across a reload that changes the target; newline framing ends each record with one LF", (t) => {
+  const syslog = (overrides: Partial<TargetSpec>): TargetSpec => spec({ ...overrides, type: "syslog", format: "rfc5424", sequenceId: true, framing: "newline" } as Partial<TargetSpec>);
+  const { set, fakes } = targetsOver(t, [syslog({ fingerprint: "a" }), syslog({ name: "other", fingerprint: "o" })]);
+  set.offer(render("ox.login", { seq: 1, note: "two\nlines" }));
+  set.offer(render("ox.login", { seq: 2 }));
+  const before = fakes.get("siem");
+  set.reconfigure([syslog({ fingerprint: "b", appName: "changed" }), syslog({ name: "other", fingerprint: "o" })], { level: Level.INFO, loggerName: "audit" });
+  t.not(fakes.get("siem"), before, "the changed target was rebuilt");
+  set.offer(render("ox.login", { seq: 3 }));
+  const ids = (name: string, fake = fakes.get(name)): string[] => (fake?.offered ?? []).map((b) => /\[meta sequenceId="(\d+)"\]/.exec(b.toString("utf8"))?.[1] ?? "none");
+  t.deepEqual([...ids("siem", before), ...ids("siem")], ["1", "2", "3"]);
+  t.deepEqual(ids("other"), ["1", "2", "3"]);
+  // One line per record: the value's LF is written \n.
+  for (const bytes of before?.offered ?? []) t.is(bytes.toString("utf8").split("\n").length, 2);
+  t.true(before?.offered[0]?.toString("utf8").includes('note="two\\nlines"'));
 });

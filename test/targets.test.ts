@@ -48,7 +48,8 @@ test("a syslog target sends octet-counted RFC 5424 messages with the attributes 
   t.regex(login as string, /^<110>1 \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z mail1 slf4ts \d+ ox\.login \[audit@32473 login="ann" ip="192\.0\.2\.1" note="quote\\" back\\\\ bracket\\]" password="\*\*\*\*"\] ox\.login /);
   // The newline stays inside the one octet-counted message (it cannot start a forged record).
   t.true((logout as string).includes('[audit@32473 login="ann\nforged"]'));
-  t.is(audit.stats().targets[0]?.sent, 2);
+  // Counted as sent once the connection has stayed up 2 s (verified).
+  t.true(await waitFor(() => audit.stats().targets[0]?.sent === 2, 10_000));
 });
 
 test("a record longer than maxBytes is cut on a UTF-8 boundary, with a marker, and the frame counts bytes", async (t) => {
@@ -109,6 +110,8 @@ test("records sent shortly before a connection broke are sent again: none is los
   await audit.configure({ properties: syslog(r.port, { resendMs: "5000" }), watch: false });
   for (let seq = 0; seq < 100; seq++) audit.log("ox.login", { seq });
   t.true(await waitFor(() => r.messages().length === 100));
+  // Sent (the connection verified: up 2 s); a break within resendMs sends them again.
+  t.true(await waitFor(() => audit.stats().targets[0]?.sent === 100, 10_000));
   await r.stop();
   // Throw away what the "crashed" receiver got after the first 60: as if it died before writing them.
   const kept = r.messages().slice(0, 60);

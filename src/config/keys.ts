@@ -347,6 +347,16 @@ function option<const O extends string, T>(spec: Omit<TargetKeySpec<T>, "reloads
   return { reloads: true, ...spec };
 }
 
+/** `local` (or empty): undefined, the process's time zone; otherwise a zone id as for date.timezone. */
+function localOrZone(): Parser<JavaTimeZone | undefined> {
+  const parseZone = zone();
+  return (value, context) => {
+    if (value.trim() === "" || value.trim().toLowerCase() === "local") return { ok: true, value: undefined };
+    const parsed = parseZone(value, context);
+    return parsed.ok ? parsed : { ok: false, expected: parsed.expected.replace(/^expected /, "expected local (the process's time zone), ") };
+  };
+}
+
 /** A parser that gives `undefined` for empty text (the option is not set) and `parser`'s value otherwise. */
 function optional<T>(parser: Parser<T>): Parser<T | undefined> {
   return (value, context) => (value.trim() === "" ? { ok: true, value: undefined } : parser(value, context));
@@ -443,10 +453,54 @@ export const TARGET_KEYS = [
   }),
   option({
     option: "maxBytes",
-    defaultValue: "8096",
-    doc: "syslog (and console with rfc5424 or rfc3164): the largest message in bytes (UTF-8), rsyslog's default maxMessageSize; a longer one is cut on a character boundary and ends with ...[truncated]. From 515 (rfc5424) or 128 (rfc3164). Other types are bounded by record.maxLength (and GELF over UDP by 128 chunks).",
+    defaultValue: "",
+    doc: "syslog (and console with rfc5424 or rfc3164): the largest message in bytes (UTF-8); default 8096 for rfc5424 (rsyslog's default maxMessageSize) and 1024 for rfc3164 (the RFC 3164 limit). A longer one is cut on a character boundary and ends with ...[truncated] (a cut SD-PARAM value ends with ...[truncated\\]). From 515 (rfc5424; 30 more with sequenceId, more with origin.*) or 128 (rfc3164). Other types are bounded by record.maxLength (and GELF over UDP by 128 chunks).",
     example: "65536",
     parse: text(),
+  }),
+  // Syslog standards (RFC 6587 framing, RFC 5424 structured data, RFC 3164 time): see docs/targets.md.
+  option({
+    option: "framing",
+    defaultValue: "octet-counting",
+    doc: "syslog over tcp or tls: octet-counting (RFC 6587 §3.4.1, the only framing of RFC 5425; a line break in a value stays raw inside its record) or newline (RFC 6587 §3.4.2, for receivers that split lines, e.g. syslog-ng network() and Fluent Bit: a LF or CR in a value is written \\n or \\r, so one record is one line). See docs/targets.md for which receiver needs which.",
+    example: "newline",
+    parse: oneOf(["octet-counting", "newline"], "expected octet-counting or newline"),
+  }),
+  option({
+    option: "sdId",
+    defaultValue: "audit@32473",
+    doc: "rfc5424: the SD-ID of the SD-ELEMENT holding the attributes, name@<private enterprise number> (RFC 5424 §7.2.2). The default's 32473 is the number RFC 5612 reserves for documentation: register your organisation's own with IANA (free, https://pen.iana.org) and use it here.",
+    example: "audit@64001",
+    parse: text(),
+  }),
+  option({
+    option: "sequenceId",
+    defaultValue: "false",
+    doc: "rfc5424: true writes [meta sequenceId=\"N\"] first in each message (RFC 5424 §7.3.1): 1, 2, … per target, 1 again after 2147483647 and after a restart of the process; a receiver sees a gap where records were lost (dropped records also leave their gap, and a resent record keeps its number).",
+    example: "true",
+    parse: boolean(),
+  }),
+  option({
+    option: "origin.software",
+    defaultValue: "",
+    doc: "rfc5424: with a value, each message carries [origin software=\"…\"] (RFC 5424 §7.2.3: 1 to 48 characters), e.g. the application's name. Empty: no origin element.",
+    example: "open-xchange",
+    parse: text(),
+  }),
+  option({
+    option: "origin.swVersion",
+    defaultValue: "",
+    doc: "rfc5424, with origin.software: the swVersion of the origin element (RFC 5424 §7.2.4: 1 to 32 characters).",
+    example: "8.21.0",
+    parse: text(),
+  }),
+  option({
+    option: "timezone",
+    defaultValue: "local",
+    doc: "rfc3164: the time zone of the timestamp, which RFC 3164 writes as local time without a zone: local (the process's, TZ) or a zone such as Europe/Berlin; set it to the zone the receiver reads the timestamps in.",
+    example: "Europe/Berlin",
+    parse: localOrZone(),
+    canonical: (z: JavaTimeZone | undefined) => z?.id ?? "local",
   }),
   option({
     option: "compress",

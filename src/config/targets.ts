@@ -10,7 +10,7 @@ import { hostname as osHostname } from "node:os";
 import { createHash } from "node:crypto";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { LayoutEvent } from "../layout/pattern.js";
-import { RFC5424_MIN_MAX_BYTES } from "../format/rfc5424.js";
+import { originProblem, rfc5424MinMaxBytes, sdIdProblem } from "../format/rfc5424.js";
 import type { ConfigProblem } from "./errors.js";
 import { compileGlobs } from "./glob.js";
 import type { TargetByFormat, TargetByType, TargetConsole, TargetFile, TargetFormat, TargetProtocol, TargetSpec, TargetType } from "../targets/spec.js";
@@ -103,6 +103,10 @@ export function parseTargets(
     };
     const given = (option: TargetOption): boolean => options.has(option) && (options.get(option) as TargetProperty).value.trim() !== "";
     const before = problems.length;
+    const warn = (option: TargetOption, expected: string): void => {
+      const property = options.get(option);
+      warnings.push({ key: key(option), value: property?.value, line: property?.line, expected });
+    };
     const fail = (option: TargetOption, expected: string): void => {
       const property = options.get(option);
       problems.push({ key: key(option), value: property?.value, line: property?.line ?? options.values().next().value?.line, expected });
@@ -175,11 +179,43 @@ export function parseTargets(
     const appName = value("appName") ?? "";
     const hostname = value("hostname") || osHostname();
 
-    const minBytes = format === "rfc3164" ? 128 : format === "rfc5424" ? RFC5424_MIN_MAX_BYTES : 512;
+    // RFC 5424 structured data and RFC 3164 time: checked where they apply, ignored (with a
+    // warning) where they do not.
+    const syslogFormat = format === "rfc5424" || format === "rfc3164";
+    const framing = value("framing") ?? "octet-counting";
+    if (given("framing") && !(type === "syslog" && protocol !== "udp")) {
+      warn("framing", type === "syslog" ? "framing is for tcp and tls (a UDP datagram is one record); ignored" : `framing is for syslog targets over tcp or tls (a ${type} target frames its records ${type === "console" || type === "file" || type === "tcp" ? "one a line" : "with a NUL"}); ignored`);
+    }
+    const sdId = value("sdId") ?? "audit@32473";
+    const sdIdIssue = sdIdProblem(sdId);
+    if (sdIdIssue !== undefined && format === "rfc5424") fail("sdId", sdIdIssue);
+    const sequenceId = value("sequenceId") ?? false;
+    const software = value("origin.software") ?? "";
+    const swVersion = value("origin.swVersion") ?? "";
+    let origin: TargetSpec["origin"];
+    if (software !== "") {
+      const problem = originProblem("software", software);
+      if (problem !== undefined) fail("origin.software", problem);
+      const versionProblem = swVersion === "" ? undefined : originProblem("swVersion", swVersion);
+      if (versionProblem !== undefined) fail("origin.swVersion", versionProblem);
+      origin = { software, swVersion: swVersion === "" ? undefined : swVersion };
+    } else if (swVersion !== "") {
+      fail("origin.swVersion", "origin.swVersion needs origin.software (RFC 5424 §7.2.4: a version is of a software)");
+    }
+    for (const option of ["sdId", "sequenceId", "origin.software", "origin.swVersion"] as const) {
+      if (given(option) && format !== "rfc5424") warn(option, `${option} is for format=rfc5424 (the structured data); this target writes ${format}; ignored`);
+    }
+    const timezone = value("timezone");
+    if (given("timezone") && format !== "rfc3164") warn("timezone", `timezone is for format=rfc3164 (RFC 5424, JSON, GELF and ECS write UTC with the zone); this target writes ${format}; ignored`);
+
+    const minBytes =
+      format === "rfc3164" ? 128 : format === "rfc5424" ? rfc5424MinMaxBytes({ ...(sequenceId ? { sequence: () => 1 } : {}), ...(origin !== undefined ? { origin } : {}) }) : 512;
     // A UDP datagram carries at most 65507 bytes of payload (IPv4).
     const maxMax = type === "syslog" && protocol === "udp" ? 65_507 : 1_073_741_824;
-    const maxBytesParsed = wholeNumber(minBytes, maxMax, `expected a whole number of bytes from ${minBytes} to ${maxMax}${maxMax === 65_507 ? " (the largest UDP datagram)" : ""}`, 10)(get("maxBytes"), context);
-    if (!maxBytesParsed.ok) fail("maxBytes", maxBytesParsed.expected);
+    // The default follows the format: RFC 3164 caps a message at 1024 bytes; 8096 is rsyslog's default maxMessageSize.
+    const maxBytesText = get("maxBytes") || (format === "rfc3164" ? "1024" : "8096");
+    const maxBytesParsed = wholeNumber(minBytes, maxMax, `expected a whole number of bytes from ${minBytes} to ${maxMax}${maxMax === 65_507 ? " (the largest UDP datagram)" : ""}`, 10)(maxBytesText, context);
+    if (!maxBytesParsed.ok && (syslogFormat || given("maxBytes"))) fail("maxBytes", maxBytesParsed.expected);
     const compress = value("compress") ?? "none";
     if (compress !== "none" && !(type === "gelf" && protocol === "udp") && !(type === "file" && compress === "gzip")) {
       fail("compress", type === "file" ? "expected none or gzip for a file target" : type === "console" ? "a console target writes uncompressed lines; expected none" : "compression is for gelf targets over udp (GELF over TCP is never compressed) and the archives of file targets");
@@ -303,6 +339,11 @@ export function parseTargets(
       appName,
       hostname,
       maxBytes: maxBytesParsed.ok ? maxBytesParsed.value : 0,
+      framing,
+      sdId,
+      sequenceId,
+      origin,
+      timezone,
       compress,
       chunkSize: chunkSize as number,
       tls: { secureContext, servername: value("tls.servername") || host, insecure },

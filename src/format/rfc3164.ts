@@ -2,8 +2,10 @@
  * RFC 3164 (BSD syslog) messages for old receivers: `<PRI>Mmm dd hh:mm:ss HOSTNAME TAG[PID]: MSG`.
  *
  * Choices:
- * - The timestamp is UTC (RFC 3164 has no time zone; say so in the receiver), the day is
- *   space-padded (`Jan  2`); a time that is not finite is written as the epoch.
+ * - The timestamp is local time, as RFC 3164 §4.1.2 says ("the local time"), without a zone
+ *   (the format has none): the process's time zone (`TZ`), or the zone of the `offsetMinutesAt`
+ *   option (the target's `timezone`, e.g. the receiver's zone). The day is space-padded
+ *   (`Jan  2`); a time that is not finite is written as the epoch.
  * - HOSTNAME: code units outside 33-126 become `_`; empty → `-`.
  * - TAG: the app name with everything but ASCII letters and digits removed, cut to 32;
  *   empty → `audit`. PID: the proc id with everything but 33-126 and `[`/`]` removed; empty →
@@ -20,7 +22,12 @@ export interface Rfc3164Options {
   readonly facility?: number;
   /** Maximum size of the message in bytes, from 128; default 1024. */
   readonly maxBytes?: number;
+  /** The offset east of UTC in minutes of the time zone the timestamp is written in, at an instant; default: the process's local time zone. */
+  readonly offsetMinutesAt?: (epochMillis: number) => number;
 }
+
+/** The process's local time zone (`TZ`), as `Date` has it. */
+const localOffsetMinutes = (epochMillis: number): number => -new Date(epochMillis).getTimezoneOffset();
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
 const MARKER = "...[truncated]";
@@ -31,7 +38,7 @@ const MARKER = "...[truncated]";
  *
  * @example
  * ```ts
- * compileRfc3164({ facility: 13 })(event);
+ * compileRfc3164({ facility: 13, offsetMinutesAt: () => 0 })(event);
  * // "<110>Jan  2 03:04:05 mail1 slf4ts[4242]: ox.login login=alice"
  * ```
  */
@@ -44,9 +51,13 @@ export function compileRfc3164(options: Rfc3164Options = {}): (event: AuditEvent
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 128) {
     throw new RangeError(`maxBytes must be a whole number from 128, got ${String(maxBytes)}`);
   }
+  const offsetAt = options.offsetMinutesAt ?? localOffsetMinutes;
   return (event: AuditEvent): string => {
     const date = new Date(Number.isFinite(event.timestamp) ? event.timestamp : 0);
-    const valid = !Number.isNaN(date.getTime()) ? date : new Date(0);
+    const instant = !Number.isNaN(date.getTime()) ? date.getTime() : 0;
+    // The wall-clock time of the zone, read through the UTC getters of a shifted date.
+    const shifted = new Date(instant + Math.round(offsetAt(instant) * 60_000));
+    const valid = !Number.isNaN(shifted.getTime()) ? shifted : new Date(0);
     const two = (n: number): string => String(n).padStart(2, "0");
     const stamp =
       `${MONTHS[valid.getUTCMonth()] ?? "Jan"} ${String(valid.getUTCDate()).padStart(2, " ")} ` +

@@ -18,8 +18,17 @@
  *   the 1-based position of the attribute; since `~` never occurs in a kept name, a mapped name
  *   is recognisable and N points at the original name in MSG (the plain audit line keeps it).
  * - PARAM-VALUE: UTF-8 with `"`, `\` and `]` escaped by a backslash (§6.3.3). Other characters,
- *   newlines included, are kept (use octet-counting framing). A `null` value is omitted from the
+ *   newlines included, are kept (use octet-counting framing), unless `lineBreaks` is `"escape"`
+ *   (newline framing, one record a line): then LF is written `\n` and CR `\r` (a backslash
+ *   before a character other than `"`, `\` and `]` is kept literally by RFC 5424 receivers; a
+ *   real backslash is `\\`, so the two never mix). A `null` value is omitted from the
  *   structured data (MSG carries it as `\N`). No attributes (or only nulls): SD is `-`.
+ * - Optional SD-ELEMENTs before the audit one (so a cut never reaches them):
+ *   `[meta sequenceId="N"]` (§7.3.1: 1 to 2147483647, then 1 again; from the `sequence`
+ *   option) and `[origin software="…" swVersion="…"]` (§7.2).
+ * - A value cut to fit `maxBytes` ends with the marker inside the value, written
+ *   `...[truncated\]` (its `]` escaped; a receiver reads `...[truncated]`), so a receiver that
+ *   reads only the structured data sees the cut too.
  * - MSG: the plain audit line ({@link plainLine}). The UTF-8 BOM is written when `bom` is
  *   `"always"`, or (default `"auto"`) when MSG holds a non-ASCII character; `"never"` leaves it out.
  *   `msg: false` omits MSG.
@@ -28,8 +37,9 @@
  *   if the header and the whole structured data fit, MSG is cut at a character boundary and ends
  *   with {@link TRUNCATION_MARKER}; otherwise the structured data keeps the params that fit, the
  *   first one that does not fit is cut inside its value at a character boundary and never inside
- *   a `\x` escape (dropped if nothing of its value fits), the SD-ELEMENT is closed and MSG is
- *   the marker alone (ASCII, no BOM).
+ *   a `\x` escape, and ends with the marker (dropped if nothing of its value fits beside the
+ *   marker); the params after it are left out, the SD-ELEMENT is closed and MSG is the marker
+ *   alone (ASCII, no BOM).
  */
 import { isoTimestamp, plainLine, syslogSeverity, wellFormed, type AuditEvent } from "./event.js";
 
@@ -45,6 +55,12 @@ export interface Rfc5424Options {
   readonly bom?: "auto" | "always" | "never";
   /** Whether to write MSG (the plain audit line); default true. */
   readonly msg?: boolean;
+  /** `"keep"` (default; octet-counting framing) or `"escape"`: LF and CR in values written `\n` and `\r`, so a record is one line (newline framing). */
+  readonly lineBreaks?: "keep" | "escape";
+  /** Gives the next `[meta sequenceId=…]` of each message (1 to 2147483647); no meta element without it. */
+  readonly sequence?: () => number;
+  /** `[origin software=… swVersion=…]` (RFC 5424 §7.2): software 1-48 characters, swVersion 1-32 (only with software). */
+  readonly origin?: { readonly software: string; readonly swVersion?: string | undefined };
 }
 
 /** The marker that ends a cut message. */
@@ -63,6 +79,8 @@ export const TRUNCATION_MARKER = "...[truncated]";
 export const RFC5424_MIN_MAX_BYTES = 7 + 25 + 256 + 49 + 129 + 32 + 3 + TRUNCATION_MARKER.length;
 
 const BOM = "\uFEFF";
+/** The marker as it ends a cut PARAM-VALUE: its `]` escaped (§6.3.3); a receiver reads `...[truncated]`. */
+const VALUE_MARKER = "...[truncated\\]";
 const DEFAULT_SD_ID = "audit@32473";
 
 /**
@@ -110,10 +128,95 @@ export function escapeParamValue(value: string): string {
   return value.replace(/["\\\]]/g, "\\$&");
 }
 
+/** The SD-IDs registered with IANA (RFC 5424 §7, RFC 9742 has none more in use here): written without `@`. */
+const IANA_SD_IDS = new Set(["timeQuality", "origin", "meta"]);
+
+/**
+ * Why `sdId` is not a usable SD-ID, or undefined when it is: an SD-NAME (RFC 5424 §6.3.2: 1-32
+ * printable US-ASCII characters, none of `=`, space, `]`, `"`) of the private form
+ * `name@<private enterprise number>` (§7.2.2: digits, optionally dotted, no leading zero), or
+ * one of the IANA-registered ids this library does not write itself: none (`timeQuality`,
+ * `origin` and `meta` have their own parameters, so they are refused too).
+ *
+ * @example
+ * ```ts
+ * sdIdProblem("audit@32473"); // undefined
+ * sdIdProblem("audit"); // "expected name@<enterprise number> …"
+ * ```
+ */
+export function sdIdProblem(sdId: string): string | undefined {
+  const expected = 'expected an SD-ID of the form name@<private enterprise number> (RFC 5424 §6.3.2 and §7.2.2: at most 32 printable US-ASCII characters, none of = ] " or space, the name without @, the number digits and dots without leading zeros), e.g. audit@32473';
+  if (sdId.length === 0 || sdId.length > 32) return `${expected}; it has ${sdId.length} characters`;
+  if (/[^\x21-\x7e]|[=\]" ]/.test(sdId)) return `${expected}; it holds a character an SD-NAME cannot`;
+  if (IANA_SD_IDS.has(sdId)) return `${expected}; ${sdId} is an IANA-registered SD-ID with parameters of its own`;
+  if (!/^[^@]+@[1-9][0-9]*(\.(0|[1-9][0-9]*))*$/.test(sdId)) return expected;
+  return undefined;
+}
+
 function validateSdId(sdId: string): void {
-  // SD-ID is an SD-NAME; with '@' a private id: name@digits.
-  const ok = /^[\x21-\x7e]{1,32}$/.test(sdId) && !/[=\]" ]/.test(sdId) && /^[^@]+(@[0-9]+(\.[0-9]+)*)?$/.test(sdId);
-  if (!ok) throw new RangeError(`sdId must be an SD-NAME (1-32 printable ASCII, no = ] " or space) or name@PEN, got ${JSON.stringify(sdId)}`);
+  const problem = sdIdProblem(sdId);
+  if (problem !== undefined) throw new RangeError(`sdId ${JSON.stringify(sdId)}: ${problem}`);
+}
+
+/** The largest sequenceId (RFC 5424 §7.3.1); the next is 1 again. */
+export const MAX_SEQUENCE_ID = 2_147_483_647;
+
+/**
+ * A per-target counter of `[meta sequenceId=…]`: 1, 2, … 2147483647, then 1 again
+ * (RFC 5424 §7.3.1), so a receiver sees a gap where records were lost.
+ *
+ * @example
+ * ```ts
+ * const next = sequenceCounter();
+ * next(); // 1
+ * next(); // 2
+ * ```
+ */
+export function sequenceCounter(start = 1): () => number {
+  let next = start;
+  return () => {
+    const id = next;
+    next = id >= MAX_SEQUENCE_ID ? 1 : id + 1;
+    return id;
+  };
+}
+
+/**
+ * Why an origin parameter value cannot be used, or undefined (RFC 5424 §7.2.3-7.2.4: software
+ * 1-48 characters, swVersion 1-32; printable, no control characters).
+ *
+ * @example
+ * ```ts
+ * originProblem("software", "slf4ts"); // undefined
+ * ```
+ */
+export function originProblem(name: "software" | "swVersion", value: string): string | undefined {
+  const max = name === "software" ? 48 : 32;
+  const length = [...value].length;
+  if (length < 1 || length > max) return `expected 1 to ${max} characters (RFC 5424 §7.2), got ${length}`;
+  if (/[\p{Cc}\p{Cs}]/u.test(value)) return "expected printable characters, without control characters";
+  return undefined;
+}
+
+/**
+ * The smallest `maxBytes` for these options: {@link RFC5424_MIN_MAX_BYTES}, plus the longest
+ * meta and origin elements when they are written.
+ *
+ * @example
+ * ```ts
+ * rfc5424MinMaxBytes({}); // 515
+ * rfc5424MinMaxBytes({ sequence: sequenceCounter() }); // 545
+ * ```
+ */
+export function rfc5424MinMaxBytes(options: Pick<Rfc5424Options, "sequence" | "origin">): number {
+  let min = RFC5424_MIN_MAX_BYTES;
+  if (options.sequence !== undefined) min += bytes(`[meta sequenceId="${MAX_SEQUENCE_ID}"]`);
+  if (options.origin !== undefined) min += bytes(originElement(options.origin));
+  return min;
+}
+
+function originElement(origin: NonNullable<Rfc5424Options["origin"]>): string {
+  return `[origin software="${escapeParamValue(origin.software)}"${origin.swVersion === undefined ? "" : ` swVersion="${escapeParamValue(origin.swVersion)}"`}]`;
 }
 
 /** UTF-8 length of a code unit run; `text` is well-formed. */
@@ -169,10 +272,25 @@ export function compileRfc5424(options: Rfc5424Options = {}): (event: AuditEvent
   }
   const sdId = options.sdId ?? DEFAULT_SD_ID;
   validateSdId(sdId);
-  const maxBytes = options.maxBytes;
-  if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || maxBytes < RFC5424_MIN_MAX_BYTES)) {
-    throw new RangeError(`maxBytes must be a whole number from ${RFC5424_MIN_MAX_BYTES}, got ${String(maxBytes)}`);
+  const origin = options.origin;
+  if (origin !== undefined) {
+    const problem = originProblem("software", origin.software) ?? (origin.swVersion === undefined ? undefined : originProblem("swVersion", origin.swVersion));
+    if (problem !== undefined) throw new RangeError(`origin: ${problem}`);
   }
+  const sequence = options.sequence;
+  const minBytes = rfc5424MinMaxBytes(options);
+  const maxBytes = options.maxBytes;
+  if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || maxBytes < minBytes)) {
+    throw new RangeError(`maxBytes must be a whole number from ${minBytes}, got ${String(maxBytes)}`);
+  }
+  const escapeLines = options.lineBreaks === "escape";
+  if (options.lineBreaks !== undefined && options.lineBreaks !== "keep" && !escapeLines) {
+    throw new RangeError(`lineBreaks must be "keep" or "escape", got ${String(options.lineBreaks)}`);
+  }
+  const value = escapeLines
+    ? (text: string): string => escapeParamValue(wellFormed(text)).replace(/[\r\n]/g, (c) => (c === "\n" ? "\\n" : "\\r"))
+    : (text: string): string => escapeParamValue(wellFormed(text));
+  const fixedOrigin = origin === undefined ? "" : originElement(origin);
   const bomMode = options.bom ?? "auto";
   if (bomMode !== "auto" && bomMode !== "always" && bomMode !== "never") {
     throw new RangeError(`bom must be "auto", "always" or "never", got ${String(bomMode)}`);
@@ -186,12 +304,14 @@ export function compileRfc5424(options: Rfc5424Options = {}): (event: AuditEvent
       `${headerField(event.appName, 48)} ${headerField(event.procId, 128)} ${headerField(event.eventId, 32)}`;
     // [name, escaped value] per non-null attribute.
     const params: Array<readonly [string, string]> = [];
-    event.attributes.forEach(([name, value], index) => {
-      if (value !== null) params.push([paramName(name, index), escapeParamValue(wellFormed(value))]);
+    event.attributes.forEach(([name, text], index) => {
+      if (text !== null) params.push([paramName(name, index), value(text)]);
     });
-    let sd = "-";
+    // The meta and origin elements come first: a cut never reaches them.
+    const fixed = (sequence === undefined ? "" : `[meta sequenceId="${sequence()}"]`) + fixedOrigin;
+    let sd = fixed === "" ? "-" : fixed;
     if (params.length > 0) {
-      sd = "[" + sdId;
+      sd = fixed + "[" + sdId;
       for (const [name, value] of params) sd += ` ${name}="${value}"`;
       sd += "]";
     }
@@ -211,22 +331,27 @@ export function compileRfc5424(options: Rfc5424Options = {}): (event: AuditEvent
 
     // Cut inside the structured data.
     const tail = " " + TRUNCATION_MARKER;
-    if (params.length === 0) return header + " -" + tail;
-    let out = header + " [" + sdId;
+    if (params.length === 0) return header + " " + (fixed === "" ? "-" : fixed) + tail;
+    const start = header + " " + fixed + "[" + sdId;
+    let out = start;
     for (const [name, value] of params) {
       const param = ` ${name}="${value}"`;
       if (bytes(out) + bytes(param) + 1 + tail.length <= maxBytes) {
         out += param;
         continue;
       }
+      // The cut value ends with the marker: the cut shows in the structured data too.
       const open = ` ${name}="`;
-      const left = maxBytes - bytes(out) - open.length - 2 - tail.length;
+      const left = maxBytes - bytes(out) - open.length - 2 - VALUE_MARKER.length - tail.length;
       if (left > 0) {
         const kept = cutPrefix(value, left, true);
-        if (kept !== "") out += open + kept + '"';
+        if (kept !== "") out += open + kept + VALUE_MARKER + '"';
       }
       break;
     }
+    // Not even a cut first value fits: no audit element (an SD-ELEMENT without params would not
+    // be within the minimum maxBytes with the longest header and SD-ID).
+    if (out === start) return header + " " + (fixed === "" ? "-" : fixed) + tail;
     return out + "]" + tail;
   };
 }

@@ -14,15 +14,16 @@ import type { AuditEvent } from "../format/event.js";
 import { formatGelf, gelfNulFrame } from "../format/gelf.js";
 import { formatJson } from "../format/json.js";
 import { compileRfc3164 } from "../format/rfc3164.js";
-import { compileRfc5424, frameOctetCounting } from "../format/rfc5424.js";
+import { compileRfc5424, frameOctetCounting, sequenceCounter } from "../format/rfc5424.js";
 import type { LayoutEvent } from "../layout/pattern.js";
 import type { TargetSpec } from "./spec.js";
 
 /** Turns one event into the bytes a target sends; `message` is the record's message (for plain layouts). */
 export type Encoder = (event: AuditEvent, message: () => string) => Buffer;
 
-/** What an encoder needs of a target's settings. */
-export type EncodingSettings = Pick<TargetSpec, "name" | "type" | "protocol" | "format" | "facility" | "maxBytes" | "compress" | "chunkSize" | "layout">;
+/** What an encoder needs of a target's settings (the syslog options may be left out: their defaults). */
+export type EncodingSettings = Pick<TargetSpec, "name" | "type" | "protocol" | "format" | "facility" | "maxBytes" | "compress" | "chunkSize" | "layout"> &
+  Partial<Pick<TargetSpec, "framing" | "sdId" | "sequenceId" | "origin" | "timezone">>;
 
 /** Ends each text record with a newline (files, JSON and plain streams). */
 function newline(text: string): Buffer {
@@ -30,9 +31,10 @@ function newline(text: string): Buffer {
 }
 
 /**
- * One record a line for syslog formats on the console: RFC 5424 lets an SD-PARAM value hold a
- * raw line break (octet counting frames it); with newline framing it is written `\n` (`\r`),
- * the record's own escape, so a collector that splits lines reads one record.
+ * One record a line for syslog formats on the console and with framing=newline: RFC 5424 lets an
+ * SD-PARAM value hold a raw line break (octet counting frames it); here the formatter already
+ * wrote it `\n` (`\r`), the record's own escape, so a collector that splits lines reads one
+ * record. What is left (none from the formats) is escaped the same way, as a safety net.
  */
 function oneLine(text: string): Buffer {
   return newline(text.includes("\n") || text.includes("\r") ? text.replace(/\r/g, "\\r").replace(/\n/g, "\\n") : text);
@@ -60,18 +62,29 @@ function fitGelf(event: AuditEvent, limit: number, encode: (json: string) => Buf
  * transport.offer(encode(event, () => record.message));
  * ```
  */
-export function compileEncoder(spec: EncodingSettings, loggerName: () => string): Encoder {
-  // Syslog on a stream is octet-counted; on a console it is one record a line; a datagram is bare.
-  const framing = spec.type === "console" ? "line" : spec.protocol !== "udp" && spec.type !== "file" ? "octets" : "none";
+export function compileEncoder(spec: EncodingSettings, loggerName: () => string, sequence: () => number = sequenceCounter()): Encoder {
+  // Syslog on a stream is octet-counted, or (framing=newline) one record a line; on a console it
+  // is one record a line; a datagram is bare.
+  const framing =
+    spec.type === "console" || (spec.framing === "newline" && spec.protocol !== "udp" && spec.type !== "file") ? "line" : spec.protocol !== "udp" && spec.type !== "file" ? "octets" : "none";
   const frame: (text: string) => Buffer =
     framing === "octets" ? (text) => Buffer.from(frameOctetCounting(text), "utf8") : framing === "line" ? oneLine : (text) => Buffer.from(text, "utf8");
   switch (spec.format) {
     case "rfc5424": {
-      const format = compileRfc5424({ facility: spec.facility, maxBytes: spec.maxBytes });
+      const format = compileRfc5424({
+        facility: spec.facility,
+        maxBytes: spec.maxBytes,
+        // One record a line: line breaks in values are escaped before the size is counted.
+        lineBreaks: framing === "line" ? "escape" : "keep",
+        ...(spec.sdId !== undefined ? { sdId: spec.sdId } : {}),
+        ...(spec.sequenceId === true ? { sequence } : {}),
+        ...(spec.origin !== undefined ? { origin: spec.origin } : {}),
+      });
       return (e) => frame(format(e));
     }
     case "rfc3164": {
-      const format = compileRfc3164({ facility: spec.facility, maxBytes: spec.maxBytes });
+      const zone = spec.timezone;
+      const format = compileRfc3164({ facility: spec.facility, maxBytes: spec.maxBytes, ...(zone !== undefined ? { offsetMinutesAt: (ms: number) => zone.offsetMinutesAt(ms) } : {}) });
       return (e) => frame(format(e));
     }
     case "gelf": {

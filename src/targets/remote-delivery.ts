@@ -19,7 +19,8 @@ import { DatagramTransport, StreamTransport, type TransportEvents, type Transpor
 export type RemoteSettings = Pick<
   TargetSpec,
   "name" | "type" | "protocol" | "host" | "port" | "tls" | "format" | "compress" | "pattern" | "chunkSize" | "bufferSize" | "spool" | "spoolMaxBytes" | "resendMs" | "stallMs"
->;
+> &
+  Partial<Pick<TargetSpec, "framing">>;
 
 /** What a remote delivery needs of a transport (both transports are one; tests pass a fake). */
 export interface Link {
@@ -47,7 +48,9 @@ export const NETWORK: LinkFactory = (spec, queue, events, ready) => {
 function openQueue(spec: RemoteSettings): { queue: DeliveryQueue; spooled: boolean } {
   if (spec.spool === undefined) return { queue: new MemoryQueue(spec.bufferSize), spooled: false };
   try {
-    const spool = SpoolQueue.open(spec.spool, spec.spoolMaxBytes, JSON.stringify([spec.type, spec.protocol, spec.format, spec.compress, spec.pattern]));
+    // Newline framing is added to the key only when chosen: spools of octet-counted targets keep theirs.
+    const framing = spec.framing === "newline" ? ["newline"] : [];
+    const spool = SpoolQueue.open(spec.spool, spec.spoolMaxBytes, JSON.stringify([spec.type, spec.protocol, spec.format, spec.compress, spec.pattern, ...framing]));
     if (spool.stale !== undefined) {
       StatusChannel.report(
         "RECORDS_DROPPED",

@@ -11,6 +11,8 @@ import type { LayoutEvent } from "../layout/pattern.js";
 export type TargetType = "syslog" | "tcp" | "gelf" | "file" | "console";
 /** The formats a target writes. */
 export type TargetFormat = "rfc5424" | "rfc3164" | "plain" | "json" | "gelf" | "ecs";
+/** How syslog records are delimited on a TCP or TLS stream. */
+export type TargetFraming = "octet-counting" | "newline";
 /** How a remote target sends. */
 export type TargetProtocol = "udp" | "tcp" | "tls";
 
@@ -49,6 +51,16 @@ export interface TargetCommon {
   readonly appName: string;
   readonly hostname: string;
   readonly maxBytes: number;
+  /** syslog over tcp/tls: RFC 6587 octet counting (default) or a newline after each record (line breaks in values escaped). */
+  readonly framing: TargetFraming;
+  /** rfc5424: the SD-ID of the audit SD-ELEMENT (`name@<enterprise number>`). */
+  readonly sdId: string;
+  /** rfc5424: whether each message carries `[meta sequenceId=…]`. */
+  readonly sequenceId: boolean;
+  /** rfc5424: the `[origin …]` element, or undefined for none. */
+  readonly origin: { readonly software: string; readonly swVersion: string | undefined } | undefined;
+  /** rfc3164: the zone of the timestamp, or undefined for the process's local time zone. */
+  readonly timezone: { readonly id: string; offsetMinutesAt(epochMillis: number): number } | undefined;
   readonly compress: "none" | "gzip" | "zlib";
   readonly chunkSize: number;
   /** TLS: the context built from the CA, certificate and key files (checked when the configuration is applied), and options. */

@@ -8,6 +8,7 @@
  */
 import { Level } from "../facade/level.js";
 import type { AuditEvent } from "../format/event.js";
+import { sequenceCounter } from "../format/rfc5424.js";
 import type { RenderedRecord } from "../record/render.js";
 import { renderOther } from "../record/values.js";
 import { StatusChannel } from "../status/status.js";
@@ -57,14 +58,18 @@ export class Target {
   private readonly delivery: Delivery;
   private readonly limiter: RateLimiter | undefined;
   private failing = false;
+  /** The `[meta sequenceId=…]` counter; a changed target (a reload) goes on with its predecessor's. */
+  readonly sequence: () => number;
 
   constructor(
     readonly spec: TargetSpec,
     private context: TargetContext,
     inherited: HandOver | undefined,
     deliveries: DeliveryFactory = DELIVERIES,
+    sequence: () => number = sequenceCounter(),
   ) {
-    this.encode = compileEncoder(spec, () => this.context.loggerName);
+    this.sequence = sequence;
+    this.encode = compileEncoder(spec, () => this.context.loggerName, sequence);
     this.limiter = spec.rateLimit === undefined ? undefined : new RateLimiter(spec.rateLimit, (skipped) => this.reportSkipped(skipped));
     this.delivery = deliveries(spec, this.deliveryEvents(), inherited);
   }
@@ -200,6 +205,7 @@ export class Target {
       own.format === spec.format &&
       own.compress === spec.compress &&
       own.spool === spec.spool &&
+      own.framing === spec.framing &&
       (own.format !== "plain" || own.pattern === spec.pattern)
     );
   }
@@ -283,7 +289,7 @@ export class TargetSet {
         old.release();
         leaving.pop();
       }
-      next.set(spec.name, new Target(spec, context, queue, this.deliveries));
+      next.set(spec.name, new Target(spec, context, queue, this.deliveries, old?.sequence));
     }
     for (const [name, old] of this.targets) if (!next.has(name)) leaving.push(old);
     this.targets = next;

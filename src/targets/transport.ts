@@ -152,7 +152,7 @@ abstract class Transport {
   }
 
   /** Forgets records that left the resend window (a timer, so that an idle target frees them too). */
-  private scheduleSettle(): void {
+  protected scheduleSettle(): void {
     if (this.settleTimer !== undefined) return;
     this.settleTimer = setTimeout(() => {
       this.settleTimer = undefined;
@@ -213,6 +213,18 @@ export class StreamTransport extends Transport {
   /** When the operating system last took a write (or writes began after an idle time). */
   private lastProgress = 0;
   private stallTimer: NodeJS.Timeout | undefined;
+  /**
+   * Records the operating system took on the current connection before it was verified (stayed
+   * up {@link STABLE_MS}): not counted as sent and not yet flushed (so a break sends them again
+   * whatever `resendMs` says) until the connection proves itself. A receiver that refuses the
+   * client certificate (TLS 1.3: after the client's handshake ended) closes it long before.
+   */
+  private unverified: QueuedRecord[] = [];
+  /** The connection whose writes count (kept while a stop waits for the receiver to close). */
+  private countingSocket: net.Socket | undefined;
+  /** Records written on the current connection, and how many of them counted as sent. */
+  private writtenOnConnection = 0;
+  private countedOnConnection = 0;
 
   /**
    * `start`: connect only once it resolves (a predecessor is still handing the queue over).
@@ -258,6 +270,7 @@ export class StreamTransport extends Transport {
         this.stableTimer = undefined;
         if (this.socket !== socket) return;
         this.stable = true;
+        this.verify();
         this.markWorking();
       }, STABLE_MS);
       this.stableTimer.unref();
@@ -286,6 +299,8 @@ export class StreamTransport extends Transport {
       return;
     }
     this.socket = socket;
+    this.forgetConnection();
+    this.countingSocket = socket;
     // An attempt does not hold the process open unless records wait for it.
     this.holdProcess(this.queue.unsent > 0);
     socket.setNoDelay(true);
@@ -311,8 +326,12 @@ export class StreamTransport extends Transport {
       this.stable = false;
       clearTimeout(this.stallTimer);
       this.stallTimer = undefined;
-      // What may not have reached the receiver is sent again after reconnecting.
-      const resent = this.queue.rewind(Date.now(), this.resendMs);
+      // What may not have reached the receiver is sent again after reconnecting. Every record of
+      // this connection not counted as sent (unverified, or its write not taken) is among those
+      // rewound; the others were counted and are sent again.
+      const rewound = this.queue.rewind(Date.now(), this.resendMs);
+      const resent = Math.max(0, rewound - (this.writtenOnConnection - this.countedOnConnection));
+      this.forgetConnection();
       this.pendingResend += resent;
       this.stats.resent += resent;
       if (this.closed) return;
@@ -322,6 +341,36 @@ export class StreamTransport extends Transport {
 
   /** Records to be sent again since the last connection broke (reported when it is back). */
   private pendingResend = 0;
+
+  /** A write the operating system took on `socket`: sent once the connection is verified. */
+  private taken(record: QueuedRecord, socket: net.Socket): void {
+    // A write that completes after its connection was closed is not counted: the queue was
+    // rewound and the record will be written again.
+    if (this.countingSocket !== socket) return;
+    if (!this.stable) {
+      this.unverified.push(record);
+      return;
+    }
+    this.countedOnConnection++;
+    this.flushed(record);
+  }
+
+  /** The connection proved itself: what it took before counts as sent (flushed now). */
+  private verify(): void {
+    const now = Date.now();
+    for (const record of this.unverified) record.flushedAt = now;
+    this.stats.sent += this.unverified.length;
+    this.countedOnConnection += this.unverified.length;
+    if (this.unverified.length > 0) this.scheduleSettle();
+    this.unverified = [];
+  }
+
+  private forgetConnection(): void {
+    this.countingSocket = undefined;
+    this.unverified = [];
+    this.writtenOnConnection = 0;
+    this.countedOnConnection = 0;
+  }
 
   /**
    * The connection counts as working (backoff reset, recovery reported) once it has stayed up
@@ -382,8 +431,9 @@ export class StreamTransport extends Transport {
       // Time spent idle is no stall: the clock starts with the first write of a burst.
       if (this.pendingWrites === 0) this.lastProgress = Date.now();
       this.pendingWrites++;
+      this.writtenOnConnection++;
       const ok = socket.write(record.bytes, (error) => {
-        if (error === undefined || error === null) this.flushed(record);
+        if (error === undefined || error === null) this.taken(record, socket);
         if (this.socket !== socket) return;
         this.lastProgress = Date.now();
         this.pendingWrites--;
@@ -413,6 +463,7 @@ export class StreamTransport extends Transport {
     const socket = this.socket;
     this.socket = undefined;
     socket?.destroy();
+    this.forgetConnection();
     this.queue.rewind(Date.now(), this.resendMs);
     return this.queue;
   }
@@ -450,12 +501,17 @@ export class StreamTransport extends Transport {
     const queue = this.queue;
     if (socket === undefined || !this.stats.connected) {
       socket?.destroy();
+      this.forgetConnection();
       then(queue, false);
       return Promise.resolve();
     }
     return new Promise<void>((resolve) => {
       const finish = (clean: boolean): void => {
         clearTimeout(timer);
+        // The receiver read everything and closed its side: what the connection took counts
+        // as sent even if it had not yet stayed up long enough to be verified.
+        if (clean) this.verify();
+        this.forgetConnection();
         if (clean) queue.settle(Number.POSITIVE_INFINITY, 0);
         then(queue, clean);
         socket.destroy();
