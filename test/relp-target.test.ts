@@ -11,7 +11,8 @@
  */
 import test from "ava";
 import { spawn } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { ConfigError } from "../src/index.js";
 import { encodeRelpFrame, nextTxnr, RelpFrameParser, RelpProtocolError, RELP_MAX_TXNR } from "../src/targets/relp.js";
@@ -319,4 +320,52 @@ test.serial("the sending process killed with unacknowledged records: restarted w
   t.like(stats[0], { spooled: true, buffered: 0, sent: 60 });
   await rs.waitForLines(rs.files.relp.raw, 60);
   t.deepEqual(rs.readRecords(rs.files.relp.raw).map(seqOf), range(60));
+});
+
+test.serial("docs/targets.md's rsyslog imrelp recipe, run as it stands (paths and port replaced): the mutual-TLS RELP target delivers through it", async (t) => {
+  captureStatus(t);
+  const dir = tempDir(t);
+  const page = readFileSync(join(process.cwd(), "docs/targets.md"), "utf8");
+  const recipe = /### rsyslog imrelp recipe[\s\S]*?```\n([\s\S]*?)```/.exec(page)?.[1];
+  if (recipe === undefined) return t.fail("docs/targets.md has no rsyslog imrelp recipe block");
+  const free = createServer();
+  await new Promise<void>((resolve) => free.listen(0, "127.0.0.1", resolve));
+  const port = (free.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => free.close(() => resolve()));
+  const { generateTestCerts } = await import("./lib/certs.js");
+  const certs = await generateTestCerts(join(dir, "certs"));
+  const output = join(dir, "central.log");
+  const config = recipe
+    .replace('port="2514"', `port="${port}" address="127.0.0.1"`)
+    .replace("/etc/rsyslog.d/tls/ca.pem", certs.caCert)
+    .replace("/etc/rsyslog.d/tls/server.pem", certs.serverCert)
+    .replace("/etc/rsyslog.d/tls/server.key", certs.serverKey)
+    .replace("/var/log/remote/audit.log", output);
+  t.false(/\/etc\/|\/var\//.test(config), config);
+  // The harness needs one input of its own (UDP here); the recipe comes on top, unchanged otherwise.
+  const rs = await startRsyslog({ udp: true, certs, extraConfig: config });
+  t.teardown(() => rs.dispose());
+  const audit = testService(t);
+  await audit.configure({
+    properties: {
+      [P + "enabled"]: "true",
+      ...target("central", {
+        type: "syslog",
+        protocol: "relp",
+        "relp.tls": "true",
+        host: "127.0.0.1",
+        port: String(port),
+        "tls.ca": certs.caCert,
+        "tls.servername": "localhost",
+        "tls.cert": certs.clientCert,
+        "tls.key": certs.clientKey,
+      }),
+    },
+    watch: false,
+  });
+  for (let seq = 0; seq < 100; seq++) audit.log("ox.login", { seq });
+  t.true(await waitFor(() => audit.stats().targets[0]?.sent === 100, 15_000), JSON.stringify(audit.stats().targets));
+  const lines = await rs.waitForLines(output, 100);
+  t.deepEqual(lines.map(seqOf), range(100));
+  t.regex(lines[0] ?? "", /^<110>1 \S+ \S+ slf4ts \d+ ox\.login \[audit@32473 seq="0"\]/);
 });
