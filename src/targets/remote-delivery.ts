@@ -41,9 +41,9 @@ export type LinkFactory = (settings: RemoteSettings, queue: DeliveryQueue, event
 /** The real transports: datagrams for UDP (GELF chunked), a stream for TCP and TLS. */
 export const NETWORK: LinkFactory = (spec, queue, events, ready) => {
   if (spec.protocol === "relp") {
-    const over = spec.relp?.tls === true ? "tls" : "tcp";
-    const relp = spec.relp ?? { window: 128, timeoutMs: 10_000 };
-    return new RelpTransport(queue, { host: spec.host, port: spec.port, protocol: over, tls: spec.tls }, events, { window: relp.window, timeoutMs: relp.timeoutMs }, ready);
+    const relp = spec.relp;
+    if (relp === undefined) throw new TypeError(`audit target "${spec.name}": protocol=relp needs its relp settings`);
+    return new RelpTransport(queue, { host: spec.host, port: spec.port, protocol: relp.tls ? "tls" : "tcp", tls: spec.tls }, events, relp, ready);
   }
   const endpoint = { host: spec.host, port: spec.port, protocol: spec.protocol, tls: spec.tls };
   return spec.protocol === "udp"
