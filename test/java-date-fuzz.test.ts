@@ -221,13 +221,25 @@ test("before 1900 every zone has Java's raw offset (TimeZone.getRawOffset) of to
   if (run === undefined) return;
   const zones = Intl.supportedValuesOf("timeZone");
   const raw = run(zones.map((z) => ["rawOffset", z])) as string[];
+  // Java's tz data and Node's are released apart (this machine's Java 17 has had tz data newer
+  // than Node's, where four Canadian zones keep daylight time all year): a zone whose offsets now
+  // and in six months differ between the two cannot tell this rule apart, and is left out (and
+  // logged). Few may differ so, or the comparison says nothing.
+  const instants = [Date.now(), Date.now() + 182 * 86_400_000];
+  const javaNow = run(zones.flatMap((z) => instants.map((ms) => ["offsetAt", z, ms]))) as string[];
+  const dataDiffer = zones.filter((id, i) =>
+    instants.some((ms, j) => Number(javaNow[i * instants.length + j]) !== parseJavaTimeZone(id).offsetMinutesAt(ms) * 60_000),
+  );
+  if (dataDiffer.length > 0) t.log(`left out, Java's and Node's tz data differ on their current rules (Node tz ${process.versions.tz}): ${dataDiffer.join(", ")}`);
+  t.true(dataDiffer.length <= 20, `${dataDiffer.length} of ${zones.length} zones differ in their current rules: ${dataDiffer.join(", ")}`);
   const differ: string[] = [];
   zones.forEach((id, i) => {
+    if (dataDiffer.includes(id)) return;
     const ours = parseJavaTimeZone(id).offsetMinutesAt(Date.UTC(1899, 11, 31, 12)) * 60_000;
     if (ours !== Number(raw[i])) differ.push(`${id}: Java ${Number(raw[i]) / 60_000} min, slf4ts ${ours / 60_000} min`);
   });
-  // Java 17.0.15 keeps +01:00 as Namibia's raw offset (its tz data is compiled from the
-  // rearguard form, where Namibia's +02:00 of 1994-2017 summers was daylight time), and it does
-  // not know America/Coyhaique (new in tz 2025b), which Java's TimeZone turns into GMT.
-  t.deepEqual(differ, ["Africa/Windhoek: Java 60 min, slf4ts 120 min", "America/Coyhaique: Java 0 min, slf4ts -180 min"]);
+  // Java 17 keeps +01:00 as Namibia's raw offset (its tz data is compiled from the rearguard
+  // form, where Namibia's +02:00 of 1994-2017 summers was daylight time). A Java that does not
+  // know America/Coyhaique (new in tz 2025b) turns it into GMT: left out above.
+  t.deepEqual(differ, ["Africa/Windhoek: Java 60 min, slf4ts 120 min"]);
 });

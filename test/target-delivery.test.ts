@@ -51,6 +51,7 @@ function spec(overrides: Partial<TargetSpec> = {}): TargetSpec {
     spoolMaxBytes: 0,
     resendMs: 0,
     stallMs: 10_000,
+    relp: undefined,
     file: undefined,
     console: undefined,
     fingerprint: "",

@@ -13,7 +13,7 @@ import type { LayoutEvent } from "../layout/pattern.js";
 import { originProblem, rfc5424MinMaxBytes, sdIdProblem } from "../format/rfc5424.js";
 import type { ConfigProblem } from "./errors.js";
 import { compileGlobs } from "./glob.js";
-import type { TargetByFormat, TargetByType, TargetConsole, TargetFile, TargetFormat, TargetProtocol, TargetSpec, TargetType } from "../targets/spec.js";
+import type { TargetByFormat, TargetByProtocol, TargetByType, TargetConsole, TargetFile, TargetFormat, TargetProtocol, TargetSpec, TargetType } from "../targets/spec.js";
 import { canonicalValue, TARGET_KEYS, type TargetKeySpec, type TargetOption, type TargetValues } from "./keys.js";
 import { wholeNumber, type Parsed, type Parser } from "./parsers.js";
 
@@ -40,7 +40,7 @@ const FORMATS: Readonly<Record<TargetType, readonly TargetFormat[]>> = {
   console: ["json", "ecs", "gelf", "plain", "rfc5424", "rfc3164"],
 };
 const PROTOCOLS: Readonly<Record<TargetType, readonly TargetProtocol[]>> = {
-  syslog: ["tcp", "udp", "tls"],
+  syslog: ["tcp", "udp", "tls", "relp"],
   tcp: ["tcp", "tls"],
   gelf: ["udp", "tcp", "tls"],
   file: [],
@@ -150,7 +150,7 @@ export function parseTargets(
       } else if (type === "tcp") {
         fail("port", "a tcp target needs a port");
       } else {
-        port = type === "gelf" ? 12201 : protocol === "tls" ? 6514 : 514;
+        port = type === "gelf" ? 12201 : protocol === "tls" ? 6514 : protocol === "relp" ? 2514 : 514;
       }
     }
 
@@ -183,8 +183,8 @@ export function parseTargets(
     // warning) where they do not.
     const syslogFormat = format === "rfc5424" || format === "rfc3164";
     const framing = value("framing") ?? "octet-counting";
-    if (given("framing") && !(type === "syslog" && protocol !== "udp")) {
-      warn("framing", type === "syslog" ? "framing is for tcp and tls (a UDP datagram is one record); ignored" : `framing is for syslog targets over tcp or tls (a ${type} target frames its records ${type === "console" || type === "file" || type === "tcp" ? "one a line" : "with a NUL"}); ignored`);
+    if (given("framing") && !(type === "syslog" && protocol !== "udp" && protocol !== "relp")) {
+      warn("framing", type === "syslog" ? `framing is for tcp and tls (${protocol === "relp" ? "RELP frames each record itself" : "a UDP datagram is one record"}); ignored` : `framing is for syslog targets over tcp or tls (a ${type} target frames its records ${type === "console" || type === "file" || type === "tcp" ? "one a line" : "with a NUL"}); ignored`);
     }
     const sdId = value("sdId") ?? "audit@32473";
     const sdIdIssue = sdIdProblem(sdId);
@@ -246,7 +246,10 @@ export function parseTargets(
     // The material is checked as TLS will use it (a key that does not match its certificate, a
     // PEM that does not parse): a ConfigError now instead of a failure at every connection.
     let secureContext: SecureContext | undefined;
-    if (protocol === "tls" && problems.length === before) {
+    // RELP runs over TLS with relp.tls (it is not a protocol of its own there).
+    const relpTls = protocol === "relp" && (value("relp.tls") ?? false);
+    const usesTls = protocol === "tls" || relpTls;
+    if (usesTls && problems.length === before) {
       try {
         secureContext = createSecureContext({ ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(tlsKey !== undefined ? { key: tlsKey } : {}) });
       } catch (error) {
@@ -255,10 +258,18 @@ export function parseTargets(
       }
     }
     const insecure = value("tls.insecure") ?? false;
-    if (protocol !== "tls" && remote && (given("tls.ca") || given("tls.cert") || given("tls.key") || insecure)) {
-      warnings.push({ key: key("protocol"), value: options.get("protocol")?.value ?? protocol, line: options.get("protocol")?.line, expected: "tls.* options are ignored: the protocol is not tls" });
+    if (!usesTls && remote && (given("tls.ca") || given("tls.cert") || given("tls.key") || insecure)) {
+      warnings.push({
+        key: key("protocol"),
+        value: options.get("protocol")?.value ?? protocol,
+        line: options.get("protocol")?.line,
+        expected: protocol === "relp" ? "tls.* options are ignored: relp.tls is not true" : "tls.* options are ignored: the protocol is not tls",
+      });
     }
-    if (insecure && protocol === "tls") {
+    if (protocol !== "relp" && remote && (given("relp.tls") || given("relp.window") || given("relp.timeoutMs"))) {
+      warnings.push({ key: key("protocol"), value: options.get("protocol")?.value ?? protocol, line: options.get("protocol")?.line, expected: "relp.* options are ignored: the protocol is not relp" });
+    }
+    if (insecure && usesTls) {
       warnings.push({
         key: key("tls.insecure"),
         value: options.get("tls.insecure")?.value ?? "true",
@@ -280,6 +291,8 @@ export function parseTargets(
     const spoolMaxBytes = value("spool.maxSize");
     const resendMs = value("resendMs");
     const stallMs = value("stallMs");
+    const relpWindow = value("relp.window");
+    const relpTimeoutMs = value("relp.timeoutMs");
 
     let file: TargetFile | undefined;
     if (type === "file") {
@@ -324,11 +337,12 @@ export function parseTargets(
             ? undefined
             : { type, file: undefined, console: consoleStream }
           : { type, file: undefined, console: undefined };
+    const byProtocol: TargetByProtocol =
+      protocol === "relp" ? { protocol, relp: { tls: relpTls, window: relpWindow as number, timeoutMs: relpTimeoutMs as number } } : { protocol, relp: undefined };
     const byFormat: TargetByFormat | undefined = format === "plain" ? (layout === undefined ? undefined : { format, layout }) : { format, layout: undefined };
     if (byType === undefined || byFormat === undefined) continue; // not reached: their problems were reported
     targets.push({
       name,
-      protocol,
       host,
       port,
       pattern,
@@ -355,6 +369,7 @@ export function parseTargets(
       fingerprint,
       ...byType,
       ...byFormat,
+      ...byProtocol,
     });
   }
   return { targets, problems, warnings };

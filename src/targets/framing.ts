@@ -1,7 +1,7 @@
 /**
  * Encoding and framing of a target's records: the wire format of one event (RFC 5424, RFC 3164,
  * JSON, GELF, ECS, or a plain pattern), then the framing its transport needs: octet counting on
- * syslog streams (RFC 6587), a NUL after each GELF message on TCP, a newline in files and on plain
+ * syslog streams (RFC 6587), none over RELP (the RELP session frames it), a NUL after each GELF message on TCP, a newline in files and on plain
  * streams, one record a line on the console, compression and chunking of GELF over UDP. The formats themselves live in `format/`.
  *
  * @module
@@ -64,9 +64,10 @@ function fitGelf(event: AuditEvent, limit: number, encode: (json: string) => Buf
  */
 export function compileEncoder(spec: EncodingSettings, loggerName: () => string, sequence: () => number = sequenceCounter()): Encoder {
   // Syslog on a stream is octet-counted, or (framing=newline) one record a line; on a console it
-  // is one record a line; a datagram is bare.
-  const framing =
-    spec.type === "console" || (spec.framing === "newline" && spec.protocol !== "udp" && spec.type !== "file") ? "line" : spec.protocol !== "udp" && spec.type !== "file" ? "octets" : "none";
+  // is one record a line; a datagram is bare. Over RELP the session frames each record itself
+  // (the record is a command's DATA).
+  const stream = spec.protocol !== "udp" && spec.protocol !== "relp" && spec.type !== "file";
+  const framing = spec.type === "console" || (spec.framing === "newline" && stream) ? "line" : stream ? "octets" : "none";
   const frame: (text: string) => Buffer =
     framing === "octets" ? (text) => Buffer.from(frameOctetCounting(text), "utf8") : framing === "line" ? oneLine : (text) => Buffer.from(text, "utf8");
   switch (spec.format) {

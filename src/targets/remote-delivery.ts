@@ -1,6 +1,6 @@
 /**
  * A target's delivery to a remote receiver: a queue (in memory, or an on-disk spool that
- * survives the process) in front of a stream (TCP, TLS) or datagram (UDP) transport, which
+ * survives the process) in front of a stream (TCP, TLS), RELP or datagram (UDP) transport, which
  * reconnects with backoff, sends in order, and sends again what a broken connection may have
  * lost. On a reload, a successor framed alike takes the queue over.
  *
@@ -12,13 +12,14 @@ import { StatusChannel } from "../status/status.js";
 import type { Delivery, DeliveryEvents, DeliveryStats, HandOver } from "./delivery.js";
 import { datagramsOf } from "./framing.js";
 import { MemoryQueue, SpoolQueue, type DeliveryQueue } from "./queue.js";
+import { RelpTransport } from "./relp-transport.js";
 import type { TargetSpec } from "./spec.js";
 import { DatagramTransport, StreamTransport, type TransportEvents, type TransportStats } from "./transport.js";
 
 /** The settings a remote delivery uses. */
 export type RemoteSettings = Pick<
   TargetSpec,
-  "name" | "type" | "protocol" | "host" | "port" | "tls" | "format" | "compress" | "pattern" | "chunkSize" | "bufferSize" | "spool" | "spoolMaxBytes" | "resendMs" | "stallMs"
+  "name" | "type" | "protocol" | "host" | "port" | "tls" | "format" | "compress" | "pattern" | "chunkSize" | "bufferSize" | "spool" | "spoolMaxBytes" | "resendMs" | "stallMs" | "relp"
 > &
   Partial<Pick<TargetSpec, "framing">>;
 
@@ -26,6 +27,8 @@ export type RemoteSettings = Pick<
 export interface Link {
   readonly queue: DeliveryQueue;
   readonly stats: TransportStats;
+  /** Records sent and not yet confirmed by the receiver (RELP: not acknowledged); lost with a queue in memory at close. */
+  readonly unconfirmed?: number;
   offer(bytes: Buffer): void;
   idle(timeoutMs: number): Promise<void>;
   detach(): DeliveryQueue;
@@ -38,6 +41,11 @@ export type LinkFactory = (settings: RemoteSettings, queue: DeliveryQueue, event
 
 /** The real transports: datagrams for UDP (GELF chunked), a stream for TCP and TLS. */
 export const NETWORK: LinkFactory = (spec, queue, events, ready) => {
+  if (spec.protocol === "relp") {
+    const relp = spec.relp;
+    if (relp === undefined) throw new TypeError(`audit target "${spec.name}": protocol=relp needs its relp settings`);
+    return new RelpTransport(queue, { host: spec.host, port: spec.port, protocol: relp.tls ? "tls" : "tcp", tls: spec.tls }, events, relp, ready);
+  }
   const endpoint = { host: spec.host, port: spec.port, protocol: spec.protocol, tls: spec.tls };
   return spec.protocol === "udp"
     ? new DatagramTransport(queue, endpoint, events, datagramsOf(spec), ready)
@@ -83,7 +91,7 @@ export class RemoteDelivery implements Delivery {
 
   /** `inherited`: the queue of a predecessor framed alike, with its records and drop count. */
   constructor(spec: RemoteSettings, events: DeliveryEvents, inherited: HandOver | undefined, link: LinkFactory = NETWORK) {
-    this.destination = `${spec.protocol}://${spec.host}:${spec.port}`;
+    this.destination = `${spec.protocol === "relp" && spec.relp?.tls === true ? "relp+tls" : spec.protocol}://${spec.host}:${spec.port}`;
     let queue: DeliveryQueue;
     if (inherited !== undefined) {
       queue = inherited.queue;
@@ -140,7 +148,8 @@ export class RemoteDelivery implements Delivery {
   close(): { lost: number; done: Promise<void> } {
     const queue = this.link.queue;
     const drops = queue.takeDrops()?.count ?? 0;
-    const lost = (this.spooled ? 0 : queue.unsent) + drops;
+    // RELP: records not yet acknowledged are not delivered either (a spool keeps them).
+    const lost = (this.spooled ? 0 : queue.unsent + (this.link.unconfirmed ?? 0)) + drops;
     return { lost, done: this.link.close() };
   }
 }

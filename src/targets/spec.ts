@@ -13,8 +13,18 @@ export type TargetType = "syslog" | "tcp" | "gelf" | "file" | "console";
 export type TargetFormat = "rfc5424" | "rfc3164" | "plain" | "json" | "gelf" | "ecs";
 /** How syslog records are delimited on a TCP or TLS stream. */
 export type TargetFraming = "octet-counting" | "newline";
-/** How a remote target sends. */
-export type TargetProtocol = "udp" | "tcp" | "tls";
+/** How a remote target sends (`relp`: syslog over RELP, acknowledged; over TLS with `relp.tls`). */
+export type TargetProtocol = "udp" | "tcp" | "tls" | "relp";
+
+/** A RELP target's session: TLS or not, the window of unanswered records, and the bound on every wait. */
+export interface TargetRelp {
+  /** Whether the session runs over TLS (with the `tls.*` options). */
+  readonly tls: boolean;
+  /** At most this many records sent and not yet acknowledged. */
+  readonly window: number;
+  /** The bound on the connection, the `open` handshake and each wait for an acknowledgement (milliseconds). */
+  readonly timeoutMs: number;
+}
 
 /** A file target's file: absolute path, rotation size, archives kept, compression and age limit. */
 export interface TargetFile {
@@ -37,7 +47,6 @@ export interface TargetConsole {
 export interface TargetCommon {
   /** The name in `target.<name>.`. */
   readonly name: string;
-  readonly protocol: TargetProtocol;
   readonly host: string;
   readonly port: number;
   /** format=plain: the layout pattern. */
@@ -92,9 +101,15 @@ export type TargetByFormat =
   | { readonly format: "plain"; readonly layout: (event: LayoutEvent) => string }
   | { readonly format: Exclude<TargetFormat, "plain">; readonly layout: undefined };
 
+/** What differs by protocol: a RELP target has its session settings, the others none. */
+export type TargetByProtocol =
+  | { readonly protocol: "relp"; readonly relp: TargetRelp }
+  | { readonly protocol: Exclude<TargetProtocol, "relp">; readonly relp: undefined };
+
 /**
  * The validated settings of one target: a union on the type (`file` only for file targets,
  * `console` only for console targets)
- * and on the format (`layout` only for format=plain), so the compiler knows which exist.
+ * and on the format (`layout` only for format=plain), and on the protocol (`relp` only for RELP),
+ * so the compiler knows which exist.
  */
-export type TargetSpec = TargetCommon & TargetByType & TargetByFormat;
+export type TargetSpec = TargetCommon & TargetByType & TargetByFormat & TargetByProtocol;

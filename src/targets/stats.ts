@@ -30,7 +30,7 @@ export interface TargetStats extends DeliveryStats {
 
 /** Counters of a delivery. */
 export interface DeliveryStats {
-  /** Records handed to the operating system (resent ones again). */
+  /** Records handed to the operating system (resent ones again); over RELP, records the receiver acknowledged (each once). */
   readonly sent: number;
   /** Records sent again after a connection broke. */
   readonly resent: number;

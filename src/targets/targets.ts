@@ -88,7 +88,9 @@ export class Target {
         StatusChannel.report(
           "RECORDS_DROPPED",
           Level.ERROR,
-          `audit target "${spec.name}": a record of ${bytes} bytes was dropped: ${this.destination} cannot take it (${error.code ?? error.name}: ${error.message}); lower maxBytes or chunkSize`,
+          error.code === "ERELPREFUSED"
+            ? `audit target "${spec.name}": a record of ${bytes} bytes was dropped: ${this.destination} refused it (${error.message}); see the receiver's log`
+            : `audit target "${spec.name}": a record of ${bytes} bytes was dropped: ${this.destination} cannot take it (${error.code ?? error.name}: ${error.message}); lower maxBytes or chunkSize`,
         ),
       fault: (code, message) => StatusChannel.report(code, Level.ERROR, `audit target "${spec.name}": ${message}`),
     };

@@ -74,8 +74,8 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
   return Math.round(base / 2 + (random() * base) / 2);
 }
 
-/** Shared state of both transports. */
-abstract class Transport {
+/** Shared state of the transports (the stream and datagram ones here, RELP in relp-transport.ts). */
+export abstract class Transport {
   readonly stats: TransportStats = { sent: 0, resent: 0, errors: 0, connected: false };
   protected attempt = 0;
   protected down = false;
