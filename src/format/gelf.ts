@@ -203,7 +203,7 @@ function cutToTarget(parts: GelfParts, target: number): Array<[string, string | 
  * bytes.length <= 64_000; // true
  * ```
  */
-export function encodeGelfWithin(event: AuditEvent, options: GelfOptions, limit: number, encode: (json: string) => Buffer): Buffer {
+export function encodeGelfWithin<B extends Uint8Array>(event: AuditEvent, options: GelfOptions, limit: number, encode: (json: string) => B): B {
   const parts = gelfParts(event, options);
   const json = lineSafeJson(jsonObject(parts.entries));
   let bytes = encode(json);
