@@ -62,5 +62,6 @@ export type { AuditEvent } from "./format/event.js";
 export { formatRfc5424, type Rfc5424Options } from "./format/rfc5424.js";
 export { formatRfc3164, type Rfc3164Options } from "./format/rfc3164.js";
 export { formatJson } from "./format/json.js";
-export { formatGelf } from "./format/gelf.js";
-export { formatEcs, ECS_VERSION } from "./format/ecs.js";
+export { formatGelf, type GelfOptions } from "./format/gelf.js";
+export { formatEcs, ECS_VERSION, compileEcsEventTable, type EcsOptions, type EcsCategorization } from "./format/ecs.js";
+export { compileTemplate, type MessageTemplate } from "./format/template.js";

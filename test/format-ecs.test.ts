@@ -174,3 +174,78 @@ test("line separators escaped; unrepresentable time leaves @timestamp out", (t) 
   t.false("@timestamp" in doc);
   t.deepEqual((doc["slf4ts"] as { audit: { attributes: unknown } }).audit.attributes, { v: "a\u2028b\u0085c\nd" });
 });
+
+// --- the event table and static fields -------------------------------------------------------
+
+import { compileEcsEventTable, ecsDocument, ecsStaticFieldProblem, parseEcsCategorization, type EcsCategorization } from "../src/format/ecs.js";
+
+const row = (text: string): EcsCategorization | null => {
+  const parsed = parseEcsCategorization(text);
+  if (!parsed.ok) throw new Error(parsed.expected);
+  return parsed.value;
+};
+
+test("event table: the most specific glob wins, then the earlier; - means none; the shipped defaults only when no row matches", (t) => {
+  const categorize = compileEcsEventTable([
+    ["*", row("web:info")],
+    ["ox.*", row("session:info")],
+    ["ox.login*", row("authentication:start:failure")],
+    ["*x.logins", row("iam:user")],
+    ["ox.login.?", row("iam:group")],
+    ["ox.l*", row("host:info")],
+    ["imap.external.login", row("-")],
+  ]);
+  t.deepEqual(categorize("ox.logins"), { category: ["authentication"], type: ["start"], outcome: "failure" }, "ox.login* and *x.logins are as specific: the earlier wins");
+  t.deepEqual(categorize("ox.login.a")?.type, ["group"], "? counts as a character: ox.login.? beats ox.login*");
+  t.deepEqual(categorize("ox.logout")?.category, ["host"], "ox.l* (4 characters) beats ox.* (3)");
+  t.deepEqual(categorize("ox.x")?.category, ["session"]);
+  t.deepEqual(categorize("anything")?.category, ["web"]);
+  t.is(categorize("imap.external.login"), undefined, "- suppresses the default");
+  const defaults = compileEcsEventTable([]);
+  t.deepEqual(defaults("imap.external.login"), { category: ["authentication", "network"], type: ["start", "connection"], outcome: "success" });
+  t.deepEqual(defaults("pop3.primary.login")?.type, ["start", "connection"]);
+  t.deepEqual(defaults("smtp.primary.sent"), { category: ["email"], type: ["info"], outcome: "success" });
+  t.is(defaults("smtp.primary.invalid")?.outcome, "failure");
+  t.is(defaults("imap.primary.logout"), undefined);
+  t.is(defaults("ox.login.x"), undefined, "ox.login is an exact id, not a prefix");
+});
+
+test("event table: a glob of many stars against a long id is matched quickly (no backtracking regex)", (t) => {
+  const categorize = compileEcsEventTable([["*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", row("web:info")]]);
+  const started = process.hrtime.bigint();
+  t.is(categorize("a".repeat(5000)), undefined);
+  t.deepEqual(categorize("a".repeat(5000) + "b")?.category, ["web"]);
+  // Not a timing assertion of the product: a regex here would take minutes, so the test would time out.
+  t.true(process.hrtime.bigint() - started < 30_000_000_000n);
+});
+
+test("event-table values: allowed ECS 8.11 words only, case and spaces forgiven", (t) => {
+  t.deepEqual(parseEcsCategorization(" Network , Authentication : connection,START : Success "), { ok: true, value: { category: ["network", "authentication"], type: ["connection", "start"], outcome: "success" } });
+  t.deepEqual(parseEcsCategorization("-"), { ok: true, value: null });
+  for (const bad of ["authentication", "a:b:c:d", "authentication:", ":start", "authentication:start:maybe", "auth:start", "authentication:logon", ""]) {
+    t.false(parseEcsCategorization(bad).ok, bad);
+  }
+});
+
+test("outcome: an attribute that says success or failure wins over the table; unknown gives way to the table's outcome", (t) => {
+  const categorize = compileEcsEventTable([["x", row("authentication:start:failure")]]);
+  const outcome = (attributes: AuditEvent["attributes"]): unknown => (ecsDocument({ ...base, eventId: "x", attributes }, { categorize }).event as Record<string, unknown>)["outcome"];
+  t.is(outcome([["result", "ok"]]), "success");
+  t.is(outcome([["result", "maybe"]]), "failure");
+  t.is(outcome([]), "failure");
+  t.is((ecsDocument({ ...base, eventId: "y", attributes: [] }, { categorize }).event as Record<string, unknown>)["outcome"], undefined);
+});
+
+test("static fields: nested by dots into the document, service.name replaced, no field written per record replaceable", (t) => {
+  const doc = ecsDocument(base, { fields: [["service.name", "ox-mail"], ["event.dataset", "ox.audit"], ["data_stream.namespace", "prod"], ["labels.site", "fra-1"]] });
+  t.deepEqual(doc["service"], { name: "ox-mail" });
+  t.is((doc["event"] as Record<string, unknown>)["dataset"], "ox.audit");
+  t.is((doc["event"] as Record<string, unknown>)["action"], "ox.login");
+  t.deepEqual(doc["data_stream"], { namespace: "prod" });
+  t.deepEqual(doc["labels"], { site: "fra-1" });
+  for (const ok of ["service.name", "event.dataset", "data_stream.type", "labels.a-b_c", "organization.name", "tags"]) t.is(ecsStaticFieldProblem(ok), undefined, ok);
+  for (const written of ["@timestamp", "message", "event.action", "event", "event.kind.x", "log.level", "host.hostname", "host", "slf4ts.x", "process.pid", "user.name", "source.ip", "ecs.version"]) {
+    t.regex(ecsStaticFieldProblem(written) ?? "", /is written for every record by the ECS format/, written);
+  }
+  for (const bad of ["", "a..b", ".a", "a.", "_id", "a b", "é"]) t.regex(ecsStaticFieldProblem(bad) ?? "", /expected an ECS field name/, JSON.stringify(bad));
+});

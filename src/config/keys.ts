@@ -13,6 +13,8 @@
 import type { Level } from "../facade/level.js";
 import type { JavaTimeZone } from "../java/zone.js";
 import { UNSAFE_CHARACTER } from "../sanitize/escape.js";
+import { parseEcsCategorization, type EcsCategorization } from "../format/ecs.js";
+import { compileTemplate, type MessageTemplate } from "../format/template.js";
 import { boolean, facility, level, list, locale, oneOf, path, rate, size, text, wholeNumber, zone, type Parser, type Rate } from "./parsers.js";
 
 /** The prefix of every key this library reads. */
@@ -357,6 +359,20 @@ function localOrZone(): Parser<JavaTimeZone | undefined> {
   };
 }
 
+/** A message template ({@link compileTemplate}), or `undefined` for empty text. */
+function template(): Parser<MessageTemplate | undefined> {
+  return (value) => {
+    if (value.trim() === "") return { ok: true, value: undefined };
+    const compiled = compileTemplate(value.trim());
+    return compiled.ok ? { ok: true, value: compiled.template } : { ok: false, expected: compiled.expected };
+  };
+}
+
+/** A row of the ECS event table ({@link parseEcsCategorization}): null for `-`, `undefined` for empty text. */
+function categorization(): Parser<EcsCategorization | null | undefined> {
+  return (value) => (value.trim() === "" ? { ok: true, value: undefined } : parseEcsCategorization(value));
+}
+
 /** A parser that gives `undefined` for empty text (the option is not set) and `parser`'s value otherwise. */
 function optional<T>(parser: Parser<T>): Parser<T | undefined> {
   return (value, context) => (value.trim() === "" ? { ok: true, value: undefined } : parser(value, context));
@@ -516,6 +532,37 @@ export const TARGET_KEYS = [
     example: "8192",
     parse: wholeNumber(512, 65467, "expected a whole number of bytes from 512 to 65467", 10),
   }),
+  // The structured formats (json, ecs, gelf): templates, static fields and the ECS event table.
+  option({
+    option: "shortMessage",
+    defaultValue: "{event}",
+    doc: "gelf format: the template of short_message: {event} (the event id), {level}, {line} (the plain audit line: event id and attributes), {attr:NAME} (an attribute's value, - when absent or null), {{ and }} for braces. The attributes are sent as _ fields besides it.",
+    example: "{event} {attr:login} from {attr:ip}",
+    parse: template() as Parser<MessageTemplate | undefined>,
+    canonical: (value: MessageTemplate | undefined) => value?.text,
+  }),
+  option({
+    option: "fullMessage",
+    defaultValue: "",
+    doc: "gelf format: the template of full_message (placeholders as shortMessage), e.g. {line}; empty: no full_message.",
+    example: "{line}",
+    parse: template(),
+    canonical: (value: MessageTemplate | undefined) => value?.text,
+  }),
+  option({
+    option: "field.<name>",
+    defaultValue: "",
+    doc: "A static field written with every record by the json, ecs and gelf formats (any number of them, one key each): json adds a top-level field <name>; ecs nests it by its dots (service.name replaces the app name; event.dataset, data_stream.type, data_stream.dataset, data_stream.namespace, labels.*…; no field ECS writes per record); gelf sends _<name> (letters, digits, _, . and -; not id). A bad name is a configuration error. Empty: the field is left out.",
+    example: "ox.audit",
+    parse: text(),
+  }),
+  option({
+    option: "ecs.event.<glob>",
+    defaultValue: "",
+    doc: "ecs format: the event table, one key per event-id glob: category[,category…]:type[,type…][:outcome] with ECS 8.11's allowed values, or - for none. The most specific matching glob (most characters other than *) wins; events no row matches get the shipped defaults (OX logins, logouts, IMAP/POP3/SMTP connections, SMTP deliveries: docs/targets.md).",
+    example: "authentication:start:failure",
+    parse: categorization(),
+  }),
   option({
     option: "tls.ca",
     defaultValue: "",
@@ -626,6 +673,26 @@ export const TARGET_KEYS = [
     parse: wholeNumber(0, 36500, "expected a whole number of days from 0 to 36500", 10),
   }),
 ] as const;
+
+/**
+ * The table row of a target option: the option itself, or the family it belongs to
+ * (`field.site` → `field.<name>`, `ecs.event.ox.*` → `ecs.event.<glob>`), with the part after the
+ * family's prefix; undefined when there is none.
+ *
+ * @example
+ * ```ts
+ * targetOptionSpec("field.service.name"); // { spec: <field.<name>>, member: "service.name" }
+ * targetOptionSpec("host"); // { spec: <host>, member: undefined }
+ * ```
+ */
+export function targetOptionSpec(option: string): { readonly spec: TargetKeySpec<unknown>; readonly member: string | undefined } | undefined {
+  for (const spec of TARGET_KEYS as readonly TargetKeySpec<unknown>[]) {
+    if (spec.option === option && !spec.option.endsWith(">")) return { spec, member: undefined };
+    const lt = spec.option.indexOf("<");
+    if (lt > 0 && option.length > lt && option.startsWith(spec.option.slice(0, lt))) return { spec, member: option.slice(lt) };
+  }
+  return undefined;
+}
 
 /** The name of a target option. */
 export type TargetOption = (typeof TARGET_KEYS)[number]["option"];

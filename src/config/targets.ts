@@ -11,10 +11,13 @@ import { createHash } from "node:crypto";
 import { createSecureContext, type SecureContext } from "node:tls";
 import type { LayoutEvent } from "../layout/pattern.js";
 import { originProblem, rfc5424MinMaxBytes, sdIdProblem } from "../format/rfc5424.js";
+import { compileEcsEventTable, ecsStaticFieldProblem, parseEcsCategorization, type EcsCategorization } from "../format/ecs.js";
+import { gelfStaticFieldProblem } from "../format/gelf.js";
+import { jsonStaticFieldProblem } from "../format/json.js";
 import type { ConfigProblem } from "./errors.js";
 import { compileGlobs } from "./glob.js";
 import type { TargetByFormat, TargetByProtocol, TargetByType, TargetConsole, TargetFile, TargetFormat, TargetProtocol, TargetSpec, TargetType } from "../targets/spec.js";
-import { canonicalValue, TARGET_KEYS, type TargetKeySpec, type TargetOption, type TargetValues } from "./keys.js";
+import { canonicalValue, TARGET_KEYS, targetOptionSpec, type TargetKeySpec, type TargetOption, type TargetValues } from "./keys.js";
 import { wholeNumber, type Parsed, type Parser } from "./parsers.js";
 
 // Where these lived before the key table had a file of its own; importers of targets.js keep working.
@@ -65,6 +68,7 @@ export function parseTargets(
   const problems: ConfigProblem[] = [];
   const warnings: ConfigProblem[] = [];
   const byTarget = new Map<string, Map<string, TargetProperty>>();
+  const familiesOf = new Map<string, Map<string, TargetProperty>>();
   for (const property of properties) {
     const rest = property.name.slice("target.".length);
     const dot = rest.indexOf(".");
@@ -74,13 +78,26 @@ export function parseTargets(
       problems.push({ key: property.key, value: property.value, line: property.line, expected: "expected target.<name>.<option> with a name of letters, digits, _ and - (at most 64)" });
       continue;
     }
-    if (!OPTIONS.has(option)) {
+    const known = targetOptionSpec(option);
+    if (known === undefined) {
       problems.push({
         key: property.key,
         value: property.value,
         line: property.line,
         expected: `unknown target option "${option}"; expected one of ${TARGET_KEYS.map((k) => k.option).join(", ")}`,
       });
+      continue;
+    }
+    if (known.member !== undefined) {
+      // A member of a family (field.<name>, ecs.event.<glob>): kept by its whole option, checked with its target.
+      let members = familiesOf.get(name);
+      if (members === undefined) familiesOf.set(name, (members = new Map()));
+      const earlier = members.get(option);
+      if (earlier !== undefined) {
+        warnings.push({ key: property.key, value: property.value, line: property.line, expected: `repeats the key of line ${earlier.line ?? "?"}; this later value wins` });
+      }
+      members.set(option, property);
+      if (!byTarget.has(name)) byTarget.set(name, new Map());
       continue;
     }
     let options = byTarget.get(name);
@@ -165,6 +182,13 @@ export function parseTargets(
       } catch (error) {
         fail("pattern", `expected a logback pattern: ${(error as Error).message}`);
       }
+    }
+
+    const { fields, ecsRows } = structuredOptions(familiesOf.get(name) ?? new Map(), format, problems);
+    const shortMessage = value("shortMessage");
+    const fullMessage = value("fullMessage");
+    for (const option of ["shortMessage", "fullMessage"] as const) {
+      if (given(option) && format !== "gelf") fail(option, `a template for GELF messages; this target's format is ${format}`);
     }
 
     const level = value("level");
@@ -326,6 +350,7 @@ export function parseTargets(
       digest(ca),
       digest(cert),
       digest(tlsKey),
+      [...(familiesOf.get(name) ?? new Map<string, TargetProperty>())].map(([option, property]): [string, string] => [option, property.value.trim()]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     ]);
     const byType: TargetByType | undefined =
       type === "file"
@@ -360,6 +385,10 @@ export function parseTargets(
       timezone,
       compress,
       chunkSize: chunkSize as number,
+      fields,
+      shortMessage,
+      fullMessage,
+      ecsEvents: compileEcsEventTable(ecsRows),
       tls: { secureContext, servername: value("tls.servername") || host, insecure },
       bufferSize: bufferSize as number,
       spool,
@@ -373,4 +402,57 @@ export function parseTargets(
     });
   }
   return { targets, problems, warnings };
+}
+
+/**
+ * The families of a target's options for the structured formats: its static fields
+ * (`field.<name>`, checked by the rules of its format, in name order; an empty value leaves the
+ * field out) and the rows of its ECS event table (`ecs.event.<glob>`, in line order). Problems
+ * name the property's own key.
+ */
+function structuredOptions(
+  members: ReadonlyMap<string, TargetProperty>,
+  format: TargetFormat,
+  problems: ConfigProblem[],
+): { fields: Array<readonly [string, string]>; ecsRows: Array<readonly [string, EcsCategorization | null]> } {
+  const fields: Array<readonly [string, string]> = [];
+  const ecsRows: Array<readonly [string, EcsCategorization | null, number]> = [];
+  const fail = (property: TargetProperty, expected: string): void => {
+    problems.push({ key: property.key, value: property.value, line: property.line, expected });
+  };
+  const structured = format === "json" || format === "ecs" || format === "gelf";
+  for (const [option, property] of [...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const value = property.value.trim();
+    if (option.startsWith("field.")) {
+      const field = option.slice("field.".length);
+      if (!structured) {
+        fail(property, `static fields are written by the json, ecs and gelf formats; this target's format is ${format}`);
+        continue;
+      }
+      const problem = format === "gelf" ? gelfStaticFieldProblem(field) : format === "ecs" ? ecsStaticFieldProblem(field) : jsonStaticFieldProblem(field);
+      if (problem !== undefined) {
+        fail(property, problem);
+        continue;
+      }
+      if (format === "ecs") {
+        const clash = fields.find(([other]) => other.startsWith(field + ".") || field.startsWith(other + "."));
+        if (clash !== undefined) {
+          fail(property, `${field} and ${clash[0]} cannot both be ECS fields (one would be an object holding the other); expected one of them`);
+          continue;
+        }
+      }
+      if (value !== "") fields.push([field, value]);
+    } else {
+      if (format !== "ecs") {
+        fail(property, `the ECS event table is for the ecs format; this target's format is ${format}`);
+        continue;
+      }
+      if (value === "") continue;
+      const parsed = parseEcsCategorization(value);
+      if (!parsed.ok) fail(property, parsed.expected);
+      else ecsRows.push([option.slice("ecs.event.".length), parsed.value, property.line ?? 0]);
+    }
+  }
+  ecsRows.sort((a, b) => a[2] - b[2]);
+  return { fields, ecsRows: ecsRows.map(([glob, row]) => [glob, row] as const) };
 }

@@ -11,6 +11,9 @@
  *   Any name is allowed, `__proto__` included (the line is built as text, not through an object).
  * - The line is safe for line-based shippers: besides what JSON.stringify escapes, C1 controls
  *   (NEL included), U+2028 and U+2029 are written as `\uXXXX` ({@link lineSafeJson}).
+ * - Static fields of the target (`field.<name>=value`) follow `attributes` as top-level string
+ *   fields, in name order, named as configured (dots stay in the name: no nesting); they may not
+ *   be called `timestamp`, `level`, `event` or `attributes` ({@link jsonStaticFieldProblem}).
  * - No trailing newline: the caller adds `\n` between records.
  */
 import { isoTimestamp, levelText, lineSafeJson, type AuditEvent } from "./event.js";
@@ -47,8 +50,28 @@ export function jsonObject(entries: ReadonlyArray<readonly [string, unknown]>): 
   return "{" + entries.map(([k, v]) => JSON.stringify(k) + ":" + JSON.stringify(v)).join(",") + "}";
 }
 
+/** The top-level fields every JSON line has. */
+const JSON_OWN_FIELDS: readonly string[] = ["timestamp", "level", "event", "attributes"];
+
 /**
- * Formats one event as one JSON line (no trailing newline). There are no options.
+ * Why a static field name cannot be used in JSON lines, or undefined when it can: letters,
+ * digits, `_`, `.`, `-` and `@`, and not one of the line's own fields.
+ *
+ * @example
+ * ```ts
+ * jsonStaticFieldProblem("site"); // undefined
+ * jsonStaticFieldProblem("event"); // "event is written for every record …"
+ * ```
+ */
+export function jsonStaticFieldProblem(name: string): string | undefined {
+  if (!/^[\w.@-]+$/.test(name)) return "expected a field name of letters A-Z a-z, digits, _, ., - and @";
+  if (JSON_OWN_FIELDS.includes(name)) return `${name} is written for every record (${JSON_OWN_FIELDS.join(", ")}); expected another name`;
+  return undefined;
+}
+
+/**
+ * Formats one event as one JSON line (no trailing newline), with the target's static fields
+ * (`[name, value]`, checked by {@link jsonStaticFieldProblem}) when given.
  *
  * @example
  * ```ts
@@ -56,11 +79,11 @@ export function jsonObject(entries: ReadonlyArray<readonly [string, unknown]>): 
  * // '{"timestamp":"2026-01-02T03:04:05.006Z","level":"INFO","event":"ox.login","attributes":{"login":"alice"}}'
  * ```
  */
-export function formatJson(event: AuditEvent): string {
+export function formatJson(event: AuditEvent, fields: ReadonlyArray<readonly [string, string]> = []): string {
   const head = JSON.stringify({
     timestamp: isoTimestamp(event.timestamp) ?? null,
     level: levelText(event.level),
     event: event.eventId,
   });
-  return lineSafeJson(head.slice(0, -1) + ',"attributes":' + jsonObject(groupAttributes(event.attributes)) + "}");
+  return lineSafeJson(head.slice(0, -1) + ',"attributes":' + jsonObject(groupAttributes(event.attributes)) + (fields.length === 0 ? "" : "," + jsonObject(fields).slice(1, -1)) + "}");
 }

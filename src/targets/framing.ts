@@ -11,7 +11,7 @@ import { deflateSync, gzipSync } from "node:zlib";
 import { currentMdc } from "../facade/mdc.js";
 import { formatEcs } from "../format/ecs.js";
 import type { AuditEvent } from "../format/event.js";
-import { formatGelf, gelfNulFrame } from "../format/gelf.js";
+import { encodeGelfWithin, formatGelf, gelfNulFrame, type GelfOptions } from "../format/gelf.js";
 import { formatJson } from "../format/json.js";
 import { compileRfc3164 } from "../format/rfc3164.js";
 import { compileRfc5424, frameOctetCounting, sequenceCounter } from "../format/rfc5424.js";
@@ -21,9 +21,9 @@ import type { TargetSpec } from "./spec.js";
 /** Turns one event into the bytes a target sends; `message` is the record's message (for plain layouts). */
 export type Encoder = (event: AuditEvent, message: () => string) => Buffer;
 
-/** What an encoder needs of a target's settings (the syslog options may be left out: their defaults). */
+/** What an encoder needs of a target's settings (the syslog options, static fields, templates and ECS event table may be left out: their defaults). */
 export type EncodingSettings = Pick<TargetSpec, "name" | "type" | "protocol" | "format" | "facility" | "maxBytes" | "compress" | "chunkSize" | "layout"> &
-  Partial<Pick<TargetSpec, "framing" | "sdId" | "sequenceId" | "origin" | "timezone">>;
+  Partial<Pick<TargetSpec, "framing" | "sdId" | "sequenceId" | "origin" | "timezone" | "fields" | "shortMessage" | "fullMessage" | "ecsEvents">>;
 
 /** Ends each text record with a newline (files, JSON and plain streams). */
 function newline(text: string): Buffer {
@@ -38,18 +38,6 @@ function newline(text: string): Buffer {
  */
 function oneLine(text: string): Buffer {
   return newline(text.includes("\n") || text.includes("\r") ? text.replace(/\r/g, "\\r").replace(/\n/g, "\\n") : text);
-}
-
-/** Cuts the string values of a GELF object until its JSON fits in `limit` bytes. */
-function fitGelf(event: AuditEvent, limit: number, encode: (json: string) => Buffer): Buffer {
-  let budget = 4096;
-  for (;;) {
-    const cut = (text: string): string => (text.length > budget ? text.slice(0, budget) + "...[truncated]" : text);
-    const smaller: AuditEvent = { ...event, attributes: event.attributes.map(([n, v]) => [n, v === null ? null : cut(v)] as const) };
-    const bytes = encode(formatGelf(smaller));
-    if (bytes.length <= limit || budget <= 16) return bytes;
-    budget = Math.floor(budget / 2);
-  }
 }
 
 /**
@@ -89,6 +77,7 @@ export function compileEncoder(spec: EncodingSettings, loggerName: () => string,
       return (e) => frame(format(e));
     }
     case "gelf": {
+      const gelf: GelfOptions = { shortMessage: spec.shortMessage, fullMessage: spec.fullMessage, fields: spec.fields ?? [] };
       if (spec.type === "gelf" && spec.protocol === "udp") {
         const encode =
           spec.compress === "gzip"
@@ -97,23 +86,24 @@ export function compileEncoder(spec: EncodingSettings, loggerName: () => string,
               ? (json: string): Buffer => deflateSync(json)
               : (json: string): Buffer => Buffer.from(json, "utf8");
         const limit = GELF_MAX_CHUNKS * (spec.chunkSize - 12);
-        return (e) => {
-          const bytes = encode(formatGelf(e));
-          return bytes.length <= limit ? bytes : fitGelf(e, limit, encode);
-        };
+        return (e) => encodeGelfWithin(e, gelf, limit, encode);
       }
       if (spec.type === "gelf") {
         return (e) => {
-          const frame = gelfNulFrame(formatGelf(e));
+          const frame = gelfNulFrame(formatGelf(e, gelf));
           return Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
         };
       }
-      return (e) => newline(formatGelf(e));
+      return (e) => newline(formatGelf(e, gelf));
     }
-    case "json":
-      return (e) => newline(formatJson(e));
-    case "ecs":
-      return (e) => newline(formatEcs(e));
+    case "json": {
+      const fields = spec.fields ?? [];
+      return (e) => newline(formatJson(e, fields));
+    }
+    case "ecs": {
+      const ecs = { categorize: spec.ecsEvents, fields: spec.fields ?? [] };
+      return (e) => newline(formatEcs(e, ecs));
+    }
     case "plain": {
       const layout: ((event: LayoutEvent) => string) | undefined = spec.layout;
       if (layout === undefined) throw new TypeError(`audit target "${spec.name}": format=plain needs a compiled layout`);

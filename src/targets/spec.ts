@@ -6,6 +6,8 @@
  */
 import type { Level } from "../facade/level.js";
 import type { LayoutEvent } from "../layout/pattern.js";
+import type { EcsCategorization } from "../format/ecs.js";
+import type { MessageTemplate } from "../format/template.js";
 
 /** The kinds of target. */
 export type TargetType = "syslog" | "tcp" | "gelf" | "file" | "console";
@@ -72,6 +74,14 @@ export interface TargetCommon {
   readonly timezone: { readonly id: string; offsetMinutesAt(epochMillis: number): number } | undefined;
   readonly compress: "none" | "gzip" | "zlib";
   readonly chunkSize: number;
+  /** Static fields (`field.<name>=value`), in name order: written by the json, ecs and gelf formats. */
+  readonly fields: ReadonlyArray<readonly [string, string]>;
+  /** gelf: the `short_message` template (undefined: the event id). */
+  readonly shortMessage: MessageTemplate | undefined;
+  /** gelf: the `full_message` template (undefined: no full_message). */
+  readonly fullMessage: MessageTemplate | undefined;
+  /** ecs: the event table (`ecs.event.<glob>`, then the shipped defaults). */
+  readonly ecsEvents: (eventId: string) => EcsCategorization | undefined;
   /** TLS: the context built from the CA, certificate and key files (checked when the configuration is applied), and options. */
   readonly tls: {
     /** A `tls.SecureContext` (typed opaquely so the declarations need no Node types). */
