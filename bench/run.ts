@@ -181,7 +181,7 @@ function printSummary(outcomes: readonly ScenarioOutcome[]): void {
   for (const o of outcomes) {
     for (const t of evaluateTargets(o)) {
       const mark = t.met === undefined ? "not measured" : t.met ? "met" : "MISSED";
-      console.log(`  ${o.scenario.number}. ${t.target.text}: ${t.measured} → ${mark}`);
+      console.log(`  [issue ${t.target.issue ?? 3}] ${o.scenario.number}. ${t.target.text}: ${t.measured} → ${mark}`);
     }
   }
 }

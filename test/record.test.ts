@@ -1,6 +1,7 @@
 import test from "ava";
 import fc from "fast-check";
-import { compileRecordBuilder } from "../src/record/builder.js";
+import { compileRecordBuilder, dateTimeOf } from "../src/record/builder.js";
+import { types } from "node:util";
 import { createEscaper, type RecordFormat } from "../src/record/escaping.js";
 import { parseAuditLine, AuditLineSyntaxError } from "../src/record/parse.js";
 
@@ -257,4 +258,47 @@ test("maximum length: a huge value full of escapes is counted, not escaped whole
 test("an AuditConfig-shaped object works as the options", (t) => {
   const config = { delimiter: ", ", includeAttributeNames: true, maskNames: ["password"], maskKeep: 0, maxLength: 65536, level: 2, fingerprint: "" };
   t.is(compileRecordBuilder(config, iso)("ox.login", { login: "thorben", password: "p" }), "ox.login, login=thorben, password=****");
+});
+
+test("dateTimeOf: a real Date only (as util.types.isDate says), without a call into the runtime", (t) => {
+  class Stamp extends Date {}
+  const real = new Date(1_700_000_000_000);
+  const throwing = new Proxy(new Date(), {
+    getPrototypeOf() {
+      throw new Error("trap");
+    },
+  });
+  const cases: Array<[string, unknown]> = [
+    ["a Date", real],
+    ["an invalid Date", new Date(Number.NaN)],
+    ["a subclass of Date", new Stamp(5)],
+    ["a fake with Date's prototype", Object.create(Date.prototype)],
+    ["a Proxy of a Date", new Proxy(real, {})],
+    ["a Proxy whose getPrototypeOf throws", throwing],
+    ["a number", 1_700_000_000_000],
+    ["an object with getTime", { getTime: () => 1 }],
+  ];
+  for (const [what, value] of cases) {
+    const time = dateTimeOf(value);
+    t.is(time !== undefined, types.isDate(value), what);
+  }
+  t.is(dateTimeOf(real), 1_700_000_000_000);
+  t.true(Number.isNaN(dateTimeOf(new Date(Number.NaN))));
+  t.is(dateTimeOf(new Stamp(5)), 5);
+  // Through the builder: only the real one is formatted as a date.
+  const build = compileRecordBuilder({ delimiter: "|", includeAttributeNames: true }, (ms) => `D${ms}`);
+  t.is(build("e", { a: real }), "e|a=D1700000000000");
+  t.false(build("e", { a: new Proxy(real, {}) }).includes("D1700000000000"));
+});
+
+test("builder: the event id escaped once per call site still escapes each new id, and a long id is cut with the right count", (t) => {
+  const build = compileRecordBuilder({ delimiter: "|", includeAttributeNames: true, maxLength: 64 }, (ms) => String(ms));
+  t.is(build("a|b", { x: 1 }), "a\\|b|x=1");
+  t.is(build("a|b", { x: 2 }), "a\\|b|x=2");
+  t.is(build("c\nd"), "c\\nd");
+  const long = "e|".repeat(100);
+  const first = build(long);
+  t.is(build(long), first);
+  t.true(first.length <= 64);
+  t.regex(first, /truncated/);
 });

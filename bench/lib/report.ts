@@ -39,11 +39,12 @@ export function median(values: readonly number[]): number {
 }
 
 /** Medians of a subject's repetitions, or undefined when it failed or was skipped. */
-export function medians(o: SubjectOutcome): { perSecond: number; nsPerOp: number; cpuNsPerOp: number; p50Ns: number; p99Ns: number; peakRssMB: number; records: number; min: number; max: number } | undefined {
+export function medians(o: SubjectOutcome): { perSecond: number; loopPerSecond: number; nsPerOp: number; cpuNsPerOp: number; p50Ns: number; p99Ns: number; peakRssMB: number; records: number; min: number; max: number } | undefined {
   if (o.failures.length > 0 || o.skipped !== undefined || o.runs.length === 0) return undefined;
   const rates = o.runs.map((r) => r.perSecond);
   return {
     perSecond: median(rates),
+    loopPerSecond: median(o.runs.map((r) => r.records / (r.loopMs / 1000))),
     nsPerOp: median(o.runs.map((r) => r.nsPerOp)),
     cpuNsPerOp: median(o.runs.map((r) => r.cpuNsPerOp)),
     p50Ns: median(o.runs.map((r) => r.p50Ns)),
@@ -86,8 +87,10 @@ export function evaluateTargets(outcome: ScenarioOutcome): TargetOutcome[] {
     const a = against === undefined ? undefined : medians(against);
     if (a === undefined) return { target, measured: `${target.against} ${notMeasured(against)}`, met: undefined };
     if (target.kind === "ratio") {
-      const ratio = m.perSecond / a.perSecond;
-      return { target, measured: `${ratio.toFixed(2)}× (need ≥ ${target.atLeast.toFixed(2)}×)`, met: ratio >= target.atLeast };
+      const loop = target.metric === "loop";
+      const ratio = loop ? m.loopPerSecond / a.loopPerSecond : m.perSecond / a.perSecond;
+      const what = loop ? " (log() calls alone)" : "";
+      return { target, measured: `${ratio.toFixed(2)}×${what} (need ≥ ${target.atLeast.toFixed(2)}×)`, met: ratio >= target.atLeast };
     }
     const diff = m.nsPerOp - a.nsPerOp;
     const allowed = Math.max(target.relative * a.nsPerOp, target.absoluteNs);
@@ -200,28 +203,35 @@ export function renderMarkdown(outcomes: readonly ScenarioOutcome[], settings: R
   out.push(`| load average (1 min) | ${settings.loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0]?.toFixed(2)} at the end (the run itself keeps about one core busy) |`);
   out.push("");
 
-  // Summary of targets first.
-  out.push("## Targets of issue 3");
-  out.push("");
-  out.push("| scenario | target | measured | |");
-  out.push("|---|---|---|---|");
-  for (const o of outcomes) {
-    for (const t of evaluateTargets(o)) {
+  // Summary of targets first: issue 15's (the current ones), then issue 3's.
+  for (const issue of [15, 3] as const) {
+    const rows = outcomes.flatMap((o) => evaluateTargets(o).filter((t) => (t.target.issue ?? 3) === issue).map((t) => ({ o, t })));
+    if (rows.length === 0) continue;
+    out.push(`## Targets of issue ${issue}`);
+    out.push("");
+    if (issue === 15) {
+      out.push(
+        "`limit` is one `fs.writeSync` per record of a line formatted before the clock starts (the same bytes the other " +
+          "subjects write for that record): the cost of the system call alone, the limit of \"on the OS when log() returns\".",
+      );
+      out.push("");
+    }
+    out.push("| scenario | target | measured | |");
+    out.push("|---|---|---|---|");
+    for (const { o, t } of rows) {
       const mark = t.met === undefined ? "not measured" : t.met ? "met" : "**missed**";
       out.push(`| ${o.scenario.number}. ${o.scenario.name} | ${escapeCell(t.target.text)} | ${escapeCell(t.measured)} | ${mark} |`);
     }
-  }
-  out.push("");
-  const reasons = outcomes.flatMap((o) =>
-    evaluateTargets(o)
-      .filter((t) => t.met === false && t.target.kind === "ratio" && t.target.whyMissed !== undefined)
-      .map((t) => `- **${o.scenario.number}. ${t.target.text}**: ${(t.target as RatioTarget).whyMissed as string}`),
-  );
-  if (reasons.length > 0) {
-    out.push("Why the missed targets are missed (each scenario's section below has the CPU and perf profiles of the slf4ts run):");
     out.push("");
-    out.push(...reasons);
-    out.push("");
+    const reasons = rows
+      .filter(({ t }) => t.met === false && t.target.kind === "ratio" && t.target.whyMissed !== undefined)
+      .map(({ o, t }) => `- **${o.scenario.number}. ${t.target.text}**: ${(t.target as RatioTarget).whyMissed as string}`);
+    if (reasons.length > 0) {
+      out.push("Why the missed targets are missed (each scenario's section below has the CPU and perf profiles of the slf4ts run):");
+      out.push("");
+      out.push(...reasons);
+      out.push("");
+    }
   }
   out.push(
     "Memory flat over 10 million records: see [SOAK.md](SOAK.md) (`npm run bench -- soak`, not part of the default run).",

@@ -2,6 +2,8 @@
 import type { Scenario } from "../lib/harness.js";
 import {
   baselineBatched,
+  baselineLimit,
+  baselineNaive,
   baselineWriteSync,
   log4jsAppender,
   pinoDestination,
@@ -24,7 +26,9 @@ export const scenario: Scenario = {
     "once, which helps here and less where every value changes.",
   subjects: [
     slf4tsDedicated({ id: "slf4ts", label: "slf4ts dedicated (10 MiB × 5)" }),
+    baselineLimit(),
     baselineWriteSync(),
+    baselineNaive(),
     baselineBatched(),
     pinoDestination(true),
     pinoDestination(false),
@@ -34,8 +38,12 @@ export const scenario: Scenario = {
     winstonFile(SLOW_RECORDS),
     rotatingFileStream(SLOW_RECORDS),
   ],
-  ratiosAgainst: ["writesync", "pino-sync", "log4js-filesync", "log4js-file"],
+  ratiosAgainst: ["limit", "writesync", "naive", "pino-sync", "log4js-filesync", "log4js-file"],
   targets: [
+    { kind: "ratio", issue: 15, subject: "slf4ts", against: "limit", atLeast: 0.8, text: "≥ 0.8× the limit (fs.writeSync of a preformatted line)" },
+    { kind: "ratio", issue: 15, subject: "slf4ts", against: "naive", atLeast: 1.5, text: "≥ 1.5× the naive logger (concatenation, toISOString, writeSync)" },
+    { kind: "ratio", issue: 15, subject: "slf4ts", against: "pino-sync", atLeast: 3, text: "≥ 3× pino's sync destination" },
+    { kind: "memory", issue: 15, subject: "slf4ts", belowMB: 100, text: "peak RSS under 100 MB at 1M records" },
     {
       kind: "ratio",
       subject: "slf4ts",

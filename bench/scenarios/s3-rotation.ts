@@ -1,6 +1,6 @@
 /** Scenario 3: rotation-heavy, 64 KiB files and 20 archives. */
 import type { Scenario } from "../lib/harness.js";
-import { log4jsAppender, slf4tsDedicated } from "../lib/subjects.js";
+import { baselineLimit, log4jsAppender, slf4tsDedicated } from "../lib/subjects.js";
 
 export const scenario: Scenario = {
   name: "rotation",
@@ -10,12 +10,14 @@ export const scenario: Scenario = {
     "About 470 records per file, so a rotation (19 renames, one delete) every few hundred records. Scenario 1's " +
     "slf4ts configuration runs again for the ratio; log4js `fileSync` with the same size and backups is the peer.",
   subjects: [
+    baselineLimit(),
     slf4tsDedicated({ id: "slf4ts-10mib", label: "slf4ts, 10 MiB × 5 (scenario 1)" }),
     slf4tsDedicated({ id: "slf4ts-64kib", label: "slf4ts, 64 KiB × 20", size: "64KB", sizeBytes: 64 * 1024, count: 20 }),
     log4jsAppender("fileSync", { id: "log4js-filesync-64kib", maxLogSize: 64 * 1024, backups: 20 }),
   ],
-  ratiosAgainst: ["slf4ts-10mib"],
+  ratiosAgainst: ["limit", "slf4ts-10mib"],
   targets: [
+    { kind: "ratio", issue: 15, subject: "slf4ts-64kib", against: "slf4ts-10mib", atLeast: 0.9, text: "≥ 0.9× scenario 1" },
     {
       kind: "ratio",
       subject: "slf4ts-64kib",

@@ -1,6 +1,6 @@
 /** Scenario 6: the opt-in batched durability against pino's async destination and the batched baseline. */
 import type { Scenario } from "../lib/harness.js";
-import { baselineBatched, pinoDestination, slf4tsDedicated } from "../lib/subjects.js";
+import { baselineBatched, baselineLimit, pinoDestination, slf4tsDedicated } from "../lib/subjects.js";
 
 const P = "com.openexchange.log.audit.slf4j.";
 
@@ -20,9 +20,11 @@ export const scenario: Scenario = {
     }),
     pinoDestination(false),
     baselineBatched(),
+    baselineLimit(),
   ],
-  ratiosAgainst: ["batched", "pino-async"],
+  ratiosAgainst: ["limit", "batched", "pino-async"],
   targets: [
+    { kind: "ratio", issue: 15, subject: "slf4ts-batched", against: "batched", atLeast: 0.9, text: "≥ 0.9× the batched-write baseline" },
     {
       kind: "ratio",
       subject: "slf4ts-batched",

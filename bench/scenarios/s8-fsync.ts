@@ -1,6 +1,6 @@
 /** Scenario 8 (issue 4): the cost of file.fsync, for power-loss durability. */
 import type { Scenario } from "../lib/harness.js";
-import { slf4tsDedicated } from "../lib/subjects.js";
+import { baselineLimit, slf4tsDedicated } from "../lib/subjects.js";
 
 const P = "com.openexchange.log.audit.slf4j.";
 /** fsync after every record is a disk flush per record: a smaller run keeps the benchmark short. */
@@ -16,6 +16,7 @@ export const scenario: Scenario = {
     "batch in batched mode); `rotation` before each rotation and at shutdown. What a flush costs depends entirely on the disk " +
     "(this machine's virtual disk may acknowledge flushes early); read the ratios as orders of magnitude.",
   subjects: [
+    { ...baselineLimit(), maxRecords: FSYNC_RECORDS },
     slf4tsDedicated({ id: "slf4ts-fsync-never", label: "slf4ts, file.fsync=never (default)", maxRecords: FSYNC_RECORDS }),
     slf4tsDedicated({ id: "slf4ts-fsync-rotation", label: "slf4ts, file.fsync=rotation", maxRecords: FSYNC_RECORDS, extra: { [`${P}file.fsync`]: "rotation" } }),
     slf4tsDedicated({ id: "slf4ts-fsync-always", label: "slf4ts, file.fsync=always", maxRecords: FSYNC_RECORDS, extra: { [`${P}file.fsync`]: "always" } }),
@@ -26,6 +27,6 @@ export const scenario: Scenario = {
       extra: { [`${P}file.fsync`]: "always", [`${P}file.durability`]: "batched" },
     }),
   ],
-  ratiosAgainst: ["slf4ts-fsync-never"],
+  ratiosAgainst: ["limit", "slf4ts-fsync-never"],
   targets: [],
 };

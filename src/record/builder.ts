@@ -22,15 +22,27 @@ const isProxy = types.isProxy;
 const dateGetTime = Date.prototype.getTime;
 
 /**
- * Whether a value is a real Date (`instanceof` first: it is fast, but a Proxy's trap may throw and a fake may pass it).
+ * The time of a real Date (NaN for an invalid one), or undefined for anything else. `instanceof`
+ * first (it is fast), then `Date.prototype.getTime`, which reads the Date's own internal slot and
+ * throws for anything that is not a real Date (a fake with Date's prototype, a Proxy of a Date):
+ * the same answer as `util.types.isDate` without a call into the runtime. A Proxy whose trap
+ * throws is not a Date either.
+ * @internal
+ */
+export function dateTimeOf(value: unknown): number | undefined {
+  try {
+    return value instanceof Date ? (dateGetTime.call(value) as number) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a value is a real Date (see {@link dateTimeOf}).
  * @internal
  */
 export function isDate(value: unknown): boolean {
-  try {
-    return value instanceof Date && types.isDate(value);
-  } catch {
-    return false;
-  }
+  return dateTimeOf(value) !== undefined;
 }
 
 /**
@@ -219,10 +231,8 @@ export function compileRecordBuilder(
   /** The text of a value other than a string, number, boolean, bigint, null or undefined (unescaped). */
   const renderObject = (value: unknown): string => {
     try {
-      if (isDate(value)) {
-        const time = dateGetTime.call(value);
-        return Number.isNaN(time) ? "Invalid Date" : formatDate(time);
-      }
+      const time = dateTimeOf(value);
+      if (time !== undefined) return Number.isNaN(time) ? "Invalid Date" : formatDate(time);
     } catch (error) {
       return `[unrenderable: ${render(error)}]`;
     }
@@ -241,8 +251,8 @@ export function compileRecordBuilder(
         return NULL_MARKER;
       default:
         if (value === null) return NULL_MARKER;
-        if (isDate(value)) {
-          const time = dateGetTime.call(value);
+        const time = dateTimeOf(value);
+        if (time !== undefined) {
           if (Number.isNaN(time)) return "Invalid Date";
           try {
             return renderDate(time);
@@ -320,11 +330,23 @@ export function compileRecordBuilder(
   const cutMarker = (count: string): string => (names ? `${delimiter}${escapeName(CUT_NAME)}=${escapeValue(count)}` : `${delimiter}${escapeValue(`${CUT_NAME}=${count}`)}`);
   const pairAttribute = (pair: readonly [unknown, unknown]): string => attribute(nameText(pair[0]), pair[1]);
 
+  let lastEventId = "";
+  let lastEventText = "";
   const build = (eventId: string, attributes?: RecordInput): string => {
     if (typeof eventId !== "string" || eventId === "") {
       throw new TypeError(eventId === "" ? "audit event id must not be empty" : `audit event id must be a string, got ${typeof eventId}`);
     }
-    let line = escapeValue(eventId);
+    // The same call site logs the same event id: escaped once (not past the maximum, where escaping counts what it leaves out).
+    let line: string;
+    if (eventId === lastEventId) {
+      line = lastEventText;
+    } else {
+      line = escapeValue(eventId);
+      if (eventId.length <= maxLength) {
+        lastEventId = eventId;
+        lastEventText = line;
+      }
+    }
     if (attributes === undefined || attributes === null) {
       return line;
     }

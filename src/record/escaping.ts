@@ -130,8 +130,11 @@ export function compileEscaping(delimiter: string): Escaping {
   const rawIndexOf = (text: string, escaped: number): number => scan(text, 0, false, escaped);
   // Quick tests without the `u` flag (several times faster): they also match a well-formed
   // surrogate pair, which only sends such text to the exact replacement, where the pair stays.
-  const valueQuick = new RegExp(valueNeeds.source);
-  const nameQuick = new RegExp(nameNeeds.source);
+  // One character class rather than a class and an alternative (a delimiter of one code unit
+  // joins the class): the engine then scans for one set, about twice as fast on a plain value.
+  const d0Unit = d0.length === 1 ? escapeRegExp(d0) : undefined;
+  const valueQuick = d0Unit === undefined ? new RegExp(valueNeeds.source) : new RegExp(`[\\\\${UNSAFE_CLASS}${d0Unit}]`);
+  const nameQuick = d0Unit === undefined ? new RegExp(nameNeeds.source) : new RegExp(`[\\\\${UNSAFE_CLASS}${d0Unit}=]`);
   return {
     escapeValue: (text) => (valueQuick.test(text) ? text.replace(valueAll, replace) : text),
     escapeName: (text) => (nameQuick.test(text) ? text.replace(nameAll, replace) : text),
