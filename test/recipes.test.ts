@@ -90,7 +90,8 @@ async function rsyslogTls(t: ExecutionContext, mutual: boolean): Promise<{ port:
   const dir = tempDir(t);
   const { generateTestCerts } = await import("./lib/certs.js");
   const certs = await generateTestCerts(join(dir, "certs"));
-  const remote = join(dir, "remote");
+  // Two levels deeper than needed: a recipe that let "../../x" through would still write inside the test's folder.
+  const remote = join(dir, "x", "y", "remote");
   const port = await freePort();
   let config = recipe("rsyslog-tls", "rsyslog");
   if (mutual) {
@@ -168,7 +169,7 @@ test.serial("rsyslog over TLS (server authentication), as docs/recipes.md has it
   const all = files.map((f) => readFileSync(join(dir, f), "utf8")).join("");
   t.is(all.split("forged=").length - 1, 3, `every forged record was stored: ${files.join(", ")}`);
   // Every file is remote/<one folder>/audit.log, and the one for this host holds only its records.
-  for (const f of files) t.regex(f, /^remote\/[^/]+\/audit\.log$/, `written outside the per-host folders: ${f}`);
+  for (const f of files) t.regex(f, /^x\/y\/remote\/[^/]+\/audit\.log$/, `written outside the per-host folders: ${f}`);
   t.deepEqual(readFileSync(own, "utf8").trimEnd().split("\n").map(seqOf), range(14));
   t.log(`files: ${files.join(", ")}`);
 });
