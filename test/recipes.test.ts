@@ -204,59 +204,88 @@ test.serial("rsyslog over mutual TLS, as docs/recipes.md has it: the client with
 
 // ---------------------------------------------------------------- syslog-ng
 
-test.serial("syslog-ng 3.38, as docs/recipes.md has it: 14 records with line breaks arrive as 14 at syslog() (octet-counting) and at network() (framing=newline); octet-counted into network() they arrive broken", async (t) => {
-  const ng0 = syslogNgAvailability();
-  if (!ng0.available) return t.fail(`syslog-ng is needed for this test: ${ng0.reason}`);
-  t.timeout(90_000);
-  const status = captureStatus(t);
+type Stored = { SOURCE?: string; MSGID?: string; HOST?: string; MESSAGE?: string; _SDATA?: Record<string, Record<string, string>> };
+
+/** The syslog-ng recipe running with the test's ports, certificates and output file. */
+async function recipeSyslogNg(t: ExecutionContext) {
+  const found = syslogNgAvailability();
+  if (!found.available) throw new Error(`syslog-ng is needed for this test: ${found.reason}`);
   const dir = tempDir(t);
   const out = join(dir, "audit.json");
+  const { generateTestCerts } = await import("./lib/certs.js");
+  const certs = await generateTestCerts(join(dir, "certs"));
   const conf = recipe("syslog-ng", "syslog-ng");
   mkdirSync(join(dir, "ng"), { recursive: true });
   const ng = await startSyslogNg({
-    ports: 2,
+    ports: 3,
     dir: join(dir, "ng"),
-    config: ([syslogPort, networkPort]) =>
-      fill(conf, [
+    config: ([syslogPort, networkPort, tlsPort]) => {
+      const config = fill(conf, [
         ["port(601)", `port(${syslogPort})`],
         ["port(514)", `port(${networkPort})`],
+        ["port(6514)", `port(${tlsPort})`],
         ['ip("0.0.0.0")', 'ip("127.0.0.1")'],
+        ["/etc/syslog-ng/tls/server.key", certs.serverKey],
+        ["/etc/syslog-ng/tls/server.pem", certs.serverCert],
+        ["/etc/syslog-ng/tls/ca.pem", certs.caCert],
         ["/var/log/remote/audit.json", out],
-      ]),
+      ]);
+      if (/\/etc\/|\/var\/|0\.0\.0\.0/.test(config)) throw new Error(`left unreplaced:\n${config}`);
+      return config;
+    },
   });
   t.teardown(() => ng.dispose());
-  const [syslogPort = 0, networkPort = 0] = ng.ports;
-  t.log(syslogNgAvailability().version);
-
-  type Stored = { SOURCE?: string; MSGID?: string; HOST?: string; MESSAGE?: string; _SDATA?: Record<string, Record<string, string>> };
+  const [syslogPort = 0, networkPort = 0, tlsPort = 0] = ng.ports;
+  t.log(found.version);
   const stored = (): Stored[] => (existsSync(out) ? readFileSync(out, "utf8").trimEnd().split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Stored) : []);
-  const ofRun = (run: string): Stored[] => stored().filter((r) => r._SDATA?.["audit@32473"]?.["run"] === run);
+  return {
+    dir,
+    out,
+    certs,
+    ng,
+    syslogPort,
+    networkPort,
+    tlsPort,
+    stored,
+    ofRun: (run: string): Stored[] => stored().filter((r) => r._SDATA?.["audit@32473"]?.["run"] === run),
+  };
+}
 
+/** Configures the recipe's properties for `port` and 127.0.0.1 (plus `more` replacements) and returns the service. */
+async function recipeSender(t: ExecutionContext, status: StatusEvent[], dir: string, name: string, properties: string, port: number, more: ReadonlyArray<readonly [string, string]> = []): Promise<AuditLogger> {
+  mkdirSync(join(dir, name), { recursive: true });
+  const text = fill(properties, [
+    ["logs.example.org", "127.0.0.1"],
+    [`port=${property(properties, "target.central.port")}`, `port=${port}`],
+    ["/var/log/app/audit.log", join(dir, name, "audit.log")],
+    ...more,
+  ]);
+  return configureFrom(t, status, join(dir, name), name, text);
+}
+
+test.serial("syslog-ng 3.38, as docs/recipes.md has it: 14 records with line breaks arrive as 14 at syslog() (octet-counting) and at network() (framing=newline); octet-counted into network() they arrive broken", async (t) => {
+  t.timeout(90_000);
+  const status = captureStatus(t);
+  const ng = await recipeSyslogNg(t);
   const send = async (name: string, properties: string, port: number, run: string): Promise<void> => {
-    const text = fill(properties, [
-      ["logs.example.org", "127.0.0.1"],
-      [`port=${property(properties, "target.central.port")}`, `port=${port}`],
-      ["/var/log/app/audit.log", join(dir, name, "audit.log")],
-    ]);
-    mkdirSync(join(dir, name), { recursive: true });
-    const audit = await configureFrom(t, status, join(dir, name), name, text);
+    const audit = await recipeSender(t, status, ng.dir, name, properties, port);
     logFourteen(audit, run);
     await audit.shutdown(); // sends what waits and closes the connection
   };
 
   // syslog() with the octet-counting recipe.
-  await send("syslog", recipe("syslog-ng-syslog", "properties"), syslogPort, "octet");
-  t.true(await waitFor(() => ofRun("octet").length >= 14, 10_000), readFileSync(ng.stderrFile, "utf8"));
-  const octet = ofRun("octet");
+  await send("syslog", recipe("syslog-ng-syslog", "properties"), ng.syslogPort, "octet");
+  t.true(await waitFor(() => ng.ofRun("octet").length >= 14, 10_000), readFileSync(ng.ng.stderrFile, "utf8"));
+  const octet = ng.ofRun("octet");
   t.is(octet.length, 14);
   t.deepEqual(octet.map((r) => Number(r._SDATA?.["audit@32473"]?.["seq"])), range(14));
   t.true(octet.every((r) => r.SOURCE === "s_audit_syslog" && r.MSGID === "ox.login" && r.HOST === hostname()));
   t.is(octet[5]?._SDATA?.["audit@32473"]?.["note"], "line one of 5\nline two of 5");
 
   // network() with the newline recipe.
-  await send("network", recipe("syslog-ng-network", "properties"), networkPort, "newline");
-  t.true(await waitFor(() => ofRun("newline").length >= 14, 10_000), readFileSync(ng.stderrFile, "utf8"));
-  const newline = ofRun("newline");
+  await send("network", recipe("syslog-ng-network", "properties"), ng.networkPort, "newline");
+  t.true(await waitFor(() => ng.ofRun("newline").length >= 14, 10_000), readFileSync(ng.ng.stderrFile, "utf8"));
+  const newline = ng.ofRun("newline");
   t.is(newline.length, 14);
   t.deepEqual(newline.map((r) => Number(r._SDATA?.["audit@32473"]?.["seq"])), range(14));
   t.true(newline.every((r) => r.SOURCE === "s_audit_network" && r.MSGID === "ox.login"));
@@ -264,16 +293,48 @@ test.serial("syslog-ng 3.38, as docs/recipes.md has it: 14 records with line bre
   t.is(newline[5]?._SDATA?.["audit@32473"]?.["note"], "line one of 5\\nline two of 5");
 
   // Why newline: the octet-counting recipe pointed at network() breaks the records.
-  const before = stored().length;
-  await send("broken", recipe("syslog-ng-syslog", "properties"), networkPort, "broken");
-  await waitFor(() => readFileSync(out, "utf8").includes("line two of 13"), 10_000);
+  const before = ng.stored().length;
+  await send("broken", recipe("syslog-ng-syslog", "properties"), ng.networkPort, "broken");
+  await waitFor(() => readFileSync(ng.out, "utf8").includes("line two of 13"), 10_000);
   await new Promise((r) => setTimeout(r, 500));
-  const after = stored().slice(before);
+  const after = ng.stored().slice(before);
   const intact = after.filter((r) => r.MSGID === "ox.login" && r._SDATA?.["audit@32473"]?.["run"] === "broken" && r._SDATA["audit@32473"]["note"]?.includes("line two"));
   t.log(`octet-counting into network(): ${after.length} stored, ${intact.length} intact of 14`);
   t.is(intact.length, 0, "no record arrives whole");
   t.not(after.length, 14);
   t.true(after.some((r) => r.MSGID !== "ox.login"), "parts of records are stored as records of their own");
+});
+
+test.serial("syslog-ng 3.38 over mutual TLS, as docs/recipes.md has it: 14 records with line breaks arrive as 14 at the TLS syslog() source; a client without a certificate delivers nothing and counts nothing as sent", async (t) => {
+  t.timeout(90_000);
+  const status = captureStatus(t);
+  const ng = await recipeSyslogNg(t);
+  const props = recipe("syslog-ng-tls", "properties");
+  const certFiles = [
+    ["/etc/app/tls/ca.pem", ng.certs.caCert],
+    ["/etc/app/tls/audit-client.pem", ng.certs.clientCert],
+    ["/etc/app/tls/audit-client.key", ng.certs.clientKey],
+  ] as const;
+  // The test's server certificate is for localhost, and the recipe connects by address here.
+  const audit = await recipeSender(t, status, ng.dir, "tls", props + `${P}target.central.tls.servername=localhost\n`, ng.tlsPort, certFiles);
+  logFourteen(audit, "tls");
+  t.true(await waitFor(() => audit.stats().targets[0]?.sent === 14, 15_000), JSON.stringify(audit.stats().targets));
+  t.true(await waitFor(() => ng.ofRun("tls").length >= 14, 10_000), readFileSync(ng.ng.stderrFile, "utf8"));
+  const tls = ng.ofRun("tls");
+  t.deepEqual(tls.map((r) => Number(r._SDATA?.["audit@32473"]?.["seq"])), range(14));
+  t.true(tls.every((r) => r.SOURCE === "s_audit_tls" && r.MSGID === "ox.login"));
+  t.is(tls[7]?._SDATA?.["audit@32473"]?.["note"], "line one of 7\nline two of 7");
+
+  // The same properties without the client certificate and key.
+  const withoutCert = props.split("\n").filter((l) => !/\.tls\.(cert|key)=/.test(l)).join("\n");
+  const before = status.length;
+  const intruder = await recipeSender(t, status, ng.dir, "intruder", withoutCert + `${P}target.central.tls.servername=localhost\n`, ng.tlsPort, [certFiles[0]]);
+  intruder.log("ox.login", { login: "mallory", run: "intruder" });
+  t.true(await waitFor(() => status.slice(before).some((e) => e.code === "TARGET_FAILED"), 15_000), JSON.stringify(status.slice(before)));
+  await new Promise((r) => setTimeout(r, 2500)); // past the 2 s a connection must stay up to count
+  t.like(intruder.stats().targets[0], { sent: 0 });
+  t.deepEqual(ng.ofRun("intruder"), []);
+  t.regex(readFileSync(ng.ng.stderrFile, "utf8"), /peer did not return a certificate/);
 });
 
 // ---------------------------------------------------------------- Graylog
