@@ -202,6 +202,53 @@ test.serial("rsyslog over mutual TLS, as docs/recipes.md has it: the client with
   t.deepEqual(auditFiles(remote), [join(hostname(), "audit.log")]);
 });
 
+test.serial("rsyslog over RELP: docs/targets.md's imrelp recipe with this page's templates and ruleset writes one file per host; every record acknowledged and stored in order", async (t) => {
+  const status = captureStatus(t);
+  const dir = tempDir(t);
+  const relpPage = readFileSync(join(root, "docs/targets.md"), "utf8");
+  const relp = /### rsyslog imrelp recipe[\s\S]*?```\n([\s\S]*?)```/.exec(relpPage)?.[1];
+  if (relp === undefined) return t.fail("docs/targets.md has no rsyslog imrelp recipe block");
+  const tls = recipe("rsyslog-tls", "rsyslog");
+  const perHost = tls.slice(tls.indexOf("template("));
+  t.regex(perHost, /^template\([\s\S]*ruleset\(name="audit"\)/);
+  const kept = relp.split("\n").filter((l) => !/^(template|ruleset)\(/.test(l));
+  t.is(kept.length, relp.split("\n").length - 2, "the RELP recipe has one template and one ruleset line");
+  const { generateTestCerts } = await import("./lib/certs.js");
+  const certs = await generateTestCerts(join(dir, "certs"));
+  const remote = join(dir, "remote");
+  const port = await freePort();
+  const config = fill(kept.join("\n") + perHost, [
+    ['port="2514"', `port="${port}" address="127.0.0.1"`],
+    ["/etc/rsyslog.d/tls/ca.pem", certs.caCert],
+    ["/etc/rsyslog.d/tls/server.pem", certs.serverCert],
+    ["/etc/rsyslog.d/tls/server.key", certs.serverKey],
+    ["/var/log/remote/", `${remote}/`],
+  ]);
+  t.false(/\/etc\/|\/var\//.test(config), config);
+  const rs = await startRsyslog({ udp: true, certs, extraConfig: config });
+  t.teardown(() => rs.dispose());
+  const relpProps = /```properties\n(com\.openexchange\.log\.audit\.slf4j\.target\.central\.type=syslog\n[\s\S]*?protocol=relp[\s\S]*?)```/.exec(relpPage)?.[1];
+  if (relpProps === undefined) return t.fail("docs/targets.md has no RELP properties block");
+  const props =
+    `${P}enabled=true\n` +
+    fill(relpProps, [
+      ["logs.example.org", "127.0.0.1"],
+      ["port=2514", `port=${port}`],
+      ["/etc/app/tls/ca.pem", certs.caCert],
+      ["/etc/app/tls/audit-client.pem", certs.clientCert],
+      ["/etc/app/tls/audit-client.key", certs.clientKey],
+      ["/var/spool/app/central", join(dir, "spool")],
+    ]) +
+    `${P}target.central.tls.servername=localhost\n`;
+  const audit = await configureFrom(t, status, dir, "sender", props);
+  logFourteen(audit, "relp");
+  t.true(await waitFor(() => audit.stats().targets[0]?.sent === 14, 15_000), JSON.stringify(audit.stats().targets));
+  // Acknowledged means written here (the recipe's Direct queue): the file is complete now.
+  const own = join(remote, hostname(), "audit.log");
+  t.deepEqual(readFileSync(own, "utf8").trimEnd().split("\n").map(seqOf), range(14));
+  t.deepEqual(auditFiles(remote), [join(hostname(), "audit.log")]);
+});
+
 // ---------------------------------------------------------------- syslog-ng
 
 type Stored = { SOURCE?: string; MSGID?: string; HOST?: string; MESSAGE?: string; _SDATA?: Record<string, Record<string, string>> };
