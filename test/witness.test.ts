@@ -9,7 +9,7 @@ import { appendFileSync, cpSync, readFileSync, readdirSync, writeFileSync } from
 import { join } from "node:path";
 import { createAuditLogService } from "../src/index.js";
 import { runCli } from "./lib/cli.js";
-import { readLines, writeLines } from "./lib/helpers.js";
+import { captureStatus, readLines, writeLines } from "./lib/helpers.js";
 import { INTEGRITY_SETTINGS, integritySetup, reasonOf, tokenOf, type IntegritySetup } from "./lib/integrity.js";
 import { startRsyslog } from "./lib/rsyslog.js";
 
@@ -176,4 +176,23 @@ test("rotation across several archives: the witness compares every archive, and 
   const { code, out } = await verify(run, logs);
   t.is(code, 1, out);
   t.regex(out, /FINDING witness-missing/);
+});
+
+test("integrity=on where it cannot work is a configuration error naming key, value, line and what is expected", async (t) => {
+  captureStatus(t);
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ "integrity.mode": "off" }, /line \d+: com\.openexchange\.log\.audit\.slf4j\.target\.central\.integrity = "on": integrity=on carries the lines of the hash chain, and integrity\.mode is off; expected integrity\.mode hmac or ed25519, or integrity=off/],
+    [{ "target.central.type": "tcp", "target.central.port": "6514", "target.central.format": "json" }, /target\.central\.integrity = "on": integrity=on carries each line exactly as the hash chain sealed it, which format=rfc5424 \(as MSG\) and format=plain can; this target writes json/],
+    [{ "target.central.include": "ox.login" }, /target\.central\.integrity = "on": integrity=on carries every line of the chain, and include would leave gaps/],
+  ];
+  for (const [settings, expected] of cases) {
+    const s = integritySetup(t, {
+      base: INTEGRITY_SETTINGS,
+      settings: { "target.central.type": "syslog", "target.central.host": "127.0.0.1", "target.central.integrity": "on", ...settings },
+    });
+    const audit = createAuditLogService();
+    t.teardown(() => audit.shutdown());
+    const error = await t.throwsAsync(audit.configure({ propertiesFile: s.props, watch: false }));
+    t.regex(error?.message ?? "", expected);
+  }
 });
