@@ -106,12 +106,16 @@ test("the reload fingerprint notices a change of every target option", async (t)
     "tls.cert": copy(certs.clientCert, "client-copy.pem"),
     "tls.key": copy(certs.clientKey, "client-copy.key"),
   };
+  const keyFile = join(dir, "audit.key");
+  writeFileSync(keyFile, `secret=${"ab".repeat(32)}\n`, { mode: 0o600 });
   for (const spec of TARGET_KEYS) {
     // origin.swVersion goes with origin.software (a version of nothing is refused).
     const base = { ...(bases[baseOf[spec.option] ?? "tls"] as Record<string, string>), ...(spec.option === "origin.swVersion" ? { "origin.software": "slf4ts" } : {}) };
-    const before = fingerprintOf(resolveConfig(properties(target(base)), dir), `base of ${spec.option}`);
+    // integrity=on needs a chain: dedicated mode with integrity.mode on.
+    const chain: Record<string, string> = spec.option === "integrity" ? { "file.location": join(dir, "audit.log"), "integrity.mode": "hmac", "integrity.key": keyFile } : {};
+    const before = fingerprintOf(resolveConfig(properties({ ...chain, ...target(base) }), dir), `base of ${spec.option}`);
     const value = changes[spec.option] ?? spec.example;
-    const after = fingerprintOf(resolveConfig(properties(target({ ...base, [member[spec.option] ?? spec.option]: value })), dir), `target option ${spec.option}=${value}`);
+    const after = fingerprintOf(resolveConfig(properties({ ...chain, ...target({ ...base, [member[spec.option] ?? spec.option]: value }) }), dir), `target option ${spec.option}=${value}`);
     t.not(after, before, `${spec.option}=${value} changes the fingerprint`);
   }
 });

@@ -56,6 +56,7 @@ function spec(overrides: Partial<TargetSpec> = {}): TargetSpec {
     resendMs: 0,
     stallMs: 10_000,
     relp: undefined,
+    integrity: false,
     file: undefined,
     console: undefined,
     fingerprint: "",

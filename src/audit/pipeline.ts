@@ -257,6 +257,13 @@ export function assemblePipeline(host: PipelineHost, old: Pipeline, config: Audi
   } else {
     void oldTargets?.close();
   }
+  // Targets with integrity=on carry the chain's lines as they are sealed (the configuration
+  // refuses integrity=on without a chain).
+  const chain = dedicated?.chain;
+  if (chain !== undefined) {
+    const carriers = targets !== undefined && targets.carriesChain ? targets : undefined;
+    chain.setWitness(carriers === undefined ? undefined : (line) => carriers.carry(line));
+  }
   // Standard mode always renders (the binding takes the attributes as key–values); dedicated mode only for targets.
   const renderRecord = targets !== undefined || logger !== undefined ? compileRecordRenderer(config, config.formatDate) : undefined;
   if (file !== undefined && dedicated !== undefined) return { mode: "dedicated", config, file, build, ...dedicated, targets, renderRecord };

@@ -223,6 +223,8 @@ export class AuditLogger {
     this.shutDown = true;
     retirePipeline(this.host, old);
     forgetAtExit(this);
+    // The closing checkpoint (and the records written with it) reach the targets that carry the chain.
+    if (old.mode === "dedicated" && old.chain !== undefined && old.targets?.carriesChain === true) await old.targets.flush(TARGET_FLUSH_MS);
     await targetsOf(old)?.close();
   }
 

@@ -8,6 +8,7 @@ import { basename, resolve } from "node:path";
 import { KEY_PREFIX } from "../config/schema.js";
 import { readEd25519PublicKey, readHmacKeyFile, type HmacKeyFile } from "../integrity/keys.js";
 import { verifyAuditLog, type Finding, type LogReport, type VerifyOptions } from "../integrity/verify.js";
+import { compareWithWitness, type WitnessReport } from "../integrity/witness.js";
 import { findAuditLogs, type AuditLogFiles } from "../logfile/files.js";
 import { readPropertiesEntries } from "./settings.js";
 import { EXIT, type CliCommand, type CliIo } from "./io.js";
@@ -33,6 +34,12 @@ Options:
   --log-id ID           the log's identity as recorded elsewhere (verify prints it): a
                         checkpoint signed for any other log is a finding (spliced), so a folder
                         replaced by another log that uses the same key is found
+  --witness PATH        the central copy of the same lines (a file or folder, written by a
+                        receiver from a target with integrity=on, one line each: rsyslog
+                        template string="%msg%\n"): lines at the centre missing on the host
+                        (witness-missing: tail truncation, deletion), lines that differ
+                        (witness-differs), a forged centre (witness-forged) are findings; host
+                        lines never delivered are warnings (witness-undelivered)
   --chain-only          check the chain without signatures (weak: anyone can recompute a chain)
   --json                print a JSON report instead of text
   --max-line-bytes SIZE a longer line stops the check as damage (default 16MB; at most 256MB;
@@ -80,16 +87,17 @@ interface Arguments {
   epochSeconds: number | undefined;
   properties: string | undefined;
   logId: string | undefined;
+  witness: string | undefined;
   chainOnly: boolean;
   json: boolean;
   limits: ReadLimits;
 }
 
 /** The options of `verify`, for the "did you mean" of an unknown one. */
-const VERIFY_OPTIONS = ["--key", "--public-key", "--epoch-seconds", "--properties", "--log-id", "--chain-only", "--json", "--max-line-bytes", "--max-gunzip-bytes", "--help"];
+const VERIFY_OPTIONS = ["--key", "--public-key", "--epoch-seconds", "--properties", "--log-id", "--witness", "--chain-only", "--json", "--max-line-bytes", "--max-gunzip-bytes", "--help"];
 
 function parseArguments(args: readonly string[]): Arguments | string {
-  const parsed: Arguments = { paths: [], key: undefined, publicKey: undefined, epochSeconds: undefined, properties: undefined, logId: undefined, chainOnly: false, json: false, limits: DEFAULT_READ_LIMITS };
+  const parsed: Arguments = { paths: [], key: undefined, publicKey: undefined, epochSeconds: undefined, properties: undefined, logId: undefined, witness: undefined, chainOnly: false, json: false, limits: DEFAULT_READ_LIMITS };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (arg === "--") {
@@ -108,6 +116,7 @@ function parseArguments(args: readonly string[]): Arguments | string {
       case "--public-key":
       case "--properties":
       case "--log-id":
+      case "--witness":
       case "--max-line-bytes":
       case "--max-gunzip-bytes":
       case "--epoch-seconds": {
@@ -121,6 +130,7 @@ function parseArguments(args: readonly string[]): Arguments | string {
         } else if (option === "--key") parsed.key = v;
         else if (option === "--public-key") parsed.publicKey = v;
         else if (option === "--properties") parsed.properties = v;
+        else if (option === "--witness") parsed.witness = v;
         else if (option === "--log-id") {
           if (!/^[A-Za-z0-9_-]{16}$/.test(v)) return `--log-id expects the log's identity (16 base64url characters, as verify prints it), not "${terminalText(v)}"`;
           parsed.logId = v;
@@ -270,15 +280,29 @@ export const verifyCommand: CliCommand = {
       return EXIT.IO;
     }
     if (progressShown) io.err("\r\x1b[K");
-    const findings = reports.reduce((n, r) => n + r.findings.length, 0);
-    const warnings = reports.reduce((n, r) => n + r.warnings.length, 0);
+    let witness: WitnessReport | undefined;
+    if (parsed.witness !== undefined) {
+      try {
+        witness = await compareWithWitness(logs, resolve(io.cwd, parsed.witness), { hmacKey, publicKey: options.publicKey });
+      } catch (error) {
+        io.err(`slf4ts-audit verify: cannot read the witness ${terminalText(parsed.witness)}: ${terminalText((error as Error).message)}\n`);
+        return EXIT.IO;
+      }
+    }
+    const findings = reports.reduce((n, r) => n + r.findings.length, 0) + (witness?.findings.length ?? 0);
+    const warnings = reports.reduce((n, r) => n + r.warnings.length, 0) + (witness?.warnings.length ?? 0);
     if (parsed.json) {
-      io.out(`${jsonSafe(JSON.stringify({ intact: findings === 0, findings, warnings, signaturesChecked: !parsed.chainOnly, logs: reports }, null, 2))}\n`);
+      io.out(`${jsonSafe(JSON.stringify({ intact: findings === 0, findings, warnings, signaturesChecked: !parsed.chainOnly, logs: reports, ...(witness === undefined ? {} : { witness }) }, null, 2))}\n`);
     } else {
       for (const report of reports) {
         io.out(summary(report));
         for (const f of report.findings) io.out(describe(f, "FINDING"));
         for (const w of report.warnings) io.out(describe(w, "WARNING"));
+      }
+      if (witness !== undefined) {
+        io.out(`witness ${terminalText(parsed.witness ?? "")}: ${witness.files.length} file(s), ${witness.lines} line(s) of this log, ${witness.duplicates} resent duplicate(s), ${witness.other} other line(s)\n`);
+        for (const f of witness.findings) io.out(`  FINDING ${f.kind.padEnd(18)} ${terminalText(f.message)}\n`);
+        for (const w of witness.warnings) io.out(`  WARNING ${w.kind.padEnd(18)} ${terminalText(w.message)}\n`);
       }
       if (parsed.chainOnly) io.out("Signatures were not checked (--chain-only): anyone who can write the files can also recompute a chain.\n");
       io.out(

@@ -474,6 +474,14 @@ export const TARGET_KEYS = [
     example: "65536",
     parse: text(),
   }),
+  // The chain's witness: see docs/integrity.md#6-witness.
+  option({
+    option: "integrity",
+    defaultValue: "off",
+    doc: "on: this target carries the lines of the dedicated file exactly as the hash chain sealed them (each record with its chain= field, and every checkpoint) instead of its own rendering of the records, so the central copy is itself verifiable and slf4ts-audit verify --witness can compare it with the host's files (docs/integrity.md#6-witness). Needs integrity.mode hmac or ed25519 and file.location; format rfc5424 (the line is MSG, MSGID slf4ts.chain, never cut: set the receiver's maxMessageSize above the longest line) or plain (the line as the file holds it); no include, exclude or rateLimit (every line must arrive). A configuration error otherwise.",
+    example: "on",
+    parse: oneOf(["on", "off"], "expected on or off"),
+  }),
   // Syslog standards (RFC 6587 framing, RFC 5424 structured data, RFC 3164 time): see docs/targets.md.
   option({
     option: "framing",

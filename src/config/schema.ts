@@ -273,6 +273,20 @@ export function resolveConfig(properties: readonly PropertySource[], baseDir: st
   );
   problems.push(...targetResult.problems);
   warnings.push(...targetResult.warnings);
+  // integrity=on carries the lines of the chain: there must be a chain (integrity on, in dedicated mode).
+  for (const target of targetResult.targets) {
+    if (!target.integrity || (integrity !== undefined && location !== "")) continue;
+    const property = [...targetProperties].reverse().find((p) => p.name === `target.${target.name}.integrity`);
+    problems.push({
+      key: KEY_PREFIX + `target.${target.name}.integrity`,
+      value: property?.value ?? "on",
+      line: property?.line,
+      expected:
+        location === ""
+          ? "integrity=on carries the lines of the hash chain, which only dedicated mode writes; expected file.location with integrity.mode hmac or ed25519, or integrity=off"
+          : "integrity=on carries the lines of the hash chain, and integrity.mode is off; expected integrity.mode hmac or ed25519, or integrity=off",
+    });
+  }
 
   if (problems.length > 0 || layout === undefined || formatDate === undefined) {
     problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));

@@ -229,6 +229,16 @@ export function parseTargets(
     for (const option of ["sdId", "sequenceId", "origin.software", "origin.swVersion"] as const) {
       if (given(option) && format !== "rfc5424") warn(option, `${option} is for format=rfc5424 (the structured data); this target writes ${format}; ignored`);
     }
+    // integrity=on: the chain's lines as sealed, every one of them (integrity.mode is checked with the other keys).
+    const integrity = value("integrity") === "on";
+    if (integrity) {
+      if (format !== "rfc5424" && format !== "plain") {
+        fail("integrity", `integrity=on carries each line exactly as the hash chain sealed it, which format=rfc5424 (as MSG) and format=plain can; this target writes ${format}; expected format rfc5424 or plain, or integrity=off`);
+      }
+      for (const option of ["include", "exclude", "rateLimit"] as const) {
+        if (given(option)) fail("integrity", `integrity=on carries every line of the chain, and ${option} would leave gaps the witness reports as undelivered; expected no ${option} with integrity=on, or integrity=off`);
+      }
+    }
     const timezone = value("timezone");
     if (given("timezone") && format !== "rfc3164") warn("timezone", `timezone is for format=rfc3164 (RFC 5424, JSON, GELF and ECS write UTC with the zone); this target writes ${format}; ignored`);
 
@@ -379,6 +389,7 @@ export function parseTargets(
       hostname,
       maxBytes: maxBytesParsed.ok ? maxBytesParsed.value : 0,
       framing,
+      integrity,
       sdId,
       sequenceId,
       origin,

@@ -66,6 +66,7 @@ export class ChainSealer {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private render: CheckpointRenderer;
+  private witness: ((line: string) => void) | undefined;
   private readonly writer: RollingFileWriter;
   private readonly settings: IntegritySettings;
   private readonly shared: boolean;
@@ -76,6 +77,25 @@ export class ChainSealer {
     this.shared = options.shared;
     this.render = options.render;
     this.now = options.now ?? (() => Date.now());
+  }
+
+  /**
+   * The witness of the chain: called with every line written (a record with its chain field, or
+   * a checkpoint), exactly as the file holds it without its line feed, after it was written
+   * (`target.<name>.integrity=on`); undefined for none. It must not throw (what it throws is dropped).
+   */
+  setWitness(witness: ((line: string) => void) | undefined): void {
+    this.witness = witness;
+  }
+
+  private witnessed(text: string): void {
+    const witness = this.witness;
+    if (witness === undefined) return;
+    try {
+      witness(text.charCodeAt(text.length - 1) === 0x0a ? text.slice(0, -1) : text);
+    } catch {
+      // The file has the line; a failing witness never fails the write.
+    }
   }
 
   /** The renderer of later checkpoints (a reload changed the delimiter or the pattern). */
@@ -101,6 +121,7 @@ export class ChainSealer {
     if (!this.writer.write(text)) return false;
     this.prev = hash;
     this.seq++;
+    this.witnessed(text);
     this.noteRecords(1, now);
     return true;
   }
@@ -151,6 +172,7 @@ export class ChainSealer {
         this.prev = hashes[written - 1] as string;
         this.seq += written;
         done += written;
+        if (this.witness !== undefined) for (let i = 0; i < written; i++) this.witnessed(sealed[i] as string);
         this.noteRecords(written, now);
       }
       if (written < sealed.length) break;
@@ -368,6 +390,7 @@ export class ChainSealer {
     this.prev = hash;
     this.seq++;
     this.unsealed = 0;
+    this.witnessed(text.slice(prefix.length));
     this.checkpointBytes = Math.max(256, Buffer.byteLength(text) + 64);
     this.cancelTimer();
     this.arm(now);

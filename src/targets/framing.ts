@@ -148,3 +148,41 @@ export function gelfChunks(message: Buffer, chunkSize: number): Buffer[] | undef
   return chunks;
 }
 
+
+/** The MSGID of the messages that carry the chain's lines (`integrity=on`, format rfc5424). */
+export const CHAIN_MSGID = "slf4ts.chain";
+
+/** Turns one line of the chain (as the file holds it, without its line feed) into the bytes a target sends. */
+export type LineEncoder = (line: string, level: AuditEvent["level"]) => Buffer;
+
+/**
+ * Compiles the encoder of a target with `integrity=on`: each line of the hash chain, exactly as
+ * the dedicated file holds it (a record with its `\tchain=` field, or a checkpoint), is carried
+ * unchanged so that a verifier rebuilds the bytes the chain covers. format=rfc5424: the line is
+ * MSG (no BOM, never cut), MSGID {@link CHAIN_MSGID}, no audit SD-ELEMENT (`[meta …]` and
+ * `[origin …]` when configured); format=plain: the line and a line feed. Then the target's
+ * framing, as for its records.
+ *
+ * @example
+ * ```ts
+ * const encode = compileLineEncoder(spec);
+ * transport.offer(encode("ox.login, login=ann\tchain=2.Zk3q0mVh1sQa.1.q9Vb…", Level.INFO));
+ * ```
+ */
+export function compileLineEncoder(spec: EncodingSettings & Pick<TargetSpec, "hostname" | "appName">, sequence: () => number = sequenceCounter()): LineEncoder {
+  const stream = spec.protocol !== "udp" && spec.protocol !== "relp" && spec.type !== "file";
+  const framing = spec.type === "console" || (spec.framing === "newline" && stream) ? "line" : stream ? "octets" : "none";
+  const frame: (text: string) => Buffer =
+    framing === "octets" ? (text) => Buffer.from(frameOctetCounting(text), "utf8") : framing === "line" ? oneLine : (text) => Buffer.from(text, "utf8");
+  if (spec.format === "plain") return (line) => newline(line);
+  if (spec.format !== "rfc5424") throw new TypeError(`audit target "${spec.name}": integrity=on needs format rfc5424 or plain, not ${spec.format}`);
+  const header = compileRfc5424({
+    facility: spec.facility,
+    msg: false,
+    ...(spec.sdId !== undefined ? { sdId: spec.sdId } : {}),
+    ...(spec.sequenceId === true ? { sequence } : {}),
+    ...(spec.origin !== undefined ? { origin: spec.origin } : {}),
+  });
+  const procId = String(process.pid);
+  return (line, level) => frame(header({ timestamp: Date.now(), level, eventId: CHAIN_MSGID, attributes: [], hostname: spec.hostname, appName: spec.appName, procId }) + " " + line);
+}

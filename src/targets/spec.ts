@@ -96,6 +96,8 @@ export interface TargetCommon {
   readonly resendMs: number;
   /** tcp/tls: how long a write may wait for the operating system before the connection counts as stalled. */
   readonly stallMs: number;
+  /** `integrity=on`: the target carries the chain's lines (records with their chain field, and the checkpoints) as the file holds them, instead of its own rendering. */
+  readonly integrity: boolean;
   /** Canonical text of the settings: a target whose fingerprint is unchanged by a reload keeps its connection. */
   readonly fingerprint: string;
 }

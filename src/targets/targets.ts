@@ -15,7 +15,7 @@ import { StatusChannel } from "../status/status.js";
 import type { Delivery, DeliveryEvents, HandOver } from "./delivery.js";
 import { ConsoleDelivery } from "./console-delivery.js";
 import { FileDelivery } from "./file-delivery.js";
-import { compileEncoder, type Encoder } from "./framing.js";
+import { compileEncoder, compileLineEncoder, type Encoder, type LineEncoder } from "./framing.js";
 import type { QueueDrops } from "./queue.js";
 import { RateLimiter, type SkippedRecords } from "./rate-limit.js";
 import { RemoteDelivery } from "./remote-delivery.js";
@@ -55,6 +55,8 @@ export const DELIVERIES: DeliveryFactory = (spec, events, inherited) =>
 export class Target {
   readonly counters = { accepted: 0, filtered: 0 };
   private readonly encode: Encoder;
+  /** integrity=on: the encoder of the chain's lines. */
+  private readonly encodeLine: LineEncoder | undefined;
   private readonly delivery: Delivery;
   private readonly limiter: RateLimiter | undefined;
   private failing = false;
@@ -70,6 +72,7 @@ export class Target {
   ) {
     this.sequence = sequence;
     this.encode = compileEncoder(spec, () => this.context.loggerName, sequence);
+    this.encodeLine = spec.integrity ? compileLineEncoder(spec, sequence) : undefined;
     this.limiter = spec.rateLimit === undefined ? undefined : new RateLimiter(spec.rateLimit, (skipped) => this.reportSkipped(skipped));
     this.delivery = deliveries(spec, this.deliveryEvents(), inherited);
   }
@@ -120,6 +123,13 @@ export class Target {
       bytes = Buffer.from(message() + "\n", "utf8");
     }
     this.delivery.offer(bytes);
+  }
+
+  /** integrity=on: carries one line of the hash chain (a record with its chain field, or a checkpoint) as the file holds it. */
+  carry(line: string): void {
+    if (this.encodeLine === undefined) return;
+    this.counters.accepted++;
+    this.delivery.offer(this.encodeLine(line, this.spec.level ?? this.context.level));
   }
 
   private reportSkipped(skipped: SkippedRecords): void {
@@ -208,6 +218,7 @@ export class Target {
       own.compress === spec.compress &&
       own.spool === spec.spool &&
       own.framing === spec.framing &&
+      own.integrity === spec.integrity &&
       (own.format !== "plain" || own.pattern === spec.pattern)
     );
   }
@@ -321,6 +332,8 @@ export class TargetSet {
     let event: AuditEvent | undefined;
     for (const target of this.targets.values()) {
       try {
+        // integrity=on: the record reaches it as the chain seals it (carry()).
+        if (target.spec.integrity) continue;
         if (!target.wants(eventId, now)) continue;
         event ??= { timestamp: now, level: this.context.level, eventId, attributes: record.attributes, hostname: "", appName: "", procId: String(process.pid) };
         const spec = target.spec;
@@ -328,6 +341,24 @@ export class TargetSet {
       } catch (error) {
         // One target's failure must not keep the event from the others.
         StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit target "${target.spec.name}" failed on event ${JSON.stringify(eventId)}: ${renderOther(error)}`);
+      }
+    }
+  }
+
+  /** Whether a target carries the hash chain's lines (`integrity=on`). */
+  get carriesChain(): boolean {
+    for (const target of this.targets.values()) if (target.spec.integrity) return true;
+    return false;
+  }
+
+  /** Hands one line of the hash chain, as the file holds it (without its line feed), to every target with `integrity=on`; never throws. */
+  carry(line: string): void {
+    for (const target of this.targets.values()) {
+      if (!target.spec.integrity) continue;
+      try {
+        target.carry(line);
+      } catch (error) {
+        StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit target "${target.spec.name}" failed on a line of the hash chain: ${renderOther(error)}`);
       }
     }
   }

@@ -125,6 +125,8 @@ export interface SyslogFiles {
   readonly parsed: string;
   /** The same fields as one JSON object per line (unambiguous; read it with {@link RsyslogHandle.readJson}). */
   readonly json: string;
+  /** `%msg%`: MSG alone, one per line: the documented template of the chain's witness (docs/integrity.md, `slf4tsWitness`). */
+  readonly witness: string;
 }
 
 /** Output file of a GELF input (gelfTcp, gelfUdp): the GELF JSON document as received, one per line. */
@@ -409,9 +411,9 @@ export async function startRsyslog<const O extends RsyslogOptions>(options: O): 
   for (const i of inputs) {
     files[i] = GELF_INPUTS.has(i)
       ? { raw: join(dir, `${i}.raw.log`) }
-      : { raw: join(dir, `${i}.raw.log`), parsed: join(dir, `${i}.parsed.log`), json: join(dir, `${i}.json.log`) };
+      : { raw: join(dir, `${i}.raw.log`), parsed: join(dir, `${i}.parsed.log`), json: join(dir, `${i}.json.log`), witness: join(dir, `${i}.witness.log`) };
   }
-  const fileOf = (i: RsyslogInput, kind: "raw" | "parsed" | "json"): string => (files[i] as Record<string, string>)[kind] ?? "";
+  const fileOf = (i: RsyslogInput, kind: "raw" | "parsed" | "json" | "witness"): string => (files[i] as Record<string, string>)[kind] ?? "";
   const portFile = (i: RsyslogInput): string => join(dir, `${i}.port`);
   const ports: Partial<Record<RsyslogInput, number>> = {};
 
@@ -482,6 +484,7 @@ export async function startRsyslog<const O extends RsyslogOptions>(options: O): 
     }
     out.push(
       'template(name="raw" type="string" string="%rawmsg%\\n")',
+      'template(name="slf4tsWitness" type="string" string="%msg%\\n")',
       'template(name="parsed" type="list") {',
       '  property(name="timereported" dateFormat="rfc3339") constant(value=" host=") property(name="hostname")',
       '  constant(value=" app=") property(name="app-name") constant(value=" procid=") property(name="procid")',
@@ -501,7 +504,10 @@ export async function startRsyslog<const O extends RsyslogOptions>(options: O): 
     for (const i of inputs) {
       const actions = GELF_INPUTS.has(i)
         ? [`action(type="omfile" file=${q(fileOf(i, "raw"))} template="raw")`]
-        : (["raw", "parsed", "json"] as const).map((k) => `action(type="omfile" file=${q(fileOf(i, k))} template="${k}")`);
+        : [
+            ...(["raw", "parsed", "json"] as const).map((k) => `action(type="omfile" file=${q(fileOf(i, k))} template="${k}")`),
+            `action(type="omfile" file=${q(fileOf(i, "witness"))} template="slf4tsWitness")`,
+          ];
       out.push(`ruleset(name="${i}") {`, ...actions.map((a) => `  ${a}`), "}");
     }
     out.push("# rsyslog's own messages (processInternalMessages) land in the default ruleset", `action(type="omfile" file=${q(files["internal"] as string)})`);
