@@ -1,0 +1,18 @@
+import { createAuditLogService } from "../../dist/src/index.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { oxAttributes } from "../../dist/bench/lib/records.js";
+const N = Number(process.env.N ?? 40000);
+const WARM = Number(process.env.WARM ?? 20000);
+const dir = mkdtempSync(join(tmpdir(), "slf4ts-p15-"));
+const P = "com.openexchange.log.audit.slf4j.";
+const svc = createAuditLogService();
+await svc.configure({ properties: { [P+"enabled"]: "true", [P+"delimiter"]: '"|"', [P+"file.location"]: join(dir, "audit.log"), [P+"file.size"]: "10MB", [P+"file.count"]: "5" }, watch: false });
+for (let i = 0; i < WARM; i++) svc.log("ox.login", oxAttributes(i, new Date()));
+const t0 = process.hrtime.bigint();
+for (let i = WARM; i < WARM + N; i++) svc.log("ox.login", oxAttributes(i, new Date()));
+const t1 = process.hrtime.bigint();
+await svc.flush(); await svc.shutdown();
+console.log(`${N} records ${(Number(t1 - t0) / N).toFixed(0)} ns/rec`);
+rmSync(dir, { recursive: true });
