@@ -163,6 +163,59 @@ test("serverclose: the target reconnects and sends what was not acknowledged aga
   t.true(status.some((e) => e.code === "TARGET_RECOVERED" && e.message.includes("3 of them sent again")), JSON.stringify(status));
 });
 
+test("an acknowledgement that arrived while the event loop was blocked past relp.timeoutMs counts: no false timeout, no resend, no duplicate", async (t) => {
+  const status = captureStatus(t);
+  // The server answers 100 ms after each record; the sender's process is then blocked for 800 ms
+  // (a long synchronous task, a loaded machine), longer than relp.timeoutMs (300 ms). When it runs
+  // again, the answers wait in the socket; timers run before I/O is read, so a timeout judged at
+  // once would drop a connection whose answers had come.
+  const server = await startRelpServer({ ackDelayMs: 100 });
+  t.teardown(() => server.close());
+  const audit = testService(t);
+  await audit.configure({
+    properties: { [P + "enabled"]: "true", ...target("relp", { type: "syslog", protocol: "relp", host: "127.0.0.1", port: String(server.port), "relp.timeoutMs": "300" }) },
+    watch: false,
+  });
+  const breaks = watchBreaks(t, server.port, () => 5);
+  for (let seq = 0; seq < 5; seq++) audit.log("ox.login", { seq });
+  t.true(await waitFor(() => server.received.length === 5));
+  const until = Date.now() + 800;
+  while (Date.now() < until) {
+    // blocked on purpose
+  }
+  t.true(await waitFor(() => audit.stats().targets[0]?.sent === 5, 5000), JSON.stringify(audit.stats().targets));
+  await new Promise((r) => setTimeout(r, 500));
+  t.deepEqual(breaks.map(describeBreak), []);
+  t.deepEqual(server.received.map(seqOf), range(5));
+  t.like(audit.stats().targets[0], { sent: 5, resent: 0, errors: 0 });
+  t.false(status.some((e) => e.code === "TARGET_FAILED" && e.message.includes(`:${server.port})`)), JSON.stringify(status));
+  t.is(server.connections, 1);
+});
+
+test("an acknowledgement lost with the connection (the receiver took the records, then the connection broke): exactly those records arrive twice, and the break names them", async (t) => {
+  // The receiver takes records 5..7 without answering, then the connection breaks (serverclose).
+  const server = await startRelpServer({ answer: (_m, index) => (index < 5 ? "200 OK" : "silent") });
+  t.teardown(() => server.close());
+  const audit = testService(t);
+  await audit.configure({ properties: { [P + "enabled"]: "true", ...target("relp", { type: "syslog", protocol: "relp", host: "127.0.0.1", port: String(server.port) }) }, watch: false });
+  const breaks = watchBreaks(t, server.port, () => 8);
+  for (let seq = 0; seq < 8; seq++) audit.log("ox.login", { seq });
+  t.true(await waitFor(() => server.received.length === 8 && audit.stats().targets[0]?.sent === 5));
+  server.setAnswer(() => "200 OK");
+  server.serverClose();
+  t.true(await waitFor(() => audit.stats().targets[0]?.sent === 8, 10_000));
+  const { order, duplicates } = firstArrivals(server.received);
+  t.deepEqual(order, range(8));
+  t.deepEqual(duplicates, [5, 6, 7]);
+  t.is(breaks.length, 1);
+  t.deepEqual(breaks[0]?.unacked, [5, 6, 7]);
+  t.regex(breaks[0]?.cause ?? "", /serverclose/);
+  t.deepEqual(unexplainedDuplicates(duplicates, breaks), []);
+  // The check bites: a copy of an acknowledged record, or one copy more than the breaks explain, is reported.
+  t.deepEqual(unexplainedDuplicates([...duplicates, 2], breaks), [2]);
+  t.deepEqual(unexplainedDuplicates([...duplicates, 6], breaks), [6]);
+});
+
 test("a receiver that refuses the session (500 to open) or does not offer syslog is reported, and nothing counts as sent", async (t) => {
   const status = captureStatus(t);
   const refusing = await startRelpServer({ openAnswer: "500 go away" });
@@ -222,38 +275,47 @@ interface Break {
   logged: number;
 }
 
-/**
- * A test-only hook (nothing ships): wraps RelpTransport's private `ended` (the connection is gone,
- * the unanswered records go back in front of the queue) and `failed` (the cause) for the sessions
- * to `port`, and records every break. Restored at teardown.
- */
-function watchBreaks(t: { teardown(fn: () => void): void }, port: number, logged: () => number): Break[] {
-  type Internals = { endpoint: { port: number }; unanswered: Map<number, QueuedRecord>; ended(): void; failed(error: Error & { code?: string }): void };
-  const proto = RelpTransport.prototype as unknown as Internals;
-  const ownFailed = Object.prototype.hasOwnProperty.call(proto, "failed");
+type Internals = { endpoint: { port: number }; unanswered: Map<number, QueuedRecord>; ended(): void; failed(error: Error & { code?: string }): void };
+
+/** The sessions watched by {@link watchBreaks}, by receiver port. */
+const watched = new Map<number, { breaks: Break[]; open: Break | undefined; logged: () => number }>();
+
+/** Wraps RelpTransport's private `ended` and `failed` once for the file (tests running at once each watch their own port). */
+function hookRelpTransport(): void {
+  const proto = RelpTransport.prototype as unknown as Internals & { hooked?: boolean };
+  if (proto.hooked === true) return;
+  proto.hooked = true;
   const { ended, failed } = proto;
-  const breaks: Break[] = [];
-  let open: Break | undefined;
   proto.ended = function (this: Internals) {
-    if (this.endpoint.port === port) {
-      open = { cause: "detach", unacked: [...this.unanswered.values()].map((r) => seqOf(r.bytes.toString("utf8"))), logged: logged() };
-      breaks.push(open);
+    const w = watched.get(this.endpoint.port);
+    if (w !== undefined) {
+      w.open = { cause: "detach", unacked: [...this.unanswered.values()].map((r) => seqOf(r.bytes.toString("utf8"))), logged: w.logged() };
+      w.breaks.push(w.open);
     }
     ended.call(this);
   };
   proto.failed = function (this: Internals, error: Error & { code?: string }) {
-    if (this.endpoint.port === port) {
-      if (open === undefined) breaks.push((open = { cause: "", unacked: [], logged: logged() }));
-      open.cause = `${error.code ?? "?"}: ${error.message}`;
-      open = undefined;
+    const w = watched.get(this.endpoint.port);
+    if (w !== undefined) {
+      if (w.open === undefined) w.breaks.push((w.open = { cause: "", unacked: [], logged: w.logged() }));
+      w.open.cause = `${error.code ?? "?"}: ${error.message}`;
+      w.open = undefined;
     }
     failed.call(this, error);
   };
-  t.teardown(() => {
-    proto.ended = ended;
-    if (ownFailed) proto.failed = failed;
-    else delete (proto as Partial<Internals>).failed;
-  });
+}
+
+/**
+ * A test-only hook (nothing ships): records every break of the sessions to `port` — RelpTransport's
+ * private `ended` (the connection is gone, the unanswered records go back in front of the queue)
+ * gives the records unacknowledged, `failed` the cause. `logged`: how many records the test had
+ * logged, noted at each break.
+ */
+function watchBreaks(t: { teardown(fn: () => void): void }, port: number, logged: () => number): Break[] {
+  hookRelpTransport();
+  const breaks: Break[] = [];
+  watched.set(port, { breaks, open: undefined, logged });
+  t.teardown(() => watched.delete(port));
   return breaks;
 }
 
