@@ -253,8 +253,7 @@ export class RelpTransport extends Transport {
     const socket = this.socket;
     if (socket === undefined || (this.state === "open" && this.unanswered.size === 0)) return;
     const wait = Math.max(1, this.lastProgress + this.options.timeoutMs - Date.now());
-    this.timeoutTimer = setTimeout(() => {
-      this.timeoutTimer = undefined;
+    const judge = (): void => {
       if (this.socket !== socket) return;
       if (this.state === "open" && this.unanswered.size === 0) return;
       if (Date.now() - this.lastProgress >= this.options.timeoutMs) {
@@ -263,6 +262,21 @@ export class RelpTransport extends Transport {
         return;
       }
       this.watchTimeout();
+    };
+    this.timeoutTimer = setTimeout(() => {
+      if (this.socket !== socket || Date.now() - this.lastProgress < this.options.timeoutMs) {
+        this.timeoutTimer = undefined;
+        judge();
+        return;
+      }
+      // Past the deadline: but timers run before the event loop reads the sockets, so after a
+      // blocked event loop (a long synchronous task, a loaded machine) the answers may be waiting
+      // unread. Judged after the next read of the sockets (setImmediate runs after it), an answer
+      // that came in time counts, instead of dropping the connection and sending its records twice.
+      setImmediate(() => {
+        this.timeoutTimer = undefined;
+        judge();
+      }).unref();
     }, wait);
     this.timeoutTimer.unref();
   }

@@ -1,6 +1,7 @@
 /**
  * A tiny RELP server for tests that need a receiver misbehaving on purpose: refusing the session,
- * answering `500` to chosen records, never answering, or ending the session with `serverclose`.
+ * answering `500` to chosen records, never answering, answering late (`ackDelayMs`), or ending the
+ * session with `serverclose`.
  * It frames by its own reading of librelp's spec (not with the code under test), records every
  * `syslog` command's DATA in arrival order, and answers as {@link RelpServerOptions.answer} says.
  *
@@ -23,6 +24,8 @@ export interface RelpServerOptions {
   answer?: (message: string, index: number) => RelpAnswer;
   /** The answer to `open`; default `200 OK` with relp_version=0 and commands=syslog. */
   openAnswer?: string;
+  /** Answers each `syslog` command this many milliseconds after it arrived (a timer each); default 0 (at once). */
+  ackDelayMs?: number;
 }
 
 /** A running test RELP server. */
@@ -100,7 +103,9 @@ export async function startRelpServer(options: RelpServerOptions = {}): Promise<
       const index = received.length;
       received.push(data);
       const reply = answer(data, index);
-      if (reply !== "silent") socket.write(frame(txnr, "rsp", reply));
+      if (reply === "silent") return;
+      if ((options.ackDelayMs ?? 0) > 0) setTimeout(() => socket.destroyed || socket.write(frame(txnr, "rsp", reply)), options.ackDelayMs);
+      else socket.write(frame(txnr, "rsp", reply));
     }
   }
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
