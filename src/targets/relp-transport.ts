@@ -9,12 +9,10 @@
  *
  * @module
  */
-import { isIP } from "node:net";
 import * as net from "node:net";
-import * as tls from "node:tls";
 import type { DeliveryQueue, QueuedRecord } from "./queue.js";
 import { encodeRelpFrame, nextTxnr, openOffers, parseOffers, parseRelpResponse, RelpFrameParser, RelpProtocolError, type RelpFrame } from "./relp.js";
-import { Transport, type Endpoint, type TransportEvents } from "./transport.js";
+import { connectStream, Transport, type Endpoint, type TransportEvents } from "./transport.js";
 
 /** What the RELP session needs beyond the endpoint. */
 export interface RelpOptions {
@@ -95,7 +93,6 @@ export class RelpTransport extends Transport {
 
   private connect(): void {
     if (this.closed || this.socket !== undefined) return;
-    const { host, port, protocol } = this.endpoint;
     let socket: net.Socket;
     const onConnected = (): void => {
       if (this.socket !== socket) return;
@@ -108,22 +105,7 @@ export class RelpTransport extends Transport {
       this.watchTimeout();
     };
     try {
-      if (protocol === "tls") {
-        const options = this.endpoint.tls;
-        const servername = options?.servername ?? host;
-        socket = tls.connect({
-          host,
-          port,
-          servername: isIP(servername) === 0 ? servername : "",
-          ...(options?.secureContext !== undefined ? { secureContext: options.secureContext as tls.SecureContext } : {}),
-          rejectUnauthorized: options?.insecure !== true,
-          checkServerIdentity: (_name, cert) => tls.checkServerIdentity(servername, cert),
-        });
-        socket.once("secureConnect", onConnected);
-      } else {
-        socket = net.connect({ host, port });
-        socket.once("connect", onConnected);
-      }
+      socket = connectStream(this.endpoint, onConnected);
     } catch (error) {
       this.failed(error as Error);
       return;

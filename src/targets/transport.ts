@@ -68,6 +68,35 @@ export interface TransportStats {
   connected: boolean;
 }
 
+/**
+ * Opens the stream of a TCP or TLS endpoint (`tls` when `endpoint.tls` applies: server name,
+ * CA, client certificate, `insecure`); `onConnected` runs once the connection (for TLS, its
+ * handshake) is up. The StreamTransport and the RELP session connect through it.
+ *
+ * @throws for TLS options Node refuses (the caller reports it; never into `log()`).
+ * @example
+ * ```ts
+ * const socket = connectStream(endpoint, () => socket.write(frame));
+ * ```
+ */
+export function connectStream(endpoint: Endpoint, onConnected: () => void): net.Socket {
+  const { host, port, protocol } = endpoint;
+  if (protocol !== "tls") return net.connect({ host, port }).once("connect", onConnected);
+  const options = endpoint.tls;
+  // The name check uses tls.servername (which may differ from the host connected to).
+  const servername = options?.servername ?? host;
+  return tls
+    .connect({
+      host,
+      port,
+      servername: isIP(servername) === 0 ? servername : "",
+      ...(options?.secureContext !== undefined ? { secureContext: options.secureContext as tls.SecureContext } : {}),
+      rejectUnauthorized: options?.insecure !== true,
+      checkServerIdentity: (_name, cert) => tls.checkServerIdentity(servername, cert),
+    })
+    .once("secureConnect", onConnected);
+}
+
 /** The delay before reconnect attempt `attempt` (0-based): exponential, with jitter between half and all of it. */
 export function backoffDelay(attempt: number, random: () => number = Math.random): number {
   const base = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** Math.min(attempt, 20));
@@ -259,7 +288,6 @@ export class StreamTransport extends Transport {
 
   private connect(): void {
     if (this.closed || this.socket !== undefined) return;
-    const { host, port, protocol } = this.endpoint;
     let socket: net.Socket;
     const onConnected = (): void => {
       socket.setTimeout(0);
@@ -277,22 +305,7 @@ export class StreamTransport extends Transport {
       this.pump();
     };
     try {
-      if (protocol === "tls") {
-        const options = this.endpoint.tls;
-        socket = tls.connect({
-          host,
-          port,
-          servername: isIP(options?.servername ?? host) === 0 ? (options?.servername ?? host) : "",
-          ...(options?.secureContext !== undefined ? { secureContext: options.secureContext as tls.SecureContext } : {}),
-          rejectUnauthorized: options?.insecure !== true,
-          // The name check uses tls.servername (which may differ from the host connected to).
-          checkServerIdentity: (_name, cert) => tls.checkServerIdentity(options?.servername ?? host, cert),
-        });
-        socket.once("secureConnect", onConnected);
-      } else {
-        socket = net.connect({ host, port });
-        socket.once("connect", onConnected);
-      }
+      socket = connectStream(this.endpoint, onConnected);
     } catch (error) {
       // Options the configuration could not check (it checks the TLS material): never into log().
       this.failed(error as Error);
