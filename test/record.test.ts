@@ -145,7 +145,25 @@ test("createEscaper leaves safe text untouched (same string)", (t) => {
 // Characters that attack one-line records, mixed into arbitrary Unicode.
 const hostileChar = fc.constantFrom("\n", "\r", "\u0085", "\u2028", "\u2029", "\u001b", "\u001b[2J", "\u009b", "\u202e", "\u2066", "\u061c", "\ud800", "\udfff", "\\", "=", "|", ", ", ",", "\\N", "N", "\u0000", "\t");
 const hostileString = fc.array(fc.oneof(fc.string({ unit: "binary" }), hostileChar), { maxLength: 8 }).map((parts) => parts.join(""));
-const delimiters = fc.constantFrom("|", ", ", ",", ";", " :: ", "N", "ab", "aa", "\u00a7", "\u{1F600}", "||", "0x");
+const delimiters = fc.constantFrom("|", ", ", ",", ";", " :: ", "N", "ab", "aa", "\u00a7", "\u{1F600}", "||", "0x", "-", "-|", "]", "^", "$");
+
+test("every printable ASCII delimiter the configuration accepts works, regular-expression characters too (\"-\" threw a SyntaxError)", (t) => {
+  // delimiter: non-empty, no \\, = or control characters (src/config/keys.ts).
+  const accepted: string[] = [];
+  for (let c = 0x20; c < 0x7f; c++) {
+    const d = String.fromCharCode(c);
+    if (d === "\\" || d === "=") continue;
+    accepted.push(d, d + " ", " " + d);
+  }
+  for (const delimiter of accepted) {
+    for (const includeAttributeNames of [true, false]) {
+      const format = { delimiter, includeAttributeNames };
+      const value = `a${delimiter}b-c]d^e$f${delimiter.trim()}`;
+      const line = compileRecordBuilder(format, iso)("ox.login", [["login", value], ["ip", "::1"]]);
+      t.deepEqual(parseAuditLine(line, format), { eventId: "ox.login", attributes: [[includeAttributeNames ? "login" : undefined, value], [includeAttributeNames ? "ip" : undefined, "::1"]] }, JSON.stringify(delimiter));
+    }
+  }
+});
 
 test("property: every record is one line with no unsafe character and parses back exactly", (t) => {
   fc.assert(

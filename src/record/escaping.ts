@@ -36,8 +36,14 @@ function firstCodePoint(text: string): string {
   return code === undefined ? "" : String.fromCodePoint(code);
 }
 
+/** `text` as a literal outside a character class (with the `u` flag, `\-` is an error there). */
 function escapeRegExp(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
+}
+
+/** `text` (one code unit) as a literal inside a character class. */
+function escapeClassUnit(text: string): string {
+  return text.replace(/[\\^\]-]/g, "\\$&");
 }
 
 const UNSAFE_CLASS = UNSAFE_CHARACTER.source.slice(1, -1);
@@ -132,7 +138,7 @@ export function compileEscaping(delimiter: string): Escaping {
   // surrogate pair, which only sends such text to the exact replacement, where the pair stays.
   // One character class rather than a class and an alternative (a delimiter of one code unit
   // joins the class): the engine then scans for one set, about twice as fast on a plain value.
-  const d0Unit = d0.length === 1 ? escapeRegExp(d0) : undefined;
+  const d0Unit = d0.length === 1 ? escapeClassUnit(d0) : undefined;
   const valueQuick = d0Unit === undefined ? new RegExp(valueNeeds.source) : new RegExp(`[\\\\${UNSAFE_CLASS}${d0Unit}]`);
   const nameQuick = d0Unit === undefined ? new RegExp(nameNeeds.source) : new RegExp(`[\\\\${UNSAFE_CLASS}${d0Unit}=]`);
   return {
