@@ -19,7 +19,7 @@ import { ChainSealer, type CheckpointRenderer } from "../integrity/chain.js";
 import { CHECKPOINT_EVENT_ID } from "../integrity/token.js";
 import { StatusChannel } from "../status/status.js";
 import { TargetSet, type TargetContext } from "../targets/targets.js";
-import { compileRecordBuilder, type RecordBuilder } from "../record/builder.js";
+import { compileRecordBuilder, type AttributesRead, type RecordBuilder } from "../record/builder.js";
 import { compileRecordRenderer, type RecordRenderer } from "../record/render.js";
 import { renderOther } from "../record/values.js";
 import { AUDIT_EVENT_ID_KEY, AUDIT_LOGGER_NAME, AUDIT_MARKER_NAME, DROPPED_EVENT_ID } from "./names.js";
@@ -41,6 +41,8 @@ export interface DedicatedPipeline {
   readonly targets: TargetSet | undefined;
   /** With targets: the one rendering that the targets and the file (or standard mode) share. */
   readonly renderRecord: RecordRenderer | undefined;
+  /** What `build` read from the last record's attributes (the targets get the same values). */
+  readonly read: AttributesRead;
 }
 
 /** Standard mode: records go to the host's logging through the facade. */
@@ -184,7 +186,8 @@ export function renderLine(file: FileSettings, level: Level, message: string, no
  * ```
  */
 export function assemblePipeline(host: PipelineHost, old: Pipeline, config: AuditConfig, refuse: (problem: ConfigProblem) => never): Pipeline {
-  const build = compileRecordBuilder(config, config.formatDate, config.datePattern.includes("S") ? 1 : 1000);
+  const read: AttributesRead = { keys: undefined, values: undefined, cut: undefined };
+  const build = compileRecordBuilder(config, config.formatDate, config.datePattern.includes("S") ? 1 : 1000, read);
   const was = old.mode === "dedicated" ? old : undefined;
   let dedicated: { writer: RollingFileWriter; buffer: RetryBuffer; chain: ChainSealer | undefined } | undefined;
   let logger: Logger | undefined;
@@ -266,7 +269,7 @@ export function assemblePipeline(host: PipelineHost, old: Pipeline, config: Audi
   }
   // Standard mode always renders (the binding takes the attributes as key–values); dedicated mode only for targets.
   const renderRecord = targets !== undefined || logger !== undefined ? compileRecordRenderer(config, config.formatDate) : undefined;
-  if (file !== undefined && dedicated !== undefined) return { mode: "dedicated", config, file, build, ...dedicated, targets, renderRecord };
+  if (file !== undefined && dedicated !== undefined) return { mode: "dedicated", config, file, build, ...dedicated, targets, renderRecord, read };
   if (logger !== undefined) return { mode: "standard", config, build, logger, targets, renderRecord: renderRecord ?? compileRecordRenderer(config, config.formatDate) };
   return { mode: "off", config, build };
 }

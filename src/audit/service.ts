@@ -34,10 +34,12 @@ import {
   retireReplaced,
   targetsOf,
   writerOf,
+  type DedicatedPipeline,
   type Pipeline,
   type PipelineHost,
   type StandardPipeline,
 } from "./pipeline.js";
+import { buildAndHandOff } from "./target-handoff.js";
 import { drainAtExit, exiting, forgetAtExit } from "./exit-hooks.js";
 import type { AuditCapture, CapturedAuditRecord } from "./capture.js";
 import { CaptureRenderer, defaultConfig } from "./capture-renderer.js";
@@ -309,16 +311,37 @@ export class AuditLogger {
       }
       input = collected;
     }
-    // With targets, one rendering serves them and the file (or standard mode); without, the fused builder.
-    const rendered = targets !== undefined && renderRecord !== undefined ? this.offerTargets(targets, renderRecord, eventId, input) : undefined;
     if (pipeline.mode === "standard") {
+      // With targets, one rendering serves them and the host's logging.
+      const rendered = targets !== undefined ? this.offerTargets(targets, pipeline.renderRecord, eventId, input) : undefined;
       this.logStandard(config, pipeline, eventId, input, rendered, targets !== undefined);
       return;
     }
+    let message: string;
+    if (targets === undefined || renderRecord === undefined) {
+      message = build(eventId, input);
+    } else if (targets.defers && !exiting) {
+      // The file's line as without targets; the targets' work after the caller's synchronous code.
+      message = this.handOff(pipeline, targets, renderRecord, eventId, input);
+    } else {
+      // A console target (in the pipe when log() returns), or the process is exiting: one rendering serves the targets and the file now.
+      message = this.offerTargets(targets, renderRecord, eventId, input).message;
+    }
     this.counters.logged++;
     const { file, buffer } = pipeline;
-    buffer.offer(renderLine(file, config.level, rendered?.message ?? build(eventId, input), file.messageOnly ? 0 : Date.now()));
+    buffer.offer(renderLine(file, config.level, message, file.messageOnly ? 0 : Date.now()));
     if (exiting) buffer.drain();
+  }
+
+  /** Dedicated mode with targets that may wait: see `target-handoff.ts`; never throws for a target's sake. */
+  private handOff(pipeline: DedicatedPipeline, targets: TargetSet, renderRecord: RecordRenderer, eventId: string, input: RecordInput | undefined): string {
+    try {
+      return buildAndHandOff(pipeline.build, pipeline.read, renderRecord, targets, pipeline.config.maxAttributes, eventId, input);
+    } catch (error) {
+      // A target must never make log() throw (this is the last net); the file still gets its record.
+      StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit targets failed on event ${JSON.stringify(eventId)}: ${renderOther(error)}`);
+      return pipeline.build(eventId, input);
+    }
   }
 
   /** Renders an event once and hands it to the named targets; returns the rendering, for the file or standard mode. */

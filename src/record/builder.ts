@@ -71,6 +71,21 @@ export const MIN_MAX_LENGTH = 64;
 /** Builds the message of one record; compiled once per configuration. */
 export type RecordBuilder = (eventId: string, attributes?: RecordInput) => string;
 
+/**
+ * What a builder read from attributes given as an object (not an iterable, not collected): the
+ * names and values, exactly as it wrote them, so that a caller can hand the same values on (to
+ * the targets) without reading the object, and running its getters, a second time. Filled by
+ * every call of a builder compiled with it; `keys` is undefined after a call whose attributes
+ * were absent, collected or an iterable, or could not be listed.
+ * @internal
+ */
+export interface AttributesRead {
+  keys: readonly string[] | undefined;
+  values: readonly unknown[] | undefined;
+  /** How many attributes were left out (`record.maxAttributes`), as the record says. */
+  cut: string | undefined;
+}
+
 /** What a {@link RecordBuilder} takes: attributes as given, or as {@link collectAttributes} read them. */
 export type RecordInput = AuditAttributes | CollectedAttributes;
 
@@ -171,6 +186,7 @@ export function compileRecordBuilder(
   format: RecordOptions,
   formatDate: (epochMillis: number) => string,
   dateResolutionMs: 1 | 1000 = 1,
+  read?: AttributesRead,
 ): RecordBuilder {
   const escaping = compileEscaping(format.delimiter);
   const { escapeName, valueNeeds, escapedLengthFrom } = escaping;
@@ -336,6 +352,7 @@ export function compileRecordBuilder(
     if (typeof eventId !== "string" || eventId === "") {
       throw new TypeError(eventId === "" ? "audit event id must not be empty" : `audit event id must be a string, got ${typeof eventId}`);
     }
+    if (read !== undefined) read.keys = undefined;
     // The same call site logs the same event id: escaped once (not past the maximum, where escaping counts what it leaves out).
     let line: string;
     if (eventId === lastEventId) {
@@ -417,6 +434,8 @@ export function compileRecordBuilder(
     }
     // The same call site logs the same names in the same order: reuse their prefixes.
     const infos = infosOf(keys);
+    // The careful path keeps what it read for `read` (the fast path has it in `values`).
+    const careful: unknown[] | undefined = values === undefined && read !== undefined ? [] : undefined;
     for (let i = 0; i < keys.length; i++) {
       let value: unknown;
       if (values !== undefined) {
@@ -427,6 +446,7 @@ export function compileRecordBuilder(
         } catch (thrown) {
           value = `[getter threw: ${render(thrown)}]`;
         }
+        careful?.push(value);
       }
       const info = infos[i] as NameInfo;
       let text: string;
@@ -444,6 +464,12 @@ export function compileRecordBuilder(
       }
       line += info.prefix + text;
       omitted += info.omitted;
+    }
+    // Set last: a getter or toJSON that logs while this record is built fills `read` too.
+    if (read !== undefined) {
+      read.keys = keys;
+      read.values = values ?? careful;
+      read.cut = cut;
     }
     return cut === undefined ? line : line + cutMarker(cut);
   };

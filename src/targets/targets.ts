@@ -28,6 +28,25 @@ export { RATE_LIMITED_EVENT_ID, TARGET_DROPPED_EVENT_ID, type TargetStats };
 /** How long a removed or changed target may go on sending what waits to its old receiver. */
 const DRAIN_MS = 5000;
 
+/**
+ * Most records that wait for the targets' own work (filters, formats, deliveries) after
+ * `log()` returned; the record that would pass it has all of them delivered inside its `log()`
+ * (a long synchronous burst pays there, with bounded memory).
+ */
+export const MAX_DEFERRED = 4096;
+
+/**
+ * A record whose targets' work was put off: rendered when the targets run, from what `log()`
+ * read (see `audit/target-handoff.ts`: nothing the caller changes afterwards reaches the targets).
+ * @internal
+ */
+export interface DeferredRecord {
+  readonly eventId: string;
+  /** When it was logged (the targets' timestamp and rate limits). */
+  readonly at: number;
+  render(): RenderedRecord;
+}
+
 /** What the targets need from the service's configuration. */
 export interface TargetContext {
   /** The level of audit records (the `level` key). */
@@ -247,6 +266,15 @@ export class Target {
   }
 }
 
+/**
+ * Whether a target may get its records after `log()` returned. Not a console target (its
+ * records are in the pipe when `log()` returns) nor a target with a spool (its records are in
+ * the spool when `log()` returns, so a crash right after loses none): those work inside `log()`.
+ */
+function mayWait(spec: TargetSpec): boolean {
+  return spec.type !== "console" && spec.spool === undefined;
+}
+
 /** The plain audit line of one of the library's own events (names included, ", "). */
 function plainMessage(event: AuditEvent): string {
   return [event.eventId, ...event.attributes.map(([n, v]) => `${n}=${v ?? "\\N"}`)].join(", ");
@@ -265,6 +293,11 @@ function plainMessage(event: AuditEvent): string {
 export class TargetSet {
   private targets = new Map<string, Target>();
   private context: TargetContext;
+  /** Records whose targets' work waits for the end of the caller's synchronous code (a microtask). */
+  private deferred: DeferredRecord[] = [];
+  private deferredScheduled = false;
+  /** Whether every target may get its records after `log()` returned (see {@link mayWait}). */
+  private mayDefer = false;
 
   constructor(
     specs: readonly TargetSpec[],
@@ -283,6 +316,8 @@ export class TargetSet {
    * its old receiver; what is left is reported as lost.
    */
   reconfigure(specs: readonly TargetSpec[], context: TargetContext): void {
+    // Records logged under the old settings reach the old targets first.
+    this.deliverDeferred();
     this.context = context;
     const next = new Map<string, Target>();
     const leaving: Target[] = [];
@@ -306,6 +341,7 @@ export class TargetSet {
     }
     for (const [name, old] of this.targets) if (!next.has(name)) leaving.push(old);
     this.targets = next;
+    this.mayDefer = next.size > 0 && [...next.values()].every((t) => mayWait(t.spec));
     for (const old of leaving) void this.retire(old, DRAIN_MS);
   }
 
@@ -324,9 +360,51 @@ export class TargetSet {
     return this.targets.size;
   }
 
-  /** Sends one record to every target that wants it. */
-  offer(record: RenderedRecord): void {
-    const now = Date.now();
+  /**
+   * Whether records may be handed over with {@link defer}: every target may get its records
+   * after `log()` returned (no console target, no spool).
+   */
+  get defers(): boolean {
+    return this.mayDefer;
+  }
+
+  /**
+   * Puts a record's targets' work off until the caller's synchronous code has ended (a
+   * microtask), so that `log()` pays only for reading the attributes; at {@link MAX_DEFERRED}
+   * waiting records they are delivered at once. `stats()`, `flush()`, a reconfiguration,
+   * `close()` and the exit hook deliver what waits first.
+   */
+  defer(record: DeferredRecord): void {
+    this.deferred.push(record);
+    if (this.deferred.length >= MAX_DEFERRED) {
+      this.deliverDeferred();
+    } else if (!this.deferredScheduled) {
+      this.deferredScheduled = true;
+      queueMicrotask(() => {
+        this.deferredScheduled = false;
+        this.deliverDeferred();
+      });
+    }
+  }
+
+  /** Renders the records put off and offers them to the targets, in order; never throws. */
+  deliverDeferred(): void {
+    while (this.deferred.length > 0) {
+      // A target that logs (a status report that reaches an audit record) adds to a new list.
+      const records = this.deferred;
+      this.deferred = [];
+      for (const record of records) {
+        try {
+          this.offer(record.render(), record.at);
+        } catch (error) {
+          StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit targets failed on event ${JSON.stringify(record.eventId)}: ${renderOther(error)}`);
+        }
+      }
+    }
+  }
+
+  /** Sends one record to every target that wants it; `now` is when it was logged. */
+  offer(record: RenderedRecord, now = Date.now()): void {
     const eventId = record.eventId;
     const message = (): string => record.message;
     let event: AuditEvent | undefined;
@@ -365,6 +443,7 @@ export class TargetSet {
 
   /** The last synchronous attempt of every target to deliver what waits in memory (console targets), at process exit; never throws. */
   drainForExit(): void {
+    this.deliverDeferred();
     for (const target of this.targets.values()) {
       try {
         target.drainForExit();
@@ -376,16 +455,19 @@ export class TargetSet {
 
   /** Counters per target. */
   stats(): TargetStats[] {
+    this.deliverDeferred();
     return [...this.targets.values()].map((t) => t.stats());
   }
 
   /** Waits until every target has sent what waits (each at most `timeoutMs`). */
   async flush(timeoutMs: number): Promise<void> {
+    this.deliverDeferred();
     await Promise.all([...this.targets.values()].map((t) => t.flush(timeoutMs)));
   }
 
   /** Closes every target; records not delivered are reported as lost (spools keep theirs on disk). */
   async close(): Promise<void> {
+    this.deliverDeferred();
     const closing = [...this.targets.values()].map((target) => this.retire(target, 0));
     this.targets.clear();
     await Promise.all(closing);
