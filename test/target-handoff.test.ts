@@ -1,0 +1,249 @@
+/**
+ * Dedicated mode with targets: the targets' work runs after log() returned (issue 15), from what
+ * log() read. The attacker's tests try to make a target hold something else than the audit file:
+ * change the attributes after log(), getters that answer differently each time, one-shot
+ * iterables, Proxies, a getter that logs while its record is built; and to lose or reorder
+ * records: a process that exits right after log(), a long burst, records that must be rendered
+ * at once between records that wait.
+ */
+import test, { type ExecutionContext } from "ava";
+import { execFile } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { AuditLogger } from "../src/index.js";
+import { parseAuditLine } from "../src/record/parse.js";
+import { captureStatus, P, readLines, tempDir, waitFor } from "./lib/helpers.js";
+import { testService } from "./lib/service.js";
+
+const run = promisify(execFile);
+
+interface Setup {
+  readonly dir: string;
+  readonly audit: AuditLogger;
+  /** The audit file's records as [event id, attributes]. */
+  fileRecords(): Array<[string, Record<string, string | null>]>;
+  /** The json file target's records the same way. */
+  targetRecords(): Array<[string, Record<string, string | null>]>;
+}
+
+async function setup(t: ExecutionContext, extra: Record<string, string> = {}): Promise<Setup> {
+  const dir = tempDir(t);
+  const audit = testService(t);
+  await audit.configure({
+    properties: {
+      [P + "enabled"]: "true",
+      [P + "file.location"]: join(dir, "audit.log"),
+      [P + "target.json.type"]: "file",
+      [P + "target.json.path"]: join(dir, "audit.json"),
+      ...extra,
+    },
+  });
+  const format = { delimiter: ", ", includeAttributeNames: true };
+  return {
+    dir,
+    audit,
+    fileRecords: () =>
+      readLines(join(dir, "audit.log")).map((line) => {
+        const parsed = parseAuditLine(line, format);
+        return [parsed.eventId, Object.fromEntries(parsed.attributes.map(([n, v]) => [n as string, v]))];
+      }),
+    targetRecords: () => targetLines(dir).map((r) => [r.event, r.attributes]),
+  };
+}
+
+function targetLines(dir: string): Array<{ event: string; attributes: Record<string, string | null> }> {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, "audit.json"), "utf8");
+  } catch {
+    return [];
+  }
+  return text
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as { event: string; attributes: Record<string, string | null> });
+}
+
+test("the targets get their records after log() returned, and stats(), flush() and shutdown() deliver what waits", async (t) => {
+  const s = await setup(t);
+  s.audit.log("ox.login", { login: "ann" });
+  // In the audit file at once; the target's work waits for the end of this synchronous code.
+  t.is(s.fileRecords().length, 1);
+  t.is(targetLines(s.dir).length, 0);
+  // stats() delivers first, so its counters are honest.
+  t.like(s.audit.stats().targets[0], { name: "json", accepted: 1, sent: 1 });
+  t.deepEqual(s.targetRecords(), [["ox.login", { login: "ann" }]]);
+  s.audit.log("ox.login", { login: "bob" });
+  await Promise.resolve();
+  // A microtask later (before any I/O or timer): delivered.
+  t.is(targetLines(s.dir).length, 2);
+  s.audit.log("ox.logout", { login: "bob" });
+  await s.audit.shutdown();
+  t.deepEqual(s.targetRecords(), s.fileRecords());
+});
+
+test("attributes changed after log() (values, a Date's time, a nested object, the object reused) reach the target as log() read them", async (t) => {
+  const s = await setup(t);
+  const when = new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6));
+  const profile = { role: "user" };
+  const attributes: Record<string, unknown> = { login: "ann", at: when, profile, n: 1 };
+  s.audit.log("ox.login", attributes);
+  attributes.login = "mallory";
+  attributes.n = 2;
+  when.setTime(0);
+  profile.role = "admin";
+  s.audit.log("ox.login", attributes);
+  await s.audit.flush();
+  const file = s.fileRecords();
+  t.is(file[0]?.[1].login, "ann");
+  t.regex(String(file[0]?.[1].profile), /"role":"user"/);
+  const target = s.targetRecords();
+  t.like(target[0]?.[1], { login: "ann", n: "1", at: "2026-01-02T03:04:05.006Z" });
+  t.regex(String(target[0]?.[1].profile), /"role":"user"/);
+  t.like(target[1]?.[1], { login: "mallory", n: "2", at: "1970-01-01T00:00:00.000Z" });
+  t.regex(String(target[1]?.[1].profile), /"role":"admin"/);
+});
+
+test("a getter is read once per record: the audit file and the target hold the same value, whatever it answers the next time", async (t) => {
+  const s = await setup(t);
+  let reads = 0;
+  const attributes = {
+    login: "ann",
+    get nonce(): string {
+      reads++;
+      return `t${reads}`;
+    },
+  };
+  for (let i = 0; i < 3; i++) s.audit.log("ox.login", attributes);
+  await s.audit.flush();
+  t.is(reads, 3);
+  t.deepEqual(
+    s.fileRecords().map((r) => r[1].nonce),
+    ["t1", "t2", "t3"],
+  );
+  t.deepEqual(s.targetRecords(), s.fileRecords());
+});
+
+test("one-shot iterables, Maps, arrays of pairs and Proxies are read once and reach both alike", async (t) => {
+  const s = await setup(t);
+  let trapped = 0;
+  const proxy = new Proxy(
+    { login: "ann", ip: "192.0.2.1" },
+    {
+      get(target, key, receiver) {
+        if (typeof key === "string") trapped++;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    },
+  );
+  function* pairs(): Generator<[string, string]> {
+    yield ["login", "bob"];
+    yield ["ip", "192.0.2.2"];
+  }
+  s.audit.log("ox.login", pairs());
+  s.audit.log("ox.login", new Map([["login", "carl"]]));
+  s.audit.log("ox.login", [["login", "dora"], ["when", new Date(0)]]);
+  s.audit.log("ox.login", proxy);
+  s.audit.log("ox.logout");
+  await s.audit.flush();
+  // The proxy's values were each read once (for the file and the target together).
+  t.is(trapped, 2);
+  const file = s.fileRecords();
+  t.deepEqual(
+    file.map((r) => r[1].login ?? null),
+    ["bob", "carl", "dora", "ann", null],
+  );
+  // The same records and values; the target writes dates in ISO with milliseconds.
+  const target = s.targetRecords();
+  t.deepEqual(target.map((r) => r[0]), file.map((r) => r[0]));
+  t.deepEqual(
+    target.map((r) => ({ ...r[1], when: undefined })),
+    file.map((r) => ({ ...r[1], when: undefined })),
+  );
+  t.is(target[2]?.[1].when, "1970-01-01T00:00:00.000Z");
+});
+
+test("records rendered at once (object values) and records that wait keep their order at the target", async (t) => {
+  const s = await setup(t);
+  for (let i = 0; i < 200; i++) {
+    if (i % 3 === 0) s.audit.log("ox.login", { seq: i, detail: { i } });
+    else s.audit.log("ox.login", { seq: i });
+  }
+  await s.audit.flush();
+  const seqs = s.targetRecords().map((r) => Number(r[1].seq));
+  t.deepEqual(seqs, [...Array(200).keys()]);
+  t.deepEqual(s.targetRecords(), s.fileRecords());
+});
+
+test("a getter that logs while its record is built: both records reach the target with their own values", async (t) => {
+  const s = await setup(t);
+  const inner = { login: "inner", ip: "192.0.2.9" };
+  s.audit.log("ox.login", {
+    login: "outer",
+    get ip(): string {
+      s.audit.log("ox.nested", inner);
+      return "192.0.2.1";
+    },
+  });
+  await s.audit.flush();
+  const file = s.fileRecords();
+  t.deepEqual(file, [
+    ["ox.nested", { login: "inner", ip: "192.0.2.9" }],
+    ["ox.login", { login: "outer", ip: "192.0.2.1" }],
+  ]);
+  t.deepEqual(s.targetRecords(), file);
+});
+
+test("a long synchronous burst waits for at most 4096 records: the rest were delivered inside log()", async (t) => {
+  const s = await setup(t);
+  for (let i = 0; i < 5000; i++) s.audit.log("ox.login", { seq: i });
+  // No await since: what the target holds was written inside log() calls.
+  const delivered = targetLines(s.dir).length;
+  t.is(delivered, 4096);
+  await s.audit.flush();
+  t.is(targetLines(s.dir).length, 5000);
+});
+
+test("a process that exits right after log() (process.exit, no shutdown) still writes the target's records", async (t) => {
+  const dir = tempDir(t);
+  const props = join(dir, "audit.properties");
+  writeFileSync(props, [`${P}enabled=true`, `${P}file.location=audit.log`, `${P}target.json.type=file`, `${P}target.json.path=audit.json`, ""].join("\n"));
+  const program = join(dir, "exit.mjs");
+  writeFileSync(
+    program,
+    `import { createAuditLogService } from ${JSON.stringify(join(process.cwd(), "dist/src/index.js"))};
+const audit = createAuditLogService();
+await audit.configure({ propertiesFile: ${JSON.stringify(props)}, watch: false });
+for (let i = 0; i < 25; i++) audit.log("ox.login", { seq: i });
+process.exit(0);
+`,
+  );
+  await run(process.execPath, [program], { cwd: dir });
+  t.is(readLines(join(dir, "audit.log")).length, 25);
+  t.deepEqual(
+    targetLines(dir).map((r) => Number(r.attributes.seq)),
+    [...Array(25).keys()],
+  );
+});
+
+test("with a target that has a spool, every target works inside log(): nothing waits", async (t) => {
+  const status = captureStatus(t);
+  const plain = await setup(t);
+  const spool = join(tempDir(t), "spool");
+  // Port 9 (discard) is closed here: the syslog target keeps its records in the spool.
+  const spooled = await setup(t, {
+    [P + "target.siem.type"]: "syslog",
+    [P + "target.siem.host"]: "127.0.0.1",
+    [P + "target.siem.port"]: "9",
+    [P + "target.siem.spool"]: spool,
+  });
+  spooled.audit.log("ox.login", { login: "ann" });
+  plain.audit.log("ox.login", { login: "ann" });
+  // No await: the spooled service wrote its json target inside log(), the other did not yet.
+  t.is(targetLines(spooled.dir).length, 1);
+  t.is(targetLines(plain.dir).length, 0);
+  await plain.audit.flush();
+  t.is(targetLines(plain.dir).length, 1);
+  t.true(await waitFor(() => status.some((r) => r.code === "TARGET_FAILED"), 5000));
+});
