@@ -7,14 +7,29 @@
  */
 import test, { type ExecutionContext } from "ava";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { orderCentralNames } from "../src/integrity/witness-files.js";
+import { createAuditLogService } from "../src/index.js";
 import { runCli } from "./lib/cli.js";
-import { readLines, writeLines } from "./lib/helpers.js";
-import { reasonOf } from "./lib/integrity.js";
+import { extractBlocks } from "./lib/doc-examples.js";
+import { captureStatus, readLines, waitFor, writeLines } from "./lib/helpers.js";
+import { integritySetup, reasonOf } from "./lib/integrity.js";
+import { startRsyslog } from "./lib/rsyslog.js";
 import { allHostLines, copyHostLogs, logThroughRsyslog, unescapeTab, verifyWitness, type WitnessRun } from "./lib/witness.js";
+
+/** Debian's logrotate (in /usr/sbin, not on every PATH; installed by .ci/run). */
+const LOGROTATE = existsSync("/usr/sbin/logrotate") ? "/usr/sbin/logrotate" : "logrotate";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 /** Compresses `file` with the gzip command (into `file.gz`, the original removed), as logrotate's compress does. */
 function gzip(t: ExecutionContext, file: string): string {
@@ -151,4 +166,82 @@ test("the attacker's try: a tail truncation on the host, the central archive hol
   t.regex(control.out, /FINDING witness-missing .*tail truncation/);
   t.notRegex(control.out, /witness-unreadable/);
   t.is(readFileSync(join(whole, "central.log.1.gz")).length, gz.length);
+});
+
+/** Every line of the files of a central folder (gzip'd ones inflated), in the order --witness reads them. */
+function folderLines(folder: string): string[] {
+  return orderCentralNames(readdirSync(folder)).flatMap((name) => {
+    const bytes = readFileSync(join(folder, name));
+    const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString("utf8");
+    return text === "" ? [] : text.replace(/\n$/, "").split("\n");
+  });
+}
+
+test.serial("docs/recipes.md's witness recipe, run: rsyslog imrelp writes the chain, the real logrotate rotates and compresses it three times, --witness <folder> finds it complete and a host tail truncation reported", async (t) => {
+  captureStatus(t);
+  const page = "docs/recipes.md";
+  const blocks = extractBlocks(readFileSync(join(process.cwd(), page), "utf8"), page).filter((b) => b.options.get("recipe") === "witness");
+  const block = (lang: string): string => blocks.find((b) => b.lang === lang)?.text ?? "";
+  t.deepEqual(blocks.map((b) => b.lang), ["properties", "rsyslog", "logrotate"]);
+  const s = integritySetup(t, { base: { enabled: "true", "file.location": "logs/audit.log", "integrity.checkpoint.records": "5" } });
+  const folder = join(s.dir, "srv-audit-witness");
+  mkdirSync(folder);
+  const port = await freePort();
+  const replace = (text: string, pairs: ReadonlyArray<readonly [string, string]>): string =>
+    pairs.reduce((out, [from, to]) => {
+      if (!out.includes(from)) throw new Error(`the recipe no longer holds ${JSON.stringify(from)}:\n${text}`);
+      return out.split(from).join(to);
+    }, text);
+  // The harness has one input of its own (UDP) and its own slf4tsWitness template: the recipe's is renamed.
+  const rsyslogConf = replace(block("rsyslog"), [
+    ['port="2514"', `port="${port}" address="127.0.0.1"`],
+    ["/srv/audit/witness", folder],
+    ['"slf4tsWitness"', '"slf4tsWitnessRecipe"'],
+  ]);
+  const rs = await startRsyslog({ udp: true, extraConfig: rsyslogConf });
+  t.teardown(() => rs.dispose());
+  appendFileSync(
+    s.props,
+    replace(block("properties"), [
+      ["/etc/app/audit.key", s.key],
+      ["logs.example.org", "127.0.0.1"],
+      ["port=2514", `port=${port}`],
+      ["/var/spool/app/witness", join(s.dir, "spool")],
+    ]),
+  );
+  const logrotateConf = join(s.dir, "logrotate.conf");
+  writeFileSync(logrotateConf, replace(block("logrotate"), [["/srv/audit/witness", folder], ["/usr/lib/rsyslog/rsyslog-rotate", `kill -HUP ${rs.pid}`]]), { mode: 0o644 });
+
+  const audit = createAuditLogService();
+  t.teardown(() => audit.shutdown());
+  await audit.configure({ propertiesFile: s.props, watch: false });
+  t.deepEqual(audit.stats().targets.map((x) => [x.name, x.destination]), [["witness", `relp://127.0.0.1:${port}`]]);
+  const arrived = (): boolean => {
+    const central = new Set(folderLines(folder).map(unescapeTab));
+    return allHostLines(s.logs).every((l) => central.has(l));
+  };
+  for (let round = 0; round < 4; round++) {
+    for (let i = 0; i < 8; i++) audit.log("ox.login", { login: `user${round * 8 + i}`, ip: "192.0.2.7" });
+    t.true(await waitFor(arrived, 20_000), `round ${round}: ${folderLines(folder).length} central lines`);
+    if (round === 3) break;
+    const rotate = spawnSync(LOGROTATE, ["-f", "-s", join(s.dir, "logrotate.state"), logrotateConf], { encoding: "utf8" });
+    t.is(rotate.status, 0, `logrotate: ${rotate.stderr}${rotate.stdout}`);
+  }
+  await audit.shutdown();
+  t.true(await waitFor(arrived, 20_000), "the shutdown checkpoint arrives");
+  t.deepEqual(readdirSync(folder).sort(), ["witness.log", "witness.log.1", "witness.log.2.gz", "witness.log.3.gz"]);
+  const host = allHostLines(s.logs);
+  const run: WitnessRun = { s, witness: folder };
+  const ok = await verifyWitness(run, s.logs, folder);
+  t.is(ok.code, 0, ok.out);
+  t.regex(ok.out, new RegExp(`witness .*: 4 file\\(s\\), ${host.length} line\\(s\\) of this log, 0 resent duplicate\\(s\\), 0 other line\\(s\\)`));
+  t.regex(ok.out, /Result: INTACT \(0 warnings\)/);
+
+  const logs = copyHostLogs(run, "truncated");
+  const lines = readLines(join(logs, "audit.log"));
+  const cut = lines.findIndex((l, i) => i > 0 && reasonOf(l) === "records");
+  writeLines(join(logs, "audit.log"), lines.slice(0, cut + 1));
+  const { code, out } = await verifyWitness(run, logs, folder);
+  t.is(code, 1, out);
+  t.regex(out, new RegExp(`FINDING witness-missing +${lines.length - cut - 1} line\\(s\\) of session \\S+ \\(seq ${cut + 1}-${lines.length - 1}, first central witness\\.log\\.3\\.gz:\\d+\\) .*tail truncation`));
 });
