@@ -101,6 +101,18 @@ test("what logrotate leaves at the centre (numbered with delaycompress, or datee
   t.is(text.code, 0, text.out);
   t.regex(text.out, new RegExp(`witness .*numbered: 4 file\\(s\\), 2 not read \\(not regular files: current, a symbolic link; old, a folder\\), ${host.length} line\\(s\\) of this log, 0 resent duplicate\\(s\\), 0 other line\\(s\\)`));
   t.regex(text.out, /Result: INTACT \(0 warnings\)/);
+  // A link named on the command line is followed (the user named it), to a file or to a folder.
+  symlinkSync(folder, join(run.s.dir, "central-link"));
+  const viaLink = await verifyWitness(run, run.s.logs, join(run.s.dir, "central-link"));
+  t.is(viaLink.code, 0, viaLink.out);
+  t.regex(viaLink.out, /4 file\(s\), 2 not read/);
+  const single = await verifyWitness(run, run.s.logs, join(folder, "current"), ["--json"]);
+  // Only the active file is read: the archives' lines are not in it (undelivered, a warning).
+  t.is(single.code, 0, single.out);
+  const witness = (JSON.parse(single.out) as { witness: { files: string[]; lines: number; warnings: Array<{ kind: string }> } }).witness;
+  t.deepEqual(witness.files, [join(folder, "central.log")]);
+  t.is(witness.lines, d.length);
+  t.deepEqual(witness.warnings.map((w) => w.kind), ["witness-undelivered"]);
 });
 
 test("a tail truncation on the host whose evidence is in a gzip'd central archive: --witness reads the archive and reports it (exit 1)", async (t) => {

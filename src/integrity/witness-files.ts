@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { closeSync, lstatSync, readdirSync, readSync, statSync } from "node:fs";
+import { closeSync, lstatSync, readdirSync, readSync, realpathSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { readAuditLines, type FileLine } from "../logfile/files.js";
 import { fileKindOf, openRegularFile, ReadLimitError, type ReadLimits } from "../logfile/read.js";
@@ -99,8 +99,8 @@ export function orderCentralNames(names: readonly string[]): string[] {
 }
 
 /**
- * The central files at `path`: the file itself, or every regular file directly in the folder
- * (not in sub-folders), ordered by {@link orderCentralNames}. Entries that are not regular files
+ * The central files at `given` (its own symbolic links resolved): the file itself, or every
+ * regular file directly in the folder (not in sub-folders), ordered by {@link orderCentralNames}. Entries that are not regular files
  * (a sub-folder, a symbolic link, a FIFO) are not read and are listed in `skipped`. Throws the
  * system's error when the path cannot be read.
  *
@@ -109,7 +109,9 @@ export function orderCentralNames(names: readonly string[]): string[] {
  * const { files, skipped } = listCentralFiles("/srv/audit/app1");
  * ```
  */
-export function listCentralFiles(path: string): CentralListing {
+export function listCentralFiles(given: string): CentralListing {
+  // The path the user named is followed if it is a link (once, as for the host's files); what is found in a folder is not.
+  const path = realpathSync(given);
   if (!statSync(path).isDirectory()) return { files: [{ path, name: basename(path) }], skipped: [] };
   const files: CentralFile[] = [];
   const skipped: Array<{ name: string; what: string }> = [];
