@@ -97,15 +97,18 @@ test("what logrotate leaves at the centre (numbered with delaycompress, or datee
   const folder = join(run.s.dir, "numbered");
   mkdirSync(join(folder, "old"));
   symlinkSync(join(folder, "central.log"), join(folder, "current"));
+  // A FIFO would block a reader that opened it: it is not opened (the check ends).
+  const fifo = spawnSync("mkfifo", [join(folder, "pipe")]);
+  t.is(fifo.status, 0);
   const text = await verifyWitness(run, run.s.logs, folder);
   t.is(text.code, 0, text.out);
-  t.regex(text.out, new RegExp(`witness .*numbered: 4 file\\(s\\), 2 not read \\(not regular files: current, a symbolic link; old, a folder\\), ${host.length} line\\(s\\) of this log, 0 resent duplicate\\(s\\), 0 other line\\(s\\)`));
+  t.regex(text.out, new RegExp(`witness .*numbered: 4 file\\(s\\), 3 not read \\(not regular files: current, a symbolic link; old, a folder; pipe, a FIFO\\), ${host.length} line\\(s\\) of this log, 0 resent duplicate\\(s\\), 0 other line\\(s\\)`));
   t.regex(text.out, /Result: INTACT \(0 warnings\)/);
   // A link named on the command line is followed (the user named it), to a file or to a folder.
   symlinkSync(folder, join(run.s.dir, "central-link"));
   const viaLink = await verifyWitness(run, run.s.logs, join(run.s.dir, "central-link"));
   t.is(viaLink.code, 0, viaLink.out);
-  t.regex(viaLink.out, /4 file\(s\), 2 not read/);
+  t.regex(viaLink.out, /4 file\(s\), 3 not read/);
   const single = await verifyWitness(run, run.s.logs, join(folder, "current"), ["--json"]);
   // Only the active file is read: the archives' lines are not in it (undelivered, a warning).
   t.is(single.code, 0, single.out);
@@ -164,9 +167,12 @@ test("the attacker's try: a tail truncation on the host, the central archive hol
     t.regex(out, /lines deleted on the host may go unnoticed/, what);
     t.notRegex(out, /Result: INTACT/, what);
     // The same damage with an intact host is still a finding: a central file is never skipped silently.
-    const intact = await verifyWitness(run, run.s.logs, folder, extra ?? []);
+    const intact = await verifyWitness(run, run.s.logs, folder, [...(extra ?? []), "--json"]);
     t.is(intact.code, 1, `${what}, host intact: ${intact.out}`);
-    t.regex(intact.out, /FINDING witness-unreadable/, what);
+    const report = JSON.parse(intact.out) as { intact: boolean; witness: { findings: Array<{ kind: string; file?: string; line?: number }> } };
+    t.false(report.intact);
+    t.like(report.witness.findings[0], { kind: "witness-unreadable", file: join(folder, "central.log.1.gz") }, what);
+    t.is(typeof report.witness.findings[0]?.line, "number");
   }
   // The control: the same folder with the archive whole reports the truncation itself.
   const whole = join(run.s.dir, "whole");
