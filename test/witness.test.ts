@@ -154,3 +154,43 @@ test("integrity=on where it cannot work is a configuration error naming key, val
     t.regex(error?.message ?? "", expected);
   }
 });
+
+test("a receiver killed while writing leaves a line cut short with the next one appended: not tampering; the whole line is taken out only where the centre's chain proves it", async (t) => {
+  const run = await logThroughRsyslog(t, 12);
+  const central = readLines(run.witness);
+  t.is(central.length, 16);
+  // rsyslog killed in the middle of seq 8: 40 characters of it reached the disk, no line feed; after the restart seq 9 is appended to them.
+  const cutBytes = Buffer.byteLength((central[8] as string).slice(0, 40));
+  const merged = (central[8] as string).slice(0, 40) + (central[9] as string);
+  // TCP sends seq 8 and 9 again after the restart.
+  const resent = join(run.s.dir, "resent.log");
+  writeLines(resent, [...central.slice(0, 8), merged, ...central.slice(8)]);
+  const ok = await verify(run, run.s.logs, resent);
+  t.is(ok.code, 0, ok.out);
+  t.regex(ok.out, /16 line\(s\) of this log, 1 resent duplicate\(s\)/);
+  t.regex(ok.out, new RegExp(`WARNING witness-cut +central resent\\.log:9 holds ${cutBytes} byte\\(s\\) of a line cut short, then the whole line of session \\S+ seq 9: the receiver stopped while writing`));
+  t.regex(ok.out, /Result: INTACT \(1 warning\)/);
+
+  // The host's tail cut after seq 6, and seq 9 only in the merged row (seq 8 never came again): the
+  // centre's chain (seq 10's prev) proves seq 9, so the truncation is reported from seq 9 on.
+  const logs = copy(run, "truncated");
+  const lines = readLines(join(logs, "audit.log"));
+  writeLines(join(logs, "audit.log"), lines.slice(0, 7));
+  const lost = join(run.s.dir, "lost.log");
+  writeLines(lost, [...central.slice(0, 8), merged, ...central.slice(10)]);
+  const truncated = await verify(run, logs, lost);
+  t.is(truncated.code, 1, truncated.out);
+  t.regex(truncated.out, /FINDING witness-missing +7 line\(s\) of session \S+ \(seq 9-15, first central lost\.log:9\)/);
+  t.regex(truncated.out, /WARNING witness-cut +central lost\.log:9/);
+
+  // The attacker's try: the host's seq 9 with its beginning removed (a suffix of the genuine line)
+  // is not taken for a cut: the centre's chain does not prove it.
+  const stripped = copy(run, "stripped");
+  const host = readLines(join(stripped, "audit.log"));
+  host[9] = (host[9] as string).slice(25);
+  writeLines(join(stripped, "audit.log"), host);
+  const changed = await verify(run, stripped);
+  t.is(changed.code, 1, changed.out);
+  t.regex(changed.out, /FINDING witness-differs +audit\.log:10 and central central\.log:10 \(session \S+, seq 9\) differ/);
+  t.notRegex(changed.out, /witness-cut/);
+});

@@ -20,7 +20,7 @@ import { CentralFileError, listCentralFiles, readCentralLines } from "./witness-
 /** What the witness check reports: findings (exit 1) and warnings. */
 export type WitnessFindingKind = "witness-missing" | "witness-differs" | "witness-forged" | "witness-unreadable";
 /** Warnings of the witness check (exit 0). */
-export type WitnessWarningKind = "witness-undelivered" | "witness-unsealed";
+export type WitnessWarningKind = "witness-undelivered" | "witness-unsealed" | "witness-cut";
 
 /** One finding or warning of the witness check. */
 export interface WitnessFinding<K extends string = WitnessFindingKind | WitnessWarningKind> {
@@ -224,14 +224,64 @@ export async function compareWithWitness(logs: readonly AuditLogFiles[], witness
     const cp = line.token.checkpoint;
     if (cp?.log !== undefined && logIds.has(cp.log)) ours.add(line.token.session);
   }
+  // A receiver killed while writing a line leaves it cut short, without its line feed, and
+  // appends the next line it writes to it: one row, the cut bytes and then a whole line (its
+  // chain field is the row's last). The whole line is taken out of the row only where the
+  // centre's own chain proves it: its hash is the next central line's `prev`, or its checkpoint
+  // signature verifies. Anything else stays as it is (and is reported as it is).
+  const prevOf = new Map<string, string>();
+  for (const line of candidates) {
+    const key = `${line.token.session}.${line.token.seq}`;
+    if (!prevOf.has(key)) prevOf.set(key, line.token.prev);
+  }
+  const proven = (line: Line, text: string): boolean => {
+    const { body } = splitChainField(text);
+    const { session, seq } = line.token;
+    const hash = chainHash(line.token.prev, session, seq, body);
+    const next = prevOf.get(`${session}.${seq + 1}`);
+    if (next !== undefined) return next === hash;
+    return line.token.checkpoint !== undefined && signed({ ...line, body }, hash, keyring, keys.publicKey);
+  };
+  const cut = (line: Line, whole: Line | string): Line | undefined => {
+    const text = typeof whole === "string" ? whole : whole.text;
+    if (line.text === text || !line.text.endsWith(text) || !proven(line, text)) return undefined;
+    warnings.push({
+      kind: "witness-cut",
+      session: line.token.session,
+      seq: line.token.seq,
+      message: `central ${line.where} holds ${Buffer.byteLength(line.text.slice(0, line.text.length - text.length))} byte(s) of a line cut short, then the whole line of session ${line.token.session} seq ${line.token.seq}: the receiver stopped while writing (killed, or its disk full) and appended the next line; compared without those bytes (the centre's chain proves the line). The cut line counts as delivered only where it arrived again whole`,
+    });
+    return { ...line, text, body: splitChainField(text).body };
+  };
+  // Without the host's copy or a whole resend, the whole line is looked for where a line of the
+  // same session begins like it (its first 8 characters), at most 64 places per row.
+  const starts = new Map<string, Set<string>>();
+  for (const line of candidates) {
+    let set = starts.get(line.token.session);
+    if (set === undefined) starts.set(line.token.session, (set = new Set()));
+    if (set.size < 32 && line.text.length >= 8) set.add(line.text.slice(0, 8));
+  }
+  const search = (line: Line): Line | undefined => {
+    if (proven(line, line.text)) return undefined;
+    let tries = 0;
+    for (const start of starts.get(line.token.session) ?? []) {
+      for (let at = line.text.indexOf(start, 1); at > 0 && tries < 64; at = line.text.indexOf(start, at + 1), tries++) {
+        const found = cut(line, line.text.slice(at));
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  };
   let duplicates = 0;
   let lineCount = 0;
-  for (const line of candidates) {
-    const { session, seq } = line.token;
+  for (const candidate of candidates) {
+    const { session, seq } = candidate.token;
     if (!ours.has(session)) {
       other++;
       continue;
     }
+    const mine = host.get(session)?.get(seq);
+    const line = (mine === undefined ? undefined : cut(candidate, mine)) ?? search(candidate) ?? candidate;
     let lines = centre.get(session);
     if (lines === undefined) centre.set(session, (lines = new Map()));
     const earlier = lines.get(seq);
@@ -239,7 +289,14 @@ export async function compareWithWitness(logs: readonly AuditLogFiles[], witness
       lines.set(seq, line);
       lineCount++;
     } else if (earlier.text === line.text) duplicates++;
-    else findings.push({ kind: "witness-differs", session, seq, message: `the centre holds two different lines for session ${session} seq ${seq} (${earlier.where} and ${line.where}): one of them is forged at the centre` });
+    else {
+      // A cut row and the same line sent again whole (a resend after the receiver's restart).
+      const repaired = cut(earlier, line) ?? cut(line, earlier);
+      if (repaired !== undefined) {
+        lines.set(seq, repaired.text === line.text ? line : earlier);
+        duplicates++;
+      } else findings.push({ kind: "witness-differs", session, seq, message: `the centre holds two different lines for session ${session} seq ${seq} (${earlier.where} and ${line.where}): one of them is forged at the centre` });
+    }
   }
 
   const centreVouch = vouch(centre, keyring, keys.publicKey);
