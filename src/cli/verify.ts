@@ -40,8 +40,9 @@ Options:
                         (witness-missing: tail truncation, deletion), lines that differ
                         (witness-differs), a forged centre (witness-forged), a central file
                         that cannot be read to its end (witness-unreadable: a truncated or
-                        corrupt .gz) are findings; host lines never delivered are warnings
-                        (witness-undelivered). A folder: every regular file in it, rotated
+                        corrupt .gz) are findings; host lines never delivered
+                        (witness-undelivered) and a central line cut short by a receiver
+                        stopped mid-write (witness-cut) are warnings. A folder: every regular file in it, rotated
                         (.1, -20261204) and gzip'd ones too, each log oldest first
   --chain-only          check the chain without signatures (weak: anyone can recompute a chain)
   --json                print a JSON report instead of text
