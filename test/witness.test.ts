@@ -4,60 +4,18 @@
  * `slf4tsWitness`); `slf4ts-audit verify --witness` compares the host's files with that copy.
  * The attacker's tests tamper with one side and check what is reported, and exit codes.
  */
-import test, { type ExecutionContext } from "ava";
-import { appendFileSync, cpSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import test from "ava";
+import { appendFileSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createAuditLogService } from "../src/index.js";
 import { runCli } from "./lib/cli.js";
 import { captureStatus, readLines, writeLines } from "./lib/helpers.js";
-import { INTEGRITY_SETTINGS, integritySetup, reasonOf, tokenOf, type IntegritySetup } from "./lib/integrity.js";
-import { startRsyslog } from "./lib/rsyslog.js";
+import { INTEGRITY_SETTINGS, integritySetup, reasonOf, tokenOf } from "./lib/integrity.js";
+import { allHostLines, copyHostLogs, logThroughRsyslog, verifyWitness, type WitnessRun } from "./lib/witness.js";
 
-interface Run {
-  readonly s: IntegritySetup;
-  readonly witness: string;
-}
-
-/** Logs `count` records through a syslog target with integrity=on into a real rsyslog; returns the host's setup and a copy of the central file. */
-async function logThroughRsyslog(t: ExecutionContext, count: number, extra: Record<string, string> = {}): Promise<Run> {
-  const rs = await startRsyslog({ tcp: true });
-  t.teardown(() => rs.dispose());
-  const s = integritySetup(t, {
-    base: INTEGRITY_SETTINGS,
-    settings: {
-      "integrity.checkpoint.records": "5",
-      "target.central.type": "syslog",
-      "target.central.host": "127.0.0.1",
-      "target.central.port": String(rs.ports.tcp),
-      "target.central.integrity": "on",
-      ...extra,
-    },
-  });
-  const audit = createAuditLogService();
-  await audit.configure({ propertiesFile: s.props, watch: false });
-  for (let i = 0; i < count; i++) audit.log("ox.login", { login: `user${i}`, ip: "192.0.2.7", note: "ünïcode" });
-  await audit.shutdown();
-  const hostLines = allHostLines(s.logs);
-  await rs.waitForLines(rs.files.tcp.witness, hostLines.length);
-  const witness = join(s.dir, "central.log");
-  cpSync(rs.files.tcp.witness, witness);
-  return { s, witness };
-}
-
-/** Every line of the host's log, oldest archive first. */
-function allHostLines(logs: string): string[] {
-  const names = readdirSync(logs).filter((n) => /^audit\.log(\.[0-9]+)?$/.test(n));
-  const index = (n: string): number => (n === "audit.log" ? 0 : Number(n.slice("audit.log.".length)));
-  return names.sort((a, b) => index(b) - index(a)).flatMap((n) => readLines(join(logs, n)));
-}
-
-function copy(run: Run, name: string): string {
-  const logs = join(run.s.dir, name);
-  cpSync(run.s.logs, logs, { recursive: true });
-  return logs;
-}
-
-const verify = (run: Run, logs: string, witness = run.witness): ReturnType<typeof runCli> => runCli(["verify", "--key", run.s.key, "--witness", witness, join(logs, "audit.log")]);
+type Run = WitnessRun;
+const copy = copyHostLogs;
+const verify = (run: Run, logs: string, witness = run.witness): ReturnType<typeof verifyWitness> => verifyWitness(run, logs, witness);
 
 test("the central copy written by rsyslog holds every line of the chain, and --witness finds it intact", async (t) => {
   const run = await logThroughRsyslog(t, 12);
@@ -158,7 +116,7 @@ test("records the receiver never got are reported as undelivered (a warning), ex
   writeLines(partial, readLines(run.witness).slice(0, 12));
   const { code, out } = await verify(run, run.s.logs, partial);
   t.is(code, 0, out);
-  t.regex(out, /WARNING witness-undelivered +4 line\(s\) of session \S+ \(seq 12-15, first audit\.log:13\) are not at the centre/);
+  t.regex(out, /WARNING witness-undelivered +the newest 4 line\(s\) of session \S+ \(seq 12-15, first audit\.log:13\) are not at the centre: not delivered yet \(still buffered or spooled on the host while the receiver is down or behind/);
 });
 
 test("rotation across several archives: the witness compares every archive, and a deleted archive's lines are missing", async (t) => {
@@ -195,4 +153,44 @@ test("integrity=on where it cannot work is a configuration error naming key, val
     const error = await t.throwsAsync(audit.configure({ propertiesFile: s.props, watch: false }));
     t.regex(error?.message ?? "", expected);
   }
+});
+
+test("a receiver killed while writing leaves a line cut short with the next one appended: not tampering; the whole line is taken out only where the centre's chain proves it", async (t) => {
+  const run = await logThroughRsyslog(t, 12);
+  const central = readLines(run.witness);
+  t.is(central.length, 16);
+  // rsyslog killed in the middle of seq 8: 40 characters of it reached the disk, no line feed; after the restart seq 9 is appended to them.
+  const cutBytes = Buffer.byteLength((central[8] as string).slice(0, 40));
+  const merged = (central[8] as string).slice(0, 40) + (central[9] as string);
+  // TCP sends seq 8 and 9 again after the restart.
+  const resent = join(run.s.dir, "resent.log");
+  writeLines(resent, [...central.slice(0, 8), merged, ...central.slice(8)]);
+  const ok = await verify(run, run.s.logs, resent);
+  t.is(ok.code, 0, ok.out);
+  t.regex(ok.out, /16 line\(s\) of this log, 1 resent duplicate\(s\)/);
+  t.regex(ok.out, new RegExp(`WARNING witness-cut +central resent\\.log:9 holds ${cutBytes} byte\\(s\\) of a line cut short, then the whole line of session \\S+ seq 9: the receiver stopped while writing`));
+  t.regex(ok.out, /Result: INTACT \(1 warning\)/);
+
+  // The host's tail cut after seq 6, and seq 9 only in the merged row (seq 8 never came again): the
+  // centre's chain (seq 10's prev) proves seq 9, so the truncation is reported from seq 9 on.
+  const logs = copy(run, "truncated");
+  const lines = readLines(join(logs, "audit.log"));
+  writeLines(join(logs, "audit.log"), lines.slice(0, 7));
+  const lost = join(run.s.dir, "lost.log");
+  writeLines(lost, [...central.slice(0, 8), merged, ...central.slice(10)]);
+  const truncated = await verify(run, logs, lost);
+  t.is(truncated.code, 1, truncated.out);
+  t.regex(truncated.out, /FINDING witness-missing +7 line\(s\) of session \S+ \(seq 9-15, first central lost\.log:9\)/);
+  t.regex(truncated.out, /WARNING witness-cut +central lost\.log:9/);
+
+  // The attacker's try: the host's seq 9 with its beginning removed (a suffix of the genuine line)
+  // is not taken for a cut: the centre's chain does not prove it.
+  const stripped = copy(run, "stripped");
+  const host = readLines(join(stripped, "audit.log"));
+  host[9] = (host[9] as string).slice(25);
+  writeLines(join(stripped, "audit.log"), host);
+  const changed = await verify(run, stripped);
+  t.is(changed.code, 1, changed.out);
+  t.regex(changed.out, /FINDING witness-differs +audit\.log:10 and central central\.log:10 \(session \S+, seq 9\) differ/);
+  t.notRegex(changed.out, /witness-cut/);
 });

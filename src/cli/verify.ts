@@ -38,8 +38,12 @@ Options:
                         receiver from a target with integrity=on, one line each: rsyslog
                         template string="%msg%\n"): lines at the centre missing on the host
                         (witness-missing: tail truncation, deletion), lines that differ
-                        (witness-differs), a forged centre (witness-forged) are findings; host
-                        lines never delivered are warnings (witness-undelivered)
+                        (witness-differs), a forged centre (witness-forged), a central file
+                        that cannot be read to its end (witness-unreadable: a truncated or
+                        corrupt .gz) are findings; host lines never delivered
+                        (witness-undelivered) and a central line cut short by a receiver
+                        stopped mid-write (witness-cut) are warnings. A folder: every regular file in it, rotated
+                        (.1, -20261204) and gzip'd ones too, each log oldest first
   --chain-only          check the chain without signatures (weak: anyone can recompute a chain)
   --json                print a JSON report instead of text
   --max-line-bytes SIZE a longer line stops the check as damage (default 16MB; at most 256MB;
@@ -283,7 +287,7 @@ export const verifyCommand: CliCommand = {
     let witness: WitnessReport | undefined;
     if (parsed.witness !== undefined) {
       try {
-        witness = await compareWithWitness(logs, resolve(io.cwd, parsed.witness), { hmacKey, publicKey: options.publicKey });
+        witness = await compareWithWitness(logs, resolve(io.cwd, parsed.witness), { hmacKey, publicKey: options.publicKey }, parsed.limits);
       } catch (error) {
         io.err(`slf4ts-audit verify: cannot read the witness ${terminalText(parsed.witness)}: ${terminalText((error as Error).message)}\n`);
         return EXIT.IO;
@@ -300,7 +304,8 @@ export const verifyCommand: CliCommand = {
         for (const w of report.warnings) io.out(describe(w, "WARNING"));
       }
       if (witness !== undefined) {
-        io.out(`witness ${terminalText(parsed.witness ?? "")}: ${witness.files.length} file(s), ${witness.lines} line(s) of this log, ${witness.duplicates} resent duplicate(s), ${witness.other} other line(s)\n`);
+        const skipped = witness.skipped.length === 0 ? "" : `, ${witness.skipped.length} not read (not regular files: ${witness.skipped.map((e) => `${e.name}, ${e.what}`).join("; ")})`;
+        io.out(`witness ${terminalText(parsed.witness ?? "")}: ${witness.files.length} file(s)${terminalText(skipped)}, ${witness.lines} line(s) of this log, ${witness.duplicates} resent duplicate(s), ${witness.other} other line(s)\n`);
         for (const f of witness.findings) io.out(`  FINDING ${f.kind.padEnd(18)} ${terminalText(f.message)}\n`);
         for (const w of witness.warnings) io.out(`  WARNING ${w.kind.padEnd(18)} ${terminalText(w.message)}\n`);
       }

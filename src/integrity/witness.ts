@@ -8,18 +8,19 @@
  * @module
  */
 import { createHmac, timingSafeEqual, verify as verifySignature, type KeyObject } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import type { AuditLogFiles } from "../logfile/files.js";
 import { readAuditLines } from "../logfile/files.js";
+import { DEFAULT_READ_LIMITS, type ReadLimits } from "../logfile/read.js";
 import type { HmacKeyFile } from "./keys.js";
 import { chainHash, parseChainToken, signedMessage, splitChainField, type ChainToken } from "./token.js";
 import { HmacKeyring } from "./verify-files.js";
+import { CentralFileError, listCentralFiles, readCentralLines } from "./witness-files.js";
 
 /** What the witness check reports: findings (exit 1) and warnings. */
-export type WitnessFindingKind = "witness-missing" | "witness-differs" | "witness-forged";
+export type WitnessFindingKind = "witness-missing" | "witness-differs" | "witness-forged" | "witness-unreadable";
 /** Warnings of the witness check (exit 0). */
-export type WitnessWarningKind = "witness-undelivered" | "witness-unsealed";
+export type WitnessWarningKind = "witness-undelivered" | "witness-unsealed" | "witness-cut";
 
 /** One finding or warning of the witness check. */
 export interface WitnessFinding<K extends string = WitnessFindingKind | WitnessWarningKind> {
@@ -29,17 +30,29 @@ export interface WitnessFinding<K extends string = WitnessFindingKind | WitnessW
   readonly message: string;
 }
 
+/** A central file that could not be read to its end (`witness-unreadable`, a finding): a truncated or corrupt archive, one past a bound. */
+export interface WitnessFileFinding {
+  readonly kind: "witness-unreadable";
+  /** The central file. */
+  readonly file: string;
+  /** The last line read from it (0: none). */
+  readonly line: number;
+  readonly message: string;
+}
+
 /** The result of {@link compareWithWitness}. */
 export interface WitnessReport {
-  /** The central files read. */
+  /** The central files read, in the order read (oldest first, see `listCentralFiles`). */
   readonly files: readonly string[];
+  /** Entries of the central folder that are not regular files (sub-folders, symbolic links, FIFOs): not read. */
+  readonly skipped: ReadonlyArray<{ readonly name: string; readonly what: string }>;
   /** Central lines of the host's log(s) (duplicates counted once). */
   readonly lines: number;
   /** Central lines that repeat an earlier one byte for byte (a resend after a lost acknowledgement or a broken connection): not a finding. */
   readonly duplicates: number;
   /** Central lines of other logs or hosts, and lines without a chain field: not compared. */
   readonly other: number;
-  readonly findings: ReadonlyArray<WitnessFinding<WitnessFindingKind>>;
+  readonly findings: ReadonlyArray<WitnessFinding<Exclude<WitnessFindingKind, "witness-unreadable">> | WitnessFileFinding>;
   readonly warnings: ReadonlyArray<WitnessFinding<WitnessWarningKind>>;
 }
 
@@ -76,15 +89,6 @@ function parse(text: string, where: string): Line | undefined {
   const parsed = parseChainToken(token);
   if (parsed === undefined || parsed.version !== 2) return undefined;
   return { text, body, token: parsed, where };
-}
-
-/** The central files: a file, or every regular file in a folder (name order). */
-function centralFiles(path: string): string[] {
-  if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path)
-    .sort()
-    .map((name) => join(path, name))
-    .filter((file) => statSync(file).isFile());
 }
 
 /** Whether a checkpoint's signature checks out with the keys given. */
@@ -158,16 +162,18 @@ function ranges(seqs: number[]): string {
  * or lost on the way). Other bytes at the same (session, seq), or two different central lines
  * there, are `witness-differs`, saying which side's checkpoints vouch for its copy. A central
  * checkpoint that does not verify, or a central line that breaks the chain before a verified
- * checkpoint, is `witness-forged`.
+ * checkpoint, is `witness-forged`. A central file that cannot be read to its end (a truncated or
+ * corrupt gzip archive, one past `limits`) is `witness-unreadable`, and the other files are still
+ * compared.
  *
  * @example
  * ```ts
  * const report = await compareWithWitness(findAuditLogs("/var/log/app/audit.log"), "/srv/central/app.log", { hmacKey });
  * ```
  */
-export async function compareWithWitness(logs: readonly AuditLogFiles[], witnessPath: string, keys: WitnessKeys): Promise<WitnessReport> {
+export async function compareWithWitness(logs: readonly AuditLogFiles[], witnessPath: string, keys: WitnessKeys, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<WitnessReport> {
   const keyring = keys.hmacKey === undefined ? undefined : new HmacKeyring(keys.hmacKey);
-  const findings: Array<WitnessFinding<WitnessFindingKind>> = [];
+  const findings: Array<WitnessFinding<Exclude<WitnessFindingKind, "witness-unreadable">>> = [];
   const warnings: Array<WitnessFinding<WitnessWarningKind>> = [];
 
   // The host's lines, by session and seq (the host's own verify reports their chain).
@@ -187,34 +193,95 @@ export async function compareWithWitness(logs: readonly AuditLogFiles[], witness
     }
   }
 
-  // The centre's lines: the host's sessions and logs only.
-  const files = centralFiles(witnessPath);
-  const centre = new Map<string, Map<number, Line>>();
+  // The centre's lines (every file: the host's sessions are picked out below).
+  const listing = listCentralFiles(witnessPath);
   const candidates: Line[] = [];
+  const unreadable: WitnessFileFinding[] = [];
   let other = 0;
-  for (const file of files) {
-    const text = readFileSync(file, "utf8");
-    const rows = text.split("\n");
-    if (rows[rows.length - 1] === "") rows.pop();
-    rows.forEach((row, index) => {
-      const parsed = parse(carried(row as string), `${basename(file)}:${index + 1}`);
-      if (parsed === undefined) other++;
-      else candidates.push(parsed);
-    });
+  for (const file of listing.files) {
+    try {
+      for await (const row of readCentralLines(file, limits)) {
+        // A last line without its line feed is still being written (or was cut): not a line yet.
+        const parsed = row.complete ? parse(carried(row.text), `${file.name}:${row.lineNumber}`) : undefined;
+        if (parsed === undefined) other++;
+        else candidates.push(parsed);
+      }
+    } catch (error) {
+      if (!(error instanceof CentralFileError)) throw error;
+      // Never skipped: the archive that cannot be read may be the one that holds the evidence.
+      unreadable.push({
+        kind: "witness-unreadable",
+        file: error.path,
+        line: error.line,
+        message: `central file ${file.name} ${error.why}: its lines after that were not compared, so lines deleted on the host may go unnoticed; restore the file (or raise the bound) and check again`,
+      });
+    }
   }
+  const files = listing.files.map((f) => f.path);
+  const centre = new Map<string, Map<number, Line>>();
   const ours = new Set(host.keys());
   for (const line of candidates) {
     const cp = line.token.checkpoint;
     if (cp?.log !== undefined && logIds.has(cp.log)) ours.add(line.token.session);
   }
+  // A receiver killed while writing a line leaves it cut short, without its line feed, and
+  // appends the next line it writes to it: one row, the cut bytes and then a whole line (its
+  // chain field is the row's last). The whole line is taken out of the row only where the
+  // centre's own chain proves it: its hash is the next central line's `prev`, or its checkpoint
+  // signature verifies. Anything else stays as it is (and is reported as it is).
+  const prevOf = new Map<string, string>();
+  for (const line of candidates) {
+    const key = `${line.token.session}.${line.token.seq}`;
+    if (!prevOf.has(key)) prevOf.set(key, line.token.prev);
+  }
+  const proven = (line: Line, text: string): boolean => {
+    const { body } = splitChainField(text);
+    const { session, seq } = line.token;
+    const hash = chainHash(line.token.prev, session, seq, body);
+    const next = prevOf.get(`${session}.${seq + 1}`);
+    if (next !== undefined) return next === hash;
+    return line.token.checkpoint !== undefined && signed({ ...line, body }, hash, keyring, keys.publicKey);
+  };
+  const cut = (line: Line, whole: Line | string): Line | undefined => {
+    const text = typeof whole === "string" ? whole : whole.text;
+    if (line.text === text || !line.text.endsWith(text) || !proven(line, text)) return undefined;
+    warnings.push({
+      kind: "witness-cut",
+      session: line.token.session,
+      seq: line.token.seq,
+      message: `central ${line.where} holds ${Buffer.byteLength(line.text.slice(0, line.text.length - text.length))} byte(s) of a line cut short, then the whole line of session ${line.token.session} seq ${line.token.seq}: the receiver stopped while writing (killed, or its disk full) and appended the next line; compared without those bytes (the centre's chain proves the line). The cut line counts as delivered only where it arrived again whole`,
+    });
+    return { ...line, text, body: splitChainField(text).body };
+  };
+  // Without the host's copy or a whole resend, the whole line is looked for where a line of the
+  // same session begins like it (its first 8 characters), at most 64 places per row.
+  const starts = new Map<string, Set<string>>();
+  for (const line of candidates) {
+    let set = starts.get(line.token.session);
+    if (set === undefined) starts.set(line.token.session, (set = new Set()));
+    if (set.size < 32 && line.text.length >= 8) set.add(line.text.slice(0, 8));
+  }
+  const search = (line: Line): Line | undefined => {
+    if (proven(line, line.text)) return undefined;
+    let tries = 0;
+    for (const start of starts.get(line.token.session) ?? []) {
+      for (let at = line.text.indexOf(start, 1); at > 0 && tries < 64; at = line.text.indexOf(start, at + 1), tries++) {
+        const found = cut(line, line.text.slice(at));
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  };
   let duplicates = 0;
   let lineCount = 0;
-  for (const line of candidates) {
-    const { session, seq } = line.token;
+  for (const candidate of candidates) {
+    const { session, seq } = candidate.token;
     if (!ours.has(session)) {
       other++;
       continue;
     }
+    const mine = host.get(session)?.get(seq);
+    const line = (mine === undefined ? undefined : cut(candidate, mine)) ?? search(candidate) ?? candidate;
     let lines = centre.get(session);
     if (lines === undefined) centre.set(session, (lines = new Map()));
     const earlier = lines.get(seq);
@@ -222,7 +289,14 @@ export async function compareWithWitness(logs: readonly AuditLogFiles[], witness
       lines.set(seq, line);
       lineCount++;
     } else if (earlier.text === line.text) duplicates++;
-    else findings.push({ kind: "witness-differs", session, seq, message: `the centre holds two different lines for session ${session} seq ${seq} (${earlier.where} and ${line.where}): one of them is forged at the centre` });
+    else {
+      // A cut row and the same line sent again whole (a resend after the receiver's restart).
+      const repaired = cut(earlier, line) ?? cut(line, earlier);
+      if (repaired !== undefined) {
+        lines.set(seq, repaired.text === line.text ? line : earlier);
+        duplicates++;
+      } else findings.push({ kind: "witness-differs", session, seq, message: `the centre holds two different lines for session ${session} seq ${seq} (${earlier.where} and ${line.where}): one of them is forged at the centre` });
+    }
   }
 
   const centreVouch = vouch(centre, keyring, keys.publicKey);
@@ -275,12 +349,16 @@ export async function compareWithWitness(logs: readonly AuditLogFiles[], witness
     const undelivered = [...lines.keys()].filter((seq) => theirs?.has(seq) !== true);
     if (undelivered.length === 0) continue;
     const first = lines.get(Math.min(...undelivered)) as Line;
+    // The newest lines of a session only: what a receiver that is down (or behind) has not got yet.
+    const newest = theirs === undefined || Math.min(...undelivered) > Math.max(...theirs.keys());
     warnings.push({
       kind: "witness-undelivered",
       session,
       seq: Math.min(...undelivered),
-      message: `${undelivered.length} line(s) of session ${session} (seq ${ranges(undelivered)}, first ${first.where}) are not at the centre: not delivered yet (buffered or spooled), lost on the way, written before the target carried the chain, or removed at the centre`,
+      message: newest
+        ? `the newest ${undelivered.length} line(s) of session ${session} (seq ${ranges(undelivered)}, first ${first.where}) are not at the centre${theirs === undefined ? " (none of the session)" : ""}: not delivered yet (still buffered or spooled on the host while the receiver is down or behind: they are sent when it is back), lost on the way, written before the target carried the chain, or removed at the centre`
+        : `${undelivered.length} line(s) of session ${session} (seq ${ranges(undelivered)}, first ${first.where}) are not at the centre: not delivered yet (buffered or spooled), lost on the way, written before the target carried the chain, or removed at the centre`,
     });
   }
-  return { files, lines: lineCount, duplicates, other, findings, warnings };
+  return { files, skipped: listing.skipped, lines: lineCount, duplicates, other, findings: [...unreadable, ...findings], warnings };
 }
