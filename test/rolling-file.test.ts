@@ -143,3 +143,74 @@ test("archives keep the permissions of the active file, and so does the next act
   t.is(statSync(path).mode & 0o777, 0o600);
 });
 
+
+test("a rotation with 20 archives makes only the calls it needs: one look at the path under the lock, one open and its fstat, the renames and the deletion; the record after it looks at nothing", (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, "audit.log");
+  const calls: string[] = [];
+  let counting = false;
+  const fs = Object.fromEntries(
+    Object.entries(NODE_FILE_SYSTEM).map(([name, fn]) => [
+      name,
+      (...args: unknown[]): unknown => {
+        if (counting) calls.push(name);
+        return (fn as (...a: unknown[]) => unknown)(...args);
+      },
+    ]),
+  ) as unknown as typeof NODE_FILE_SYSTEM;
+  // Far from the size limit (no check near it), and every archive number taken: a rotation shifts all 20.
+  const writer = new RollingFileWriter(path, { maxSize: 4096, maxArchives: 20 }, (f) => t.fail(`${f.operation} ${f.error.message}`), fs);
+  for (let i = 0; i < 25; i++) {
+    writer.write(line(i));
+    writer.rotate();
+  }
+  writer.write(line(25));
+  counting = true;
+  t.true(writer.rotate());
+  const rotation = [...calls].sort();
+  const count = (name: string): number => rotation.filter((c) => c === name).length;
+  // followPath's stat (it also gives the mode for the next file: no fstat for it), the open's fstat
+  // (type, size, inode), and no stat of the folder (it is there: the open did not fail).
+  t.is(count("statSync"), 1, rotation.join(" "));
+  t.is(count("fstatSync"), 1, rotation.join(" "));
+  t.is(count("openSync"), 1);
+  t.is(count("closeSync"), 1);
+  // Aside, 19 archives up by one, aside to .1; the 20th is deleted.
+  t.is(count("renameSync"), 21);
+  t.is(count("unlinkSync"), 1);
+  t.is(count("readdirSync"), 0, "the archives are known from the previous rotation");
+  t.is(count("mkdirSync"), 0);
+  t.is(rotation.length, 26, rotation.join(" "));
+  // The record right after a rotation is written without looking at the path (it did before:
+  // a stat and an fstat each time). Only a pause of more than PAUSE_CHECK_MS between two records
+  // makes one look, which a rotation under load can take.
+  let looks = 0;
+  for (let i = 0; i < 50; i++) {
+    counting = false;
+    writer.rotate();
+    calls.length = 0;
+    counting = true;
+    t.true(writer.write(line(100 + i)));
+    looks += calls.filter((c) => c === "statSync").length;
+  }
+  counting = false;
+  writer.close();
+  t.true(looks < 50, `${looks} of 50 records after a rotation looked at the path`);
+  t.deepEqual(listDir(dir), ["audit.log", ...Array.from({ length: 20 }, (_, i) => `audit.log.${i + 1}`)].sort());
+  t.deepEqual(readLines(path), ["record-0149"]);
+  t.deepEqual(readLines(`${path}.1`), ["record-0148"]);
+});
+
+test("the next active file keeps the active file's permissions also through a file system whose stat gives no mode (then one fstat)", (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, "audit.log");
+  const fs = { ...NODE_FILE_SYSTEM, statSync: (p: string) => ({ ino: NODE_FILE_SYSTEM.statSync(p).ino, size: NODE_FILE_SYSTEM.statSync(p).size, mtimeMs: 0 }) };
+  const writer = new RollingFileWriter(path, { maxSize: 12, maxArchives: 3 }, () => undefined, fs);
+  writer.write(line(0));
+  chmodSync(path, 0o600); // after the open: only a look at the file at the rotation can know
+  writer.write(line(1));
+  writer.write(line(2));
+  writer.close();
+  t.is(statSync(`${path}.1`).mode & 0o777, 0o600);
+  t.is(statSync(path).mode & 0o777, 0o600);
+});

@@ -25,7 +25,8 @@ export interface WriterFileSystem {
     readonly atimeMs: number;
     readonly mtimeMs: number;
   };
-  statSync(path: string): { readonly ino: number; readonly size: number; readonly mtimeMs: number };
+  /** `mode` (when given) spares the writer an `fstat` of its file before a rotation. */
+  statSync(path: string): { readonly ino: number; readonly size: number; readonly mtimeMs: number; readonly mode?: number };
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
   mkdirSync(path: string, options: { recursive: boolean; mode: number }): unknown;

@@ -215,6 +215,8 @@ export class RollingFileWriter {
   private readonly keeper: ArchiveKeeper;
   // The keeper runs once when the file is first opened (and after a close), then after rotations.
   private keeperStartPending = true;
+  // The permission bits of the active file as last seen (opened, or looked at under the lock): the next file gets them.
+  private modeSeen: number | undefined;
 
   /**
    * @param path - the active file.
@@ -297,18 +299,23 @@ export class RollingFileWriter {
   tryOpen(): FileSystemError | undefined {
     if (this.fd >= 0) return undefined;
     try {
-      makeFolders(this.fs, dirname(this.path));
       try {
         this.fd = this.fs.openSync(this.path, OPEN_FLAGS, FILE_MODE);
       } catch (error) {
+        const code = (error as FileSystemError).code;
         // ENXIO: a FIFO without a reader, or a socket (O_NONBLOCK makes the open fail, not wait).
-        if ((error as FileSystemError).code === "ENXIO") throw notRegular(this.path, this.describePath());
-        throw error;
+        if (code === "ENXIO") throw notRegular(this.path, this.describePath());
+        if (code !== "ENOENT") throw error;
+        // A folder is missing (the first open, or the folder was removed): create it, open again.
+        // (Looked for only then: a reopen after a rotation finds its folder.)
+        makeFolders(this.fs, dirname(this.path));
+        this.fd = this.fs.openSync(this.path, OPEN_FLAGS, FILE_MODE);
       }
       const stat = this.fs.fstatSync(this.fd);
       if ((stat.mode & S_IFMT) !== S_IFREG) throw notRegular(this.path, typeOfMode(stat.mode));
       this.size = stat.size;
       this.ino = stat.ino;
+      this.modeSeen = stat.mode & 0o7777;
       this.nextPathCheck = Date.now() + PATH_CHECK_INTERVAL_MS;
       // The first record checks (the first may come long after the open: another process may
       // have written, or rotated this file away, meanwhile).
@@ -470,7 +477,7 @@ export class RollingFileWriter {
    * the real size. Returns false when the path could not be opened (reported).
    */
   private followPath(): boolean {
-    let now: { readonly ino: number; readonly size: number } | undefined;
+    let now: { readonly ino: number; readonly size: number; readonly mode?: number } | undefined;
     try {
       now = this.fs.statSync(this.path);
     } catch {
@@ -484,6 +491,7 @@ export class RollingFileWriter {
     }
     if (now.size > this.size && !this.shared) this.noteOtherWriter(now.size - this.size);
     this.size = now.size;
+    this.modeSeen = now.mode === undefined ? undefined : now.mode & 0o7777;
     return true;
   }
 
@@ -777,10 +785,11 @@ export class RollingFileWriter {
   private rotateNow(): boolean {
     if (this.policy.fsync !== undefined && this.policy.fsync !== "never") this.sync();
     // The new active file gets the permissions the operator gave the old one (archives keep
-    // theirs: they are renamed).
+    // theirs: they are renamed): as the look under the lock that precedes every rotation saw
+    // them (followPath), or the open after it.
     let mode: number | undefined;
     try {
-      mode = this.fd >= 0 ? this.fs.fstatSync(this.fd).mode & 0o7777 : undefined;
+      mode = this.fd < 0 ? undefined : (this.modeSeen ?? this.fs.fstatSync(this.fd).mode & 0o7777);
     } catch {
       mode = undefined;
     }
@@ -810,9 +819,15 @@ export class RollingFileWriter {
       this.archives = undefined;
       this.onFailure({ operation: "rotate", path: this.path, error: error as FileSystemError });
     }
-    if (this.open() && mode !== undefined && mode !== FILE_MODE && this.size === 0) {
+    if (!this.open()) return true;
+    // Opened under the lock by this rotation, for the record at hand (no pause since): that
+    // record need not look at the path again, as it would after other opens; the usual checks
+    // (a share of the size, once a second, after a pause, near the limit) still follow.
+    this.checkAtSize = this.size + this.checkEvery();
+    if (mode !== undefined && mode !== FILE_MODE && this.size === 0) {
       try {
         this.fs.fchmodSync(this.fd, mode);
+        this.modeSeen = mode;
       } catch {
         // The file is usable with the default mode.
       }
