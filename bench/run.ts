@@ -81,7 +81,9 @@ function recordsFor(subject: Subject, scenario: Scenario, records: number): numb
 function fmt(result: ChildResult, calls: boolean): string {
   const rate = result.perSecond >= 1e6 ? `${(result.perSecond / 1e6).toFixed(2)}M` : `${(result.perSecond / 1e3).toFixed(0)}k`;
   if (calls) return `${rate} calls/s, ${result.nsPerOp.toFixed(2)} ns/call, p99 of batches ${result.p99Ns.toFixed(2)} ns, RSS ${result.peakRssMB.toFixed(0)} MB`;
-  return `${rate}/s, CPU ${(result.cpuNsPerOp / 1000).toFixed(2)} µs/rec, p50 ${(result.p50Ns / 1000).toFixed(2)} µs, p99 ${(result.p99Ns / 1000).toFixed(2)} µs, RSS ${result.peakRssMB.toFixed(0)} MB`;
+  const loopRate = result.records / (result.loopMs / 1000);
+  const loop = loopRate >= 1e6 ? `${(loopRate / 1e6).toFixed(2)}M` : `${(loopRate / 1e3).toFixed(0)}k`;
+  return `${rate}/s (log() loop ${loop}/s), CPU ${(result.cpuNsPerOp / 1000).toFixed(2)} µs/rec, p50 ${(result.p50Ns / 1000).toFixed(2)} µs, p99 ${(result.p99Ns / 1000).toFixed(2)} µs, RSS ${result.peakRssMB.toFixed(0)} MB`;
 }
 
 async function runScenario(
@@ -114,12 +116,24 @@ async function runScenario(
         outcome.runs.push(child.result);
         let check = "";
         if (subject.kind === "records") {
-          const verdict = verifyFiles(dir, records, subject.verify);
-          if (!verdict.ok) outcome.failures.push(`rep ${rep + 1}: ${verdict.summary}`);
-          else if (!outcome.verified.includes(verdict.summary)) outcome.verified.push(verdict.summary);
-          for (const w of verdict.warnings) if (!outcome.warnings.includes(w)) outcome.warnings.push(w);
-          check = verdict.ok ? ` ✓ ${verdict.summary}` : ` ✗ ${verdict.summary}`;
-          if (verdict.warnings.length > 0) check += ` ⚠ ${verdict.warnings.join("; ")}`;
+          const folders = [{ folder: "", label: "", spec: subject.verify }, ...(subject.alsoVerify ?? [])];
+          for (const { folder, label, spec } of folders) {
+            const verdict = verifyFiles(join(dir, folder), records, spec);
+            const summary = label === "" ? verdict.summary : `${label}: ${verdict.summary}`;
+            if (!verdict.ok) outcome.failures.push(`rep ${rep + 1}: ${summary}`);
+            else if (!outcome.verified.includes(summary)) outcome.verified.push(summary);
+            for (const w of verdict.warnings) if (!outcome.warnings.includes(w)) outcome.warnings.push(w);
+            check += verdict.ok ? ` ✓ ${summary}` : ` ✗ ${summary}`;
+            if (verdict.warnings.length > 0) check += ` ⚠ ${verdict.warnings.join("; ")}`;
+          }
+          const off = child.result.offPath;
+          if (off !== undefined) {
+            for (const problem of off.problems) outcome.failures.push(`rep ${rep + 1}: ${problem}`);
+            check +=
+              ` | targets: every record delivered ${off.deliveredMs.toFixed(0)} ms after the first call (${off.afterLoopMs.toFixed(0)} ms after the last), ` +
+              `receiver CPU ${(off.receiverCpuNsPerOp / 1000).toFixed(2)} µs/rec` +
+              (off.problems.length > 0 ? ` ✗ ${off.problems.join("; ")}` : ` ✓ ${off.checks.join("; ")}`);
+          }
         }
         console.log(`${prefix} ${fmt(child.result, subject.kind === "calls")}${check}`);
       }
