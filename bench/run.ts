@@ -6,6 +6,7 @@
  *   npm run bench -- 1 --only slf4ts   one subject of it
  *   npm run bench -- 1 --profile       plus a CPU-profiled run of each slf4ts subject
  *   npm run bench -- soak              10 million records, memory over time (bench/SOAK.md)
+ *   npm run bench -- memory            RSS and heap by stage (import, configure, records), slf4ts and the naive logger
  *
  * Environment: BENCH_RECORDS (default 1000000), BENCH_REPS (3), BENCH_SLOW_RECORDS (250000,
  * the cap of the slowest peers), BENCH_PROFILE (auto: profile slf4ts where a target is missed;
@@ -211,15 +212,16 @@ async function main(): Promise<void> {
     else if (arg.startsWith("--only=")) only = arg.slice("--only=".length);
     else if (arg === "--profile") profile = "always";
     else if (arg === "--help" || arg === "-h") {
-      console.log(`usage: npm run bench -- [scenario ...] [--only <subject>] [--profile] | soak\nscenarios: ${SCENARIOS.map((s) => `${s.number} ${s.name}`).join(", ")}, soak`);
+      console.log(`usage: npm run bench -- [scenario ...] [--only <subject>] [--profile] | soak | memory\nscenarios: ${SCENARIOS.map((s) => `${s.number} ${s.name}`).join(", ")}, soak, memory`);
       return;
     } else names.push(arg);
   }
   if (!["auto", "always", "never"].includes(profile)) throw new Error(`BENCH_PROFILE must be auto, always or never, got ${profile}`);
 
-  if (names.includes("soak")) {
-    if (names.length > 1) throw new Error("run the soak on its own: npm run bench -- soak");
-    const child = spawn(process.execPath, [join(here, "soak.js")], { stdio: "inherit" });
+  const single = names.find((n) => n === "soak" || n === "memory");
+  if (single !== undefined) {
+    if (names.length > 1) throw new Error(`run the ${single} on its own: npm run bench -- ${single}`);
+    const child = spawn(process.execPath, [join(here, `${single}.js`)], { stdio: "inherit" });
     const code = await new Promise<number | null>((r) => child.on("close", r));
     process.exitCode = code ?? 1;
     return;
@@ -261,7 +263,7 @@ function envNote(records: number, reps: number): string {
 }
 
 function failUnknown(name: string): never {
-  throw new Error(`unknown scenario ${JSON.stringify(name)}; known: ${SCENARIOS.map((s) => `${s.number} ${s.name}`).join(", ")}, soak`);
+  throw new Error(`unknown scenario ${JSON.stringify(name)}; known: ${SCENARIOS.map((s) => `${s.number} ${s.name}`).join(", ")}, soak, memory`);
 }
 
 main().catch((error: unknown) => {

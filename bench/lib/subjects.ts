@@ -9,7 +9,7 @@ import { once } from "node:events";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type pinoModule from "pino";
-import { AUDIT_LOGGER_NAME, ConfigError, createAuditLogService } from "../../src/index.js";
+import { AUDIT_LOGGER_NAME } from "../../src/audit/names.js";
 import type { OffPathReport, RecordSubject, Sink, Skip } from "./harness.js";
 import type { ReceiverReport } from "../receiver.js";
 import { CLIENT, EVENT_ID, IP, jsonAttributes, loginOf, oxAttributes, oxLine, sessionOf } from "./records.js";
@@ -27,7 +27,10 @@ export const SLOW_RECORDS = Number(process.env["BENCH_SLOW_RECORDS"] ?? 250_000)
 type PinoRoll = (options: { file: string; size: string; limit: { count: number }; mkdir: boolean }) => Promise<pinoModule.DestinationStream & NodeJS.EventEmitter & { end(): void }>;
 const require = createRequire(import.meta.url);
 
-// Peers are loaded only in the child that measures them, so no child carries another's modules.
+// Peers are loaded only in the child that measures them, so no child carries another's modules;
+// nor does slf4ts load in the children of the peers and baselines (its modules weigh about 15 MB of
+// RSS, which the baselines' peak RSS used to carry).
+const loadSlf4ts = () => import("../../src/index.js");
 const loadLog4js = async () => (await import("log4js")).default;
 const loadPino = async () => (await import("pino")).default;
 
@@ -70,6 +73,7 @@ export function slf4tsDedicated(o: Slf4tsOptions): RecordSubject {
     ...(o.maxRecords === undefined ? {} : { maxRecords: o.maxRecords }),
     verify: { format: "ox", timestamp: o.date?.looksLike ?? ISO_TIMESTAMP, rotation: { maxFiles: count + 1, maxBytes: sizeBytes } },
     async start(dir: string): Promise<Sink | Skip> {
+      const { ConfigError, createAuditLogService } = await loadSlf4ts();
       const svc = createAuditLogService();
       const properties: Record<string, string> = {
         [`${P}enabled`]: "true",
@@ -182,6 +186,7 @@ export function slf4tsTargets(o: { id: string; label: string }): RecordSubject {
       },
     ],
     async start(dir: string, records: number): Promise<Sink> {
+      const { createAuditLogService } = await loadSlf4ts();
       const { receiver, port } = await Receiver.start(records);
       const svc = createAuditLogService();
       try {
@@ -291,6 +296,7 @@ export function slf4tsStandard(): RecordSubject {
     verify: { format: "ox", timestamp: ISO_TIMESTAMP, rotation: { maxFiles: ROTATE_ARCHIVES + 1, nominalBytes: ROTATE_BYTES } },
     async start(dir: string): Promise<Sink> {
       await configureLog4jsFileSync(join(dir, "audit.log"), AUDIT_LOGGER_NAME);
+      const { createAuditLogService } = await loadSlf4ts();
       const svc = createAuditLogService();
       await svc.configure({ properties: { [`${P}enabled`]: "true", [`${P}delimiter`]: '"|"' }, watch: false });
       return {

@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { parseAuditLine } from "../../src/index.js";
+import { parseAuditLine } from "../../src/record/parse.js";
 import { CLIENT, EVENT_ID, IP, loginOf, sessionOf } from "./records.js";
 
 /** What the files of a subject must look like. */
