@@ -177,7 +177,7 @@ async function runScenario(
         console.log(`  perf of ${o.subject.id} failed: ${perfChild.error}`);
       } else {
         try {
-          const perf = summarizePerf(perfFile, root, perfChild.result.windowUs);
+          const perf = summarizePerf(perfFile, root, perfChild.result.windowUs, 12, perfChild.result.pid);
           if (perf.pid !== undefined) rmSync(`/tmp/perf-${perf.pid}.map`, { force: true });
           entry.perf = perf;
           console.log(`  perf of ${o.subject.id}: ${perf.byJsFunction.slice(0, 5).map((e) => `${e.name} ${e.percent.toFixed(1)}%`).join(", ")}`);

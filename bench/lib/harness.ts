@@ -166,6 +166,8 @@ export interface ChildResult {
   readonly offPath?: OffPathResult;
   /** process.resourceUsage().maxRSS, in MiB. */
   readonly peakRssMB: number;
+  /** The child's process id (a perf profile keeps its samples alone). */
+  readonly pid?: number;
   /** The measured window on the monotonic clock, in µs (the clock of `--cpu-prof`'s samples). */
   readonly windowUs?: readonly [number, number];
   readonly skipped?: string;
@@ -232,6 +234,7 @@ export async function measureRecords(subject: string, records: number, sink: Sin
     p99Ns: percentile(sorted, 99),
     peakRssMB: peakRssMB(),
     windowUs: [Number(start / 1000n), Number(end / 1000n)],
+    pid: process.pid,
     ...(offPath === undefined
       ? {}
       : {

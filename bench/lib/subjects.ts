@@ -142,7 +142,8 @@ class Receiver {
 
   /** Forks the receiver for `records` records; resolves with it and its port. */
   static async start(records: number): Promise<{ receiver: Receiver; port: number }> {
-    const child = fork(new URL("../receiver.js", import.meta.url), [String(records)], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+    // Without the measured child's flags: a --cpu-prof of its own would overwrite the child's profile.
+    const child = fork(new URL("../receiver.js", import.meta.url), [String(records)], { stdio: ["ignore", "ignore", "inherit", "ipc"], execArgv: [] });
     const receiver = new Receiver(child);
     const listening = await receiver.next("listening", 10_000);
     if (listening === undefined) {
