@@ -6,6 +6,7 @@
  *   npm run bench -- 1 --only slf4ts   one subject of it
  *   npm run bench -- 1 --profile       plus a CPU-profiled run of each slf4ts subject
  *   npm run bench -- soak              10 million records, memory over time (bench/SOAK.md)
+ *   npm run bench -- memory            RSS and heap by stage (import, configure, records), slf4ts and the naive logger
  *
  * Environment: BENCH_RECORDS (default 1000000), BENCH_REPS (3), BENCH_SLOW_RECORDS (250000,
  * the cap of the slowest peers), BENCH_PROFILE (auto: profile slf4ts where a target is missed;
@@ -81,7 +82,9 @@ function recordsFor(subject: Subject, scenario: Scenario, records: number): numb
 function fmt(result: ChildResult, calls: boolean): string {
   const rate = result.perSecond >= 1e6 ? `${(result.perSecond / 1e6).toFixed(2)}M` : `${(result.perSecond / 1e3).toFixed(0)}k`;
   if (calls) return `${rate} calls/s, ${result.nsPerOp.toFixed(2)} ns/call, p99 of batches ${result.p99Ns.toFixed(2)} ns, RSS ${result.peakRssMB.toFixed(0)} MB`;
-  return `${rate}/s, CPU ${(result.cpuNsPerOp / 1000).toFixed(2)} µs/rec, p50 ${(result.p50Ns / 1000).toFixed(2)} µs, p99 ${(result.p99Ns / 1000).toFixed(2)} µs, RSS ${result.peakRssMB.toFixed(0)} MB`;
+  const loopRate = result.records / (result.loopMs / 1000);
+  const loop = loopRate >= 1e6 ? `${(loopRate / 1e6).toFixed(2)}M` : `${(loopRate / 1e3).toFixed(0)}k`;
+  return `${rate}/s (log() loop ${loop}/s), CPU ${(result.cpuNsPerOp / 1000).toFixed(2)} µs/rec, p50 ${(result.p50Ns / 1000).toFixed(2)} µs, p99 ${(result.p99Ns / 1000).toFixed(2)} µs, RSS ${result.peakRssMB.toFixed(0)} MB`;
 }
 
 async function runScenario(
@@ -114,12 +117,24 @@ async function runScenario(
         outcome.runs.push(child.result);
         let check = "";
         if (subject.kind === "records") {
-          const verdict = verifyFiles(dir, records, subject.verify);
-          if (!verdict.ok) outcome.failures.push(`rep ${rep + 1}: ${verdict.summary}`);
-          else if (!outcome.verified.includes(verdict.summary)) outcome.verified.push(verdict.summary);
-          for (const w of verdict.warnings) if (!outcome.warnings.includes(w)) outcome.warnings.push(w);
-          check = verdict.ok ? ` ✓ ${verdict.summary}` : ` ✗ ${verdict.summary}`;
-          if (verdict.warnings.length > 0) check += ` ⚠ ${verdict.warnings.join("; ")}`;
+          const folders = [{ folder: "", label: "", spec: subject.verify }, ...(subject.alsoVerify ?? [])];
+          for (const { folder, label, spec } of folders) {
+            const verdict = verifyFiles(join(dir, folder), records, spec);
+            const summary = label === "" ? verdict.summary : `${label}: ${verdict.summary}`;
+            if (!verdict.ok) outcome.failures.push(`rep ${rep + 1}: ${summary}`);
+            else if (!outcome.verified.includes(summary)) outcome.verified.push(summary);
+            for (const w of verdict.warnings) if (!outcome.warnings.includes(w)) outcome.warnings.push(w);
+            check += verdict.ok ? ` ✓ ${summary}` : ` ✗ ${summary}`;
+            if (verdict.warnings.length > 0) check += ` ⚠ ${verdict.warnings.join("; ")}`;
+          }
+          const off = child.result.offPath;
+          if (off !== undefined) {
+            for (const problem of off.problems) outcome.failures.push(`rep ${rep + 1}: ${problem}`);
+            check +=
+              ` | targets: every record delivered ${off.deliveredMs.toFixed(0)} ms after the first call (${off.afterLoopMs.toFixed(0)} ms after the last), ` +
+              `receiver CPU ${(off.receiverCpuNsPerOp / 1000).toFixed(2)} µs/rec` +
+              (off.problems.length > 0 ? ` ✗ ${off.problems.join("; ")}` : ` ✓ ${off.checks.join("; ")}`);
+          }
         }
         console.log(`${prefix} ${fmt(child.result, subject.kind === "calls")}${check}`);
       }
@@ -162,7 +177,7 @@ async function runScenario(
         console.log(`  perf of ${o.subject.id} failed: ${perfChild.error}`);
       } else {
         try {
-          const perf = summarizePerf(perfFile, root, perfChild.result.windowUs);
+          const perf = summarizePerf(perfFile, root, perfChild.result.windowUs, 12, perfChild.result.pid);
           if (perf.pid !== undefined) rmSync(`/tmp/perf-${perf.pid}.map`, { force: true });
           entry.perf = perf;
           console.log(`  perf of ${o.subject.id}: ${perf.byJsFunction.slice(0, 5).map((e) => `${e.name} ${e.percent.toFixed(1)}%`).join(", ")}`);
@@ -197,15 +212,16 @@ async function main(): Promise<void> {
     else if (arg.startsWith("--only=")) only = arg.slice("--only=".length);
     else if (arg === "--profile") profile = "always";
     else if (arg === "--help" || arg === "-h") {
-      console.log(`usage: npm run bench -- [scenario ...] [--only <subject>] [--profile] | soak\nscenarios: ${SCENARIOS.map((s) => `${s.number} ${s.name}`).join(", ")}, soak`);
+      console.log(`usage: npm run bench -- [scenario ...] [--only <subject>] [--profile] | soak | memory\nscenarios: ${SCENARIOS.map((s) => `${s.number} ${s.name}`).join(", ")}, soak, memory`);
       return;
     } else names.push(arg);
   }
   if (!["auto", "always", "never"].includes(profile)) throw new Error(`BENCH_PROFILE must be auto, always or never, got ${profile}`);
 
-  if (names.includes("soak")) {
-    if (names.length > 1) throw new Error("run the soak on its own: npm run bench -- soak");
-    const child = spawn(process.execPath, [join(here, "soak.js")], { stdio: "inherit" });
+  const single = names.find((n) => n === "soak" || n === "memory");
+  if (single !== undefined) {
+    if (names.length > 1) throw new Error(`run the ${single} on its own: npm run bench -- ${single}`);
+    const child = spawn(process.execPath, [join(here, `${single}.js`)], { stdio: "inherit" });
     const code = await new Promise<number | null>((r) => child.on("close", r));
     process.exitCode = code ?? 1;
     return;
@@ -247,7 +263,7 @@ function envNote(records: number, reps: number): string {
 }
 
 function failUnknown(name: string): never {
-  throw new Error(`unknown scenario ${JSON.stringify(name)}; known: ${SCENARIOS.map((s) => `${s.number} ${s.name}`).join(", ")}, soak`);
+  throw new Error(`unknown scenario ${JSON.stringify(name)}; known: ${SCENARIOS.map((s) => `${s.number} ${s.name}`).join(", ")}, soak, memory`);
 }
 
 main().catch((error: unknown) => {

@@ -7,8 +7,35 @@ import type { VerifySpec } from "./verify.js";
 export interface Sink {
   /** Logs record `seq`, stamped `date` (a real Date made just before the call). */
   log(seq: number, date: Date): void;
-  /** Resolves when every record is in the operating system and the files are closed. */
-  finish(): Promise<void>;
+  /**
+   * Resolves when every record is in the operating system and the files are closed. A subject
+   * with work off the `log()` path (remote targets) resolves with what that work took.
+   */
+  finish(): Promise<void | OffPathReport>;
+}
+
+/** What a subject's targets did off the `log()` path (scenario 9), as its sink reports it. */
+export interface OffPathReport {
+  /** When every target had every record (`process.hrtime.bigint()`, the clock of the loop). */
+  readonly deliveredAtNs: bigint;
+  /** CPU of the receiver's process (user + system) over the run, ns. */
+  readonly receiverCpuNs: number;
+  /** What was checked and held, for the report (e.g. "receiver: 1,000,000 records, in order"). */
+  readonly checks: readonly string[];
+  /** What was wrong: the subject is reported as FAILED. */
+  readonly problems: readonly string[];
+}
+
+/** {@link OffPathReport} as a child reports it, relative to the measured loop. */
+export interface OffPathResult {
+  /** From the first `log()` call until every target had every record, ms. */
+  readonly deliveredMs: number;
+  /** From the return of the last `log()` call until then, ms (0 when nothing was left). */
+  readonly afterLoopMs: number;
+  /** CPU of the receiver's process per record, ns. */
+  readonly receiverCpuNsPerOp: number;
+  readonly checks: readonly string[];
+  readonly problems: readonly string[];
 }
 
 /** A subject that cannot run here, with the reason (reported, not measured). */
@@ -31,6 +58,8 @@ export interface RecordSubject {
   start(dir: string, records: number): Promise<Sink | Skip>;
   /** What its files must hold afterwards. */
   readonly verify: VerifySpec;
+  /** Sub-folders of its folder with files of their own to verify (a file target's), each with its spec. */
+  readonly alsoVerify?: ReadonlyArray<{ readonly folder: string; readonly label: string; readonly spec: VerifySpec }>;
 }
 
 /** A subject measured in calls per second without files (scenario 5). */
@@ -104,6 +133,12 @@ export interface Scenario {
   readonly subjects: readonly Subject[];
   /** Ratios shown in the table: each subject's rate divided by these subjects' rates. */
   readonly ratiosAgainst: readonly string[];
+  /**
+   * What the rate column and the ratios of the table compare: `rate` (default, records/s until
+   * the files are closed) or `loop` (records/s of the `log()` calls alone; scenario 9, whose
+   * targets' own work is reported separately).
+   */
+  readonly ratioMetric?: "rate" | "loop";
   readonly targets: readonly Target[];
   /** Calls per record-count unit, for call scenarios (scenario 5 makes many more calls). */
   readonly callsPerRecord?: number;
@@ -125,8 +160,14 @@ export interface ChildResult {
   readonly p99Ns: number;
   /** CPU time (user + system, all threads) per record or call, ns: less disturbed by other load than the wall clock. */
   readonly cpuNsPerOp: number;
+  /** The same over the loop of `log()` calls alone (without `finish()`), ns per record. */
+  readonly cpuLoopNsPerOp?: number;
+  /** Work off the `log()` path, for subjects with remote targets (scenario 9). */
+  readonly offPath?: OffPathResult;
   /** process.resourceUsage().maxRSS, in MiB. */
   readonly peakRssMB: number;
+  /** The child's process id (a perf profile keeps its samples alone). */
+  readonly pid?: number;
   /** The measured window on the monotonic clock, in µs (the clock of `--cpu-prof`'s samples). */
   readonly windowUs?: readonly [number, number];
   readonly skipped?: string;
@@ -174,7 +215,8 @@ export async function measureRecords(subject: string, records: number, sink: Sin
     if ((i + 1) % YIELD_EVERY === 0) await immediate();
   }
   const loopEnd = hr();
-  await sink.finish();
+  const cpuLoop = process.cpuUsage(cpu0);
+  const offPath = await sink.finish();
   const end = hr();
   const cpu = process.cpuUsage(cpu0);
   const sorted = samples.subarray(0, k).sort();
@@ -187,10 +229,23 @@ export async function measureRecords(subject: string, records: number, sink: Sin
     perSecond: records / (elapsedNs / 1e9),
     nsPerOp: elapsedNs / records,
     cpuNsPerOp: ((cpu.user + cpu.system) * 1000) / records,
+    cpuLoopNsPerOp: ((cpuLoop.user + cpuLoop.system) * 1000) / records,
     p50Ns: percentile(sorted, 50),
     p99Ns: percentile(sorted, 99),
     peakRssMB: peakRssMB(),
     windowUs: [Number(start / 1000n), Number(end / 1000n)],
+    pid: process.pid,
+    ...(offPath === undefined
+      ? {}
+      : {
+          offPath: {
+            deliveredMs: Number(offPath.deliveredAtNs - start) / 1e6,
+            afterLoopMs: Math.max(0, Number(offPath.deliveredAtNs - loopEnd) / 1e6),
+            receiverCpuNsPerOp: offPath.receiverCpuNs / records,
+            checks: offPath.checks,
+            problems: offPath.problems,
+          },
+        }),
   };
 }
 

@@ -92,7 +92,7 @@ function top(counts: Map<string, number>, total: number, n: number): PerfEntry[]
 }
 
 /** Summarises `perf.data`, counting only samples inside `windowUs` (CLOCK_MONOTONIC µs). */
-export function summarizePerf(file: string, root: string, windowUs: readonly [number, number] | undefined, n = 12): PerfSummary {
+export function summarizePerf(file: string, root: string, windowUs: readonly [number, number] | undefined, n = 12, onlyPid?: number): PerfSummary {
   const args = ["script", "-i", file, "-F", "pid,tid,time,ip,sym,dso"];
   if (windowUs !== undefined) args.push("--time", `${(windowUs[0] / 1e6).toFixed(6)},${(windowUs[1] / 1e6).toFixed(6)}`);
   const result = spawnSync("perf", args, { encoding: "utf8", maxBuffer: 1024 * 1024 * 1024 });
@@ -126,7 +126,9 @@ export function summarizePerf(file: string, root: string, windowUs: readonly [nu
     const header = /^\s*(\d+)\/(\d+)\s+[\d.]+:/.exec(line);
     if (header !== null) {
       flush();
-      isMain = header[1] === header[2];
+      // The measured process's main thread only: not its other threads, nor a process it started
+      // (scenario 9's receiver), whose samples perf records too.
+      isMain = header[1] === header[2] && (onlyPid === undefined || Number(header[1]) === onlyPid);
       if (isMain) pid = Number(header[1]);
       continue;
     }

@@ -39,12 +39,34 @@ export function median(values: readonly number[]): number {
 }
 
 /** Medians of a subject's repetitions, or undefined when it failed or was skipped. */
-export function medians(o: SubjectOutcome): { perSecond: number; loopPerSecond: number; nsPerOp: number; cpuNsPerOp: number; p50Ns: number; p99Ns: number; peakRssMB: number; records: number; min: number; max: number } | undefined {
+export function medians(o: SubjectOutcome):
+  | {
+      perSecond: number;
+      loopPerSecond: number;
+      nsPerOp: number;
+      cpuNsPerOp: number;
+      cpuLoopNsPerOp: number;
+      p50Ns: number;
+      p99Ns: number;
+      peakRssMB: number;
+      records: number;
+      min: number;
+      max: number;
+      loopMin: number;
+      loopMax: number;
+      loopMs: number;
+    }
+  | undefined {
   if (o.failures.length > 0 || o.skipped !== undefined || o.runs.length === 0) return undefined;
   const rates = o.runs.map((r) => r.perSecond);
+  const loopRates = o.runs.map((r) => r.records / (r.loopMs / 1000));
   return {
     perSecond: median(rates),
-    loopPerSecond: median(o.runs.map((r) => r.records / (r.loopMs / 1000))),
+    loopPerSecond: median(loopRates),
+    loopMin: Math.min(...loopRates),
+    loopMax: Math.max(...loopRates),
+    loopMs: median(o.runs.map((r) => r.loopMs)),
+    cpuLoopNsPerOp: median(o.runs.map((r) => r.cpuLoopNsPerOp ?? Number.NaN)),
     nsPerOp: median(o.runs.map((r) => r.nsPerOp)),
     cpuNsPerOp: median(o.runs.map((r) => r.cpuNsPerOp)),
     p50Ns: median(o.runs.map((r) => r.p50Ns)),
@@ -133,6 +155,35 @@ function groupFailures(failures: readonly string[]): string {
       return numbered.length === 0 ? text : `${numbered.length === 1 ? "rep" : "reps"} ${numbered.join(", ")}: ${text}`;
     })
     .join("; ");
+}
+
+/**
+ * The paragraph on the targets' own work (scenario 9): when every target had every record, the
+ * CPU of the whole run against the `log()` loop's and against the scenario's plain slf4ts subject,
+ * the receiver's CPU, and what was checked.
+ */
+function offPathLines(o: ScenarioOutcome): string[] {
+  const lines: string[] = [];
+  const plain = o.subjects.find((x) => x.subject.role === "slf4ts" && x.runs.every((r) => r.offPath === undefined));
+  const pm = plain === undefined ? undefined : medians(plain);
+  for (const so of o.subjects) {
+    const offs = so.runs.map((r) => r.offPath).filter((x) => x !== undefined);
+    const m = medians(so);
+    if (offs.length === 0 || m === undefined) continue;
+    const against = (value: number, other: number | undefined): string => (other === undefined || !Number.isFinite(other) ? fmtNs(value) : `${fmtNs(value)} (\`${plain?.subject.id}\`: ${fmtNs(other)})`);
+    lines.push(
+      `Off the \`log()\` path, \`${so.subject.id}\` (medians of ${offs.length} runs): every target had every record ` +
+        `${(median(offs.map((x) => x.deliveredMs)) / 1000).toFixed(2)} s after the first \`log()\` call, ` +
+        `${median(offs.map((x) => x.afterLoopMs)).toFixed(0)} ms after the last one returned (the loop of calls took ${(m.loopMs / 1000).toFixed(2)} s). ` +
+        `CPU per record, the targets' work included (until every record was delivered and the files closed): ${against(m.cpuNsPerOp, pm?.cpuNsPerOp)}; ` +
+        `the \`log()\` loop alone: ${against(m.cpuLoopNsPerOp, pm?.cpuLoopNsPerOp)}; the receiver's process: ` +
+        `${fmtNs(median(offs.map((x) => x.receiverCpuNsPerOp)))}. Checked in every run:`,
+    );
+    lines.push("");
+    for (const check of offs[offs.length - 1]?.checks ?? []) lines.push(`- ${escapeCell(check)}`);
+    lines.push("");
+  }
+  return lines;
 }
 
 /** Versions of the packages measured, from node_modules/<name>/package.json. */
@@ -276,9 +327,11 @@ export function renderMarkdown(outcomes: readonly ScenarioOutcome[], settings: R
     out.push(`\`npm run bench -- ${s.name}\` (${Math.round(o.seconds)} s). ${s.description}`);
     out.push("");
     const calls = s.subjects.every((x) => x.kind === "calls");
+    const loop = s.ratioMetric === "loop";
     const againstHeaders = s.ratiosAgainst.map((id) => `× ${id}`);
+    const rateHeader = calls ? "calls/s" : loop ? "rec/s of the log() calls" : "rec/s";
     out.push(
-      `| subject | ${calls ? "calls" : "records"} | ${calls ? "calls/s" : "rec/s"} (min–max) | ${calls ? "ns/call" : "p50 log()"} | ${calls ? "p99 of batches" : "p99 log()"} | CPU per ${calls ? "call" : "record"} | peak RSS | ${againstHeaders.join(" | ")} | check |`,
+      `| subject | ${calls ? "calls" : "records"} | ${rateHeader} (min–max) | ${calls ? "ns/call" : "p50 log()"} | ${calls ? "p99 of batches" : "p99 log()"} | CPU per ${calls ? "call" : loop ? "record (log() loop)" : "record"} | peak RSS | ${againstHeaders.join(" | ")} | check |`,
     );
     out.push(`|---|---:|---:|---:|---:|---:|---:|${againstHeaders.map(() => "---:|").join("")}---|`);
     for (const so of o.subjects) {
@@ -293,14 +346,17 @@ export function renderMarkdown(outcomes: readonly ScenarioOutcome[], settings: R
         const other = find(o, id);
         const om = other === undefined ? undefined : medians(other);
         if (om === undefined) return "–";
-        return id === so.subject.id ? "1.00" : (m.perSecond / om.perSecond).toFixed(2);
+        if (id === so.subject.id) return "1.00";
+        return (loop ? m.loopPerSecond / om.loopPerSecond : m.perSecond / om.perSecond).toFixed(2);
       });
-      const check = [...so.verified.slice(0, 1), ...so.warnings.map((w) => `⚠ ${w}`)].join("; ");
+      const check = [...(so.subject.kind === "records" ? so.verified.slice(0, 1 + (so.subject.alsoVerify?.length ?? 0)) : so.verified.slice(0, 1)), ...so.warnings.map((w) => `⚠ ${w}`)].join("; ");
+      const rate = loop ? `${fmtRate(m.loopPerSecond)} (${fmtRate(m.loopMin)}–${fmtRate(m.loopMax)})` : `${fmtRate(m.perSecond)} (${fmtRate(m.min)}–${fmtRate(m.max)})`;
       out.push(
-        `| ${label} | ${m.records.toLocaleString("en-US")} | ${fmtRate(m.perSecond)} (${fmtRate(m.min)}–${fmtRate(m.max)}) | ${fmtNs(calls ? m.nsPerOp : m.p50Ns)} | ${fmtNs(m.p99Ns)} | ${fmtNs(m.cpuNsPerOp)} | ${m.peakRssMB.toFixed(0)} MB | ${ratios.join(" | ")} | ${escapeCell(check || "–")} |`,
+        `| ${label} | ${m.records.toLocaleString("en-US")} | ${rate} | ${fmtNs(calls ? m.nsPerOp : m.p50Ns)} | ${fmtNs(m.p99Ns)} | ${fmtNs(loop ? m.cpuLoopNsPerOp : m.cpuNsPerOp)} | ${m.peakRssMB.toFixed(0)} MB | ${ratios.join(" | ")} | ${escapeCell(check || "–")} |`,
       );
     }
     out.push("");
+    out.push(...offPathLines(o));
     const targets = evaluateTargets(o);
     if (targets.length > 0) {
       for (const t of targets) {

@@ -3,15 +3,17 @@
  * issue 3 and the bare baselines. Each one writes the records of ./records.ts into its own
  * folder; peers get the same values (see records.ts) and their own line format.
  */
+import { fork, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { once } from "node:events";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type pinoModule from "pino";
-import { AUDIT_LOGGER_NAME, ConfigError, createAuditLogService } from "../../src/index.js";
-import type { RecordSubject, Sink, Skip } from "./harness.js";
+import { AUDIT_LOGGER_NAME } from "../../src/audit/names.js";
+import type { OffPathReport, RecordSubject, Sink, Skip } from "./harness.js";
+import type { ReceiverReport } from "../receiver.js";
 import { CLIENT, EVENT_ID, IP, jsonAttributes, loginOf, oxAttributes, oxLine, sessionOf } from "./records.js";
-import { ISO_TIMESTAMP } from "./verify.js";
+import { ISO_MILLIS, ISO_TIMESTAMP } from "./verify.js";
 
 const P = "com.openexchange.log.audit.slf4j.";
 const MiB = 1024 * 1024;
@@ -25,7 +27,10 @@ export const SLOW_RECORDS = Number(process.env["BENCH_SLOW_RECORDS"] ?? 250_000)
 type PinoRoll = (options: { file: string; size: string; limit: { count: number }; mkdir: boolean }) => Promise<pinoModule.DestinationStream & NodeJS.EventEmitter & { end(): void }>;
 const require = createRequire(import.meta.url);
 
-// Peers are loaded only in the child that measures them, so no child carries another's modules.
+// Peers are loaded only in the child that measures them, so no child carries another's modules;
+// nor does slf4ts load in the children of the peers and baselines (its modules weigh about 15 MB of
+// RSS, which the baselines' peak RSS used to carry).
+const loadSlf4ts = () => import("../../src/index.js");
 const loadLog4js = async () => (await import("log4js")).default;
 const loadPino = async () => (await import("pino")).default;
 
@@ -68,6 +73,7 @@ export function slf4tsDedicated(o: Slf4tsOptions): RecordSubject {
     ...(o.maxRecords === undefined ? {} : { maxRecords: o.maxRecords }),
     verify: { format: "ox", timestamp: o.date?.looksLike ?? ISO_TIMESTAMP, rotation: { maxFiles: count + 1, maxBytes: sizeBytes } },
     async start(dir: string): Promise<Sink | Skip> {
+      const { ConfigError, createAuditLogService } = await loadSlf4ts();
       const svc = createAuditLogService();
       const properties: Record<string, string> = {
         [`${P}enabled`]: "true",
@@ -94,6 +100,168 @@ export function slf4tsDedicated(o: Slf4tsOptions): RecordSubject {
         finish: async () => {
           await svc.flush();
           await svc.shutdown();
+        },
+      };
+    },
+  };
+}
+
+/** How long scenario 9 waits for the receiver to have every record after the loop (a bound, not a figure). */
+const DELIVERY_TIMEOUT_MS = 120_000;
+/** slf4ts counts a TCP connection's records as sent once it has stayed up 2 s (targets/transport.ts). */
+const CONNECTION_VERIFIED_MS = 2_500;
+/** The file target's rotation in scenario 9: large enough that it keeps every record of a run. */
+export const TARGET_FILE_BYTES = 100 * MiB;
+export const TARGET_FILE_ARCHIVES = 5;
+
+/** The receiver of scenario 9 (bench/receiver.ts) in its own process. */
+class Receiver {
+  private readonly waiting = new Map<string, (message: Record<string, unknown>) => void>();
+  private constructor(private readonly child: ChildProcess) {
+    child.on("message", (message: Record<string, unknown>) => {
+      const type = String(message["type"]);
+      const resolve = this.waiting.get(type);
+      this.waiting.delete(type);
+      resolve?.(message);
+    });
+  }
+
+  /** Resolves with the next message of `type` from the receiver, or undefined after `timeoutMs`. */
+  next(type: string, timeoutMs: number): Promise<Record<string, unknown> | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(type);
+        resolve(undefined);
+      }, timeoutMs);
+      this.waiting.set(type, (message) => {
+        clearTimeout(timer);
+        resolve(message);
+      });
+    });
+  }
+
+  /** Forks the receiver for `records` records; resolves with it and its port. */
+  static async start(records: number): Promise<{ receiver: Receiver; port: number }> {
+    // Without the measured child's flags: a --cpu-prof of its own would overwrite the child's profile.
+    const child = fork(new URL("../receiver.js", import.meta.url), [String(records)], { stdio: ["ignore", "ignore", "inherit", "ipc"], execArgv: [] });
+    const receiver = new Receiver(child);
+    const listening = await receiver.next("listening", 10_000);
+    if (listening === undefined) {
+      child.kill();
+      throw new Error("the receiver did not listen within 10 s");
+    }
+    return { receiver, port: Number(listening["port"]) };
+  }
+
+  async report(): Promise<ReceiverReport | undefined> {
+    const reply = this.next("report", 10_000);
+    this.child.send({ type: "report" });
+    return (await reply) as ReceiverReport | undefined;
+  }
+
+  stop(): void {
+    if (this.child.connected) this.child.disconnect();
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Scenario 9: slf4ts dedicated mode as scenario 1, plus a syslog target (RFC 5424 over TCP,
+ * octet-counted) to a receiver in another process and a `json` file target. `finish()` waits
+ * until the receiver has every record and both targets count every record as sent, and reports
+ * when that was, the receiver's CPU and what was checked.
+ */
+export function slf4tsTargets(o: { id: string; label: string }): RecordSubject {
+  return {
+    kind: "records",
+    id: o.id,
+    label: o.label,
+    role: "slf4ts",
+    verify: { format: "ox", timestamp: ISO_TIMESTAMP, rotation: { maxFiles: ROTATE_ARCHIVES + 1, maxBytes: ROTATE_BYTES } },
+    alsoVerify: [
+      {
+        folder: "json",
+        label: "file target",
+        spec: { format: "slf4ts-json", timestamp: ISO_MILLIS, rotation: { maxFiles: TARGET_FILE_ARCHIVES + 1, maxBytes: TARGET_FILE_BYTES } },
+      },
+    ],
+    async start(dir: string, records: number): Promise<Sink> {
+      const { createAuditLogService } = await loadSlf4ts();
+      const { receiver, port } = await Receiver.start(records);
+      const svc = createAuditLogService();
+      try {
+        await svc.configure({
+          properties: {
+            [`${P}enabled`]: "true",
+            [`${P}delimiter`]: '"|"',
+            [`${P}file.location`]: join(dir, "audit.log"),
+            [`${P}file.size`]: "10MB",
+            [`${P}file.count`]: String(ROTATE_ARCHIVES),
+            [`${P}target.siem.type`]: "syslog",
+            [`${P}target.siem.protocol`]: "tcp",
+            [`${P}target.siem.host`]: "127.0.0.1",
+            [`${P}target.siem.port`]: String(port),
+            [`${P}target.file.type`]: "file",
+            [`${P}target.file.format`]: "json",
+            [`${P}target.file.path`]: join(dir, "json", "audit.json"),
+            [`${P}target.file.size`]: String(TARGET_FILE_BYTES),
+            [`${P}target.file.count`]: String(TARGET_FILE_ARCHIVES),
+          },
+          watch: false,
+        });
+        // A running server's connection is established and verified long before: so is this one
+        // before the clock starts (slf4ts counts a connection's records once it stayed up 2 s).
+        const connectedBy = Date.now() + 10_000;
+        while (svc.stats().targets.some((t) => !t.connected)) {
+          if (Date.now() > connectedBy) throw new Error(`a target did not connect within 10 s: ${JSON.stringify(svc.stats().targets)}`);
+          await sleep(10);
+        }
+        await sleep(CONNECTION_VERIFIED_MS);
+      } catch (error) {
+        receiver.stop();
+        await svc.shutdown();
+        throw error;
+      }
+      const complete = receiver.next("complete", DELIVERY_TIMEOUT_MS);
+      return {
+        log: (seq, date) => svc.log(EVENT_ID, oxAttributes(seq, date)),
+        finish: async (): Promise<OffPathReport> => {
+          const problems: string[] = [];
+          await svc.flush();
+          const done = await complete;
+          if (done === undefined) problems.push(`the receiver did not have every record within ${DELIVERY_TIMEOUT_MS / 1000} s of the last log() call`);
+          // The targets' own counters must agree (bounded: a target that never counts them fails).
+          const countedBy = Date.now() + 10_000;
+          let targets = svc.stats().targets;
+          while (targets.some((t) => t.sent < records) && Date.now() < countedBy) {
+            await sleep(10);
+            targets = svc.stats().targets;
+          }
+          await svc.shutdown();
+          const report = await receiver.report();
+          receiver.stop();
+          const checks: string[] = [];
+          for (const t of targets) {
+            const line = `${t.name} (${t.type}, ${t.destination.replace(dir, "…")}): sent ${t.sent.toLocaleString("en-US")}, dropped ${t.dropped}, errors ${t.errors}`;
+            if (t.sent !== records || t.dropped !== 0 || t.errors !== 0) problems.push(`stats() of target ${line}, expected sent ${records}`);
+            else checks.push(`stats() ${line}`);
+          }
+          if (report === undefined) {
+            problems.push("the receiver did not report");
+          } else {
+            const line =
+              `receiver: ${report.distinct.toLocaleString("en-US")} of ${records.toLocaleString("en-US")} records, ${report.frames.toLocaleString("en-US")} frames, ` +
+              `${report.duplicates} duplicate(s), ${report.malformed} malformed, ${report.outOfOrder} out of order, ${(report.bytes / MiB).toFixed(1)} MiB over ${report.connections} connection(s)`;
+            if (report.distinct !== records || report.duplicates !== 0 || report.malformed !== 0 || report.outOfOrder !== 0) {
+              problems.push(line + (report.examples.length > 0 ? ` (e.g. ${report.examples.join("; ")})` : ""));
+            } else {
+              checks.push(line + ", each one exactly the record logged");
+            }
+          }
+          const lastAt = report === undefined ? 0n : BigInt(report.lastAtNs);
+          const deliveredAtNs = done === undefined ? process.hrtime.bigint() : BigInt(String(done["atNs"]));
+          return { deliveredAtNs: deliveredAtNs > lastAt ? deliveredAtNs : lastAt, receiverCpuNs: (report?.cpuUs ?? 0) * 1000, checks, problems };
         },
       };
     },
@@ -129,6 +297,7 @@ export function slf4tsStandard(): RecordSubject {
     verify: { format: "ox", timestamp: ISO_TIMESTAMP, rotation: { maxFiles: ROTATE_ARCHIVES + 1, nominalBytes: ROTATE_BYTES } },
     async start(dir: string): Promise<Sink> {
       await configureLog4jsFileSync(join(dir, "audit.log"), AUDIT_LOGGER_NAME);
+      const { createAuditLogService } = await loadSlf4ts();
       const svc = createAuditLogService();
       await svc.configure({ properties: { [`${P}enabled`]: "true", [`${P}delimiter`]: '"|"' }, watch: false });
       return {

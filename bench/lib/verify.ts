@@ -6,13 +6,17 @@
  */
 import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { parseAuditLine } from "../../src/index.js";
+import { parseAuditLine } from "../../src/record/parse.js";
 import { CLIENT, EVENT_ID, IP, loginOf, sessionOf } from "./records.js";
 
 /** What the files of a subject must look like. */
 export interface VerifySpec {
-  /** `ox`: the pipe-delimited audit line; `json`: one JSON object per line (pino). */
-  readonly format: "ox" | "json";
+  /**
+   * `ox`: the pipe-delimited audit line; `json`: one JSON object per line (pino's: the values at
+   * the top, the event id in `msg`); `slf4ts-json`: slf4ts's `json` target format (`event`, the
+   * values under `attributes`).
+   */
+  readonly format: "ox" | "json" | "slf4ts-json";
   /** What the timestamp text must look like. */
   readonly timestamp: RegExp;
   /**
@@ -45,6 +49,8 @@ export interface VerifyResult {
 const ISO_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 /** The default timestamp of every subject. */
 export const ISO_TIMESTAMP = ISO_SECONDS;
+/** A Date in slf4ts's remote formats: ISO 8601 in UTC with milliseconds. */
+export const ISO_MILLIS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const LOGIN = /^user(\d+)@example\.com$/;
 const NAMES = ["login", "ip", "client", "session", "timestamp"];
 const CHUNK = 8 * 1024 * 1024;
@@ -106,8 +112,17 @@ function checkLine(line: string, spec: VerifySpec): number | string {
     } catch {
       return "not JSON";
     }
-    if (object["msg"] !== EVENT_ID) return `msg ${JSON.stringify(object["msg"])}`;
-    values = NAMES.map((n) => object[n]);
+    let fields = object;
+    if (spec.format === "slf4ts-json") {
+      if (object["event"] !== EVENT_ID || object["level"] !== "INFO") return `event ${JSON.stringify(object["event"])}, level ${JSON.stringify(object["level"])}`;
+      const attributes = object["attributes"];
+      if (typeof attributes !== "object" || attributes === null) return "no attributes";
+      fields = attributes as Record<string, unknown>;
+      if (Object.keys(fields).join(",") !== NAMES.join(",")) return `attributes ${Object.keys(fields).join(",")}`;
+    } else if (object["msg"] !== EVENT_ID) {
+      return `msg ${JSON.stringify(object["msg"])}`;
+    }
+    values = NAMES.map((n) => fields[n]);
     login = values[0];
   }
   const match = typeof login === "string" ? LOGIN.exec(login) : null;

@@ -1,5 +1,4 @@
 /** Scenario 5: a facade call at a disabled level against an empty function. */
-import { LoggerFactory } from "../../src/index.js";
 import type { Scenario } from "../lib/harness.js";
 
 export const scenario: Scenario = {
@@ -20,6 +19,7 @@ export const scenario: Scenario = {
       async start() {
         const log4js = (await import("log4js")).default;
         log4js.configure({ appenders: { out: { type: "stdout" } }, categories: { default: { appenders: ["out"], level: "info" } } });
+        const { LoggerFactory } = await import("../../src/index.js");
         const logger = LoggerFactory.getLogger("com.example.Bench");
         return (i: number) => logger.debug("x {}", i);
       },
@@ -32,6 +32,7 @@ export const scenario: Scenario = {
       async start() {
         const log4js = (await import("log4js")).default;
         log4js.configure({ appenders: { out: { type: "stdout" } }, categories: { default: { appenders: ["out"], level: "info" } } });
+        const { LoggerFactory } = await import("../../src/index.js");
         const logger = LoggerFactory.getLogger("com.example.Bench");
         // The fluent API at a disabled level: the shared no-op builder, three calls on it.
         return (i: number) => logger.atDebug().addKeyValue("i", i).log("x {}", i);
