@@ -15,6 +15,7 @@ import type { AuditLogger } from "../src/index.js";
 import { parseAuditLine } from "../src/record/parse.js";
 import { captureStatus, P, readLines, tempDir, waitFor } from "./lib/helpers.js";
 import { testService } from "./lib/service.js";
+import { TcpReceiver } from "./lib/tcp-receiver.js";
 
 const run = promisify(execFile);
 
@@ -246,4 +247,119 @@ test("with a target that has a spool, every target works inside log(): nothing w
   await plain.audit.flush();
   t.is(targetLines(plain.dir).length, 1);
   t.true(await waitFor(() => status.some((r) => r.code === "TARGET_FAILED"), 5000));
+});
+
+test("object values are rendered once (a toJSON, a nested getter): the file and the target agree, and a toJSON that logs logs once", async (t) => {
+  const s = await setup(t);
+  let names = 0;
+  let tokens = 0;
+  let sides = 0;
+  const user = {
+    get name(): string {
+      names++;
+      return `v${names}`;
+    },
+  };
+  const ticket = {
+    toJSON(): string {
+      tokens++;
+      sides++;
+      s.audit.log("ox.side", { n: sides });
+      return `t${tokens}`;
+    },
+  };
+  s.audit.log("ox.login", { user, ticket });
+  await s.audit.flush();
+  t.is(names, 1);
+  t.is(tokens, 1);
+  const file = s.fileRecords();
+  t.deepEqual(
+    file.map((r) => r[0]),
+    ["ox.side", "ox.login"],
+  );
+  t.regex(String(file[1]?.[1].user), /"name":"v1"/);
+  t.is(file[1]?.[1].ticket, '"t1"');
+  t.deepEqual(s.targetRecords(), file);
+});
+
+test("a Date changed by a later value's toJSON while the record is built reaches the target as the file wrote it", async (t) => {
+  const s = await setup(t);
+  const when = new Date(Date.UTC(2026, 0, 1));
+  s.audit.log("ox.login", {
+    at: when,
+    later: {
+      toJSON(): string {
+        when.setTime(0);
+        return "x";
+      },
+    },
+  });
+  await s.audit.flush();
+  t.is(s.targetRecords()[0]?.[1].at, "2026-01-01T00:00:00.000Z");
+});
+
+test("a log() from inside the Symbol.iterator lookup never lends its attributes to the outer record at the target", async (t) => {
+  const s = await setup(t);
+  let lookups = 0;
+  const attributes = {
+    login: "outer",
+    get [Symbol.iterator](): undefined {
+      lookups++;
+      if (lookups === 2) {
+        // Logs, then makes the builder give up on this object (it writes why).
+        s.audit.log("ox.inner", { password: "hunter2", login: "inner" });
+        throw new Error("no");
+      }
+      return undefined;
+    },
+  };
+  s.audit.log("ox.outer", attributes as unknown as Record<string, unknown>);
+  await s.audit.flush();
+  const outer = s.targetRecords().find((r) => r[0] === "ox.outer");
+  t.truthy(outer);
+  t.is(outer?.[1].password, undefined);
+  t.not(outer?.[1].login, "inner");
+});
+
+test("a TCP target: records logged right before process.exit(), and in a SIGTERM handler that exits, reach the receiver", async (t) => {
+  const r = await new TcpReceiver().start();
+  t.teardown(() => r.stop());
+  const dir = tempDir(t);
+  const props = join(dir, "audit.properties");
+  writeFileSync(
+    props,
+    [`${P}enabled=true`, `${P}file.location=audit.log`, `${P}target.siem.type=syslog`, `${P}target.siem.host=127.0.0.1`, `${P}target.siem.port=${r.port}`, ""].join("\n"),
+  );
+  const program = join(dir, "exit.mjs");
+  writeFileSync(
+    program,
+    `import { createAuditLogService } from ${JSON.stringify(join(process.cwd(), "dist/src/index.js"))};
+const audit = createAuditLogService();
+await audit.configure({ propertiesFile: ${JSON.stringify(props)}, watch: false });
+// Wait until the connection is up (a server that has run a while).
+while (!audit.stats().targets[0].connected) await new Promise((r) => setTimeout(r, 20));
+for (let i = 0; i < 5; i++) audit.log("ox.login", { seq: i });
+await Promise.resolve();
+for (let i = 5; i < 10; i++) audit.log("ox.login", { seq: i });
+if (process.argv[2] === "sigterm") {
+  process.on("SIGTERM", () => {
+    audit.log("app.stop", { seq: 10 });
+    process.exit(0);
+  });
+  process.kill(process.pid, "SIGTERM");
+  setTimeout(() => undefined, 5000);
+} else {
+  process.exit(0);
+}
+`,
+  );
+  await run(process.execPath, [program], { cwd: dir });
+  t.true(await waitFor(() => r.messages().length >= 10, 10_000), `${r.messages().length} of 10 arrived`);
+  t.deepEqual(
+    r.messages().map((m) => Number(/ seq="([0-9]+)"/.exec(m)?.[1])),
+    [...Array(10).keys()],
+  );
+  await run(process.execPath, [program, "sigterm"], { cwd: dir });
+  t.true(await waitFor(() => r.messages().length >= 21, 10_000), `${r.messages().length} of 21 arrived`);
+  t.true(r.messages().slice(10).some((m) => m.includes("app.stop")));
 });

@@ -186,7 +186,7 @@ export function renderLine(file: FileSettings, level: Level, message: string, no
  * ```
  */
 export function assemblePipeline(host: PipelineHost, old: Pipeline, config: AuditConfig, refuse: (problem: ConfigProblem) => never): Pipeline {
-  const read: AttributesRead = { keys: undefined, values: undefined, cut: undefined };
+  const read: AttributesRead = { source: undefined, keys: undefined, values: undefined, cut: undefined, settled: undefined };
   const build = compileRecordBuilder(config, config.formatDate, config.datePattern.includes("S") ? 1 : 1000, read);
   const was = old.mode === "dedicated" ? old : undefined;
   let dedicated: { writer: RollingFileWriter; buffer: RetryBuffer; chain: ChainSealer | undefined } | undefined;

@@ -324,7 +324,9 @@ export class AuditLogger {
       // The file's line as without targets; the targets' work after the caller's synchronous code.
       message = this.handOff(pipeline, targets, renderRecord, eventId, input);
     } else {
-      // A console target (in the pipe when log() returns), or the process is exiting: one rendering serves the targets and the file now.
+      // A console target (in the pipe when log() returns), or the process is exiting: one rendering
+      // serves the targets and the file now, after what waits (the order of the log() calls).
+      targets.deliverDeferred();
       message = this.offerTargets(targets, renderRecord, eventId, input).message;
     }
     this.counters.logged++;

@@ -3,15 +3,15 @@
  * targets (the fused builder), and the targets' own work (rendering their attribute pairs,
  * filters, rate limits, formats, deliveries) is put off until the caller's synchronous code
  * has ended ({@link TargetSet.defer}). What the targets get is what `log()` read: the builder
- * hands back the names and values it wrote, each attribute is read once, and a value the caller
- * could change afterwards (an object) is rendered inside `log()`, so the targets never see a
- * later state than the file.
+ * hands back the names and values it wrote, each attribute is read once, and a value that is an
+ * object or a Date is replaced by what the builder took when it wrote it (its text, a copy), so
+ * nothing runs twice (getters, `toJSON`) and the targets never see a later state than the file.
  *
  * @module
  */
 import { types } from "node:util";
 import { CollectedAttributes, collectAttributes, isCollected } from "../record/attributes.js";
-import { dateTimeOf, type AttributesRead, type RecordBuilder, type RecordInput } from "../record/builder.js";
+import type { AttributesRead, RecordBuilder, RecordInput } from "../record/builder.js";
 import type { RecordRenderer, RenderedRecord } from "../record/render.js";
 import type { DeferredRecord, TargetSet } from "../targets/targets.js";
 
@@ -59,24 +59,6 @@ class Rendered implements DeferredRecord {
 }
 
 /**
- * Whether every value can wait for the targets as it is: strings, numbers, booleans, bigints,
- * symbols, null and undefined cannot change; a Date is replaced by a copy (in `values`, which
- * the builder made for this record); anything else makes it false.
- */
-function settle(values: unknown[]): boolean {
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i];
-    const type = typeof value;
-    if (type === "function") return false;
-    if (type !== "object" || value === null) continue;
-    const time = dateTimeOf(value);
-    if (time === undefined) return false;
-    values[i] = new Date(time);
-  }
-  return true;
-}
-
-/**
  * Builds the file's message of one record and hands the record to the targets, their work put
  * off. Attributes other than a plain object (an iterable, a Proxy) are collected first, so
  * that the builder and the targets read them once. `build` must have been compiled with `read`.
@@ -101,28 +83,24 @@ export function buildAndHandOff(
     targets.defer(new Deferred(eventId, at, renderRecord, undefined, undefined, undefined, NO_ATTRIBUTES));
     return message;
   }
-  if (isCollected(attributes)) {
-    const values = attributes.pairs.map((pair) => pair[1]);
-    if (settle(values)) {
-      const pairs = attributes.pairs.map((pair, i) => [pair[0], values[i]] as const);
-      targets.defer(new Deferred(eventId, at, renderRecord, undefined, undefined, undefined, new CollectedAttributes(pairs, attributes.cut, attributes.error)));
-    } else {
-      targets.defer(new Rendered(eventId, at, renderRecord(eventId, attributes)));
-    }
-    return message;
-  }
-  const { keys, values, cut } = read;
-  if (keys === undefined || values === undefined) {
-    // The object could not be listed: the builder wrote why, and so does the rendering.
+  const { source, settled } = read;
+  if (source !== attributes) {
+    // The object could not be listed (the builder wrote why, and so does the rendering).
     targets.defer(new Rendered(eventId, at, renderRecord(eventId, attributes)));
     return message;
   }
-  if (settle(values as unknown[])) {
-    targets.defer(new Deferred(eventId, at, renderRecord, keys, values, cut, undefined));
-  } else {
-    const pairs = keys.map((key, i) => [key, values[i]] as const);
-    targets.defer(new Rendered(eventId, at, renderRecord(eventId, new CollectedAttributes(pairs, cut, undefined))));
+  if (isCollected(attributes)) {
+    const pairs = settled === undefined ? attributes.pairs : attributes.pairs.map((pair, i) => (settled[i] === undefined ? pair : ([pair[0], settled[i]] as const)));
+    targets.defer(new Deferred(eventId, at, renderRecord, undefined, undefined, undefined, new CollectedAttributes(pairs, attributes.cut, attributes.error)));
+    return message;
   }
+  const { keys, cut } = read;
+  const values = read.values as unknown[];
+  // An object or a Date is replaced by what the builder took when it wrote it (its text, a copy).
+  if (settled !== undefined) {
+    for (let i = 0; i < settled.length; i++) if (settled[i] !== undefined) values[i] = settled[i];
+  }
+  targets.defer(new Deferred(eventId, at, renderRecord, keys, values, cut, undefined));
   return message;
 }
 

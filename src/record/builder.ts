@@ -80,10 +80,19 @@ export type RecordBuilder = (eventId: string, attributes?: RecordInput) => strin
  * @internal
  */
 export interface AttributesRead {
+  /** The attributes this describes (a plain object or collected attributes); anything else: undefined. */
+  source: object | undefined;
   keys: readonly string[] | undefined;
   values: readonly unknown[] | undefined;
   /** How many attributes were left out (`record.maxAttributes`), as the record says. */
   cut: string | undefined;
+  /**
+   * By index (of `values`, or of the collected pairs): what stands for a value that is an object
+   * or a function, taken when it was written: its text as written (before masking and escaping),
+   * or for a Date a copy. So nothing runs twice (getters, `toJSON`) and nothing changed
+   * afterwards reaches the targets. Undefined when no value is one.
+   */
+  settled: unknown[] | undefined;
 }
 
 /** What a {@link RecordBuilder} takes: attributes as given, or as {@link collectAttributes} read them. */
@@ -285,6 +294,20 @@ export function compileRecordBuilder(
     const text = typeof value === "string" ? value : typeof value === "object" || typeof value === "function" || typeof value === "symbol" ? renderObject(value) : String(value);
     return escapeValue((mask as (text: string) => string)(text));
   };
+  /**
+   * The text of a value that is an object or a function, written as renderValue/renderMasked
+   * write it; what stands for it afterwards goes into `settled[i]` (see {@link AttributesRead}).
+   */
+  const settledText = (value: object, masked: boolean, settled: unknown[], i: number): string => {
+    const time = dateTimeOf(value);
+    if (time !== undefined) {
+      settled[i] = new Date(time);
+      return masked ? renderMasked(value) : renderValue(value);
+    }
+    const raw = render(value);
+    settled[i] = raw;
+    return escapeValue(masked ? (mask as (text: string) => string)(raw) : raw);
+  };
   const nameText = (name: unknown): string => (typeof name === "string" ? name : render(name));
   // What stands before each attribute's value (`delimiter name=`), and whether it is a secret,
   // per name: the same names come back on every record. Names may come from callers' data, so
@@ -352,7 +375,7 @@ export function compileRecordBuilder(
     if (typeof eventId !== "string" || eventId === "") {
       throw new TypeError(eventId === "" ? "audit event id must not be empty" : `audit event id must be a string, got ${typeof eventId}`);
     }
-    if (read !== undefined) read.keys = undefined;
+    if (read !== undefined) read.source = undefined;
     // The same call site logs the same event id: escaped once (not past the maximum, where escaping counts what it leaves out).
     let line: string;
     if (eventId === lastEventId) {
@@ -371,7 +394,27 @@ export function compileRecordBuilder(
       throw new TypeError(`audit attributes must be an object or an iterable of [name, value] pairs, got ${typeof attributes}`);
     }
     if (isCollected(attributes)) {
-      for (const pair of attributes.pairs) line += pairAttribute(pair);
+      if (read === undefined) {
+        for (const pair of attributes.pairs) line += pairAttribute(pair);
+      } else {
+        let settled: unknown[] | undefined;
+        const pairs = attributes.pairs;
+        for (let i = 0; i < pairs.length; i++) {
+          const [rawName, value] = pairs[i] as readonly [unknown, unknown];
+          if (value === null || (typeof value !== "object" && typeof value !== "function")) {
+            line += pairAttribute(pairs[i] as readonly [unknown, unknown]);
+            continue;
+          }
+          const info = infoOf(nameText(rawName));
+          omitted += info.omitted;
+          line += info.prefix + settledText(value, info.masked, (settled ??= []), i);
+        }
+        read.keys = undefined;
+        read.values = undefined;
+        read.cut = undefined;
+        read.settled = settled;
+        read.source = attributes;
+      }
       if (attributes.error !== undefined) line += error(attributes.error);
       if (attributes.cut !== undefined) line += cutMarker(attributes.cut);
       return line;
@@ -436,6 +479,7 @@ export function compileRecordBuilder(
     const infos = infosOf(keys);
     // The careful path keeps what it read for `read` (the fast path has it in `values`).
     const careful: unknown[] | undefined = values === undefined && read !== undefined ? [] : undefined;
+    let settled: unknown[] | undefined;
     for (let i = 0; i < keys.length; i++) {
       let value: unknown;
       if (values !== undefined) {
@@ -459,6 +503,8 @@ export function compileRecordBuilder(
           lastRaw[i] = value;
           lastEscaped[i] = text;
         }
+      } else if (read !== undefined && value !== null && (typeof value === "object" || typeof value === "function")) {
+        text = settledText(value, info.masked, (settled ??= []), i);
       } else {
         text = info.masked ? renderMasked(value) : renderValue(value);
       }
@@ -470,6 +516,8 @@ export function compileRecordBuilder(
       read.keys = keys;
       read.values = values ?? careful;
       read.cut = cut;
+      read.settled = settled;
+      read.source = record;
     }
     return cut === undefined ? line : line + cutMarker(cut);
   };

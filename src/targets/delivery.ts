@@ -49,6 +49,9 @@ export interface Delivery {
   readonly handsOver: boolean;
   /** Takes one record; never throws, never blocks on the network. */
   offer(bytes: Buffer): void;
+  /** Optional: the next offers are queued and sent together at {@link releaseHold} (synchronously there). */
+  hold?(): void;
+  releaseHold?(): void;
   /** Records waiting to be delivered. */
   buffered(): number;
   stats(): DeliveryStats;

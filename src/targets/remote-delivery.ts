@@ -30,6 +30,9 @@ export interface Link {
   /** Records sent and not yet confirmed by the receiver (RELP: not acknowledged); lost with a queue in memory at close. */
   readonly unconfirmed?: number;
   offer(bytes: Buffer): void;
+  /** Optional: queue the next offers without sending until `release()` (synchronous), so they leave together. */
+  hold?(): void;
+  release?(): void;
   idle(timeoutMs: number): Promise<void>;
   detach(): DeliveryQueue;
   handOff(): Promise<void>;
@@ -114,6 +117,14 @@ export class RemoteDelivery implements Delivery {
 
   offer(bytes: Buffer): void {
     this.link.offer(bytes);
+  }
+
+  hold(): void {
+    this.link.hold?.();
+  }
+
+  releaseHold(): void {
+    this.link.release?.();
   }
 
   buffered(): number {

@@ -131,6 +131,15 @@ export class Target {
     return this.limiter === undefined || this.limiter.admits(eventId, now);
   }
 
+  /** The next records are queued and sent together at {@link releaseHold} (a remote target's one write for many). */
+  hold(): void {
+    this.delivery.hold?.();
+  }
+
+  releaseHold(): void {
+    this.delivery.releaseHold?.();
+  }
+
   /** Delivers one record. */
   deliver(event: AuditEvent, message: () => string): void {
     this.counters.accepted++;
@@ -393,11 +402,24 @@ export class TargetSet {
       // A target that logs (a status report that reaches an audit record) adds to a new list.
       const records = this.deferred;
       this.deferred = [];
-      for (const record of records) {
-        try {
-          this.offer(record.render(), record.at);
-        } catch (error) {
-          StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit targets failed on event ${JSON.stringify(record.eventId)}: ${renderOther(error)}`);
+      const held = [...this.targets.values()];
+      for (const target of held) target.hold();
+      try {
+        for (const record of records) {
+          try {
+            this.offer(record.render(), record.at);
+          } catch (error) {
+            StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit targets failed on event ${JSON.stringify(record.eventId)}: ${renderOther(error)}`);
+          }
+        }
+      } finally {
+        // Synchronously: what was queued leaves now (in one write per remote target).
+        for (const target of held) {
+          try {
+            target.releaseHold();
+          } catch (error) {
+            StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit target "${target.spec.name}" failed sending: ${renderOther(error)}`);
+          }
         }
       }
     }

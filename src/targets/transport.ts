@@ -120,13 +120,28 @@ export abstract class Transport {
     protected readonly resendMs: number,
   ) {}
 
-  /** Queues a record and sends what can be sent. */
+  /** While above 0, offer() only queues: the records offered meanwhile are sent together by {@link release}. */
+  private holding = 0;
+
+  /** Queues a record and sends what can be sent (unless {@link hold} is in force). */
   offer(bytes: Buffer): void {
     if (this.closed) return;
     const now = Date.now();
     this.queueDropRecord();
     this.queue.push(bytes, now);
-    this.pump();
+    if (this.holding === 0) this.pump();
+  }
+
+  /** Queues the next offers without sending, until the matching {@link release} (which is synchronous: nothing waits past it). */
+  hold(): void {
+    this.holding++;
+  }
+
+  /** Ends a {@link hold}: sends what was queued meanwhile, together. */
+  release(): void {
+    if (this.holding === 0) return;
+    this.holding--;
+    if (this.holding === 0 && !this.closed) this.pump();
   }
 
   /** Queues the drop record as soon as there is room after drops (in the place of the dropped records). */
@@ -234,8 +249,6 @@ export abstract class Transport {
  */
 export class StreamTransport extends Transport {
   private socket: net.Socket | undefined;
-  /** The socket corked until the end of this tick (the records offered in one go leave in one write). */
-  private corked: net.Socket | undefined;
   private pendingWrites = 0;
   private blocked = false;
   private stableTimer: NodeJS.Timeout | undefined;
@@ -433,6 +446,19 @@ export class StreamTransport extends Transport {
       return;
     }
     this.queueDropRecord();
+    // What is queued leaves in one system call (writev), not one per record; uncorked before
+    // pump() returns, so nothing is left in the socket's memory (process exit runs no later tick).
+    socket.cork();
+    try {
+      this.pumpRecords(socket);
+    } finally {
+      socket.uncork();
+    }
+    this.watchStall(socket);
+    this.notifyIdle();
+  }
+
+  private pumpRecords(socket: net.Socket): void {
     for (;;) {
       let record: QueuedRecord | undefined;
       try {
@@ -443,16 +469,6 @@ export class StreamTransport extends Transport {
         return;
       }
       if (record === undefined) break;
-      // Records offered one after another in the same tick (the targets' work runs for many
-      // records at once) leave in one system call (writev), not one each.
-      if (this.corked !== socket) {
-        this.corked = socket;
-        socket.cork();
-        process.nextTick(() => {
-          this.corked = undefined;
-          socket.uncork();
-        });
-      }
       // Time spent idle is no stall: the clock starts with the first write of a burst.
       if (this.pendingWrites === 0) this.lastProgress = Date.now();
       this.pendingWrites++;
@@ -471,8 +487,6 @@ export class StreamTransport extends Transport {
         break;
       }
     }
-    this.watchStall(socket);
-    this.notifyIdle();
   }
 
   /**
