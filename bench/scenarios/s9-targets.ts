@@ -35,7 +35,7 @@ export const scenario: Scenario = {
       text: "one remote and one extra file target: the log() path ≤ 1.1× scenario 1",
       whyMissed:
         "the targets' own work is off the path (since this change: rendered, formatted and delivered in a microtask after " +
-        "the caller's synchronous code, one socket write per tick for the syslog target), and what stays in log() is " +
+        "the caller's synchronous code, one socket write per run of records for the syslog target), and what stays in log() is " +
         "reading the attributes once for the file and the targets, the time of the record (Date.now()), a copy of each Date " +
         "value and the hand-over; the rest of the gap is the garbage of the targets' work (about 25 µs of CPU per record for " +
         "the json encoding, the RFC 5424 encoding, the second file's write and the socket) collected while log() runs, which " +
