@@ -41,8 +41,8 @@ export interface DedicatedPipeline {
   readonly targets: TargetSet | undefined;
   /** With targets: the one rendering that the targets and the file (or standard mode) share. */
   readonly renderRecord: RecordRenderer | undefined;
-  /** What `build` read from the last record's attributes (the targets get the same values). */
-  readonly read: AttributesRead;
+  /** With targets: what `build` read from the last record's attributes (the targets get the same values). */
+  readonly read: AttributesRead | undefined;
 }
 
 /** Standard mode: records go to the host's logging through the facade. */
@@ -186,7 +186,8 @@ export function renderLine(file: FileSettings, level: Level, message: string, no
  * ```
  */
 export function assemblePipeline(host: PipelineHost, old: Pipeline, config: AuditConfig, refuse: (problem: ConfigProblem) => never): Pipeline {
-  const read: AttributesRead = { source: undefined, keys: undefined, values: undefined, cut: undefined, settled: undefined };
+  // Only with targets: what the builder read, for them (without, the builder does no extra work).
+  const read: AttributesRead | undefined = config.enabled && config.targets.length > 0 ? { source: undefined, keys: undefined, values: undefined, cut: undefined, settled: undefined } : undefined;
   const build = compileRecordBuilder(config, config.formatDate, config.datePattern.includes("S") ? 1 : 1000, read);
   const was = old.mode === "dedicated" ? old : undefined;
   let dedicated: { writer: RollingFileWriter; buffer: RetryBuffer; chain: ChainSealer | undefined } | undefined;

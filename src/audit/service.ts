@@ -18,7 +18,7 @@ import { StatusChannel } from "../status/status.js";
 import type { TargetSet } from "../targets/targets.js";
 import type { TargetStats } from "../targets/stats.js";
 import { collectAttributes, readsAgain, type AuditAttributes, type CollectedAttributes } from "../record/attributes.js";
-import type { RecordInput } from "../record/builder.js";
+import type { AttributesRead, RecordInput } from "../record/builder.js";
 import type { RecordRenderer, RenderedRecord } from "../record/render.js";
 import { renderOther } from "../record/values.js";
 import { ConfigSource } from "./sources.js";
@@ -320,9 +320,9 @@ export class AuditLogger {
     let message: string;
     if (targets === undefined || renderRecord === undefined) {
       message = build(eventId, input);
-    } else if (targets.defers && !exiting) {
+    } else if (targets.defers && !exiting && pipeline.read !== undefined) {
       // The file's line as without targets; the targets' work after the caller's synchronous code.
-      message = this.handOff(pipeline, targets, renderRecord, eventId, input);
+      message = this.handOff(pipeline, pipeline.read, targets, renderRecord, eventId, input);
     } else {
       // A console target (in the pipe when log() returns), or the process is exiting: one rendering
       // serves the targets and the file now, after what waits (the order of the log() calls).
@@ -336,9 +336,9 @@ export class AuditLogger {
   }
 
   /** Dedicated mode with targets that may wait: see `target-handoff.ts`; never throws for a target's sake. */
-  private handOff(pipeline: DedicatedPipeline, targets: TargetSet, renderRecord: RecordRenderer, eventId: string, input: RecordInput | undefined): string {
+  private handOff(pipeline: DedicatedPipeline, read: AttributesRead, targets: TargetSet, renderRecord: RecordRenderer, eventId: string, input: RecordInput | undefined): string {
     try {
-      return buildAndHandOff(pipeline.build, pipeline.read, renderRecord, targets, pipeline.config.maxAttributes, eventId, input);
+      return buildAndHandOff(pipeline.build, read, renderRecord, targets, pipeline.config.maxAttributes, eventId, input);
     } catch (error) {
       // A target must never make log() throw (this is the last net); the file still gets its record.
       StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit targets failed on event ${JSON.stringify(eventId)}: ${renderOther(error)}`);
