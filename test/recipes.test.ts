@@ -7,6 +7,7 @@
  * file with Filebeat's configuration parsed and compared with it. The properties always go
  * through the real configuration loader (a properties file), which must report no warning.
  */
+import { freeTcpPort } from "./lib/helpers.js";
 import test, { type ExecutionContext } from "ava";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -52,14 +53,6 @@ function property(text: string, key: string): string {
   return m[1] ?? "";
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /**
  * Configures a service from `properties` written to a file, as a user would, and checks that the
  * loader reported nothing at WARN or above.
@@ -92,7 +85,7 @@ async function rsyslogTls(t: ExecutionContext, mutual: boolean): Promise<{ port:
   const certs = await generateTestCerts(join(dir, "certs"));
   // Two levels deeper than needed: a recipe that let "../../x" through would still write inside the test's folder.
   const remote = join(dir, "x", "y", "remote");
-  const port = await freePort();
+  const port = await freeTcpPort();
   let config = recipe("rsyslog-tls", "rsyslog");
   if (mutual) {
     const anon = /^input\(type="imtcp".*\)\n/m.exec(config)?.[0];
@@ -216,7 +209,7 @@ test.serial("rsyslog over RELP: docs/targets.md's imrelp recipe with this page's
   const { generateTestCerts } = await import("./lib/certs.js");
   const certs = await generateTestCerts(join(dir, "certs"));
   const remote = join(dir, "remote");
-  const port = await freePort();
+  const port = await freeTcpPort();
   const config = fill(kept.join("\n") + perHost, [
     ['port="2514"', `port="${port}" address="127.0.0.1"`],
     ["/etc/rsyslog.d/tls/ca.pem", certs.caCert],

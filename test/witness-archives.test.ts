@@ -5,6 +5,7 @@
  * central archive that is cut, corrupt, empty, not gzip or past the gunzip bound is reported
  * (witness-unreadable, exit 1), never skipped into an INTACT.
  */
+import { freeTcpPort } from "./lib/helpers.js";
 import test, { type ExecutionContext } from "ava";
 import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
@@ -22,14 +23,6 @@ import { allHostLines, copyHostLogs, logThroughRsyslog, unescapeTab, verifyWitne
 
 /** Debian's logrotate (in /usr/sbin, not on every PATH; installed by .ci/run). */
 const LOGROTATE = existsSync("/usr/sbin/logrotate") ? "/usr/sbin/logrotate" : "logrotate";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Compresses `file` with the gzip command (into `file.gz`, the original removed), as logrotate's compress does. */
 function gzip(t: ExecutionContext, file: string): string {
@@ -204,7 +197,7 @@ test.serial("docs/recipes.md's witness recipe, run: rsyslog imrelp writes the ch
   const s = integritySetup(t, { base: { enabled: "true", "file.location": "logs/audit.log", "integrity.checkpoint.records": "5" } });
   const folder = join(s.dir, "srv-audit-witness");
   mkdirSync(folder);
-  const port = await freePort();
+  const port = await freeTcpPort();
   const replace = (text: string, pairs: ReadonlyArray<readonly [string, string]>): string =>
     pairs.reduce((out, [from, to]) => {
       if (!out.includes(from)) throw new Error(`the recipe no longer holds ${JSON.stringify(from)}:\n${text}`);

@@ -1,6 +1,7 @@
 /** Shared test helpers: temporary folders, reading files, waiting for conditions. */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { ExecutionContext } from "ava";
 import { StatusChannel, type StatusEvent } from "../../src/index.js";
@@ -68,3 +69,15 @@ export function captureStatus(t: ExecutionContext): StatusEvent[] {
   return events;
 }
 
+
+/** A TCP port free right now on 127.0.0.1 (for a server that takes its port from its configuration). */
+export async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -43,6 +43,7 @@
  * checked after start (retried on a clash). The child gets `setpriv --pdeathsig KILL` where
  * available and is killed on the test process's `exit`, so no rsyslogd outlives its test.
  */
+import { freeTcpPort } from "./helpers.js";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { createServer, type AddressInfo } from "node:net";
@@ -302,18 +303,6 @@ async function freeUdpPort(): Promise<number> {
   });
   const { port } = socket.address();
   await new Promise<void>((resolve) => socket.close(resolve));
-  return port;
-}
-
-/** A TCP port free right now on 127.0.0.1 (imrelp has no port file either). */
-async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
 

@@ -17,6 +17,7 @@
  * t.teardown(() => ng.dispose());
  * ```
  */
+import { freeTcpPort } from "./helpers.js";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
@@ -92,14 +93,6 @@ export interface SyslogNgHandle {
   stop(): Promise<void>;
   /** Stops syslog-ng and removes the scratch folder when the harness made it. For `t.teardown`. */
   dispose(): Promise<void>;
-}
-
-async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 const running = new Set<ChildProcess>();
