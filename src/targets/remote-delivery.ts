@@ -30,9 +30,9 @@ export interface Link {
   /** Records sent and not yet confirmed by the receiver (RELP: not acknowledged); lost with a queue in memory at close. */
   readonly unconfirmed?: number;
   offer(bytes: Buffer): void;
-  /** Optional: queue the next offers without sending until `release()` (synchronous), so they leave together. */
+  /** Optional: queue the next offers without sending until `releaseHold()` (synchronous), so they leave together. */
   hold?(): void;
-  release?(): void;
+  releaseHold?(): void;
   idle(timeoutMs: number): Promise<void>;
   detach(): DeliveryQueue;
   handOff(): Promise<void>;
@@ -124,7 +124,7 @@ export class RemoteDelivery implements Delivery {
   }
 
   releaseHold(): void {
-    this.link.release?.();
+    this.link.releaseHold?.();
   }
 
   buffered(): number {

@@ -120,7 +120,7 @@ export abstract class Transport {
     protected readonly resendMs: number,
   ) {}
 
-  /** While above 0, offer() only queues: the records offered meanwhile are sent together by {@link release}. */
+  /** While above 0, offer() only queues: the records offered meanwhile are sent together by {@link releaseHold}. */
   private holding = 0;
 
   /** Queues a record and sends what can be sent (unless {@link hold} is in force). */
@@ -132,13 +132,13 @@ export abstract class Transport {
     if (this.holding === 0) this.pump();
   }
 
-  /** Queues the next offers without sending, until the matching {@link release} (which is synchronous: nothing waits past it). */
+  /** Queues the next offers without sending, until the matching {@link releaseHold} (which is synchronous: nothing waits past it). */
   hold(): void {
     this.holding++;
   }
 
   /** Ends a {@link hold}: sends what was queued meanwhile, together. */
-  release(): void {
+  releaseHold(): void {
     if (this.holding === 0) return;
     this.holding--;
     if (this.holding === 0 && !this.closed) this.pump();
