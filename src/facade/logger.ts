@@ -8,7 +8,7 @@ import { Level } from "./level.js";
 import type { Marker } from "./marker.js";
 import { currentMdc } from "./mdc.js";
 import { nopBinding } from "./bindings/nop.js";
-import { createLog4jsBinding, loadLog4js, loadLog4jsInternals } from "./bindings/log4js.js";
+import { createLog4jsBinding, loadLog4js, loadLog4jsInternals, log4jsLoadedOrAbsent } from "./bindings/log4js.js";
 
 /** A logging method: an SLF4J message pattern and its arguments (a trailing `Error` is the throwable). */
 export type LogMethod = (message: string, ...args: unknown[]) => void;
@@ -236,9 +236,14 @@ function loggerFor(name: string): Logger {
 
 /**
  * @internal The library's own logger (the status channel's): as `LoggerFactory.getLogger`, but
- * it does not announce the fallback to NOP, which concerns the application's loggers.
+ * it does not announce the fallback to NOP, which concerns the application's loggers, and it
+ * does not choose the default binding while that would mean loading a log4js nobody has loaded
+ * (unconfigured, it would show nothing): then `undefined`, and the caller treats every level as
+ * disabled. Asked again later (the application has loaded and configured log4js meanwhile), it
+ * binds as usual. A program that only writes a dedicated audit file so never loads log4js.
  */
-export function getLibraryLogger(name: string): Logger {
+export function getLibraryLogger(name: string): Logger | undefined {
+  if (binding === undefined && !log4jsLoadedOrAbsent()) return undefined;
   return loggerFor(name);
 }
 

@@ -62,10 +62,11 @@ export const STATUS_LOGGER_NAME = "slf4ts";
 function deliverToFacadeOrStderr(event: StatusEvent): void {
   const logger = getLibraryLogger(STATUS_LOGGER_NAME);
   const text = event.suppressed > 0 ? `${event.message} (${event.suppressed} similar reports suppressed)` : event.message;
-  if (logger.isEnabled(event.level)) {
+  if (logger !== undefined && logger.isEnabled(event.level)) {
     logger.log(event.level, "[{}] {}", event.code, text);
   } else if (event.level >= Level.WARN) {
-    // Nothing would show it (log4js's default configuration is OFF), so say it on stderr,
+    // Nothing would show it (log4js's default configuration is OFF, and an unloaded log4js is
+    // not loaded for it), so say it on stderr,
     // as SLF4J's own reporter does: an operator must see a bad edit without setting anything up.
     // Each line is sanitised on its own: the message may span lines, a value in it may not.
     const safe = text.split("\n").map(sanitizeText).join("\n");
