@@ -199,7 +199,7 @@ let log4jsPath: string | null | undefined; // undefined: not looked up yet; null
  * shows: the copy {@link loadLog4js} returns is already loaded (by the application, by a
  * logger of its, or by `LOG4JS_CONFIG`, which log4js reads as it loads), or it is not installed
  * at all (then the default is the NOP binding). A log4js that nobody has loaded is unconfigured
- * and shows nothing (its default level is OFF); loading it only to learn that costs about
+ * and shows nothing (its default level is OFF); loading it only to learn that costs
  * about 3 MB of RSS (its modules and their dependencies).
  */
 export function log4jsLoadedOrAbsent(): boolean {
