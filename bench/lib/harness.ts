@@ -77,6 +77,19 @@ export type Subject = RecordSubject | CallSubject;
 /** The issue a target comes from: 3 (the first benchmarks) or 15 (durable records at 0.8× the write). */
 export type TargetIssue = 3 | 15;
 
+/** The medians of this run, for an explanation that quotes them (undefined: not measured). */
+export interface RunFigures {
+  /** Records per second of a subject of the same scenario. */
+  rate(id: string): number | undefined;
+  /** CPU per record (ns) of a subject of the same scenario. */
+  cpuNs(id: string): number | undefined;
+  /** Peak RSS (MB) of a subject of the same scenario. */
+  rssMB(id: string): number | undefined;
+}
+
+/** Why slf4ts misses a target: a text, or one made from this run's figures. */
+export type WhyMissed = string | ((run: RunFigures) => string);
+
 /** A target: the rate of `subject` against `against` (same run), e.g. at least 0.9×. */
 export interface RatioTarget {
   readonly kind: "ratio";
@@ -94,7 +107,7 @@ export interface RatioTarget {
   /** How the issue words it. */
   readonly text: string;
   /** Why slf4ts does not reach it, shown when it is missed (the profile below shows the detail). */
-  readonly whyMissed?: string;
+  readonly whyMissed?: WhyMissed;
 }
 
 /** A target on peak memory. */
@@ -104,6 +117,8 @@ export interface MemoryTarget {
   readonly subject: string;
   readonly belowMB: number;
   readonly text: string;
+  /** Why slf4ts does not reach it, shown when it is missed. */
+  readonly whyMissed?: WhyMissed;
 }
 
 /** Scenario 5: ns per call within a tolerance of another subject's. */

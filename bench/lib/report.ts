@@ -9,7 +9,7 @@ import type { ChildResult, Scenario, Subject, Target } from "./harness.js";
 import { CALL_BATCH, SAMPLE_EVERY, YIELD_EVERY } from "./harness.js";
 import type { PerfSummary } from "./perf.js";
 import type { ProfileSummary } from "./profile.js";
-import type { RatioTarget } from "./harness.js";
+import type { MemoryTarget, RatioTarget, RunFigures, WhyMissed } from "./harness.js";
 
 /** Everything measured for one subject of one scenario. */
 export interface SubjectOutcome {
@@ -122,6 +122,21 @@ export function evaluateTargets(outcome: ScenarioOutcome): TargetOutcome[] {
       met: diff <= allowed,
     };
   });
+}
+
+/** A target's explanation, with this run's figures where it quotes them. */
+function explain(why: WhyMissed, outcome: ScenarioOutcome): string {
+  if (typeof why === "string") return why;
+  const of = (id: string) => {
+    const subject = find(outcome, id);
+    return subject === undefined ? undefined : medians(subject);
+  };
+  const run: RunFigures = {
+    rate: (id) => of(id)?.perSecond,
+    cpuNs: (id) => of(id)?.cpuNsPerOp,
+    rssMB: (id) => of(id)?.peakRssMB,
+  };
+  return why(run);
 }
 
 function fmtRate(n: number): string {
@@ -275,8 +290,8 @@ export function renderMarkdown(outcomes: readonly ScenarioOutcome[], settings: R
     }
     out.push("");
     const reasons = rows
-      .filter(({ t }) => t.met === false && t.target.kind === "ratio" && t.target.whyMissed !== undefined)
-      .map(({ o, t }) => `- **${o.scenario.number}. ${t.target.text}**: ${(t.target as RatioTarget).whyMissed as string}`);
+      .filter(({ t }) => t.met === false && t.target.kind !== "same-cost" && t.target.whyMissed !== undefined)
+      .map(({ o, t }) => `- **${o.scenario.number}. ${t.target.text}**: ${explain((t.target as RatioTarget | MemoryTarget).whyMissed as WhyMissed, o)}`);
     if (reasons.length > 0) {
       out.push("Why the missed targets are missed (each scenario's section below has the CPU and perf profiles of the slf4ts run):");
       out.push("");
