@@ -3,10 +3,11 @@ import fc from "fast-check";
 import { Level } from "../src/facade/level.js";
 import { isoTimestamp, lineSafeJson, plainLine, wellFormed, type AuditEvent } from "../src/format/event.js";
 import { formatJson, groupAttributes, jsonObject } from "../src/format/json.js";
-import { compileRfc5424, escapeParamValue, headerField, paramName } from "../src/format/rfc5424.js";
+import { compileRfc5424, escapeParamValue, frameOctetCounting, headerField, paramName } from "../src/format/rfc5424.js";
 import { createIsoMillisFormatter } from "../src/java/date.js";
 import { compileRecordBuilder } from "../src/record/builder.js";
 import { compileRecordRenderer } from "../src/record/render.js";
+import { compileEncoder, type EncodingSettings } from "../src/targets/framing.js";
 import { base } from "./lib/format-fixtures.js";
 
 // The targets' formats cache the text of the current second, look names up once and skip the
@@ -190,4 +191,32 @@ test("the rendering: a record whose escaped message is one character over maxLen
     t.is(rendered.attributes.length, 1);
     t.is((rendered.attributes[0] as readonly [string, string | null])[1]?.startsWith("\u2028"), true);
   }
+});
+
+test("octet counting on a syslog stream: MSG-LEN is the UTF-8 length of what follows, for any event (property: non-ASCII, lone surrogates, cut messages)", (t) => {
+  const settings = (maxBytes: number): EncodingSettings => ({ name: "siem", type: "syslog", protocol: "tcp", format: "rfc5424", facility: 13, maxBytes, compress: "none", chunkSize: 1420, layout: undefined });
+  fc.assert(
+    fc.property(fc.array(event, { minLength: 1, maxLength: 6 }), fc.constantFrom(515, 600, 8096, 1_000_000), (events, maxBytes) => {
+      const encode = compileEncoder(settings(maxBytes), () => "audit");
+      const format = compileRfc5424({ maxBytes });
+      return events.every((e) => {
+        const bytes = encode(e, () => "");
+        const expected = Buffer.from(frameOctetCounting(format(e)), "utf8");
+        const space = bytes.indexOf(0x20);
+        return bytes.equals(expected) && Number(bytes.subarray(0, space).toString("latin1")) === bytes.length - space - 1 && bytes.length - space - 1 <= maxBytes;
+      });
+    }),
+    { numRuns: 1000 },
+  );
+  t.pass();
+});
+
+test("RFC 5424 maxBytes: a message of 3-byte characters longer in bytes than maxBytes, though not in code units, is cut", (t) => {
+  // 300 "€" in the value and in MSG: about 680 code units, about 1,900 bytes.
+  const format = compileRfc5424({ maxBytes: 1500 });
+  const message = format({ ...base, attributes: [["note", "€".repeat(300)]] });
+  t.true(Buffer.byteLength(message, "utf8") <= 1500, String(Buffer.byteLength(message, "utf8")));
+  t.true(message.endsWith("...[truncated]"), message);
+  // Under the limit nothing is cut.
+  t.false(compileRfc5424({ maxBytes: 1500 })({ ...base, attributes: [["note", "€".repeat(100)]] }).includes("truncated"));
 });

@@ -363,7 +363,8 @@ export function compileRfc5424(options: Rfc5424Options = {}): (event: AuditEvent
       if (bomMode === "always" || (bomMode === "auto" && /[^\x00-\x7f]/.test(msg))) bom = BOM;
     }
     const full = header + " " + sd + (withMsg ? " " + bom + msg : "");
-    if (maxBytes === undefined || bytes(full) <= maxBytes) return full;
+    // At most 3 UTF-8 bytes per UTF-16 code unit: most messages fit without counting their bytes.
+    if (maxBytes === undefined || full.length * 3 <= maxBytes || bytes(full) <= maxBytes) return full;
 
     // Cut inside MSG when header and SD fit.
     const base = header + " " + sd + " " + bom;
