@@ -76,6 +76,8 @@ test("the formats' timestamp: years 0000-9999 only, undefined otherwise, over an
   t.is(isoTimestamp(253402300800000), undefined);
   t.is(isoTimestamp(-62167219200000), "0000-01-01T00:00:00.000Z");
   t.is(isoTimestamp(-62167219200001), undefined);
+  // From JavaScript, what is not a number is not a time (as Number.isFinite says), even a numeric string.
+  t.is(isoTimestamp("1000" as unknown as number), undefined);
 });
 
 /** Any UTF-16 text: lone surrogates, C0 and C1 controls, line separators, quotes, backslashes, non-ASCII. */

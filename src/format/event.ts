@@ -76,7 +76,7 @@ export function syslogSeverity(level: Level): number {
  */
 export function isoTimestamp(timestamp: number): string | undefined {
   // Outside Date's range (and NaN, ±Infinity) there is no time; the formatter would throw.
-  if (!(Math.abs(timestamp) <= MAX_TIME)) return undefined;
+  if (typeof timestamp !== "number" || !(Math.abs(timestamp) <= MAX_TIME)) return undefined;
   const text = isoMillis(timestamp);
   // Years outside 0000-9999 are written +YYYYYY / -YYYYYY.
   const first = text.charCodeAt(0);
