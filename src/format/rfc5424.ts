@@ -258,13 +258,13 @@ const NAME_CACHE_SIZE = 1024;
 
 /** {@link headerField} of the last text asked for. */
 class HeaderFieldCache {
-  private text: string | undefined;
-  private field = "";
+  private text = "";
+  private field: string | undefined;
 
   constructor(private readonly max: number) {}
 
   of(text: string): string {
-    if (text !== this.text) {
+    if (this.field === undefined || text !== this.text) {
       this.field = headerField(text, this.max);
       this.text = text;
     }
