@@ -14,7 +14,7 @@ import type { AuditEvent } from "../format/event.js";
 import { encodeGelfWithin, formatGelf, gelfNulFrame, type GelfOptions } from "../format/gelf.js";
 import { formatJson } from "../format/json.js";
 import { compileRfc3164 } from "../format/rfc3164.js";
-import { compileRfc5424, sequenceCounter } from "../format/rfc5424.js";
+import { compileRfc5424, frameOctetCounting, sequenceCounter } from "../format/rfc5424.js";
 import type { LayoutEvent } from "../layout/pattern.js";
 import type { TargetSpec } from "./spec.js";
 
@@ -41,19 +41,6 @@ function oneLine(text: string): Buffer {
 }
 
 /**
- * RFC 6587 octet counting (`frameOctetCounting` of format/rfc5424.ts) as bytes: the message is
- * written once into a buffer of its counted size (no second string, no second count).
- */
-function octetCounted(text: string): Buffer {
-  const length = Buffer.byteLength(text, "utf8");
-  const head = String(length) + " ";
-  const bytes = Buffer.allocUnsafe(head.length + length);
-  bytes.write(head, 0, "latin1");
-  bytes.write(text, head.length, "utf8");
-  return bytes;
-}
-
-/**
  * Compiles the encoder of a target: its format, then its framing. `loggerName` is read per
  * record (it may change with a reload); a plain format needs the compiled `layout` of its spec.
  *
@@ -69,7 +56,8 @@ export function compileEncoder(spec: EncodingSettings, loggerName: () => string,
   // (the record is a command's DATA).
   const stream = spec.protocol !== "udp" && spec.protocol !== "relp" && spec.type !== "file";
   const framing = spec.type === "console" || (spec.framing === "newline" && stream) ? "line" : stream ? "octets" : "none";
-  const frame: (text: string) => Buffer = framing === "octets" ? octetCounted : framing === "line" ? oneLine : (text) => Buffer.from(text, "utf8");
+  const frame: (text: string) => Buffer =
+    framing === "octets" ? (text) => Buffer.from(frameOctetCounting(text), "utf8") : framing === "line" ? oneLine : (text) => Buffer.from(text, "utf8");
   switch (spec.format) {
     case "rfc5424": {
       const format = compileRfc5424({
@@ -185,7 +173,7 @@ export function compileLineEncoder(spec: EncodingSettings & Pick<TargetSpec, "ho
   const stream = spec.protocol !== "udp" && spec.protocol !== "relp" && spec.type !== "file";
   const framing = spec.type === "console" || (spec.framing === "newline" && stream) ? "line" : stream ? "octets" : "none";
   const frame: (text: string) => Buffer =
-    framing === "octets" ? octetCounted : framing === "line" ? oneLine : (text) => Buffer.from(text, "utf8");
+    framing === "octets" ? (text) => Buffer.from(frameOctetCounting(text), "utf8") : framing === "line" ? oneLine : (text) => Buffer.from(text, "utf8");
   if (spec.format === "plain") return (line) => newline(line);
   if (spec.format !== "rfc5424") throw new TypeError(`audit target "${spec.name}": integrity=on needs format rfc5424 or plain, not ${spec.format}`);
   const header = compileRfc5424({
