@@ -5,6 +5,7 @@
  * @module
  */
 import { Level, levelName } from "../facade/level.js";
+import { createIsoMillisFormatter } from "../java/date.js";
 import { NULL_MARKER, createEscaper } from "../record/escaping.js";
 
 /**
@@ -74,12 +75,19 @@ export function syslogSeverity(level: Level): number {
  * ```
  */
 export function isoTimestamp(timestamp: number): string | undefined {
-  if (!Number.isFinite(timestamp)) return undefined;
-  const date = new Date(timestamp);
-  const year = date.getUTCFullYear();
-  if (Number.isNaN(year) || year < 0 || year > 9999) return undefined;
-  return date.toISOString();
+  // Outside Date's range (and NaN, ±Infinity) there is no time; the formatter would throw.
+  if (typeof timestamp !== "number" || !(Math.abs(timestamp) <= MAX_TIME)) return undefined;
+  const text = isoMillis(timestamp);
+  // Years outside 0000-9999 are written +YYYYYY / -YYYYYY.
+  const first = text.charCodeAt(0);
+  return first === 0x2b || first === 0x2d ? undefined : text;
 }
+
+/** The largest distance of a Date's time from the epoch, in milliseconds. */
+const MAX_TIME = 8.64e15;
+
+/** One formatter for every format: the text of the current second is made once. */
+const isoMillis = createIsoMillisFormatter();
 
 /**
  * Replaces lone surrogates by U+FFFD, so that the text has one UTF-8 encoding and byte counts
@@ -91,7 +99,15 @@ export function isoTimestamp(timestamp: number): string | undefined {
  * ```
  */
 export function wellFormed(text: string): string {
-  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+  // ES2024's String.prototype.isWellFormed / toWellFormed (Node 20+): the same replacement, natively, and the text itself when nothing needs it.
+  const t = text as unknown as WellFormedString;
+  return t.isWellFormed() ? text : t.toWellFormed();
+}
+
+/** ES2024 string methods that the ES2023 library typings do not declare. */
+interface WellFormedString {
+  isWellFormed(): boolean;
+  toWellFormed(): string;
 }
 
 const plainEscaper = createEscaper(" ");

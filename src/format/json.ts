@@ -80,10 +80,42 @@ export function jsonStaticFieldProblem(name: string): string | undefined {
  * ```
  */
 export function formatJson(event: AuditEvent, fields: ReadonlyArray<readonly [string, string]> = []): string {
-  const head = JSON.stringify({
-    timestamp: isoTimestamp(event.timestamp) ?? null,
-    level: levelText(event.level),
-    event: event.eventId,
-  });
-  return lineSafeJson(head.slice(0, -1) + ',"attributes":' + jsonObject(groupAttributes(event.attributes)) + (fields.length === 0 ? "" : "," + jsonObject(fields).slice(1, -1)) + "}");
+  const timestamp = isoTimestamp(event.timestamp);
+  // What JSON.stringify({ timestamp, level, event }) writes: the timestamp and the level name are ASCII without quotes or backslashes.
+  // (A level that is not one leaves the field out, as JSON.stringify leaves out an undefined value.)
+  const level = levelText(event.level) as string | undefined;
+  let line = '{"timestamp":' + (timestamp === undefined ? "null" : '"' + timestamp + '"') + (level === undefined ? "" : ',"level":"' + level + '"') + ',"event":' + jsonString(event.eventId) + ',"attributes":';
+  const attributes = event.attributes;
+  if (hasRepeatedName(attributes)) {
+    line += lineSafeJson(jsonObject(groupAttributes(attributes)));
+  } else {
+    // No name twice (the usual record): each pair as it is, without grouping.
+    line += "{";
+    for (let i = 0; i < attributes.length; i++) {
+      const [name, value] = attributes[i] as readonly [string, string | null];
+      line += (i === 0 ? "" : ",") + jsonString(name) + ":" + (value === null ? "null" : jsonString(value));
+    }
+    line += "}";
+  }
+  if (fields.length > 0) line += "," + lineSafeJson(jsonObject(fields).slice(1, -1));
+  return line + "}";
+}
+
+/** What JSON.stringify or {@link lineSafeJson} would change in a string: `"`, `\`, controls, lone surrogates, U+2028, U+2029. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u0080-\u009f\u2028\u2029\uD800-\uDFFF]/;
+
+/** `lineSafeJson(JSON.stringify(text))`, with one test instead for the usual text that needs no escape. */
+function jsonString(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? lineSafeJson(JSON.stringify(text)) : '"' + text + '"';
+}
+
+/** Whether a name occurs more than once (compared pairwise for the few attributes of a usual record). */
+function hasRepeatedName(attributes: ReadonlyArray<readonly [string, string | null]>): boolean {
+  const n = attributes.length;
+  if (n > 16) return new Set(attributes.map(([name]) => name)).size < n;
+  for (let i = 1; i < n; i++) {
+    const name = (attributes[i] as readonly [string, string | null])[0];
+    for (let j = 0; j < i; j++) if ((attributes[j] as readonly [string, string | null])[0] === name) return true;
+  }
+  return false;
 }

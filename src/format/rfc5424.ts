@@ -253,6 +253,25 @@ function cutPrefix(text: string, limit: number, escapes: boolean): string {
   return text.slice(0, i);
 }
 
+/** Most event ids and attribute names whose header field or PARAM-NAME a formatter keeps (then it starts again). */
+const NAME_CACHE_SIZE = 1024;
+
+/** {@link headerField} of the last text asked for. */
+class HeaderFieldCache {
+  private text = "";
+  private field: string | undefined;
+
+  constructor(private readonly max: number) {}
+
+  of(text: string): string {
+    if (this.field === undefined || text !== this.text) {
+      this.field = headerField(text, this.max);
+      this.text = text;
+    }
+    return this.field;
+  }
+}
+
 /**
  * Compiles an RFC 5424 formatter for one configuration (options are checked once).
  * Throws a RangeError for a facility outside 0-23, an invalid SD-ID or a `maxBytes` that is not
@@ -287,9 +306,11 @@ export function compileRfc5424(options: Rfc5424Options = {}): (event: AuditEvent
   if (options.lineBreaks !== undefined && options.lineBreaks !== "keep" && !escapeLines) {
     throw new RangeError(`lineBreaks must be "keep" or "escape", got ${String(options.lineBreaks)}`);
   }
+  // One test per value: most values need nothing and are written as they are.
+  const needs = escapeLines ? /["\\\]\r\n\uD800-\uDFFF]/ : /["\\\]\uD800-\uDFFF]/;
   const value = escapeLines
-    ? (text: string): string => escapeParamValue(wellFormed(text)).replace(/[\r\n]/g, (c) => (c === "\n" ? "\\n" : "\\r"))
-    : (text: string): string => escapeParamValue(wellFormed(text));
+    ? (text: string): string => (needs.test(text) ? escapeParamValue(wellFormed(text)).replace(/[\r\n]/g, (c) => (c === "\n" ? "\\n" : "\\r")) : text)
+    : (text: string): string => (needs.test(text) ? escapeParamValue(wellFormed(text)) : text);
   const fixedOrigin = origin === undefined ? "" : originElement(origin);
   const bomMode = options.bom ?? "auto";
   if (bomMode !== "auto" && bomMode !== "always" && bomMode !== "never") {
@@ -297,24 +318,44 @@ export function compileRfc5424(options: Rfc5424Options = {}): (event: AuditEvent
   }
   const withMsg = options.msg ?? true;
 
+  // The header fields of the last event: host, application and process are the target's own, so
+  // they are the same record after record (one comparison each instead of a replace).
+  const host = new HeaderFieldCache(255);
+  const app = new HeaderFieldCache(48);
+  const proc = new HeaderFieldCache(128);
+  const msgIds = new Map<string, string>();
+  const names = new Map<string, string>();
+
   return (event: AuditEvent): string => {
     const pri = facility * 8 + syslogSeverity(event.level);
-    const header =
-      `<${pri}>1 ${isoTimestamp(event.timestamp) ?? "-"} ${headerField(event.hostname, 255)} ` +
-      `${headerField(event.appName, 48)} ${headerField(event.procId, 128)} ${headerField(event.eventId, 32)}`;
-    // [name, escaped value] per non-null attribute.
-    const params: Array<readonly [string, string]> = [];
-    event.attributes.forEach(([name, text], index) => {
-      if (text !== null) params.push([paramName(name, index), value(text)]);
-    });
+    const eventId = event.eventId;
+    let msgId = msgIds.get(eventId);
+    if (msgId === undefined) {
+      msgId = headerField(eventId, 32);
+      if (msgIds.size >= NAME_CACHE_SIZE) msgIds.clear();
+      msgIds.set(eventId, msgId);
+    }
+    const header = `<${pri}>1 ${isoTimestamp(event.timestamp) ?? "-"} ${host.of(event.hostname)} ${app.of(event.appName)} ${proc.of(event.procId)} ${msgId}`;
+    // The SD-PARAMs of the non-null attributes, written straight into the element.
+    const attributes = event.attributes;
+    let elements = "";
+    for (let index = 0; index < attributes.length; index++) {
+      const [name, text] = attributes[index] as readonly [string, string | null];
+      if (text === null) continue;
+      // A kept name is the same at any position, so it is looked up once (a mapped one has its position in it).
+      let param = names.get(name);
+      if (param === undefined) {
+        param = paramName(name, index);
+        if (param === name) {
+          if (names.size >= NAME_CACHE_SIZE) names.clear();
+          names.set(name, param);
+        }
+      }
+      elements += " " + param + '="' + value(text) + '"';
+    }
     // The meta and origin elements come first: a cut never reaches them.
     const fixed = (sequence === undefined ? "" : `[meta sequenceId="${sequence()}"]`) + fixedOrigin;
-    let sd = fixed === "" ? "-" : fixed;
-    if (params.length > 0) {
-      sd = fixed + "[" + sdId;
-      for (const [name, value] of params) sd += ` ${name}="${value}"`;
-      sd += "]";
-    }
+    const sd = elements !== "" ? fixed + "[" + sdId + elements + "]" : fixed === "" ? "-" : fixed;
     let msg = "";
     let bom = "";
     if (withMsg) {
@@ -322,14 +363,19 @@ export function compileRfc5424(options: Rfc5424Options = {}): (event: AuditEvent
       if (bomMode === "always" || (bomMode === "auto" && /[^\x00-\x7f]/.test(msg))) bom = BOM;
     }
     const full = header + " " + sd + (withMsg ? " " + bom + msg : "");
-    if (maxBytes === undefined || bytes(full) <= maxBytes) return full;
+    // At most 3 UTF-8 bytes per UTF-16 code unit: most messages fit without counting their bytes.
+    if (maxBytes === undefined || full.length * 3 <= maxBytes || bytes(full) <= maxBytes) return full;
 
     // Cut inside MSG when header and SD fit.
     const base = header + " " + sd + " " + bom;
     const room = maxBytes - bytes(base) - TRUNCATION_MARKER.length;
     if (withMsg && room >= 0) return base + cutPrefix(msg, room, false) + TRUNCATION_MARKER;
 
-    // Cut inside the structured data.
+    // Cut inside the structured data: [name, escaped value] per non-null attribute.
+    const params: Array<readonly [string, string]> = [];
+    attributes.forEach(([name, text], index) => {
+      if (text !== null) params.push([paramName(name, index), value(text)]);
+    });
     const tail = " " + TRUNCATION_MARKER;
     if (params.length === 0) return header + " " + (fixed === "" ? "-" : fixed) + tail;
     const start = header + " " + fixed + "[" + sdId;

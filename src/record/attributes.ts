@@ -28,6 +28,14 @@ export const CUT_NAME = "slf4ts.cut";
  * @internal
  */
 export class CollectedAttributes {
+  /** The brand {@link isCollected} looks for: `#brand in value` runs no Proxy trap, and costs no WeakSet entry per record. */
+  readonly #brand = true;
+
+  /** Whether a value is one made here (see {@link isCollected}). */
+  static has(value: object): value is CollectedAttributes {
+    return #brand in value;
+  }
+
   constructor(
     /** The pairs read, in order. */
     readonly pairs: ReadonlyArray<readonly [unknown, unknown]>,
@@ -35,20 +43,15 @@ export class CollectedAttributes {
     readonly cut: string | undefined,
     /** Why reading stopped early (`attributes iterator threw: …`), or undefined. */
     readonly error: string | undefined,
-  ) {
-    collected.add(this);
-  }
+  ) {}
 }
-
-/** The CollectedAttributes made here: a lookup runs no Proxy trap (`instanceof` would). */
-const collected = new WeakSet<object>();
 
 /**
  * Whether a value is a {@link CollectedAttributes} made here (no Proxy trap runs).
  * @internal
  */
 export function isCollected(value: unknown): value is CollectedAttributes {
-  return typeof value === "object" && value !== null && collected.has(value);
+  return typeof value === "object" && value !== null && CollectedAttributes.has(value);
 }
 
 const mapSize = Object.getOwnPropertyDescriptor(Map.prototype, "size")?.get as (this: Map<unknown, unknown>) => number;

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { createIsoMillisFormatter } from "../java/date.js";
 import { CUT_NAME, DEFAULT_MAX_ATTRIBUTES, collectAttributes, type CollectedAttributes } from "./attributes.js";
 import { MIN_MAX_LENGTH, cutPlace, isDate, truncationMarker, type RecordInput, type RecordOptions } from "./builder.js";
 import { NULL_MARKER, compileEscaping } from "./escaping.js";
@@ -17,6 +18,9 @@ import { compileMasking } from "./masking.js";
 import { DEFAULT_RENDER_BUDGET, renderOther, type RenderOptions } from "./values.js";
 
 const dateGetTime = Date.prototype.getTime;
+
+/** The most characters escaping writes for one UTF-16 code unit (`\uXXXX`; see `escaping.ts`). */
+const MAX_ESCAPED = 6;
 
 /** How a rendered value is written in a message. */
 const enum Kind {
@@ -73,6 +77,30 @@ export interface RenderedRecord {
 /** Renders one event; compiled once per configuration by {@link compileRecordRenderer}. */
 export type RecordRenderer = (eventId: string, attributes?: RecordInput) => RenderedRecord;
 
+/**
+ * A record that cannot be cut, whose message and attribute pairs are made when first asked
+ * for: the targets' formats other than plain never read the message.
+ */
+class Uncut implements RenderedRecord {
+  private text: string | undefined;
+  private pairs: ReadonlyArray<readonly [string, string | null]> | undefined;
+
+  constructor(
+    readonly eventId: string,
+    private readonly fields: readonly Field[],
+    private readonly toMessage: (eventId: string, fields: readonly Field[]) => string,
+    private readonly toPairs: (fields: readonly Field[]) => ReadonlyArray<readonly [string, string | null]>,
+  ) {}
+
+  get message(): string {
+    return (this.text ??= this.toMessage(this.eventId, this.fields));
+  }
+
+  get attributes(): ReadonlyArray<readonly [string, string | null]> {
+    return (this.pairs ??= this.toPairs(this.fields));
+  }
+}
+
 /** A record whose attribute pairs are made when first asked for. */
 class Rendered implements RenderedRecord {
   private pairs: ReadonlyArray<readonly [string, string | null]> | undefined;
@@ -88,10 +116,8 @@ class Rendered implements RenderedRecord {
   }
 }
 
-/** Dates of the attribute pairs: ISO 8601 with milliseconds, as the targets' formats expect. */
-function isoDate(time: number): string {
-  return new Date(time).toISOString();
-}
+/** Dates of the attribute pairs: ISO 8601 with milliseconds, as the targets' formats expect (`toISOString`, the text of each second made once). */
+const isoDate = createIsoMillisFormatter();
 
 /**
  * Compiles the renderer of a configuration: the same options and date formatter as
@@ -218,6 +244,32 @@ export function compileRecordRenderer(
     return pairs;
   };
 
+  /** The message of a record that is not cut (the loop below without the bookkeeping of where values are). */
+  const messageOf = (eventId: string, fields: readonly Field[]): string => {
+    let message = escapeValue(eventId);
+    for (const f of fields) {
+      message += delimiter;
+      if (names) message += (f.kind === Kind.Error ? f.name : escapeName(f.name)) + "=";
+      message += f.kind === Kind.Null ? NULL_MARKER : f.kind === Kind.Verbatim ? f.text : escapeValue(messageText(f));
+    }
+    return message;
+  };
+  const allPairs = (fields: readonly Field[]): ReadonlyArray<readonly [string, string | null]> => pairsOf(fields, fields.length, -1, "");
+
+  /**
+   * An upper bound of the message's length without writing it: escaping writes at most
+   * {@link MAX_ESCAPED} characters for one (`\uXXXX`).
+   */
+  const longest = (eventId: string, fields: readonly Field[]): number => {
+    let length = eventId.length * MAX_ESCAPED;
+    for (const f of fields) {
+      length += delimiter.length;
+      if (names) length += f.name.length * MAX_ESCAPED + 1;
+      length += f.kind === Kind.Null ? NULL_MARKER.length : messageText(f).length * MAX_ESCAPED;
+    }
+    return length;
+  };
+
   return (eventId, attributes) => {
     if (typeof eventId !== "string" || eventId === "") {
       throw new TypeError(eventId === "" ? "audit event id must not be empty" : `audit event id must be a string, got ${typeof eventId}`);
@@ -226,6 +278,8 @@ export function compileRecordRenderer(
       throw new TypeError(`audit attributes must be an object or an iterable of [name, value] pairs, got ${typeof attributes}`);
     }
     const fields = fieldsOf(collectAttributes(attributes, maxAttributes, render));
+    // A message that cannot reach maxLength is written only when asked for.
+    if (longest(eventId, fields) <= maxLength) return new Uncut(eventId, fields, messageOf, allPairs);
     let message = escapeValue(eventId);
     // Where each field's value starts and ends in the message.
     const starts: number[] = [];

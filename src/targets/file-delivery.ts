@@ -30,6 +30,9 @@ export class FileDelivery implements Delivery {
   private readonly buffer: RetryBuffer;
   private errors = 0;
   private failing = false;
+  /** While above 0, records wait in {@link held} (see {@link hold}). */
+  private holding = 0;
+  private held: string[] = [];
 
   constructor(file: FileSettings, capacity: number, events: DeliveryEvents) {
     this.destination = file.path;
@@ -59,11 +62,38 @@ export class FileDelivery implements Delivery {
   }
 
   offer(bytes: Buffer): void {
-    this.buffer.offer(bytes.toString("utf8"));
+    const line = bytes.toString("utf8");
+    if (this.holding > 0) this.held.push(line);
+    else this.buffer.offer(line);
+  }
+
+  /** The next records wait until {@link releaseHold}, which writes them together. */
+  hold(): void {
+    this.holding++;
+  }
+
+  /**
+   * Ends a {@link hold}: writes the records offered meanwhile in as few system calls as the
+   * rotation allows (the writer's `writeMany`: one per file, never a record split across two),
+   * instead of one per record. While the file fails or records wait for a retry, they join the
+   * retry buffer behind those, in order.
+   */
+  releaseHold(): void {
+    if (this.holding === 0) return;
+    this.holding--;
+    if (this.holding > 0 || this.held.length === 0) return;
+    const lines = this.held;
+    this.held = [];
+    let written = 0;
+    if (this.buffer.size === 0 && !this.failing) {
+      written = this.writer.writeMany(lines, 0, lines.length);
+    }
+    // What could not be written (the write failed: reported by the writer) is retried in order.
+    for (let i = written; i < lines.length; i++) this.buffer.offer(lines[i] as string);
   }
 
   buffered(): number {
-    return this.buffer.stats().buffered;
+    return this.buffer.stats().buffered + this.held.length;
   }
 
   stats(): DeliveryStats {
@@ -85,6 +115,11 @@ export class FileDelivery implements Delivery {
   }
 
   close(): { lost: number; done: Promise<void> } {
+    // Records still held (a close from inside a hold) go the ordinary way first.
+    const held = this.held;
+    this.held = [];
+    this.holding = 0;
+    for (const line of held) this.buffer.offer(line);
     this.buffer.drain();
     const rest = this.buffer.close();
     this.writer.close();

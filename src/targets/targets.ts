@@ -25,6 +25,9 @@ import { STALLED } from "./transport.js";
 
 export { RATE_LIMITED_EVENT_ID, TARGET_DROPPED_EVENT_ID, type TargetStats };
 
+/** The PROCID of every record (a process keeps its id). */
+const PROC_ID = String(process.pid);
+
 /** How long a removed or changed target may go on sending what waits to its old receiver. */
 const DRAIN_MS = 5000;
 
@@ -429,15 +432,15 @@ export class TargetSet {
   offer(record: RenderedRecord, now = Date.now()): void {
     const eventId = record.eventId;
     const message = (): string => record.message;
-    let event: AuditEvent | undefined;
+    let attributes: RenderedRecord["attributes"] | undefined;
     for (const target of this.targets.values()) {
       try {
         // integrity=on: the record reaches it as the chain seals it (carry()).
         if (target.spec.integrity) continue;
         if (!target.wants(eventId, now)) continue;
-        event ??= { timestamp: now, level: this.context.level, eventId, attributes: record.attributes, hostname: "", appName: "", procId: String(process.pid) };
+        attributes ??= record.attributes;
         const spec = target.spec;
-        target.deliver({ ...event, level: spec.level ?? event.level, hostname: spec.hostname, appName: spec.appName }, message);
+        target.deliver({ timestamp: now, level: spec.level ?? this.context.level, eventId, attributes, hostname: spec.hostname, appName: spec.appName, procId: PROC_ID }, message);
       } catch (error) {
         // One target's failure must not keep the event from the others.
         StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit target "${target.spec.name}" failed on event ${JSON.stringify(eventId)}: ${renderOther(error)}`);

@@ -1,0 +1,79 @@
+import test from "ava";
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { captureStatus, P, tempDir, waitFor } from "./lib/helpers.js";
+import { testService } from "./lib/service.js";
+
+// A file target writes the records of one run of the targets' work (what log() put off) together,
+// one system call per file (issue 15). These tests attack what that must not change: a record is
+// never split across files, files stay within their size, order holds, and a file that cannot be
+// written keeps every record for later, in order.
+
+/** The `seq` attributes of the JSON lines of a file target, oldest archive first. */
+function seqsOf(dir: string, base: string): number[] {
+  const archives = readdirSync(dir)
+    .filter((n) => n.startsWith(base + "."))
+    .sort((a, b) => Number(b.slice(base.length + 1)) - Number(a.slice(base.length + 1)));
+  return [...archives, base]
+    .flatMap((n) => readFileSync(join(dir, n), "utf8").split("\n"))
+    .filter((l) => l !== "")
+    .map((l) => Number((JSON.parse(l) as { attributes: { seq: string } }).attributes.seq));
+}
+
+test("a burst of records in one synchronous stretch rotates the file target as one record at a time would: each file within its size, whole lines, in order", async (t) => {
+  captureStatus(t);
+  const dir = tempDir(t);
+  const audit = testService(t);
+  await audit.configure({
+    properties: {
+      [P + "enabled"]: "true",
+      [P + "file.location"]: join(dir, "audit.log"),
+      [P + "target.json.type"]: "file",
+      [P + "target.json.path"]: join(dir, "json", "audit.json"),
+      [P + "target.json.size"]: "1KB",
+      [P + "target.json.count"]: "200",
+    },
+    watch: false,
+  });
+  // One synchronous stretch: the records reach the target together, after it.
+  for (let seq = 0; seq < 300; seq++) audit.log("ox.login", { seq, pad: "é".repeat(seq % 7) });
+  await audit.flush();
+  const folder = join(dir, "json");
+  const names = readdirSync(folder);
+  t.true(names.length > 20, names.join(" "));
+  for (const name of names) {
+    const bytes = readFileSync(join(folder, name));
+    t.true(bytes.length <= 1024, `${name}: ${bytes.length} bytes`);
+    t.is(bytes[bytes.length - 1], 0x0a, `${name} ends with a whole line`);
+    t.is(statSync(join(folder, name)).size, bytes.length);
+  }
+  t.deepEqual(seqsOf(folder, "audit.json"), [...Array(300).keys()]);
+  const stats = audit.stats().targets?.find((s) => s.name === "json");
+  t.like(stats, { sent: 300, buffered: 0, dropped: 0 });
+});
+
+test("a file target that cannot be written keeps the records of a burst, and of the next bursts behind them, and writes them in order once it can", async (t) => {
+  captureStatus(t);
+  const dir = tempDir(t);
+  // The target's folder is a file: opening it fails (ENOTDIR) until it is removed.
+  writeFileSync(join(dir, "json"), "in the way\n");
+  const audit = testService(t);
+  await audit.configure({
+    properties: {
+      [P + "enabled"]: "true",
+      [P + "file.location"]: join(dir, "audit.log"),
+      [P + "target.json.type"]: "file",
+      [P + "target.json.path"]: join(dir, "json", "audit.json"),
+    },
+    watch: false,
+  });
+  for (let seq = 0; seq < 10; seq++) audit.log("ox.login", { seq });
+  await audit.flush();
+  for (let seq = 10; seq < 25; seq++) audit.log("ox.login", { seq });
+  await audit.flush();
+  t.like(audit.stats().targets?.find((s) => s.name === "json"), { sent: 0, buffered: 25, dropped: 0 });
+  rmSync(join(dir, "json"));
+  for (let seq = 25; seq < 30; seq++) audit.log("ox.login", { seq });
+  t.true(await waitFor(() => audit.stats().targets?.find((s) => s.name === "json")?.sent === 30, 10_000));
+  t.deepEqual(seqsOf(join(dir, "json"), "audit.json"), [...Array(30).keys()]);
+});
