@@ -1,6 +1,8 @@
 import test from "ava";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { DeliveryEvents } from "../src/targets/delivery.js";
+import { FileDelivery } from "../src/targets/file-delivery.js";
 import { captureStatus, P, tempDir, waitFor } from "./lib/helpers.js";
 import { testService } from "./lib/service.js";
 
@@ -76,4 +78,45 @@ test("a file target that cannot be written keeps the records of a burst, and of 
   for (let seq = 25; seq < 30; seq++) audit.log("ox.login", { seq });
   t.true(await waitFor(() => audit.stats().targets?.find((s) => s.name === "json")?.sent === 30, 10_000));
   t.deepEqual(seqsOf(join(dir, "json"), "audit.json"), [...Array(30).keys()]);
+});
+
+test("a held burst reaching a file that cannot be written is one failed write, as one record offered alone is (errors, failure reports), and waits for the retry in order", async (t) => {
+  /** A file target's delivery into a folder that is a file (ENOTDIR), with its failure reports counted. */
+  const failing = (): { delivery: FileDelivery; downs: () => number; dir: string } => {
+    const dir = tempDir(t);
+    writeFileSync(join(dir, "json"), "in the way\n");
+    let downs = 0;
+    const events: DeliveryEvents = {
+      down: () => downs++,
+      up: () => undefined,
+      dropRecord: () => Buffer.from("dropped\n"),
+      rejected: () => undefined,
+      fault: () => undefined,
+    };
+    const delivery = new FileDelivery({ path: join(dir, "json", "audit.json"), maxSize: 1 << 20, maxArchives: 2, compress: false, maxAgeDays: 0 }, 100, events);
+    t.teardown(() => void delivery.close());
+    return { delivery, downs: () => downs, dir };
+  };
+  // One record offered alone: what one failed write costs.
+  const alone = failing();
+  const errors0 = alone.delivery.stats().errors;
+  const downs0 = alone.downs();
+  alone.delivery.offer(Buffer.from("r0\n"));
+  const errorsPerWrite = alone.delivery.stats().errors - errors0;
+  const downsPerWrite = alone.downs() - downs0;
+  t.true(errorsPerWrite >= 1);
+  // Ten records held and released together: the same single failed write, not a second try at once.
+  const burst = failing();
+  const errors1 = burst.delivery.stats().errors;
+  const downs1 = burst.downs();
+  burst.delivery.hold();
+  for (let i = 0; i < 10; i++) burst.delivery.offer(Buffer.from(`r${i}\n`));
+  burst.delivery.releaseHold();
+  t.is(burst.delivery.stats().errors - errors1, errorsPerWrite);
+  t.is(burst.downs() - downs1, downsPerWrite);
+  t.like(burst.delivery.stats(), { buffered: 10, sent: 0, dropped: 0, connected: false });
+  // Once the file can be written, the retry writes them all, in order.
+  rmSync(join(burst.dir, "json"));
+  t.true(await waitFor(() => burst.delivery.stats().sent === 10, 10_000));
+  t.is(readFileSync(join(burst.dir, "json", "audit.json"), "utf8"), [...Array(10).keys()].map((i) => `r${i}\n`).join(""));
 });

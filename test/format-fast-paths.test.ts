@@ -58,6 +58,19 @@ test("ISO milliseconds: what is not a time throws toISOString's RangeError, and 
   t.is(iso(6), "1970-01-01T00:00:00.006Z");
 });
 
+test("ISO milliseconds: after the last time there is (8.64e15), the milliseconds of its second throw as toISOString does, not written from the cache", (t) => {
+  const iso = createIsoMillisFormatter();
+  t.is(iso(8.64e15), new Date(8.64e15).toISOString());
+  for (const bad of [8.64e15 + 1, 8.64e15 + 85, 8.64e15 + 999]) {
+    t.throws(() => new Date(bad).toISOString(), { instanceOf: RangeError });
+    t.throws(() => iso(bad), { instanceOf: RangeError }, String(bad));
+  }
+  t.is(iso(8.64e15), "+275760-09-13T00:00:00.000Z");
+  // The first instant there is has a whole second of valid times after it.
+  t.is(iso(-8.64e15), "-271821-04-20T00:00:00.000Z");
+  t.is(iso(-8.64e15 + 999), "-271821-04-20T00:00:00.999Z");
+});
+
 /** The timestamp of the formats as it was written before the cache (the spec). */
 function isoTimestampReference(timestamp: number): string | undefined {
   if (!Number.isFinite(timestamp)) return undefined;

@@ -554,7 +554,9 @@ export function createIsoMillisFormatter(): (epochMillis: number) => string {
     if (!(ms >= 0 && ms < 1000)) {
       const text = new Date(time).toISOString();
       ms = ((time % 1000) + 1000) % 1000;
-      start = time - ms;
+      // The last time there is (8.64e15) is the only one of its second: that second is not kept,
+      // so the instants after it throw as toISOString does instead of being written from the cache.
+      start = time === MAX_EPOCH_MILLIS ? Number.NaN : time - ms;
       prefix = text.slice(0, -4);
     }
     return prefix + (table[ms] as string) + "Z";

@@ -129,6 +129,16 @@ export class RetryBuffer {
     return false;
   }
 
+  /**
+   * Queues `lines[start..]`, whose write the caller has just tried and seen fail (a batch it
+   * wrote itself), behind what waits, in order, and schedules the retry: what `offer()` does
+   * after its own write fails, without a second try now.
+   */
+  failed(lines: readonly string[], start: number): void {
+    for (let i = start; i < lines.length; i++) this.enqueue(lines[i] as string);
+    this.schedule();
+  }
+
   private enqueue(line: string): void {
     if (this.size >= this.capacity) {
       const now = this.clock();

@@ -84,12 +84,14 @@ export class FileDelivery implements Delivery {
     if (this.holding > 0 || this.held.length === 0) return;
     const lines = this.held;
     this.held = [];
-    let written = 0;
     if (this.buffer.size === 0 && !this.failing) {
-      written = this.writer.writeMany(lines, 0, lines.length);
+      const written = this.writer.writeMany(lines, 0, lines.length);
+      // What could not be written (the write failed: reported by the writer) waits for the
+      // retry, in order, as after one record's failed write: not tried again at once.
+      if (written < lines.length) this.buffer.failed(lines, written);
+      return;
     }
-    // What could not be written (the write failed: reported by the writer) is retried in order.
-    for (let i = written; i < lines.length; i++) this.buffer.offer(lines[i] as string);
+    for (const line of lines) this.buffer.offer(line);
   }
 
   buffered(): number {
