@@ -144,6 +144,17 @@ test("JSON lines: a value that needs escaping after one that did not, non-ASCII,
   t.is(formatJson({ ...base, attributes: [["b", "plain"]] }), '{"timestamp":"2026-01-02T03:04:05.006Z","level":"INFO","event":"ox.login","attributes":{"b":"plain"}}');
 });
 
+test("JSON lines from a JavaScript caller that does not keep to the types: values as JSON.stringify writes them, names as strings, always valid JSON", (t) => {
+  const withToJson = { toJSON: () => ({ kept: "yes" }) };
+  const attributes = [["n", 5], ["u", undefined], ["o", withToJson], [7, "seven"], ["s", "text"]] as unknown as AuditEvent["attributes"];
+  const line = formatJson({ ...base, attributes });
+  t.is(line, '{"timestamp":"2026-01-02T03:04:05.006Z","level":"INFO","event":"ox.login","attributes":{"n":5,"u":null,"o":{"kept":"yes"},"7":"seven","s":"text"}}');
+  t.deepEqual(JSON.parse(line).attributes, { n: 5, u: null, o: { kept: "yes" }, "7": "seven", s: "text" });
+  // An event id that is not a string: JSON all the same (a number as itself, a missing one as null).
+  t.is(JSON.parse(formatJson({ ...base, eventId: 5 as unknown as string })).event, 5);
+  t.is(JSON.parse(formatJson({ ...base, eventId: undefined as unknown as string })).event, null);
+});
+
 test("JSON lines: more than 16 attributes, with and without a repeated name", (t) => {
   const many = Array.from({ length: 20 }, (_, i) => [`n${i}`, String(i)] as const);
   t.is(formatJson({ ...base, attributes: many }), formatJsonReference({ ...base, attributes: many }));

@@ -93,7 +93,7 @@ export function formatJson(event: AuditEvent, fields: ReadonlyArray<readonly [st
     line += "{";
     for (let i = 0; i < attributes.length; i++) {
       const [name, value] = attributes[i] as readonly [string, string | null];
-      line += (i === 0 ? "" : ",") + jsonString(name) + ":" + (value === null ? "null" : jsonString(value));
+      line += (i === 0 ? "" : ",") + jsonName(name) + ":" + (value === null ? "null" : jsonString(value));
     }
     line += "}";
   }
@@ -104,9 +104,20 @@ export function formatJson(event: AuditEvent, fields: ReadonlyArray<readonly [st
 /** What JSON.stringify or {@link lineSafeJson} would change in a string: `"`, `\`, controls, lone surrogates, U+2028, U+2029. */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u0080-\u009f\u2028\u2029\uD800-\uDFFF]/;
 
-/** `lineSafeJson(JSON.stringify(text))`, with one test instead for the usual text that needs no escape. */
+/**
+ * `lineSafeJson(JSON.stringify(text))`, with one test instead for the usual text that needs no
+ * escape. What is not a string (from a JavaScript caller that does not keep to the types: a
+ * number, `undefined`, an object with `toJSON`) is written as `JSON.stringify` writes it, as
+ * before this fast path, and `null` where it writes nothing, so the line stays JSON.
+ */
 function jsonString(text: string): string {
+  if (typeof text !== "string") return lineSafeJson(JSON.stringify(text as unknown) ?? "null");
   return NEEDS_ESCAPE.test(text) ? lineSafeJson(JSON.stringify(text)) : '"' + text + '"';
+}
+
+/** A name of the fast path: always a JSON string (a number as a name would make the line invalid). */
+function jsonName(name: string): string {
+  return jsonString(typeof name === "string" ? name : String(name));
 }
 
 /** Whether a name occurs more than once (compared pairwise for the few attributes of a usual record). */
