@@ -58,7 +58,10 @@ export function parseJavaLocale(text: string): string {
   } catch {
     throw new RangeError(`Invalid locale ${JSON.stringify(text)}: ${LOCALE_EXPECTED}`);
   }
-  if (Intl.DateTimeFormat.supportedLocalesOf([tag]).length === 0) {
+  // en-US has data in every build of Node (small-icu has English only). Asking ICU loads its
+  // locale data, about 6 MB of memory, so the default locale is not asked about: a service whose
+  // dates are ISO-8601 (the default) never needs that data.
+  if (tag !== "en-US" && Intl.DateTimeFormat.supportedLocalesOf([tag]).length === 0) {
     throw new RangeError(
       `Unsupported locale ${JSON.stringify(text)}: no locale data for this language; ${LOCALE_EXPECTED}`,
     );
