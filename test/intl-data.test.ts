@@ -14,9 +14,13 @@ import { readLines, tempDir } from "./lib/helpers.js";
 const child = fileURLToPath(new URL("./programs/intl-spy-child.js", import.meta.url));
 const P = "com.openexchange.log.audit.slf4j.";
 
-function run(file: string, extra: Readonly<Record<string, string>> = {}): string[] {
+function spy(file: string, extra: Readonly<Record<string, string>> = {}): { calls: string[]; luxon: boolean } {
   const out = execFileSync(process.execPath, [child, file, JSON.stringify(extra)], { encoding: "utf8", timeout: 30_000 });
-  return (JSON.parse(out) as { calls: string[] }).calls;
+  return JSON.parse(out) as { calls: string[]; luxon: boolean };
+}
+
+function run(file: string, extra: Readonly<Record<string, string>> = {}): string[] {
+  return spy(file, extra).calls;
 }
 
 test("dedicated mode with ISO dates (the default, date.locale en_US) never asks Intl for locale data", (t) => {
@@ -37,4 +41,11 @@ test("the spy sees Intl when a locale is used: date.locale=de_DE is checked agai
   const used = run(file, { [`${P}date.locale`]: "de_DE", [`${P}date.pattern`]: "d. MMMM yyyy" });
   t.true(used.includes("new Intl.DateTimeFormat"), used.join(", "));
   t.true(readLines(file).includes("ox.login, login=thorben, ip=::1, timestamp=10. Juni 2016"));
+});
+
+test("luxon is loaded only for a Java date pattern (its zones and week rules): not for ISO dates", (t) => {
+  const file = join(tempDir(t), "audit.log");
+  t.false(spy(file).luxon);
+  t.true(spy(file, { [`${P}date.pattern`]: "yyyy-MM-dd HH:mm z", [`${P}date.timezone`]: "Europe/Berlin" }).luxon);
+  t.true(readLines(file).includes("ox.login, login=thorben, ip=::1, timestamp=2016-06-10 12:31 CEST"), readLines(file).join("\n"));
 });

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { Info } from "luxon";
+import { luxon } from "./luxon.js";
 
 const LOCALE_EXPECTED = "expected a locale such as en_US or de-DE";
 
@@ -172,8 +172,8 @@ export function localeData(locale: string): LocaleData {
   let firstDayOfWeek = 1;
   let minimalDaysInFirstWeek = 1;
   if (new Intl.Locale(locale).region !== undefined) {
-    firstDayOfWeek = (Info.getStartOfWeek({ locale }) % 7) + 1; // luxon 1 = Monday ... 7 = Sunday
-    minimalDaysInFirstWeek = Info.getMinimumDaysInFirstWeek({ locale });
+    firstDayOfWeek = (luxon().Info.getStartOfWeek({ locale }) % 7) + 1; // luxon 1 = Monday ... 7 = Sunday
+    minimalDaysInFirstWeek = luxon().Info.getMinimumDaysInFirstWeek({ locale });
   }
 
   const data: LocaleData = {

@@ -2,7 +2,8 @@
  * Records which of `Intl`'s data-loading entry points a dedicated-mode service uses: installs
  * spies on them before slf4ts is imported, configures a service writing to argv[2] (with the
  * extra properties of argv[3], JSON), logs three records (one with a Date), shuts down and
- * prints `{ calls }` as JSON on stdout. The first use of locale or zone data loads ICU's data
+ * prints `{ calls, luxon }` as JSON on stdout (`luxon`: whether luxon, which slf4ts loads on first use
+ * with `require`, was loaded). The first use of locale or zone data loads ICU's data
  * into the process (about 6–8 MB of memory), so a service that does not need it should not
  * touch it. Run in a child process so that nothing else in the test process has touched `Intl`.
  */
@@ -51,6 +52,7 @@ for (const [prototype, method, owner] of prototypes) {
 }
 
 const { createAuditLogService } = await import("../../src/index.js");
+const { createRequire } = await import("node:module");
 const P = "com.openexchange.log.audit.slf4j.";
 const extra = JSON.parse(process.argv[3] ?? "{}") as Record<string, string>;
 const service = createAuditLogService();
@@ -62,4 +64,5 @@ service.log("ox.login", { login: "thorben", ip: "::1", timestamp: new Date(Date.
 service.log("ox.count", { n: 1234567.5, big: 10n ** 20n });
 service.log("ox.logout", [["login", "thorben"]]);
 await service.shutdown();
-process.stdout.write(JSON.stringify({ calls }));
+const luxon = Object.keys(createRequire(import.meta.url).cache).some((path) => /[/\\]node_modules[/\\]luxon[/\\]/.test(path));
+process.stdout.write(JSON.stringify({ calls, luxon }));
