@@ -2,6 +2,7 @@
  * Medians, ratios and targets of a run, and the markdown of bench/RESULTS.md.
  */
 import { execFileSync } from "node:child_process";
+import { groupDigits } from "./digits.js";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -264,7 +265,7 @@ export function renderMarkdown(outcomes: readonly ScenarioOutcome[], settings: R
   out.push("|---|---|");
   for (const [k, v] of machine()) out.push(`| ${k} | ${escapeCell(v)} |`);
   for (const [k, v] of packageVersions(settings.root)) out.push(`| ${k} | ${escapeCell(v)} |`);
-  out.push(`| records per run | ${settings.records.toLocaleString("en-US")} (slow peers: ${settings.slowRecords.toLocaleString("en-US")}) |`);
+  out.push(`| records per run | ${groupDigits(settings.records)} (slow peers: ${groupDigits(settings.slowRecords)}) |`);
   out.push(`| repetitions | ${settings.reps}, each subject in its own process; figures are medians |`);
   out.push(`| load average (1 min) | ${settings.loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0]?.toFixed(2)} at the end (the run itself keeps about one core busy) |`);
   out.push("");
@@ -318,12 +319,12 @@ export function renderMarkdown(outcomes: readonly ScenarioOutcome[], settings: R
       "  from the first call until the subject's files are flushed and closed, so records/s means *on the OS*.",
       `- Latency: every ${SAMPLE_EVERY}th \`log()\` call is timed alone with \`process.hrtime.bigint()\`; p50/p99 of those. For asynchronous`,
       "  peers this is the time to queue the record, not to write it. Scenario 5 times batches of " +
-        `${CALL_BATCH.toLocaleString("en-US")} calls (ns/call).`,
+        `${groupDigits(CALL_BATCH)} calls (ns/call).`,
       "- CPU per record: `process.cpuUsage()` (user + system, every thread of the child) over the same span, divided by the",
       "  records. Other work on the machine stretches the wall clock more than this, so it helps to tell noise from a real change;",
       "  for asynchronous writers it includes the work of libuv's threads.",
       "- Peak RSS: `process.resourceUsage().maxRSS` of the child at the end.",
-      `- The two slowest peers (log4js \`file\`, rotating-file-stream: about 25k records/s here) write ${settings.slowRecords.toLocaleString("en-US")} records`,
+      `- The two slowest peers (log4js \`file\`, rotating-file-stream: about 25k records/s here) write ${groupDigits(settings.slowRecords)} records`,
       "  (`BENCH_SLOW_RECORDS`), so that the whole run stays well under ten minutes on two cores; their rates are comparable, but with",
       "  fewer records they keep less in memory and never reach the sixth file, so their peak RSS is lower than it would be at the full count.",
       "- Afterwards the runner reads every file back: each record must be present exactly once, whole and with the right content;",
@@ -367,7 +368,7 @@ export function renderMarkdown(outcomes: readonly ScenarioOutcome[], settings: R
       const check = [...(so.subject.kind === "records" ? so.verified.slice(0, 1 + (so.subject.alsoVerify?.length ?? 0)) : so.verified.slice(0, 1)), ...so.warnings.map((w) => `⚠ ${w}`)].join("; ");
       const rate = loop ? `${fmtRate(m.loopPerSecond)} (${fmtRate(m.loopMin)}–${fmtRate(m.loopMax)})` : `${fmtRate(m.perSecond)} (${fmtRate(m.min)}–${fmtRate(m.max)})`;
       out.push(
-        `| ${label} | ${m.records.toLocaleString("en-US")} | ${rate} | ${fmtNs(calls ? m.nsPerOp : m.p50Ns)} | ${fmtNs(m.p99Ns)} | ${fmtNs(loop ? m.cpuLoopNsPerOp : m.cpuNsPerOp)} | ${m.peakRssMB.toFixed(0)} MB | ${ratios.join(" | ")} | ${escapeCell(check || "–")} |`,
+        `| ${label} | ${groupDigits(m.records)} | ${rate} | ${fmtNs(calls ? m.nsPerOp : m.p50Ns)} | ${fmtNs(m.p99Ns)} | ${fmtNs(loop ? m.cpuLoopNsPerOp : m.cpuNsPerOp)} | ${m.peakRssMB.toFixed(0)} MB | ${ratios.join(" | ")} | ${escapeCell(check || "–")} |`,
       );
     }
     out.push("");

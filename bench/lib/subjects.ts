@@ -4,6 +4,7 @@
  * folder; peers get the same values (see records.ts) and their own line format.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { groupDigits } from "./digits.js";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { once } from "node:events";
 import { createRequire } from "node:module";
@@ -243,7 +244,7 @@ export function slf4tsTargets(o: { id: string; label: string }): RecordSubject {
           receiver.stop();
           const checks: string[] = [];
           for (const t of targets) {
-            const line = `${t.name} (${t.type}, ${t.destination.replace(dir, "…")}): sent ${t.sent.toLocaleString("en-US")}, dropped ${t.dropped}, errors ${t.errors}`;
+            const line = `${t.name} (${t.type}, ${t.destination.replace(dir, "…")}): sent ${groupDigits(t.sent)}, dropped ${t.dropped}, errors ${t.errors}`;
             if (t.sent !== records || t.dropped !== 0 || t.errors !== 0) problems.push(`stats() of target ${line}, expected sent ${records}`);
             else checks.push(`stats() ${line}`);
           }
@@ -251,7 +252,7 @@ export function slf4tsTargets(o: { id: string; label: string }): RecordSubject {
             problems.push("the receiver did not report");
           } else {
             const line =
-              `receiver: ${report.distinct.toLocaleString("en-US")} of ${records.toLocaleString("en-US")} records, ${report.frames.toLocaleString("en-US")} frames, ` +
+              `receiver: ${groupDigits(report.distinct)} of ${groupDigits(records)} records, ${groupDigits(report.frames)} frames, ` +
               `${report.duplicates} duplicate(s), ${report.malformed} malformed, ${report.outOfOrder} out of order, ${(report.bytes / MiB).toFixed(1)} MiB over ${report.connections} connection(s)`;
             if (report.distinct !== records || report.duplicates !== 0 || report.malformed !== 0 || report.outOfOrder !== 0) {
               problems.push(line + (report.examples.length > 0 ? ` (e.g. ${report.examples.join("; ")})` : ""));

@@ -5,6 +5,7 @@
  * configured number of files. A fast run that loses records is a failure, not a result.
  */
 import { closeSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { groupDigits } from "./digits.js";
 import { join } from "node:path";
 import { parseAuditLine } from "../../src/record/parse.js";
 import { CLIENT, EVENT_ID, IP, loginOf, sessionOf } from "./records.js";
@@ -255,7 +256,7 @@ export function verifyFiles(dir: string, records: number, spec: VerifySpec): Ver
   const kept = records - firstKept;
   const summary =
     problems.length === 0
-      ? `${kept.toLocaleString("en-US")} records in ${names.length} file(s)` + (firstKept > 0 ? `, #${firstKept}–#${records - 1} (older ones rotated out)` : "")
+      ? `${groupDigits(kept)} records in ${names.length} file(s)` + (firstKept > 0 ? `, #${firstKept}–#${records - 1} (older ones rotated out)` : "")
       : problems.join("; ");
   return { ok: problems.length === 0, problems, warnings, files: names.length, lines, firstKept, summary };
 }

@@ -1,5 +1,6 @@
 /** Scenario 8 (issue 4): the cost of file.fsync, for power-loss durability. */
 import type { Scenario } from "../lib/harness.js";
+import { groupDigits } from "../lib/digits.js";
 import { baselineLimit, slf4tsDedicated } from "../lib/subjects.js";
 
 const P = "com.openexchange.log.audit.slf4j.";
@@ -11,7 +12,7 @@ export const scenario: Scenario = {
   number: 8,
   title: "The cost of file.fsync (issue 4): never, rotation, always; sync and batched",
   description:
-    `Scenario 1's configuration with \`file.fsync\` set, ${FSYNC_RECORDS.toLocaleString("en-US")} records each (\`BENCH_FSYNC_RECORDS\`), ` +
+    `Scenario 1's configuration with \`file.fsync\` set, ${groupDigits(FSYNC_RECORDS)} records each (\`BENCH_FSYNC_RECORDS\`), ` +
     "so that the per-record flush stays affordable here. `always` flushes after every write (every record in sync mode, every " +
     "batch in batched mode); `rotation` before each rotation and at shutdown. What a flush costs depends entirely on the disk " +
     "(this machine's virtual disk may acknowledge flushes early); read the ratios as orders of magnitude.",

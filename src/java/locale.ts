@@ -8,7 +8,7 @@
  * @module
  */
 
-import { Info } from "luxon";
+import { luxon } from "./luxon.js";
 
 const LOCALE_EXPECTED = "expected a locale such as en_US or de-DE";
 
@@ -58,7 +58,10 @@ export function parseJavaLocale(text: string): string {
   } catch {
     throw new RangeError(`Invalid locale ${JSON.stringify(text)}: ${LOCALE_EXPECTED}`);
   }
-  if (Intl.DateTimeFormat.supportedLocalesOf([tag]).length === 0) {
+  // en-US has data in every build of Node (small-icu has English only). Asking ICU loads its
+  // locale data, about 6 MB of memory, so the default locale is not asked about: a service whose
+  // dates are ISO-8601 (the default) never needs that data.
+  if (tag !== "en-US" && Intl.DateTimeFormat.supportedLocalesOf([tag]).length === 0) {
     throw new RangeError(
       `Unsupported locale ${JSON.stringify(text)}: no locale data for this language; ${LOCALE_EXPECTED}`,
     );
@@ -169,8 +172,8 @@ export function localeData(locale: string): LocaleData {
   let firstDayOfWeek = 1;
   let minimalDaysInFirstWeek = 1;
   if (new Intl.Locale(locale).region !== undefined) {
-    firstDayOfWeek = (Info.getStartOfWeek({ locale }) % 7) + 1; // luxon 1 = Monday ... 7 = Sunday
-    minimalDaysInFirstWeek = Info.getMinimumDaysInFirstWeek({ locale });
+    firstDayOfWeek = (luxon().Info.getStartOfWeek({ locale }) % 7) + 1; // luxon 1 = Monday ... 7 = Sunday
+    minimalDaysInFirstWeek = luxon().Info.getMinimumDaysInFirstWeek({ locale });
   }
 
   const data: LocaleData = {

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { IANAZone } from "luxon";
+import type { IANAZone } from "luxon";
+import { luxon } from "./luxon.js";
 import { dtf, part } from "./locale.js";
 
 /**
@@ -162,14 +163,14 @@ export function parseJavaTimeZone(text: string): JavaTimeZone {
     return fixedZone(customId(prefix, negative, total), "offset", negative && total !== 0 ? -total : total);
   }
 
-  if (!IANA_SYNTAX.test(s) || !IANAZone.isValidZone(s)) throw zoneError(text);
+  if (!IANA_SYNTAX.test(s) || !luxon().IANAZone.isValidZone(s)) throw zoneError(text);
   const lower = s.toLowerCase();
   if (GMT_ALIASES.has(lower)) return fixedZone(s, "gmt", 0);
   if (UTC_ALIASES.has(lower)) return fixedZone(s, "utc", 0);
   // Fix the case ("europe/berlin") but keep the user's link name ("US/Eastern"), as Java does.
   const resolved = new Intl.DateTimeFormat("en-US", { timeZone: s }).resolvedOptions().timeZone;
   const id = resolved.toLowerCase() === lower ? resolved : s;
-  const zone = IANAZone.create(id);
+  const zone = luxon().IANAZone.create(id);
   let standard: number | undefined;
   return Object.freeze({
     id,
