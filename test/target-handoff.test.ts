@@ -363,3 +363,69 @@ if (process.argv[2] === "sigterm") {
   t.true(await waitFor(() => r.messages().length >= 21, 10_000), `${r.messages().length} of 21 arrived`);
   t.true(r.messages().slice(10).some((m) => m.includes("app.stop")));
 });
+
+test("Date values reach a target that waits exactly as a target working inside log() gets them: invalid, masked, subclassed, lying, in pairs", async (t) => {
+  captureStatus(t);
+  const masking = { [P + "mask.names"]: "secret" };
+  const waits = await setup(t, masking);
+  // A spool (port 9 is closed here) makes every target work inside log(): the reference.
+  const atOnce = await setup(t, {
+    ...masking,
+    [P + "target.siem.type"]: "syslog",
+    [P + "target.siem.host"]: "127.0.0.1",
+    [P + "target.siem.port"]: "9",
+    [P + "target.siem.spool"]: join(tempDir(t), "spool"),
+  });
+  class Stamp extends Date {}
+  const lying = new Date(Date.UTC(2026, 5, 6, 7, 8, 9, 10));
+  // dateTimeOf reads the time with Date.prototype.getTime: an own getTime is not asked.
+  Object.defineProperty(lying, "getTime", { value: () => 0 });
+  const records: Array<() => Parameters<AuditLogger["log"]>[1]> = [
+    () => ({ at: new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)), login: "ann" }),
+    () => ({ at: new Date(Number.NaN) }),
+    () => ({ secret: new Date(Date.UTC(2026, 0, 2)), at: new Date(0) }),
+    () => ({ at: new Stamp(Date.UTC(1999, 11, 31, 23, 59, 59, 999)) }),
+    () => ({ at: lying }),
+    () => [["at", new Date(86_400_000)], ["secret", new Date(1)]],
+    () => ({ before: new Date(-1) }),
+  ];
+  for (const make of records) {
+    waits.audit.log("ox.date", make());
+    atOnce.audit.log("ox.date", make());
+  }
+  await waits.audit.flush();
+  const reference = atOnce.targetRecords();
+  t.is(reference.length, records.length);
+  t.deepEqual(waits.targetRecords(), reference);
+  t.deepEqual(waits.fileRecords(), atOnce.fileRecords());
+  // What the reference wrote, so the comparison is not between two wrong answers.
+  t.is(reference[0]?.[1].at, "2026-01-02T03:04:05.006Z");
+  t.is(reference[4]?.[1].at, "2026-06-06T07:08:09.010Z");
+  // Masked at both, the target's text and the file's.
+  t.is(typeof reference[2]?.[1].secret, "string");
+  t.not(reference[2]?.[1].secret, "2026-01-02T00:00:00.000Z");
+  t.false(String(waits.fileRecords()[2]?.[1].secret).startsWith("2026-01-02"));
+});
+
+test("the audit file's line and a target that waits carry the same instant for a record", async (t) => {
+  // Milliseconds in the file's date (the pattern of the line's own time, not of Date values).
+  const s = await setup(t, { [P + "file.pattern"]: "%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z', UTC} %msg%n" });
+  // Every 10th record takes 2 ms to build (a toJSON that waits): one instant must serve both anyway.
+  const slow = {
+    toJSON(): string {
+      const end = Date.now() + 2;
+      while (Date.now() < end);
+      return "slow";
+    },
+  };
+  for (let i = 0; i < 50; i++) s.audit.log("ox.tick", i % 10 === 0 ? { n: i, slow } : { n: i });
+  await s.audit.flush();
+  const fileTimes = readLines(join(s.dir, "audit.log")).map((line) => line.slice(0, 24));
+  const targetTimes = readFileSync(join(s.dir, "audit.json"), "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => (JSON.parse(l) as { timestamp: string }).timestamp);
+  t.is(fileTimes.length, 50);
+  t.regex(fileTimes[0] as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  t.deepEqual(targetTimes, fileTimes);
+});

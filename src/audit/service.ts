@@ -318,11 +318,14 @@ export class AuditLogger {
       return;
     }
     let message: string;
+    let at: number | undefined;
     if (targets === undefined || renderRecord === undefined) {
       message = build(eventId, input);
     } else if (targets.defers && !exiting && pipeline.read !== undefined) {
       // The file's line as without targets; the targets' work after the caller's synchronous code.
-      message = this.handOff(pipeline, pipeline.read, targets, renderRecord, eventId, input);
+      // One time for both.
+      at = Date.now();
+      message = this.handOff(pipeline, pipeline.read, targets, renderRecord, eventId, input, at);
     } else {
       // A console target (in the pipe when log() returns), or the process is exiting: one rendering
       // serves the targets and the file now, after what waits (the order of the log() calls).
@@ -331,14 +334,14 @@ export class AuditLogger {
     }
     this.counters.logged++;
     const { file, buffer } = pipeline;
-    buffer.offer(renderLine(file, config.level, message, file.messageOnly ? 0 : Date.now()));
+    buffer.offer(renderLine(file, config.level, message, file.messageOnly ? 0 : (at ?? Date.now())));
     if (exiting) buffer.drain();
   }
 
   /** Dedicated mode with targets that may wait: see `target-handoff.ts`; never throws for a target's sake. */
-  private handOff(pipeline: DedicatedPipeline, read: AttributesRead, targets: TargetSet, renderRecord: RecordRenderer, eventId: string, input: RecordInput | undefined): string {
+  private handOff(pipeline: DedicatedPipeline, read: AttributesRead, targets: TargetSet, renderRecord: RecordRenderer, eventId: string, input: RecordInput | undefined, at: number): string {
     try {
-      return buildAndHandOff(pipeline.build, read, renderRecord, targets, pipeline.config.maxAttributes, eventId, input);
+      return buildAndHandOff(pipeline.build, read, renderRecord, targets, pipeline.config.maxAttributes, eventId, input, at);
     } catch (error) {
       // A target must never make log() throw (this is the last net); the file still gets its record.
       StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit targets failed on event ${JSON.stringify(eventId)}: ${renderOther(error)}`);

@@ -4,14 +4,15 @@
  * filters, rate limits, formats, deliveries) is put off until the caller's synchronous code
  * has ended ({@link TargetSet.defer}). What the targets get is what `log()` read: the builder
  * hands back the names and values it wrote, each attribute is read once, and a value that is an
- * object or a Date is replaced by what the builder took when it wrote it (its text, a copy), so
- * nothing runs twice (getters, `toJSON`) and the targets never see a later state than the file.
+ * object or a Date is replaced by what the builder took when it wrote it (its text; a Date's
+ * time, a Date again when the targets run), so nothing runs twice (getters, `toJSON`) and the
+ * targets never see a later state than the file.
  *
  * @module
  */
 import { types } from "node:util";
 import { CollectedAttributes, collectAttributes, isCollected } from "../record/attributes.js";
-import type { AttributesRead, RecordBuilder, RecordInput } from "../record/builder.js";
+import { unsettled, type AttributesRead, type RecordBuilder, type RecordInput } from "../record/builder.js";
 import type { RecordRenderer, RenderedRecord } from "../record/render.js";
 import type { DeferredRecord, TargetSet } from "../targets/targets.js";
 
@@ -40,7 +41,7 @@ class Deferred implements DeferredRecord {
     const keys = this.keys as readonly unknown[];
     const values = this.values as readonly unknown[];
     const pairs: Array<readonly [unknown, unknown]> = new Array(keys.length);
-    for (let i = 0; i < keys.length; i++) pairs[i] = [keys[i], values[i]];
+    for (let i = 0; i < keys.length; i++) pairs[i] = [keys[i], unsettled(values[i])];
     return new CollectedAttributes(pairs, this.cut, undefined);
   }
 }
@@ -61,8 +62,8 @@ class Rendered implements DeferredRecord {
 /**
  * Builds the file's message of one record and hands the record to the targets, their work put
  * off. Attributes other than a plain object (an iterable, a Proxy) are collected first, so
- * that the builder and the targets read them once. `build` must have been compiled with `read`.
- * Returns the message.
+ * that the builder and the targets read them once. `build` must have been compiled with `read`;
+ * `at` is the record's time (the file's line has the same). Returns the message.
  */
 export function buildAndHandOff(
   build: RecordBuilder,
@@ -72,12 +73,12 @@ export function buildAndHandOff(
   maxAttributes: number,
   eventId: string,
   input: RecordInput | undefined,
+  at: number,
 ): string {
   let attributes = input;
   if (attributes !== undefined && attributes !== null && !isCollected(attributes) && (isProxy(attributes) || isIterable(attributes))) {
     attributes = collectAttributes(attributes, maxAttributes);
   }
-  const at = Date.now();
   const message = build(eventId, attributes);
   if (attributes === undefined || attributes === null) {
     targets.defer(new Deferred(eventId, at, renderRecord, undefined, undefined, undefined, NO_ATTRIBUTES));
@@ -90,17 +91,12 @@ export function buildAndHandOff(
     return message;
   }
   if (isCollected(attributes)) {
-    const pairs = settled === undefined ? attributes.pairs : attributes.pairs.map((pair, i) => (settled[i] === undefined ? pair : ([pair[0], settled[i]] as const)));
+    const pairs = settled === undefined ? attributes.pairs : attributes.pairs.map((pair, i) => (settled[i] === undefined ? pair : ([pair[0], unsettled(settled[i])] as const)));
     targets.defer(new Deferred(eventId, at, renderRecord, undefined, undefined, undefined, new CollectedAttributes(pairs, attributes.cut, attributes.error)));
     return message;
   }
-  const { keys, cut } = read;
-  const values = read.values as unknown[];
-  // An object or a Date is replaced by what the builder took when it wrote it (its text, a copy).
-  if (settled !== undefined) {
-    for (let i = 0; i < settled.length; i++) if (settled[i] !== undefined) values[i] = settled[i];
-  }
-  targets.defer(new Deferred(eventId, at, renderRecord, keys, values, cut, undefined));
+  // The values as written: an object or a Date replaced by what the builder took (see AttributesRead).
+  targets.defer(new Deferred(eventId, at, renderRecord, read.keys, read.values, read.cut, undefined));
   return message;
 }
 

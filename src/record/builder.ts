@@ -83,16 +83,36 @@ export interface AttributesRead {
   /** The attributes this describes (a plain object or collected attributes); anything else: undefined. */
   source: object | undefined;
   keys: readonly string[] | undefined;
+  /**
+   * The values written, by index of `keys`; a value that is an object or a function is replaced
+   * by what stands for it (as in `settled`, which is undefined for a plain object).
+   */
   values: readonly unknown[] | undefined;
   /** How many attributes were left out (`record.maxAttributes`), as the record says. */
   cut: string | undefined;
   /**
-   * By index (of `values`, or of the collected pairs): what stands for a value that is an object
-   * or a function, taken when it was written: its text as written (before masking and escaping),
-   * or for a Date a copy. So nothing runs twice (getters, `toJSON`) and nothing changed
-   * afterwards reaches the targets. Undefined when no value is one.
+   * By index of the collected pairs: what stands for a value that is an object or a function,
+   * taken when it was written: its text as written (before masking and escaping), or for a Date
+   * its time ({@link SettledTime}). So nothing runs twice (getters, `toJSON`) and nothing changed
+   * afterwards reaches the targets. Undefined when no value is one, and for a plain object (whose
+   * `values` hold them).
    */
   settled: unknown[] | undefined;
+}
+
+/**
+ * What stands for a Date attribute once written: its time then (a later `setTime()` does not
+ * reach the targets). Cheaper to take inside `log()` than a copy of the Date, which
+ * {@link unsettled} makes when the targets run.
+ * @internal
+ */
+export class SettledTime {
+  constructor(readonly time: number) {}
+}
+
+/** A value as the targets take it: a {@link SettledTime} is a Date again. @internal */
+export function unsettled(value: unknown): unknown {
+  return value instanceof SettledTime ? new Date(value.time) : value;
 }
 
 /** What a {@link RecordBuilder} takes: attributes as given, or as {@link collectAttributes} read them. */
@@ -301,8 +321,15 @@ export function compileRecordBuilder(
   const settledText = (value: object, masked: boolean, settled: unknown[], i: number): string => {
     const time = dateTimeOf(value);
     if (time !== undefined) {
-      settled[i] = new Date(time);
-      return masked ? renderMasked(value) : renderValue(value);
+      settled[i] = new SettledTime(time);
+      if (masked) return renderMasked(value);
+      // renderValue's Date, the time read once.
+      if (Number.isNaN(time)) return "Invalid Date";
+      try {
+        return renderDate(time);
+      } catch (error) {
+        return escapeValue(`[unrenderable: ${render(error)}]`);
+      }
     }
     const raw = render(value);
     settled[i] = raw;
@@ -479,7 +506,8 @@ export function compileRecordBuilder(
     const infos = infosOf(keys);
     // The careful path keeps what it read for `read` (the fast path has it in `values`).
     const careful: unknown[] | undefined = values === undefined && read !== undefined ? [] : undefined;
-    let settled: unknown[] | undefined;
+    // With `read`, what stands for an object value replaces it in the values handed on.
+    const held = values ?? careful;
     for (let i = 0; i < keys.length; i++) {
       let value: unknown;
       if (values !== undefined) {
@@ -504,7 +532,7 @@ export function compileRecordBuilder(
           lastEscaped[i] = text;
         }
       } else if (read !== undefined && value !== null && (typeof value === "object" || typeof value === "function")) {
-        text = settledText(value, info.masked, (settled ??= []), i);
+        text = settledText(value, info.masked, held as unknown[], i);
       } else {
         text = info.masked ? renderMasked(value) : renderValue(value);
       }
@@ -514,9 +542,9 @@ export function compileRecordBuilder(
     // Set last: a getter or toJSON that logs while this record is built fills `read` too.
     if (read !== undefined) {
       read.keys = keys;
-      read.values = values ?? careful;
+      read.values = held;
       read.cut = cut;
-      read.settled = settled;
+      read.settled = undefined;
       read.source = record;
     }
     return cut === undefined ? line : line + cutMarker(cut);
