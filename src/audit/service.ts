@@ -341,7 +341,7 @@ export class AuditLogger {
   /** Dedicated mode with targets that may wait: see `target-handoff.ts`; never throws for a target's sake. */
   private handOff(pipeline: DedicatedPipeline, read: AttributesRead, targets: TargetSet, renderRecord: RecordRenderer, eventId: string, input: RecordInput | undefined, at: number): string {
     try {
-      return buildAndHandOff(pipeline.build, read, renderRecord, targets, pipeline.config.maxAttributes, eventId, input, at);
+      return buildAndHandOff(pipeline.build, read, renderRecord, targets, eventId, input, at);
     } catch (error) {
       // A target must never make log() throw (this is the last net); the file still gets its record.
       StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit targets failed on event ${JSON.stringify(eventId)}: ${renderOther(error)}`);

@@ -10,13 +10,10 @@
  *
  * @module
  */
-import { types } from "node:util";
-import { CollectedAttributes, collectAttributes, isCollected } from "../record/attributes.js";
+import { CollectedAttributes } from "../record/attributes.js";
 import { unsettled, type AttributesRead, type RecordBuilder, type RecordInput } from "../record/builder.js";
 import type { RecordRenderer, RenderedRecord } from "../record/render.js";
 import type { DeferredRecord, TargetSet } from "../targets/targets.js";
-
-const isProxy = types.isProxy;
 
 const NO_ATTRIBUTES = new CollectedAttributes([], undefined, undefined);
 
@@ -61,50 +58,31 @@ class Rendered implements DeferredRecord {
 
 /**
  * Builds the file's message of one record and hands the record to the targets, their work put
- * off. Attributes other than a plain object (an iterable, a Proxy) are collected first, so
- * that the builder and the targets read them once. `build` must have been compiled with `read`;
+ * off. The builder collects attributes other than a plain object (an iterable, a Proxy) first,
+ * so that it and the targets read them once. `build` must have been compiled with `read`;
  * `at` is the record's time (the file's line has the same). Returns the message.
  */
-export function buildAndHandOff(
-  build: RecordBuilder,
-  read: AttributesRead,
-  renderRecord: RecordRenderer,
-  targets: TargetSet,
-  maxAttributes: number,
-  eventId: string,
-  input: RecordInput | undefined,
-  at: number,
-): string {
-  let attributes = input;
-  if (attributes !== undefined && attributes !== null && !isCollected(attributes) && (isProxy(attributes) || isIterable(attributes))) {
-    attributes = collectAttributes(attributes, maxAttributes);
-  }
-  const message = build(eventId, attributes);
-  if (attributes === undefined || attributes === null) {
+export function buildAndHandOff(build: RecordBuilder, read: AttributesRead, renderRecord: RecordRenderer, targets: TargetSet, eventId: string, input: RecordInput | undefined, at: number): string {
+  const message = build(eventId, input);
+  if (input === undefined || input === null) {
     targets.defer(new Deferred(eventId, at, renderRecord, undefined, undefined, undefined, NO_ATTRIBUTES));
     return message;
   }
-  const { source, settled } = read;
-  if (source !== attributes) {
+  const source = read.source;
+  if (source === undefined || read.input !== input) {
     // The object could not be listed (the builder wrote why, and so does the rendering).
-    targets.defer(new Rendered(eventId, at, renderRecord(eventId, attributes)));
+    targets.defer(new Rendered(eventId, at, renderRecord(eventId, input)));
     return message;
   }
-  if (isCollected(attributes)) {
+  if (read.keys === undefined) {
+    // Collected attributes (the builder's, or the caller's: a filter or a capture collected them).
+    const attributes = source as CollectedAttributes;
+    const settled = read.settled;
     const pairs = settled === undefined ? attributes.pairs : attributes.pairs.map((pair, i) => (settled[i] === undefined ? pair : ([pair[0], unsettled(settled[i])] as const)));
     targets.defer(new Deferred(eventId, at, renderRecord, undefined, undefined, undefined, new CollectedAttributes(pairs, attributes.cut, attributes.error)));
     return message;
   }
-  // The values as written: an object or a Date replaced by what the builder took (see AttributesRead).
+  // A plain object: the values as written, an object or a Date replaced by what the builder took (see AttributesRead).
   targets.defer(new Deferred(eventId, at, renderRecord, read.keys, read.values, read.cut, undefined));
   return message;
-}
-
-/** Whether attributes are an iterable (read once, so collected first); true when asking throws (the collection says why). */
-function isIterable(attributes: object): boolean {
-  try {
-    return typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
-  } catch {
-    return true;
-  }
 }

@@ -12,7 +12,7 @@
  * @module
  */
 import { types } from "node:util";
-import { CUT_NAME, DEFAULT_MAX_ATTRIBUTES, isCollected, readIterable, type AuditAttributes, type CollectedAttributes } from "./attributes.js";
+import { CUT_NAME, DEFAULT_MAX_ATTRIBUTES, collectAttributes, isCollected, readIterable, type AuditAttributes, type CollectedAttributes } from "./attributes.js";
 import { NULL_MARKER, codePointWidth, compileEscaping, type RecordFormat } from "./escaping.js";
 import { compileMasking, type MaskOptions } from "./masking.js";
 import { DEFAULT_RENDER_BUDGET, renderOther, type RenderOptions } from "./values.js";
@@ -80,7 +80,13 @@ export type RecordBuilder = (eventId: string, attributes?: RecordInput) => strin
  * @internal
  */
 export interface AttributesRead {
-  /** The attributes this describes (a plain object or collected attributes); anything else: undefined. */
+  /** The attributes given to the call this describes. */
+  input: object | undefined;
+  /**
+   * The attributes read: `input` itself (a plain object, or collected attributes), or for an
+   * iterable or a Proxy the attributes the builder collected from it first (so that it and the
+   * targets read them once); undefined when they could not be listed.
+   */
   source: object | undefined;
   keys: readonly string[] | undefined;
   /**
@@ -420,6 +426,26 @@ export function compileRecordBuilder(
     if (typeof attributes !== "object") {
       throw new TypeError(`audit attributes must be an object or an iterable of [name, value] pairs, got ${typeof attributes}`);
     }
+    const input = attributes;
+    // Whether the attributes are an iterable; asked once (the lookup may run a getter).
+    let iterable: boolean | undefined;
+    let lookupFailed = false;
+    let lookupError: unknown;
+    let proxy = false;
+    if (read !== undefined && !isCollected(attributes)) {
+      // With targets, an iterable or a Proxy is collected first: it and the targets read it once.
+      proxy = isProxy(attributes);
+      if (!proxy) {
+        try {
+          iterable = typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
+        } catch (thrown) {
+          lookupFailed = true;
+          lookupError = thrown;
+        }
+      }
+      // (A lookup that throws: collected too, and the collection says why.)
+      if (proxy || iterable !== false) attributes = collectAttributes(attributes, maxAttributes);
+    }
     if (isCollected(attributes)) {
       if (read === undefined) {
         for (const pair of attributes.pairs) line += pairAttribute(pair);
@@ -440,18 +466,22 @@ export function compileRecordBuilder(
         read.values = undefined;
         read.cut = undefined;
         read.settled = settled;
+        read.input = input;
         read.source = attributes;
       }
       if (attributes.error !== undefined) line += error(attributes.error);
       if (attributes.cut !== undefined) line += cutMarker(attributes.cut);
       return line;
     }
-    let iterable: boolean;
-    try {
-      iterable = typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
-    } catch (thrown) {
-      return line + error(`attributes could not be read: ${render(thrown)}`);
+    if (iterable === undefined && !lookupFailed) {
+      try {
+        iterable = typeof (attributes as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
+      } catch (thrown) {
+        lookupFailed = true;
+        lookupError = thrown;
+      }
     }
+    if (lookupFailed) return line + error(`attributes could not be read: ${render(lookupError)}`);
     if (iterable) {
       // Lazily, at most maxAttributes: an endless generator ends here.
       const take = (entry: unknown): void => {
@@ -494,7 +524,7 @@ export function compileRecordBuilder(
     // Not for a Proxy, whose ownKeys may answer differently the second time, nor past the
     // bound (it would read, and run the getters of, the values that are cut).
     let values: unknown[] | undefined;
-    if (cut === undefined && !isProxy(record)) {
+    if (cut === undefined && (read !== undefined ? !proxy : !isProxy(record))) {
       try {
         values = Object.values(record);
         if (values.length !== total) values = undefined;
@@ -545,6 +575,7 @@ export function compileRecordBuilder(
       read.values = held;
       read.cut = cut;
       read.settled = undefined;
+      read.input = input;
       read.source = record;
     }
     return cut === undefined ? line : line + cutMarker(cut);
