@@ -429,3 +429,34 @@ test("the audit file's line and a target that waits carry the same instant for a
   t.regex(fileTimes[0] as string, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   t.deepEqual(targetTimes, fileTimes);
 });
+
+test("whether a plain object is an iterable is asked once per record (its Symbol.iterator getter runs once), and a generator given by a getter is read once", async (t) => {
+  const s = await setup(t);
+  let asked = 0;
+  const plain = { login: "ann" };
+  Object.defineProperty(plain, Symbol.iterator, {
+    get(): undefined {
+      asked++;
+      return undefined;
+    },
+  });
+  let generated = 0;
+  const pairs = {
+    get [Symbol.iterator](): () => Generator<[string, string]> {
+      return function* () {
+        generated++;
+        yield ["login", "bob"];
+      };
+    },
+  };
+  s.audit.log("ox.login", plain);
+  s.audit.log("ox.login", pairs);
+  await s.audit.flush();
+  t.is(asked, 1);
+  t.is(generated, 1);
+  t.deepEqual(s.targetRecords(), [
+    ["ox.login", { login: "ann" }],
+    ["ox.login", { login: "bob" }],
+  ]);
+  t.deepEqual(s.fileRecords(), s.targetRecords());
+});

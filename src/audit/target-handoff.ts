@@ -19,6 +19,7 @@ const NO_ATTRIBUTES = new CollectedAttributes([], undefined, undefined);
 
 /** A record put off with its attributes as read: rendered when the targets run. */
 class Deferred implements DeferredRecord {
+  next: DeferredRecord | undefined = undefined;
   constructor(
     readonly eventId: string,
     readonly at: number,
@@ -45,6 +46,7 @@ class Deferred implements DeferredRecord {
 
 /** A record rendered inside `log()` (it has an object value), put off in order with the others. */
 class Rendered implements DeferredRecord {
+  next: DeferredRecord | undefined = undefined;
   constructor(
     readonly eventId: string,
     readonly at: number,

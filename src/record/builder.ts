@@ -432,7 +432,8 @@ export function compileRecordBuilder(
     let lookupFailed = false;
     let lookupError: unknown;
     let proxy = false;
-    if (read !== undefined && !isCollected(attributes)) {
+    let collected = isCollected(attributes);
+    if (read !== undefined && !collected) {
       // With targets, an iterable or a Proxy is collected first: it and the targets read it once.
       proxy = isProxy(attributes);
       if (!proxy) {
@@ -444,9 +445,13 @@ export function compileRecordBuilder(
         }
       }
       // (A lookup that throws: collected too, and the collection says why.)
-      if (proxy || iterable !== false) attributes = collectAttributes(attributes, maxAttributes);
+      if (proxy || iterable !== false) {
+        attributes = collectAttributes(attributes, maxAttributes);
+        collected = true;
+      }
     }
-    if (isCollected(attributes)) {
+    if (collected) {
+      attributes = attributes as CollectedAttributes;
       if (read === undefined) {
         for (const pair of attributes.pairs) line += pairAttribute(pair);
       } else {

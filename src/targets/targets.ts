@@ -47,6 +47,8 @@ export interface DeferredRecord {
   readonly eventId: string;
   /** When it was logged (the targets' timestamp and rate limits). */
   readonly at: number;
+  /** The record put off after it (the waiting records are a list: no array to grow inside log()); set by {@link TargetSet.defer}. */
+  next: DeferredRecord | undefined;
   render(): RenderedRecord;
 }
 
@@ -306,7 +308,10 @@ export class TargetSet {
   private targets = new Map<string, Target>();
   private context: TargetContext;
   /** Records whose targets' work waits for the end of the caller's synchronous code (a microtask). */
-  private deferred: DeferredRecord[] = [];
+  /** The first and last of them, in order, and how many. */
+  private deferredHead: DeferredRecord | undefined = undefined;
+  private deferredTail: DeferredRecord | undefined = undefined;
+  private deferredCount = 0;
   private deferredScheduled = false;
   /** Whether every target may get its records after `log()` returned (see {@link mayWait}). */
   private mayDefer = false;
@@ -387,8 +392,11 @@ export class TargetSet {
    * `close()` and the exit hook deliver what waits first.
    */
   defer(record: DeferredRecord): void {
-    this.deferred.push(record);
-    if (this.deferred.length >= MAX_DEFERRED) {
+    record.next = undefined;
+    if (this.deferredTail === undefined) this.deferredHead = record;
+    else this.deferredTail.next = record;
+    this.deferredTail = record;
+    if (++this.deferredCount >= MAX_DEFERRED) {
       this.deliverDeferred();
     } else if (!this.deferredScheduled) {
       this.deferredScheduled = true;
@@ -401,19 +409,24 @@ export class TargetSet {
 
   /** Renders the records put off and offers them to the targets, in order; never throws. */
   deliverDeferred(): void {
-    while (this.deferred.length > 0) {
+    while (this.deferredHead !== undefined) {
       // A target that logs (a status report that reaches an audit record) adds to a new list.
-      const records = this.deferred;
-      this.deferred = [];
+      let record: DeferredRecord | undefined = this.deferredHead;
+      this.deferredHead = this.deferredTail = undefined;
+      this.deferredCount = 0;
       const held = [...this.targets.values()];
       for (const target of held) target.hold();
       try {
-        for (const record of records) {
+        while (record !== undefined) {
+          const next: DeferredRecord | undefined = record.next;
+          // Let go as it goes: a record done is garbage before the run ends.
+          record.next = undefined;
           try {
             this.offer(record.render(), record.at);
           } catch (error) {
             StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit targets failed on event ${JSON.stringify(record.eventId)}: ${renderOther(error)}`);
           }
+          record = next;
         }
       } finally {
         // Synchronously: what was queued leaves now (in one write per remote target).
