@@ -365,7 +365,13 @@ const killAndRestart = test.macro(async (t, input: "relp" | "relpTls" | "relpMtl
     logged = seq + 1;
     if (seq % 50 === 49) await new Promise((r) => setImmediate(r));
     // Kill rsyslog mid-stream, log on while it is down, then start it again on the same port.
-    if (seq === 3000 || seq === 6500) await rs.kill();
+    // Each kill must break a live session: the target reconnects after a backoff of 50-100 ms, and
+    // logging has no delay of its own (the target's work waits for the caller's code), so without
+    // this wait the second kill and restart can both fall inside that backoff and break nothing.
+    if (seq === 3000 || seq === 6500) {
+      t.true(await waitFor(() => audit.stats().targets[0]?.connected === true, 30_000), `connected before the kill at ${seq}: ${JSON.stringify(audit.stats().targets)}`);
+      await rs.kill();
+    }
     if (seq === 3500 || seq === 7000) await rs.restart();
   }
   const lines = await rs.waitForLines(files.raw, total, 60_000);
