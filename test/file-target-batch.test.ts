@@ -115,8 +115,15 @@ test("a held burst reaching a file that cannot be written is one failed write, a
   t.is(burst.delivery.stats().errors - errors1, errorsPerWrite);
   t.is(burst.downs() - downs1, downsPerWrite);
   t.like(burst.delivery.stats(), { buffered: 10, sent: 0, dropped: 0, connected: false });
+  // Records held (before the release) count as waiting, in stats() as in buffered().
+  burst.delivery.hold();
+  burst.delivery.offer(Buffer.from("r10\n"));
+  t.like(burst.delivery.stats(), { buffered: 11, sent: 0 });
+  t.is(burst.delivery.buffered(), 11);
+  burst.delivery.releaseHold();
+  t.like(burst.delivery.stats(), { buffered: 11, sent: 0 });
   // Once the file can be written, the retry writes them all, in order.
   rmSync(join(burst.dir, "json"));
-  t.true(await waitFor(() => burst.delivery.stats().sent === 10, 10_000));
-  t.is(readFileSync(join(burst.dir, "json", "audit.json"), "utf8"), [...Array(10).keys()].map((i) => `r${i}\n`).join(""));
+  t.true(await waitFor(() => burst.delivery.stats().sent === 11, 10_000));
+  t.is(readFileSync(join(burst.dir, "json", "audit.json"), "utf8"), [...Array(11).keys()].map((i) => `r${i}\n`).join(""));
 });

@@ -100,7 +100,8 @@ export class FileDelivery implements Delivery {
 
   stats(): DeliveryStats {
     const buffer = this.buffer.stats();
-    return { sent: this.writer.stats.written, resent: 0, buffered: buffer.buffered, dropped: buffer.dropped, errors: this.errors, connected: !this.failing, spooled: false };
+    // Records held for a run of the targets wait too (a status listener may ask during the run).
+    return { sent: this.writer.stats.written, resent: 0, buffered: buffer.buffered + this.held.length, dropped: buffer.dropped, errors: this.errors, connected: !this.failing, spooled: false };
   }
 
   async flush(): Promise<void> {
