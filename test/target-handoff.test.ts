@@ -460,3 +460,110 @@ test("whether a plain object is an iterable is asked once per record (its Symbol
   ]);
   t.deepEqual(s.fileRecords(), s.targetRecords());
 });
+
+test("an iterable's Symbol.iterator getter runs as often with targets as without, and one that throws the first time gives the same record", async (t) => {
+  /** Logs the two inputs on a service with or without a target; returns the getters' runs and the file's records. */
+  const run = async (targets: boolean): Promise<{ runs: number; throwingRuns: number; file: Array<[string, Record<string, string | null>]> }> => {
+    const dir = tempDir(t);
+    const audit = testService(t);
+    await audit.configure({
+      properties: {
+        [P + "enabled"]: "true",
+        [P + "file.location"]: join(dir, "audit.log"),
+        ...(targets ? { [P + "target.json.type"]: "file", [P + "target.json.path"]: join(dir, "audit.json") } : {}),
+      },
+      watch: false,
+    });
+    let runs = 0;
+    const iterable = {
+      get [Symbol.iterator](): () => Generator<[string, string]> {
+        runs++;
+        return function* () {
+          yield ["login", "ann"];
+        };
+      },
+    };
+    // Throws when first asked, then answers with pairs: the record says it could not be read.
+    let throwingRuns = 0;
+    const fickle = { login: "plain" };
+    Object.defineProperty(fickle, Symbol.iterator, {
+      get(): () => Generator<[string, string]> {
+        throwingRuns++;
+        if (throwingRuns === 1) throw new Error("first");
+        return function* () {
+          yield ["login", "sneaky"];
+        };
+      },
+    });
+    audit.log("ox.iterable", iterable);
+    audit.log("ox.fickle", fickle);
+    await audit.flush();
+    const format = { delimiter: ", ", includeAttributeNames: true };
+    const file = readLines(join(dir, "audit.log")).map((line): [string, Record<string, string | null>] => {
+      const parsed = parseAuditLine(line, format);
+      return [parsed.eventId, Object.fromEntries(parsed.attributes.map(([n, v]) => [n as string, v]))];
+    });
+    if (targets) t.deepEqual(targetLines(dir).map((r) => [r.event, r.attributes]), file);
+    return { runs, throwingRuns, file };
+  };
+  const alone = await run(false);
+  const withTargets = await run(true);
+  t.deepEqual(alone.file, [
+    ["ox.iterable", { login: "ann" }],
+    ["ox.fickle", { "slf4ts.error": "attributes could not be read: Error: first" }],
+  ]);
+  t.deepEqual(withTargets, alone);
+});
+
+test("a record logged by a getter while another is built: the file's times never go back in file order, and the target has the same", async (t) => {
+  const s = await setup(t, { [P + "file.pattern"]: "%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z', UTC} %msg%n" });
+  for (let i = 0; i < 5; i++) {
+    s.audit.log("ox.outer", {
+      n: String(i),
+      get nested(): string {
+        // The inner record is logged 3 ms into the outer one's build.
+        const end = Date.now() + 3;
+        while (Date.now() < end);
+        s.audit.log("ox.inner", { n: String(i) });
+        return "yes";
+      },
+    });
+  }
+  await s.audit.flush();
+  const lines = readLines(join(s.dir, "audit.log"));
+  t.deepEqual(
+    lines.map((l) => l.slice(25, 33)),
+    Array.from({ length: 5 }, () => ["ox.inner", "ox.outer"]).flat(),
+  );
+  const fileTimes = lines.map((l) => l.slice(0, 24));
+  t.deepEqual([...fileTimes].sort(), fileTimes, "times in file order");
+  const targetTimes = targetLines(s.dir).map((_, i) => (JSON.parse(readFileSync(join(s.dir, "audit.json"), "utf8").split("\n")[i] as string) as { timestamp: string }).timestamp);
+  t.deepEqual(targetTimes, fileTimes);
+});
+
+test("with targets, log() does not keep the caller's attributes alive once the record waits (a Proxy is collected without another log())", async (t) => {
+  const dir = tempDir(t);
+  const index = new URL("../src/index.js", import.meta.url).href;
+  // In a child with --expose-gc: a WeakRef to the Proxy logged, then collections between tasks.
+  const script = `
+    import { createAuditLogService } from ${JSON.stringify(index)};
+    const P = ${JSON.stringify(P)};
+    const audit = createAuditLogService();
+    await audit.configure({ properties: { [P + "enabled"]: "true", [P + "file.location"]: ${JSON.stringify(join(dir, "audit.log"))}, [P + "target.json.type"]: "file", [P + "target.json.path"]: ${JSON.stringify(join(dir, "audit.json"))} }, watch: false });
+    const refs = (() => {
+      const proxy = new Proxy({ login: "ann", blob: "x".repeat(1000) }, {});
+      const plain = { login: "bob" };
+      audit.log("ox.proxy", proxy);
+      audit.log("ox.plain", plain);
+      return [new WeakRef(proxy), new WeakRef(plain)];
+    })();
+    await audit.flush();
+    for (let i = 0; i < 10; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+    console.log(JSON.stringify({ proxy: refs[0].deref() === undefined, plain: refs[1].deref() === undefined }));
+    await audit.shutdown();
+  `;
+  const { stdout } = await run(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], { timeout: 60_000 });
+  t.deepEqual(JSON.parse(stdout.trim().split("\n").at(-1) as string), { proxy: true, plain: true });
+  t.is(readLines(join(dir, "audit.log")).length, 2);
+  t.is(targetLines(dir).length, 2);
+});

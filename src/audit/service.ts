@@ -19,7 +19,7 @@ import type { TargetSet } from "../targets/targets.js";
 import type { TargetStats } from "../targets/stats.js";
 import { collectAttributes, readsAgain, type AuditAttributes, type CollectedAttributes } from "../record/attributes.js";
 import type { AttributesRead, RecordInput } from "../record/builder.js";
-import type { RecordRenderer, RenderedRecord } from "../record/render.js";
+import { describerFor, type RecordRenderer, type RenderedRecord } from "../record/render.js";
 import { renderOther } from "../record/values.js";
 import { ConfigSource } from "./sources.js";
 import {
@@ -39,7 +39,7 @@ import {
   type PipelineHost,
   type StandardPipeline,
 } from "./pipeline.js";
-import { buildAndHandOff } from "./target-handoff.js";
+import { handOff } from "./target-handoff.js";
 import { drainAtExit, exiting, forgetAtExit } from "./exit-hooks.js";
 import type { AuditCapture, CapturedAuditRecord } from "./capture.js";
 import { CaptureRenderer, defaultConfig } from "./capture-renderer.js";
@@ -290,7 +290,7 @@ export class AuditLogger {
     if (this.captures.length > 0) {
       // Read once for the captures and whatever writes the record (an iterator can be read once).
       const captureConfig = pipeline.config ?? defaultConfig();
-      const collected = collectAttributes(attributes, captureConfig.maxAttributes);
+      const collected = collectAttributes(attributes, captureConfig.maxAttributes, describerFor(captureConfig));
       if (this.filters.length > 0 && !this.accepts(eventId, this.toPairs(collected))) {
         this.counters.filtered++;
         return;
@@ -304,7 +304,7 @@ export class AuditLogger {
     }
     const { config, build, targets, renderRecord } = pipeline;
     if (this.filters.length > 0 && input === attributes) {
-      const collected = collectAttributes(attributes, config.maxAttributes);
+      const collected = collectAttributes(attributes, config.maxAttributes, describerFor(config));
       if (!this.accepts(eventId, this.toPairs(collected))) {
         this.counters.filtered++;
         return;
@@ -323,9 +323,11 @@ export class AuditLogger {
       message = build(eventId, input);
     } else if (targets.defers && !exiting && pipeline.read !== undefined) {
       // The file's line as without targets; the targets' work after the caller's synchronous code.
-      // One time for both.
+      // One time for both, taken after the build as without targets (a record logged by a getter
+      // while this one is built comes first in the file, with an earlier or equal time).
+      message = build(eventId, input);
       at = Date.now();
-      message = this.handOff(pipeline, pipeline.read, targets, renderRecord, eventId, input, at);
+      this.handOff(pipeline.read, targets, renderRecord, eventId, input, at);
     } else {
       // A console target (in the pipe when log() returns), or the process is exiting: one rendering
       // serves the targets and the file now, after what waits (the order of the log() calls).
@@ -338,14 +340,13 @@ export class AuditLogger {
     if (exiting) buffer.drain();
   }
 
-  /** Dedicated mode with targets that may wait: see `target-handoff.ts`; never throws for a target's sake. */
-  private handOff(pipeline: DedicatedPipeline, read: AttributesRead, targets: TargetSet, renderRecord: RecordRenderer, eventId: string, input: RecordInput | undefined, at: number): string {
+  /** Dedicated mode with targets that may wait, after the build: see `target-handoff.ts`; never throws for a target's sake. */
+  private handOff(read: AttributesRead, targets: TargetSet, renderRecord: RecordRenderer, eventId: string, input: RecordInput | undefined, at: number): void {
     try {
-      return buildAndHandOff(pipeline.build, read, renderRecord, targets, eventId, input, at);
+      handOff(read, renderRecord, targets, eventId, input, at);
     } catch (error) {
       // A target must never make log() throw (this is the last net); the file still gets its record.
       StatusChannel.report("TARGET_FAILED", Level.ERROR, `audit targets failed on event ${JSON.stringify(eventId)}: ${renderOther(error)}`);
-      return pipeline.build(eventId, input);
     }
   }
 
@@ -392,7 +393,7 @@ export class AuditLogger {
     this.counters.logged++;
     try {
       // The key-values may be rendered after the message was built: an iterable that reads only once is collected first.
-      const input = rendered !== undefined || readsAgain(attributes) ? attributes : collectAttributes(attributes, config.maxAttributes);
+      const input = rendered !== undefined || readsAgain(attributes) ? attributes : collectAttributes(attributes, config.maxAttributes, describerFor(config));
       const message = rendered?.message ?? pipeline.build(eventId, input);
       // Straight to the backend: the record is final text, not an SLF4J pattern.
       logger.backend.log(new StandardRecord(config.level, message, currentMdc(), Date.now(), eventId, input, pipeline.renderRecord, rendered));

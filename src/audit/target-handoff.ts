@@ -11,7 +11,7 @@
  * @module
  */
 import { CollectedAttributes } from "../record/attributes.js";
-import { unsettled, type AttributesRead, type RecordBuilder, type RecordInput } from "../record/builder.js";
+import { unsettled, type AttributesRead, type RecordInput } from "../record/builder.js";
 import type { RecordRenderer, RenderedRecord } from "../record/render.js";
 import type { DeferredRecord, TargetSet } from "../targets/targets.js";
 
@@ -59,32 +59,38 @@ class Rendered implements DeferredRecord {
 }
 
 /**
- * Builds the file's message of one record and hands the record to the targets, their work put
- * off. The builder collects attributes other than a plain object (an iterable, a Proxy) first,
- * so that it and the targets read them once. `build` must have been compiled with `read`;
- * `at` is the record's time (the file's line has the same). Returns the message.
+ * Hands one record to the targets, their work put off, right after the record builder (compiled
+ * with `read`) built the file's message from `input`: what the builder read is in `read`. The
+ * builder collected attributes other than a plain object (an iterable, a Proxy) first, so that it
+ * and the targets read them once. `at` is the record's time (the file's line has the same).
+ * `read` lets go of the caller's objects once the record holds what it needs.
  */
-export function buildAndHandOff(build: RecordBuilder, read: AttributesRead, renderRecord: RecordRenderer, targets: TargetSet, eventId: string, input: RecordInput | undefined, at: number): string {
-  const message = build(eventId, input);
-  if (input === undefined || input === null) {
-    targets.defer(new Deferred(eventId, at, renderRecord, undefined, undefined, undefined, NO_ATTRIBUTES));
-    return message;
+export function handOff(read: AttributesRead, renderRecord: RecordRenderer, targets: TargetSet, eventId: string, input: RecordInput | undefined, at: number): void {
+  try {
+    targets.defer(deferred(read, renderRecord, eventId, input, at));
+  } finally {
+    read.input = undefined;
+    read.source = undefined;
+    read.keys = undefined;
+    read.values = undefined;
+    read.settled = undefined;
+    read.cut = undefined;
   }
+}
+
+/** The record to put off: see {@link handOff}. */
+function deferred(read: AttributesRead, renderRecord: RecordRenderer, eventId: string, input: RecordInput | undefined, at: number): DeferredRecord {
+  if (input === undefined || input === null) return new Deferred(eventId, at, renderRecord, undefined, undefined, undefined, NO_ATTRIBUTES);
   const source = read.source;
-  if (source === undefined || read.input !== input) {
-    // The object could not be listed (the builder wrote why, and so does the rendering).
-    targets.defer(new Rendered(eventId, at, renderRecord(eventId, input)));
-    return message;
-  }
+  // The object could not be listed (the builder wrote why, and so does the rendering).
+  if (source === undefined || read.input !== input) return new Rendered(eventId, at, renderRecord(eventId, input));
   if (read.keys === undefined) {
     // Collected attributes (the builder's, or the caller's: a filter or a capture collected them).
     const attributes = source as CollectedAttributes;
     const settled = read.settled;
     const pairs = settled === undefined ? attributes.pairs : attributes.pairs.map((pair, i) => (settled[i] === undefined ? pair : ([pair[0], unsettled(settled[i])] as const)));
-    targets.defer(new Deferred(eventId, at, renderRecord, undefined, undefined, undefined, new CollectedAttributes(pairs, attributes.cut, attributes.error)));
-    return message;
+    return new Deferred(eventId, at, renderRecord, undefined, undefined, undefined, new CollectedAttributes(pairs, attributes.cut, attributes.error));
   }
   // A plain object: the values as written, an object or a Date replaced by what the builder took (see AttributesRead).
-  targets.defer(new Deferred(eventId, at, renderRecord, read.keys, read.values, read.cut, undefined));
-  return message;
+  return new Deferred(eventId, at, renderRecord, read.keys, read.values, read.cut, undefined);
 }

@@ -163,10 +163,7 @@ export function collectAttributes(
   } catch (thrown) {
     return new CollectedAttributes(pairs, undefined, `attributes could not be read: ${describe(thrown)}`);
   }
-  if (iterable) {
-    const { cut, error } = readIterable(attributes as Iterable<unknown>, maxAttributes, (entry) => pairs.push(pairOf(entry, describe)), describe);
-    return new CollectedAttributes(pairs, cut, error);
-  }
+  if (iterable) return collectIterable(attributes as Iterable<unknown>, maxAttributes, describe);
   let keys: string[];
   try {
     keys = Object.keys(attributes);
@@ -185,6 +182,18 @@ export function collectAttributes(
     pairs.push([key, value]);
   }
   return new CollectedAttributes(pairs, keys.length > n ? String(keys.length - n) : undefined, undefined);
+}
+
+/**
+ * Reads an iterable whose `Symbol.iterator` the caller has already looked up (and found a
+ * function) as {@link collectAttributes} does, without looking it up again: a getter behind it
+ * runs as often as when the record builder reads the iterable itself. Never throws.
+ * @internal
+ */
+export function collectIterable(iterable: Iterable<unknown>, maxAttributes: number, describe: (thrown: unknown) => string): CollectedAttributes {
+  const pairs: Array<readonly [unknown, unknown]> = [];
+  const { cut, error } = readIterable(iterable, maxAttributes, (entry) => pairs.push(pairOf(entry, describe)), describe);
+  return new CollectedAttributes(pairs, cut, error);
 }
 
 /**

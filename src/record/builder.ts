@@ -12,7 +12,7 @@
  * @module
  */
 import { types } from "node:util";
-import { CUT_NAME, DEFAULT_MAX_ATTRIBUTES, collectAttributes, isCollected, readIterable, type AuditAttributes, type CollectedAttributes } from "./attributes.js";
+import { CUT_NAME, CollectedAttributes, DEFAULT_MAX_ATTRIBUTES, collectAttributes, collectIterable, isCollected, readIterable, type AuditAttributes } from "./attributes.js";
 import { NULL_MARKER, codePointWidth, compileEscaping, type RecordFormat } from "./escaping.js";
 import { compileMasking, type MaskOptions } from "./masking.js";
 import { DEFAULT_RENDER_BUDGET, renderOther, type RenderOptions } from "./values.js";
@@ -444,9 +444,15 @@ export function compileRecordBuilder(
           lookupError = thrown;
         }
       }
-      // (A lookup that throws: collected too, and the collection says why.)
+      // Collected with the record's own masking (what a getter or an iterator threw is described
+      // as without targets), and without asking for Symbol.iterator again (a getter behind it
+      // runs as often as without targets): a lookup that threw is the collection's error.
       if (proxy || iterable !== false) {
-        attributes = collectAttributes(attributes, maxAttributes);
+        attributes = lookupFailed
+          ? new CollectedAttributes([], undefined, `attributes could not be read: ${render(lookupError)}`)
+          : iterable === true
+            ? collectIterable(attributes as Iterable<unknown>, maxAttributes, render)
+            : collectAttributes(attributes, maxAttributes, render);
         collected = true;
       }
     }

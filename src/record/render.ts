@@ -119,6 +119,31 @@ class Rendered implements RenderedRecord {
 /** Dates of the attribute pairs: ISO 8601 with milliseconds, as the targets' formats expect (`toISOString`, the text of each second made once). */
 const isoDate = createIsoMillisFormatter();
 
+const describers = new WeakMap<RecordOptions, (thrown: unknown) => string>();
+
+/**
+ * How what was thrown while attributes were read (a getter, an iterator) is described under
+ * `options`' masking, as the record builder and the renderer describe it: for the places that
+ * collect attributes before either sees them (filters, captures, standard mode), so that a
+ * masked name inside what was thrown is masked there too. One function per options object.
+ * @internal
+ */
+export function describerFor(options: RecordOptions): (thrown: unknown) => string {
+  let describe = describers.get(options);
+  if (describe === undefined) {
+    const masking = compileMasking(options);
+    const maxLength = options.maxLength ?? Infinity;
+    const renderOptions: RenderOptions = {
+      budget: maxLength === Infinity ? DEFAULT_RENDER_BUDGET : Math.max(maxLength + 1, DEFAULT_RENDER_BUDGET),
+      isMaskedName: masking?.isMaskedName,
+      mask: masking?.mask,
+    };
+    describe = (thrown: unknown): string => renderOther(thrown, renderOptions);
+    describers.set(options, describe);
+  }
+  return describe;
+}
+
 /**
  * Compiles the renderer of a configuration: the same options and date formatter as
  * `compileRecordBuilder`, and its message is the builder's, byte for byte. The attribute pairs
