@@ -567,3 +567,27 @@ test("with targets, log() does not keep the caller's attributes alive once the r
   t.is(readLines(join(dir, "audit.log")).length, 2);
   t.is(targetLines(dir).length, 2);
 });
+
+test("a name that is not a string (an object with toJSON, in pairs or a Map) is rendered once: the file and the target hold the same name", async (t) => {
+  const s = await setup(t);
+  let calls = 0;
+  /** A name whose toJSON answers anew each time. */
+  const fickleName = (): object => ({
+    toJSON(): string {
+      calls++;
+      return `name${calls}`;
+    },
+  });
+  s.audit.log("ox.pairs", [
+    [fickleName(), "text"],
+    [fickleName(), { nested: true }],
+  ]);
+  s.audit.log("ox.map", new Map<unknown, unknown>([[fickleName(), 7]]));
+  await s.audit.flush();
+  t.is(calls, 3, "each name rendered once");
+  t.deepEqual(s.fileRecords(), [
+    ["ox.pairs", { '"name1"': "text", '"name2"': '{"nested":true}' }],
+    ["ox.map", { '"name3"': "7" }],
+  ]);
+  t.deepEqual(s.targetRecords(), s.fileRecords());
+});

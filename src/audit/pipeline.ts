@@ -187,7 +187,7 @@ export function renderLine(file: FileSettings, level: Level, message: string, no
  */
 export function assemblePipeline(host: PipelineHost, old: Pipeline, config: AuditConfig, refuse: (problem: ConfigProblem) => never): Pipeline {
   // Only with targets: what the builder read, for them (without, the builder does no extra work).
-  const read: AttributesRead | undefined = config.enabled && config.targets.length > 0 ? { input: undefined, source: undefined, keys: undefined, values: undefined, cut: undefined, settled: undefined } : undefined;
+  const read: AttributesRead | undefined = config.enabled && config.targets.length > 0 ? { input: undefined, source: undefined, keys: undefined, values: undefined, cut: undefined, settled: undefined, names: undefined } : undefined;
   const build = compileRecordBuilder(config, config.formatDate, config.datePattern.includes("S") ? 1 : 1000, read);
   const was = old.mode === "dedicated" ? old : undefined;
   let dedicated: { writer: RollingFileWriter; buffer: RetryBuffer; chain: ChainSealer | undefined } | undefined;

@@ -74,6 +74,7 @@ export function handOff(read: AttributesRead, renderRecord: RecordRenderer, targ
     read.keys = undefined;
     read.values = undefined;
     read.settled = undefined;
+    read.names = undefined;
     read.cut = undefined;
   }
 }
@@ -87,8 +88,15 @@ function deferred(read: AttributesRead, renderRecord: RecordRenderer, eventId: s
   if (read.keys === undefined) {
     // Collected attributes (the builder's, or the caller's: a filter or a capture collected them).
     const attributes = source as CollectedAttributes;
-    const settled = read.settled;
-    const pairs = settled === undefined ? attributes.pairs : attributes.pairs.map((pair, i) => (settled[i] === undefined ? pair : ([pair[0], unsettled(settled[i])] as const)));
+    const { settled, names } = read;
+    const pairs =
+      settled === undefined && names === undefined
+        ? attributes.pairs
+        : attributes.pairs.map((pair, i) => {
+            const name = names?.[i] ?? pair[0];
+            const stands = settled?.[i];
+            return name === pair[0] && stands === undefined ? pair : ([name, stands === undefined ? pair[1] : unsettled(stands)] as const);
+          });
     return new Deferred(eventId, at, renderRecord, undefined, undefined, undefined, new CollectedAttributes(pairs, attributes.cut, attributes.error));
   }
   // A plain object: the values as written, an object or a Date replaced by what the builder took (see AttributesRead).

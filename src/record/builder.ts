@@ -104,6 +104,12 @@ export interface AttributesRead {
    * `values` hold them).
    */
   settled: unknown[] | undefined;
+  /**
+   * By index of the collected pairs: the text written for a name that is not a string (its
+   * `toJSON` or getters ran once, for the file), so that the targets get the same name.
+   * Undefined when every name is a string, and for a plain object.
+   */
+  names: string[] | undefined;
 }
 
 /**
@@ -462,14 +468,23 @@ export function compileRecordBuilder(
         for (const pair of attributes.pairs) line += pairAttribute(pair);
       } else {
         let settled: unknown[] | undefined;
+        let names: string[] | undefined;
         const pairs = attributes.pairs;
         for (let i = 0; i < pairs.length; i++) {
           const [rawName, value] = pairs[i] as readonly [unknown, unknown];
+          let name: string;
+          if (typeof rawName === "string") {
+            name = rawName;
+          } else {
+            // Rendered once: the targets get this text (a toJSON that answers anew each time).
+            name = nameText(rawName);
+            (names ??= [])[i] = name;
+          }
           if (value === null || (typeof value !== "object" && typeof value !== "function")) {
-            line += pairAttribute(pairs[i] as readonly [unknown, unknown]);
+            line += attribute(name, value);
             continue;
           }
-          const info = infoOf(nameText(rawName));
+          const info = infoOf(name);
           omitted += info.omitted;
           line += info.prefix + settledText(value, info.masked, (settled ??= []), i);
         }
@@ -477,6 +492,7 @@ export function compileRecordBuilder(
         read.values = undefined;
         read.cut = undefined;
         read.settled = settled;
+        read.names = names;
         read.input = input;
         read.source = attributes;
       }
@@ -586,6 +602,7 @@ export function compileRecordBuilder(
       read.values = held;
       read.cut = cut;
       read.settled = undefined;
+      read.names = undefined;
       read.input = input;
       read.source = record;
     }
