@@ -90,6 +90,57 @@ for (const [what, make, expected] of inputs) {
   }
 }
 
+/**
+ * Deeper: what was thrown while describing what was thrown, a toJSON that throws, an Error whose
+ * message is an object, an object as a Map key; each holds the secret one level further down.
+ */
+const nested = (): AuditAttributes => {
+  const secret = (): object => ({ password: SECRET });
+  const error = new Error("x");
+  Object.defineProperty(error, "message", { value: secret() });
+  return {
+    thrownThrows: {
+      get inner(): never {
+        throw {
+          get x(): never {
+            throw secret();
+          },
+        };
+      },
+    },
+    thrownToJson: {
+      get inner(): never {
+        throw {
+          toJSON(): never {
+            throw secret();
+          },
+        };
+      },
+    },
+    toJson: {
+      toJSON(): never {
+        throw secret();
+      },
+    },
+    error,
+    mapKey: new Map([[secret(), 1]]),
+  };
+};
+
+test("secrets nested deeper in what was thrown, in an Error's message and in a Map's object key are masked on every path alike", async (t) => {
+  const files: string[] = [];
+  for (const path of ["alone", "targets", "filter", "capture"] as const) {
+    const { file, elsewhere } = await logOnce(t, path, nested());
+    for (const text of [file, ...elsewhere]) t.false(text.includes(SECRET), `${path}: ${text}`);
+    // Every one of the five attributes holds a masked password.
+    const attributes = file.slice(file.indexOf("ox.read, ") + "ox.read, ".length).split(/(?<!\\), /);
+    t.is(attributes.length, 5, file);
+    for (const attribute of attributes) t.regex(attribute, /password\\*"*:\\*"\*\*\*\*/, `${path}: ${attribute}`);
+    files.push(file.slice(file.indexOf("ox.read")));
+  }
+  t.deepEqual(new Set(files).size, 1, files.join("\n"));
+});
+
 // log4js is process-global: one host configuration at a time.
 test.serial("standard mode: the secret inside what a getter or an iterator threw is masked in the host's log", async (t) => {
   const dir = tempDir(t);

@@ -95,10 +95,18 @@ function functionText(fn: unknown, nesting: number): string {
   return `[Function ${nesting > MAX_NESTING ? "anonymous" : text}]`;
 }
 
-/** A short description of something that was thrown while rendering. */
-function summary(thrown: unknown, nesting: number): string {
+/** The masking of a rendering (its options or its JSON context), kept when it describes what it meets on the way. */
+type Masking = Pick<RenderOptions, "isMaskedName" | "mask">;
+
+/** Options for a short rendering inside another (something thrown, an Error's parts, a Map key): the same masking. */
+function within(masking: Masking | undefined): RenderOptions {
+  return { budget: SUMMARY_BUDGET, isMaskedName: masking?.isMaskedName, mask: masking?.mask };
+}
+
+/** A short description of something that was thrown while rendering (secrets in it masked as in the value). */
+function summary(thrown: unknown, nesting: number, masking: Masking | undefined): string {
   if (nesting >= MAX_NESTING) return "[unrenderable]";
-  const text = render(thrown, nesting + 1, { budget: SUMMARY_BUDGET });
+  const text = render(thrown, nesting + 1, within(masking));
   if (text.length <= SUMMARY_LENGTH) return text;
   let end = SUMMARY_LENGTH;
   const last = text.charCodeAt(end - 1);
@@ -106,13 +114,13 @@ function summary(thrown: unknown, nesting: number): string {
   return text.slice(0, end) + "…";
 }
 
-function errorText(error: object, nesting: number): string {
+function errorText(error: object, nesting: number, masking: Masking | undefined): string {
   const part = (key: string, fallback: string): string => {
     const got = safeGet(error, key);
-    if (!got.ok) return `[getter threw: ${summary(got.error, nesting)}]`;
+    if (!got.ok) return `[getter threw: ${summary(got.error, nesting, masking)}]`;
     if (typeof got.value === "string") return got.value;
     if (got.value === undefined) return fallback;
-    return nesting >= MAX_NESTING ? "[unrenderable]" : render(got.value, nesting + 1, { budget: SUMMARY_BUDGET });
+    return nesting >= MAX_NESTING ? "[unrenderable]" : render(got.value, nesting + 1, within(masking));
   };
   return `${part("name", "Error")}: ${part("message", "")}`;
 }
@@ -153,7 +161,7 @@ function keyText(key: unknown, ctx: JsonContext): string {
   if (typeof key === "string") return key;
   if (typeof key !== "object" && typeof key !== "function") return String(key);
   if (ctx.stack.includes(key)) return "[Circular]";
-  return ctx.nesting >= MAX_NESTING ? "[unrenderable]" : render(key, ctx.nesting + 1, { budget: SUMMARY_BUDGET });
+  return ctx.nesting >= MAX_NESTING ? "[unrenderable]" : render(key, ctx.nesting + 1, within(ctx));
 }
 
 /** A nested value: never throws; a failure becomes a JSON string that says what happened. */
@@ -161,7 +169,7 @@ function child(value: unknown, key: string, ctx: JsonContext, depth: number): st
   try {
     return node(value, key, ctx, depth);
   } catch (error) {
-    return JSON.stringify(isNodeFailure(error) ? error.text : `[unrenderable: ${summary(error, ctx.nesting)}]`);
+    return JSON.stringify(isNodeFailure(error) ? error.text : `[unrenderable: ${summary(error, ctx.nesting, ctx)}]`);
   }
 }
 
@@ -183,7 +191,7 @@ function member(key: string, value: unknown, ctx: JsonContext, depth: number): s
 }
 
 function thrownBy(what: string, error: unknown, ctx: JsonContext): NodeFailure {
-  return new NodeFailure(`[${what}: ${summary(error, ctx.nesting)}]`);
+  return new NodeFailure(`[${what}: ${summary(error, ctx.nesting, ctx)}]`);
 }
 
 /**
@@ -223,7 +231,7 @@ function node(value: unknown, key: string, ctx: JsonContext, depth: number): str
     return boxed;
   }
   if (isError(object)) {
-    const text = JSON.stringify(errorText(object, ctx.nesting));
+    const text = JSON.stringify(errorText(object, ctx.nesting, ctx));
     ctx.budget -= text.length;
     return text;
   }
@@ -271,7 +279,7 @@ function node(value: unknown, key: string, ctx: JsonContext, depth: number): str
           break;
         }
         const element = safeGet(object, i);
-        const text = element.ok ? child(element.value, String(i), ctx, depth + 1) : JSON.stringify(`[getter threw: ${summary(element.error, ctx.nesting)}]`);
+        const text = element.ok ? child(element.value, String(i), ctx, depth + 1) : JSON.stringify(`[getter threw: ${summary(element.error, ctx.nesting, ctx)}]`);
         parts.push(text ?? "null");
         ctx.budget -= text === undefined ? 5 : 1;
       }
@@ -289,7 +297,7 @@ function node(value: unknown, key: string, ctx: JsonContext, depth: number): str
         break;
       }
       const got = safeGet(object, name);
-      const text = got.ok ? member(name, got.value, ctx, depth + 1) : `${JSON.stringify(name)}:${JSON.stringify(`[getter threw: ${summary(got.error, ctx.nesting)}]`)}`;
+      const text = got.ok ? member(name, got.value, ctx, depth + 1) : `${JSON.stringify(name)}:${JSON.stringify(`[getter threw: ${summary(got.error, ctx.nesting, ctx)}]`)}`;
       if (text !== undefined) parts.push(text);
     }
     return `{${parts.join(",")}}`;
@@ -315,7 +323,7 @@ function render(value: unknown, nesting: number, options: RenderOptions | undefi
     }
     if (value === null) return "null";
     const object = value as object;
-    if (isError(object)) return errorText(object, nesting);
+    if (isError(object)) return errorText(object, nesting, options);
     // Arrays, Maps and Sets are shown as JSON like plain objects (Array.prototype.toString
     // would flatten [{a: 1}] to "[object Object]"); other objects with their own toString use it.
     if (!Array.isArray(object) && !types.isMap(object) && !types.isSet(object)) {
@@ -325,7 +333,7 @@ function render(value: unknown, nesting: number, options: RenderOptions | undefi
         try {
           text = Reflect.apply(toString.value, object, []);
         } catch (error) {
-          return `[toString threw: ${summary(error, nesting)}]`;
+          return `[toString threw: ${summary(error, nesting, options)}]`;
         }
         if (typeof text === "string") return text;
       }
@@ -341,11 +349,11 @@ function render(value: unknown, nesting: number, options: RenderOptions | undefi
       const json = node(object, "", ctx, 0);
       return json === undefined ? describe(object) : json;
     } catch (error) {
-      return isNodeFailure(error) ? error.text : `[unrenderable: ${summary(error, nesting)}]`;
+      return isNodeFailure(error) ? error.text : `[unrenderable: ${summary(error, nesting, options)}]`;
     }
   } catch (error) {
     // Array.isArray of a revoked Proxy, a trap that throws while testing the type, …
-    return `[unrenderable: ${summary(error, nesting)}]`;
+    return `[unrenderable: ${summary(error, nesting, options)}]`;
   }
 }
 
