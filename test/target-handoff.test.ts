@@ -28,15 +28,15 @@ interface Setup {
   targetRecords(): Array<[string, Record<string, string | null>]>;
 }
 
-async function setup(t: ExecutionContext, extra: Record<string, string> = {}): Promise<Setup> {
+/** Dedicated mode with a json file target beside the file (`withTarget` false: the file alone, to compare). */
+async function setup(t: ExecutionContext, extra: Record<string, string> = {}, withTarget = true): Promise<Setup> {
   const dir = tempDir(t);
   const audit = testService(t);
   await audit.configure({
     properties: {
       [P + "enabled"]: "true",
       [P + "file.location"]: join(dir, "audit.log"),
-      [P + "target.json.type"]: "file",
-      [P + "target.json.path"]: join(dir, "audit.json"),
+      ...(withTarget ? { [P + "target.json.type"]: "file", [P + "target.json.path"]: join(dir, "audit.json") } : {}),
       ...extra,
     },
   });
@@ -464,16 +464,7 @@ test("whether a plain object is an iterable is asked once per record (its Symbol
 test("an iterable's Symbol.iterator getter runs as often with targets as without, and one that throws the first time gives the same record", async (t) => {
   /** Logs the two inputs on a service with or without a target; returns the getters' runs and the file's records. */
   const run = async (targets: boolean): Promise<{ runs: number; throwingRuns: number; file: Array<[string, Record<string, string | null>]> }> => {
-    const dir = tempDir(t);
-    const audit = testService(t);
-    await audit.configure({
-      properties: {
-        [P + "enabled"]: "true",
-        [P + "file.location"]: join(dir, "audit.log"),
-        ...(targets ? { [P + "target.json.type"]: "file", [P + "target.json.path"]: join(dir, "audit.json") } : {}),
-      },
-      watch: false,
-    });
+    const s = await setup(t, {}, targets);
     let runs = 0;
     const iterable = {
       get [Symbol.iterator](): () => Generator<[string, string]> {
@@ -495,15 +486,11 @@ test("an iterable's Symbol.iterator getter runs as often with targets as without
         };
       },
     });
-    audit.log("ox.iterable", iterable);
-    audit.log("ox.fickle", fickle);
-    await audit.flush();
-    const format = { delimiter: ", ", includeAttributeNames: true };
-    const file = readLines(join(dir, "audit.log")).map((line): [string, Record<string, string | null>] => {
-      const parsed = parseAuditLine(line, format);
-      return [parsed.eventId, Object.fromEntries(parsed.attributes.map(([n, v]) => [n as string, v]))];
-    });
-    if (targets) t.deepEqual(targetLines(dir).map((r) => [r.event, r.attributes]), file);
+    s.audit.log("ox.iterable", iterable);
+    s.audit.log("ox.fickle", fickle);
+    await s.audit.flush();
+    const file = s.fileRecords();
+    if (targets) t.deepEqual(s.targetRecords(), file);
     return { runs, throwingRuns, file };
   };
   const alone = await run(false);
