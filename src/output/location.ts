@@ -175,6 +175,10 @@ export function checkLocation(location: string, fs: LocationFileSystem = NODE_LO
     try {
       fs.accessSync(path, nodeFs.constants.W_OK);
     } catch (error) {
+      // Gone since it was looked at: another process rotated it (renamed it aside) in between.
+      // Judged as a file that does not exist yet, by its folder, below.
+      const code = (error as Errno).code;
+      if (code === "ENOENT" || code === "ENOTDIR") throw error;
       return denied(error as Errno, "write it");
     }
     return undefined;
