@@ -69,13 +69,9 @@ export function handOff(read: AttributesRead, renderRecord: RecordRenderer, targ
   try {
     targets.defer(deferred(read, renderRecord, eventId, input, at));
   } finally {
+    // The caller's objects (the rest is the builder's own: names, texts, times; it refills all).
     read.input = undefined;
     read.source = undefined;
-    read.keys = undefined;
-    read.values = undefined;
-    read.settled = undefined;
-    read.names = undefined;
-    read.cut = undefined;
   }
 }
 

@@ -68,6 +68,22 @@ export interface RecordOptions extends RecordFormat, MaskOptions {
 /** The smallest `maxLength` {@link compileRecordBuilder} accepts (room for the marker). */
 export const MIN_MAX_LENGTH = 64;
 
+/**
+ * How the values of records under `options` are rendered (`renderOther`): the configured masking,
+ * and JSON not rendered far past `maxLength` (it would be cut anyway). Shared by the builder, the
+ * renderer and whatever describes what was thrown while attributes were read.
+ * @internal
+ */
+export function valueRenderOptions(options: RecordOptions): RenderOptions {
+  const masking = compileMasking(options);
+  const maxLength = options.maxLength ?? Infinity;
+  return {
+    budget: maxLength === Infinity ? DEFAULT_RENDER_BUDGET : Math.max(maxLength + 1, DEFAULT_RENDER_BUDGET),
+    isMaskedName: masking?.isMaskedName,
+    mask: masking?.mask,
+  };
+}
+
 /** Builds the message of one record; compiled once per configuration. */
 export type RecordBuilder = (eventId: string, attributes?: RecordInput) => string;
 
@@ -258,15 +274,8 @@ export function compileRecordBuilder(
           omitted += escapedLengthFrom(text, end);
           return escaping.escapeValue(text.slice(0, end));
         };
-  const masking = compileMasking(format);
-  const isMaskedName = masking?.isMaskedName;
-  const mask = masking?.mask;
-  // The JSON of an object is not rendered far past the maximum: it would be cut anyway.
-  const renderOptions: RenderOptions = {
-    budget: maxLength === Infinity ? DEFAULT_RENDER_BUDGET : Math.max(maxLength + 1, DEFAULT_RENDER_BUDGET),
-    isMaskedName,
-    mask,
-  };
+  const renderOptions = valueRenderOptions(format);
+  const { isMaskedName, mask } = renderOptions;
   const render = (value: unknown): string => renderOther(value, renderOptions);
 
   // A four-slot cache of rendered dates, keyed by the instant at the formatter's resolution, so

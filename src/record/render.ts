@@ -12,10 +12,9 @@
  */
 import { createIsoMillisFormatter } from "../java/date.js";
 import { CUT_NAME, DEFAULT_MAX_ATTRIBUTES, collectAttributes, type CollectedAttributes } from "./attributes.js";
-import { MIN_MAX_LENGTH, cutPlace, isDate, truncationMarker, type RecordInput, type RecordOptions } from "./builder.js";
+import { MIN_MAX_LENGTH, cutPlace, isDate, truncationMarker, valueRenderOptions, type RecordInput, type RecordOptions } from "./builder.js";
 import { NULL_MARKER, compileEscaping } from "./escaping.js";
-import { compileMasking } from "./masking.js";
-import { DEFAULT_RENDER_BUDGET, renderOther, type RenderOptions } from "./values.js";
+import { renderOther } from "./values.js";
 
 const dateGetTime = Date.prototype.getTime;
 
@@ -131,13 +130,7 @@ const describers = new WeakMap<RecordOptions, (thrown: unknown) => string>();
 export function describerFor(options: RecordOptions): (thrown: unknown) => string {
   let describe = describers.get(options);
   if (describe === undefined) {
-    const masking = compileMasking(options);
-    const maxLength = options.maxLength ?? Infinity;
-    const renderOptions: RenderOptions = {
-      budget: maxLength === Infinity ? DEFAULT_RENDER_BUDGET : Math.max(maxLength + 1, DEFAULT_RENDER_BUDGET),
-      isMaskedName: masking?.isMaskedName,
-      mask: masking?.mask,
-    };
+    const renderOptions = valueRenderOptions(options);
     describe = (thrown: unknown): string => renderOther(thrown, renderOptions);
     describers.set(options, describe);
   }
@@ -174,14 +167,9 @@ export function compileRecordRenderer(
   if (!(Number.isInteger(maxAttributes) && maxAttributes >= 1)) {
     throw new RangeError(`maxAttributes must be a whole number of attributes from 1, got ${String(maxAttributes)}`);
   }
-  const masking = compileMasking(options);
-  const isMaskedName = masking?.isMaskedName;
-  const mask = masking?.mask ?? ((text: string): string => text);
-  const renderOptions: RenderOptions = {
-    budget: maxLength === Infinity ? DEFAULT_RENDER_BUDGET : Math.max(maxLength + 1, DEFAULT_RENDER_BUDGET),
-    isMaskedName,
-    mask: masking?.mask,
-  };
+  const renderOptions = valueRenderOptions(options);
+  const isMaskedName = renderOptions.isMaskedName;
+  const mask = renderOptions.mask ?? ((text: string): string => text);
   const render = (value: unknown): string => renderOther(value, renderOptions);
   const unrenderable = (error: unknown): string => `[unrenderable: ${render(error)}]`;
 
