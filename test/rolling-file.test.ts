@@ -1,5 +1,5 @@
 import test from "ava";
-import { chmodSync, statSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, renameSync, statSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RollingFileWriter, NODE_FILE_SYSTEM, type WriterFailure } from "../src/output/rolling-file.js";
 import { listDir, readLines, tempDir } from "./lib/helpers.js";
@@ -213,4 +213,21 @@ test("the next active file keeps the active file's permissions also through a fi
   writer.close();
   t.is(statSync(`${path}.1`).mode & 0o777, 0o600);
   t.is(statSync(path).mode & 0o777, 0o600);
+});
+
+test("a batch that comes more than 2 ms after the previous write looks at the path first, as a single record does: another process's rotation is followed, not written into its archive", async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, "audit.log");
+  const writer = new RollingFileWriter(path, { maxSize: 1024 * 1024, maxArchives: 3 });
+  const batch = (from: number): string[] => [line(from), line(from + 1)];
+  t.is(writer.writeMany(batch(0), 0, 2), 2);
+  t.is(writer.writeMany(batch(2), 0, 2), 2, "a batch right after the previous one");
+  // What another process's rotation (or logrotate) leaves: the file renamed, a new one in its place.
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, "");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  t.is(writer.writeMany(batch(4), 0, 2), 2);
+  writer.close();
+  t.deepEqual(readLines(`${path}.1`), ["record-0000", "record-0001", "record-0002", "record-0003"]);
+  t.deepEqual(readLines(path), ["record-0004", "record-0005"], "the batch after the pause went to the file the path names");
 });

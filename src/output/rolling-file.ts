@@ -572,7 +572,16 @@ export class RollingFileWriter {
    * allows (one per file), never splitting a record across files. Returns how many were written.
    */
   writeMany(lines: readonly string[], start: number, end: number): number {
-    if (this.fd >= 0 && !this.shared && (this.size >= this.checkAtSize || this.sinceCheck.length >= PATH_CHECK_RECORDS || Date.now() >= this.nextPathCheck)) {
+    const now = Date.now();
+    const previous = this.lastWriteAt;
+    this.lastWriteAt = now;
+    // The checks of write(), a batch standing for a record: periodically, and after a pause
+    // since the previous write (another process may have written or rotated meanwhile).
+    if (
+      this.fd >= 0 &&
+      !this.shared &&
+      (this.size >= this.checkAtSize || this.sinceCheck.length >= PATH_CHECK_RECORDS || now >= this.nextPathCheck || now - previous > PAUSE_CHECK_MS)
+    ) {
       this.checkPath();
     } else if (this.fd >= 0 && !this.shared && this.size > this.policy.maxSize - checkMargin(this.policy.maxSize) - BATCH_LOOK_AHEAD) {
       // Near the limit, one check per batch (see write()).
