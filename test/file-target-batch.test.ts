@@ -127,3 +127,36 @@ test("a held burst reaching a file that cannot be written is one failed write, a
   t.true(await waitFor(() => burst.delivery.stats().sent === 11, 10_000));
   t.is(readFileSync(join(burst.dir, "json", "audit.json"), "utf8"), [...Array(11).keys()].map((i) => `r${i}\n`).join(""));
 });
+
+test("while a held burst is being written and fails, it still counts as waiting, and a record a failure listener logs then goes behind it", async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, "json"), "in the way\n");
+  const seen: number[] = [];
+  let delivery: FileDelivery | undefined;
+  let logged = false;
+  const events: DeliveryEvents = {
+    down: () => {
+      const d = delivery as FileDelivery;
+      seen.push(d.stats().buffered, d.buffered());
+      if (!logged) {
+        logged = true;
+        d.offer(Buffer.from("from the listener\n"));
+      }
+    },
+    up: () => undefined,
+    dropRecord: () => Buffer.from("dropped\n"),
+    rejected: () => undefined,
+    fault: () => undefined,
+  };
+  delivery = new FileDelivery({ path: join(dir, "json", "audit.json"), maxSize: 1 << 20, maxArchives: 2, compress: false, maxAgeDays: 0 }, 100, events);
+  t.teardown(() => void delivery?.close());
+  const base = seen.length; // the failed open of the constructor
+  delivery.hold();
+  for (let i = 0; i < 10; i++) delivery.offer(Buffer.from(`r${i}\n`));
+  delivery.releaseHold();
+  t.deepEqual(seen.slice(base, base + 2), [10, 10], "the ten records of the burst wait while their write fails");
+  t.like(delivery.stats(), { buffered: 11, sent: 0 });
+  rmSync(join(dir, "json"));
+  t.true(await waitFor(() => delivery?.stats().sent === 11, 10_000));
+  t.is(readFileSync(join(dir, "json", "audit.json"), "utf8"), [...Array(10).keys()].map((i) => `r${i}\n`).join("") + "from the listener\n");
+});

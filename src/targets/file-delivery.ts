@@ -33,6 +33,10 @@ export class FileDelivery implements Delivery {
   /** While above 0, records wait in {@link held} (see {@link hold}). */
   private holding = 0;
   private held: string[] = [];
+  /** The records of the batch {@link releaseHold} is writing (0: none). */
+  private writing = 0;
+  /** The writer's `written` count when that batch began. */
+  private writtenBefore = 0;
 
   constructor(file: FileSettings, capacity: number, events: DeliveryEvents) {
     this.destination = file.path;
@@ -85,23 +89,45 @@ export class FileDelivery implements Delivery {
     const lines = this.held;
     this.held = [];
     if (this.buffer.size === 0 && !this.failing) {
-      const written = this.writer.writeMany(lines, 0, lines.length);
+      // While the batch is being written it still waits (a status listener called by a failure
+      // inside the write may ask), and a record offered meanwhile (that listener logging) is
+      // held, to go behind the batch.
+      this.writing = lines.length;
+      this.writtenBefore = this.writer.stats.written;
+      this.holding++;
+      let written: number;
+      try {
+        written = this.writer.writeMany(lines, 0, lines.length);
+      } finally {
+        this.writing = 0;
+        this.holding--;
+      }
       // What could not be written (the write failed: reported by the writer) waits for the
       // retry, in order, as after one record's failed write: not tried again at once.
       if (written < lines.length) this.buffer.failed(lines, written);
+      if (this.holding === 0 && this.held.length > 0) {
+        const later = this.held;
+        this.held = [];
+        for (const line of later) this.buffer.offer(line);
+      }
       return;
     }
     for (const line of lines) this.buffer.offer(line);
   }
 
   buffered(): number {
-    return this.buffer.stats().buffered + this.held.length;
+    return this.buffer.stats().buffered + this.waiting();
   }
 
   stats(): DeliveryStats {
     const buffer = this.buffer.stats();
     // Records held for a run of the targets wait too (a status listener may ask during the run).
-    return { sent: this.writer.stats.written, resent: 0, buffered: buffer.buffered + this.held.length, dropped: buffer.dropped, errors: this.errors, connected: !this.failing, spooled: false };
+    return { sent: this.writer.stats.written, resent: 0, buffered: buffer.buffered + this.waiting(), dropped: buffer.dropped, errors: this.errors, connected: !this.failing, spooled: false };
+  }
+
+  /** Records held, and those of a batch being written that are not written yet. */
+  private waiting(): number {
+    return this.held.length + (this.writing === 0 ? 0 : this.writing - (this.writer.stats.written - this.writtenBefore));
   }
 
   async flush(): Promise<void> {
