@@ -307,3 +307,41 @@ test("property: whatever the outages, clock steps and capacity, every record is 
   );
   t.pass();
 });
+
+test("a record offered from inside the buffer's own write (a status listener that logs) is queued behind, written once, and never makes the running write or drop record happen twice", (t) => {
+  let buffer!: RetryBuffer;
+  const written: string[] = [];
+  let up = true;
+  let reentered = 0;
+  buffer = new RetryBuffer({
+    capacity: 3,
+    initialDelayMs: 10_000,
+    write: (line) => {
+      // What a listener does on WRITE_FAILED / WRITE_RECOVERED / RECORDS_DROPPED: it logs.
+      if (!line.startsWith("note") && reentered < 6) buffer.offer(`note${reentered++} after ${line}`);
+      if (!up) return false;
+      written.push(line);
+      return true;
+    },
+    dropRecord: (report) => {
+      buffer.offer(`note-drop${report.count}`);
+      return `dropped ${report.count}`;
+    },
+  });
+  t.teardown(() => buffer.close());
+  // A failing write: the record offered goes before the listener's.
+  up = false;
+  t.false(buffer.offer("r0"));
+  t.is(buffer.size, 2);
+  t.false(buffer.offer("r1")); // queued, capacity 3
+  t.false(buffer.offer("r2")); // dropped
+  t.is(buffer.stats().dropped, 1);
+  up = true;
+  t.true(buffer.drain());
+  // In order, each once: r0 before what the listener logged about it; the listener's record made
+  // while r0 was retried found the queue full (capacity 3) and is counted with r2 in the one drop
+  // record, and what it logged on being told of the drops comes after that record.
+  t.deepEqual(written, ["r0", "note0 after r0", "r1", "note2 after r1", "dropped 2", "note-drop2", "note3 after dropped 2"]);
+  t.is(buffer.size, 0, "nothing left waiting without a retry");
+  t.is(buffer.dropsToState, 0);
+});

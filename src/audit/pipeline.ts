@@ -276,11 +276,20 @@ export function assemblePipeline(host: PipelineHost, old: Pipeline, config: Audi
 }
 
 /**
- * After {@link assemblePipeline}: closes the old pipeline's file unless the new one goes on
- * writing it (its waiting records were handed on when the new one has a file).
+ * After {@link assemblePipeline}, once `next` is the service's pipeline: closes the old
+ * pipeline's file unless the new one goes on writing it (its waiting records were handed on when
+ * the new one has a file), and writes the records handed on.
  */
 export function retireReplaced(host: PipelineHost, old: Pipeline, next: Pipeline): void {
+  if (old.mode === "dedicated" && next.mode === "dedicated" && old.buffer !== next.buffer) {
+    // What reached the old buffer after the hand-over (a status listener that logged while the
+    // new pipeline was being assembled) follows the rest.
+    handOver(host, old.buffer, next.buffer);
+  }
   if (old.mode === "dedicated" && old.writer !== writerOf(next)) retirePipeline(host, old, next.mode === "dedicated", "reload");
+  // The records handed over are written now that the new pipeline is in place: a record that a
+  // status listener logs during those writes goes behind them, into the new pipeline.
+  if (next.mode === "dedicated" && (next.buffer.size > 0 || next.buffer.dropsToState > 0)) next.buffer.drain();
 }
 
 /** What a pipeline does, for the report of an applied configuration. */
@@ -299,10 +308,11 @@ export function describePipeline(pipeline: Pipeline): string {
 /** Moves what waits in `from` (records, and the count of dropped ones still to be stated) to `to`. */
 function handOver(host: PipelineHost, from: RetryBuffer | undefined, to: RetryBuffer): void {
   if (from === undefined) return;
-  const { lines, drops } = from.handOver();
-  host.retired.dropped += from.stats().dropped - (drops?.count ?? 0);
+  const { lines, drops, dropped } = from.handOver();
+  host.retired.dropped += dropped - (drops?.count ?? 0);
   if (drops !== undefined) to.inheritDrops(drops);
-  for (const line of lines) to.offer(line);
+  // Written by retireReplaced(), once the new pipeline is the service's.
+  to.adopt(lines);
 }
 
 /** In batched mode a batch waits in the same queue, so it holds at least one batch. */
@@ -385,8 +395,9 @@ export function retirePipeline(host: PipelineHost, pipeline: Pipeline, moved = f
     buffer.drain();
     const rest = buffer.close();
     if (rest.length > 0) reportUnwritten(rest.length, writer.path);
+    // Lost with the file (reported just now): dropped, as those past the buffer's capacity are.
     // (When moved, handOver() already counted them.)
-    host.retired.dropped += buffer.stats().dropped;
+    host.retired.dropped += buffer.stats().dropped + rest.length;
   }
   // The last checkpoint goes into the file before it is closed.
   chain?.close(reason);
@@ -411,8 +422,10 @@ export function drainPipelineForExit(pipeline: Pipeline): void {
   const { buffer, writer, chain } = pipeline;
   // No half-written compression is left behind (it would be deleted at the next start anyway).
   writer.abortCompression();
-  if (buffer.size > 0 && !buffer.drain()) {
-    process.stderr.write(`SLF4TS ERROR [RECORDS_DROPPED] ${buffer.size} audit record(s) could not be written to ${writer.path} before exit\n`);
+  // Also when only the record that states drops waits (its write failed after the records').
+  if ((buffer.size > 0 || buffer.dropsToState > 0) && !buffer.drain()) {
+    const waiting = buffer.size > 0 ? `${buffer.size} audit record(s)` : "the record that states them";
+    process.stderr.write(`SLF4TS ERROR [RECORDS_DROPPED] ${waiting} could not be written to ${writer.path} before exit${buffer.dropsToState > 0 ? ` (${buffer.dropsToState} more were dropped before)` : ""}\n`);
   }
   // Seal what was written since the last checkpoint.
   chain?.close("exit");

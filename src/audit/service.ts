@@ -94,7 +94,11 @@ export interface AuditStats {
   readonly written: number;
   /** Records waiting in memory now, because the file cannot be written. */
   readonly buffered: number;
-  /** Records dropped because the buffer was full (each drop is also stated in the file). */
+  /**
+   * Records dropped: because the buffer was full (stated in the file by a drop record once it
+   * can be written), or still waiting for a file that could not be written when it was closed
+   * (`shutdown()`, a reload to standard mode or `enabled=false`; reported as `RECORDS_DROPPED`).
+   */
   readonly dropped: number;
   /** Failed attempts to open, write or rotate (a buffered record may fail several times). */
   readonly errors: number;

@@ -83,6 +83,8 @@ export class ArchiveKeeper {
   // Attempts in a row that found the lock busy: the pause between them doubles.
   private lockBusy = 0;
   private readonly waiters: Array<() => void> = [];
+  /** Archives seen with a modification time in the future: what they were, and when (see {@link settledInFuture}). */
+  private readonly futureSeen = new Map<number, { readonly size: number; readonly mtimeMs: number; readonly at: number }>();
 
   /**
    * @param update - told when an archive's files change (number, entry or undefined when gone),
@@ -355,6 +357,23 @@ export class ArchiveKeeper {
     }
   }
 
+  /**
+   * Whether an archive modified "in the future" (a clock stepped back, a file restored with its
+   * times) has stayed the same, size and time, for {@link SETTLE_MS} by this process's clock: its
+   * time stamp cannot show the pause, and waiting for it would wait until then (an hour, a year).
+   */
+  private settledInFuture(stat: { readonly ino: number; readonly size: number; readonly mtimeMs: number }): boolean {
+    const now = Date.now();
+    if (stat.mtimeMs <= now) return false;
+    const seen = this.futureSeen.get(stat.ino);
+    if (seen === undefined || seen.size !== stat.size || seen.mtimeMs !== stat.mtimeMs) {
+      if (this.futureSeen.size >= 64) this.futureSeen.clear();
+      this.futureSeen.set(stat.ino, { size: stat.size, mtimeMs: stat.mtimeMs, at: now });
+      return false;
+    }
+    return now - seen.at >= SETTLE_MS;
+  }
+
   /** Claims and starts compressing the newest uncompressed archive nobody else is compressing. */
   private startCompression(archives: ArchiveMap, claimed: ReadonlySet<number>, policy: RotationPolicy): void {
     const candidates = [...archives].filter(([, e]) => e.plain && !e.gz).map(([i]) => i).sort((a, b) => a - b);
@@ -372,7 +391,7 @@ export class ArchiveKeeper {
           this.fs.closeSync(sourceFd);
           continue;
         }
-        if (Date.now() - stat.mtimeMs < SETTLE_MS) {
+        if (Date.now() - stat.mtimeMs < SETTLE_MS && !this.settledInFuture(stat)) {
           unsettled = true;
           this.fs.closeSync(sourceFd);
           continue;

@@ -64,6 +64,8 @@ export class RetryBuffer {
   private head = 0;
   private dropped = 0;
   private droppedTotal = 0;
+  /** `droppedTotal` when {@link handOver} last ran. */
+  private droppedHandedOver = 0;
   private dropFrom = 0;
   private dropTo = 0;
   private highWater = 0;
@@ -72,6 +74,8 @@ export class RetryBuffer {
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
   private queuedChars = 0;
+  /** A write of this buffer is under way (see {@link offer}). */
+  private busy = false;
   private capacity: number;
   private readonly clock: () => number;
 
@@ -84,6 +88,11 @@ export class RetryBuffer {
   /** Records waiting now. */
   get size(): number {
     return this.queue.length - this.head;
+  }
+
+  /** Records dropped whose drop record is not written yet. */
+  get dropsToState(): number {
+    return this.dropped;
   }
 
   /** Counters. */
@@ -101,6 +110,14 @@ export class RetryBuffer {
    * was written now.
    */
   offer(line: string): boolean {
+    // Offered from inside a write of this buffer (a status listener that logs when a write fails
+    // or recovers, or when drops are stated): queued behind what is being written, which the
+    // running write or drain goes on to write. Never a second write of the same records.
+    if (this.busy) {
+      this.enqueue(line);
+      this.queuedChars += line.length;
+      return false;
+    }
     const batch = this.options.batch;
     if (batch !== undefined) {
       this.enqueue(line);
@@ -119,8 +136,22 @@ export class RetryBuffer {
       return false;
     }
     if (this.size === 0 && this.dropped === 0) {
-      if (this.options.write(line)) return true;
+      this.busy = true;
+      let written: boolean;
+      try {
+        written = this.options.write(line);
+      } finally {
+        this.busy = false;
+      }
+      if (written) {
+        // Records offered while it was written go now, behind it.
+        if (this.size > 0) this.drain();
+        return true;
+      }
+      // Before those offered while its write failed: it came first.
+      const later = this.queue.splice(this.head);
       this.enqueue(line);
+      for (const other of later) this.enqueue(other);
       this.schedule();
       return false;
     }
@@ -158,6 +189,42 @@ export class RetryBuffer {
    * Returns true when nothing is left waiting.
    */
   drain(): boolean {
+    // Called from inside its own write (a status listener that flushes): the running drain goes on.
+    if (this.busy) return false;
+    this.busy = true;
+    try {
+      for (;;) {
+        if (!this.drainQueue()) {
+          this.backOff();
+          return false;
+        }
+        if (this.dropped > 0) {
+          // Taken before the record is made: the report (a status listener) may drop more.
+          const report: DropReport = { count: this.dropped, from: this.dropFrom, to: this.dropTo };
+          this.dropped = 0;
+          if (!this.options.write(this.options.dropRecord(report))) {
+            // Stated later, together with what was dropped meanwhile.
+            this.dropped += report.count;
+            this.dropFrom = report.from;
+            if (this.dropped === report.count) this.dropTo = report.to;
+            this.backOff();
+            return false;
+          }
+        }
+        // Records offered while the last ones were written (a status listener that logs).
+        if (this.head >= this.queue.length && this.dropped === 0) break;
+      }
+    } finally {
+      this.busy = false;
+    }
+    this.delay = this.options.initialDelayMs ?? 100;
+    this.failing = false;
+    this.cancelTimer();
+    return true;
+  }
+
+  /** Writes what waits, in order, until the queue is empty (true) or a write fails (false). */
+  private drainQueue(): boolean {
     const writeMany = this.options.writeMany;
     if (writeMany !== undefined && this.head < this.queue.length) {
       const end = this.queue.length;
@@ -167,15 +234,11 @@ export class RetryBuffer {
         this.queue.splice(0, this.head);
         this.head = 0;
         this.queuedChars = this.queue.reduce((sum, line) => sum + line.length, 0);
-        this.backOff();
         return false;
       }
     }
     while (this.head < this.queue.length) {
-      if (!this.options.write(this.queue[this.head] as string)) {
-        this.backOff();
-        return false;
-      }
+      if (!this.options.write(this.queue[this.head] as string)) return false;
       this.queue[this.head] = "";
       this.head++;
       // Compact now and then so the array does not grow without bound.
@@ -187,17 +250,6 @@ export class RetryBuffer {
     this.queue.length = 0;
     this.head = 0;
     this.queuedChars = 0;
-    if (this.dropped > 0) {
-      const report: DropReport = { count: this.dropped, from: this.dropFrom, to: this.dropTo };
-      if (!this.options.write(this.options.dropRecord(report))) {
-        this.backOff();
-        return false;
-      }
-      this.dropped = 0;
-    }
-    this.delay = this.options.initialDelayMs ?? 100;
-    this.failing = false;
-    this.cancelTimer();
     return true;
   }
 
@@ -228,13 +280,29 @@ export class RetryBuffer {
   }
 
   /**
-   * Stops, and hands what waits to a successor (a reload): the records, in order, and the
-   * drops not yet stated in a record. Counters stay as they are.
+   * Stops, and hands what waits to a successor (a reload): the records, in order, the drops not
+   * yet stated in a record, and how many were dropped here since the previous hand-over.
+   * Counters stay as they are.
    */
-  handOver(): { lines: string[]; drops: DropReport | undefined } {
+  handOver(): { lines: string[]; drops: DropReport | undefined; dropped: number } {
     const drops: DropReport | undefined = this.dropped > 0 ? { count: this.dropped, from: this.dropFrom, to: this.dropTo } : undefined;
     this.dropped = 0;
-    return { lines: this.close(), drops };
+    // A second hand-over (what arrived after the first) does not count the first one's drops again.
+    const dropped = this.droppedTotal - this.droppedHandedOver;
+    this.droppedHandedOver = this.droppedTotal;
+    return { lines: this.close(), drops, dropped };
+  }
+
+  /**
+   * Takes over a predecessor's waiting records (a reload), behind what waits here, without
+   * writing them: the caller drains once the new configuration is in place, so that a status
+   * listener that logs during those writes reaches this buffer, not the old one.
+   */
+  adopt(lines: readonly string[]): void {
+    for (const line of lines) {
+      this.enqueue(line);
+      this.queuedChars += line.length;
+    }
   }
 
   /** Takes over drops of a predecessor: they are stated (and counted) here. */
