@@ -65,3 +65,17 @@ test("batched durability with a host's own SIGTERM handler: the host decides, th
   t.is(readLines(join(dir, "audit.log")).length, 1000);
 });
 
+
+test("a host that handles SIGHUP itself and goes on: the signal does not switch the service to exit-time writing (batched records still wait for their batch)", (t) => {
+  const dir = tempDir(t);
+  const props = join(dir, "audit.properties");
+  writeFileSync(props, `${P}enabled=true\n${P}delimiter="|"\n${P}file.location=audit.log\n${P}file.durability=batched\n${P}file.durability.maxDelayMs=1000\n`);
+  const program = fileURLToPath(new URL("./programs/signal-host-child.js", import.meta.url));
+  const result = spawnSync(process.execPath, [program, props, join(dir, "audit.log")], { encoding: "utf8", timeout: 60_000 });
+  t.is(result.status, 0, result.stderr);
+  const figures = JSON.parse(result.stdout.trim()) as { reloads: number; before: number; mid: number; after: number; flushed: number };
+  t.is(figures.reloads, 1, "the host's handler ran");
+  t.is(figures.before, 0, "batched: the records wait for their batch");
+  t.is(figures.after, figures.mid, "after the host's SIGHUP, the records still wait for their batch (not written one by one as at exit)");
+  t.is(figures.flushed, 20);
+});

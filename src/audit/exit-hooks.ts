@@ -28,12 +28,14 @@ function drainAll(): void {
 /**
  * Termination signals end a process without an "exit" event when nobody listens for them. To
  * write what waits in memory (a batch, records for a failing file), the service listens while
- * it has a file, writes, and then, if it was the only listener, raises the signal again so the
- * process ends exactly as it would have.
+ * it has a file; when it is the only listener it writes, and raises the signal again so the
+ * process ends exactly as it would have. When the host listens too, the host decides: it may go
+ * on (SIGHUP to reload, a graceful shutdown that takes a while), so nothing changes then, and
+ * the "exit" hook writes what waits if and when the process ends.
  */
 function onSignal(signal: NodeJS.Signals): void {
-  drainAll();
   if (process.listenerCount(signal) === 1) {
+    drainAll();
     process.removeListener(signal, onSignal);
     process.kill(process.pid, signal);
   }
