@@ -90,7 +90,10 @@ export interface AuditStats {
   readonly file: string | undefined;
   /** Events accepted by `log()` while enabled (after filters and, in standard mode, the level). */
   readonly logged: number;
-  /** Records handed to the operating system (dedicated) or to the binding (standard). */
+  /**
+   * Records handed to the operating system (dedicated; the `slf4ts.audit.dropped` records that
+   * state drops included) or to the binding (standard).
+   */
   readonly written: number;
   /** Records waiting in memory now, because the file cannot be written. */
   readonly buffered: number;
