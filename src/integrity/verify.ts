@@ -30,11 +30,9 @@ import { readAuditLines, type AuditFile, type AuditLogFiles } from "../logfile/f
 import { epochWindow } from "./keys.js";
 import { chainHash, checkpointRecordsMax, parseChainToken, signedMessage, splitChainField, ZERO_HASH, type ChainToken, type CheckpointFields } from "./token.js";
 import type { Finding, FindingKind, LogReport, VerifyOptions, WarningKind } from "./findings.js";
-import { HmacKeyring, resolveTwins } from "./verify-files.js";
+import { FUTURE_SLACK_MS, HmacKeyring, resolveTwins } from "./verify-files.js";
 export type { Finding, FindingKind, LogReport, SessionReport, VerifyOptions, WarningKind } from "./findings.js";
 
-/** A checkpoint more than this far in the future is reported (clock skew allowed). */
-const FUTURE_SLACK_MS = 5 * 60 * 1000;
 /**
  * Reasons that end a session: nothing of it may follow. `recovered` is written in a session's
  * chain by the next start, after the session's process ended without its closing checkpoint.
@@ -115,8 +113,8 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
   const files: readonly AuditFile[] =
     log.rotating === true ? [...twins.filter((f) => f.index > 0), { path: `${log.active}.rotating`, index: 0, compressed: false, ...(twins[0]?.limits === undefined ? {} : { limits: twins[0].limits }) }, ...twins.filter((f) => f.index === 0)] : twins;
   const now = options.now ?? Date.now();
-  const keyring = options.hmacKey === undefined ? undefined : new HmacKeyring(options.hmacKey);
   const epochSeconds = options.hmacKey?.seconds ?? options.epochSeconds;
+  const keyring = options.hmacKey === undefined ? undefined : new HmacKeyring(options.hmacKey, { now, slackMs: FUTURE_SLACK_MS, seconds: epochSeconds });
   const sessions = new Map<string, Session>();
   const fileStats = files.map((f) => ({ path: f.path, lines: 0, records: 0, checkpoints: 0 }));
   // Per file: the first and last chained line, and the last line.

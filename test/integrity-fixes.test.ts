@@ -1,0 +1,54 @@
+/**
+ * Unit tests for the fixes of the second security review's findings (test/integrity-attacks2.test.ts
+ * runs the attacks themselves end to end): the parts that the end-to-end tests reach only slowly
+ * or not at all.
+ */
+import test from "ava";
+import { evolveSecret, type HmacKeyFile } from "../src/integrity/keys.js";
+import { HmacKeyring } from "../src/integrity/verify-files.js";
+
+const key = (over: Partial<HmacKeyFile> = {}): HmacKeyFile => ({ secret: Buffer.alloc(32, 7), start: Date.parse("2026-01-01T00:00:00Z"), seconds: 3600, epoch: 0, ...over });
+
+/** The key of an epoch, derived the slow, obvious way. */
+function derived(base: HmacKeyFile, epoch: number): Buffer {
+  let secret = base.secret;
+  for (let i = base.epoch; i < epoch; i++) secret = evolveSecret(secret);
+  return secret;
+}
+
+test("keyring: derives the same keys as the plain hash chain, in any order (kept keys used going down and far up)", (t) => {
+  for (const base of [key(), key({ epoch: 5, secret: Buffer.alloc(32, 9) })]) {
+    const keyring = new HmacKeyring(base, { now: Date.parse("2026-03-01T00:00:00Z"), slackMs: 300_000 });
+    for (const epoch of [5, 6, 200, 69, 70, 133, 134, 1000, 5, 999, 1000, 64, 65, 7, 300]) {
+      const got = keyring.keyFor(epoch);
+      t.true(Buffer.isBuffer(got), String(got));
+      t.true((got as Buffer).equals(derived(base, epoch)), `epoch ${epoch} from base epoch ${base.epoch}`);
+    }
+  }
+});
+
+test("keyring: an epoch that has not begun yet (by the key file's start= and seconds=, now and the slack) is refused without deriving it", (t) => {
+  const base = key();
+  const now = Date.parse("2026-01-02T00:10:00Z"); // epoch 24
+  const keyring = new HmacKeyring(base, { now, slackMs: 300_000 });
+  t.true(Buffer.isBuffer(keyring.keyFor(24)));
+  t.regex(String(keyring.keyFor(25)), /has not begun yet/);
+  // With the slack, the next epoch counts once now + slack reaches it.
+  const near = new HmacKeyring(base, { now: Date.parse("2026-01-02T00:56:00Z"), slackMs: 300_000 });
+  t.true(Buffer.isBuffer(near.keyFor(25)));
+  // The key file's seconds= missing: --epoch-seconds bounds it the same way.
+  const noSeconds = new HmacKeyring(key({ seconds: undefined }), { now, slackMs: 300_000, seconds: 3600 });
+  t.regex(String(noSeconds.keyFor(25)), /has not begun yet/);
+  const started = Date.now();
+  t.regex(String(keyring.keyFor(1_000_000)), /has not begun yet/);
+  t.true(Date.now() - started < 50);
+});
+
+test("keyring: without start= (nothing bounds the epoch), alternating epochs near the maximum cost one derivation, not one per call", (t) => {
+  const keyring = new HmacKeyring(key({ start: undefined }), { now: Date.now(), slackMs: 300_000 });
+  t.true(Buffer.isBuffer(keyring.keyFor(1_000_000)));
+  const started = Date.now();
+  for (let k = 0; k < 200; k++) t.true(Buffer.isBuffer(keyring.keyFor(k % 2 === 0 ? 999_999 : 1_000_000)));
+  const ms = Date.now() - started;
+  t.true(ms < 1000, `${ms} ms for 200 alternating epochs`);
+});
