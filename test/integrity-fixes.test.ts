@@ -4,6 +4,11 @@
  * or not at all.
  */
 import test from "ava";
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readAuditLines, type AuditFile } from "../src/logfile/files.js";
+import { LineSplitter, ReadLimitError } from "../src/logfile/read.js";
 import { evolveSecret, type HmacKeyFile } from "../src/integrity/keys.js";
 import { HmacKeyring } from "../src/integrity/verify-files.js";
 
@@ -51,4 +56,37 @@ test("keyring: without start= (nothing bounds the epoch), alternating epochs nea
   for (let k = 0; k < 200; k++) t.true(Buffer.isBuffer(keyring.keyFor(k % 2 === 0 ? 999_999 : 1_000_000)));
   const ms = Date.now() - started;
   t.true(ms < 1000, `${ms} ms for 200 alternating epochs`);
+});
+
+test("line reader: a reader that stops at a line too long (verify) stops as soon as the bound is passed, not after reading the line whole (a sparse 8 GB file without a line feed)", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "slf4ts-fixes-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, "audit.log");
+  writeFileSync(path, "ox.a, x=1\n");
+  truncateSync(path, 8 * 1024 * 1024 * 1024); // sparse: no disk space used
+  const file: AuditFile = { path, index: 0, compressed: false, limits: { maxLineBytes: 1024 * 1024, maxGunzipBytes: 1 << 20 } };
+  const seen: string[] = [];
+  const started = Date.now();
+  const error = await t.throwsAsync(async () => {
+    for await (const line of readAuditLines(file)) seen.push(line.text);
+  });
+  t.true(Date.now() - started < 5000, `${Date.now() - started} ms`);
+  t.deepEqual(seen, ["ox.a, x=1"]);
+  t.true(error instanceof ReadLimitError);
+  t.is(error?.message, `${path}:2: line longer than 1048576 bytes (more than 1048576 bytes without a line feed, not read further; --max-line-bytes)`);
+});
+
+test("line splitter: stopping at the bound keeps the lines before the long one, and a long line ended in the same chunk is reported whole", (t) => {
+  const stop = new LineSplitter(8, true);
+  t.deepEqual(stop.push(Buffer.from("abc\nde")), ["abc"]);
+  t.deepEqual(stop.push(Buffer.from("fgh")), []);
+  // Past 8 bytes and one more (a CR could still belong to the line break): reported at once.
+  t.deepEqual(stop.push(Buffer.from("ijklm")), [{ tooLong: 10, partial: true }]);
+  const whole = new LineSplitter(8, true);
+  t.deepEqual(whole.push(Buffer.from("a\n0123456789\nb\n")), ["a", { tooLong: 10 }]);
+  // Without stopping (query, tail), the long line is counted to its end and the reading goes on.
+  const go = new LineSplitter(8);
+  t.deepEqual(go.push(Buffer.from("abc\nde")), ["abc"]);
+  t.deepEqual(go.push(Buffer.from("fghijkl")), []);
+  t.deepEqual(go.push(Buffer.from("m\nn\n")), [{ tooLong: 10 }, "n"]);
 });

@@ -260,14 +260,16 @@ export async function* readAuditLines(file: AuditFile, options: ReadLinesOptions
   const gunzip = file.compressed ? createGunzip() : undefined;
   const input: Readable = gunzip === undefined ? raw : raw.pipe(gunzip);
   if (gunzip !== undefined) raw.on("error", (error) => gunzip.destroy(error));
-  const splitter = new LineSplitter(limits.maxLineBytes);
+  // A reader that stops at a line too long stops as soon as it is known to be one.
+  const splitter = new LineSplitter(limits.maxLineBytes, options.longLines !== "yield");
   let lineNumber = 0;
   let inflated = 0;
   const line = (item: string | LongLine, complete: boolean): FileLine => {
     lineNumber++;
     if (typeof item === "string") return { text: item, lineNumber, complete };
     if (options.longLines !== "yield") {
-      throw new ReadLimitError(file.path, lineNumber, `line longer than ${limits.maxLineBytes} bytes (${item.tooLong} bytes; --max-line-bytes)`);
+      const length = item.partial === true ? `more than ${limits.maxLineBytes} bytes without a line feed, not read further` : `${item.tooLong} bytes`;
+      throw new ReadLimitError(file.path, lineNumber, `line longer than ${limits.maxLineBytes} bytes (${length}; --max-line-bytes)`);
     }
     return { text: "", lineNumber, complete, tooLong: item.tooLong };
   };

@@ -296,8 +296,14 @@ export function readAuditFileBounded(path: string, maxBytes: number): Buffer {
  * ```
  */
 export interface LongLine {
-  /** Its length in bytes (without the line break). */
+  /** Its length in bytes (without the line break); with `partial`, the bytes read of it so far. */
   readonly tooLong: number;
+  /**
+   * The line was not read to its end: a splitter that stops at the bound reports it as soon as
+   * its bytes pass `maxLineBytes` (a reader that stops there, as `verify`, need not read the
+   * rest of a huge or sparse file).
+   */
+  readonly partial?: true;
 }
 
 /**
@@ -321,17 +327,32 @@ export class LineSplitter {
   /** The last byte of the line being skipped is a CR (not counted if a LF follows). */
   private skippedEndsInCr = false;
 
-  constructor(private readonly maxLineBytes: number) {}
+  /**
+   * @param stopAtLimit for a reader that stops at a line too long (`verify`): such a line comes
+   * out as a `partial` {@link LongLine} as soon as the bytes pending pass the bound, instead of
+   * being counted to its line feed (a 16 GB file without one would be read whole first).
+   */
+  constructor(
+    private readonly maxLineBytes: number,
+    private readonly stopAtLimit = false,
+  ) {}
 
   /** The complete lines in `chunk` (with what was pending before it). `chunk` may be reused by the caller afterwards. */
   push(chunk: Buffer): Array<string | LongLine> {
     const lines: Array<string | LongLine> = [];
     let start = 0;
     for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, start)) {
-      lines.push(this.finish(chunk.subarray(start, i)));
+      const line = this.finish(chunk.subarray(start, i));
+      lines.push(line);
+      if (this.stopAtLimit && typeof line !== "string") return lines;
       start = i + 1;
     }
     this.hold(chunk.subarray(start));
+    if (this.stopAtLimit && this.skipped >= 0) {
+      // Over the bound with no line feed yet: reported now, the rest of it never read.
+      lines.push({ tooLong: this.skipped, partial: true });
+      this.skipped = -1;
+    }
     return lines;
   }
 
