@@ -90,3 +90,19 @@ test("line splitter: stopping at the bound keeps the lines before the long one, 
   t.deepEqual(go.push(Buffer.from("fghijkl")), []);
   t.deepEqual(go.push(Buffer.from("m\nn\n")), [{ tooLong: 10 }, "n"]);
 });
+
+test("line reader: with checkUtf8, lines that are not valid UTF-8 are marked (they decode to U+FFFD like a real one), valid ones, a real U+FFFD included, are not", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "slf4ts-fixes-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, "audit.log");
+  const lines = [Buffer.from("ok é 日本"), Buffer.from("real \uFFFD"), Buffer.from([0x61, 0xe9, 0x62]), Buffer.from([0xf0, 0x9f, 0x98]), Buffer.from([0xc0, 0xaf]), Buffer.from("fine")];
+  writeFileSync(path, Buffer.concat([...lines.flatMap((l) => [l, Buffer.from("\n")]), Buffer.from([0x78, 0xff])]));
+  const file: AuditFile = { path, index: 0, compressed: false };
+  const marked = async (checkUtf8: boolean): Promise<number[]> => {
+    const found: number[] = [];
+    for await (const line of readAuditLines(file, { checkUtf8 })) if (line.invalidUtf8 === true) found.push(line.lineNumber);
+    return found;
+  };
+  t.deepEqual(await marked(true), [3, 4, 5, 7]);
+  t.deepEqual(await marked(false), []);
+});

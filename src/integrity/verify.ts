@@ -524,6 +524,8 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     readonly body: string;
     /** Undefined: no chain field; null: a damaged one. */
     readonly token: ChainToken | null | undefined;
+    /** Its bytes are not valid UTF-8. */
+    readonly invalidUtf8: boolean;
   }
   const handle = (read: Read): void => {
     if (read.token === undefined) {
@@ -535,6 +537,11 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       if (!v2Seen) legacySeen = true;
       pending.push({ loc: read.loc, legacy: true });
     } else {
+      if (read.invalidUtf8) {
+        // The logger writes UTF-8 only. Decoded, bytes that are not UTF-8 read as U+FFFD and
+        // would hash like a real U+FFFD the logger wrote: the hash alone cannot tell them apart.
+        finding("modified", read.loc, read.token.session, read.token.seq, `${at(read.loc)} (session ${read.token.session}, seq ${read.token.seq}) holds bytes that are not valid UTF-8, which the logger never writes: its bytes were changed`);
+      }
       onChained(read.token, chainHash(read.token.prev, read.token.session, read.token.seq, read.body), read.loc, read.body);
     }
   };
@@ -559,7 +566,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       if (held !== undefined) handle(held);
       held = undefined;
     };
-    for await (const line of readAuditLines(file)) {
+    for await (const line of readAuditLines(file, { checkUtf8: true })) {
       const loc: Loc = { file: fileIndex, line: line.lineNumber };
       fileStats[fileIndex]!.lines++;
       if (options.onProgress !== undefined && (line.lineNumber & 4095) === 0 && Date.now() - progressAt > 200) {
@@ -578,7 +585,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       }
       const split = splitChainField(line.text);
       const token = split.token === undefined ? undefined : (parseChainToken(split.token) ?? null);
-      const read: Read = { loc, body: split.body, token };
+      const read: Read = { loc, body: split.body, token, invalidUtf8: line.invalidUtf8 === true };
       const repairs = token?.seq === 0 && token.checkpoint?.reason === "repaired";
       if (cut !== undefined) {
         // `held` is the recovered checkpoint after `cut`.

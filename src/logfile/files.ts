@@ -221,6 +221,11 @@ export interface FileLine {
   readonly complete: boolean;
   /** Set (to its length in bytes) for a line longer than the file's `maxLineBytes`, whose text was not read. */
   readonly tooLong?: number;
+  /**
+   * With {@link ReadLinesOptions.checkUtf8}: the line's bytes are not valid UTF-8 (`text` holds
+   * U+FFFD where they were, exactly as a real U+FFFD would read).
+   */
+  readonly invalidUtf8?: true;
 }
 
 /**
@@ -238,6 +243,8 @@ export interface ReadLinesOptions {
    * go on with the next line.
    */
   readonly longLines?: "throw" | "yield";
+  /** Mark the lines that are not valid UTF-8 (`invalidUtf8`), for a reader that hashes the text (`verify`). */
+  readonly checkUtf8?: boolean;
 }
 
 /**
@@ -261,12 +268,12 @@ export async function* readAuditLines(file: AuditFile, options: ReadLinesOptions
   const input: Readable = gunzip === undefined ? raw : raw.pipe(gunzip);
   if (gunzip !== undefined) raw.on("error", (error) => gunzip.destroy(error));
   // A reader that stops at a line too long stops as soon as it is known to be one.
-  const splitter = new LineSplitter(limits.maxLineBytes, options.longLines !== "yield");
+  const splitter = new LineSplitter(limits.maxLineBytes, options.longLines !== "yield", options.checkUtf8 === true);
   let lineNumber = 0;
   let inflated = 0;
-  const line = (item: string | LongLine, complete: boolean): FileLine => {
+  const line = (item: string | LongLine, complete: boolean, invalidUtf8 = false): FileLine => {
     lineNumber++;
-    if (typeof item === "string") return { text: item, lineNumber, complete };
+    if (typeof item === "string") return invalidUtf8 ? { text: item, lineNumber, complete, invalidUtf8 } : { text: item, lineNumber, complete };
     if (options.longLines !== "yield") {
       const length = item.partial === true ? `more than ${limits.maxLineBytes} bytes without a line feed, not read further` : `${item.tooLong} bytes`;
       throw new ReadLimitError(file.path, lineNumber, `line longer than ${limits.maxLineBytes} bytes (${length}; --max-line-bytes)`);
@@ -281,10 +288,15 @@ export async function* readAuditLines(file: AuditFile, options: ReadLinesOptions
           throw new ReadLimitError(file.path, undefined, `decompresses to more than ${limits.maxGunzipBytes} bytes (a gzip bomb? --max-gunzip-bytes): not read further`);
         }
       }
-      for (const item of splitter.push(chunk)) yield line(item, true);
+      const items = splitter.push(chunk);
+      if (splitter.invalidUtf8.length === 0) for (const item of items) yield line(item, true);
+      else {
+        const invalid = new Set(splitter.invalidUtf8);
+        for (let k = 0; k < items.length; k++) yield line(items[k] as string | LongLine, true, invalid.has(k));
+      }
     }
     const rest = splitter.takeRest();
-    if (typeof rest !== "string" || rest !== "") yield line(rest, false);
+    if (typeof rest !== "string" || rest !== "") yield line(rest, false, splitter.invalidUtf8.length > 0);
   } finally {
     input.destroy();
     raw.destroy();
