@@ -4,11 +4,14 @@
  * or not at all.
  */
 import test from "ava";
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readAuditLines, type AuditFile } from "../src/logfile/files.js";
 import { LineSplitter, ReadLimitError } from "../src/logfile/read.js";
+import { createAuditLogService } from "../src/index.js";
+import { readLines } from "./lib/helpers.js";
+import { INTEGRITY_SETTINGS, integritySetup, reasonOf, verifyJson } from "./lib/integrity.js";
 import { evolveSecret, type HmacKeyFile } from "../src/integrity/keys.js";
 import { HmacKeyring } from "../src/integrity/verify-files.js";
 
@@ -105,4 +108,25 @@ test("line reader: with checkUtf8, lines that are not valid UTF-8 are marked (th
   };
   t.deepEqual(await marked(true), [3, 4, 5, 7]);
   t.deepEqual(await marked(false), []);
+});
+
+test("repaired line: a crash that cut a record in the middle of a multi-byte character (not valid UTF-8 then) is still only `interrupted`: its bytes, not its decoded text, are compared with the signed repaired.bytes", async (t) => {
+  const s = integritySetup(t, { base: { ...INTEGRITY_SETTINGS, "file.size": "1MB" }, prefix: "slf4ts-fixes-" });
+  const write = async (count: number): Promise<void> => {
+    const audit = createAuditLogService();
+    await audit.configure({ propertiesFile: s.props, watch: false });
+    for (let i = 0; i < count; i++) audit.log("ox.login", { seq: i, login: "日本語のユーザー" });
+    await audit.shutdown();
+  };
+  await write(5);
+  const text = readFileSync(s.active);
+  // Cut inside the last record (the shutdown checkpoint after it gone too), one byte into a three-byte character.
+  const cutAt = text.lastIndexOf(Buffer.from("日")) + 1;
+  writeFileSync(s.active, text.subarray(0, cutAt));
+  await write(2);
+  const lines = readLines(s.active);
+  t.true(lines.some((l) => reasonOf(l) === "repaired"));
+  const r = await verifyJson(["--key", s.key, s.logs]);
+  t.is(r.code, 0, JSON.stringify(r.log.findings));
+  t.true(r.log.warnings.some((w) => w.kind === "interrupted" && /cut short by a crash/.test(w.message)), JSON.stringify(r.log.warnings));
 });

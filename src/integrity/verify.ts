@@ -28,7 +28,7 @@ import { createHmac, timingSafeEqual, verify as verifySignature } from "node:cry
 import { basename } from "node:path";
 import { readAuditLines, type AuditFile, type AuditLogFiles } from "../logfile/files.js";
 import { epochWindow } from "./keys.js";
-import { chainHash, checkpointRecordsMax, parseChainToken, signedMessage, splitChainField, ZERO_HASH, type ChainToken, type CheckpointFields } from "./token.js";
+import { chainHash, checkpointRecordsMax, checkpointRepairedBytes, parseChainToken, signedMessage, splitChainField, ZERO_HASH, type ChainToken, type CheckpointFields } from "./token.js";
 import type { Finding, FindingKind, LogReport, VerifyOptions, WarningKind } from "./findings.js";
 import { FUTURE_SLACK_MS, HmacKeyring, resolveTwins } from "./verify-files.js";
 export type { Finding, FindingKind, LogReport, SessionReport, VerifyOptions, WarningKind } from "./findings.js";
@@ -526,6 +526,8 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     readonly token: ChainToken | null | undefined;
     /** Its bytes are not valid UTF-8. */
     readonly invalidUtf8: boolean;
+    /** Its length in bytes (without its line break). */
+    readonly bytes: number;
   }
   const handle = (read: Read): void => {
     if (read.token === undefined) {
@@ -556,8 +558,20 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     // A crash is no finding: SIGKILL can stop a write at a page boundary, leaving the start of a
     // record log() had not returned for. Cutting it by hand is no more than the deletion of an
     // unsealed tail, which the files cannot show either (docs/integrity.md).
-    const cutShort = (read: Read): void => {
+    const cutShort = (read: Read, repairing: Read): void => {
       unchained++;
+      // The restart signed how many bytes it found cut short: another line there is no crash's.
+      const signed = repairing.token?.checkpoint === undefined ? undefined : checkpointRepairedBytes(repairing.body);
+      if (signed !== undefined && signed !== read.bytes) {
+        finding(
+          "modified",
+          read.loc,
+          undefined,
+          undefined,
+          `${at(read.loc)} stands where a record was cut short by a crash, but holds ${read.bytes} bytes where the signed checkpoint after it (${at(repairing.loc)}) says ${signed} were cut (repaired.bytes): the line was changed or replaced`,
+        );
+        return;
+      }
       warning("interrupted", read.loc, undefined, undefined, `${at(read.loc)} is a record that was cut short by a crash (its end never reached the disk; log() had not returned for it); the logger ended the line when it restarted`);
     };
     const release = (): void => {
@@ -585,16 +599,16 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       }
       const split = splitChainField(line.text);
       const token = split.token === undefined ? undefined : (parseChainToken(split.token) ?? null);
-      const read: Read = { loc, body: split.body, token, invalidUtf8: line.invalidUtf8 === true };
+      const read: Read = { loc, body: split.body, token, invalidUtf8: line.invalidUtf8 === true, bytes: line.bytes ?? Buffer.byteLength(line.text) };
       const repairs = token?.seq === 0 && token.checkpoint?.reason === "repaired";
       if (cut !== undefined) {
         // `held` is the recovered checkpoint after `cut`.
-        if (repairs) cutShort(cut);
+        if (repairs) cutShort(cut, read);
         else handle(cut);
         cut = undefined;
         handle(held as Read);
       } else if (held !== undefined) {
-        if (repairs) cutShort(held);
+        if (repairs) cutShort(held, read);
         else if (token?.checkpoint?.reason === "recovered" && (held.token === null || held.token === undefined)) cut = held;
         else handle(held);
       }

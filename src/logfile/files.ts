@@ -226,6 +226,8 @@ export interface FileLine {
    * U+FFFD where they were, exactly as a real U+FFFD would read).
    */
   readonly invalidUtf8?: true;
+  /** With `invalidUtf8`: the line's length in bytes (without its line break). */
+  readonly bytes?: number;
 }
 
 /**
@@ -271,9 +273,9 @@ export async function* readAuditLines(file: AuditFile, options: ReadLinesOptions
   const splitter = new LineSplitter(limits.maxLineBytes, options.longLines !== "yield", options.checkUtf8 === true);
   let lineNumber = 0;
   let inflated = 0;
-  const line = (item: string | LongLine, complete: boolean, invalidUtf8 = false): FileLine => {
+  const line = (item: string | LongLine, complete: boolean, invalidBytes?: number): FileLine => {
     lineNumber++;
-    if (typeof item === "string") return invalidUtf8 ? { text: item, lineNumber, complete, invalidUtf8 } : { text: item, lineNumber, complete };
+    if (typeof item === "string") return invalidBytes === undefined ? { text: item, lineNumber, complete } : { text: item, lineNumber, complete, invalidUtf8: true, bytes: invalidBytes };
     if (options.longLines !== "yield") {
       const length = item.partial === true ? `more than ${limits.maxLineBytes} bytes without a line feed, not read further` : `${item.tooLong} bytes`;
       throw new ReadLimitError(file.path, lineNumber, `line longer than ${limits.maxLineBytes} bytes (${length}; --max-line-bytes)`);
@@ -291,12 +293,12 @@ export async function* readAuditLines(file: AuditFile, options: ReadLinesOptions
       const items = splitter.push(chunk);
       if (splitter.invalidUtf8.length === 0) for (const item of items) yield line(item, true);
       else {
-        const invalid = new Set(splitter.invalidUtf8);
-        for (let k = 0; k < items.length; k++) yield line(items[k] as string | LongLine, true, invalid.has(k));
+        const invalid = new Map(splitter.invalidUtf8.map((k, i) => [k, splitter.invalidUtf8Bytes[i] as number]));
+        for (let k = 0; k < items.length; k++) yield line(items[k] as string | LongLine, true, invalid.get(k));
       }
     }
     const rest = splitter.takeRest();
-    if (typeof rest !== "string" || rest !== "") yield line(rest, false, splitter.invalidUtf8.length > 0);
+    if (typeof rest !== "string" || rest !== "") yield line(rest, false, splitter.invalidUtf8Bytes[0]);
   } finally {
     input.destroy();
     raw.destroy();

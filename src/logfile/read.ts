@@ -334,6 +334,8 @@ export class LineSplitter {
    * text holds U+FFFD where the bytes were, as a real U+FFFD would decode).
    */
   readonly invalidUtf8: number[] = [];
+  /** The byte lengths of those lines, in the same order (their text no longer tells them). */
+  readonly invalidUtf8Bytes: number[] = [];
 
   /**
    * @param stopAtLimit for a reader that stops at a line too long (`verify`): such a line comes
@@ -351,6 +353,7 @@ export class LineSplitter {
   push(chunk: Buffer): Array<string | LongLine> {
     const lines: Array<string | LongLine> = [];
     this.invalidUtf8.length = 0;
+    this.invalidUtf8Bytes.length = 0;
     let start = 0;
     for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, start)) {
       const line = this.finish(chunk.subarray(start, i), true, lines.length);
@@ -370,6 +373,7 @@ export class LineSplitter {
   /** What is left after the last line feed ("" when nothing), and forgets it. */
   takeRest(): string | LongLine {
     this.invalidUtf8.length = 0;
+    this.invalidUtf8Bytes.length = 0;
     return this.finish(Buffer.alloc(0), false, 0);
   }
 
@@ -406,7 +410,10 @@ export class LineSplitter {
     this.pendingBytes = 0;
     if (lineFeed && length > 0 && data[length - 1] === 0x0d) length--;
     if (length > this.maxLineBytes) return { tooLong: length };
-    if (this.checkUtf8 && !isUtf8(data.subarray(0, length))) this.invalidUtf8.push(position);
+    if (this.checkUtf8 && !isUtf8(data.subarray(0, length))) {
+      this.invalidUtf8.push(position);
+      this.invalidUtf8Bytes.push(length);
+    }
     return data.toString("utf8", 0, length);
   }
 }
