@@ -164,10 +164,27 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
   for (let i = 1; i < oldestIndex; i++) if (!indexes.has(i)) missingIndexes.push(i);
   const base = basename(log.active);
   for (const note of log.interrupted ?? []) warning("interrupted", undefined, undefined, undefined, note);
-  if (log.rotating === true && missingIndexes.length <= 1) {
-    // A rotation killed while it shifted the archives leaves `.rotating` and one free number
-    // (the next start finishes it). Only the number is explained: the chain must still run
-    // unbroken across it, else its hole is reported below as records deleted.
+  // A rotation renames the full active file aside, so a real `.rotating` holds lines, and with
+  // integrity on (the rotation that needs the excuse) chained ones: an empty one, or one of
+  // plain lines only, put beside the log excuses no missing number.
+  let rotatingExcuses = false;
+  if (log.rotating === true && missingIndexes.length === 1) {
+    const aside = files.find((f) => f.path === `${log.active}.rotating`);
+    if (aside !== undefined) {
+      for await (const line of readAuditLines(aside)) {
+        const token = splitChainField(line.text).token;
+        if (line.complete && token !== undefined && parseChainToken(token)?.version === 2) {
+          rotatingExcuses = true;
+          break;
+        }
+      }
+    }
+  }
+  if (log.rotating === true && (missingIndexes.length === 0 || rotatingExcuses)) {
+    // A rotation killed while it shifted the archives (from the oldest down) leaves `.rotating`
+    // and one free number, the lowest (the next start finishes it). Only the number is
+    // explained: the chain must still run unbroken across it, else its hole is reported below
+    // as records deleted.
     const gap = missingIndexes.splice(0);
     warning(
       "interrupted",
@@ -178,7 +195,8 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     );
   }
   for (const i of missingIndexes) {
-    finding("missing-archive", undefined, undefined, undefined, `${base}.${i} is missing: the archives ${base}.${oldestIndex} … ${base}.1 should follow one another without a gap`);
+    const aside = log.rotating === true ? ` (${base}.rotating, which an interrupted rotation leaves, holds no chained line: it does not explain the gap)` : "";
+    finding("missing-archive", undefined, undefined, undefined, `${base}.${i} is missing: the archives ${base}.${oldestIndex} … ${base}.1 should follow one another without a gap${aside}`);
   }
   /** Whether archive numbers are missing between two files of the list (positions). */
   const gapBetween = (a: number, b: number): boolean => {
