@@ -247,3 +247,17 @@ export function checkpointRecordsMax(body: string): number | undefined {
   const match = RECORDS_MAX.exec(body);
   return match === null ? undefined : Number(match[1]);
 }
+
+/**
+ * The `repaired.bytes` of a `repaired` checkpoint (how many bytes of the last line the restart
+ * found cut short, covered by the checkpoint's signature), or `undefined` when its body has none.
+ *
+ * @example
+ * ```ts
+ * checkpointRepairedBytes("slf4ts.audit.checkpoint, reason=repaired, repaired.bytes=278, alg=hs256"); // 278
+ * ```
+ */
+export function checkpointRepairedBytes(body: string): number | undefined {
+  const match = /(?:^|[^A-Za-z0-9_.])repaired\.bytes=([0-9]{1,12})(?![0-9])/.exec(body);
+  return match === null ? undefined : Number(match[1]);
+}

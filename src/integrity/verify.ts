@@ -28,13 +28,11 @@ import { createHmac, timingSafeEqual, verify as verifySignature } from "node:cry
 import { basename } from "node:path";
 import { readAuditLines, type AuditFile, type AuditLogFiles } from "../logfile/files.js";
 import { epochWindow } from "./keys.js";
-import { chainHash, checkpointRecordsMax, parseChainToken, signedMessage, splitChainField, ZERO_HASH, type ChainToken, type CheckpointFields } from "./token.js";
+import { chainHash, checkpointRecordsMax, checkpointRepairedBytes, parseChainToken, signedMessage, splitChainField, ZERO_HASH, type ChainToken, type CheckpointFields } from "./token.js";
 import type { Finding, FindingKind, LogReport, VerifyOptions, WarningKind } from "./findings.js";
-import { HmacKeyring, resolveTwins } from "./verify-files.js";
+import { FUTURE_SLACK_MS, HmacKeyring, resolveTwins } from "./verify-files.js";
 export type { Finding, FindingKind, LogReport, SessionReport, VerifyOptions, WarningKind } from "./findings.js";
 
-/** A checkpoint more than this far in the future is reported (clock skew allowed). */
-const FUTURE_SLACK_MS = 5 * 60 * 1000;
 /**
  * Reasons that end a session: nothing of it may follow. `recovered` is written in a session's
  * chain by the next start, after the session's process ended without its closing checkpoint.
@@ -115,8 +113,8 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
   const files: readonly AuditFile[] =
     log.rotating === true ? [...twins.filter((f) => f.index > 0), { path: `${log.active}.rotating`, index: 0, compressed: false, ...(twins[0]?.limits === undefined ? {} : { limits: twins[0].limits }) }, ...twins.filter((f) => f.index === 0)] : twins;
   const now = options.now ?? Date.now();
-  const keyring = options.hmacKey === undefined ? undefined : new HmacKeyring(options.hmacKey);
   const epochSeconds = options.hmacKey?.seconds ?? options.epochSeconds;
+  const keyring = options.hmacKey === undefined ? undefined : new HmacKeyring(options.hmacKey, { now, slackMs: FUTURE_SLACK_MS, seconds: epochSeconds });
   const sessions = new Map<string, Session>();
   const fileStats = files.map((f) => ({ path: f.path, lines: 0, records: 0, checkpoints: 0 }));
   // Per file: the first and last chained line, and the last line.
@@ -166,10 +164,27 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
   for (let i = 1; i < oldestIndex; i++) if (!indexes.has(i)) missingIndexes.push(i);
   const base = basename(log.active);
   for (const note of log.interrupted ?? []) warning("interrupted", undefined, undefined, undefined, note);
-  if (log.rotating === true && missingIndexes.length <= 1) {
-    // A rotation killed while it shifted the archives leaves `.rotating` and one free number
-    // (the next start finishes it). Only the number is explained: the chain must still run
-    // unbroken across it, else its hole is reported below as records deleted.
+  // A rotation renames the full active file aside, so a real `.rotating` holds lines, and with
+  // integrity on (the rotation that needs the excuse) chained ones: an empty one, or one of
+  // plain lines only, put beside the log excuses no missing number.
+  let rotatingExcuses = false;
+  if (log.rotating === true && missingIndexes.length === 1) {
+    const aside = files.find((f) => f.path === `${log.active}.rotating`);
+    if (aside !== undefined) {
+      for await (const line of readAuditLines(aside)) {
+        const token = splitChainField(line.text).token;
+        if (line.complete && token !== undefined && parseChainToken(token)?.version === 2) {
+          rotatingExcuses = true;
+          break;
+        }
+      }
+    }
+  }
+  if (log.rotating === true && (missingIndexes.length === 0 || rotatingExcuses)) {
+    // A rotation killed while it shifted the archives (from the oldest down) leaves `.rotating`
+    // and one free number, the lowest (the next start finishes it). Only the number is
+    // explained: the chain must still run unbroken across it, else its hole is reported below
+    // as records deleted.
     const gap = missingIndexes.splice(0);
     warning(
       "interrupted",
@@ -180,7 +195,8 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     );
   }
   for (const i of missingIndexes) {
-    finding("missing-archive", undefined, undefined, undefined, `${base}.${i} is missing: the archives ${base}.${oldestIndex} … ${base}.1 should follow one another without a gap`);
+    const aside = log.rotating === true ? ` (${base}.rotating, which an interrupted rotation leaves, holds no chained line: it does not explain the gap)` : "";
+    finding("missing-archive", undefined, undefined, undefined, `${base}.${i} is missing: the archives ${base}.${oldestIndex} … ${base}.1 should follow one another without a gap${aside}`);
   }
   /** Whether archive numbers are missing between two files of the list (positions). */
   const gapBetween = (a: number, b: number): boolean => {
@@ -526,6 +542,10 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     readonly body: string;
     /** Undefined: no chain field; null: a damaged one. */
     readonly token: ChainToken | null | undefined;
+    /** Its bytes are not valid UTF-8. */
+    readonly invalidUtf8: boolean;
+    /** Its length in bytes (without its line break). */
+    readonly bytes: number;
   }
   const handle = (read: Read): void => {
     if (read.token === undefined) {
@@ -537,6 +557,11 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       if (!v2Seen) legacySeen = true;
       pending.push({ loc: read.loc, legacy: true });
     } else {
+      if (read.invalidUtf8) {
+        // The logger writes UTF-8 only. Decoded, bytes that are not UTF-8 read as U+FFFD and
+        // would hash like a real U+FFFD the logger wrote: the hash alone cannot tell them apart.
+        finding("modified", read.loc, read.token.session, read.token.seq, `${at(read.loc)} (session ${read.token.session}, seq ${read.token.seq}) holds bytes that are not valid UTF-8, which the logger never writes: its bytes were changed`);
+      }
       onChained(read.token, chainHash(read.token.prev, read.token.session, read.token.seq, read.body), read.loc, read.body);
     }
   };
@@ -551,8 +576,20 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
     // A crash is no finding: SIGKILL can stop a write at a page boundary, leaving the start of a
     // record log() had not returned for. Cutting it by hand is no more than the deletion of an
     // unsealed tail, which the files cannot show either (docs/integrity.md).
-    const cutShort = (read: Read): void => {
+    const cutShort = (read: Read, repairing: Read): void => {
       unchained++;
+      // The restart signed how many bytes it found cut short: another line there is no crash's.
+      const signed = repairing.token?.checkpoint === undefined ? undefined : checkpointRepairedBytes(repairing.body);
+      if (signed !== undefined && signed !== read.bytes) {
+        finding(
+          "modified",
+          read.loc,
+          undefined,
+          undefined,
+          `${at(read.loc)} stands where a record was cut short by a crash, but holds ${read.bytes} bytes where the signed checkpoint after it (${at(repairing.loc)}) says ${signed} were cut (repaired.bytes): the line was changed or replaced`,
+        );
+        return;
+      }
       warning("interrupted", read.loc, undefined, undefined, `${at(read.loc)} is a record that was cut short by a crash (its end never reached the disk; log() had not returned for it); the logger ended the line when it restarted`);
     };
     const release = (): void => {
@@ -561,7 +598,7 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       if (held !== undefined) handle(held);
       held = undefined;
     };
-    for await (const line of readAuditLines(file)) {
+    for await (const line of readAuditLines(file, { checkUtf8: true })) {
       const loc: Loc = { file: fileIndex, line: line.lineNumber };
       fileStats[fileIndex]!.lines++;
       if (options.onProgress !== undefined && (line.lineNumber & 4095) === 0 && Date.now() - progressAt > 200) {
@@ -580,16 +617,16 @@ export async function verifyAuditLog(log: AuditLogFiles, options: VerifyOptions 
       }
       const split = splitChainField(line.text);
       const token = split.token === undefined ? undefined : (parseChainToken(split.token) ?? null);
-      const read: Read = { loc, body: split.body, token };
+      const read: Read = { loc, body: split.body, token, invalidUtf8: line.invalidUtf8 === true, bytes: line.bytes ?? Buffer.byteLength(line.text) };
       const repairs = token?.seq === 0 && token.checkpoint?.reason === "repaired";
       if (cut !== undefined) {
         // `held` is the recovered checkpoint after `cut`.
-        if (repairs) cutShort(cut);
+        if (repairs) cutShort(cut, read);
         else handle(cut);
         cut = undefined;
         handle(held as Read);
       } else if (held !== undefined) {
-        if (repairs) cutShort(held);
+        if (repairs) cutShort(held, read);
         else if (token?.checkpoint?.reason === "recovered" && (held.token === null || held.token === undefined)) cut = held;
         else handle(held);
       }

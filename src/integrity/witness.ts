@@ -14,7 +14,7 @@ import { readAuditLines } from "../logfile/files.js";
 import { DEFAULT_READ_LIMITS, type ReadLimits } from "../logfile/read.js";
 import type { HmacKeyFile } from "./keys.js";
 import { chainHash, parseChainToken, signedMessage, splitChainField, type ChainToken } from "./token.js";
-import { HmacKeyring } from "./verify-files.js";
+import { FUTURE_SLACK_MS, HmacKeyring } from "./verify-files.js";
 import { CentralFileError, listCentralFiles, readCentralLines } from "./witness-files.js";
 
 /** What the witness check reports: findings (exit 1) and warnings. */
@@ -172,7 +172,7 @@ function ranges(seqs: number[]): string {
  * ```
  */
 export async function compareWithWitness(logs: readonly AuditLogFiles[], witnessPath: string, keys: WitnessKeys, limits: ReadLimits = DEFAULT_READ_LIMITS): Promise<WitnessReport> {
-  const keyring = keys.hmacKey === undefined ? undefined : new HmacKeyring(keys.hmacKey);
+  const keyring = keys.hmacKey === undefined ? undefined : new HmacKeyring(keys.hmacKey, { now: Date.now(), slackMs: FUTURE_SLACK_MS });
   const findings: Array<WitnessFinding<Exclude<WitnessFindingKind, "witness-unreadable">>> = [];
   const warnings: Array<WitnessFinding<WitnessWarningKind>> = [];
 

@@ -221,6 +221,13 @@ export interface FileLine {
   readonly complete: boolean;
   /** Set (to its length in bytes) for a line longer than the file's `maxLineBytes`, whose text was not read. */
   readonly tooLong?: number;
+  /**
+   * With {@link ReadLinesOptions.checkUtf8}: the line's bytes are not valid UTF-8 (`text` holds
+   * U+FFFD where they were, exactly as a real U+FFFD would read).
+   */
+  readonly invalidUtf8?: true;
+  /** With `invalidUtf8`: the line's length in bytes (without its line break). */
+  readonly bytes?: number;
 }
 
 /**
@@ -238,6 +245,8 @@ export interface ReadLinesOptions {
    * go on with the next line.
    */
   readonly longLines?: "throw" | "yield";
+  /** Mark the lines that are not valid UTF-8 (`invalidUtf8`), for a reader that hashes the text (`verify`). */
+  readonly checkUtf8?: boolean;
 }
 
 /**
@@ -260,14 +269,16 @@ export async function* readAuditLines(file: AuditFile, options: ReadLinesOptions
   const gunzip = file.compressed ? createGunzip() : undefined;
   const input: Readable = gunzip === undefined ? raw : raw.pipe(gunzip);
   if (gunzip !== undefined) raw.on("error", (error) => gunzip.destroy(error));
-  const splitter = new LineSplitter(limits.maxLineBytes);
+  // A reader that stops at a line too long stops as soon as it is known to be one.
+  const splitter = new LineSplitter(limits.maxLineBytes, options.longLines !== "yield", options.checkUtf8 === true);
   let lineNumber = 0;
   let inflated = 0;
-  const line = (item: string | LongLine, complete: boolean): FileLine => {
+  const line = (item: string | LongLine, complete: boolean, invalidBytes?: number): FileLine => {
     lineNumber++;
-    if (typeof item === "string") return { text: item, lineNumber, complete };
+    if (typeof item === "string") return invalidBytes === undefined ? { text: item, lineNumber, complete } : { text: item, lineNumber, complete, invalidUtf8: true, bytes: invalidBytes };
     if (options.longLines !== "yield") {
-      throw new ReadLimitError(file.path, lineNumber, `line longer than ${limits.maxLineBytes} bytes (${item.tooLong} bytes; --max-line-bytes)`);
+      const length = item.partial === true ? `more than ${limits.maxLineBytes} bytes without a line feed, not read further` : `${item.tooLong} bytes`;
+      throw new ReadLimitError(file.path, lineNumber, `line longer than ${limits.maxLineBytes} bytes (${length}; --max-line-bytes)`);
     }
     return { text: "", lineNumber, complete, tooLong: item.tooLong };
   };
@@ -279,10 +290,15 @@ export async function* readAuditLines(file: AuditFile, options: ReadLinesOptions
           throw new ReadLimitError(file.path, undefined, `decompresses to more than ${limits.maxGunzipBytes} bytes (a gzip bomb? --max-gunzip-bytes): not read further`);
         }
       }
-      for (const item of splitter.push(chunk)) yield line(item, true);
+      const items = splitter.push(chunk);
+      if (splitter.invalidUtf8.length === 0) for (const item of items) yield line(item, true);
+      else {
+        const invalid = new Map(splitter.invalidUtf8.map((k, i) => [k, splitter.invalidUtf8Bytes[i] as number]));
+        for (let k = 0; k < items.length; k++) yield line(items[k] as string | LongLine, true, invalid.get(k));
+      }
     }
     const rest = splitter.takeRest();
-    if (typeof rest !== "string" || rest !== "") yield line(rest, false);
+    if (typeof rest !== "string" || rest !== "") yield line(rest, false, splitter.invalidUtf8Bytes[0]);
   } finally {
     input.destroy();
     raw.destroy();

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { isUtf8 } from "node:buffer";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { parseFileSize } from "../java/file-size.js";
 
@@ -296,8 +297,14 @@ export function readAuditFileBounded(path: string, maxBytes: number): Buffer {
  * ```
  */
 export interface LongLine {
-  /** Its length in bytes (without the line break). */
+  /** Its length in bytes (without the line break); with `partial`, the bytes read of it so far. */
   readonly tooLong: number;
+  /**
+   * The line was not read to its end: a splitter that stops at the bound reports it as soon as
+   * its bytes pass `maxLineBytes` (a reader that stops there, as `verify`, need not read the
+   * rest of a huge or sparse file).
+   */
+  readonly partial?: true;
 }
 
 /**
@@ -321,23 +328,53 @@ export class LineSplitter {
   /** The last byte of the line being skipped is a CR (not counted if a LF follows). */
   private skippedEndsInCr = false;
 
-  constructor(private readonly maxLineBytes: number) {}
+  /**
+   * With `checkUtf8`: the positions, in what the last {@link LineSplitter.push} or
+   * {@link LineSplitter.takeRest} returned, of the lines whose bytes are not valid UTF-8 (their
+   * text holds U+FFFD where the bytes were, as a real U+FFFD would decode).
+   */
+  readonly invalidUtf8: number[] = [];
+  /** The byte lengths of those lines, in the same order (their text no longer tells them). */
+  readonly invalidUtf8Bytes: number[] = [];
+
+  /**
+   * @param stopAtLimit for a reader that stops at a line too long (`verify`): such a line comes
+   * out as a `partial` {@link LongLine} as soon as the bytes pending pass the bound, instead of
+   * being counted to its line feed (a 16 GB file without one would be read whole first).
+   * @param checkUtf8 note the lines that are not valid UTF-8 ({@link LineSplitter.invalidUtf8}).
+   */
+  constructor(
+    private readonly maxLineBytes: number,
+    private readonly stopAtLimit = false,
+    private readonly checkUtf8 = false,
+  ) {}
 
   /** The complete lines in `chunk` (with what was pending before it). `chunk` may be reused by the caller afterwards. */
   push(chunk: Buffer): Array<string | LongLine> {
     const lines: Array<string | LongLine> = [];
+    this.invalidUtf8.length = 0;
+    this.invalidUtf8Bytes.length = 0;
     let start = 0;
     for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, start)) {
-      lines.push(this.finish(chunk.subarray(start, i)));
+      const line = this.finish(chunk.subarray(start, i), true, lines.length);
+      lines.push(line);
+      if (this.stopAtLimit && typeof line !== "string") return lines;
       start = i + 1;
     }
     this.hold(chunk.subarray(start));
+    if (this.stopAtLimit && this.skipped >= 0) {
+      // Over the bound with no line feed yet: reported now, the rest of it never read.
+      lines.push({ tooLong: this.skipped, partial: true });
+      this.skipped = -1;
+    }
     return lines;
   }
 
   /** What is left after the last line feed ("" when nothing), and forgets it. */
   takeRest(): string | LongLine {
-    return this.finish(Buffer.alloc(0), false);
+    this.invalidUtf8.length = 0;
+    this.invalidUtf8Bytes.length = 0;
+    return this.finish(Buffer.alloc(0), false, 0);
   }
 
   private hold(piece: Buffer): void {
@@ -359,7 +396,7 @@ export class LineSplitter {
     this.pendingBytes += piece.length;
   }
 
-  private finish(last: Buffer, lineFeed = true): string | LongLine {
+  private finish(last: Buffer, lineFeed: boolean, position: number): string | LongLine {
     if (this.skipped >= 0) {
       let length = this.skipped + last.length;
       const endsInCr = last.length > 0 ? last[last.length - 1] === 0x0d : this.skippedEndsInCr;
@@ -373,6 +410,10 @@ export class LineSplitter {
     this.pendingBytes = 0;
     if (lineFeed && length > 0 && data[length - 1] === 0x0d) length--;
     if (length > this.maxLineBytes) return { tooLong: length };
+    if (this.checkUtf8 && !isUtf8(data.subarray(0, length))) {
+      this.invalidUtf8.push(position);
+      this.invalidUtf8Bytes.push(length);
+    }
     return data.toString("utf8", 0, length);
   }
 }
