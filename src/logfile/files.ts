@@ -291,14 +291,10 @@ export async function* readAuditLines(file: AuditFile, options: ReadLinesOptions
         }
       }
       const items = splitter.push(chunk);
-      if (splitter.invalidUtf8.length === 0) for (const item of items) yield line(item, true);
-      else {
-        const invalid = new Map(splitter.invalidUtf8.map((k, i) => [k, splitter.invalidUtf8Bytes[i] as number]));
-        for (let k = 0; k < items.length; k++) yield line(items[k] as string | LongLine, true, invalid.get(k));
-      }
+      for (let k = 0; k < items.length; k++) yield line(items[k] as string | LongLine, true, splitter.invalidUtf8.get(k));
     }
     const rest = splitter.takeRest();
-    if (typeof rest !== "string" || rest !== "") yield line(rest, false, splitter.invalidUtf8Bytes[0]);
+    if (typeof rest !== "string" || rest !== "") yield line(rest, false, splitter.invalidUtf8.get(0));
   } finally {
     input.destroy();
     raw.destroy();

@@ -329,13 +329,12 @@ export class LineSplitter {
   private skippedEndsInCr = false;
 
   /**
-   * With `checkUtf8`: the positions, in what the last {@link LineSplitter.push} or
-   * {@link LineSplitter.takeRest} returned, of the lines whose bytes are not valid UTF-8 (their
-   * text holds U+FFFD where the bytes were, as a real U+FFFD would decode).
+   * With `checkUtf8`: the lines whose bytes are not valid UTF-8 (their text holds U+FFFD where
+   * the bytes were, as a real U+FFFD would decode), by their position in what the last
+   * {@link LineSplitter.push} or {@link LineSplitter.takeRest} returned, with their length in
+   * bytes (their text no longer tells it).
    */
-  readonly invalidUtf8: number[] = [];
-  /** The byte lengths of those lines, in the same order (their text no longer tells them). */
-  readonly invalidUtf8Bytes: number[] = [];
+  readonly invalidUtf8 = new Map<number, number>();
 
   /**
    * @param stopAtLimit for a reader that stops at a line too long (`verify`): such a line comes
@@ -352,8 +351,7 @@ export class LineSplitter {
   /** The complete lines in `chunk` (with what was pending before it). `chunk` may be reused by the caller afterwards. */
   push(chunk: Buffer): Array<string | LongLine> {
     const lines: Array<string | LongLine> = [];
-    this.invalidUtf8.length = 0;
-    this.invalidUtf8Bytes.length = 0;
+    this.invalidUtf8.clear();
     let start = 0;
     for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, start)) {
       const line = this.finish(chunk.subarray(start, i), true, lines.length);
@@ -372,8 +370,7 @@ export class LineSplitter {
 
   /** What is left after the last line feed ("" when nothing), and forgets it. */
   takeRest(): string | LongLine {
-    this.invalidUtf8.length = 0;
-    this.invalidUtf8Bytes.length = 0;
+    this.invalidUtf8.clear();
     return this.finish(Buffer.alloc(0), false, 0);
   }
 
@@ -411,8 +408,7 @@ export class LineSplitter {
     if (lineFeed && length > 0 && data[length - 1] === 0x0d) length--;
     if (length > this.maxLineBytes) return { tooLong: length };
     if (this.checkUtf8 && !isUtf8(data.subarray(0, length))) {
-      this.invalidUtf8.push(position);
-      this.invalidUtf8Bytes.push(length);
+      this.invalidUtf8.set(position, length);
     }
     return data.toString("utf8", 0, length);
   }
